@@ -1,0 +1,1 @@
+//! plinth-cloud: not written yet.

@@ -1,0 +1,1 @@
+//! plinth-config: not written yet.

@@ -1,0 +1,1 @@
+//! plinth-emulator: not written yet.

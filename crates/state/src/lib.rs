@@ -1,0 +1,1 @@
+//! plinth-state: not written yet.
