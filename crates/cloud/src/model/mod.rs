@@ -1,0 +1,46 @@
+//! Wire models of the Huawei Cloud APIs plinth drives, exactly as the seeds show them.
+//!
+//! Every field the server may leave out is an `Option` or defaults, unknown fields are ignored, and
+//! free-form parts (`inputs`, `values`, `translate`) stay [`serde_json::Value`]s. Responses are
+//! decoded through [`decode`], which tolerates duplicated keys (seed 002 repeats `apiVersion` and
+//! `kind`; the last occurrence wins, as in most JSON parsers).
+
+mod addon;
+mod iam;
+mod plugin;
+
+pub use addon::{
+    Addon, AddonList, AddonMetadata, AddonRequest, AddonRequestMetadata, AddonRequestSpec,
+    AddonSpec, AddonState, AddonStatus, AddonVersion, SupportVersion,
+};
+pub use iam::{Project, ProjectList};
+pub use plugin::{
+    ObjectReference, Plugin, PluginList, PluginMetadata, PluginPhase, PluginRequest,
+    PluginResource, PluginSpec, PluginStatus, PluginTemplate, PluginTemplateList,
+    PluginTemplateMetadata, PluginTemplateRef, PluginTemplateSpec, PluginTemplateVersion,
+};
+
+use serde::de::DeserializeOwned;
+
+/// How an object's remote life cycle stands, whatever the service calls its states.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Progress {
+    /// The operation finished and the object is usable (add-on `running` or `available`, plug-in
+    /// `Running`).
+    Done,
+    /// An operation is still running (`installing`, `upgrading`, `Pending`, `Updating`, ...).
+    InProgress,
+    /// The operation failed; the object's reason and message say why.
+    Failed,
+    /// The object was deleted (`deleteSuccess`); a 404 means the same.
+    Gone,
+}
+
+/// Decodes a response body into `T`, tolerating duplicated object keys (the last one wins).
+///
+/// Derived `Deserialize` implementations reject a struct field that appears twice, and the real
+/// service sends such bodies (seed 002), so the body goes through [`serde_json::Value`] first.
+pub fn decode<T: DeserializeOwned>(body: &[u8]) -> Result<T, serde_json::Error> {
+    let value: serde_json::Value = serde_json::from_slice(body)?;
+    serde_json::from_value(value)
+}
