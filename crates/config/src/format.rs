@@ -180,8 +180,8 @@ fn lex(source: &str, mut literals: Vec<Range<usize>>) -> Vec<Vec<Token<'_>>> {
         } else if c == '#' || rest.starts_with("//") {
             let len = rest.find('\n').unwrap_or(rest.len());
             (Kind::LineComment, len, rest[..len].trim_end().len())
-        } else if rest.starts_with("/*") {
-            let len = rest[2..].find("*/").map_or(rest.len(), |end| end + 4);
+        } else if let Some(inner) = rest.strip_prefix("/*") {
+            let len = inner.find("*/").map_or(rest.len(), |end| end + 4);
             (Kind::BlockComment, len, len)
         } else if c.is_ascii_digit() {
             let len = number_len(rest);
@@ -256,7 +256,10 @@ fn layout(lines: &[Vec<Token<'_>>]) -> String {
         if tokens.is_empty() {
             // A blank line survives only between two lines, and only once, and never right after
             // an opening bracket: a closing bracket below removes it again.
-            if items.last().is_some_and(|item| item.as_ref().is_some_and(|line| !line.opens)) {
+            if items
+                .last()
+                .is_some_and(|item| item.as_ref().is_some_and(|line| !line.opens))
+            {
                 items.push(None);
             }
             continue;
@@ -305,10 +308,10 @@ fn indents(lines: &[Vec<Token<'_>>]) -> Vec<usize> {
             for token in tokens {
                 match token.bracket() {
                     -1 => {
-                        if let Some(opener) = open.pop() {
-                            if leading {
-                                indent = opener;
-                            }
+                        if let Some(opener) = open.pop()
+                            && leading
+                        {
+                            indent = opener;
                         }
                     }
                     1 => {
@@ -325,7 +328,11 @@ fn indents(lines: &[Vec<Token<'_>>]) -> Vec<usize> {
 
 /// Joins the tokens of one line. `before` is the last significant token seen so far in the file,
 /// carried from line to line (it tells a negation from a subtraction).
-fn render_line<'a>(tokens: &[Token<'a>], indent: usize, before: &mut Option<Token<'a>>) -> Line<'a> {
+fn render_line<'a>(
+    tokens: &[Token<'a>],
+    indent: usize,
+    before: &mut Option<Token<'a>>,
+) -> Line<'a> {
     let (code_tokens, comment) = match tokens {
         [code @ .., last] if !code.is_empty() && last.kind == Kind::LineComment => {
             (code, Some(last.text))
@@ -401,7 +408,8 @@ fn space_between(before: Option<&Token<'_>>, subject: &Token<'_>, after: &Token<
         return false;
     }
     if subject.is(",") {
-        return true;
+        // `f(a, b,)` and `[1, 2,]`, but `{ a = 1, }` like any other brace.
+        return !(after.is(")") || after.is("]"));
     }
     if after.is("[")
         && (matches!(subject.kind, Kind::Ident | Kind::Number | Kind::Literal)
@@ -411,7 +419,8 @@ fn space_between(before: Option<&Token<'_>>, subject: &Token<'_>, after: &Token<
     }
     if subject.is("-") {
         // A minus after an operator, a separator, an opening bracket or nothing is a negation.
-        let negation = before.is_none_or(|before| before.kind == Kind::Punct && before.bracket() >= 0);
+        let negation =
+            before.is_none_or(|before| before.kind == Kind::Punct && before.bracket() >= 0);
         return !negation;
     }
     if subject.is("{") || after.is("}") {
@@ -426,7 +435,10 @@ fn space_between(before: Option<&Token<'_>>, subject: &Token<'_>, after: &Token<
 /// Pads the keys of each group of consecutive `key = value` lines so that their `=` line up.
 fn align_keys(items: &mut [Option<Line<'_>>]) {
     for group in items.split_mut(|item| item.as_ref().is_none_or(|line| line.key_len.is_none())) {
-        let width = |line: &Line<'_>| line.key_len.map_or(0, |len| line.code[..len].chars().count());
+        let width = |line: &Line<'_>| {
+            line.key_len
+                .map_or(0, |len| line.code[..len].chars().count())
+        };
         let max = group.iter().flatten().map(width).max().unwrap_or(0);
         for line in group.iter_mut().flatten() {
             let pad = max - width(line);
@@ -448,8 +460,17 @@ fn comment_columns(items: &[Option<Line<'_>>]) -> Vec<Option<usize>> {
     let mut columns = vec![None; items.len()];
     let mut start = 0;
     while start < items.len() {
-        let end = start + items[start..].iter().take_while(|item| aligned(item)).count();
-        let column = items[start..end].iter().flatten().map(width).max().map(|w| w + 1);
+        let end = start
+            + items[start..]
+                .iter()
+                .take_while(|item| aligned(item))
+                .count();
+        let column = items[start..end]
+            .iter()
+            .flatten()
+            .map(width)
+            .max()
+            .map(|w| w + 1);
         for slot in &mut columns[start..end] {
             *slot = column;
         }
@@ -491,7 +512,10 @@ mod tests {
     #[track_caller]
     fn check(input: &str, expected: &str) {
         let formatted = format_source(input).unwrap();
-        assert_eq!(formatted, expected, "\n--- got ---\n{formatted}--- expected ---\n{expected}");
+        assert_eq!(
+            formatted, expected,
+            "\n--- got ---\n{formatted}--- expected ---\n{expected}"
+        );
         let again = format_source(&formatted).unwrap();
         assert_eq!(again, formatted, "formatting is not idempotent");
     }
@@ -531,8 +555,8 @@ mod tests {
     #[test]
     fn normalises_spacing_between_tokens() {
         check(
-            "x={a=1,b=[1,2 , 3]}\ny = f( a , b... )\nz = var . a [ 0 ]\nw = - 1 + 2 -3\nv = ! true\nu = {   }\nt=a?b:c\n",
-            "x = { a = 1, b = [1, 2, 3] }\ny = f(a, b...)\nz = var.a[0]\nw = -1 + 2 - 3\nv = !true\nu = {}\nt = a ? b : c\n",
+            "x={a=1,b=[1,2 , 3 , ]}\ny = f( a , b... )\nz = var . a [ 0 ]\nw = - 1 + 2 -3\nv = ! true\nu = {   }\nt=a?b:c\n",
+            "x = { a = 1, b = [1, 2, 3,] }\ny = f(a, b...)\nz = var.a[0]\nw = -1 + 2 - 3\nv = !true\nu = {}\nt = a ? b : c\n",
         );
     }
 
