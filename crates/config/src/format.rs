@@ -147,9 +147,9 @@ impl Token<'_> {
 }
 
 /// Operators, longest first so that the first match is the right one.
-const PUNCTUATION: [&str; 29] = [
+const PUNCTUATION: [&str; 27] = [
     "...", "==", "!=", "<=", ">=", "&&", "||", "=>", "{", "}", "[", "]", "(", ")", "=", "<", ">",
-    "!", "+", "-", "*", "/", "%", "?", ":", ",", ".", ";", "@",
+    "!", "+", "-", "*", "/", "%", "?", ":", ",", ".",
 ];
 
 /// Splits the source into lines of tokens. `literals` are the byte ranges to keep as single tokens;
@@ -244,7 +244,9 @@ struct Line<'a> {
     balanced: bool,
     /// For a balanced `key = value` line, the length of the key in bytes.
     key_len: Option<usize>,
+    /// The line's code ends with an opening bracket: no blank line may follow it.
     opens: bool,
+    /// The line starts with a closing bracket: no blank line may precede it.
     closes: bool,
 }
 
@@ -668,6 +670,14 @@ mod tests {
             format_source("locals {\n  a = 1\n"),
             Err(FormatError::Syntax { .. })
         ));
+    }
+
+    #[test]
+    fn unknown_characters_keep_their_spacing() {
+        // Text the parser accepted but the lexer does not know is never glued to or torn from
+        // its neighbours.
+        let lines = lex("x=a §b @ c\n", Vec::new());
+        assert_eq!(layout(&lines), "x = a §b @ c\n");
     }
 
     #[test]
