@@ -380,21 +380,36 @@ impl<'a> Context<'a> {
         let mut out = String::new();
         let mut unknown = false;
         let mut marked = false;
-        self.render_template(template, &mut out, &mut unknown, &mut marked)?;
+        self.render_template(template, &mut out, &mut unknown, &mut marked, false)?;
         Ok(mark(if unknown { Value::Unknown } else { Value::String(out) }, marked))
     }
 
+    /// Renders `template` into `out`. `trim` says whether a strip marker (`~`) before the
+    /// template asks to drop the whitespace at its start; the returned flag says the same for
+    /// what follows.
     fn render_template(
         &mut self,
         template: &Template,
         out: &mut String,
         unknown: &mut bool,
         marked: &mut bool,
-    ) -> Result<(), EvalError> {
+        mut trim: bool,
+    ) -> Result<bool, EvalError> {
+        fn trim_end(out: &mut String) {
+            out.truncate(out.trim_end().len());
+        }
         for element in template.iter() {
             match element {
-                Element::Literal(literal) => out.push_str(literal.value()),
+                Element::Literal(literal) => {
+                    let text = literal.value();
+                    out.push_str(if trim { text.trim_start() } else { text });
+                    trim = false;
+                }
                 Element::Interpolation(interpolation) => {
+                    if interpolation.strip.strip_start() {
+                        trim_end(out);
+                    }
+                    trim = interpolation.strip.strip_end();
                     let value = self.eval(&interpolation.expr)?;
                     *marked |= value.contains_sensitive();
                     let value = value.strip_marks();
@@ -417,47 +432,68 @@ impl<'a> Context<'a> {
                 }
                 Element::Directive(directive) => match directive.as_ref() {
                     Directive::If(if_directive) => {
-                        let (cond, cond_marked) = self.eval(&if_directive.if_expr.cond_expr)?.unmark();
+                        let if_expr = &if_directive.if_expr;
+                        if if_expr.strip.strip_start() {
+                            trim_end(out);
+                        }
+                        let (cond, cond_marked) = self.eval(&if_expr.cond_expr)?.unmark();
                         *marked |= cond_marked;
                         match cond {
                             Value::Unknown => *unknown = true,
-                            Value::Bool(true) => self.render_template(&if_directive.if_expr.template, out, unknown, marked)?,
+                            Value::Bool(true) => {
+                                self.render_template(&if_expr.template, out, unknown, marked, if_expr.strip.strip_end())?;
+                                let closing = if_directive.else_expr.as_ref().map_or(if_directive.endif_expr.strip, |e| e.strip);
+                                if closing.strip_start() {
+                                    trim_end(out);
+                                }
+                            }
                             Value::Bool(false) => {
                                 if let Some(else_expr) = &if_directive.else_expr {
-                                    self.render_template(&else_expr.template, out, unknown, marked)?;
+                                    self.render_template(&else_expr.template, out, unknown, marked, else_expr.strip.strip_end())?;
+                                    if if_directive.endif_expr.strip.strip_start() {
+                                        trim_end(out);
+                                    }
                                 }
                             }
                             other => {
                                 return Err(EvalError::new(
-                                    span(&if_directive.if_expr.cond_expr),
+                                    span(&if_expr.cond_expr),
                                     format!("condition must be a bool, found {}", other.type_name()),
                                 ));
                             }
                         }
+                        trim = if_directive.endif_expr.strip.strip_end();
                     }
                     Directive::For(for_directive) => {
                         let intro = &for_directive.for_expr;
+                        if intro.strip.strip_start() {
+                            trim_end(out);
+                        }
                         let (collection, coll_marked) = self.eval(&intro.collection_expr)?.unmark();
                         *marked |= coll_marked;
                         let pairs = match iterate(collection) {
                             Ok(Some(pairs)) => pairs,
                             Ok(None) => {
                                 *unknown = true;
-                                continue;
+                                Vec::new()
                             }
                             Err(m) => return Err(EvalError::new(span(&intro.collection_expr), m)),
                         };
                         for (key, value) in pairs {
                             let pushed = self.bind(intro.key_var.as_ref().map(|k| k.as_str()), intro.value_var.as_str(), key, value);
-                            let result = self.render_template(&intro.template, out, unknown, marked);
+                            let result = self.render_template(&intro.template, out, unknown, marked, intro.strip.strip_end());
                             self.bindings.truncate(self.bindings.len() - pushed);
                             result?;
+                            if for_directive.endfor_expr.strip.strip_start() {
+                                trim_end(out);
+                            }
                         }
+                        trim = for_directive.endfor_expr.strip.strip_end();
                     }
                 },
             }
         }
-        Ok(())
+        Ok(trim)
     }
 
     fn bind(&mut self, key_var: Option<&str>, value_var: &str, key: Value, value: Value) -> usize {
@@ -841,6 +877,8 @@ pub(crate) mod tests {
         assert_eq!(eval(r#""${[1]}""#), Value::List(vec![Value::int(1)]));
         assert_eq!(eval(r#""%{ if 1 == 1 }on%{ else }off%{ endif }""#), Value::string("on"));
         assert_eq!(eval(r#""%{ for x in ["a", "b"] }${x};%{ endfor }""#), Value::string("a;b;"));
+        assert_eq!(eval(r#""a  ${~ "b" ~}  c""#), Value::string("abc"));
+        assert_eq!(eval("<<EOT\n%{ for x in [1, 2] ~}\n${x}\n%{ endfor ~}\nend\nEOT"), Value::string("1\n2\nend\n"));
         assert!(eval_with(r#""x${[1]}""#, &[]).unwrap_err().contains("cannot interpolate a list"));
     }
 

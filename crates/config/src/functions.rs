@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::Path;
 
-use crate::eval::{EvalError, EvalResult, number_value, parse_number, value_to_string};
+use crate::eval::{EvalError, EvalResult, parse_number, value_to_string};
 use crate::value::{Value, compare, equal};
 
 /// Names of every function, for suggestions.
@@ -267,8 +267,24 @@ fn format(args: &[Value]) -> Result<Value, Failure> {
             out.push(c);
             continue;
         }
-        let Some(verb) = chars.next() else {
-            return Err(at(0, "the format ends with a lone `%`; write `%%` for a percent sign"));
+        // Flags and width, as in `%02d` or `%-8s`.
+        let mut left = false;
+        let mut zero = false;
+        let mut width = 0usize;
+        let mut verb = None;
+        for c in chars.by_ref() {
+            match c {
+                '-' if width == 0 => left = true,
+                '0' if width == 0 => zero = true,
+                '0'..='9' => width = width.saturating_mul(10).saturating_add(c as usize - '0' as usize).min(1024),
+                other => {
+                    verb = Some(other);
+                    break;
+                }
+            }
+        }
+        let Some(verb) = verb else {
+            return Err(at(0, "the format ends with an unfinished `%`; write `%%` for a percent sign"));
         };
         if verb == '%' {
             out.push('%');
@@ -277,31 +293,40 @@ fn format(args: &[Value]) -> Result<Value, Failure> {
         let Some(arg) = args.get(next) else {
             return Err(at(0, format!("`%{verb}` has no matching argument")));
         };
-        match verb {
-            's' => out.push_str(&value_to_string(arg).ok_or_else(|| at(next, format!("`%s` needs a string, found {}", arg.type_name())))?),
+        let text = match verb {
+            's' => value_to_string(arg).ok_or_else(|| at(next, format!("`%s` needs a string, found {}", arg.type_name())))?,
             'd' => {
                 let n = match arg {
                     Value::String(s) => parse_number(s).and_then(|v| v.as_i64()),
                     v => v.as_i64(),
                 };
-                out.push_str(&n.ok_or_else(|| at(next, format!("`%d` needs a whole number, found {}", arg.type_name())))?.to_string());
+                n.ok_or_else(|| at(next, format!("`%d` needs a whole number, found {}", arg.type_name())))?.to_string()
             }
-            'v' => match value_to_string(arg) {
-                Some(s) => out.push_str(&s),
-                None => out.push_str(&arg.to_json_with(&mut |_| serde_json::Value::Null).to_string()),
-            },
+            'v' => value_to_string(arg).unwrap_or_else(|| arg.to_json_with(&mut |_| serde_json::Value::Null).to_string()),
             'q' => {
                 let s = value_to_string(arg).ok_or_else(|| at(next, format!("`%q` needs a string, found {}", arg.type_name())))?;
-                out.push_str(&serde_json::Value::String(s).to_string());
+                serde_json::Value::String(s).to_string()
             }
             other => return Err(at(0, format!("unsupported verb `%{other}`; use `%s`, `%d`, `%v`, `%q` or `%%`"))),
+        };
+        let pad = width.saturating_sub(text.chars().count());
+        if left {
+            out.push_str(&text);
+            out.push_str(&" ".repeat(pad));
+        } else if zero && verb == 'd' {
+            let (sign, digits) = text.strip_prefix('-').map_or(("", text.as_str()), |d| ("-", d));
+            out.push_str(sign);
+            out.push_str(&"0".repeat(pad));
+            out.push_str(digits);
+        } else {
+            out.push_str(&" ".repeat(pad));
+            out.push_str(&text);
         }
         next += 1;
     }
     if next < args.len() {
         return Err(at(next, "too many arguments for the format"));
     }
-    let _ = number_value;
     Ok(Value::String(out))
 }
 
@@ -380,6 +405,7 @@ mod tests {
         check_error(r#"format("%d", "x")"#, "`%d` needs a whole number");
         check_error(r#"format("%s %s", "x")"#, "`%s` has no matching argument");
         check_error(r#"format("%x", 1)"#, "unsupported verb `%x`");
+        check(r#"format("%03d|%-4s|%4s|%03d", 7, "ab", "cd", -7)"#, serde_json::json!("007|ab  |  cd|-07"));
     }
 
     #[test]

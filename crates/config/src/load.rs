@@ -139,7 +139,7 @@ pub fn load_sources(sources: Sources) -> Result<Configuration, Diagnostics> {
                     e.location().column(),
                     format!("syntax error: {}", e.message()),
                 );
-                loader.diagnostics.push(diagnostic);
+                loader.diagnostics.push(with_syntax_hint(diagnostic, e.message(), e.location().offset() + 1 >= file.text().len()));
             }
         }
         loader.config.sources.push(file);
@@ -164,6 +164,23 @@ pub fn load_sources(sources: Sources) -> Result<Configuration, Diagnostics> {
     diagnostics.dedup();
     diagnostics.sort();
     diagnostics.into_result(config)
+}
+
+/// Adds a hint for the syntax errors people make most.
+fn with_syntax_hint(diagnostic: Diagnostic, message: &str, at_end: bool) -> Diagnostic {
+    if at_end && message.contains("expected `}`") {
+        diagnostic.with_hint("a block or object is not closed: add the missing `}`")
+    } else if at_end && message.contains("expected `]`") {
+        diagnostic.with_hint("a list is not closed: add the missing `]`")
+    } else if message == "expected `{`" {
+        diagnostic.with_hint("an attribute needs `=` between its name and its value: `name = value`")
+    } else if message.contains("expected `}`, `,` or newline") {
+        diagnostic.with_hint("separate the items of an object with a comma or a new line")
+    } else if message.contains("expected newline or eof") {
+        diagnostic.with_hint("check the line above for a string without its closing quote")
+    } else {
+        diagnostic
+    }
 }
 
 struct Loader {
@@ -387,12 +404,12 @@ impl Loader {
             location: self.source(file).location(block_range(block).start),
             type_constraint: None,
             default: None,
+            default_origin: None,
             description: None,
             sensitive: false,
             validations: Vec::new(),
             value: Value::Unknown,
         };
-        let mut default_range = None;
         for attribute in block.body.attributes() {
             match attribute.key.as_str() {
                 "type" => match TypeConstraint::parse(&attribute.value) {
@@ -403,7 +420,7 @@ impl Loader {
                 },
                 "default" => {
                     variable.default = self.constant(file, &attribute.value);
-                    default_range = Some(span(&attribute.value));
+                    variable.default_origin = Some((file, span(&attribute.value)));
                 }
                 "description" => variable.description = self.literal_string(file, attribute, "`description`"),
                 "sensitive" => variable.sensitive = self.literal_bool(file, attribute, "`sensitive`").unwrap_or(false),
@@ -418,12 +435,10 @@ impl Loader {
                 ),
             }
         }
-        if let (Some(t), Some(default), Some(range)) = (&variable.type_constraint, &variable.default, &default_range) {
-            match t.convert(default.clone()) {
-                Ok(converted) => variable.default = Some(converted),
-                Err(message) => {
-                    self.error(file, range, format!("default of variable `{name}` does not match its type: {message}"));
-                }
+        if let (Some(t), Some(default)) = (&variable.type_constraint, &variable.default) {
+            // A default that does not convert is reported when the variable is resolved.
+            if let Ok(converted) = t.convert(default.clone()) {
+                variable.default = Some(converted);
             }
         }
         self.no_blocks(file, &block.body, &format!("variable `{name}`"), &["validation"]);
@@ -524,6 +539,10 @@ impl Loader {
                         location: self.source(file).location(range.start),
                     });
                 }
+                (Expression::String(text), _) => {
+                    self.error(file, &span(item), "`depends_on` entries must be resources or data sources, not strings")
+                        .clone_into_hint(format!("remove the quotes: `{}`", text.value()));
+                }
                 _ => {
                     self.error(file, &span(item), "`depends_on` entries must be resources or data sources, e.g. `huaweicloud_cce_addon.coredns`");
                 }
@@ -576,6 +595,8 @@ impl Loader {
             references: Vec::new(),
         };
         let settable: Vec<&str> = schema.settable().chain(["count", "for_each", "depends_on"]).collect();
+        // Required attributes that an unknown attribute's suggestion already points to.
+        let mut suggested = BTreeSet::new();
         for attribute in block.body.attributes() {
             let name = attribute.key.as_str();
             match name {
@@ -595,7 +616,10 @@ impl Loader {
                         let expr = self.expr(file, &attribute.value);
                         resource.attributes.insert(name.to_owned(), expr);
                     }
-                    None => self.unknown_attribute(file, attribute, &context, &settable),
+                    None => {
+                        suggested.extend(suggest(name, settable.iter().copied()));
+                        self.unknown_attribute(file, attribute, &context, &settable);
+                    }
                 },
             }
         }
@@ -605,7 +629,10 @@ impl Loader {
                 .clone_into_hint("keep one of them: `for_each` for a map or a set of strings, `count` for a number".to_owned());
         }
         for attribute in schema.attributes {
-            if attribute.presence == Presence::Required && !resource.attributes.contains_key(attribute.name) {
+            if attribute.presence == Presence::Required
+                && !resource.attributes.contains_key(attribute.name)
+                && !suggested.contains(attribute.name)
+            {
                 self.error(file, &block_range(block), format!("missing required attribute `{}` in {context}", attribute.name));
             }
         }
@@ -935,7 +962,7 @@ impl Loader {
             let (value, origin, from) = match given.remove(&variable.name) {
                 Some(v) => v,
                 None => match &variable.default {
-                    Some(default) => (default.clone(), None, "its default".to_owned()),
+                    Some(default) => (default.clone(), variable.default_origin.clone(), "its default".to_owned()),
                     None => {
                         let name = &variable.name;
                         self.error(decl_file, &(decl_offset..decl_offset + 8), format!("no value for required variable `{name}`"))

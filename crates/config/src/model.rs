@@ -274,6 +274,8 @@ pub struct Variable {
     pub(crate) location: Location,
     pub(crate) type_constraint: Option<TypeConstraint>,
     pub(crate) default: Option<Value>,
+    /// The file and range of the `default` expression.
+    pub(crate) default_origin: Option<(usize, Range<usize>)>,
     pub(crate) description: Option<String>,
     pub(crate) sensitive: bool,
     pub(crate) validations: Vec<Validation>,
