@@ -242,7 +242,11 @@ impl Diagnostics {
 
     /// `Ok(value)` when there is no error, else `Err(self)`.
     pub(crate) fn into_result<T>(self, value: T) -> Result<T, Diagnostics> {
-        if self.has_errors() { Err(self) } else { Ok(value) }
+        if self.has_errors() {
+            Err(self)
+        } else {
+            Ok(value)
+        }
     }
 
     /// Sorts by file, line and column, keeping the order of diagnostics at the same place.

@@ -105,13 +105,19 @@ pub struct OutputValue {
 
 /// Expands every resource and data source into instances, evaluating their attributes with
 /// what `known` says. `count` or `for_each` that depend on unknown values are errors.
-pub fn expand(config: &Configuration, known: &dyn ResourceValues) -> Result<Vec<ResourceInstance>, Diagnostics> {
+pub fn expand(
+    config: &Configuration,
+    known: &dyn ResourceValues,
+) -> Result<Vec<ResourceInstance>, Diagnostics> {
     let evaluated = evaluate(config, known, true);
     evaluated.diagnostics.into_result(evaluated.instances)
 }
 
 /// Evaluates every output with what `known` says.
-pub fn evaluate_outputs(config: &Configuration, known: &dyn ResourceValues) -> Result<Vec<OutputValue>, Diagnostics> {
+pub fn evaluate_outputs(
+    config: &Configuration,
+    known: &dyn ResourceValues,
+) -> Result<Vec<OutputValue>, Diagnostics> {
     let evaluated = evaluate(config, known, true);
     evaluated.diagnostics.into_result(evaluated.outputs)
 }
@@ -138,7 +144,11 @@ struct Expanded {
 
 /// Evaluates locals, resources and outputs in dependency order. With `strict` false (at load),
 /// a `count` or `for_each` that is unknown is not an error: that resource is skipped.
-pub(crate) fn evaluate(config: &Configuration, known: &dyn ResourceValues, strict: bool) -> Evaluated {
+pub(crate) fn evaluate(
+    config: &Configuration,
+    known: &dyn ResourceValues,
+    strict: bool,
+) -> Evaluated {
     let variables: BTreeMap<String, Value> = config
         .variables
         .iter()
@@ -155,26 +165,43 @@ pub(crate) fn evaluate(config: &Configuration, known: &dyn ResourceValues, stric
         }
     };
     for node in &config.order {
-        let resources = |address: &ResourceAddress| Some(resource_value(config, &expanded, known, address));
-        let env = Env { variables: &variables, locals: &locals, resources: &resources, dir: config.dir.as_deref() };
+        let resources =
+            |address: &ResourceAddress| Some(resource_value(config, &expanded, known, address));
+        let env = Env {
+            variables: &variables,
+            locals: &locals,
+            resources: &resources,
+            dir: config.dir.as_deref(),
+        };
         match *node {
             Node::Local(i) => {
                 let local = &config.locals[i];
-                let value = Context::new(&env).eval(&local.expr.expr).unwrap_or_else(|e| {
-                    report(&mut diagnostics, local.expr.file, e);
-                    Value::Unknown
-                });
+                let value = Context::new(&env)
+                    .eval(&local.expr.expr)
+                    .unwrap_or_else(|e| {
+                        report(&mut diagnostics, local.expr.file, e);
+                        Value::Unknown
+                    });
                 locals.insert(local.name.clone(), value);
             }
             Node::Resource(i) => {
                 let resource = &config.resources[i];
-                let result = expand_resource(resource, &env, strict, &mut |file, e| report(&mut diagnostics, file, e));
+                let result = expand_resource(resource, &env, strict, &mut |file, e| {
+                    report(&mut diagnostics, file, e);
+                });
                 for (key, attributes) in result.instances.iter().flatten() {
                     instances.push(ResourceInstance {
-                        address: InstanceAddress { resource: resource.address.clone(), key: key.clone() },
+                        address: InstanceAddress {
+                            resource: resource.address.clone(),
+                            key: key.clone(),
+                        },
                         attributes: attributes.clone(),
                         references: resource.references.clone(),
-                        depends_on: resource.depends_on.iter().map(|d| d.address.clone()).collect(),
+                        depends_on: resource
+                            .depends_on
+                            .iter()
+                            .map(|d| d.address.clone())
+                            .collect(),
                         lifecycle: resource.lifecycle.clone(),
                         timeouts: resource.timeouts,
                         location: resource.location.clone(),
@@ -184,8 +211,14 @@ pub(crate) fn evaluate(config: &Configuration, known: &dyn ResourceValues, stric
             }
         }
     }
-    let resources = |address: &ResourceAddress| Some(resource_value(config, &expanded, known, address));
-    let env = Env { variables: &variables, locals: &locals, resources: &resources, dir: config.dir.as_deref() };
+    let resources =
+        |address: &ResourceAddress| Some(resource_value(config, &expanded, known, address));
+    let env = Env {
+        variables: &variables,
+        locals: &locals,
+        resources: &resources,
+        dir: config.dir.as_deref(),
+    };
     let mut outputs = Vec::new();
     for output in &config.outputs {
         let value = match Context::new(&env).eval(&output.value.expr) {
@@ -197,7 +230,14 @@ pub(crate) fn evaluate(config: &Configuration, known: &dyn ResourceValues, stric
         };
         if value.contains_sensitive() && !output.sensitive {
             let diagnostic = config
-                .error(output.value.file, &span(&output.value.expr), format!("output `{}` shows a sensitive value but is not marked sensitive", output.name))
+                .error(
+                    output.value.file,
+                    &span(&output.value.expr),
+                    format!(
+                        "output `{}` shows a sensitive value but is not marked sensitive",
+                        output.name
+                    ),
+                )
                 .with_hint("add `sensitive = true` to the output block");
             diagnostics.push(diagnostic);
         }
@@ -209,7 +249,12 @@ pub(crate) fn evaluate(config: &Configuration, known: &dyn ResourceValues, stric
         });
     }
     diagnostics.dedup();
-    Evaluated { locals, instances, outputs, diagnostics }
+    Evaluated {
+        locals,
+        instances,
+        outputs,
+        diagnostics,
+    }
 }
 
 /// What a reference to `address` evaluates to: an object per instance (a list of them with
@@ -229,11 +274,18 @@ fn resource_value(
     };
     let schema = schema(resource.mode(), resource.resource_type());
     let object = |key: &InstanceKey, attributes: &BTreeMap<String, Value>| {
-        let instance = InstanceAddress { resource: address.clone(), key: key.clone() };
+        let instance = InstanceAddress {
+            resource: address.clone(),
+            key: key.clone(),
+        };
         let mut object = known.attributes(&instance).unwrap_or_default();
         for attribute in schema.map_or(&[][..], |s| s.attributes) {
             if !object.contains_key(attribute.name) {
-                let value = if attribute.presence == Presence::Computed { Value::Unknown } else { Value::Null };
+                let value = if attribute.presence == Presence::Computed {
+                    Value::Unknown
+                } else {
+                    Value::Null
+                };
                 object.insert(attribute.name.to_owned(), value);
             }
         }
@@ -241,7 +293,9 @@ fn resource_value(
         Value::Object(object)
     };
     match state.repetition {
-        Repetition::Single => instances.first().map_or(Value::Unknown, |(k, a)| object(k, a)),
+        Repetition::Single => instances
+            .first()
+            .map_or(Value::Unknown, |(k, a)| object(k, a)),
         Repetition::Count => Value::List(instances.iter().map(|(k, a)| object(k, a)).collect()),
         Repetition::ForEach => Value::Object(
             instances
@@ -258,6 +312,9 @@ fn resource_value(
     }
 }
 
+/// The key of one instance, with its `each` (key, value) or `count.index`.
+type InstanceSeed = (InstanceKey, Option<(Value, Value)>, Option<i64>);
+
 fn expand_resource(
     resource: &Resource,
     env: &Env<'_>,
@@ -270,7 +327,7 @@ fn expand_resource(
         EvalError::new(range, format!("`{meta}` of `{address}` depends on values that are not known until apply"))
             .with_hint("use values known before apply (variables, locals, data sources), or apply the resources it depends on first with `--target`")
     };
-    let keys: Option<(Repetition, Vec<(InstanceKey, Option<(Value, Value)>, Option<i64>)>)> = if let Some(count) = &resource.count {
+    let keys: Option<(Repetition, Vec<InstanceSeed>)> = if let Some(count) = &resource.count {
         let range = span(&count.expr);
         match Context::new(env).eval(&count.expr).map(Value::unmark) {
             Err(e) => {
@@ -278,7 +335,10 @@ fn expand_resource(
                 None
             }
             Ok((_, true)) => {
-                report(file, EvalError::new(range, "`count` cannot be a sensitive value"));
+                report(
+                    file,
+                    EvalError::new(range, "`count` cannot be a sensitive value"),
+                );
                 None
             }
             Ok((Value::Unknown, _)) => {
@@ -289,12 +349,26 @@ fn expand_resource(
             }
             Ok((value, _)) => match value.as_i64() {
                 Some(n) if n < 0 => {
-                    report(file, EvalError::new(range, format!("`count` must not be negative, found {n}")));
+                    report(
+                        file,
+                        EvalError::new(range, format!("`count` must not be negative, found {n}")),
+                    );
                     None
                 }
-                Some(n) => Some((Repetition::Count, (0..n).map(|i| (InstanceKey::Int(i), None, Some(i))).collect())),
+                Some(n) => Some((
+                    Repetition::Count,
+                    (0..n)
+                        .map(|i| (InstanceKey::Int(i), None, Some(i)))
+                        .collect(),
+                )),
                 None => {
-                    report(file, EvalError::new(range, format!("`count` must be a whole number, found {}", describe(&value))));
+                    report(
+                        file,
+                        EvalError::new(
+                            range,
+                            format!("`count` must be a whole number, found {}", describe(&value)),
+                        ),
+                    );
                     None
                 }
             },
@@ -307,7 +381,13 @@ fn expand_resource(
                 None
             }
             Ok((_, true)) => {
-                report(file, EvalError::new(range, "`for_each` cannot be a sensitive value: its keys would appear in resource addresses"));
+                report(
+                    file,
+                    EvalError::new(
+                        range,
+                        "`for_each` cannot be a sensitive value: its keys would appear in resource addresses",
+                    ),
+                );
                 None
             }
             Ok((Value::Unknown, _)) => {
@@ -319,22 +399,52 @@ fn expand_resource(
             Ok((Value::Object(map), _)) => Some((
                 Repetition::ForEach,
                 map.into_iter()
-                    .map(|(k, v)| (InstanceKey::String(k.clone()), Some((Value::String(k), v)), None))
+                    .map(|(k, v)| {
+                        (
+                            InstanceKey::String(k.clone()),
+                            Some((Value::String(k), v)),
+                            None,
+                        )
+                    })
                     .collect(),
             )),
             Ok((Value::Set(items), _)) => {
                 let mut keys = Vec::new();
                 for item in items {
                     match item.unmarked() {
-                        Value::String(s) => keys.push((InstanceKey::String(s.clone()), Some((item.clone(), item.clone())), None)),
+                        Value::String(s) => keys.push((
+                            InstanceKey::String(s.clone()),
+                            Some((item.clone(), item.clone())),
+                            None,
+                        )),
                         Value::Unknown if strict => {
                             report(file, unknown_repetition("for_each", range.clone()));
-                            return Expanded { repetition: Repetition::ForEach, instances: None };
+                            return Expanded {
+                                repetition: Repetition::ForEach,
+                                instances: None,
+                            };
                         }
-                        Value::Unknown => return Expanded { repetition: Repetition::ForEach, instances: None },
+                        Value::Unknown => {
+                            return Expanded {
+                                repetition: Repetition::ForEach,
+                                instances: None,
+                            };
+                        }
                         other => {
-                            report(file, EvalError::new(range.clone(), format!("`for_each` over a set needs strings, found an element of type {}", other.type_name())));
-                            return Expanded { repetition: Repetition::ForEach, instances: None };
+                            report(
+                                file,
+                                EvalError::new(
+                                    range.clone(),
+                                    format!(
+                                        "`for_each` over a set needs strings, found an element of type {}",
+                                        other.type_name()
+                                    ),
+                                ),
+                            );
+                            return Expanded {
+                                repetition: Repetition::ForEach,
+                                instances: None,
+                            };
                         }
                     }
                 }
@@ -346,8 +456,22 @@ fn expand_resource(
                 None
             }
             Ok((other, _)) => {
-                let hint = if matches!(other, Value::Number(_)) { "to create several copies from a number, use `count`" } else { "use a map or `toset([...])`" };
-                report(file, EvalError::new(range, format!("`for_each` needs a map or a set of strings, found {}", describe(&other))).with_hint(hint));
+                let hint = if matches!(other, Value::Number(_)) {
+                    "to create several copies from a number, use `count`"
+                } else {
+                    "use a map or `toset([...])`"
+                };
+                report(
+                    file,
+                    EvalError::new(
+                        range,
+                        format!(
+                            "`for_each` needs a map or a set of strings, found {}",
+                            describe(&other)
+                        ),
+                    )
+                    .with_hint(hint),
+                );
                 None
             }
         }
@@ -356,10 +480,17 @@ fn expand_resource(
     };
     let repetition = keys.as_ref().map_or(Repetition::Single, |(r, _)| *r);
     let Some((repetition, keys)) = keys else {
-        return Expanded { repetition, instances: None };
+        return Expanded {
+            repetition,
+            instances: None,
+        };
     };
     let schema = schema(resource.mode(), resource.resource_type());
-    let kind = if resource.mode() == Mode::Data { "data source" } else { "resource" };
+    let kind = if resource.mode() == Mode::Data {
+        "data source"
+    } else {
+        "resource"
+    };
     let mut instances = Vec::new();
     for (key, each, count_index) in keys {
         let mut attributes = BTreeMap::new();
@@ -374,10 +505,20 @@ fn expand_resource(
                     continue;
                 }
             };
-            let Some(attribute) = schema.and_then(|s| s.attribute(name)) else { continue };
+            let Some(attribute) = schema.and_then(|s| s.attribute(name)) else {
+                continue;
+            };
             if value.is_null() {
                 if attribute.presence == Presence::Required {
-                    report(file, EvalError::new(span(&expr.expr), format!("required attribute `{name}` of {kind} `{address}{key}` is null")));
+                    report(
+                        file,
+                        EvalError::new(
+                            span(&expr.expr),
+                            format!(
+                                "required attribute `{name}` of {kind} `{address}{key}` is null"
+                            ),
+                        ),
+                    );
                 }
                 continue;
             }
@@ -386,13 +527,22 @@ fn expand_resource(
                     attributes.insert(name.clone(), value);
                 }
                 Err(message) => {
-                    report(file, EvalError::new(span(&expr.expr), format!("wrong type for `{name}` in {kind} `{address}`: {message}")));
+                    report(
+                        file,
+                        EvalError::new(
+                            span(&expr.expr),
+                            format!("wrong type for `{name}` in {kind} `{address}`: {message}"),
+                        ),
+                    );
                 }
             }
         }
         instances.push((key, attributes));
     }
-    Expanded { repetition, instances: Some(instances) }
+    Expanded {
+        repetition,
+        instances: Some(instances),
+    }
 }
 
 fn describe(value: &Value) -> String {
