@@ -137,6 +137,7 @@ enum Repetition {
 }
 
 struct Expanded {
+    schema: Option<&'static crate::schema::ResourceSchema>,
     repetition: Repetition,
     /// `None` when `count` or `for_each` is unknown.
     instances: Option<Vec<(InstanceKey, BTreeMap<String, Value>)>>,
@@ -165,8 +166,7 @@ pub(crate) fn evaluate(
         }
     };
     for node in &config.order {
-        let resources =
-            |address: &ResourceAddress| Some(resource_value(config, &expanded, known, address));
+        let resources = |address: &ResourceAddress| Some(resource_value(&expanded, known, address));
         let env = Env {
             variables: &variables,
             locals: &locals,
@@ -211,8 +211,7 @@ pub(crate) fn evaluate(
             }
         }
     }
-    let resources =
-        |address: &ResourceAddress| Some(resource_value(config, &expanded, known, address));
+    let resources = |address: &ResourceAddress| Some(resource_value(&expanded, known, address));
     let env = Env {
         variables: &variables,
         locals: &locals,
@@ -261,18 +260,17 @@ pub(crate) fn evaluate(
 /// `count`, a map with `for_each`), each the user's attributes over what is known, computed
 /// attributes unknown until known.
 fn resource_value(
-    config: &Configuration,
     expanded: &BTreeMap<ResourceAddress, Expanded>,
     known: &dyn ResourceValues,
     address: &ResourceAddress,
 ) -> Value {
-    let (Some(resource), Some(state)) = (config.resource(address), expanded.get(address)) else {
+    let Some(state) = expanded.get(address) else {
         return Value::Unknown;
     };
     let Some(instances) = &state.instances else {
         return Value::Unknown;
     };
-    let schema = schema(resource.mode(), resource.resource_type());
+    let schema = state.schema;
     let object = |key: &InstanceKey, attributes: &BTreeMap<String, Value>| {
         let instance = InstanceAddress {
             resource: address.clone(),
@@ -323,6 +321,7 @@ fn expand_resource(
 ) -> Expanded {
     let address = &resource.address;
     let file = resource.file;
+    let schema = schema(resource.mode(), resource.resource_type());
     let unknown_repetition = |meta: &str, range| {
         EvalError::new(range, format!("`{meta}` of `{address}` depends on values that are not known until apply"))
             .with_hint("use values known before apply (variables, locals, data sources), or apply the resources it depends on first with `--target`")
@@ -420,12 +419,14 @@ fn expand_resource(
                         Value::Unknown if strict => {
                             report(file, unknown_repetition("for_each", range.clone()));
                             return Expanded {
+                                schema,
                                 repetition: Repetition::ForEach,
                                 instances: None,
                             };
                         }
                         Value::Unknown => {
                             return Expanded {
+                                schema,
                                 repetition: Repetition::ForEach,
                                 instances: None,
                             };
@@ -442,6 +443,7 @@ fn expand_resource(
                                 ),
                             );
                             return Expanded {
+                                schema,
                                 repetition: Repetition::ForEach,
                                 instances: None,
                             };
@@ -481,11 +483,11 @@ fn expand_resource(
     let repetition = keys.as_ref().map_or(Repetition::Single, |(r, _)| *r);
     let Some((repetition, keys)) = keys else {
         return Expanded {
+            schema,
             repetition,
             instances: None,
         };
     };
-    let schema = schema(resource.mode(), resource.resource_type());
     let kind = if resource.mode() == Mode::Data {
         "data source"
     } else {
@@ -540,6 +542,7 @@ fn expand_resource(
         instances.push((key, attributes));
     }
     Expanded {
+        schema,
         repetition,
         instances: Some(instances),
     }
@@ -550,5 +553,107 @@ fn describe(value: &Value) -> String {
         Value::Number(n) => format!("the number {n}"),
         Value::String(s) => format!("the string `{s}`"),
         other => format!("{} value", other.type_name()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostic::SourceFile;
+    use crate::load::{Sources, load_sources};
+
+    const MAIN: &str = r#"
+data "huaweicloud_modelarts_pool_plugins" "all" {
+  pool_name = "pool-a"
+}
+
+resource "huaweicloud_cce_addon" "dns" {
+  cluster_id    = "c1"
+  template_name = "coredns"
+}
+
+resource "huaweicloud_modelarts_pool_plugin" "gpu" {
+  for_each      = toset(data.huaweicloud_modelarts_pool_plugins.all.plugins)
+  pool_name     = "pool-a"
+  template_name = each.key
+  inputs        = { dns = huaweicloud_cce_addon.dns.id, cluster = huaweicloud_cce_addon.dns.cluster_id }
+}
+
+output "dns_id" {
+  value = huaweicloud_cce_addon.dns.id
+}
+"#;
+
+    fn config() -> Configuration {
+        load_sources(Sources {
+            files: vec![SourceFile::new("main.hcl", MAIN)],
+            ..Sources::default()
+        })
+        .unwrap()
+    }
+
+    fn instance(resource: ResourceAddress, key: InstanceKey) -> InstanceAddress {
+        InstanceAddress { resource, key }
+    }
+
+    #[test]
+    fn unknown_for_each_is_an_error_only_when_expanding() {
+        let diagnostics = expand(&config(), &NoValues).unwrap_err();
+        assert_eq!(
+            diagnostics.iter().next().unwrap().message(),
+            "`for_each` of `huaweicloud_modelarts_pool_plugin.gpu` depends on values that are not known until apply"
+        );
+    }
+
+    #[test]
+    fn known_values_flow_into_references() {
+        let mut known = BTreeMap::new();
+        known.insert(
+            instance(
+                ResourceAddress::data("huaweicloud_modelarts_pool_plugins", "all"),
+                InstanceKey::None,
+            ),
+            BTreeMap::from([(
+                "plugins".to_owned(),
+                Value::List(vec![Value::string("gpu-beta"), Value::string("volcano")]),
+            )]),
+        );
+        let instances = expand(&config(), &known).unwrap();
+        let gpu: Vec<&ResourceInstance> = instances.iter().filter(|i| i.name() == "gpu").collect();
+        assert_eq!(gpu.len(), 2);
+        assert_eq!(gpu[0].key(), &InstanceKey::String("gpu-beta".to_owned()));
+        // The user's own attributes are known before apply; computed ones are not.
+        let inputs = gpu[0].attributes["inputs"].as_object().unwrap();
+        assert_eq!(inputs["cluster"], Value::string("c1"));
+        assert_eq!(inputs["dns"], Value::Unknown);
+        let dependencies: Vec<String> = gpu[0]
+            .dependencies()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(
+            dependencies,
+            [
+                "huaweicloud_cce_addon.dns",
+                "data.huaweicloud_modelarts_pool_plugins.all"
+            ]
+        );
+
+        // Once the add-on exists, its id is known too.
+        known.insert(
+            instance(
+                ResourceAddress::managed("huaweicloud_cce_addon", "dns"),
+                InstanceKey::None,
+            ),
+            BTreeMap::from([("id".to_owned(), Value::string("addon-1"))]),
+        );
+        let instances = expand(&config(), &known).unwrap();
+        let gpu = instances.iter().find(|i| i.name() == "gpu").unwrap();
+        assert_eq!(
+            gpu.attributes["inputs"].as_object().unwrap()["dns"],
+            Value::string("addon-1")
+        );
+        let outputs = evaluate_outputs(&config(), &known).unwrap();
+        assert_eq!(outputs[0].value, Value::string("addon-1"));
     }
 }

@@ -1756,3 +1756,165 @@ impl Annotate for Diagnostic {
         *self = self.clone().with_note(note);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MAIN: &str = r#"
+variable "region" {
+  default = "from-default"
+}
+
+variable "replicas" {
+  type    = number
+  default = 1
+}
+
+variable "zones" {
+  type    = list(string)
+  default = []
+}
+"#;
+
+    fn check(
+        var_files: &[(&str, &str)],
+        vars: &[&str],
+        env: &[(&str, &str)],
+    ) -> Result<Configuration, Diagnostics> {
+        load_sources(Sources {
+            dir: None,
+            files: vec![SourceFile::new("main.hcl", MAIN)],
+            var_files: var_files
+                .iter()
+                .map(|(n, t)| SourceFile::new(*n, *t))
+                .collect(),
+            vars: vars.iter().map(|v| (*v).to_owned()).collect(),
+            env_vars: env
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+        })
+    }
+
+    fn value(config: &Configuration, name: &str) -> Value {
+        config.variable(name).unwrap().value().clone()
+    }
+
+    #[test]
+    fn precedence_is_default_env_files_then_cli() {
+        let config = check(&[], &[], &[]).unwrap();
+        assert_eq!(value(&config, "region"), Value::string("from-default"));
+
+        let env = [("PLINTH_VAR_region", "from-env"), ("HOME", "/root")];
+        let config = check(&[], &[], &env).unwrap();
+        assert_eq!(value(&config, "region"), Value::string("from-env"));
+
+        let files = [
+            ("plinth.vars", "region = \"from-plinth-vars\""),
+            ("a.auto.vars", "region = \"from-a-auto\""),
+            ("b.auto.vars", "region = \"from-b-auto\""),
+        ];
+        let config = check(&files, &[], &env).unwrap();
+        assert_eq!(value(&config, "region"), Value::string("from-b-auto"));
+
+        let with_var_file = [
+            files[0],
+            files[1],
+            files[2],
+            ("custom.vars", "region = \"from-var-file\""),
+        ];
+        let config = check(&with_var_file, &[], &env).unwrap();
+        assert_eq!(value(&config, "region"), Value::string("from-var-file"));
+
+        let config = check(&with_var_file, &["region=first", "region=from-cli"], &env).unwrap();
+        assert_eq!(value(&config, "region"), Value::string("from-cli"));
+    }
+
+    #[test]
+    fn cli_values_are_literal_for_strings_and_parsed_otherwise() {
+        let config = check(
+            &[],
+            &["region=[1, 2]", "replicas=3", "zones=[\"az1\"]"],
+            &[("PLINTH_VAR_replicas", "9")],
+        )
+        .unwrap();
+        assert_eq!(value(&config, "region"), Value::string("[1, 2]"));
+        assert_eq!(value(&config, "replicas"), Value::int(3));
+        assert_eq!(
+            value(&config, "zones"),
+            Value::List(vec![Value::string("az1")])
+        );
+    }
+
+    #[test]
+    fn bad_cli_values_are_reported_together() {
+        let diagnostics = check(&[], &["replicas=three", "nope=1", "noequals"], &[]).unwrap_err();
+        let messages: Vec<&str> = diagnostics.iter().map(Diagnostic::message).collect();
+        assert_eq!(
+            messages,
+            [
+                "invalid value for variable `replicas` from `--var`: `three` is not a valid expression",
+                "`--var` sets undeclared variable `nope`",
+                "invalid `--var noequals`: expected `NAME=VALUE`",
+            ]
+        );
+    }
+
+    #[test]
+    fn var_file_mistakes_point_into_the_file() {
+        let diagnostics = check(&[("plinth.vars", "replicas = \"many\"\n")], &[], &[]).unwrap_err();
+        let rendered = diagnostics.to_string();
+        assert!(rendered.contains("--> plinth.vars:1:12"), "{rendered}");
+        assert!(
+            rendered.contains("invalid value for variable `replicas` from `plinth.vars`"),
+            "{rendered}"
+        );
+        let config = check(&[("plinth.vars", "regoin = \"x\"\n")], &[], &[]).unwrap();
+        let warning = config.warnings().iter().next().unwrap();
+        assert_eq!(warning.message(), "value for undeclared variable `regoin`");
+        assert_eq!(warning.hint(), Some("did you mean `region`?"));
+    }
+
+    #[test]
+    fn load_reads_the_directory_in_order() {
+        let dir = std::env::temp_dir().join(format!("plinth-config-load-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("main.hcl"), MAIN).unwrap();
+        std::fs::write(dir.join("notes.txt"), "not hcl {").unwrap();
+        std::fs::write(dir.join("plinth.vars"), "region = \"vars\"\nreplicas = 2\n").unwrap();
+        std::fs::write(dir.join("z.auto.vars"), "region = \"auto\"\n").unwrap();
+        std::fs::write(dir.join("extra.vars"), "replicas = 5\n").unwrap();
+        let options = LoadOptions {
+            var_files: vec![PathBuf::from("extra.vars")],
+            vars: vec![],
+            env_vars: vec![],
+        };
+        let config = load(&dir, &options).unwrap();
+        assert_eq!(value(&config, "region"), Value::string("auto"));
+        assert_eq!(value(&config, "replicas"), Value::int(5));
+        let missing = load(&dir.join("missing"), &LoadOptions::default()).unwrap_err();
+        assert!(
+            missing
+                .to_string()
+                .starts_with("error: cannot read directory"),
+            "{missing}"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn sensitive_variables_are_marked() {
+        let main = "variable \"key\" {\n  sensitive = true\n}\n";
+        let config = load_sources(Sources {
+            files: vec![SourceFile::new("main.hcl", main)],
+            vars: vec!["key=secret".to_owned()],
+            ..Sources::default()
+        })
+        .unwrap();
+        assert_eq!(
+            value(&config, "key"),
+            Value::string("secret").mark_sensitive()
+        );
+    }
+}
