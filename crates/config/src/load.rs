@@ -180,6 +180,10 @@ pub fn load_sources(sources: Sources) -> Result<Configuration, Diagnostics> {
         &mut diagnostics,
     );
     diagnostics.dedup();
+    if diagnostics.has_errors() {
+        // Warnings belong with the errors when there is no configuration to carry them.
+        diagnostics.extend(config.warnings.clone());
+    }
     diagnostics.sort();
     diagnostics.into_result(config)
 }

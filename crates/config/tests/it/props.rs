@@ -98,3 +98,26 @@ proptest! {
         load_text(parts.join(" "));
     }
 }
+
+#[test]
+fn deep_nesting_is_a_syntax_error_not_a_stack_overflow() {
+    for text in [
+        format!(
+            "locals {{\n  a = {}1{}\n}}\n",
+            "[".repeat(5000),
+            "]".repeat(5000)
+        ),
+        format!("locals {{\n  a = 1{}\n}}\n", " + 1".repeat(5000)),
+        format!("locals {{\n  a = true{}\n}}\n", " ? 1 : true".repeat(5000)),
+    ] {
+        let sources = Sources {
+            files: vec![SourceFile::new("main.hcl", text)],
+            ..Sources::default()
+        };
+        let diagnostics = load_sources(sources).unwrap_err();
+        assert!(
+            diagnostics.to_string().starts_with("error: syntax error"),
+            "{diagnostics}"
+        );
+    }
+}
