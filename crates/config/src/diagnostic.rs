@@ -94,6 +94,16 @@ impl Diagnostic {
         self
     }
 
+    /// Sets the hint of a diagnostic already recorded.
+    pub(crate) fn set_hint(&mut self, hint: impl Into<String>) {
+        self.hint = Some(hint.into());
+    }
+
+    /// Sets the note of a diagnostic already recorded.
+    pub(crate) fn set_note(&mut self, note: impl Into<String>) {
+        self.note = Some(note.into());
+    }
+
     /// Error or warning.
     pub fn severity(&self) -> Severity {
         self.severity

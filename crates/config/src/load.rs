@@ -307,7 +307,7 @@ impl Loader {
                 block.labels.len()
             ),
         )
-        .clone_into_hint(format!("write it as `{ident} {names} {{ ... }}`"));
+        .set_hint(format!("write it as `{ident} {names} {{ ... }}`"));
         None
     }
 
@@ -396,7 +396,7 @@ impl Loader {
         if labels[0] != "huaweicloud" {
             let range = block.labels[0].span().unwrap_or_else(|| block_range(block));
             self.error(file, &range, format!("unknown provider `{}`", labels[0]))
-                .clone_into_hint("plinth has one provider: `huaweicloud`".to_owned());
+                .set_hint("plinth has one provider: `huaweicloud`");
             return;
         }
         if !self.declare(
@@ -713,7 +713,7 @@ impl Loader {
                         &span(item),
                         "`depends_on` entries must be resources or data sources, not strings",
                     )
-                    .clone_into_hint(format!("remove the quotes: `{}`", text.value()));
+                    .set_hint(format!("remove the quotes: `{}`", text.value()));
                 }
                 _ => {
                     self.error(file, &span(item), "`depends_on` entries must be resources or data sources, e.g. `huaweicloud_cce_addon.coredns`");
@@ -805,13 +805,13 @@ impl Loader {
                         &key_range(attribute),
                         format!("`{name}` is a block, not an attribute"),
                     )
-                    .clone_into_hint(format!("write `{name} {{ ... }}` without `=`"));
+                    .set_hint(format!("write `{name} {{ ... }}` without `=`"));
                 }
                 _ => {
                     match schema.attribute(name) {
                         Some(a) if a.presence == Presence::Computed => {
                             self.error(file, &key_range(attribute), format!("`{name}` is computed by the cloud and cannot be set in {context}"))
-                            .clone_into_hint(format!("remove `{name}`; read it as `{address}.{name}`"));
+                            .set_hint(format!("remove `{name}`; read it as `{address}.{name}`"));
                         }
                         Some(_) => {
                             let expr = self.expr(file, &attribute.value);
@@ -835,7 +835,7 @@ impl Loader {
                 &range,
                 format!("`count` and `for_each` cannot be used together in {context}"),
             )
-            .clone_into_hint(
+            .set_hint(
                 "keep one of them: `for_each` for a map or a set of strings, `count` for a number"
                     .to_owned(),
             );
@@ -1165,9 +1165,7 @@ impl Loader {
                             allowed.what
                         ),
                     )
-                    .clone_into_hint(
-                        "add `for_each` to the resource, or use a literal value".to_owned(),
-                    );
+                    .set_hint("add `for_each` to the resource, or use a literal value");
                 }
                 Target::CountIndex if !allowed.count => {
                     self.error(
@@ -1178,9 +1176,7 @@ impl Loader {
                             allowed.what
                         ),
                     )
-                    .clone_into_hint(
-                        "add `count` to the resource, or use a literal value".to_owned(),
-                    );
+                    .set_hint("add `count` to the resource, or use a literal value");
                 }
                 Target::Resource(address, steps) => {
                     let reference = Reference {
@@ -1282,7 +1278,7 @@ impl Loader {
                     )
                 }
             };
-            self.error(file, &range, message).clone_into_hint(
+            self.error(file, &range, message).set_hint(
                 "break the cycle by removing one of these references or `depends_on` entries"
                     .to_owned(),
             );
@@ -1420,7 +1416,7 @@ impl Loader {
                     } else {
                         let name = &variable.name;
                         self.error(decl_file, &(decl_offset..decl_offset + 8), format!("no value for required variable `{name}`"))
-                        .clone_into_hint(format!("set it with `--var {name}=VALUE`, in `plinth.vars`, or with the environment variable `{ENV_PREFIX}{name}`; or give it a `default`"));
+                        .set_hint(format!("set it with `--var {name}=VALUE`, in `plinth.vars`, or with the environment variable `{ENV_PREFIX}{name}`; or give it a `default`"));
                         continue;
                     }
                 }
@@ -1472,7 +1468,7 @@ impl Loader {
                                 variable.name, validation.error_message
                             ),
                         )
-                        .clone_into_note(format!(
+                        .set_note(format!(
                             "the value from {from} fails the validation at {}",
                             validation.condition.location
                         ));
@@ -1743,22 +1739,6 @@ fn endpoints(
         }
     }
     endpoints
-}
-
-/// Small helpers to add a hint or note to a diagnostic already pushed.
-trait Annotate {
-    fn clone_into_hint(&mut self, hint: String);
-    fn clone_into_note(&mut self, note: String);
-}
-
-impl Annotate for Diagnostic {
-    fn clone_into_hint(&mut self, hint: String) {
-        *self = self.clone().with_hint(hint);
-    }
-
-    fn clone_into_note(&mut self, note: String) {
-        *self = self.clone().with_note(note);
-    }
 }
 
 #[cfg(test)]
