@@ -1,4 +1,7 @@
-//! Integration tests of plinth-config, one binary for the crate.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
+//! Integration tests of plinth-config: fixtures, the quick start example, robustness.
 
+mod fixtures;
 mod fmt;
+mod props;
+mod quickstart;
