@@ -6,6 +6,7 @@
 //! `kind`; the last occurrence wins, as in most JSON parsers).
 
 mod addon;
+mod error;
 mod iam;
 mod plugin;
 
@@ -13,6 +14,7 @@ pub use addon::{
     Addon, AddonList, AddonMetadata, AddonRequest, AddonRequestMetadata, AddonRequestSpec,
     AddonSpec, AddonState, AddonStatus, AddonVersion, SupportVersion,
 };
+pub use error::{ErrorBody, NestedError};
 pub use iam::{Project, ProjectList};
 pub use plugin::{
     ObjectReference, Plugin, PluginList, PluginMetadata, PluginPhase, PluginRequest,
