@@ -10,8 +10,8 @@ use tokio::sync::OnceCell;
 
 use crate::error::{ApiError, CloudError, Service, SettingsError};
 use crate::model::{
-    Addon, AddonList, AddonRequest, Plugin, PluginList, PluginRequest, PluginTemplateList,
-    ProjectList, decode,
+    Addon, AddonList, AddonRequest, AddonTemplateList, Plugin, PluginList, PluginRequest,
+    PluginTemplateList, ProjectList, decode,
 };
 use crate::retry::parse_retry_after;
 use crate::settings::{Credentials, ResolvedSettings};
@@ -27,6 +27,7 @@ pub enum AddonApi {
 }
 
 impl AddonApi {
+    /// The first two path segments of the API.
     fn path(self) -> [&'static str; 2] {
         match self {
             Self::Cce => ["api", "v3"],
@@ -300,6 +301,27 @@ impl Client {
             .await
     }
 
+    /// CCE / Autopilot: the add-on templates and their versions, optionally only one template.
+    pub async fn list_addon_templates(
+        &self,
+        api: AddonApi,
+        template_name: Option<&str>,
+    ) -> Result<AddonTemplateList, CloudError> {
+        let project = self.project_id().await?.to_owned();
+        let [first, second] = api.path();
+        let query: Vec<(&str, &str)> = template_name
+            .map(|name| vec![("addon_template_name", name)])
+            .unwrap_or_default();
+        let url = self.url(
+            Service::Cce,
+            None,
+            &[first, second, "addontemplates"],
+            &query,
+        )?;
+        self.json(Service::Cce, Method::GET, url, Some(project), None)
+            .await
+    }
+
     fn modelarts_url(
         &self,
         project_id: &str,
@@ -433,7 +455,9 @@ impl Client {
                 Attempt::NotSent(message) | Attempt::Lost(message) => {
                     (transport(call, message), None)
                 }
-                Attempt::Invalid(message) => return Err(transport(call, message)),
+                Attempt::Invalid(message) => {
+                    return Err(SettingsError::HttpClient(message).into());
+                }
             };
             if retries >= policy.max_retries {
                 return Err(error);

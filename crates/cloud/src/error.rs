@@ -64,7 +64,11 @@ impl ApiError {
         request_id: Option<String>,
     ) -> Self {
         let parsed: Option<ErrorBody> = decode(body).ok();
-        let code = parsed.as_ref().and_then(ErrorBody::code);
+        // IAM's numeric code only repeats the status.
+        let code = parsed
+            .as_ref()
+            .and_then(ErrorBody::code)
+            .filter(|code| *code != status.to_string());
         let message = parsed
             .as_ref()
             .and_then(ErrorBody::message)
@@ -192,7 +196,7 @@ pub enum CloudError {
     },
 
     /// Waiting took longer than the operation's timeout.
-    #[error("timed out after {}s waiting for {what}; last status `{}`", .timeout.as_secs(), .last_status.as_deref().unwrap_or("none"))]
+    #[error("timed out after {} waiting for {what}; last status `{}`", human_duration(*.timeout), .last_status.as_deref().unwrap_or("none"))]
     Timeout {
         /// What was waited for.
         what: String,
@@ -289,6 +293,12 @@ pub enum SettingsError {
         /// The value given.
         value: String,
     },
+    /// A credential or id that cannot travel in an HTTP header (control characters, spaces).
+    #[error("`{name}` holds characters that cannot be sent in an HTTP header")]
+    InvalidHeaderValue {
+        /// Which setting (`access_key`, `auth_token`, ...); never its value.
+        name: &'static str,
+    },
     /// The HTTP client could not be built (TLS set-up).
     #[error("cannot set up the HTTP client: {0}")]
     HttpClient(String),
@@ -299,6 +309,20 @@ fn reason_suffix(reason: Option<&str>, message: Option<&str>) -> String {
         (Some(reason), Some(message)) if reason != message => format!(": {reason} ({message})"),
         (Some(text), _) | (None, Some(text)) => format!(": {text}"),
         (None, None) => String::new(),
+    }
+}
+
+/// `10m`, `90s`, `2.5s`, `400ms`.
+fn human_duration(duration: Duration) -> String {
+    let millis = duration.as_millis();
+    if millis < 1000 {
+        format!("{millis}ms")
+    } else if millis.is_multiple_of(60_000) {
+        format!("{}m", millis / 60_000)
+    } else if millis.is_multiple_of(1000) {
+        format!("{}s", millis / 1000)
+    } else {
+        format!("{:.1}s", duration.as_secs_f64())
     }
 }
 
@@ -394,6 +418,14 @@ mod tests {
         for status in [400, 401, 403, 404, 409, 501] {
             assert!(!api(status, "{}", None).is_retryable(), "{status}");
         }
+    }
+
+    #[test]
+    fn durations_read_well() {
+        assert_eq!(human_duration(Duration::from_millis(400)), "400ms");
+        assert_eq!(human_duration(Duration::from_secs(600)), "10m");
+        assert_eq!(human_duration(Duration::from_secs(90)), "90s");
+        assert_eq!(human_duration(Duration::from_millis(2500)), "2.5s");
     }
 
     #[test]

@@ -179,6 +179,7 @@ impl ClientSettings {
             }
             (None, None, None) => return Err(SettingsError::MissingCredentials),
         };
+        check_header_values(project_id.as_deref(), &credentials)?;
         for (name, value) in [
             ("modelarts", &self.endpoints.modelarts),
             ("cce", &self.endpoints.cce),
@@ -217,6 +218,36 @@ impl ClientSettings {
             request_timeout: Duration::from_secs(60),
             connect_timeout: Duration::from_secs(10),
         })
+    }
+}
+
+/// Every value that travels in a header must be visible ASCII, or the request cannot be built.
+fn check_header_values(
+    project_id: Option<&str>,
+    credentials: &Credentials,
+) -> Result<(), SettingsError> {
+    let mut values: Vec<(&'static str, &str)> = Vec::new();
+    if let Some(project) = project_id {
+        values.push(("project_id", project));
+    }
+    match credentials {
+        Credentials::AccessKey {
+            key,
+            security_token,
+        } => {
+            values.push(("access_key", key.access_key()));
+            if let Some(token) = security_token {
+                values.push(("security_token", token));
+            }
+        }
+        Credentials::Token(token) => values.push(("auth_token", token)),
+    }
+    match values
+        .into_iter()
+        .find(|(_, value)| !value.bytes().all(|byte| byte.is_ascii_graphic()))
+    {
+        Some((name, _)) => Err(SettingsError::InvalidHeaderValue { name }),
+        None => Ok(()),
     }
 }
 
@@ -415,6 +446,20 @@ mod tests {
         );
         resolved.endpoints.cce = Some("http://127.0.0.1:9000/".to_owned());
         assert_eq!(resolved.cce_addon_endpoint("c1"), "http://127.0.0.1:9000");
+    }
+
+    #[test]
+    fn credentials_that_cannot_be_sent_are_rejected_without_their_value() {
+        let error = ClientSettings {
+            security_token: Some("TOKEN WITH\nNEWLINE".to_owned()),
+            ..explicit()
+        }
+        .resolve(env(&[]))
+        .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "`security_token` holds characters that cannot be sent in an HTTP header"
+        );
     }
 
     #[test]

@@ -40,6 +40,7 @@ async fn get_is_signed_with_host_date_and_project() {
         header(request, "host").unwrap(),
         server.address().to_string()
     );
+    assert_eq!(request.headers.get_all("host").iter().count(), 1);
     let date = header(request, "x-sdk-date").unwrap();
     assert!(
         chrono::NaiveDateTime::parse_from_str(date, "%Y%m%dT%H%M%SZ").is_ok(),
@@ -197,4 +198,25 @@ async fn unknown_project_is_a_clear_error() {
     let client = Client::new(settings_for(&server.uri(), None)).unwrap();
     let error = client.list_plugins("pool-a").await.unwrap_err();
     assert!(error.to_string().contains("HW_PROJECT_ID"), "{error}");
+}
+
+#[tokio::test]
+async fn addon_templates_are_listed_by_name() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/autopilot/v3/addontemplates"))
+        .and(query_param("addon_template_name", "coredns"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "kind": "Addon", "apiVersion": "v3",
+            "items": [{"metadata": {"name": "coredns"}, "spec": {"type": "helm", "versions": [{"version": "1.28.6"}]}}]
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let list = client(&server)
+        .list_addon_templates(AddonApi::Autopilot, Some("coredns"))
+        .await
+        .unwrap();
+    assert_eq!(list.items[0].spec.versions[0].version, "1.28.6");
+    verify_signature(&server.received_requests().await.unwrap()[0]);
 }
