@@ -235,3 +235,26 @@ async fn missing_desired_attribute_is_reported_without_a_call() {
     );
     assert!(server.received_requests().await.unwrap().is_empty());
 }
+
+/// The apply engine spawns these futures on tokio's multi-threaded runtime: they must be `Send`.
+#[test]
+fn resource_futures_are_send() {
+    fn assert_send<T: Send>(_: T) {}
+    let client =
+        plinth_cloud::Client::new(crate::support::settings_for("http://127.0.0.1:9", None))
+            .unwrap();
+    let kind = ResourceType::CceAddon;
+    let object = kind.parse_import_id("c/a").unwrap();
+    let desired = json!({});
+    assert_send(kind.read(&client, &object));
+    assert_send(kind.find_by_natural_key(&client, &object.natural_key));
+    assert_send(kind.create(&client, &desired));
+    assert_send(kind.delete(&client, &object));
+    assert_send(kind.wait(
+        &client,
+        &object,
+        plinth_cloud::WaitTarget::Gone,
+        &client.settings().wait,
+        &plinth_cloud::no_progress,
+    ));
+}
