@@ -50,12 +50,40 @@ impl WaitOptions {
 }
 
 /// What a wait waits for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum WaitTarget {
     /// The object is ready (add-on `running` or `available`, plug-in `Running`).
     Ready,
+    /// The object is ready and runs this version: for waiting after an upgrade, when the first
+    /// polls may still show the old version running. An object that reports no installed version
+    /// (`installed_version` of plug-ins, `current_version` of add-ons) is taken at its word.
+    ReadyAt(String),
     /// The object is gone (404 or `deleteSuccess`).
     Gone,
+}
+
+impl WaitTarget {
+    /// Whether a ready `object` satisfies this target.
+    fn accepts(&self, object: &RemoteObject) -> bool {
+        match self {
+            Self::Ready => true,
+            Self::ReadyAt(version) => installed_version(object).is_none_or(|v| v == version),
+            Self::Gone => false,
+        }
+    }
+}
+
+/// The version an object reports running, whatever the type calls it.
+fn installed_version(object: &RemoteObject) -> Option<&str> {
+    ["installed_version", "current_version"]
+        .iter()
+        .find_map(|name| {
+            object
+                .attributes
+                .get(*name)
+                .and_then(serde_json::Value::as_str)
+        })
+        .filter(|version| !version.is_empty())
 }
 
 /// One observation during a wait, for live progress display.
@@ -79,7 +107,7 @@ pub const NOT_FOUND_STATUS: &str = "not found";
 /// wait with [`CloudError::OperationFailed`] carrying the cloud's reason and message.
 pub async fn wait_until<F, Fut>(
     what: &str,
-    target: WaitTarget,
+    target: &WaitTarget,
     options: &WaitOptions,
     on_progress: &(dyn Fn(&WaitProgress) + Send + Sync),
     mut poll: F,
@@ -114,20 +142,21 @@ where
             elapsed: started.elapsed(),
         });
         last_status = Some(status);
-        match (target, observed) {
-            (WaitTarget::Gone, None) => return Ok(None),
-            (WaitTarget::Gone, Some(object)) if object.progress == Progress::Gone => {
+        let waiting_for_gone = *target == WaitTarget::Gone;
+        match observed {
+            None if waiting_for_gone => return Ok(None),
+            Some(object) if waiting_for_gone && object.progress == Progress::Gone => {
                 return Ok(None);
             }
-            (WaitTarget::Ready, Some(object)) if object.progress == Progress::Done => {
+            Some(object) if object.progress == Progress::Done && target.accepts(&object) => {
                 return Ok(Some(object));
             }
-            (WaitTarget::Ready, Some(object)) if object.progress == Progress::Gone => {
+            Some(object) if !waiting_for_gone && object.progress == Progress::Gone => {
                 return Err(CloudError::Disappeared {
                     what: what.to_owned(),
                 });
             }
-            (_, Some(object)) if object.progress == Progress::Failed => {
+            Some(object) if object.progress == Progress::Failed => {
                 return Err(CloudError::OperationFailed {
                     what: what.to_owned(),
                     status: object.status,
@@ -169,7 +198,7 @@ mod tests {
         let options = WaitOptions::default().with_timeout(timeout);
         let result = wait_until(
             "thing",
-            target,
+            &target,
             &options,
             &|progress| seen.lock().unwrap().push(progress.clone()),
             || {
@@ -255,6 +284,34 @@ mod tests {
         )
         .await;
         assert!(result.unwrap().is_none());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn ready_at_waits_for_the_new_version() {
+        let at = |version: &str| {
+            let mut object = object("Running", Progress::Done);
+            object.attributes = serde_json::json!({"installed_version": version});
+            Some(object)
+        };
+        let (result, seen) = run(
+            WaitTarget::ReadyAt("2.0".to_owned()),
+            vec![at("1.0"), at("1.0"), at("2.0")],
+            Duration::from_secs(60),
+        )
+        .await;
+        assert_eq!(
+            result.unwrap().unwrap().attributes["installed_version"],
+            "2.0"
+        );
+        assert_eq!(seen.len(), 3);
+        // An object that reports no version is taken at its word.
+        let (result, _) = run(
+            WaitTarget::ReadyAt("2.0".to_owned()),
+            vec![Some(object("running", Progress::Done))],
+            Duration::from_secs(60),
+        )
+        .await;
+        assert!(result.unwrap().is_some());
     }
 
     #[tokio::test(start_paused = true)]

@@ -290,7 +290,7 @@ impl ResourceType {
         on_progress: &(dyn Fn(&WaitProgress) + Send + Sync),
     ) -> Result<Option<RemoteObject>, CloudError> {
         let what = self.describe(object);
-        wait_until(&what, target, options, on_progress, || {
+        wait_until(&what, &target, options, on_progress, || {
             self.read(client, object)
         })
         .await
