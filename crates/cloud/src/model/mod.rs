@@ -6,6 +6,8 @@
 //! `kind`; the last occurrence wins, as in most JSON parsers).
 
 mod addon;
+mod addon_template;
+mod error;
 mod iam;
 mod plugin;
 
@@ -13,6 +15,10 @@ pub use addon::{
     Addon, AddonList, AddonMetadata, AddonRequest, AddonRequestMetadata, AddonRequestSpec,
     AddonSpec, AddonState, AddonStatus, AddonVersion, SupportVersion,
 };
+pub use addon_template::{
+    AddonTemplate, AddonTemplateList, AddonTemplateMetadata, AddonTemplateSpec,
+};
+pub use error::{ErrorBody, NestedError};
 pub use iam::{Project, ProjectList};
 pub use plugin::{
     ObjectReference, Plugin, PluginList, PluginMetadata, PluginPhase, PluginRequest,

@@ -1,0 +1,444 @@
+//! What can go wrong talking to Huawei Cloud, with what the user needs to act on it.
+
+use std::fmt;
+use std::time::Duration;
+
+use crate::model::{ErrorBody, decode};
+
+/// The Huawei Cloud service a call went to; it names the service in error messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Service {
+    /// ModelArts (pool plug-ins).
+    ModelArts,
+    /// CCE and CCE Autopilot (add-ons).
+    Cce,
+    /// IAM (project lookup).
+    Iam,
+}
+
+impl Service {
+    /// The lowercase service name, also the first label of its host name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ModelArts => "modelarts",
+            Self::Cce => "cce",
+            Self::Iam => "iam",
+        }
+    }
+}
+
+impl fmt::Display for Service {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An error answer of the cloud: status, code, message and request id, and the call that got it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    /// The service that answered.
+    pub service: Service,
+    /// The HTTP status.
+    pub status: u16,
+    /// The HTTP method of the call.
+    pub method: String,
+    /// The URL of the call. It never holds a secret: credentials travel in headers.
+    pub url: String,
+    /// The cloud's error code, e.g. `CCE.01400001`, when the body had one.
+    pub code: Option<String>,
+    /// The cloud's message, or the start of a body that was not JSON.
+    pub message: String,
+    /// The `X-Request-Id` header (or the body's `request_id`), for Huawei Cloud support.
+    pub request_id: Option<String>,
+}
+
+impl ApiError {
+    /// Builds the error from an answer's status, body and `X-Request-Id` header, whatever the
+    /// body's shape (see [`ErrorBody`]); a body that is not JSON becomes the message, shortened.
+    pub fn from_response(
+        service: Service,
+        method: &str,
+        url: &str,
+        status: u16,
+        body: &[u8],
+        request_id: Option<String>,
+    ) -> Self {
+        let parsed: Option<ErrorBody> = decode(body).ok();
+        // IAM's numeric code only repeats the status.
+        let code = parsed
+            .as_ref()
+            .and_then(ErrorBody::code)
+            .filter(|code| *code != status.to_string());
+        let message = parsed
+            .as_ref()
+            .and_then(ErrorBody::message)
+            .unwrap_or_else(|| body_excerpt(body));
+        let request_id = request_id
+            .filter(|id| !id.is_empty())
+            .or_else(|| parsed.and_then(|body| body.request_id));
+        Self {
+            service,
+            status,
+            method: method.to_owned(),
+            url: url.to_owned(),
+            code,
+            message,
+            request_id,
+        }
+    }
+
+    /// Whether the same call may succeed later: throttling (429) and server errors (500, 502, 503,
+    /// 504).
+    pub fn is_retryable(&self) -> bool {
+        matches!(self.status, 429 | 500 | 502 | 503 | 504)
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} returned {}", self.service, self.status)?;
+        if let Some(code) = &self.code {
+            write!(f, " {code}")?;
+        }
+        if self.message.is_empty() {
+            write!(f, " to {} {}", self.method, self.url)?;
+        } else {
+            write!(f, ": {}", self.message)?;
+        }
+        if let Some(request_id) = &self.request_id {
+            write!(f, " (request id {request_id})")?;
+        }
+        Ok(())
+    }
+}
+
+/// The errors of the cloud client.
+#[derive(Debug, thiserror::Error)]
+pub enum CloudError {
+    /// The cloud answered with an error status. A 404 is [`CloudError::is_not_found`].
+    #[error("{0}")]
+    Api(Box<ApiError>),
+
+    /// The service could not be reached, or the connection broke, and retrying did not help.
+    #[error("cannot reach {service} for {method} {url}: {message}")]
+    Transport {
+        /// The service called.
+        service: Service,
+        /// HTTP method.
+        method: String,
+        /// URL of the call.
+        url: String,
+        /// What went wrong, as the HTTP library said it.
+        message: String,
+    },
+
+    /// A create (`POST`) was sent but its answer was lost (timeout, broken connection, server
+    /// error): the object may or may not exist now. It is never sent again blindly; look the
+    /// object up by its natural key to learn what happened.
+    #[error(
+        "the outcome of {method} {url} is unknown ({cause}); the object may exist: look it up by its natural key before trying again"
+    )]
+    OutcomeUnknown {
+        /// The service called.
+        service: Service,
+        /// HTTP method.
+        method: String,
+        /// URL of the call.
+        url: String,
+        /// Why the outcome is unknown.
+        cause: String,
+    },
+
+    /// A success answer whose body is not what the API documents.
+    #[error("{service} answered {method} {url} with an unexpected body: {message}")]
+    Decode {
+        /// The service called.
+        service: Service,
+        /// HTTP method.
+        method: String,
+        /// URL of the call.
+        url: String,
+        /// The JSON error.
+        message: String,
+    },
+
+    /// Credentials, region or an endpoint are missing or wrong.
+    #[error(transparent)]
+    Settings(#[from] SettingsError),
+
+    /// IAM knows no project named after the region.
+    #[error(
+        "iam has no project named `{region}`\n\nhint: set `project_id` in the provider block or `HW_PROJECT_ID`"
+    )]
+    ProjectNotFound {
+        /// The region, which names its project.
+        region: String,
+    },
+
+    /// The remote operation ended in a failed state.
+    #[error("{what} failed with status `{status}`{}", reason_suffix(.reason.as_deref(), .message.as_deref()))]
+    OperationFailed {
+        /// What was waited for, e.g. `cce add-on coredns (id ...) in cluster ...`.
+        what: String,
+        /// The failed status, e.g. `installFailed`.
+        status: String,
+        /// The cloud's reason (`Reason`/`reason`), when not empty.
+        reason: Option<String>,
+        /// The cloud's message, when not empty.
+        message: Option<String>,
+    },
+
+    /// The object disappeared while waiting for it to become ready.
+    #[error("{what} disappeared while waiting for it to become ready")]
+    Disappeared {
+        /// What was waited for.
+        what: String,
+    },
+
+    /// Waiting took longer than the operation's timeout.
+    #[error("timed out after {} waiting for {what}; last status `{}`", human_duration(*.timeout), .last_status.as_deref().unwrap_or("none"))]
+    Timeout {
+        /// What was waited for.
+        what: String,
+        /// The timeout that ran out.
+        timeout: Duration,
+        /// The last status seen, if any poll answered.
+        last_status: Option<String>,
+    },
+
+    /// An import id not of the form the resource type expects.
+    #[error("`{id}` is not a valid import id for `{resource_type}`: expected {expected}")]
+    InvalidImportId {
+        /// The resource type.
+        resource_type: &'static str,
+        /// The id given.
+        id: String,
+        /// The accepted forms.
+        expected: &'static str,
+    },
+
+    /// Desired attributes the resource type cannot work with (a required one missing, a wrong type).
+    #[error("`{resource_type}`: {message}")]
+    InvalidAttributes {
+        /// The resource type.
+        resource_type: &'static str,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+impl CloudError {
+    /// Whether the same call may succeed later (throttling, server errors, unreachable service).
+    /// An [`CloudError::OutcomeUnknown`] is not: resolve it by looking the object up.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Self::Api(error) => error.is_retryable(),
+            Self::Transport { .. } => true,
+            _ => false,
+        }
+    }
+
+    /// Whether the cloud answered 404: the object does not exist (a normal answer for reads and
+    /// waits for a deletion).
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, Self::Api(error) if error.status == 404)
+    }
+
+    /// The cloud's error answer, if this is one.
+    pub fn api(&self) -> Option<&ApiError> {
+        match self {
+            Self::Api(error) => Some(error),
+            _ => None,
+        }
+    }
+}
+
+impl From<ApiError> for CloudError {
+    fn from(error: ApiError) -> Self {
+        Self::Api(Box::new(error))
+    }
+}
+
+/// Missing or contradictory provider settings. Messages name the settings and environment
+/// variables that fix them, never a secret value.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SettingsError {
+    /// Neither AK/SK nor a token.
+    #[error(
+        "no Huawei Cloud credentials found\n\nhint: set `access_key` and `secret_key` in the provider block, or the environment variables `HW_ACCESS_KEY` and `HW_SECRET_KEY` (or `HUAWEICLOUD_SDK_AK` and `HUAWEICLOUD_SDK_SK`)"
+    )]
+    MissingCredentials,
+    /// One half of the key pair.
+    #[error(
+        "`{missing}` is missing while `{present}` is set\n\nhint: set `{missing}` in the provider block, or the environment variable `{variable}`"
+    )]
+    HalfKeyPair {
+        /// The half that is missing.
+        missing: &'static str,
+        /// The half that is set.
+        present: &'static str,
+        /// The environment variable that would provide the missing half.
+        variable: &'static str,
+    },
+    /// No region.
+    #[error(
+        "no Huawei Cloud region set\n\nhint: set `region` in the provider block, or the environment variable `HW_REGION_NAME`"
+    )]
+    MissingRegion,
+    /// An endpoint override that is not an absolute http(s) URL.
+    #[error("endpoint `{name}` = `{value}` is not an absolute http or https URL")]
+    InvalidEndpoint {
+        /// Which override (`modelarts`, `cce`, `iam`).
+        name: &'static str,
+        /// The value given.
+        value: String,
+    },
+    /// A credential or id that cannot travel in an HTTP header (control characters, spaces).
+    #[error("`{name}` holds characters that cannot be sent in an HTTP header")]
+    InvalidHeaderValue {
+        /// Which setting (`access_key`, `auth_token`, ...); never its value.
+        name: &'static str,
+    },
+    /// The HTTP client could not be built (TLS set-up).
+    #[error("cannot set up the HTTP client: {0}")]
+    HttpClient(String),
+}
+
+fn reason_suffix(reason: Option<&str>, message: Option<&str>) -> String {
+    match (reason, message) {
+        (Some(reason), Some(message)) if reason != message => format!(": {reason} ({message})"),
+        (Some(text), _) | (None, Some(text)) => format!(": {text}"),
+        (None, None) => String::new(),
+    }
+}
+
+/// `10m`, `90s`, `2.5s`, `400ms`.
+fn human_duration(duration: Duration) -> String {
+    let millis = duration.as_millis();
+    if millis < 1000 {
+        format!("{millis}ms")
+    } else if millis.is_multiple_of(60_000) {
+        format!("{}m", millis / 60_000)
+    } else if millis.is_multiple_of(1000) {
+        format!("{}s", millis / 1000)
+    } else {
+        format!("{:.1}s", duration.as_secs_f64())
+    }
+}
+
+fn body_excerpt(body: &[u8]) -> String {
+    const LIMIT: usize = 300;
+    let text = String::from_utf8_lossy(body);
+    let text = text.trim();
+    if text.chars().count() > LIMIT {
+        let cut: String = text.chars().take(LIMIT).collect();
+        format!("{cut}...")
+    } else {
+        text.to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn api(status: u16, body: &str, request_id: Option<&str>) -> ApiError {
+        ApiError::from_response(
+            Service::Cce,
+            "POST",
+            "https://cce.cn-north-4.myhuaweicloud.com/api/v3/addons",
+            status,
+            body.as_bytes(),
+            request_id.map(str::to_owned),
+        )
+    }
+
+    #[test]
+    fn display_names_service_status_code_message_and_request_id() {
+        let error = CloudError::from(api(
+            400,
+            r#"{"errorCode":"CCE.01400001","errorMessage":"the add-on already exists"}"#,
+            Some("4f2a"),
+        ));
+        assert_eq!(
+            error.to_string(),
+            "cce returned 400 CCE.01400001: the add-on already exists (request id 4f2a)"
+        );
+        assert!(!error.is_retryable());
+        assert!(!error.is_not_found());
+    }
+
+    #[test]
+    fn non_json_body_becomes_the_message() {
+        let error = api(502, "<html>Bad Gateway</html>\n", None);
+        assert_eq!(error.code, None);
+        assert_eq!(error.message, "<html>Bad Gateway</html>");
+        assert!(error.is_retryable());
+        assert_eq!(
+            error.to_string(),
+            "cce returned 502: <html>Bad Gateway</html>"
+        );
+    }
+
+    #[test]
+    fn long_non_json_body_is_shortened() {
+        let error = api(500, &"x".repeat(1000), None);
+        assert_eq!(error.message.len(), 303);
+    }
+
+    #[test]
+    fn empty_body_names_the_call() {
+        let error = api(404, "", None);
+        assert_eq!(
+            error.to_string(),
+            "cce returned 404 to POST https://cce.cn-north-4.myhuaweicloud.com/api/v3/addons"
+        );
+        assert!(CloudError::from(error).is_not_found());
+    }
+
+    #[test]
+    fn request_id_header_wins_over_body() {
+        let body =
+            r#"{"error_code":"APIGW.0308","error_msg":"throttled","request_id":"from-body"}"#;
+        assert_eq!(
+            api(429, body, Some("from-header")).request_id.as_deref(),
+            Some("from-header")
+        );
+        let error = api(429, body, None);
+        assert_eq!(error.request_id.as_deref(), Some("from-body"));
+        assert_eq!(error.code.as_deref(), Some("APIGW.0308"));
+        assert!(error.is_retryable());
+    }
+
+    #[test]
+    fn retryable_statuses() {
+        for status in [429, 500, 502, 503, 504] {
+            assert!(api(status, "{}", None).is_retryable(), "{status}");
+        }
+        for status in [400, 401, 403, 404, 409, 501] {
+            assert!(!api(status, "{}", None).is_retryable(), "{status}");
+        }
+    }
+
+    #[test]
+    fn durations_read_well() {
+        assert_eq!(human_duration(Duration::from_millis(400)), "400ms");
+        assert_eq!(human_duration(Duration::from_secs(600)), "10m");
+        assert_eq!(human_duration(Duration::from_secs(90)), "90s");
+        assert_eq!(human_duration(Duration::from_millis(2500)), "2.5s");
+    }
+
+    #[test]
+    fn operation_failed_carries_reason_and_message() {
+        let error = CloudError::OperationFailed {
+            what: "cce add-on `coredns`".to_owned(),
+            status: "installFailed".to_owned(),
+            reason: Some("image pull failed".to_owned()),
+            message: Some("back-off pulling image".to_owned()),
+        };
+        assert_eq!(
+            error.to_string(),
+            "cce add-on `coredns` failed with status `installFailed`: image pull failed (back-off pulling image)"
+        );
+    }
+}

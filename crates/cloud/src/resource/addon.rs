@@ -1,0 +1,347 @@
+//! `huaweicloud_cce_addon` and `huaweicloud_cce_autopilot_addon`: add-ons of CCE and CCE Autopilot
+//! clusters. Both APIs have the same shape under different paths (see [`AddonApi`]).
+//!
+//! Identity: `id` (the add-on's uid); natural key `cluster_id` + `template_name`. Install is a `POST`
+//! (201), upgrade a `PUT` with the version and the FULL values, uninstall a `DELETE`.
+//!
+//! Attributes: `id`, `cluster_id`, `template_name`, `version`, `values`, `status`,
+//! `current_version`, `reason`, `message`, and `description` (CCE) or `alias` (Autopilot).
+
+use std::collections::BTreeMap;
+
+use serde_json::{Map, Value, json};
+
+use super::{
+    ObjectRef, RemoteObject, ResourceKind, non_empty, object_attribute, optional_str,
+    split_import_id,
+};
+use crate::client::{AddonApi, Client};
+use crate::error::CloudError;
+use crate::model::{Addon, AddonRequest, AddonRequestSpec, AddonState, Progress};
+
+/// `huaweicloud_cce_addon`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CceAddon;
+
+/// `huaweicloud_cce_autopilot_addon`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AutopilotAddon;
+
+const NATURAL_KEY: &[&str] = &["cluster_id", "template_name"];
+
+impl ResourceKind for CceAddon {
+    const TYPE_NAME: &'static str = "huaweicloud_cce_addon";
+    const NATURAL_KEY: &'static [&'static str] = NATURAL_KEY;
+    const IMPORT_ID_FORMS: &'static str = "`<cluster_id>/<addon_id>`";
+
+    fn parse_import_id(&self, id: &str) -> Result<ObjectRef, CloudError> {
+        let [cluster, addon] = split_import_id(id).ok_or_else(|| CloudError::InvalidImportId {
+            resource_type: Self::TYPE_NAME,
+            id: id.to_owned(),
+            expected: Self::IMPORT_ID_FORMS,
+        })?;
+        Ok(import_ref(Some(cluster), addon))
+    }
+
+    async fn read(
+        &self,
+        client: &Client,
+        object: &ObjectRef,
+    ) -> Result<Option<RemoteObject>, CloudError> {
+        read(AddonApi::Cce, Self::TYPE_NAME, client, object).await
+    }
+
+    async fn find_by_natural_key(
+        &self,
+        client: &Client,
+        natural_key: &BTreeMap<String, String>,
+    ) -> Result<Option<RemoteObject>, CloudError> {
+        find(AddonApi::Cce, Self::TYPE_NAME, client, natural_key).await
+    }
+
+    async fn create(&self, client: &Client, desired: &Value) -> Result<RemoteObject, CloudError> {
+        create(AddonApi::Cce, Self::TYPE_NAME, client, desired).await
+    }
+
+    async fn update(
+        &self,
+        client: &Client,
+        prior: &RemoteObject,
+        desired: &Value,
+    ) -> Result<RemoteObject, CloudError> {
+        update(AddonApi::Cce, Self::TYPE_NAME, client, prior, desired).await
+    }
+
+    async fn delete(&self, client: &Client, object: &ObjectRef) -> Result<(), CloudError> {
+        delete(AddonApi::Cce, Self::TYPE_NAME, client, object).await
+    }
+}
+
+impl ResourceKind for AutopilotAddon {
+    const TYPE_NAME: &'static str = "huaweicloud_cce_autopilot_addon";
+    const NATURAL_KEY: &'static [&'static str] = NATURAL_KEY;
+    const IMPORT_ID_FORMS: &'static str = "`<cluster_id>/<addon_id>` or `<addon_id>`";
+
+    fn parse_import_id(&self, id: &str) -> Result<ObjectRef, CloudError> {
+        if let Some([cluster, addon]) = split_import_id(id) {
+            return Ok(import_ref(Some(cluster), addon));
+        }
+        if let Some([addon]) = split_import_id(id) {
+            return Ok(import_ref(None, addon));
+        }
+        Err(CloudError::InvalidImportId {
+            resource_type: Self::TYPE_NAME,
+            id: id.to_owned(),
+            expected: Self::IMPORT_ID_FORMS,
+        })
+    }
+
+    async fn read(
+        &self,
+        client: &Client,
+        object: &ObjectRef,
+    ) -> Result<Option<RemoteObject>, CloudError> {
+        read(AddonApi::Autopilot, Self::TYPE_NAME, client, object).await
+    }
+
+    async fn find_by_natural_key(
+        &self,
+        client: &Client,
+        natural_key: &BTreeMap<String, String>,
+    ) -> Result<Option<RemoteObject>, CloudError> {
+        find(AddonApi::Autopilot, Self::TYPE_NAME, client, natural_key).await
+    }
+
+    async fn create(&self, client: &Client, desired: &Value) -> Result<RemoteObject, CloudError> {
+        create(AddonApi::Autopilot, Self::TYPE_NAME, client, desired).await
+    }
+
+    async fn update(
+        &self,
+        client: &Client,
+        prior: &RemoteObject,
+        desired: &Value,
+    ) -> Result<RemoteObject, CloudError> {
+        update(AddonApi::Autopilot, Self::TYPE_NAME, client, prior, desired).await
+    }
+
+    async fn delete(&self, client: &Client, object: &ObjectRef) -> Result<(), CloudError> {
+        delete(AddonApi::Autopilot, Self::TYPE_NAME, client, object).await
+    }
+}
+
+fn import_ref(cluster: Option<&str>, addon: &str) -> ObjectRef {
+    ObjectRef {
+        id: Some(addon.to_owned()),
+        natural_key: cluster
+            .map(|cluster| BTreeMap::from([("cluster_id".to_owned(), cluster.to_owned())]))
+            .unwrap_or_default(),
+    }
+}
+
+async fn read(
+    api: AddonApi,
+    resource_type: &'static str,
+    client: &Client,
+    object: &ObjectRef,
+) -> Result<Option<RemoteObject>, CloudError> {
+    let cluster = object.key("cluster_id");
+    let Some(id) = object.id.as_deref() else {
+        return find(api, resource_type, client, &object.natural_key).await;
+    };
+    if api == AddonApi::Cce && cluster.is_none() {
+        return Err(CloudError::InvalidAttributes {
+            resource_type,
+            message: "`cluster_id` is required to read an add-on".to_owned(),
+        });
+    }
+    match client.get_addon(api, cluster, id).await {
+        Ok(addon) => Ok(Some(remote_object(api, &addon, cluster))),
+        Err(error) if error.is_not_found() => Ok(None),
+        Err(error) => Err(error),
+    }
+}
+
+async fn find(
+    api: AddonApi,
+    resource_type: &'static str,
+    client: &Client,
+    natural_key: &BTreeMap<String, String>,
+) -> Result<Option<RemoteObject>, CloudError> {
+    let (Some(cluster), Some(template)) = (
+        natural_key.get("cluster_id"),
+        natural_key.get("template_name"),
+    ) else {
+        return Err(CloudError::InvalidAttributes {
+            resource_type,
+            message: "`cluster_id` and `template_name` are required to find an add-on".to_owned(),
+        });
+    };
+    let list = match client.list_addons(api, cluster).await {
+        Ok(list) => list,
+        // The cluster itself is gone, and its add-ons with it.
+        Err(error) if error.is_not_found() => return Ok(None),
+        Err(error) => return Err(error),
+    };
+    Ok(list
+        .items
+        .iter()
+        .filter(|addon| addon.spec.addon_template_name == *template)
+        // An add-on being deleted, or deleted, does not block a new install under its key.
+        .find(|addon| addon.state().map(|state| state.progress()) != Some(Progress::Gone))
+        .map(|addon| remote_object(api, addon, Some(cluster))))
+}
+
+async fn create(
+    api: AddonApi,
+    resource_type: &'static str,
+    client: &Client,
+    desired: &Value,
+) -> Result<RemoteObject, CloudError> {
+    let (spec, alias) = request_spec(api, resource_type, desired, None)?;
+    let cluster = spec.cluster_id.clone();
+    let answer = client
+        .install_addon(api, &AddonRequest::install(spec, alias))
+        .await?;
+    Ok(remote_object(api, &answer, Some(&cluster)))
+}
+
+async fn update(
+    api: AddonApi,
+    resource_type: &'static str,
+    client: &Client,
+    prior: &RemoteObject,
+    desired: &Value,
+) -> Result<RemoteObject, CloudError> {
+    let Some(id) = prior.id.as_deref() else {
+        return Err(CloudError::InvalidAttributes {
+            resource_type,
+            message: "the add-on to update has no id".to_owned(),
+        });
+    };
+    let (spec, alias) = request_spec(api, resource_type, desired, Some(prior))?;
+    let cluster = spec.cluster_id.clone();
+    let answer = client
+        .upgrade_addon(api, id, &AddonRequest::upgrade(spec, alias))
+        .await?;
+    Ok(remote_object(api, &answer, Some(&cluster)))
+}
+
+async fn delete(
+    api: AddonApi,
+    resource_type: &'static str,
+    client: &Client,
+    object: &ObjectRef,
+) -> Result<(), CloudError> {
+    let cluster = object.key("cluster_id");
+    let id = match &object.id {
+        Some(id) => id.clone(),
+        None => match find(api, resource_type, client, &object.natural_key).await? {
+            Some(found) => found.id.unwrap_or_default(),
+            None => return Ok(()),
+        },
+    };
+    match client.delete_addon(api, cluster, &id).await {
+        Err(error) if error.is_not_found() => Ok(()),
+        other => other,
+    }
+}
+
+/// The request spec and alias for `desired`. An upgrade must name a version: the one wanted, else
+/// the one installed, so a change of values alone does not upgrade.
+fn request_spec(
+    api: AddonApi,
+    resource_type: &'static str,
+    desired: &Value,
+    prior: Option<&RemoteObject>,
+) -> Result<(AddonRequestSpec, Option<String>), CloudError> {
+    let cluster_id = super::required_str(resource_type, desired, "cluster_id")?.to_owned();
+    let template = super::required_str(resource_type, desired, "template_name")?.to_owned();
+    let values = object_attribute(resource_type, desired, "values")?;
+    let version = optional_str(desired, "version")
+        .or_else(|| {
+            prior.and_then(|prior| {
+                optional_str(&prior.attributes, "version")
+                    .or_else(|| optional_str(&prior.attributes, "current_version"))
+            })
+        })
+        .map(str::to_owned);
+    if prior.is_some() && version.is_none() {
+        return Err(CloudError::InvalidAttributes {
+            resource_type,
+            message: "an upgrade needs a `version`, and the installed one is not known".to_owned(),
+        });
+    }
+    let alias = match api {
+        AddonApi::Autopilot => optional_str(desired, "alias").map(str::to_owned),
+        AddonApi::Cce => None,
+    };
+    Ok((
+        AddonRequestSpec {
+            cluster_id,
+            version,
+            addon_template_name: template,
+            values,
+        },
+        alias,
+    ))
+}
+
+/// Maps a wire add-on to plinth's attributes. `cluster` fills `cluster_id` when the answer lacks
+/// `spec.clusterID`; `null` values become `{}`.
+pub(crate) fn remote_object(api: AddonApi, addon: &Addon, cluster: Option<&str>) -> RemoteObject {
+    let status = addon.status.as_ref();
+    let raw_status = status
+        .and_then(|status| status.status.clone())
+        .unwrap_or_default();
+    let progress = if raw_status.is_empty() {
+        Progress::InProgress
+    } else {
+        AddonState::parse(&raw_status).progress()
+    };
+    let reason = status.and_then(|status| non_empty(status.reason.as_deref()));
+    let message = status.and_then(|status| non_empty(status.message.as_deref()));
+    let cluster_id = non_empty(addon.spec.cluster_id.as_deref())
+        .or_else(|| cluster.map(str::to_owned))
+        .unwrap_or_default();
+    let template = addon.spec.addon_template_name.clone();
+    let current_version = status
+        .and_then(|status| status.current_version.as_ref())
+        .and_then(|current| non_empty(Some(&current.version)));
+    let mut attributes = Map::new();
+    attributes.insert("id".to_owned(), json!(addon.uid()));
+    attributes.insert("cluster_id".to_owned(), json!(cluster_id));
+    attributes.insert("template_name".to_owned(), json!(template));
+    attributes.insert("version".to_owned(), json!(addon.spec.version));
+    match api {
+        AddonApi::Cce => {
+            attributes.insert("description".to_owned(), json!(addon.spec.description));
+        }
+        AddonApi::Autopilot => {
+            attributes.insert("alias".to_owned(), json!(addon.metadata.alias));
+        }
+    }
+    attributes.insert(
+        "values".to_owned(),
+        match &addon.spec.values {
+            Some(values @ Value::Object(_)) => values.clone(),
+            _ => json!({}),
+        },
+    );
+    attributes.insert("status".to_owned(), json!(raw_status));
+    attributes.insert("current_version".to_owned(), json!(current_version));
+    attributes.insert("reason".to_owned(), json!(reason));
+    attributes.insert("message".to_owned(), json!(message));
+    RemoteObject {
+        id: addon.uid().map(str::to_owned),
+        natural_key: BTreeMap::from([
+            ("cluster_id".to_owned(), cluster_id),
+            ("template_name".to_owned(), template),
+        ]),
+        attributes: Value::Object(attributes),
+        progress,
+        status: raw_status,
+        reason,
+        message,
+    }
+}

@@ -1,0 +1,192 @@
+//! `huaweicloud_modelarts_pool_plugin`: a plug-in of a ModelArts resource pool.
+//!
+//! Identity: `pool_name` + `template_name` (at most one plug-in per template and pool; plug-ins have
+//! no id). Create and update are the same `POST` with all inputs; delete is by template name; read
+//! lists the pool's plug-ins and picks the template.
+//!
+//! Attributes: `pool_name`, `template_name`, `version`, `inputs`, `phase`, `reason`,
+//! `installed_version`, `created_at`.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Value, json};
+
+use super::{
+    ObjectRef, RemoteObject, ResourceKind, non_empty, object_attribute, optional_str,
+    split_import_id,
+};
+use crate::client::Client;
+use crate::error::CloudError;
+use crate::model::{Plugin, PluginPhase, PluginRequest, Progress};
+
+/// `huaweicloud_modelarts_pool_plugin`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PoolPlugin;
+
+impl ResourceKind for PoolPlugin {
+    const TYPE_NAME: &'static str = "huaweicloud_modelarts_pool_plugin";
+    const NATURAL_KEY: &'static [&'static str] = &["pool_name", "template_name"];
+    const IMPORT_ID_FORMS: &'static str = "`<pool_name>/<template_name>`";
+
+    fn parse_import_id(&self, id: &str) -> Result<ObjectRef, CloudError> {
+        let [pool, template] = split_import_id(id).ok_or_else(|| CloudError::InvalidImportId {
+            resource_type: Self::TYPE_NAME,
+            id: id.to_owned(),
+            expected: Self::IMPORT_ID_FORMS,
+        })?;
+        Ok(ObjectRef {
+            id: None,
+            natural_key: natural_key(pool, template),
+        })
+    }
+
+    async fn read(
+        &self,
+        client: &Client,
+        object: &ObjectRef,
+    ) -> Result<Option<RemoteObject>, CloudError> {
+        self.find_by_natural_key(client, &object.natural_key).await
+    }
+
+    async fn find_by_natural_key(
+        &self,
+        client: &Client,
+        natural_key: &BTreeMap<String, String>,
+    ) -> Result<Option<RemoteObject>, CloudError> {
+        let key = serde_json::to_value(natural_key).unwrap_or_default();
+        let key = self.natural_key(&key)?;
+        let (pool, template) = (&key["pool_name"], &key["template_name"]);
+        let list = match client.list_plugins(pool).await {
+            Ok(list) => list,
+            // The pool itself is gone, and its plug-ins with it.
+            Err(error) if error.is_not_found() => return Ok(None),
+            Err(error) => return Err(error),
+        };
+        Ok(list
+            .items
+            .iter()
+            .find(|plugin| plugin.template_name() == template.as_str())
+            .map(|plugin| remote_object(pool, plugin)))
+    }
+
+    async fn create(&self, client: &Client, desired: &Value) -> Result<RemoteObject, CloudError> {
+        let (pool, request) = self.request(desired, None)?;
+        let answer = client.create_plugin(&pool, &request).await?;
+        Ok(remote_object(&pool, &with_template(answer, &request)))
+    }
+
+    async fn update(
+        &self,
+        client: &Client,
+        prior: &RemoteObject,
+        desired: &Value,
+    ) -> Result<RemoteObject, CloudError> {
+        let (pool, request) = self.request(desired, Some(prior))?;
+        let answer = client.upgrade_plugin(&pool, &request).await?;
+        Ok(remote_object(&pool, &with_template(answer, &request)))
+    }
+
+    async fn delete(&self, client: &Client, object: &ObjectRef) -> Result<(), CloudError> {
+        let key = serde_json::to_value(&object.natural_key).unwrap_or_default();
+        let key = self.natural_key(&key)?;
+        match client
+            .delete_plugin(&key["pool_name"], &key["template_name"])
+            .await
+        {
+            Err(error) if error.is_not_found() => Ok(()),
+            other => other,
+        }
+    }
+}
+
+impl PoolPlugin {
+    /// The pool and the `POST` body for `desired`: ALL inputs, and the version wanted (or, on an
+    /// update that names none, the version installed, so an update never upgrades by surprise).
+    fn request(
+        self,
+        desired: &Value,
+        prior: Option<&RemoteObject>,
+    ) -> Result<(String, PluginRequest), CloudError> {
+        let key = self.natural_key(desired)?;
+        let inputs = object_attribute(Self::TYPE_NAME, desired, "inputs")?;
+        let version = optional_str(desired, "version")
+            .or_else(|| prior.and_then(|prior| optional_str(&prior.attributes, "version")))
+            .map(str::to_owned);
+        let request = PluginRequest::new(key["template_name"].clone(), version, Some(inputs));
+        Ok((key["pool_name"].clone(), request))
+    }
+}
+
+/// The create answer holds only `spec` (seed 001); fill what it left out from the request.
+fn with_template(mut answer: Plugin, request: &PluginRequest) -> Plugin {
+    if answer.spec.template.name.is_empty() {
+        answer
+            .spec
+            .template
+            .name
+            .clone_from(&request.spec.template.name);
+    }
+    if answer.spec.template.version.is_none() {
+        answer
+            .spec
+            .template
+            .version
+            .clone_from(&request.spec.template.version);
+    }
+    if answer.spec.template.inputs.is_none() {
+        answer
+            .spec
+            .template
+            .inputs
+            .clone_from(&request.spec.template.inputs);
+    }
+    answer
+}
+
+fn natural_key(pool: &str, template: &str) -> BTreeMap<String, String> {
+    BTreeMap::from([
+        ("pool_name".to_owned(), pool.to_owned()),
+        ("template_name".to_owned(), template.to_owned()),
+    ])
+}
+
+/// Maps a wire plug-in to plinth's attributes. A plug-in without a status (the create answer) is
+/// in progress.
+pub(crate) fn remote_object(pool: &str, plugin: &Plugin) -> RemoteObject {
+    let status = plugin.status.as_ref();
+    let phase = status
+        .and_then(|status| status.phase.clone())
+        .unwrap_or_default();
+    let progress = if phase.is_empty() {
+        Progress::InProgress
+    } else {
+        PluginPhase::parse(&phase).progress()
+    };
+    let installed_version = status.and_then(|status| non_empty(status.version.as_deref()));
+    let reason = status.and_then(|status| non_empty(status.reason.as_deref()));
+    let template = &plugin.spec.template;
+    let attributes = json!({
+        "pool_name": pool,
+        "template_name": template.name,
+        // The list answer may leave `spec.template.version` out (seed 000, gpu-beta); the
+        // installed version is then the version.
+        "version": non_empty(template.version.as_deref()).or_else(|| installed_version.clone()),
+        "inputs": match &template.inputs {
+            Some(inputs @ Value::Object(_)) => inputs.clone(),
+            _ => json!({}),
+        },
+        "phase": phase,
+        "reason": reason,
+        "installed_version": installed_version,
+        "created_at": plugin.metadata.as_ref().and_then(|metadata| metadata.creation_timestamp.clone()),
+    });
+    RemoteObject {
+        id: None,
+        natural_key: natural_key(pool, &template.name),
+        attributes,
+        progress,
+        status: phase,
+        reason,
+        message: None,
+    }
+}

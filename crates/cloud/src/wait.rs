@@ -1,0 +1,327 @@
+//! Waiting for a remote operation to finish, polling adaptively.
+
+use std::future::Future;
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use crate::error::CloudError;
+use crate::model::Progress;
+use crate::resource::RemoteObject;
+
+/// How a wait polls: the first poll soon, then each interval `factor` times the previous one, up
+/// to `max_interval`, until `timeout`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct WaitOptions {
+    /// Delay before the first poll (default 300 ms).
+    pub first_poll: Duration,
+    /// Growth of the interval between polls (default 1.5).
+    pub factor: f64,
+    /// Longest interval between polls (default 5 s).
+    pub max_interval: Duration,
+    /// How long the whole wait may take (default 10 min).
+    pub timeout: Duration,
+}
+
+impl Default for WaitOptions {
+    fn default() -> Self {
+        Self {
+            first_poll: Duration::from_millis(300),
+            factor: 1.5,
+            max_interval: Duration::from_secs(5),
+            timeout: Duration::from_secs(600),
+        }
+    }
+}
+
+impl WaitOptions {
+    /// The same polling with another timeout (the resource's `timeouts { .. }`).
+    #[must_use]
+    pub fn with_timeout(self, timeout: Duration) -> Self {
+        Self { timeout, ..self }
+    }
+
+    /// The interval after `interval`.
+    fn next_interval(&self, interval: Duration) -> Duration {
+        interval
+            .mul_f64(self.factor.max(1.0))
+            .min(self.max_interval)
+    }
+}
+
+/// What a wait waits for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WaitTarget {
+    /// The object is ready (add-on `running` or `available`, plug-in `Running`).
+    Ready,
+    /// The object is ready and runs this version: for waiting after an upgrade, when the first
+    /// polls may still show the old version running. An object that reports no installed version
+    /// (`installed_version` of plug-ins, `current_version` of add-ons) is taken at its word.
+    ReadyAt(String),
+    /// The object is gone (404 or `deleteSuccess`).
+    Gone,
+}
+
+impl WaitTarget {
+    /// Whether a ready `object` satisfies this target.
+    fn accepts(&self, object: &RemoteObject) -> bool {
+        match self {
+            Self::Ready => true,
+            Self::ReadyAt(version) => installed_version(object).is_none_or(|v| v == version),
+            Self::Gone => false,
+        }
+    }
+}
+
+/// The version an object reports running, whatever the type calls it.
+fn installed_version(object: &RemoteObject) -> Option<&str> {
+    ["installed_version", "current_version"]
+        .iter()
+        .find_map(|name| {
+            object
+                .attributes
+                .get(*name)
+                .and_then(serde_json::Value::as_str)
+        })
+        .filter(|version| !version.is_empty())
+}
+
+/// One observation during a wait, for live progress display.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WaitProgress {
+    /// The status the cloud reported (`installing`, `Pending`, ...), or `not found`.
+    pub status: String,
+    /// Time since the wait began.
+    pub elapsed: Duration,
+}
+
+/// Status reported for an object that a poll did not find.
+pub const NOT_FOUND_STATUS: &str = "not found";
+
+/// Polls `poll` until the object reaches `target`, fails, or `options.timeout` passes, calling
+/// `on_progress` after each poll. `what` names the object in errors.
+///
+/// Waiting for [`WaitTarget::Ready`] returns the ready object; an object not found counts as still
+/// in progress (a new object may take a moment to be listed). Waiting for [`WaitTarget::Gone`]
+/// returns `None` once the object is not found or reports `deleteSuccess`. A failed status ends the
+/// wait with [`CloudError::OperationFailed`] carrying the cloud's reason and message.
+pub async fn wait_until<F, Fut>(
+    what: &str,
+    target: &WaitTarget,
+    options: &WaitOptions,
+    on_progress: &(dyn Fn(&WaitProgress) + Send + Sync),
+    mut poll: F,
+) -> Result<Option<RemoteObject>, CloudError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<Option<RemoteObject>, CloudError>>,
+{
+    let started = Instant::now();
+    let deadline = started + options.timeout;
+    let mut interval = options.first_poll;
+    let mut last_status: Option<String> = None;
+    loop {
+        let now = Instant::now();
+        if now >= deadline {
+            return Err(CloudError::Timeout {
+                what: what.to_owned(),
+                timeout: options.timeout,
+                last_status,
+            });
+        }
+        tokio::time::sleep(interval.min(deadline - now)).await;
+        interval = options.next_interval(interval);
+
+        let observed = poll().await?;
+        let status = observed
+            .as_ref()
+            .map_or(NOT_FOUND_STATUS, |object| object.status.as_str())
+            .to_owned();
+        on_progress(&WaitProgress {
+            status: status.clone(),
+            elapsed: started.elapsed(),
+        });
+        last_status = Some(status);
+        let waiting_for_gone = *target == WaitTarget::Gone;
+        match observed {
+            None if waiting_for_gone => return Ok(None),
+            Some(object) if waiting_for_gone && object.progress == Progress::Gone => {
+                return Ok(None);
+            }
+            Some(object) if object.progress == Progress::Done && target.accepts(&object) => {
+                return Ok(Some(object));
+            }
+            Some(object) if !waiting_for_gone && object.progress == Progress::Gone => {
+                return Err(CloudError::Disappeared {
+                    what: what.to_owned(),
+                });
+            }
+            Some(object) if object.progress == Progress::Failed => {
+                return Err(CloudError::OperationFailed {
+                    what: what.to_owned(),
+                    status: object.status,
+                    reason: object.reason,
+                    message: object.message,
+                });
+            }
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::sync::Mutex;
+
+    use super::*;
+
+    fn object(status: &str, progress: Progress) -> RemoteObject {
+        RemoteObject {
+            id: Some("id".to_owned()),
+            natural_key: BTreeMap::new(),
+            attributes: serde_json::json!({}),
+            progress,
+            status: status.to_owned(),
+            reason: Some("r".to_owned()),
+            message: None,
+        }
+    }
+
+    async fn run(
+        target: WaitTarget,
+        answers: Vec<Option<RemoteObject>>,
+        timeout: Duration,
+    ) -> (Result<Option<RemoteObject>, CloudError>, Vec<WaitProgress>) {
+        let seen = Mutex::new(Vec::new());
+        let answers = Mutex::new(answers.into_iter());
+        let options = WaitOptions::default().with_timeout(timeout);
+        let result = wait_until(
+            "thing",
+            &target,
+            &options,
+            &|progress| seen.lock().unwrap().push(progress.clone()),
+            || {
+                let next = answers.lock().unwrap().next();
+                async move {
+                    Ok(next.unwrap_or_else(|| Some(object("installing", Progress::InProgress))))
+                }
+            },
+        )
+        .await;
+        (result, seen.into_inner().unwrap())
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn polls_early_then_backs_off_to_the_cap() {
+        let (result, seen) = run(WaitTarget::Ready, vec![], Duration::from_secs(60)).await;
+        let Err(CloudError::Timeout { last_status, .. }) = result else {
+            panic!("expected a timeout");
+        };
+        assert_eq!(last_status.as_deref(), Some("installing"));
+        let times: Vec<Duration> = seen.iter().map(|p| p.elapsed).collect();
+        assert_eq!(times[0], Duration::from_millis(300));
+        assert_eq!(times[1], Duration::from_millis(750));
+        let gaps: Vec<Duration> = times
+            .windows(2)
+            .map(|w| w[1].checked_sub(w[0]).unwrap())
+            .collect();
+        // The intervals grow to the cap; the last one is cut short by the deadline, at which one
+        // final poll happens.
+        let (last, growing) = gaps.split_last().unwrap();
+        assert!(growing.windows(2).all(|w| w[1] >= w[0]));
+        assert!(gaps.iter().all(|gap| *gap <= Duration::from_secs(5)));
+        assert_eq!(*growing.last().unwrap(), Duration::from_secs(5));
+        assert!(*last <= Duration::from_secs(5));
+        assert_eq!(*times.last().unwrap(), Duration::from_secs(60));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn ready_after_progress() {
+        let (result, seen) = run(
+            WaitTarget::Ready,
+            vec![
+                None,
+                Some(object("installing", Progress::InProgress)),
+                Some(object("running", Progress::Done)),
+            ],
+            Duration::from_secs(60),
+        )
+        .await;
+        assert_eq!(result.unwrap().unwrap().status, "running");
+        let statuses: Vec<&str> = seen.iter().map(|p| p.status.as_str()).collect();
+        assert_eq!(statuses, ["not found", "installing", "running"]);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn failure_carries_status_and_reason() {
+        let (result, _) = run(
+            WaitTarget::Ready,
+            vec![Some(object("installFailed", Progress::Failed))],
+            Duration::from_secs(60),
+        )
+        .await;
+        let Err(CloudError::OperationFailed { status, reason, .. }) = result else {
+            panic!("expected a failure");
+        };
+        assert_eq!(status, "installFailed");
+        assert_eq!(reason.as_deref(), Some("r"));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn gone_by_absence_or_delete_success() {
+        let (result, _) = run(
+            WaitTarget::Gone,
+            vec![Some(object("deleting", Progress::InProgress)), None],
+            Duration::from_secs(60),
+        )
+        .await;
+        assert!(result.unwrap().is_none());
+        let (result, _) = run(
+            WaitTarget::Gone,
+            vec![Some(object("deleteSuccess", Progress::Gone))],
+            Duration::from_secs(60),
+        )
+        .await;
+        assert!(result.unwrap().is_none());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn ready_at_waits_for_the_new_version() {
+        let at = |version: &str| {
+            let mut object = object("Running", Progress::Done);
+            object.attributes = serde_json::json!({"installed_version": version});
+            Some(object)
+        };
+        let (result, seen) = run(
+            WaitTarget::ReadyAt("2.0".to_owned()),
+            vec![at("1.0"), at("1.0"), at("2.0")],
+            Duration::from_secs(60),
+        )
+        .await;
+        assert_eq!(
+            result.unwrap().unwrap().attributes["installed_version"],
+            "2.0"
+        );
+        assert_eq!(seen.len(), 3);
+        // An object that reports no version is taken at its word.
+        let (result, _) = run(
+            WaitTarget::ReadyAt("2.0".to_owned()),
+            vec![Some(object("running", Progress::Done))],
+            Duration::from_secs(60),
+        )
+        .await;
+        assert!(result.unwrap().is_some());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn delete_success_while_waiting_for_ready_is_an_error() {
+        let (result, _) = run(
+            WaitTarget::Ready,
+            vec![Some(object("deleteSuccess", Progress::Gone))],
+            Duration::from_secs(60),
+        )
+        .await;
+        assert!(matches!(result, Err(CloudError::Disappeared { .. })));
+    }
+}

@@ -1,0 +1,278 @@
+//! Retries: what is retried, after how long, and what is never sent twice.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use plinth_cloud::model::PluginRequest;
+use plinth_cloud::{AddonApi, Client, CloudError, Service};
+use serde_json::json;
+use tokio::io::AsyncReadExt;
+use tokio::net::TcpListener;
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use crate::support::{CLUSTER, PROJECT, client, settings_for};
+
+fn plugins_path() -> String {
+    format!("/v2/{PROJECT}/pools/pool-a/plugins")
+}
+
+#[tokio::test]
+async fn throttled_call_waits_for_retry_after() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(plugins_path()))
+        .respond_with(
+            ResponseTemplate::new(429)
+                .insert_header("Retry-After", "1")
+                .set_body_json(json!({"error_code": "APIGW.0308", "error_msg": "throttled"})),
+        )
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(plugins_path()))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"items": []})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let started = Instant::now();
+    client(&server).list_plugins("pool-a").await.unwrap();
+    // The backoff alone would be at most 10 ms: the wait is Retry-After's.
+    assert!(
+        started.elapsed() >= Duration::from_millis(950),
+        "{:?}",
+        started.elapsed()
+    );
+    server.verify().await;
+}
+
+#[tokio::test]
+async fn throttled_create_is_retried() {
+    // A 429 means the call was not processed, so even a create may be sent again.
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(plugins_path()))
+        .respond_with(ResponseTemplate::new(429))
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(plugins_path()))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"spec": {"template": {"name": "gpu-beta"}}})),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    client(&server)
+        .create_plugin("pool-a", &PluginRequest::new("gpu-beta", None, None))
+        .await
+        .unwrap();
+    server.verify().await;
+}
+
+#[tokio::test]
+async fn server_errors_are_retried_until_success() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/v3/addons"))
+        .respond_with(ResponseTemplate::new(503).set_body_string("Service Unavailable"))
+        .up_to_n_times(2)
+        .expect(2)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v3/addons"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"kind": "Addon", "items": []})),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let list = client(&server)
+        .list_addons(AddonApi::Cce, CLUSTER)
+        .await
+        .unwrap();
+    assert!(list.items.is_empty());
+    server.verify().await;
+}
+
+#[tokio::test]
+async fn retries_stop_at_max_retries_with_the_last_error() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/v3/addons"))
+        .respond_with(
+            ResponseTemplate::new(500)
+                .insert_header("X-Request-Id", "req-500")
+                .set_body_json(
+                    json!({"errorCode": "CCE.01500001", "errorMessage": "internal error"}),
+                ),
+        )
+        .expect(6)
+        .mount(&server)
+        .await;
+    let error = client(&server)
+        .list_addons(AddonApi::Cce, CLUSTER)
+        .await
+        .unwrap_err();
+    let api = error.api().unwrap();
+    assert_eq!(api.status, 500);
+    assert_eq!(api.request_id.as_deref(), Some("req-500"));
+    assert!(error.is_retryable());
+    server.verify().await;
+}
+
+#[tokio::test]
+async fn client_error_is_not_retried_and_keeps_code_and_message() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/api/v3/addons"))
+        .respond_with(
+            ResponseTemplate::new(400)
+                .insert_header("X-Request-Id", "4f2a9c")
+                .set_body_json(json!({
+                    "errorCode": "CCE.01400001",
+                    "errorMessage": "the add-on already exists",
+                    "error_code": "CCE.01400001",
+                    "error_msg": "the add-on already exists"
+                })),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let desired = json!({"cluster_id": CLUSTER, "template_name": "coredns"});
+    let error = plinth_cloud::ResourceType::CceAddon
+        .create(&client(&server), &desired)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "cce returned 400 CCE.01400001: the add-on already exists (request id 4f2a9c)"
+    );
+    let api = error.api().unwrap();
+    assert_eq!(api.service, Service::Cce);
+    assert_eq!(api.method, "POST");
+    assert!(api.url.ends_with("/api/v3/addons"), "{}", api.url);
+    assert!(!error.is_retryable());
+    server.verify().await;
+}
+
+#[tokio::test]
+async fn timed_out_create_is_outcome_unknown_and_sent_once() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/api/v3/addons"))
+        .respond_with(ResponseTemplate::new(201).set_delay(Duration::from_secs(3)))
+        .mount(&server)
+        .await;
+    let mut settings = settings_for(&server.uri(), Some(PROJECT));
+    settings.request_timeout = Duration::from_millis(300);
+    let client = Client::new(settings).unwrap();
+    let desired = json!({"cluster_id": CLUSTER, "template_name": "coredns"});
+    let error = plinth_cloud::ResourceType::CceAddon
+        .create(&client, &desired)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, CloudError::OutcomeUnknown { .. }),
+        "{error}"
+    );
+    assert!(!error.is_retryable());
+    assert!(error.to_string().contains("natural key"), "{error}");
+    let posts = server.received_requests().await.unwrap();
+    assert_eq!(posts.len(), 1);
+}
+
+#[tokio::test]
+async fn server_error_on_create_is_outcome_unknown_and_sent_once() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(plugins_path()))
+        .respond_with(ResponseTemplate::new(503))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let error = client(&server)
+        .create_plugin("pool-a", &PluginRequest::new("gpu-beta", None, None))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, CloudError::OutcomeUnknown { .. }),
+        "{error}"
+    );
+    server.verify().await;
+}
+
+/// A server that accepts connections, reads the request, and closes without answering.
+async fn dropping_server() -> (String, Arc<AtomicUsize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&accepted);
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut socket, _)) = listener.accept().await else {
+                return;
+            };
+            counter.fetch_add(1, Ordering::SeqCst);
+            let mut buffer = [0u8; 4096];
+            let _ = socket.read(&mut buffer).await;
+            drop(socket);
+        }
+    });
+    (format!("http://{address}"), accepted)
+}
+
+#[tokio::test]
+async fn dropped_connection_on_create_is_outcome_unknown_and_sent_once() {
+    let (uri, accepted) = dropping_server().await;
+    let client = Client::new(settings_for(&uri, Some(PROJECT))).unwrap();
+    let desired = json!({"pool_name": "pool-a", "template_name": "gpu-beta", "version": "1.2.15"});
+    let error = plinth_cloud::ResourceType::PoolPlugin
+        .create(&client, &desired)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, CloudError::OutcomeUnknown { .. }),
+        "{error}"
+    );
+    assert_eq!(accepted.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn dropped_connection_on_read_is_retried() {
+    let (uri, accepted) = dropping_server().await;
+    let client = Client::new(settings_for(&uri, Some(PROJECT))).unwrap();
+    let error = client.list_plugins("pool-a").await.unwrap_err();
+    assert!(matches!(error, CloudError::Transport { .. }), "{error}");
+    assert_eq!(
+        accepted.load(Ordering::SeqCst),
+        6,
+        "first attempt and 5 retries"
+    );
+}
+
+#[tokio::test]
+async fn refused_create_was_never_sent_and_is_not_outcome_unknown() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let uri = format!("http://{}", listener.local_addr().unwrap());
+    drop(listener);
+    let client = Client::new(settings_for(&uri, Some(PROJECT))).unwrap();
+    let error = client
+        .create_plugin("pool-a", &PluginRequest::new("gpu-beta", None, None))
+        .await
+        .unwrap_err();
+    assert!(matches!(error, CloudError::Transport { .. }), "{error}");
+    assert!(
+        error
+            .to_string()
+            .starts_with("cannot reach modelarts for POST http://127.0.0.1:"),
+        "{error}"
+    );
+}
