@@ -113,7 +113,7 @@ fn sigkill_at_random_points_loses_no_completed_operation() {
         )
         .spawn()
         .unwrap();
-        thread::sleep(Duration::from_micros(rng.random_range(0..40_000)));
+        thread::sleep(Duration::from_micros(rng.random_range(0..60_000)));
         runner.kill().unwrap();
         runner.wait().unwrap();
 

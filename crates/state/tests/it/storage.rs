@@ -75,11 +75,11 @@ fn save_refuses_a_state_loaded_before_another_save() {
     let guard = lock(&storage);
     let mut state = State::new();
     storage.save(&mut state, &guard).unwrap();
-    let mut stale = storage.load().unwrap();
+    let mut outdated = storage.load().unwrap();
     state.apply(upsert("a_type.one", 1));
     storage.save(&mut state, &guard).unwrap();
-    stale.apply(upsert("a_type.other", 2));
-    let error = storage.save(&mut stale, &guard).unwrap_err().to_string();
+    outdated.apply(upsert("a_type.other", 2));
+    let error = storage.save(&mut outdated, &guard).unwrap_err().to_string();
     let error = error.replace(&storage.location(), "[STATE]");
     insta::assert_snapshot!(error, @r"
     the state `[STATE]` changed since it was loaded: the stored state has serial 2, this one was loaded at serial 1
