@@ -1,1 +1,9 @@
-//! plinth-config: not written yet.
+//! placeholder
+mod diagnostic;
+mod duration;
+mod eval;
+mod functions;
+mod model;
+mod schema;
+mod types;
+mod value;

@@ -1,0 +1,393 @@
+//! Diagnostics: what went wrong, where, rendered as code frames.
+
+use std::fmt;
+use std::ops::Range;
+use std::path::PathBuf;
+
+/// How serious a [`Diagnostic`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    /// The configuration cannot be used.
+    Error,
+    /// The configuration can be used, but something looks wrong.
+    Warning,
+}
+
+impl Severity {
+    /// `"error"` or `"warning"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A place in a source file: file name as given, 1-based line and column (in characters).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Location {
+    /// The file, as it was given to the loader (e.g. `main.hcl`).
+    pub file: String,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column, counted in characters.
+    pub column: usize,
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}", self.file, self.line, self.column)
+    }
+}
+
+/// One problem found in a configuration, with its place and the offending source line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    severity: Severity,
+    message: String,
+    location: Option<Location>,
+    source_line: Option<String>,
+    /// Number of characters to underline from the column, at least 1.
+    width: usize,
+    hint: Option<String>,
+    note: Option<String>,
+}
+
+impl Diagnostic {
+    /// An error without a place in a source file (e.g. a file that cannot be read).
+    pub fn error(message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            severity: Severity::Error,
+            message: message.into(),
+            location: None,
+            source_line: None,
+            width: 1,
+            hint: None,
+            note: None,
+        }
+    }
+
+    /// Turns this diagnostic into a warning.
+    #[must_use]
+    pub fn into_warning(mut self) -> Diagnostic {
+        self.severity = Severity::Warning;
+        self
+    }
+
+    /// Adds a hint: the clear next step for the user.
+    #[must_use]
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Diagnostic {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    /// Adds a note: more context about the problem.
+    #[must_use]
+    pub fn with_note(mut self, note: impl Into<String>) -> Diagnostic {
+        self.note = Some(note.into());
+        self
+    }
+
+    /// Error or warning.
+    pub fn severity(&self) -> Severity {
+        self.severity
+    }
+
+    /// The message, lowercase, without trailing period.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// Where the problem is, when it is in a source file.
+    pub fn location(&self) -> Option<&Location> {
+        self.location.as_ref()
+    }
+
+    /// The file name, when the problem is in a source file.
+    pub fn file(&self) -> Option<&str> {
+        self.location.as_ref().map(|l| l.file.as_str())
+    }
+
+    /// 1-based line, when the problem is in a source file.
+    pub fn line(&self) -> Option<usize> {
+        self.location.as_ref().map(|l| l.line)
+    }
+
+    /// 1-based column, when the problem is in a source file.
+    pub fn column(&self) -> Option<usize> {
+        self.location.as_ref().map(|l| l.column)
+    }
+
+    /// The whole source line the problem is on.
+    pub fn source_line(&self) -> Option<&str> {
+        self.source_line.as_deref()
+    }
+
+    /// How many characters from the column are underlined (at least 1).
+    pub fn width(&self) -> usize {
+        self.width
+    }
+
+    /// The hint, if any.
+    pub fn hint(&self) -> Option<&str> {
+        self.hint.as_deref()
+    }
+
+    /// The note, if any.
+    pub fn note(&self) -> Option<&str> {
+        self.note.as_deref()
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "{}: {}", self.severity, self.message)?;
+        let gutter = self
+            .location
+            .as_ref()
+            .map_or(1, |l| l.line.to_string().len());
+        let pad = " ".repeat(gutter);
+        if let Some(location) = &self.location {
+            writeln!(f, "{pad}--> {location}")?;
+            if let Some(line) = &self.source_line {
+                let prefix: String = line
+                    .chars()
+                    .take(location.column.saturating_sub(1))
+                    .map(|c| if c == '\t' { '\t' } else { ' ' })
+                    .collect();
+                writeln!(f, "{pad} |")?;
+                writeln!(f, "{} | {}", location.line, line.trim_end())?;
+                writeln!(f, "{pad} | {prefix}{}", "^".repeat(self.width.max(1)))?;
+            }
+        }
+        if let Some(note) = &self.note {
+            writeln!(f, "{pad} = note: {note}")?;
+        }
+        if let Some(hint) = &self.hint {
+            writeln!(f, "{pad} = hint: {hint}")?;
+        }
+        Ok(())
+    }
+}
+
+/// All the problems of one run, in the order they were found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Diagnostics {
+    items: Vec<Diagnostic>,
+}
+
+impl Diagnostics {
+    /// No diagnostics.
+    pub fn new() -> Diagnostics {
+        Diagnostics::default()
+    }
+
+    /// Appends one diagnostic.
+    pub fn push(&mut self, diagnostic: Diagnostic) {
+        self.items.push(diagnostic);
+    }
+
+    /// Appends all diagnostics of `other`.
+    pub fn extend(&mut self, other: Diagnostics) {
+        self.items.extend(other.items);
+    }
+
+    /// Whether at least one diagnostic is an error.
+    pub fn has_errors(&self) -> bool {
+        self.items.iter().any(|d| d.severity == Severity::Error)
+    }
+
+    /// Whether there is no diagnostic at all.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// Number of diagnostics.
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// The diagnostics, in order.
+    pub fn iter(&self) -> std::slice::Iter<'_, Diagnostic> {
+        self.items.iter()
+    }
+
+    /// Number of errors.
+    pub fn error_count(&self) -> usize {
+        self.items
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .count()
+    }
+
+    /// `Ok(value)` when there is no error, else `Err(self)`.
+    pub(crate) fn into_result<T>(self, value: T) -> Result<T, Diagnostics> {
+        if self.has_errors() { Err(self) } else { Ok(value) }
+    }
+
+    /// Sorts by file, line and column, keeping the order of diagnostics at the same place.
+    pub(crate) fn sort(&mut self) {
+        self.items.sort_by(|a, b| a.location.cmp(&b.location));
+    }
+}
+
+impl From<Diagnostic> for Diagnostics {
+    fn from(diagnostic: Diagnostic) -> Diagnostics {
+        Diagnostics {
+            items: vec![diagnostic],
+        }
+    }
+}
+
+impl IntoIterator for Diagnostics {
+    type Item = Diagnostic;
+    type IntoIter = std::vec::IntoIter<Diagnostic>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.items.into_iter()
+    }
+}
+
+impl<'a> IntoIterator for &'a Diagnostics {
+    type Item = &'a Diagnostic;
+    type IntoIter = std::slice::Iter<'a, Diagnostic>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.items.iter()
+    }
+}
+
+impl fmt::Display for Diagnostics {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, diagnostic) in self.items.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{diagnostic}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Diagnostics {}
+
+/// One source file of a configuration: a name for messages and its text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceFile {
+    name: String,
+    text: String,
+    /// Byte offset of the start of each line.
+    line_starts: Vec<usize>,
+}
+
+impl SourceFile {
+    /// A source file named `name` (shown in diagnostics) with contents `text`.
+    pub fn new(name: impl Into<String>, text: impl Into<String>) -> SourceFile {
+        let text = text.into();
+        let mut line_starts = vec![0];
+        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        SourceFile {
+            name: name.into(),
+            text,
+            line_starts,
+        }
+    }
+
+    /// The name shown in diagnostics.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The text.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// 1-based line and column of a byte offset.
+    pub(crate) fn line_col(&self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.text.len());
+        let line = self.line_starts.partition_point(|&s| s <= offset).max(1);
+        let start = self.line_starts[line - 1];
+        let column = self
+            .text
+            .get(start..offset)
+            .map_or(offset - start, |s| s.chars().count())
+            + 1;
+        (line, column)
+    }
+
+    fn line_text(&self, line: usize) -> &str {
+        let start = self.line_starts[line - 1];
+        let end = self
+            .line_starts
+            .get(line)
+            .map_or(self.text.len(), |&e| e.saturating_sub(1));
+        self.text
+            .get(start..end)
+            .unwrap_or("")
+            .trim_end_matches('\r')
+    }
+
+    pub(crate) fn location(&self, offset: usize) -> Location {
+        let (line, column) = self.line_col(offset);
+        Location {
+            file: self.name.clone(),
+            line,
+            column,
+        }
+    }
+
+    /// An error at `range` of this file.
+    pub(crate) fn error(&self, range: &Range<usize>, message: impl Into<String>) -> Diagnostic {
+        let location = self.location(range.start);
+        let line = self.line_text(location.line).to_owned();
+        let available = line.chars().count().saturating_sub(location.column - 1);
+        let wanted = self
+            .text
+            .get(range.start..range.end.max(range.start).min(self.text.len()))
+            .map_or(1, |s| s.lines().next().map_or(1, |l| l.chars().count()));
+        Diagnostic {
+            severity: Severity::Error,
+            message: message.into(),
+            location: Some(location),
+            source_line: Some(line),
+            width: wanted.min(available).max(1),
+            hint: None,
+            note: None,
+        }
+    }
+
+    /// An error at a line and column given by the parser.
+    pub(crate) fn error_at_line_col(
+        &self,
+        line: usize,
+        column: usize,
+        message: impl Into<String>,
+    ) -> Diagnostic {
+        let line = line.clamp(1, self.line_starts.len());
+        Diagnostic {
+            severity: Severity::Error,
+            message: message.into(),
+            location: Some(Location {
+                file: self.name.clone(),
+                line,
+                column: column.max(1),
+            }),
+            source_line: Some(self.line_text(line).to_owned()),
+            width: 1,
+            hint: None,
+            note: None,
+        }
+    }
+}
+
+/// Where a path came from, for messages about files.
+pub(crate) fn display_path(path: &std::path::Path) -> String {
+    PathBuf::from(path).display().to_string()
+}

@@ -1,0 +1,907 @@
+//! A tree-walking evaluator over hcl-edit expressions that carries unknown values and
+//! sensitive marks.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::path::Path;
+
+use hcl_edit::Span as _;
+use hcl_edit::expr::{
+    BinaryOperator, Expression, ForExpr, ObjectKey, TraversalOperator, UnaryOperator,
+};
+use hcl_edit::template::{Directive, Element, Template};
+use serde_json::Number;
+
+use crate::diagnostic::{Diagnostic, SourceFile};
+use crate::model::{Mode, ResourceAddress};
+use crate::value::{Value, compare, equal};
+
+/// What an expression can refer to by name.
+pub(crate) struct Env<'a> {
+    pub variables: &'a BTreeMap<String, Value>,
+    pub locals: &'a BTreeMap<String, Value>,
+    /// The value of a resource or data source, `None` when it is not declared.
+    pub resources: &'a dyn Fn(&ResourceAddress) -> Option<Value>,
+    /// The configuration directory, for `file()` and `path.module`.
+    pub dir: Option<&'a Path>,
+}
+
+/// An evaluation error: a message at a byte range of the expression's file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct EvalError {
+    pub range: Range<usize>,
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+impl EvalError {
+    pub fn new(range: Range<usize>, message: impl Into<String>) -> EvalError {
+        EvalError {
+            range,
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    #[must_use]
+    pub fn with_hint(mut self, hint: impl Into<String>) -> EvalError {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    pub fn into_diagnostic(self, source: &SourceFile) -> Diagnostic {
+        let diagnostic = source.error(&self.range, self.message);
+        match self.hint {
+            Some(hint) => diagnostic.with_hint(hint),
+            None => diagnostic,
+        }
+    }
+}
+
+pub(crate) type EvalResult = Result<Value, EvalError>;
+
+/// The evaluation context of one expression: names in scope and the block's `each`/`count`.
+pub(crate) struct Context<'a> {
+    pub env: &'a Env<'a>,
+    pub each: Option<(Value, Value)>,
+    pub count_index: Option<i64>,
+    bindings: Vec<(String, Value)>,
+}
+
+pub(crate) fn span(expr: &Expression) -> Range<usize> {
+    expr.span().unwrap_or(0..0)
+}
+
+fn mark(value: Value, marked: bool) -> Value {
+    if marked { value.mark_sensitive() } else { value }
+}
+
+impl<'a> Context<'a> {
+    pub fn new(env: &'a Env<'a>) -> Context<'a> {
+        Context {
+            env,
+            each: None,
+            count_index: None,
+            bindings: Vec::new(),
+        }
+    }
+
+    pub fn eval(&mut self, expr: &Expression) -> EvalResult {
+        match expr {
+            Expression::Null(_) => Ok(Value::Null),
+            Expression::Bool(b) => Ok(Value::Bool(*b.value())),
+            Expression::Number(n) => Ok(convert_number(n.value())),
+            Expression::String(s) => Ok(Value::String(s.value().clone())),
+            Expression::Array(items) => Ok(Value::List(
+                items
+                    .iter()
+                    .map(|e| self.eval(e))
+                    .collect::<Result<_, _>>()?,
+            )),
+            Expression::Object(object) => {
+                let mut map = BTreeMap::new();
+                let mut unknown = false;
+                for (key, value) in object.iter() {
+                    let key = match key {
+                        ObjectKey::Ident(ident) => Value::String(ident.as_str().to_owned()),
+                        ObjectKey::Expression(e) => self.eval(e)?,
+                    };
+                    let value = self.eval(value.expr())?;
+                    let (key, key_marked) = key.unmark();
+                    match key {
+                        Value::Unknown => unknown = true,
+                        key => {
+                            let key = value_to_string(&key).ok_or_else(|| {
+                                EvalError::new(
+                                    span_of_key(object, map.len()),
+                                    format!("object key must be a string, found {}", key.type_name()),
+                                )
+                            })?;
+                            map.insert(key, mark(value, key_marked));
+                        }
+                    }
+                }
+                Ok(if unknown { Value::Unknown } else { Value::Object(map) })
+            }
+            Expression::StringTemplate(template) => self.eval_template(template),
+            Expression::HeredocTemplate(heredoc) => self.eval_template(&heredoc.template),
+            Expression::Parenthesis(inner) => self.eval(inner.inner()),
+            Expression::Variable(name) => self.eval_root(name.as_str(), span(expr), &[]),
+            Expression::Traversal(traversal) => {
+                let root_name = match &traversal.expr {
+                    Expression::Variable(name) => Some(name.as_str()),
+                    _ => None,
+                };
+                match root_name {
+                    Some(name) => self.eval_root(name, span(expr), &traversal.operators),
+                    None => {
+                        let root = self.eval(&traversal.expr)?;
+                        self.apply_operators(root, &traversal.operators, span(expr))
+                    }
+                }
+            }
+            Expression::Conditional(cond) => {
+                let condition = self.eval(&cond.cond_expr)?;
+                let (condition, marked) = condition.unmark();
+                match condition {
+                    Value::Unknown => Ok(mark(Value::Unknown, marked)),
+                    Value::Bool(true) => Ok(mark(self.eval(&cond.true_expr)?, marked)),
+                    Value::Bool(false) => Ok(mark(self.eval(&cond.false_expr)?, marked)),
+                    other => Err(EvalError::new(
+                        span(&cond.cond_expr),
+                        format!("condition must be a bool, found {}", other.type_name()),
+                    )),
+                }
+            }
+            Expression::FuncCall(call) => {
+                let name = call.name.name.as_str();
+                let range = span(expr);
+                if !call.name.namespace.is_empty() {
+                    return Err(EvalError::new(range, format!("unknown function `{}`", call_name(call))));
+                }
+                match name {
+                    "try" | "can" => {
+                        let mut last = None;
+                        for arg in call.args.iter() {
+                            match self.eval(arg) {
+                                Ok(v) => {
+                                    return Ok(if name == "can" { Value::Bool(true) } else { v });
+                                }
+                                Err(e) => last = Some(e),
+                            }
+                        }
+                        if name == "can" {
+                            return Ok(Value::Bool(false));
+                        }
+                        Err(last.unwrap_or_else(|| EvalError::new(range, "`try` needs at least one argument")))
+                    }
+                    _ => {
+                        let mut args = Vec::new();
+                        let mut spans = Vec::new();
+                        for arg in call.args.iter() {
+                            args.push(self.eval(arg)?);
+                            spans.push(span(arg));
+                        }
+                        if call.args.expand_final() {
+                            let last = args.pop().map(Value::unmark);
+                            match last {
+                                Some((Value::List(items) | Value::Set(items), marked)) => {
+                                    let last_span = spans.pop().unwrap_or(range.clone());
+                                    for item in items {
+                                        args.push(mark(item, marked));
+                                        spans.push(last_span.clone());
+                                    }
+                                }
+                                Some((Value::Unknown, marked)) => return Ok(mark(Value::Unknown, marked)),
+                                Some((other, _)) => {
+                                    return Err(EvalError::new(
+                                        range,
+                                        format!("`...` expands a list, found {}", other.type_name()),
+                                    ));
+                                }
+                                None => {}
+                            }
+                        }
+                        crate::functions::call(name, args, &spans, range, self.env.dir)
+                    }
+                }
+            }
+            Expression::UnaryOp(op) => {
+                let (value, marked) = self.eval(&op.expr)?.unmark();
+                let result = match (op.operator.value(), value) {
+                    (_, Value::Unknown) => Value::Unknown,
+                    (UnaryOperator::Not, Value::Bool(b)) => Value::Bool(!b),
+                    (UnaryOperator::Neg, Value::Number(n)) => negate(&n),
+                    (op, other) => {
+                        return Err(EvalError::new(
+                            span(expr),
+                            format!(
+                                "operator `{}` cannot be applied to {}",
+                                op.as_str(),
+                                other.type_name()
+                            ),
+                        ));
+                    }
+                };
+                Ok(mark(result, marked))
+            }
+            Expression::BinaryOp(op) => {
+                let operator = *op.operator.value();
+                let lhs = self.eval(&op.lhs_expr)?;
+                let rhs = self.eval(&op.rhs_expr)?;
+                binary(operator, lhs, rhs).map_err(|message| EvalError::new(span(expr), message))
+            }
+            Expression::ForExpr(for_expr) => self.eval_for(for_expr),
+        }
+    }
+
+    fn lookup_binding(&self, name: &str) -> Option<&Value> {
+        self.bindings.iter().rev().find(|(n, _)| n == name).map(|(_, v)| v)
+    }
+
+    /// Evaluates a traversal starting at a bare name: `var.x`, `local.y`, `each.key`,
+    /// `huaweicloud_cce_addon.dns.status`, a `for` binding...
+    fn eval_root(
+        &mut self,
+        name: &str,
+        range: Range<usize>,
+        operators: &[hcl_edit::Decorated<TraversalOperator>],
+    ) -> EvalResult {
+        if let Some(value) = self.lookup_binding(name) {
+            let value = value.clone();
+            return self.apply_operators(value, operators, range);
+        }
+        let attr = |i: usize| match operators.get(i).map(|o| o.value()) {
+            Some(TraversalOperator::GetAttr(ident)) => Some(ident.as_str().to_owned()),
+            _ => None,
+        };
+        match name {
+            "var" | "local" => {
+                let Some(field) = attr(0) else {
+                    return Err(EvalError::new(range, format!("`{name}` must be followed by a name, e.g. `{name}.example`")));
+                };
+                let table = if name == "var" { self.env.variables } else { self.env.locals };
+                let value = table.get(&field).cloned().ok_or_else(|| {
+                    let kind = if name == "var" { "variable" } else { "local value" };
+                    EvalError::new(range.clone(), format!("undeclared {kind} `{name}.{field}`"))
+                })?;
+                self.apply_operators(value, &operators[1..], range)
+            }
+            "each" => {
+                let Some((key, value)) = self.each.clone() else {
+                    return Err(EvalError::new(range, "`each` can only be used in a block with `for_each`")
+                        .with_hint("add `for_each` to the block, or use a literal value"));
+                };
+                match attr(0).as_deref() {
+                    Some("key") => self.apply_operators(key, &operators[1..], range),
+                    Some("value") => self.apply_operators(value, &operators[1..], range),
+                    _ => Err(EvalError::new(range, "`each` has only `each.key` and `each.value`")),
+                }
+            }
+            "count" => {
+                let Some(index) = self.count_index else {
+                    return Err(EvalError::new(range, "`count.index` can only be used in a block with `count`")
+                        .with_hint("add `count` to the block, or use a literal value"));
+                };
+                match attr(0).as_deref() {
+                    Some("index") => self.apply_operators(Value::int(index), &operators[1..], range),
+                    _ => Err(EvalError::new(range, "`count` has only `count.index`")),
+                }
+            }
+            "path" => match attr(0).as_deref() {
+                Some("module" | "root" | "cwd") => {
+                    let dir = self.env.dir.map_or_else(|| ".".to_owned(), |d| d.display().to_string());
+                    self.apply_operators(Value::String(dir), &operators[1..], range)
+                }
+                _ => Err(EvalError::new(range, "`path` has only `path.module`, `path.root` and `path.cwd`")),
+            },
+            "data" => {
+                let (Some(ty), Some(name)) = (attr(0), attr(1)) else {
+                    return Err(EvalError::new(range, "a data source reference needs a type and a name: `data.TYPE.NAME`"));
+                };
+                let address = ResourceAddress::data(ty, name);
+                let value = (self.env.resources)(&address).ok_or_else(|| {
+                    EvalError::new(range.clone(), format!("reference to undeclared data source `{address}`"))
+                })?;
+                self.apply_operators(value, &operators[2..], range)
+            }
+            resource_type => {
+                let Some(name) = attr(0) else {
+                    return Err(EvalError::new(range, format!("unknown name `{resource_type}`"))
+                        .with_hint("variables are written `var.NAME`, locals `local.NAME`, resources `TYPE.NAME`"));
+                };
+                let address = ResourceAddress {
+                    mode: Mode::Managed,
+                    resource_type: resource_type.to_owned(),
+                    name,
+                };
+                let value = (self.env.resources)(&address).ok_or_else(|| {
+                    EvalError::new(range.clone(), format!("reference to undeclared resource `{address}`"))
+                })?;
+                self.apply_operators(value, &operators[1..], range)
+            }
+        }
+    }
+
+    fn apply_operators(
+        &mut self,
+        mut value: Value,
+        operators: &[hcl_edit::Decorated<TraversalOperator>],
+        range: Range<usize>,
+    ) -> EvalResult {
+        for (i, operator) in operators.iter().enumerate() {
+            match operator.value() {
+                TraversalOperator::GetAttr(ident) => {
+                    value = get_attr(value, ident.as_str()).map_err(|m| EvalError::new(op_range(operator, &range), m))?;
+                }
+                TraversalOperator::Index(index_expr) => {
+                    let index = self.eval(index_expr)?;
+                    value = index_value(value, index).map_err(|m| EvalError::new(span(index_expr), m))?;
+                }
+                TraversalOperator::LegacyIndex(index) => {
+                    let index = i64::try_from(*index.value()).unwrap_or(i64::MAX);
+                    value = index_value(value, Value::int(index)).map_err(|m| EvalError::new(op_range(operator, &range), m))?;
+                }
+                TraversalOperator::AttrSplat(_) | TraversalOperator::FullSplat(_) => {
+                    let rest = &operators[i + 1..];
+                    let (collection, marked) = value.unmark();
+                    let items = match collection {
+                        Value::Unknown => return Ok(mark(Value::Unknown, marked)),
+                        Value::Null => Vec::new(),
+                        Value::List(items) | Value::Set(items) => items,
+                        single => vec![single],
+                    };
+                    let mut out = Vec::new();
+                    for item in items {
+                        out.push(self.apply_operators(item, rest, range.clone())?);
+                    }
+                    return Ok(mark(Value::List(out), marked));
+                }
+            }
+        }
+        Ok(value)
+    }
+
+    fn eval_template(&mut self, template: &Template) -> EvalResult {
+        // A template that is a single interpolation yields the value itself, as in HCL.
+        if let Some(Element::Interpolation(interpolation)) = template.as_single_element() {
+            return self.eval(&interpolation.expr);
+        }
+        let mut out = String::new();
+        let mut unknown = false;
+        let mut marked = false;
+        self.render_template(template, &mut out, &mut unknown, &mut marked)?;
+        Ok(mark(if unknown { Value::Unknown } else { Value::String(out) }, marked))
+    }
+
+    fn render_template(
+        &mut self,
+        template: &Template,
+        out: &mut String,
+        unknown: &mut bool,
+        marked: &mut bool,
+    ) -> Result<(), EvalError> {
+        for element in template.iter() {
+            match element {
+                Element::Literal(literal) => out.push_str(literal.value()),
+                Element::Interpolation(interpolation) => {
+                    let value = self.eval(&interpolation.expr)?;
+                    *marked |= value.contains_sensitive();
+                    let value = value.strip_marks();
+                    match value {
+                        Value::Unknown => *unknown = true,
+                        Value::Null => {
+                            return Err(EvalError::new(span(&interpolation.expr), "cannot interpolate a null value"));
+                        }
+                        ref v => match value_to_string(v) {
+                            Some(s) => out.push_str(&s),
+                            None => {
+                                return Err(EvalError::new(
+                                    span(&interpolation.expr),
+                                    format!("cannot interpolate {} value into a string", article_type(v)),
+                                )
+                                .with_hint("use `jsonencode(...)` to turn a collection into a string"));
+                            }
+                        },
+                    }
+                }
+                Element::Directive(directive) => match directive.as_ref() {
+                    Directive::If(if_directive) => {
+                        let (cond, cond_marked) = self.eval(&if_directive.if_expr.cond_expr)?.unmark();
+                        *marked |= cond_marked;
+                        match cond {
+                            Value::Unknown => *unknown = true,
+                            Value::Bool(true) => self.render_template(&if_directive.if_expr.template, out, unknown, marked)?,
+                            Value::Bool(false) => {
+                                if let Some(else_expr) = &if_directive.else_expr {
+                                    self.render_template(&else_expr.template, out, unknown, marked)?;
+                                }
+                            }
+                            other => {
+                                return Err(EvalError::new(
+                                    span(&if_directive.if_expr.cond_expr),
+                                    format!("condition must be a bool, found {}", other.type_name()),
+                                ));
+                            }
+                        }
+                    }
+                    Directive::For(for_directive) => {
+                        let intro = &for_directive.for_expr;
+                        let (collection, coll_marked) = self.eval(&intro.collection_expr)?.unmark();
+                        *marked |= coll_marked;
+                        let pairs = match iterate(collection) {
+                            Ok(Some(pairs)) => pairs,
+                            Ok(None) => {
+                                *unknown = true;
+                                continue;
+                            }
+                            Err(m) => return Err(EvalError::new(span(&intro.collection_expr), m)),
+                        };
+                        for (key, value) in pairs {
+                            let pushed = self.bind(intro.key_var.as_ref().map(|k| k.as_str()), intro.value_var.as_str(), key, value);
+                            let result = self.render_template(&intro.template, out, unknown, marked);
+                            self.bindings.truncate(self.bindings.len() - pushed);
+                            result?;
+                        }
+                    }
+                },
+            }
+        }
+        Ok(())
+    }
+
+    fn bind(&mut self, key_var: Option<&str>, value_var: &str, key: Value, value: Value) -> usize {
+        let mut pushed = 1;
+        if let Some(key_var) = key_var {
+            self.bindings.push((key_var.to_owned(), key));
+            pushed += 1;
+        }
+        self.bindings.push((value_var.to_owned(), value));
+        pushed
+    }
+
+    fn eval_for(&mut self, for_expr: &ForExpr) -> EvalResult {
+        let intro = &for_expr.intro;
+        let (collection, marked) = self.eval(&intro.collection_expr)?.unmark();
+        let pairs = match iterate(collection) {
+            Ok(Some(pairs)) => pairs,
+            Ok(None) => return Ok(mark(Value::Unknown, marked)),
+            Err(m) => return Err(EvalError::new(span(&intro.collection_expr), m)),
+        };
+        let mut list = Vec::new();
+        let mut object: BTreeMap<String, Value> = BTreeMap::new();
+        let mut unknown = false;
+        for (key, value) in pairs {
+            let pushed = self.bind(intro.key_var.as_ref().map(|k| k.as_str()), intro.value_var.as_str(), key, value);
+            let result = self.eval_for_item(for_expr, &mut list, &mut object, &mut unknown);
+            self.bindings.truncate(self.bindings.len() - pushed);
+            result?;
+        }
+        let result = if unknown {
+            Value::Unknown
+        } else if for_expr.key_expr.is_some() {
+            Value::Object(object)
+        } else {
+            Value::List(list)
+        };
+        Ok(mark(result, marked))
+    }
+
+    fn eval_for_item(
+        &mut self,
+        for_expr: &ForExpr,
+        list: &mut Vec<Value>,
+        object: &mut BTreeMap<String, Value>,
+        unknown: &mut bool,
+    ) -> Result<(), EvalError> {
+        if let Some(cond) = &for_expr.cond {
+            let (keep, marked) = self.eval(&cond.expr)?.unmark();
+            match keep {
+                Value::Bool(false) => return Ok(()),
+                Value::Bool(true) if !marked => {}
+                Value::Bool(true) => {
+                    return Err(EvalError::new(span(&cond.expr), "a `for` filter cannot depend on a sensitive value"));
+                }
+                Value::Unknown => {
+                    *unknown = true;
+                    return Ok(());
+                }
+                other => {
+                    return Err(EvalError::new(span(&cond.expr), format!("`for` filter must be a bool, found {}", other.type_name())));
+                }
+            }
+        }
+        let value = self.eval(&for_expr.value_expr)?;
+        let Some(key_expr) = &for_expr.key_expr else {
+            list.push(value);
+            return Ok(());
+        };
+        let (key, _) = self.eval(key_expr)?.unmark();
+        let key = match key {
+            Value::Unknown => {
+                *unknown = true;
+                return Ok(());
+            }
+            other => value_to_string(&other).ok_or_else(|| {
+                EvalError::new(span(key_expr), format!("object key must be a string, found {}", other.type_name()))
+            })?,
+        };
+        if for_expr.grouping {
+            if let Value::List(items) = object.entry(key).or_insert_with(|| Value::List(Vec::new())) {
+                items.push(value);
+            }
+        } else if object.contains_key(&key) {
+            return Err(EvalError::new(span(key_expr), format!("duplicate key `{key}` in `for` expression"))
+                .with_hint("use `...` after the value to group values with the same key into lists"));
+        } else {
+            object.insert(key, value);
+        }
+        Ok(())
+    }
+}
+
+fn op_range(operator: &hcl_edit::Decorated<TraversalOperator>, fallback: &Range<usize>) -> Range<usize> {
+    operator.span().unwrap_or_else(|| fallback.clone())
+}
+
+fn span_of_key(object: &hcl_edit::expr::Object, index: usize) -> Range<usize> {
+    object
+        .iter()
+        .nth(index)
+        .and_then(|(k, _)| k.span())
+        .or_else(|| object.span())
+        .unwrap_or(0..0)
+}
+
+fn call_name(call: &hcl_edit::expr::FuncCall) -> String {
+    let mut name = String::new();
+    for ns in &call.name.namespace {
+        name.push_str(ns.as_str());
+        name.push_str("::");
+    }
+    name.push_str(call.name.name.as_str());
+    name
+}
+
+fn article_type(value: &Value) -> String {
+    let name = value.type_name();
+    if name.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        format!("an {name}")
+    } else {
+        format!("a {name}")
+    }
+}
+
+/// The pairs a `for` iterates over: (index, value) for lists, (key, value) for objects,
+/// (value, value) for sets. `None` when the collection is unknown.
+fn iterate(collection: Value) -> Result<Option<Vec<(Value, Value)>>, String> {
+    match collection {
+        Value::Unknown => Ok(None),
+        Value::List(items) => Ok(Some(
+            items
+                .into_iter()
+                .enumerate()
+                .map(|(i, v)| (Value::int(i64::try_from(i).unwrap_or(i64::MAX)), v))
+                .collect(),
+        )),
+        Value::Set(items) => Ok(Some(items.into_iter().map(|v| (v.clone(), v)).collect())),
+        Value::Object(map) => Ok(Some(map.into_iter().map(|(k, v)| (Value::String(k), v)).collect())),
+        other => Err(format!("cannot iterate over {}", article_type(&other))),
+    }
+}
+
+/// `value.name`.
+pub(crate) fn get_attr(value: Value, name: &str) -> Result<Value, String> {
+    let (value, marked) = value.unmark();
+    let result = match value {
+        Value::Unknown => Value::Unknown,
+        Value::Object(mut map) => map.remove(name).ok_or_else(|| {
+            let suggestion = crate::schema::suggest(name, map.keys().map(String::as_str))
+                .map(|s| format!("; did you mean `{s}`?"))
+                .unwrap_or_default();
+            format!("object has no attribute `{name}`{suggestion}")
+        })?,
+        Value::Null => return Err(format!("cannot read attribute `{name}` of a null value")),
+        other => return Err(format!("cannot read attribute `{name}` of {}", article_type(&other))),
+    };
+    Ok(mark(result, marked))
+}
+
+/// `value[index]`.
+pub(crate) fn index_value(value: Value, index: Value) -> Result<Value, String> {
+    let (value, marked) = value.unmark();
+    let (index, index_marked) = index.unmark();
+    let marked = marked || index_marked;
+    let result = match (value, index) {
+        (Value::Unknown, _) | (_, Value::Unknown) => Value::Unknown,
+        (Value::List(items), index) => {
+            let Some(i) = index.as_i64() else {
+                return Err(format!("a list index must be a whole number, found {}", index.type_name()));
+            };
+            let len = items.len();
+            usize::try_from(i)
+                .ok()
+                .and_then(|i| items.into_iter().nth(i))
+                .ok_or_else(|| format!("index {i} is out of range for a list of {len} elements"))?
+        }
+        (Value::Object(mut map), index) => {
+            let Some(key) = value_to_string(&index) else {
+                return Err(format!("an object key must be a string, found {}", index.type_name()));
+            };
+            map.remove(&key).ok_or_else(|| format!("object has no key `{key}`"))?
+        }
+        (Value::Set(_), _) => return Err("a set cannot be indexed; convert it with `tolist(...)`".to_owned()),
+        (other, _) => return Err(format!("cannot index {}", article_type(&other))),
+    };
+    Ok(mark(result, marked))
+}
+
+/// A primitive value as a string (for templates and object keys).
+pub(crate) fn value_to_string(value: &Value) -> Option<String> {
+    match value.unmarked() {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+fn convert_number(n: &hcl_edit::Number) -> Value {
+    if let Some(i) = n.as_i64() {
+        Value::int(i)
+    } else if let Some(u) = n.as_u64() {
+        Value::Number(Number::from(u))
+    } else {
+        n.as_f64().and_then(Number::from_f64).map_or(Value::Null, Value::Number)
+    }
+}
+
+/// Parses a decimal number as the language does (integers stay exact).
+pub(crate) fn parse_number(s: &str) -> Option<Value> {
+    let s = s.trim();
+    if let Ok(i) = s.parse::<i64>() {
+        return Some(Value::int(i));
+    }
+    s.parse::<f64>()
+        .ok()
+        .filter(|f| f.is_finite())
+        .and_then(Number::from_f64)
+        .map(Value::Number)
+}
+
+fn float(n: &Number) -> f64 {
+    n.as_f64().unwrap_or(0.0)
+}
+
+pub(crate) fn number_value(f: f64) -> Result<Value, String> {
+    #[allow(clippy::cast_possible_truncation, clippy::cast_precision_loss)]
+    if f.fract() == 0.0 && f.abs() < 9.0e15 {
+        return Ok(Value::int(f as i64));
+    }
+    Number::from_f64(f)
+        .map(Value::Number)
+        .ok_or_else(|| "the result is not a finite number".to_owned())
+}
+
+fn negate(n: &Number) -> Value {
+    match n.as_i64().and_then(i64::checked_neg) {
+        Some(i) => Value::int(i),
+        None => number_value(-float(n)).unwrap_or(Value::Null),
+    }
+}
+
+fn arithmetic(op: BinaryOperator, a: &Number, b: &Number) -> Result<Value, String> {
+    if let (Some(x), Some(y)) = (a.as_i64(), b.as_i64()) {
+        let exact = match op {
+            BinaryOperator::Plus => x.checked_add(y),
+            BinaryOperator::Minus => x.checked_sub(y),
+            BinaryOperator::Mul => x.checked_mul(y),
+            BinaryOperator::Div if y != 0 && x % y == 0 => x.checked_div(y),
+            BinaryOperator::Mod if y != 0 => x.checked_rem(y),
+            _ => None,
+        };
+        if let Some(r) = exact {
+            return Ok(Value::int(r));
+        }
+    }
+    let (x, y) = (float(a), float(b));
+    match op {
+        BinaryOperator::Plus => number_value(x + y),
+        BinaryOperator::Minus => number_value(x - y),
+        BinaryOperator::Mul => number_value(x * y),
+        BinaryOperator::Div if y == 0.0 => Err("division by zero".to_owned()),
+        BinaryOperator::Div => number_value(x / y),
+        BinaryOperator::Mod if y == 0.0 => Err("modulo by zero".to_owned()),
+        BinaryOperator::Mod => number_value(x % y),
+        _ => Err(format!("`{}` is not an arithmetic operator", op.as_str())),
+    }
+}
+
+/// Applies a binary operator; unknown operands give unknown, marks propagate.
+pub(crate) fn binary(op: BinaryOperator, lhs: Value, rhs: Value) -> Result<Value, String> {
+    let marked = lhs.contains_sensitive() || rhs.contains_sensitive();
+    let (lhs, rhs) = (lhs.strip_marks(), rhs.strip_marks());
+    let result = match op {
+        BinaryOperator::Eq | BinaryOperator::NotEq => {
+            if lhs.contains_unknown() || rhs.contains_unknown() {
+                Value::Unknown
+            } else {
+                Value::Bool(equal(&lhs, &rhs) == (op == BinaryOperator::Eq))
+            }
+        }
+        _ if lhs.is_unknown() || rhs.is_unknown() => Value::Unknown,
+        BinaryOperator::And | BinaryOperator::Or => match (&lhs, &rhs) {
+            (Value::Bool(a), Value::Bool(b)) => Value::Bool(if op == BinaryOperator::And { *a && *b } else { *a || *b }),
+            _ => {
+                return Err(format!(
+                    "operator `{}` needs two bools, found {} and {}",
+                    op.as_str(),
+                    lhs.type_name(),
+                    rhs.type_name()
+                ));
+            }
+        },
+        _ => {
+            let (Some(a), Some(b)) = (to_number(&lhs), to_number(&rhs)) else {
+                return Err(format!(
+                    "operator `{}` needs two numbers, found {} and {}",
+                    op.as_str(),
+                    lhs.type_name(),
+                    rhs.type_name()
+                ));
+            };
+            match op {
+                BinaryOperator::Less => Value::Bool(compare(&a, &b).is_lt()),
+                BinaryOperator::LessEq => Value::Bool(compare(&a, &b).is_le()),
+                BinaryOperator::Greater => Value::Bool(compare(&a, &b).is_gt()),
+                BinaryOperator::GreaterEq => Value::Bool(compare(&a, &b).is_ge()),
+                _ => match (&a, &b) {
+                    (Value::Number(x), Value::Number(y)) => arithmetic(op, x, y)?,
+                    _ => Value::Null,
+                },
+            }
+        }
+    };
+    Ok(mark(result, marked))
+}
+
+/// A number, or a string that reads as one (the language converts).
+fn to_number(value: &Value) -> Option<Value> {
+    match value {
+        Value::Number(_) => Some(value.clone()),
+        Value::String(s) => parse_number(s),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub(crate) fn eval_with(src: &str, variables: &[(&str, Value)]) -> Result<Value, String> {
+        let variables: BTreeMap<String, Value> = variables.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect();
+        let locals = BTreeMap::new();
+        let resources = |address: &ResourceAddress| -> Option<Value> {
+            (address.resource_type == "huaweicloud_cce_addon").then_some(Value::Unknown)
+        };
+        let env = Env { variables: &variables, locals: &locals, resources: &resources, dir: None };
+        let expr = hcl_edit::parser::parse_expr(src).map_err(|e| e.to_string())?;
+        Context::new(&env).eval(&expr).map_err(|e| e.message)
+    }
+
+    fn eval(src: &str) -> Value {
+        eval_with(src, &[]).unwrap()
+    }
+
+    fn json(src: &str) -> serde_json::Value {
+        eval(src).to_json().unwrap()
+    }
+
+    fn secret() -> (&'static str, Value) {
+        ("secret", Value::string("hunter2").mark_sensitive())
+    }
+
+    #[test]
+    fn literals_and_collections() {
+        assert_eq!(json(r#"{ a = [1, 2.5, "x", null, true], "b c" = {} }"#), serde_json::json!({"a": [1, 2.5, "x", null, true], "b c": {}}));
+    }
+
+    #[test]
+    fn arithmetic_keeps_integers_exact() {
+        assert_eq!(eval("9007199254740993 + 0"), Value::int(9_007_199_254_740_993));
+        assert_eq!(json("7 / 2"), serde_json::json!(3.5));
+        assert_eq!(json("6 / 2"), serde_json::json!(3));
+        assert_eq!(json("-(3 % 2)"), serde_json::json!(-1));
+        assert_eq!(json("\"2\" * 3"), serde_json::json!(6));
+        assert_eq!(eval_with("1 / 0", &[]), Err("division by zero".to_owned()));
+    }
+
+    #[test]
+    fn comparison_and_logic() {
+        assert_eq!(eval("1 < 2 && !false || false"), Value::Bool(true));
+        assert_eq!(eval("[1, {a = 2}] == [1.0, {a = 2}]"), Value::Bool(true));
+        assert_eq!(eval("\"a\" != \"a\""), Value::Bool(false));
+        assert!(eval_with("1 && true", &[]).unwrap_err().contains("needs two bools"));
+    }
+
+    #[test]
+    fn conditional_and_templates() {
+        assert_eq!(eval(r#"true ? "yes" : "no""#), Value::string("yes"));
+        assert_eq!(eval(r#""v${1 + 1}-${true}""#), Value::string("v2-true"));
+        assert_eq!(eval(r#""${[1]}""#), Value::List(vec![Value::int(1)]));
+        assert_eq!(eval(r#""%{ if 1 == 1 }on%{ else }off%{ endif }""#), Value::string("on"));
+        assert_eq!(eval(r#""%{ for x in ["a", "b"] }${x};%{ endfor }""#), Value::string("a;b;"));
+        assert!(eval_with(r#""x${[1]}""#, &[]).unwrap_err().contains("cannot interpolate a list"));
+    }
+
+    #[test]
+    fn for_expressions() {
+        assert_eq!(json(r#"[for x in [1, 2, 3] : x * 2 if x != 2]"#), serde_json::json!([2, 6]));
+        assert_eq!(json(r#"{for k, v in {a = 1, b = 2} : upper(k) => v}"#), serde_json::json!({"A": 1, "B": 2}));
+        assert_eq!(json(r#"{for s in ["ab", "ac", "b"] : substr_key(s) => s...}"#.replace("substr_key(s)", "lower(s) == \"b\" ? \"b\" : \"a\"").as_str()), serde_json::json!({"a": ["ab", "ac"], "b": ["b"]}));
+        assert_eq!(json(r#"[for i, v in ["x", "y"] : "${i}${v}"]"#), serde_json::json!(["0x", "1y"]));
+        assert!(eval_with(r#"{for s in ["a", "a"] : s => s}"#, &[]).unwrap_err().contains("duplicate key `a`"));
+    }
+
+    #[test]
+    fn traversals_and_splat() {
+        assert_eq!(json(r#"{a = [{b = 1}, {b = 2}]}.a[*].b"#), serde_json::json!([1, 2]));
+        assert_eq!(json(r#"{a = {"k" = "v"}}.a["k"]"#), serde_json::json!("v"));
+        assert_eq!(json(r#"[10, 20].1"#), serde_json::json!(20));
+        assert!(eval_with(r#"{version = 1}.verison"#, &[]).unwrap_err().contains("did you mean `version`?"));
+        assert!(eval_with("[1][3]", &[]).unwrap_err().contains("out of range"));
+    }
+
+    #[test]
+    fn variables_and_undeclared_names() {
+        assert_eq!(eval_with("var.x", &[("x", Value::int(1))]), Ok(Value::int(1)));
+        assert_eq!(eval_with("var.y", &[]), Err("undeclared variable `var.y`".to_owned()));
+        assert!(eval_with("each.key", &[]).unwrap_err().contains("for_each"));
+        assert!(eval_with("count.index", &[]).unwrap_err().contains("with `count`"));
+        assert_eq!(eval_with("foo.bar", &[]), Err("reference to undeclared resource `foo.bar`".to_owned()));
+    }
+
+    #[test]
+    fn unknown_propagates_without_errors() {
+        for src in [
+            "huaweicloud_cce_addon.x.status",
+            "huaweicloud_cce_addon.x.status == \"running\" ? 1 : 2",
+            "huaweicloud_cce_addon.x[0].id",
+            "\"id-${huaweicloud_cce_addon.x.id}\"",
+            "huaweicloud_cce_addon.x.n + 1",
+            "!huaweicloud_cce_addon.x.b",
+            "[for x in huaweicloud_cce_addon.x.list : x]",
+            "length(huaweicloud_cce_addon.x.list)",
+            "upper(huaweicloud_cce_addon.x.id)",
+            "jsonencode({a = huaweicloud_cce_addon.x.id})",
+            "format(\"%s\", huaweicloud_cce_addon.x.id)",
+        ] {
+            assert_eq!(eval_with(src, &[]), Ok(Value::Unknown), "{src}");
+        }
+        // Known parts of a collection stay known.
+        assert_eq!(
+            eval("[1, huaweicloud_cce_addon.x.id]"),
+            Value::List(vec![Value::int(1), Value::Unknown])
+        );
+        assert_eq!(eval("length([1, huaweicloud_cce_addon.x.id])"), Value::int(2));
+    }
+
+    #[test]
+    fn sensitive_marks_propagate() {
+        let v = |src: &str| eval_with(src, &[secret()]).unwrap();
+        assert!(v(r#""pw=${var.secret}""#).is_sensitive());
+        assert!(v("upper(var.secret)").is_sensitive());
+        assert!(v("var.secret == \"x\"").is_sensitive());
+        assert!(v("true ? var.secret : \"\"").is_sensitive());
+        assert!(v("jsonencode({p = var.secret})").is_sensitive());
+        assert!(v("format(\"%s\", var.secret)").is_sensitive());
+        assert!(v("[for c in [var.secret] : c]")  .contains_sensitive());
+        // An object keeps its other keys unmarked.
+        let object = v(r#"{ user = "u", password = var.secret }"#);
+        assert!(!object.is_sensitive());
+        let map = object.as_object().unwrap();
+        assert!(map["password"].is_sensitive());
+        assert!(!map["user"].is_sensitive());
+        assert!(!v(r#"merge({ user = "u" }, { password = var.secret }).user"#).is_sensitive());
+    }
+}

@@ -1,0 +1,521 @@
+//! The typed configuration: what `load` produces.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use hcl_edit::expr::Expression;
+
+use crate::diagnostic::{Diagnostic, Diagnostics, Location, SourceFile};
+use crate::types::TypeConstraint;
+use crate::value::Value;
+
+/// Managed resource (`resource` block) or data source (`data` block).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Mode {
+    /// A `resource` block: plinth creates, updates and deletes it.
+    Managed,
+    /// A `data` block: plinth only reads it.
+    Data,
+}
+
+/// The address of a resource or data source block: `huaweicloud_cce_addon.coredns`,
+/// `data.huaweicloud_cce_addon.existing`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ResourceAddress {
+    /// Managed or data.
+    pub mode: Mode,
+    /// The type, e.g. `huaweicloud_cce_addon`.
+    pub resource_type: String,
+    /// The name given in the block's second label.
+    pub name: String,
+}
+
+impl ResourceAddress {
+    /// The address of a managed resource.
+    pub fn managed(resource_type: impl Into<String>, name: impl Into<String>) -> ResourceAddress {
+        ResourceAddress {
+            mode: Mode::Managed,
+            resource_type: resource_type.into(),
+            name: name.into(),
+        }
+    }
+
+    /// The address of a data source.
+    pub fn data(resource_type: impl Into<String>, name: impl Into<String>) -> ResourceAddress {
+        ResourceAddress {
+            mode: Mode::Data,
+            resource_type: resource_type.into(),
+            name: name.into(),
+        }
+    }
+}
+
+impl fmt::Display for ResourceAddress {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.mode == Mode::Data {
+            f.write_str("data.")?;
+        }
+        write!(f, "{}.{}", self.resource_type, self.name)
+    }
+}
+
+/// Which instance of a resource: none for a plain block, an index with `count`, a key with
+/// `for_each`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum InstanceKey {
+    /// The block has neither `count` nor `for_each`.
+    None,
+    /// `count.index`.
+    Int(i64),
+    /// `each.key`.
+    String(String),
+}
+
+impl fmt::Display for InstanceKey {
+    /// `""`, `[0]` or `["key"]`, as appended to a resource address.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            InstanceKey::None => Ok(()),
+            InstanceKey::Int(i) => write!(f, "[{i}]"),
+            InstanceKey::String(s) => write!(f, "[{}]", serde_json::Value::String(s.clone())),
+        }
+    }
+}
+
+/// The address of one resource instance: `huaweicloud_modelarts_pool_plugin.gpu["pool-a"]`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct InstanceAddress {
+    /// The resource block.
+    pub resource: ResourceAddress,
+    /// The instance of it.
+    pub key: InstanceKey,
+}
+
+impl fmt::Display for InstanceAddress {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}{}", self.resource, self.key)
+    }
+}
+
+/// A byte range in one source file of the configuration.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct Span {
+    pub file: usize,
+    pub range: Range<usize>,
+}
+
+/// An expression as written, with the file it is in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Expr {
+    pub(crate) expr: Expression,
+    pub(crate) file: usize,
+    pub(crate) location: Location,
+}
+
+impl Expr {
+    /// The parsed expression (hcl-edit's tree, with spans).
+    pub fn expression(&self) -> &Expression {
+        &self.expr
+    }
+
+    /// Where the expression starts.
+    pub fn location(&self) -> &Location {
+        &self.location
+    }
+}
+
+/// One step after the resource in a reference: `.status`, `[0]`, `["key"]`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum ReferenceStep {
+    /// `.name`.
+    Attribute(String),
+    /// `[...]` with a literal key (a number or a string).
+    Index(String),
+    /// `[...]` with a computed key, or a splat.
+    Dynamic,
+}
+
+/// A reference from an expression to a resource or data source, with where it is written.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Reference {
+    /// The resource or data source referred to.
+    pub address: ResourceAddress,
+    /// What follows the address (`.status`, `["pool-a"].phase`).
+    pub steps: Vec<ReferenceStep>,
+    /// Where the reference is written.
+    pub location: Location,
+}
+
+impl fmt::Display for Reference {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.address)?;
+        for step in &self.steps {
+            match step {
+                ReferenceStep::Attribute(name) => write!(f, ".{name}")?,
+                ReferenceStep::Index(key) => write!(f, "[{key}]")?,
+                ReferenceStep::Dynamic => f.write_str("[*]")?,
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The `lifecycle` block of a resource.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Lifecycle {
+    /// Refuse any plan that destroys this resource.
+    pub prevent_destroy: bool,
+    /// On replacement, create the new object before deleting the old one.
+    pub create_before_destroy: bool,
+    /// Attribute paths whose changes are ignored (`ignore_changes = [values, version]`).
+    pub ignore_changes: Vec<Vec<String>>,
+    /// `ignore_changes = all`.
+    pub ignore_all_changes: bool,
+}
+
+/// The `timeouts` block of a resource: how long each operation may take.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Timeouts {
+    /// Limit for creating.
+    pub create: Option<Duration>,
+    /// Limit for updating.
+    pub update: Option<Duration>,
+    /// Limit for deleting.
+    pub delete: Option<Duration>,
+}
+
+/// A `resource` or `data` block.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Resource {
+    pub(crate) address: ResourceAddress,
+    pub(crate) location: Location,
+    pub(crate) file: usize,
+    pub(crate) count: Option<Expr>,
+    pub(crate) for_each: Option<Expr>,
+    pub(crate) depends_on: Vec<Reference>,
+    pub(crate) lifecycle: Lifecycle,
+    pub(crate) timeouts: Timeouts,
+    pub(crate) attributes: BTreeMap<String, Expr>,
+    pub(crate) references: Vec<Reference>,
+}
+
+impl Resource {
+    /// Its address.
+    pub fn address(&self) -> &ResourceAddress {
+        &self.address
+    }
+
+    /// Managed or data.
+    pub fn mode(&self) -> Mode {
+        self.address.mode
+    }
+
+    /// Its type.
+    pub fn resource_type(&self) -> &str {
+        &self.address.resource_type
+    }
+
+    /// Its name.
+    pub fn name(&self) -> &str {
+        &self.address.name
+    }
+
+    /// Where the block starts.
+    pub fn location(&self) -> &Location {
+        &self.location
+    }
+
+    /// The `count` expression.
+    pub fn count(&self) -> Option<&Expr> {
+        self.count.as_ref()
+    }
+
+    /// The `for_each` expression.
+    pub fn for_each(&self) -> Option<&Expr> {
+        self.for_each.as_ref()
+    }
+
+    /// The explicit dependencies of `depends_on`.
+    pub fn depends_on(&self) -> &[Reference] {
+        &self.depends_on
+    }
+
+    /// The `lifecycle` block (defaults when absent).
+    pub fn lifecycle(&self) -> &Lifecycle {
+        &self.lifecycle
+    }
+
+    /// The `timeouts` block (all `None` when absent).
+    pub fn timeouts(&self) -> &Timeouts {
+        &self.timeouts
+    }
+
+    /// The attributes the user set, by name (meta-arguments excluded).
+    pub fn attributes(&self) -> &BTreeMap<String, Expr> {
+        &self.attributes
+    }
+
+    /// Every reference to another resource or data source in its expressions (attributes,
+    /// `count`, `for_each`), not counting `depends_on`.
+    pub fn references(&self) -> &[Reference] {
+        &self.references
+    }
+}
+
+/// A `validation` block of a variable.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Validation {
+    /// The condition, which must be true.
+    pub condition: Expr,
+    /// The message shown when it is not.
+    pub error_message: String,
+}
+
+/// A `variable` block, with its resolved value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Variable {
+    pub(crate) name: String,
+    pub(crate) location: Location,
+    pub(crate) type_constraint: Option<TypeConstraint>,
+    pub(crate) default: Option<Value>,
+    pub(crate) description: Option<String>,
+    pub(crate) sensitive: bool,
+    pub(crate) validations: Vec<Validation>,
+    pub(crate) value: Value,
+}
+
+impl Variable {
+    /// Its name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Where the block starts.
+    pub fn location(&self) -> &Location {
+        &self.location
+    }
+
+    /// Its `type`, if given.
+    pub fn type_constraint(&self) -> Option<&TypeConstraint> {
+        self.type_constraint.as_ref()
+    }
+
+    /// Its `default`, if given.
+    pub fn default(&self) -> Option<&Value> {
+        self.default.as_ref()
+    }
+
+    /// Its `description`, if given.
+    pub fn description(&self) -> Option<&str> {
+        self.description.as_deref()
+    }
+
+    /// Whether it is `sensitive = true`.
+    pub fn is_sensitive(&self) -> bool {
+        self.sensitive
+    }
+
+    /// Its `validation` blocks.
+    pub fn validations(&self) -> &[Validation] {
+        &self.validations
+    }
+
+    /// Its value after precedence and type conversion (marked when sensitive).
+    pub fn value(&self) -> &Value {
+        &self.value
+    }
+}
+
+/// One entry of a `locals` block.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Local {
+    pub(crate) name: String,
+    pub(crate) expr: Expr,
+    pub(crate) references: Vec<Reference>,
+}
+
+impl Local {
+    /// Its name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Its expression.
+    pub fn expr(&self) -> &Expr {
+        &self.expr
+    }
+
+    /// The resources and data sources it refers to.
+    pub fn references(&self) -> &[Reference] {
+        &self.references
+    }
+}
+
+/// An `output` block.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Output {
+    pub(crate) name: String,
+    pub(crate) location: Location,
+    pub(crate) value: Expr,
+    pub(crate) description: Option<String>,
+    pub(crate) sensitive: bool,
+    pub(crate) depends_on: Vec<Reference>,
+    pub(crate) references: Vec<Reference>,
+}
+
+impl Output {
+    /// Its name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Where the block starts.
+    pub fn location(&self) -> &Location {
+        &self.location
+    }
+
+    /// Its `value` expression.
+    pub fn value(&self) -> &Expr {
+        &self.value
+    }
+
+    /// Its `description`, if given.
+    pub fn description(&self) -> Option<&str> {
+        self.description.as_deref()
+    }
+
+    /// Whether it is `sensitive = true`.
+    pub fn is_sensitive(&self) -> bool {
+        self.sensitive
+    }
+
+    /// Its `depends_on`.
+    pub fn depends_on(&self) -> &[Reference] {
+        &self.depends_on
+    }
+
+    /// The resources and data sources its value refers to.
+    pub fn references(&self) -> &[Reference] {
+        &self.references
+    }
+}
+
+/// Endpoint overrides of the provider block.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Endpoints {
+    /// ModelArts endpoint.
+    pub modelarts: Option<String>,
+    /// CCE endpoint.
+    pub cce: Option<String>,
+    /// IAM endpoint.
+    pub iam: Option<String>,
+}
+
+/// The `provider "huaweicloud"` block, evaluated.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProviderConfig {
+    /// Where the block starts.
+    pub location: Option<Location>,
+    /// `region`.
+    pub region: Option<String>,
+    /// `project_id`.
+    pub project_id: Option<String>,
+    /// `endpoints`.
+    pub endpoints: Endpoints,
+    /// `sandbox`: use the built-in local cloud.
+    pub sandbox: bool,
+    /// `access_key`.
+    pub access_key: Option<String>,
+    /// `secret_key`.
+    pub secret_key: Option<String>,
+    /// `security_token`.
+    pub security_token: Option<String>,
+    /// `cloud`: the cloud domain, e.g. `myhuaweicloud.com`.
+    pub cloud: Option<String>,
+}
+
+/// A loaded, validated configuration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Configuration {
+    pub(crate) dir: Option<PathBuf>,
+    pub(crate) sources: Vec<SourceFile>,
+    pub(crate) provider: Option<ProviderConfig>,
+    pub(crate) variables: Vec<Variable>,
+    pub(crate) locals: Vec<Local>,
+    pub(crate) resources: Vec<Resource>,
+    pub(crate) outputs: Vec<Output>,
+    pub(crate) warnings: Diagnostics,
+}
+
+impl Configuration {
+    /// The directory it was loaded from (`None` for in-memory sources).
+    pub fn dir(&self) -> Option<&Path> {
+        self.dir.as_deref()
+    }
+
+    /// The source files, in load order.
+    pub fn sources(&self) -> &[SourceFile] {
+        &self.sources
+    }
+
+    /// The provider block, if there is one.
+    pub fn provider(&self) -> Option<&ProviderConfig> {
+        self.provider.as_ref()
+    }
+
+    /// Variables, in declaration order.
+    pub fn variables(&self) -> &[Variable] {
+        &self.variables
+    }
+
+    /// The variable named `name`.
+    pub fn variable(&self, name: &str) -> Option<&Variable> {
+        self.variables.iter().find(|v| v.name == name)
+    }
+
+    /// Locals, in declaration order.
+    pub fn locals(&self) -> &[Local] {
+        &self.locals
+    }
+
+    /// Managed resources (`resource` blocks), in declaration order.
+    pub fn resources(&self) -> impl Iterator<Item = &Resource> {
+        self.resources.iter().filter(|r| r.mode() == Mode::Managed)
+    }
+
+    /// Data sources (`data` blocks), in declaration order.
+    pub fn data_sources(&self) -> impl Iterator<Item = &Resource> {
+        self.resources.iter().filter(|r| r.mode() == Mode::Data)
+    }
+
+    /// Resources and data sources together, in declaration order.
+    pub fn all_resources(&self) -> &[Resource] {
+        &self.resources
+    }
+
+    /// The resource or data source at `address`.
+    pub fn resource(&self, address: &ResourceAddress) -> Option<&Resource> {
+        self.resources.iter().find(|r| &r.address == address)
+    }
+
+    /// Outputs, in declaration order.
+    pub fn outputs(&self) -> &[Output] {
+        &self.outputs
+    }
+
+    /// Warnings found while loading (e.g. a value for an undeclared variable in a vars file).
+    pub fn warnings(&self) -> &Diagnostics {
+        &self.warnings
+    }
+
+    pub(crate) fn source(&self, file: usize) -> &SourceFile {
+        &self.sources[file]
+    }
+
+    pub(crate) fn error(&self, file: usize, range: &Range<usize>, message: impl Into<String>) -> Diagnostic {
+        self.sources[file].error(range, message)
+    }
+}
