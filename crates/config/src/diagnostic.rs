@@ -193,6 +193,20 @@ impl Diagnostics {
         self.items.push(diagnostic);
     }
 
+    /// Appends one diagnostic and returns it, to add a hint or note.
+    pub(crate) fn push_mut(&mut self, diagnostic: Diagnostic) -> &mut Diagnostic {
+        self.items.push(diagnostic);
+        let last = self.items.len() - 1;
+        &mut self.items[last]
+    }
+
+    /// Removes repeated diagnostics (same place and message), keeping the first.
+    pub(crate) fn dedup(&mut self) {
+        let mut seen = std::collections::HashSet::new();
+        self.items
+            .retain(|d| seen.insert((d.location.clone(), d.message.clone())));
+    }
+
     /// Appends all diagnostics of `other`.
     pub fn extend(&mut self, other: Diagnostics) {
         self.items.extend(other.items);

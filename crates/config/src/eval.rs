@@ -32,6 +32,8 @@ pub(crate) struct EvalError {
     pub range: Range<usize>,
     pub message: String,
     pub hint: Option<String>,
+    /// Whether the static checks of `load` already report this error.
+    pub is_static: bool,
 }
 
 impl EvalError {
@@ -40,7 +42,15 @@ impl EvalError {
             range,
             message: message.into(),
             hint: None,
+            is_static: false,
         }
+    }
+
+    /// Marks an error that the static checks of `load` report too.
+    #[must_use]
+    pub fn static_(mut self) -> EvalError {
+        self.is_static = true;
+        self
     }
 
     #[must_use]
@@ -258,19 +268,19 @@ impl<'a> Context<'a> {
         match name {
             "var" | "local" => {
                 let Some(field) = attr(0) else {
-                    return Err(EvalError::new(range, format!("`{name}` must be followed by a name, e.g. `{name}.example`")));
+                    return Err(EvalError::new(range, format!("`{name}` must be followed by a name, e.g. `{name}.example`")).static_());
                 };
                 let table = if name == "var" { self.env.variables } else { self.env.locals };
                 let value = table.get(&field).cloned().ok_or_else(|| {
                     let kind = if name == "var" { "variable" } else { "local value" };
-                    EvalError::new(range.clone(), format!("undeclared {kind} `{name}.{field}`"))
+                    EvalError::new(range.clone(), format!("undeclared {kind} `{name}.{field}`")).static_()
                 })?;
                 self.apply_operators(value, &operators[1..], range)
             }
             "each" => {
                 let Some((key, value)) = self.each.clone() else {
                     return Err(EvalError::new(range, "`each` can only be used in a block with `for_each`")
-                        .with_hint("add `for_each` to the block, or use a literal value"));
+                        .with_hint("add `for_each` to the block, or use a literal value").static_());
                 };
                 match attr(0).as_deref() {
                     Some("key") => self.apply_operators(key, &operators[1..], range),
@@ -281,7 +291,7 @@ impl<'a> Context<'a> {
             "count" => {
                 let Some(index) = self.count_index else {
                     return Err(EvalError::new(range, "`count.index` can only be used in a block with `count`")
-                        .with_hint("add `count` to the block, or use a literal value"));
+                        .with_hint("add `count` to the block, or use a literal value").static_());
                 };
                 match attr(0).as_deref() {
                     Some("index") => self.apply_operators(Value::int(index), &operators[1..], range),
@@ -297,18 +307,18 @@ impl<'a> Context<'a> {
             },
             "data" => {
                 let (Some(ty), Some(name)) = (attr(0), attr(1)) else {
-                    return Err(EvalError::new(range, "a data source reference needs a type and a name: `data.TYPE.NAME`"));
+                    return Err(EvalError::new(range, "a data source reference needs a type and a name: `data.TYPE.NAME`").static_());
                 };
                 let address = ResourceAddress::data(ty, name);
                 let value = (self.env.resources)(&address).ok_or_else(|| {
-                    EvalError::new(range.clone(), format!("reference to undeclared data source `{address}`"))
+                    EvalError::new(range.clone(), format!("reference to undeclared data source `{address}`")).static_()
                 })?;
                 self.apply_operators(value, &operators[2..], range)
             }
             resource_type => {
                 let Some(name) = attr(0) else {
                     return Err(EvalError::new(range, format!("unknown name `{resource_type}`"))
-                        .with_hint("variables are written `var.NAME`, locals `local.NAME`, resources `TYPE.NAME`"));
+                        .with_hint("variables are written `var.NAME`, locals `local.NAME`, resources `TYPE.NAME`").static_());
                 };
                 let address = ResourceAddress {
                     mode: Mode::Managed,
@@ -316,7 +326,7 @@ impl<'a> Context<'a> {
                     name,
                 };
                 let value = (self.env.resources)(&address).ok_or_else(|| {
-                    EvalError::new(range.clone(), format!("reference to undeclared resource `{address}`"))
+                    EvalError::new(range.clone(), format!("reference to undeclared resource `{address}`")).static_()
                 })?;
                 self.apply_operators(value, &operators[1..], range)
             }
@@ -775,7 +785,7 @@ fn to_number(value: &Value) -> Option<Value> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     pub(crate) fn eval_with(src: &str, variables: &[(&str, Value)]) -> Result<Value, String> {

@@ -1,9 +1,64 @@
-//! placeholder
+//! plinth's configuration language: a directory of HCL files to a typed, validated
+//! [`Configuration`].
+//!
+//! [`load`] reads every `*.hcl` file of a directory and the variable files (`plinth.vars`,
+//! `*.auto.vars`, `--var-file`), resolves variables (`--var`, `PLINTH_VAR_name`, defaults),
+//! checks everything against the [schema](resource_schema) of the resource types plinth knows,
+//! and reports every mistake of the run together as [`Diagnostics`] rendered as code frames.
+//! [`expand`] then turns resources into instances (`count`, `for_each`) with evaluated
+//! attributes, given what is known about the cloud ([`ResourceValues`]): values not known yet
+//! are [`Value::Unknown`], and values from sensitive variables carry a sensitive mark.
+//!
+//! This crate does no IO besides reading the files it is given (and `file()` calls), never
+//! reads the environment (the caller passes `PLINTH_VAR_*` entries in), never prints, and knows
+//! nothing of state or the cloud.
+//!
+//! ```
+//! use plinth_config::{NoValues, SourceFile, Sources, Value, expand, load_sources};
+//!
+//! let main = r#"
+//! resource "huaweicloud_modelarts_pool_plugin" "gpu" {
+//!   for_each      = toset(["pool-a", "pool-b"])
+//!   pool_name     = each.key
+//!   template_name = "gpu-beta"
+//! }
+//! "#;
+//! let config = load_sources(Sources {
+//!     files: vec![SourceFile::new("main.hcl", main)],
+//!     ..Sources::default()
+//! })
+//! .unwrap();
+//! let instances = expand(&config, &NoValues).unwrap();
+//! assert_eq!(instances[1].address.to_string(), r#"huaweicloud_modelarts_pool_plugin.gpu["pool-b"]"#);
+//! assert_eq!(instances[1].attributes["pool_name"], Value::string("pool-b"));
+//! ```
+
 mod diagnostic;
 mod duration;
 mod eval;
+mod expand;
 mod functions;
+mod load;
 mod model;
+mod refs;
 mod schema;
 mod types;
 mod value;
+
+pub use crate::diagnostic::{Diagnostic, Diagnostics, Location, Severity, SourceFile};
+pub use crate::duration::parse_duration;
+pub use crate::expand::{
+    NoValues, OutputValue, ResourceInstance, ResourceValues, evaluate_outputs, expand,
+};
+pub use crate::load::{ENV_PREFIX, LoadOptions, Sources, load, load_sources};
+pub use crate::model::{
+    Configuration, Endpoints, Expr, InstanceAddress, InstanceKey, Lifecycle, Local, Mode, Output,
+    ProviderConfig, Reference, ReferenceStep, Resource, ResourceAddress, Timeouts, Validation,
+    Variable,
+};
+pub use crate::schema::{
+    AttributeSchema, AttributeType, Presence, ResourceSchema, data_source_schema,
+    data_source_types, resource_schema, resource_types, schema,
+};
+pub use crate::types::TypeConstraint;
+pub use crate::value::{PathStep, Value};

@@ -100,13 +100,6 @@ impl fmt::Display for InstanceAddress {
     }
 }
 
-/// A byte range in one source file of the configuration.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub(crate) struct Span {
-    pub file: usize,
-    pub range: Range<usize>,
-}
-
 /// An expression as written, with the file it is in.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Expr {
@@ -448,6 +441,15 @@ pub struct Configuration {
     pub(crate) resources: Vec<Resource>,
     pub(crate) outputs: Vec<Output>,
     pub(crate) warnings: Diagnostics,
+    /// Locals and resources in an order where each comes after what it refers to.
+    pub(crate) order: Vec<Node>,
+}
+
+/// A local or a resource, as a node of the evaluation order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) enum Node {
+    Local(usize),
+    Resource(usize),
 }
 
 impl Configuration {

@@ -1,0 +1,404 @@
+//! Expansion: resources to instances (`count`, `for_each`) with evaluated attributes, and
+//! outputs, given what is known about the cloud so far.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::diagnostic::{Diagnostics, Location};
+use crate::eval::{Context, Env, EvalError, span};
+use crate::model::{
+    Configuration, InstanceAddress, InstanceKey, Lifecycle, Mode, Node, Reference, Resource,
+    ResourceAddress, Timeouts,
+};
+use crate::schema::{Presence, schema};
+use crate::value::Value;
+
+/// What is known about resource instances: their attributes as the cloud reports them.
+///
+/// The planner answers from refreshed state and data source reads; apply answers again as
+/// resources are created. An instance whose attributes are not known yet answers `None`:
+/// references to its computed attributes then evaluate to [`Value::Unknown`].
+pub trait ResourceValues {
+    /// The attributes of `instance`, when known.
+    fn attributes(&self, instance: &InstanceAddress) -> Option<BTreeMap<String, Value>>;
+}
+
+/// Nothing is known: every computed attribute is unknown.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoValues;
+
+impl ResourceValues for NoValues {
+    fn attributes(&self, _: &InstanceAddress) -> Option<BTreeMap<String, Value>> {
+        None
+    }
+}
+
+impl ResourceValues for BTreeMap<InstanceAddress, BTreeMap<String, Value>> {
+    fn attributes(&self, instance: &InstanceAddress) -> Option<BTreeMap<String, Value>> {
+        self.get(instance).cloned()
+    }
+}
+
+/// One instance of a resource or data source, with its attributes evaluated.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResourceInstance {
+    /// `type.name[key]`.
+    pub address: InstanceAddress,
+    /// The attributes the user set, evaluated and converted to the schema's types (unset and
+    /// null attributes are absent). Values may be unknown or sensitive.
+    pub attributes: BTreeMap<String, Value>,
+    /// References to other resources and data sources in its expressions.
+    pub references: Vec<Reference>,
+    /// Its explicit `depends_on`.
+    pub depends_on: Vec<ResourceAddress>,
+    /// The `lifecycle` block.
+    pub lifecycle: Lifecycle,
+    /// The `timeouts` block.
+    pub timeouts: Timeouts,
+    /// Where its block starts.
+    pub location: Location,
+}
+
+impl ResourceInstance {
+    /// Managed or data.
+    pub fn mode(&self) -> Mode {
+        self.address.resource.mode
+    }
+
+    /// The resource type.
+    pub fn resource_type(&self) -> &str {
+        &self.address.resource.resource_type
+    }
+
+    /// The block's name.
+    pub fn name(&self) -> &str {
+        &self.address.resource.name
+    }
+
+    /// The instance key.
+    pub fn key(&self) -> &InstanceKey {
+        &self.address.key
+    }
+
+    /// Every resource or data source it depends on: references and `depends_on`, deduplicated.
+    pub fn dependencies(&self) -> BTreeSet<ResourceAddress> {
+        self.references
+            .iter()
+            .map(|r| r.address.clone())
+            .chain(self.depends_on.iter().cloned())
+            .filter(|a| a != &self.address.resource)
+            .collect()
+    }
+}
+
+/// An output, evaluated.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutputValue {
+    /// Its name.
+    pub name: String,
+    /// Its value (may be unknown, or contain sensitive parts).
+    pub value: Value,
+    /// Whether the output is `sensitive = true`.
+    pub sensitive: bool,
+    /// Where its block starts.
+    pub location: Location,
+}
+
+/// Expands every resource and data source into instances, evaluating their attributes with
+/// what `known` says. `count` or `for_each` that depend on unknown values are errors.
+pub fn expand(config: &Configuration, known: &dyn ResourceValues) -> Result<Vec<ResourceInstance>, Diagnostics> {
+    let evaluated = evaluate(config, known, true);
+    evaluated.diagnostics.into_result(evaluated.instances)
+}
+
+/// Evaluates every output with what `known` says.
+pub fn evaluate_outputs(config: &Configuration, known: &dyn ResourceValues) -> Result<Vec<OutputValue>, Diagnostics> {
+    let evaluated = evaluate(config, known, true);
+    evaluated.diagnostics.into_result(evaluated.outputs)
+}
+
+pub(crate) struct Evaluated {
+    pub locals: BTreeMap<String, Value>,
+    pub instances: Vec<ResourceInstance>,
+    pub outputs: Vec<OutputValue>,
+    pub diagnostics: Diagnostics,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Repetition {
+    Single,
+    Count,
+    ForEach,
+}
+
+struct Expanded {
+    repetition: Repetition,
+    /// `None` when `count` or `for_each` is unknown.
+    instances: Option<Vec<(InstanceKey, BTreeMap<String, Value>)>>,
+}
+
+/// Evaluates locals, resources and outputs in dependency order. With `strict` false (at load),
+/// a `count` or `for_each` that is unknown is not an error: that resource is skipped.
+pub(crate) fn evaluate(config: &Configuration, known: &dyn ResourceValues, strict: bool) -> Evaluated {
+    let variables: BTreeMap<String, Value> = config
+        .variables
+        .iter()
+        .map(|v| (v.name.clone(), v.value.clone()))
+        .collect();
+    let mut locals = BTreeMap::new();
+    let mut expanded: BTreeMap<ResourceAddress, Expanded> = BTreeMap::new();
+    let mut instances = Vec::new();
+    let mut diagnostics = Diagnostics::new();
+    let report = |diagnostics: &mut Diagnostics, file: usize, e: EvalError| {
+        // Undeclared names and misplaced `each`/`count` are found by the static checks of `load`.
+        if !e.is_static {
+            diagnostics.push(e.into_diagnostic(config.source(file)));
+        }
+    };
+    for node in &config.order {
+        let resources = |address: &ResourceAddress| Some(resource_value(config, &expanded, known, address));
+        let env = Env { variables: &variables, locals: &locals, resources: &resources, dir: config.dir.as_deref() };
+        match *node {
+            Node::Local(i) => {
+                let local = &config.locals[i];
+                let value = Context::new(&env).eval(&local.expr.expr).unwrap_or_else(|e| {
+                    report(&mut diagnostics, local.expr.file, e);
+                    Value::Unknown
+                });
+                locals.insert(local.name.clone(), value);
+            }
+            Node::Resource(i) => {
+                let resource = &config.resources[i];
+                let result = expand_resource(resource, &env, strict, &mut |file, e| report(&mut diagnostics, file, e));
+                for (key, attributes) in result.instances.iter().flatten() {
+                    instances.push(ResourceInstance {
+                        address: InstanceAddress { resource: resource.address.clone(), key: key.clone() },
+                        attributes: attributes.clone(),
+                        references: resource.references.clone(),
+                        depends_on: resource.depends_on.iter().map(|d| d.address.clone()).collect(),
+                        lifecycle: resource.lifecycle.clone(),
+                        timeouts: resource.timeouts,
+                        location: resource.location.clone(),
+                    });
+                }
+                expanded.insert(resource.address.clone(), result);
+            }
+        }
+    }
+    let resources = |address: &ResourceAddress| Some(resource_value(config, &expanded, known, address));
+    let env = Env { variables: &variables, locals: &locals, resources: &resources, dir: config.dir.as_deref() };
+    let mut outputs = Vec::new();
+    for output in &config.outputs {
+        let value = match Context::new(&env).eval(&output.value.expr) {
+            Ok(value) => value,
+            Err(e) => {
+                report(&mut diagnostics, output.value.file, e);
+                continue;
+            }
+        };
+        if value.contains_sensitive() && !output.sensitive {
+            let diagnostic = config
+                .error(output.value.file, &span(&output.value.expr), format!("output `{}` shows a sensitive value but is not marked sensitive", output.name))
+                .with_hint("add `sensitive = true` to the output block");
+            diagnostics.push(diagnostic);
+        }
+        outputs.push(OutputValue {
+            name: output.name.clone(),
+            value,
+            sensitive: output.sensitive,
+            location: output.location.clone(),
+        });
+    }
+    diagnostics.dedup();
+    Evaluated { locals, instances, outputs, diagnostics }
+}
+
+/// What a reference to `address` evaluates to: an object per instance (a list of them with
+/// `count`, a map with `for_each`), each the user's attributes over what is known, computed
+/// attributes unknown until known.
+fn resource_value(
+    config: &Configuration,
+    expanded: &BTreeMap<ResourceAddress, Expanded>,
+    known: &dyn ResourceValues,
+    address: &ResourceAddress,
+) -> Value {
+    let (Some(resource), Some(state)) = (config.resource(address), expanded.get(address)) else {
+        return Value::Unknown;
+    };
+    let Some(instances) = &state.instances else {
+        return Value::Unknown;
+    };
+    let schema = schema(resource.mode(), resource.resource_type());
+    let object = |key: &InstanceKey, attributes: &BTreeMap<String, Value>| {
+        let instance = InstanceAddress { resource: address.clone(), key: key.clone() };
+        let mut object = known.attributes(&instance).unwrap_or_default();
+        for attribute in schema.map_or(&[][..], |s| s.attributes) {
+            if !object.contains_key(attribute.name) {
+                let value = if attribute.presence == Presence::Computed { Value::Unknown } else { Value::Null };
+                object.insert(attribute.name.to_owned(), value);
+            }
+        }
+        object.extend(attributes.iter().map(|(k, v)| (k.clone(), v.clone())));
+        Value::Object(object)
+    };
+    match state.repetition {
+        Repetition::Single => instances.first().map_or(Value::Unknown, |(k, a)| object(k, a)),
+        Repetition::Count => Value::List(instances.iter().map(|(k, a)| object(k, a)).collect()),
+        Repetition::ForEach => Value::Object(
+            instances
+                .iter()
+                .map(|(k, a)| {
+                    let name = match k {
+                        InstanceKey::String(s) => s.clone(),
+                        other => other.to_string(),
+                    };
+                    (name, object(k, a))
+                })
+                .collect(),
+        ),
+    }
+}
+
+fn expand_resource(
+    resource: &Resource,
+    env: &Env<'_>,
+    strict: bool,
+    report: &mut dyn FnMut(usize, EvalError),
+) -> Expanded {
+    let address = &resource.address;
+    let file = resource.file;
+    let unknown_repetition = |meta: &str, range| {
+        EvalError::new(range, format!("`{meta}` of `{address}` depends on values that are not known until apply"))
+            .with_hint("use values known before apply (variables, locals, data sources), or apply the resources it depends on first with `--target`")
+    };
+    let keys: Option<(Repetition, Vec<(InstanceKey, Option<(Value, Value)>, Option<i64>)>)> = if let Some(count) = &resource.count {
+        let range = span(&count.expr);
+        match Context::new(env).eval(&count.expr).map(Value::unmark) {
+            Err(e) => {
+                report(file, e);
+                None
+            }
+            Ok((_, true)) => {
+                report(file, EvalError::new(range, "`count` cannot be a sensitive value"));
+                None
+            }
+            Ok((Value::Unknown, _)) => {
+                if strict {
+                    report(file, unknown_repetition("count", range));
+                }
+                None
+            }
+            Ok((value, _)) => match value.as_i64() {
+                Some(n) if n < 0 => {
+                    report(file, EvalError::new(range, format!("`count` must not be negative, found {n}")));
+                    None
+                }
+                Some(n) => Some((Repetition::Count, (0..n).map(|i| (InstanceKey::Int(i), None, Some(i))).collect())),
+                None => {
+                    report(file, EvalError::new(range, format!("`count` must be a whole number, found {}", describe(&value))));
+                    None
+                }
+            },
+        }
+    } else if let Some(for_each) = &resource.for_each {
+        let range = span(&for_each.expr);
+        match Context::new(env).eval(&for_each.expr).map(Value::unmark) {
+            Err(e) => {
+                report(file, e);
+                None
+            }
+            Ok((_, true)) => {
+                report(file, EvalError::new(range, "`for_each` cannot be a sensitive value: its keys would appear in resource addresses"));
+                None
+            }
+            Ok((Value::Unknown, _)) => {
+                if strict {
+                    report(file, unknown_repetition("for_each", range));
+                }
+                None
+            }
+            Ok((Value::Object(map), _)) => Some((
+                Repetition::ForEach,
+                map.into_iter()
+                    .map(|(k, v)| (InstanceKey::String(k.clone()), Some((Value::String(k), v)), None))
+                    .collect(),
+            )),
+            Ok((Value::Set(items), _)) => {
+                let mut keys = Vec::new();
+                for item in items {
+                    match item.unmarked() {
+                        Value::String(s) => keys.push((InstanceKey::String(s.clone()), Some((item.clone(), item.clone())), None)),
+                        Value::Unknown if strict => {
+                            report(file, unknown_repetition("for_each", range.clone()));
+                            return Expanded { repetition: Repetition::ForEach, instances: None };
+                        }
+                        Value::Unknown => return Expanded { repetition: Repetition::ForEach, instances: None },
+                        other => {
+                            report(file, EvalError::new(range.clone(), format!("`for_each` over a set needs strings, found an element of type {}", other.type_name())));
+                            return Expanded { repetition: Repetition::ForEach, instances: None };
+                        }
+                    }
+                }
+                Some((Repetition::ForEach, keys))
+            }
+            Ok((Value::List(_), _)) => {
+                report(file, EvalError::new(range, "`for_each` needs a map or a set of strings, found a list")
+                    .with_hint("convert the list with `toset(...)`, e.g. `for_each = toset([\"pool-a\", \"pool-b\"])`"));
+                None
+            }
+            Ok((other, _)) => {
+                let hint = if matches!(other, Value::Number(_)) { "to create several copies from a number, use `count`" } else { "use a map or `toset([...])`" };
+                report(file, EvalError::new(range, format!("`for_each` needs a map or a set of strings, found {}", describe(&other))).with_hint(hint));
+                None
+            }
+        }
+    } else {
+        Some((Repetition::Single, vec![(InstanceKey::None, None, None)]))
+    };
+    let repetition = keys.as_ref().map_or(Repetition::Single, |(r, _)| *r);
+    let Some((repetition, keys)) = keys else {
+        return Expanded { repetition, instances: None };
+    };
+    let schema = schema(resource.mode(), resource.resource_type());
+    let kind = if resource.mode() == Mode::Data { "data source" } else { "resource" };
+    let mut instances = Vec::new();
+    for (key, each, count_index) in keys {
+        let mut attributes = BTreeMap::new();
+        for (name, expr) in &resource.attributes {
+            let mut context = Context::new(env);
+            context.each.clone_from(&each);
+            context.count_index = count_index;
+            let value = match context.eval(&expr.expr) {
+                Ok(value) => value,
+                Err(e) => {
+                    report(file, e);
+                    continue;
+                }
+            };
+            let Some(attribute) = schema.and_then(|s| s.attribute(name)) else { continue };
+            if value.is_null() {
+                if attribute.presence == Presence::Required {
+                    report(file, EvalError::new(span(&expr.expr), format!("required attribute `{name}` of {kind} `{address}{key}` is null")));
+                }
+                continue;
+            }
+            match attribute.ty.convert(value) {
+                Ok(value) => {
+                    attributes.insert(name.clone(), value);
+                }
+                Err(message) => {
+                    report(file, EvalError::new(span(&expr.expr), format!("wrong type for `{name}` in {kind} `{address}`: {message}")));
+                }
+            }
+        }
+        instances.push((key, attributes));
+    }
+    Expanded { repetition, instances: Some(instances) }
+}
+
+fn describe(value: &Value) -> String {
+    match value {
+        Value::Number(n) => format!("the number {n}"),
+        Value::String(s) => format!("the string `{s}`"),
+        other => format!("{} value", other.type_name()),
+    }
+}

@@ -1,0 +1,1187 @@
+//! Loading: files to a typed, validated [`Configuration`].
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use hcl_edit::Span as _;
+use hcl_edit::expr::{Expression, TraversalOperator};
+use hcl_edit::structure::{Attribute, Block, Body, Structure};
+
+use crate::diagnostic::{Diagnostic, Diagnostics, Location, SourceFile, display_path};
+use crate::duration::parse_duration;
+use crate::eval::{Context, Env, span};
+use crate::model::{
+    Configuration, Endpoints, Expr, Lifecycle, Local, Mode, Node, Output, ProviderConfig,
+    Reference, ReferenceStep, Resource, ResourceAddress, Timeouts, Validation, Variable,
+};
+use crate::refs::{RawRef, Target, references};
+use crate::schema::{Presence, schema, suggest};
+use crate::types::TypeConstraint;
+use crate::value::Value;
+
+/// What the command line adds to the files of the directory.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LoadOptions {
+    /// `--var-file` paths, in the order given (relative paths are relative to the directory).
+    pub var_files: Vec<PathBuf>,
+    /// Raw `--var` arguments, `NAME=VALUE`, in the order given; they win over `--var-file`.
+    pub vars: Vec<String>,
+    /// Environment entries (`PLINTH_VAR_name`, value); entries without that prefix are ignored.
+    /// The caller passes them in: this crate never reads the environment.
+    pub env_vars: Vec<(String, String)>,
+}
+
+/// Everything a configuration is made of, already in memory: the pure input of [`load_sources`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Sources {
+    /// The configuration directory, for `file()` and `path.module` (`None`: the current one).
+    pub dir: Option<PathBuf>,
+    /// The `*.hcl` files, in load order.
+    pub files: Vec<SourceFile>,
+    /// Variable files in increasing precedence: `plinth.vars`, `*.auto.vars`, `--var-file`.
+    pub var_files: Vec<SourceFile>,
+    /// Raw `--var` arguments, `NAME=VALUE` (highest precedence).
+    pub vars: Vec<String>,
+    /// Environment entries `PLINTH_VAR_name` (lowest precedence after defaults).
+    pub env_vars: Vec<(String, String)>,
+}
+
+/// The prefix of environment variables that set variables.
+pub const ENV_PREFIX: &str = "PLINTH_VAR_";
+
+/// Loads the configuration in `dir`: every `*.hcl` file (sorted by name), `plinth.vars`,
+/// `*.auto.vars`, then the options' `--var-file`s and `--var`s. Returns every error found.
+pub fn load(dir: &Path, options: &LoadOptions) -> Result<Configuration, Diagnostics> {
+    let entries = std::fs::read_dir(dir).map_err(|e| {
+        Diagnostic::error(format!("cannot read directory `{}`: {e}", display_path(dir)))
+    })?;
+    let mut names = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|e| {
+            Diagnostic::error(format!("cannot read directory `{}`: {e}", display_path(dir)))
+        })?;
+        if entry.file_type().is_ok_and(|t| t.is_file()) {
+            if let Some(name) = entry.file_name().to_str() {
+                names.push(name.to_owned());
+            }
+        }
+    }
+    names.sort();
+    let mut diagnostics = Diagnostics::new();
+    let mut read = |path: &Path, name: String| match std::fs::read_to_string(path) {
+        Ok(text) => Some(SourceFile::new(name, text)),
+        Err(e) => {
+            diagnostics.push(Diagnostic::error(format!("cannot read `{}`: {e}", display_path(path))));
+            None
+        }
+    };
+    let files: Vec<SourceFile> = names
+        .iter()
+        .filter(|n| n.ends_with(".hcl"))
+        .filter_map(|n| read(&dir.join(n), n.clone()))
+        .collect();
+    let mut var_files: Vec<SourceFile> = names
+        .iter()
+        .filter(|n| *n == "plinth.vars")
+        .chain(names.iter().filter(|n| n.ends_with(".auto.vars")))
+        .filter_map(|n| read(&dir.join(n), n.clone()))
+        .collect();
+    for path in &options.var_files {
+        var_files.extend(read(&dir.join(path), display_path(path)));
+    }
+    if !diagnostics.is_empty() {
+        return Err(diagnostics);
+    }
+    if files.is_empty() {
+        return Err(Diagnostic::error(format!("no `*.hcl` files in `{}`", display_path(dir)))
+            .with_hint("write the configuration in files named like `main.hcl`, or choose another directory with `--chdir`")
+            .into());
+    }
+    load_sources(Sources {
+        dir: Some(dir.to_path_buf()),
+        files,
+        var_files,
+        vars: options.vars.clone(),
+        env_vars: options.env_vars.clone(),
+    })
+}
+
+/// Loads a configuration from sources in memory: parses, decodes, checks against the schema,
+/// resolves variables, and evaluates every resource and output once with nothing known about
+/// the cloud, so that every error is found now. No IO except `file()` calls.
+pub fn load_sources(sources: Sources) -> Result<Configuration, Diagnostics> {
+    let mut loader = Loader {
+        config: Configuration {
+            dir: sources.dir,
+            sources: Vec::new(),
+            provider: None,
+            variables: Vec::new(),
+            locals: Vec::new(),
+            resources: Vec::new(),
+            outputs: Vec::new(),
+            warnings: Diagnostics::new(),
+            order: Vec::new(),
+        },
+        diagnostics: Diagnostics::new(),
+        provider_attributes: Vec::new(),
+        unknown_types: BTreeSet::new(),
+        locations: BTreeMap::new(),
+    };
+    let mut bodies = Vec::new();
+    for file in sources.files {
+        let index = loader.config.sources.len();
+        match hcl_edit::parser::parse_body(file.text()) {
+            Ok(body) => bodies.push((index, body)),
+            Err(e) => {
+                let diagnostic = file.error_at_line_col(
+                    e.location().line(),
+                    e.location().column(),
+                    format!("syntax error: {}", e.message()),
+                );
+                loader.diagnostics.push(diagnostic);
+            }
+        }
+        loader.config.sources.push(file);
+    }
+    // Later checks would only echo a syntax error as confusing follow-up errors.
+    if loader.diagnostics.has_errors() {
+        return Err(loader.diagnostics);
+    }
+    for (file, body) in &bodies {
+        loader.body(*file, body);
+    }
+    loader.check_references();
+    loader.order();
+    loader.variables(&sources.var_files, &sources.vars, &sources.env_vars);
+    // Evaluation goes on after errors so that one run reports everything; values that failed
+    // are unknown, which evaluates without further errors.
+    let mut config = loader.config;
+    let mut diagnostics = loader.diagnostics;
+    let evaluated = crate::expand::evaluate(&config, &crate::expand::NoValues, false);
+    diagnostics.extend(evaluated.diagnostics);
+    config.provider = provider(&config, &loader.provider_attributes, &evaluated.locals, &mut diagnostics);
+    diagnostics.dedup();
+    diagnostics.sort();
+    diagnostics.into_result(config)
+}
+
+struct Loader {
+    config: Configuration,
+    diagnostics: Diagnostics,
+    provider_attributes: Vec<(String, Expr)>,
+    /// Addresses of blocks with an unknown type: references to them are not reported again.
+    unknown_types: BTreeSet<ResourceAddress>,
+    /// Where each named thing was first declared, for duplicate errors.
+    locations: BTreeMap<String, Location>,
+}
+
+const BLOCK_TYPES: &[&str] = &["provider", "variable", "locals", "resource", "data", "output"];
+const PROVIDER_ATTRIBUTES: &[&str] = &[
+    "region", "project_id", "endpoints", "sandbox", "access_key", "secret_key", "security_token", "cloud",
+];
+
+fn block_range(block: &Block) -> Range<usize> {
+    block.ident.span().unwrap_or(0..0)
+}
+
+fn key_range(attribute: &Attribute) -> Range<usize> {
+    attribute.key.span().unwrap_or(0..0)
+}
+
+impl Loader {
+    fn source(&self, file: usize) -> &SourceFile {
+        &self.config.sources[file]
+    }
+
+    fn error(&mut self, file: usize, range: &Range<usize>, message: impl Into<String>) -> &mut Diagnostic {
+        let diagnostic = self.source(file).error(range, message);
+        self.diagnostics.push_mut(diagnostic)
+    }
+
+    fn expr(&self, file: usize, expr: &Expression) -> Expr {
+        Expr {
+            expr: expr.clone(),
+            file,
+            location: self.source(file).location(span(expr).start),
+        }
+    }
+
+    /// Records the first declaration of `key`; reports a duplicate otherwise.
+    fn declare(&mut self, key: String, what: &str, file: usize, range: &Range<usize>) -> bool {
+        let location = self.source(file).location(range.start);
+        if let Some(first) = self.locations.get(&key).cloned() {
+            let diagnostic = self
+                .source(file)
+                .error(range, format!("duplicate {what}"))
+                .with_note(format!("first declared at {first}"));
+            self.diagnostics.push(diagnostic);
+            return false;
+        }
+        self.locations.insert(key, location);
+        true
+    }
+
+    fn labels<'b>(&mut self, file: usize, block: &'b Block, expected: &[&str]) -> Option<Vec<&'b str>> {
+        if block.labels.len() == expected.len() {
+            return Some(block.labels.iter().map(|l| l.as_str()).collect());
+        }
+        let names = expected.iter().map(|n| format!("\"{n}\"")).collect::<Vec<_>>().join(" ");
+        let ident = block.ident.as_str();
+        self.error(
+            file,
+            &block_range(block),
+            format!(
+                "a `{ident}` block takes {} label{}, found {}",
+                expected.len(),
+                if expected.len() == 1 { "" } else { "s" },
+                block.labels.len()
+            ),
+        )
+        .clone_into_hint(format!("write it as `{ident} {names} {{ ... }}`"));
+        None
+    }
+
+    fn body(&mut self, file: usize, body: &Body) {
+        for structure in body.iter() {
+            match structure {
+                Structure::Attribute(attribute) => {
+                    let name = attribute.key.as_str();
+                    let diagnostic = self
+                        .source(file)
+                        .error(&key_range(attribute), format!("unexpected attribute `{name}` at the top level"))
+                        .with_hint("attributes belong inside a block such as `resource`, `variable` or `locals`");
+                    self.diagnostics.push(diagnostic);
+                }
+                Structure::Block(block) => match block.ident.as_str() {
+                    "provider" => self.provider_block(file, block),
+                    "variable" => self.variable_block(file, block),
+                    "locals" => self.locals_block(file, block),
+                    "resource" => self.resource_block(file, block, Mode::Managed),
+                    "data" => self.resource_block(file, block, Mode::Data),
+                    "output" => self.output_block(file, block),
+                    other => {
+                        let mut diagnostic = self
+                            .source(file)
+                            .error(&block_range(block), format!("unknown block type `{other}`"));
+                        diagnostic = match suggest(other, BLOCK_TYPES.iter().copied()) {
+                            Some(s) => diagnostic.with_hint(format!("did you mean `{s}`?")),
+                            None => diagnostic.with_note(format!(
+                                "the block types are {}",
+                                BLOCK_TYPES.iter().map(|b| format!("`{b}`")).collect::<Vec<_>>().join(", ")
+                            )),
+                        };
+                        self.diagnostics.push(diagnostic);
+                    }
+                },
+            }
+        }
+    }
+
+    /// Reports nested blocks of a block that takes none.
+    fn no_blocks(&mut self, file: usize, body: &Body, context: &str, allowed: &[&str]) {
+        for block in body.blocks() {
+            let name = block.ident.as_str();
+            if allowed.contains(&name) {
+                continue;
+            }
+            let diagnostic = self
+                .source(file)
+                .error(&block_range(block), format!("unexpected block `{name}` in {context}"))
+                .with_hint(format!("if `{name}` is an attribute, write `{name} = {{ ... }}`"));
+            self.diagnostics.push(diagnostic);
+        }
+    }
+
+    fn unknown_attribute(&mut self, file: usize, attribute: &Attribute, context: &str, candidates: &[&str]) {
+        let name = attribute.key.as_str();
+        let mut diagnostic = self
+            .source(file)
+            .error(&key_range(attribute), format!("unknown attribute `{name}` in {context}"));
+        if let Some(s) = suggest(name, candidates.iter().copied()) {
+            diagnostic = diagnostic.with_hint(format!("did you mean `{s}`?"));
+        }
+        self.diagnostics.push(diagnostic);
+    }
+
+    fn provider_block(&mut self, file: usize, block: &Block) {
+        let Some(labels) = self.labels(file, block, &["huaweicloud"]) else {
+            return;
+        };
+        if labels[0] != "huaweicloud" {
+            let range = block.labels[0].span().unwrap_or_else(|| block_range(block));
+            self.error(file, &range, format!("unknown provider `{}`", labels[0]))
+                .clone_into_hint("plinth has one provider: `huaweicloud`".to_owned());
+            return;
+        }
+        if !self.declare("provider".to_owned(), "`provider \"huaweicloud\"` block", file, &block_range(block)) {
+            return;
+        }
+        self.no_blocks(file, &block.body, "the provider block", &[]);
+        for attribute in block.body.attributes() {
+            let name = attribute.key.as_str();
+            if PROVIDER_ATTRIBUTES.contains(&name) {
+                let expr = self.expr(file, &attribute.value);
+                self.provider_attributes.push((name.to_owned(), expr));
+            } else {
+                self.unknown_attribute(file, attribute, "the provider block", PROVIDER_ATTRIBUTES);
+            }
+        }
+        let location = self.source(file).location(block_range(block).start);
+        self.config.provider = Some(ProviderConfig {
+            location: Some(location),
+            ..ProviderConfig::default()
+        });
+    }
+
+    /// Evaluates an expression that may not refer to anything (defaults, var files).
+    fn constant(&mut self, file: usize, expr: &Expression) -> Option<Value> {
+        let empty = BTreeMap::new();
+        let resources = |_: &ResourceAddress| None;
+        let env = Env { variables: &empty, locals: &empty, resources: &resources, dir: self.config.dir.as_deref() };
+        if let Some(first) = references(expr).first() {
+            self.error(file, &first.range, "this value must be a constant: it cannot refer to variables, locals or resources");
+            return None;
+        }
+        match Context::new(&env).eval(expr) {
+            Ok(value) => Some(value),
+            Err(e) => {
+                let diagnostic = e.into_diagnostic(self.source(file));
+                self.diagnostics.push(diagnostic);
+                None
+            }
+        }
+    }
+
+    fn literal_string(&mut self, file: usize, attribute: &Attribute, what: &str) -> Option<String> {
+        match &attribute.value {
+            Expression::String(s) => Some(s.value().clone()),
+            other => {
+                self.error(file, &span(other), format!("{what} must be a string literal"));
+                None
+            }
+        }
+    }
+
+    fn literal_bool(&mut self, file: usize, attribute: &Attribute, what: &str) -> Option<bool> {
+        match &attribute.value {
+            Expression::Bool(b) => Some(*b.value()),
+            other => {
+                self.error(file, &span(other), format!("{what} must be `true` or `false`"));
+                None
+            }
+        }
+    }
+
+    fn variable_block(&mut self, file: usize, block: &Block) {
+        let Some(labels) = self.labels(file, block, &["NAME"]) else {
+            return;
+        };
+        let name = labels[0].to_owned();
+        let range = block.labels[0].span().unwrap_or_else(|| block_range(block));
+        if !self.declare(format!("var.{name}"), &format!("variable `{name}`"), file, &range) {
+            return;
+        }
+        let mut variable = Variable {
+            name: name.clone(),
+            location: self.source(file).location(block_range(block).start),
+            type_constraint: None,
+            default: None,
+            description: None,
+            sensitive: false,
+            validations: Vec::new(),
+            value: Value::Unknown,
+        };
+        let mut default_range = None;
+        for attribute in block.body.attributes() {
+            match attribute.key.as_str() {
+                "type" => match TypeConstraint::parse(&attribute.value) {
+                    Ok(t) => variable.type_constraint = Some(t),
+                    Err(message) => {
+                        self.error(file, &span(&attribute.value), message);
+                    }
+                },
+                "default" => {
+                    variable.default = self.constant(file, &attribute.value);
+                    default_range = Some(span(&attribute.value));
+                }
+                "description" => variable.description = self.literal_string(file, attribute, "`description`"),
+                "sensitive" => variable.sensitive = self.literal_bool(file, attribute, "`sensitive`").unwrap_or(false),
+                "nullable" => {
+                    self.literal_bool(file, attribute, "`nullable`");
+                }
+                _ => self.unknown_attribute(
+                    file,
+                    attribute,
+                    &format!("variable `{name}`"),
+                    &["type", "default", "description", "sensitive", "nullable"],
+                ),
+            }
+        }
+        if let (Some(t), Some(default), Some(range)) = (&variable.type_constraint, &variable.default, &default_range) {
+            match t.convert(default.clone()) {
+                Ok(converted) => variable.default = Some(converted),
+                Err(message) => {
+                    self.error(file, range, format!("default of variable `{name}` does not match its type: {message}"));
+                }
+            }
+        }
+        self.no_blocks(file, &block.body, &format!("variable `{name}`"), &["validation"]);
+        for validation in block.body.get_blocks("validation") {
+            let condition = validation.body.get_attribute("condition");
+            let message = validation.body.get_attribute("error_message");
+            for attribute in validation.body.attributes() {
+                if !matches!(attribute.key.as_str(), "condition" | "error_message") {
+                    self.unknown_attribute(file, attribute, "a validation block", &["condition", "error_message"]);
+                }
+            }
+            let (Some(condition), Some(message)) = (condition, message) else {
+                self.error(file, &block_range(validation), "a validation block needs `condition` and `error_message`");
+                continue;
+            };
+            for reference in references(&condition.value) {
+                if reference.target != Target::Variable(name.clone()) {
+                    self.error(file, &reference.range, format!("a validation of variable `{name}` can only refer to `var.{name}`"));
+                }
+            }
+            let Some(error_message) = self.literal_string(file, message, "`error_message`") else {
+                continue;
+            };
+            variable.validations.push(Validation {
+                condition: self.expr(file, &condition.value),
+                error_message,
+            });
+        }
+        self.config.variables.push(variable);
+    }
+
+    fn locals_block(&mut self, file: usize, block: &Block) {
+        if !block.labels.is_empty() {
+            self.error(file, &block_range(block), "a `locals` block takes no labels");
+        }
+        self.no_blocks(file, &block.body, "a `locals` block", &[]);
+        for attribute in block.body.attributes() {
+            let name = attribute.key.as_str().to_owned();
+            if !self.declare(format!("local.{name}"), &format!("local value `{name}`"), file, &key_range(attribute)) {
+                continue;
+            }
+            let expr = self.expr(file, &attribute.value);
+            self.config.locals.push(Local { name, expr, references: Vec::new() });
+        }
+    }
+
+    fn output_block(&mut self, file: usize, block: &Block) {
+        let Some(labels) = self.labels(file, block, &["NAME"]) else {
+            return;
+        };
+        let name = labels[0].to_owned();
+        let range = block.labels[0].span().unwrap_or_else(|| block_range(block));
+        if !self.declare(format!("output.{name}"), &format!("output `{name}`"), file, &range) {
+            return;
+        }
+        self.no_blocks(file, &block.body, &format!("output `{name}`"), &[]);
+        let mut value = None;
+        let mut description = None;
+        let mut sensitive = false;
+        let mut depends_on = Vec::new();
+        for attribute in block.body.attributes() {
+            match attribute.key.as_str() {
+                "value" => value = Some(self.expr(file, &attribute.value)),
+                "description" => description = self.literal_string(file, attribute, "`description`"),
+                "sensitive" => sensitive = self.literal_bool(file, attribute, "`sensitive`").unwrap_or(false),
+                "depends_on" => depends_on = self.depends_on(file, attribute),
+                _ => self.unknown_attribute(
+                    file,
+                    attribute,
+                    &format!("output `{name}`"),
+                    &["value", "description", "sensitive", "depends_on"],
+                ),
+            }
+        }
+        let Some(value) = value else {
+            self.error(file, &block_range(block), format!("missing required attribute `value` in output `{name}`"));
+            return;
+        };
+        let location = self.source(file).location(block_range(block).start);
+        self.config.outputs.push(Output { name, location, value, description, sensitive, depends_on, references: Vec::new() });
+    }
+
+    fn depends_on(&mut self, file: usize, attribute: &Attribute) -> Vec<Reference> {
+        let Expression::Array(items) = &attribute.value else {
+            self.error(file, &span(&attribute.value), "`depends_on` must be a list of resources, e.g. `[huaweicloud_cce_addon.coredns]`");
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for item in items.iter() {
+            let refs = references(item);
+            match (item, refs.as_slice()) {
+                (Expression::Traversal(_), [RawRef { target: Target::Resource(address, steps), range }])
+                    if steps.iter().all(|s| matches!(s, ReferenceStep::Attribute(_))) =>
+                {
+                    out.push(Reference {
+                        address: address.clone(),
+                        steps: steps.clone(),
+                        location: self.source(file).location(range.start),
+                    });
+                }
+                _ => {
+                    self.error(file, &span(item), "`depends_on` entries must be resources or data sources, e.g. `huaweicloud_cce_addon.coredns`");
+                }
+            }
+        }
+        out
+    }
+
+    fn resource_block(&mut self, file: usize, block: &Block, mode: Mode) {
+        let kind = if mode == Mode::Data { "data source" } else { "resource" };
+        let Some(labels) = self.labels(file, block, &["TYPE", "NAME"]) else {
+            return;
+        };
+        let address = ResourceAddress { mode, resource_type: labels[0].to_owned(), name: labels[1].to_owned() };
+        let type_range = block.labels[0].span().unwrap_or_else(|| block_range(block));
+        let Some(schema) = schema(mode, &address.resource_type) else {
+            let candidates = match mode {
+                Mode::Managed => crate::schema::resource_types(),
+                Mode::Data => crate::schema::data_source_types(),
+            };
+            let mut diagnostic = self
+                .source(file)
+                .error(&type_range, format!("unknown {kind} type `{}`", address.resource_type));
+            diagnostic = match suggest(&address.resource_type, candidates.iter().map(|s| s.type_name)) {
+                Some(s) => diagnostic.with_hint(format!("did you mean `{s}`?")),
+                None => diagnostic.with_note(format!(
+                    "the {kind} types are {}",
+                    candidates.iter().map(|s| format!("`{}`", s.type_name)).collect::<Vec<_>>().join(", ")
+                )),
+            };
+            self.diagnostics.push(diagnostic);
+            self.unknown_types.insert(address);
+            return;
+        };
+        let name_range = block.labels[1].span().unwrap_or_else(|| block_range(block));
+        if !self.declare(address.to_string(), &format!("{kind} `{address}`"), file, &name_range) {
+            return;
+        }
+        let context = format!("{kind} `{address}`");
+        let mut resource = Resource {
+            address: address.clone(),
+            location: self.source(file).location(block_range(block).start),
+            file,
+            count: None,
+            for_each: None,
+            depends_on: Vec::new(),
+            lifecycle: Lifecycle::default(),
+            timeouts: Timeouts::default(),
+            attributes: BTreeMap::new(),
+            references: Vec::new(),
+        };
+        let settable: Vec<&str> = schema.settable().chain(["count", "for_each", "depends_on"]).collect();
+        for attribute in block.body.attributes() {
+            let name = attribute.key.as_str();
+            match name {
+                "count" => resource.count = Some(self.expr(file, &attribute.value)),
+                "for_each" => resource.for_each = Some(self.expr(file, &attribute.value)),
+                "depends_on" => resource.depends_on = self.depends_on(file, attribute),
+                "lifecycle" | "timeouts" => {
+                    self.error(file, &key_range(attribute), format!("`{name}` is a block, not an attribute"))
+                        .clone_into_hint(format!("write `{name} {{ ... }}` without `=`"));
+                }
+                _ => match schema.attribute(name) {
+                    Some(a) if a.presence == Presence::Computed => {
+                        self.error(file, &key_range(attribute), format!("`{name}` is computed by the cloud and cannot be set in {context}"))
+                            .clone_into_hint(format!("remove `{name}`; read it as `{address}.{name}`"));
+                    }
+                    Some(_) => {
+                        let expr = self.expr(file, &attribute.value);
+                        resource.attributes.insert(name.to_owned(), expr);
+                    }
+                    None => self.unknown_attribute(file, attribute, &context, &settable),
+                },
+            }
+        }
+        if let (Some(_), Some(for_each)) = (&resource.count, &resource.for_each) {
+            let range = block.body.get_attribute("for_each").map_or_else(|| span(&for_each.expr), key_range);
+            self.error(file, &range, format!("`count` and `for_each` cannot be used together in {context}"))
+                .clone_into_hint("keep one of them: `for_each` for a map or a set of strings, `count` for a number".to_owned());
+        }
+        for attribute in schema.attributes {
+            if attribute.presence == Presence::Required && !resource.attributes.contains_key(attribute.name) {
+                self.error(file, &block_range(block), format!("missing required attribute `{}` in {context}", attribute.name));
+            }
+        }
+        let allowed: &[&str] = if mode == Mode::Managed { &["lifecycle", "timeouts"] } else { &[] };
+        self.no_blocks(file, &block.body, &context, allowed);
+        if mode == Mode::Managed {
+            for lifecycle in block.body.get_blocks("lifecycle") {
+                resource.lifecycle = self.lifecycle(file, lifecycle, schema);
+            }
+            for timeouts in block.body.get_blocks("timeouts") {
+                resource.timeouts = self.timeouts(file, timeouts);
+            }
+        }
+        self.config.resources.push(resource);
+    }
+
+    fn lifecycle(&mut self, file: usize, block: &Block, schema: &crate::schema::ResourceSchema) -> Lifecycle {
+        let mut lifecycle = Lifecycle::default();
+        self.no_blocks(file, &block.body, "a `lifecycle` block", &[]);
+        for attribute in block.body.attributes() {
+            match attribute.key.as_str() {
+                "prevent_destroy" => {
+                    lifecycle.prevent_destroy = self.literal_bool(file, attribute, "`prevent_destroy`").unwrap_or(false);
+                }
+                "create_before_destroy" => {
+                    lifecycle.create_before_destroy = self.literal_bool(file, attribute, "`create_before_destroy`").unwrap_or(false);
+                }
+                "ignore_changes" => match &attribute.value {
+                    Expression::Variable(v) if v.as_str() == "all" => lifecycle.ignore_all_changes = true,
+                    Expression::Array(items) => {
+                        for item in items.iter() {
+                            match attribute_path(item) {
+                                Some(path) if schema.attribute(&path[0]).is_some_and(|a| a.presence != Presence::Computed) => {
+                                    lifecycle.ignore_changes.push(path);
+                                }
+                                Some(path) => {
+                                    let mut diagnostic = self.source(file).error(&span(item), format!("`ignore_changes` names unknown attribute `{}`", path[0]));
+                                    if let Some(s) = suggest(&path[0], schema.settable()) {
+                                        diagnostic = diagnostic.with_hint(format!("did you mean `{s}`?"));
+                                    }
+                                    self.diagnostics.push(diagnostic);
+                                }
+                                None => {
+                                    self.error(file, &span(item), "`ignore_changes` entries must be attribute names, e.g. `values` or `values.flavor`");
+                                }
+                            }
+                        }
+                    }
+                    other => {
+                        self.error(file, &span(other), "`ignore_changes` must be a list of attribute names or `all`");
+                    }
+                },
+                _ => self.unknown_attribute(file, attribute, "a `lifecycle` block", &["prevent_destroy", "create_before_destroy", "ignore_changes"]),
+            }
+        }
+        lifecycle
+    }
+
+    fn timeouts(&mut self, file: usize, block: &Block) -> Timeouts {
+        let mut timeouts = Timeouts::default();
+        self.no_blocks(file, &block.body, "a `timeouts` block", &[]);
+        for attribute in block.body.attributes() {
+            let name = attribute.key.as_str();
+            let slot = match name {
+                "create" => &mut timeouts.create,
+                "update" => &mut timeouts.update,
+                "delete" => &mut timeouts.delete,
+                _ => {
+                    self.unknown_attribute(file, attribute, "a `timeouts` block", &["create", "update", "delete"]);
+                    continue;
+                }
+            };
+            let Expression::String(text) = &attribute.value else {
+                let range = span(&attribute.value);
+                let diagnostic = self.source(file).error(&range, format!("timeout `{name}` must be a string such as `\"10m\"`"));
+                self.diagnostics.push(diagnostic);
+                continue;
+            };
+            match parse_duration(text.value()) {
+                Ok(duration) => *slot = Some(duration),
+                Err(message) => {
+                    let diagnostic = self.source(file).error(&span(&attribute.value), message);
+                    self.diagnostics.push(diagnostic);
+                }
+            }
+        }
+        timeouts
+    }
+
+    /// Checks every reference of every expression, and records resource references.
+    fn check_references(&mut self) {
+        let declared: BTreeSet<ResourceAddress> = self.config.resources.iter().map(|r| r.address.clone()).collect();
+        let variables: BTreeSet<String> = self.config.variables.iter().map(|v| v.name.clone()).collect();
+        let locals: BTreeSet<String> = self.config.locals.iter().map(|l| l.name.clone()).collect();
+        let scope = Scope { declared: &declared, variables: &variables, locals: &locals, unknown_types: &self.unknown_types.clone() };
+        for i in 0..self.config.resources.len() {
+            let resource = self.config.resources[i].clone();
+            let what = format!("{} `{}`", if resource.mode() == Mode::Data { "data source" } else { "resource" }, resource.address);
+            let mut found = Vec::new();
+            for (meta, expr) in [("count", &resource.count), ("for_each", &resource.for_each)] {
+                if let Some(expr) = expr {
+                    found.extend(self.check(expr, &scope, &Allowed { each: false, count: false, what: &format!("`{meta}`") }));
+                }
+            }
+            let allowed = Allowed { each: resource.for_each.is_some(), count: resource.count.is_some(), what: &what };
+            for expr in resource.attributes.values() {
+                found.extend(self.check(expr, &scope, &allowed));
+            }
+            for dep in &resource.depends_on {
+                self.check_declared(resource.file, dep, &scope);
+            }
+            self.config.resources[i].references = found;
+        }
+        for i in 0..self.config.locals.len() {
+            let expr = self.config.locals[i].expr.clone();
+            let found = self.check(&expr, &scope, &Allowed { each: false, count: false, what: "a local value" });
+            self.config.locals[i].references = found;
+        }
+        for i in 0..self.config.outputs.len() {
+            let output = self.config.outputs[i].clone();
+            let found = self.check(&output.value, &scope, &Allowed { each: false, count: false, what: "an output" });
+            for dep in &output.depends_on {
+                self.check_declared(output.value.file, dep, &scope);
+            }
+            self.config.outputs[i].references = found;
+        }
+        for (_, expr) in self.provider_attributes.clone() {
+            self.check(&expr, &scope, &Allowed { each: false, count: false, what: "the provider block" });
+        }
+    }
+
+    fn check_declared(&mut self, file: usize, reference: &Reference, scope: &Scope<'_>) {
+        let address = &reference.address;
+        if scope.declared.contains(address) || scope.unknown_types.contains(address) {
+            return;
+        }
+        let kind = if address.mode == Mode::Data { "data source" } else { "resource" };
+        let (line, column) = (reference.location.line, reference.location.column);
+        let offset = self.offset_of(file, line, column);
+        let width = address.to_string().len();
+        let mut diagnostic = self.source(file).error(&(offset..offset + width), format!("reference to undeclared {kind} `{address}`"));
+        let candidates: Vec<String> = scope.declared.iter().filter(|a| a.mode == address.mode).map(ToString::to_string).collect();
+        if let Some(s) = suggest(&address.to_string(), candidates.iter().map(String::as_str)) {
+            diagnostic = diagnostic.with_hint(format!("did you mean `{s}`?"));
+        }
+        self.diagnostics.push(diagnostic);
+    }
+
+    fn offset_of(&self, file: usize, line: usize, column: usize) -> usize {
+        let text = self.source(file).text();
+        let start: usize = text.split_inclusive('\n').take(line - 1).map(str::len).sum();
+        start + text[start..].chars().take(column - 1).map(char::len_utf8).sum::<usize>()
+    }
+
+    fn check(&mut self, expr: &Expr, scope: &Scope<'_>, allowed: &Allowed<'_>) -> Vec<Reference> {
+        let file = expr.file;
+        let mut found = Vec::new();
+        for raw in references(&expr.expr) {
+            let range = raw.range;
+            match raw.target {
+                Target::Variable(name) if !scope.variables.contains(&name) => {
+                    let mut diagnostic = self.source(file).error(&range, format!("undeclared variable `var.{name}`"));
+                    diagnostic = match suggest(&name, scope.variables.iter().map(String::as_str)) {
+                        Some(s) => diagnostic.with_hint(format!("did you mean `var.{s}`?")),
+                        None => diagnostic.with_hint(format!("declare it with `variable \"{name}\" {{ type = string }}`")),
+                    };
+                    self.diagnostics.push(diagnostic);
+                }
+                Target::Local(name) if !scope.locals.contains(&name) => {
+                    let mut diagnostic = self.source(file).error(&range, format!("undeclared local value `local.{name}`"));
+                    if let Some(s) = suggest(&name, scope.locals.iter().map(String::as_str)) {
+                        diagnostic = diagnostic.with_hint(format!("did you mean `local.{s}`?"));
+                    }
+                    self.diagnostics.push(diagnostic);
+                }
+                Target::Each if !allowed.each => {
+                    self.error(file, &range, format!("`each` cannot be used in {}: it has no `for_each`", allowed.what))
+                        .clone_into_hint("add `for_each` to the resource, or use a literal value".to_owned());
+                }
+                Target::CountIndex if !allowed.count => {
+                    self.error(file, &range, format!("`count.index` cannot be used in {}: it has no `count`", allowed.what))
+                        .clone_into_hint("add `count` to the resource, or use a literal value".to_owned());
+                }
+                Target::Resource(address, steps) => {
+                    let reference = Reference { address, steps, location: self.source(file).location(range.start) };
+                    self.check_declared(file, &reference, scope);
+                    if scope.declared.contains(&reference.address) {
+                        found.push(reference);
+                    }
+                }
+                Target::Invalid(message, hint) => {
+                    let diagnostic = self.source(file).error(&range, message);
+                    self.diagnostics.push(match hint {
+                        Some(hint) => diagnostic.with_hint(hint),
+                        None => diagnostic,
+                    });
+                }
+                _ => {}
+            }
+        }
+        found
+    }
+
+    /// Orders locals and resources so that each comes after what it refers to; reports cycles.
+    fn order(&mut self) {
+        let locals: BTreeMap<&str, usize> = self.config.locals.iter().enumerate().map(|(i, l)| (l.name.as_str(), i)).collect();
+        let resources: BTreeMap<&ResourceAddress, usize> = self.config.resources.iter().enumerate().map(|(i, r)| (&r.address, i)).collect();
+        let edges_of = |exprs: Vec<&Expr>, deps: &[Reference]| -> Vec<Node> {
+            let mut out = Vec::new();
+            for expr in exprs {
+                for raw in references(&expr.expr) {
+                    match raw.target {
+                        Target::Local(name) => out.extend(locals.get(name.as_str()).map(|&i| Node::Local(i))),
+                        Target::Resource(address, _) => out.extend(resources.get(&address).map(|&i| Node::Resource(i))),
+                        _ => {}
+                    }
+                }
+            }
+            out.extend(deps.iter().filter_map(|d| resources.get(&d.address).map(|&i| Node::Resource(i))));
+            out
+        };
+        let mut graph: BTreeMap<Node, Vec<Node>> = BTreeMap::new();
+        for (i, local) in self.config.locals.iter().enumerate() {
+            graph.insert(Node::Local(i), edges_of(vec![&local.expr], &[]));
+        }
+        for (i, resource) in self.config.resources.iter().enumerate() {
+            let exprs: Vec<&Expr> = resource.attributes.values().chain(&resource.count).chain(&resource.for_each).collect();
+            graph.insert(Node::Resource(i), edges_of(exprs, &resource.depends_on));
+        }
+        let (order, cycles) = topological_order(&graph);
+        for cycle in cycles {
+            let names: Vec<String> = cycle.iter().map(|n| self.node_name(*n)).collect();
+            let all_locals = cycle.iter().all(|n| matches!(n, Node::Local(_)));
+            let message = if all_locals {
+                format!("local values refer to each other in a cycle: {}", names.join(" -> "))
+            } else {
+                format!("dependency cycle: {}", names.join(" -> "))
+            };
+            let (file, range) = match cycle[0] {
+                Node::Local(i) => (self.config.locals[i].expr.file, span(&self.config.locals[i].expr.expr)),
+                Node::Resource(i) => {
+                    let r = &self.config.resources[i];
+                    let offset = self.offset_of(r.file, r.location.line, r.location.column);
+                    (r.file, offset..offset + if r.mode() == Mode::Data { 4 } else { 8 })
+                }
+            };
+            self.error(file, &range, message)
+                .clone_into_hint("break the cycle by removing one of these references or `depends_on` entries".to_owned());
+        }
+        self.config.order = order;
+    }
+
+    fn node_name(&self, node: Node) -> String {
+        match node {
+            Node::Local(i) => format!("local.{}", self.config.locals[i].name),
+            Node::Resource(i) => self.config.resources[i].address.to_string(),
+        }
+    }
+
+    fn variables(&mut self, var_files: &[SourceFile], cli_vars: &[String], env_vars: &[(String, String)]) {
+        // Candidate values in increasing precedence, with where they come from.
+        let mut given: BTreeMap<String, (Value, Option<(usize, Range<usize>)>, String)> = BTreeMap::new();
+        let declared: BTreeMap<String, Option<TypeConstraint>> =
+            self.config.variables.iter().map(|v| (v.name.clone(), v.type_constraint.clone())).collect();
+        for (key, raw) in env_vars {
+            let Some(name) = key.strip_prefix(ENV_PREFIX) else { continue };
+            let Some(ty) = declared.get(name) else { continue };
+            if let Some(value) = self.raw_value(name, raw, ty.as_ref(), &format!("environment variable `{key}`")) {
+                given.insert(name.to_owned(), (value, None, format!("environment variable `{key}`")));
+            }
+        }
+        for source in var_files {
+            let file = self.config.sources.len();
+            self.config.sources.push(source.clone());
+            let body = match hcl_edit::parser::parse_body(source.text()) {
+                Ok(body) => body,
+                Err(e) => {
+                    let diagnostic = source.error_at_line_col(e.location().line(), e.location().column(), format!("syntax error: {}", e.message()));
+                    self.diagnostics.push(diagnostic);
+                    continue;
+                }
+            };
+            for block in body.blocks() {
+                self.error(file, &block_range(block), "a variables file holds only `name = value` lines, not blocks");
+            }
+            for attribute in body.attributes() {
+                let name = attribute.key.as_str();
+                if !declared.contains_key(name) {
+                    let mut warning = source
+                        .error(&key_range(attribute), format!("value for undeclared variable `{name}`"))
+                        .into_warning();
+                    if let Some(s) = suggest(name, declared.keys().map(String::as_str)) {
+                        warning = warning.with_hint(format!("did you mean `{s}`?"));
+                    }
+                    self.config.warnings.push(warning);
+                    continue;
+                }
+                if let Some(value) = self.constant(file, &attribute.value) {
+                    given.insert(name.to_owned(), (value, Some((file, span(&attribute.value))), format!("`{}`", source.name())));
+                }
+            }
+        }
+        for raw in cli_vars {
+            let Some((name, value)) = raw.split_once('=') else {
+                self.diagnostics.push(Diagnostic::error(format!("invalid `--var {raw}`: expected `NAME=VALUE`")));
+                continue;
+            };
+            let name = name.trim();
+            let Some(ty) = declared.get(name) else {
+                let mut diagnostic = Diagnostic::error(format!("`--var` sets undeclared variable `{name}`"));
+                diagnostic = match suggest(name, declared.keys().map(String::as_str)) {
+                    Some(s) => diagnostic.with_hint(format!("did you mean `{s}`?")),
+                    None => diagnostic.with_hint(format!("declare it with `variable \"{name}\" {{}}`")),
+                };
+                self.diagnostics.push(diagnostic);
+                continue;
+            };
+            if let Some(value) = self.raw_value(name, value, ty.as_ref(), "`--var`") {
+                given.insert(name.to_owned(), (value, None, "`--var`".to_owned()));
+            }
+        }
+        let mut resolved = BTreeMap::new();
+        for i in 0..self.config.variables.len() {
+            let variable = self.config.variables[i].clone();
+            let decl_offset = self.variable_offset(&variable);
+            let decl_file = self.file_index(&variable.location.file);
+            let (value, origin, from) = match given.remove(&variable.name) {
+                Some(v) => v,
+                None => match &variable.default {
+                    Some(default) => (default.clone(), None, "its default".to_owned()),
+                    None => {
+                        let name = &variable.name;
+                        self.error(decl_file, &(decl_offset..decl_offset + 8), format!("no value for required variable `{name}`"))
+                            .clone_into_hint(format!("set it with `--var {name}=VALUE`, in `plinth.vars`, or with the environment variable `{ENV_PREFIX}{name}`; or give it a `default`"));
+                        continue;
+                    }
+                },
+            };
+            let (file, range) = origin.unwrap_or((decl_file, decl_offset..decl_offset + 8));
+            let value = match &variable.type_constraint {
+                Some(t) => match t.convert(value) {
+                    Ok(v) => v,
+                    Err(message) => {
+                        self.error(file, &range, format!("invalid value for variable `{}` from {from}: {message}", variable.name));
+                        continue;
+                    }
+                },
+                None => value,
+            };
+            let value = if variable.sensitive { value.mark_sensitive() } else { value };
+            for validation in &variable.validations {
+                let variables = BTreeMap::from([(variable.name.clone(), value.clone())]);
+                let locals = BTreeMap::new();
+                let resources = |_: &ResourceAddress| None;
+                let env = Env { variables: &variables, locals: &locals, resources: &resources, dir: self.config.dir.as_deref() };
+                match Context::new(&env).eval(&validation.condition.expr).map(|v| v.unmark().0) {
+                    Ok(Value::Bool(true) | Value::Unknown) => {}
+                    Ok(Value::Bool(false)) => {
+                        self.error(file, &range, format!("invalid value for variable `{}`: {}", variable.name, validation.error_message))
+                            .clone_into_note(format!("the value from {from} fails the validation at {}", validation.condition.location));
+                    }
+                    Ok(other) => {
+                        self.error(validation.condition.file, &span(&validation.condition.expr), format!("a validation condition must be a bool, found {}", other.type_name()));
+                    }
+                    Err(e) => {
+                        let diagnostic = e.into_diagnostic(self.source(validation.condition.file));
+                        self.diagnostics.push(diagnostic);
+                    }
+                }
+            }
+            resolved.insert(variable.name.clone(), value.clone());
+            self.config.variables[i].value = value;
+        }
+    }
+
+    fn file_index(&self, name: &str) -> usize {
+        self.config.sources.iter().position(|s| s.name() == name).unwrap_or(0)
+    }
+
+    fn variable_offset(&self, variable: &Variable) -> usize {
+        let file = self.file_index(&variable.location.file);
+        self.offset_of(file, variable.location.line, variable.location.column)
+    }
+
+    /// A value given as text on the command line or in the environment: taken literally for a
+    /// string variable, else parsed as an expression.
+    fn raw_value(&mut self, name: &str, raw: &str, ty: Option<&TypeConstraint>, from: &str) -> Option<Value> {
+        if ty.is_none_or(TypeConstraint::takes_raw_string) {
+            return Some(Value::String(raw.to_owned()));
+        }
+        let parsed = hcl_edit::parser::parse_expr(raw).ok().filter(|e| references(e).is_empty());
+        let empty = BTreeMap::new();
+        let resources = |_: &ResourceAddress| None;
+        let env = Env { variables: &empty, locals: &empty, resources: &resources, dir: None };
+        match parsed.map(|e| Context::new(&env).eval(&e)) {
+            Some(Ok(value)) => Some(value),
+            _ => {
+                self.diagnostics.push(Diagnostic::error(format!("invalid value for variable `{name}` from {from}: `{raw}` is not a valid expression")));
+                None
+            }
+        }
+    }
+}
+
+struct Scope<'a> {
+    declared: &'a BTreeSet<ResourceAddress>,
+    variables: &'a BTreeSet<String>,
+    locals: &'a BTreeSet<String>,
+    unknown_types: &'a BTreeSet<ResourceAddress>,
+}
+
+struct Allowed<'a> {
+    each: bool,
+    count: bool,
+    what: &'a str,
+}
+
+/// An attribute path for `ignore_changes`: `values`, `values.flavor`, `values["a"]`.
+fn attribute_path(expr: &Expression) -> Option<Vec<String>> {
+    match expr {
+        Expression::Variable(name) => Some(vec![name.as_str().to_owned()]),
+        Expression::Traversal(traversal) => {
+            let mut path = attribute_path(&traversal.expr)?;
+            for operator in &traversal.operators {
+                match operator.value() {
+                    TraversalOperator::GetAttr(ident) => path.push(ident.as_str().to_owned()),
+                    TraversalOperator::Index(Expression::String(s)) => path.push(s.value().clone()),
+                    TraversalOperator::Index(Expression::Number(n)) => path.push(n.value().to_string()),
+                    _ => return None,
+                }
+            }
+            Some(path)
+        }
+        _ => None,
+    }
+}
+
+/// A topological order of `graph` (each node after the nodes it points to) and its cycles.
+fn topological_order(graph: &BTreeMap<Node, Vec<Node>>) -> (Vec<Node>, Vec<Vec<Node>>) {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Mark {
+        New,
+        Active,
+        Done,
+    }
+    let mut marks: BTreeMap<Node, Mark> = graph.keys().map(|&n| (n, Mark::New)).collect();
+    let mut order = Vec::new();
+    let mut cycles = Vec::new();
+    for &start in graph.keys() {
+        if marks[&start] != Mark::New {
+            continue;
+        }
+        // Iterative DFS: (node, index of the next edge to follow).
+        let mut stack: Vec<(Node, usize)> = vec![(start, 0)];
+        marks.insert(start, Mark::Active);
+        while let Some(&mut (node, ref mut next)) = stack.last_mut() {
+            let edges = &graph[&node];
+            if let Some(&target) = edges.get(*next) {
+                *next += 1;
+                match marks[&target] {
+                    Mark::New => {
+                        marks.insert(target, Mark::Active);
+                        stack.push((target, 0));
+                    }
+                    Mark::Active => {
+                        let position = stack.iter().position(|(n, _)| *n == target).unwrap_or(0);
+                        let mut cycle: Vec<Node> = stack[position..].iter().map(|(n, _)| *n).collect();
+                        cycle.push(target);
+                        cycles.push(cycle);
+                    }
+                    Mark::Done => {}
+                }
+            } else {
+                marks.insert(node, Mark::Done);
+                order.push(node);
+                stack.pop();
+            }
+        }
+    }
+    (order, cycles)
+}
+
+/// Evaluates the provider block with the variables and locals.
+fn provider(
+    config: &Configuration,
+    attributes: &[(String, Expr)],
+    locals: &BTreeMap<String, Value>,
+    diagnostics: &mut Diagnostics,
+) -> Option<ProviderConfig> {
+    let mut provider = config.provider.clone()?;
+    let variables: BTreeMap<String, Value> = config.variables.iter().map(|v| (v.name.clone(), v.value.clone())).collect();
+    let resources = |_: &ResourceAddress| Some(Value::Unknown);
+    let env = Env { variables: &variables, locals, resources: &resources, dir: config.dir.as_deref() };
+    for (name, expr) in attributes {
+        let source = config.source(expr.file);
+        let value = match Context::new(&env).eval(&expr.expr) {
+            Ok(v) => v.strip_marks(),
+            Err(e) => {
+                diagnostics.push(e.into_diagnostic(source));
+                continue;
+            }
+        };
+        let range = span(&expr.expr);
+        if value.contains_unknown() {
+            diagnostics.push(source.error(&range, format!("provider attribute `{name}` cannot depend on resources or data sources")));
+            continue;
+        }
+        if value.is_null() {
+            continue;
+        }
+        let string = |diagnostics: &mut Diagnostics| match crate::eval::value_to_string(&value) {
+            Some(s) => Some(s),
+            None => {
+                diagnostics.push(source.error(&range, format!("provider attribute `{name}` must be a string, found {}", value.type_name())));
+                None
+            }
+        };
+        match name.as_str() {
+            "region" => provider.region = string(diagnostics),
+            "project_id" => provider.project_id = string(diagnostics),
+            "access_key" => provider.access_key = string(diagnostics),
+            "secret_key" => provider.secret_key = string(diagnostics),
+            "security_token" => provider.security_token = string(diagnostics),
+            "cloud" => provider.cloud = string(diagnostics),
+            "sandbox" => match value.as_bool() {
+                Some(b) => provider.sandbox = b,
+                None => diagnostics.push(source.error(&range, format!("provider attribute `sandbox` must be a bool, found {}", value.type_name()))),
+            },
+            "endpoints" => provider.endpoints = endpoints(&value, source, &range, diagnostics),
+            _ => {}
+        }
+    }
+    Some(provider)
+}
+
+fn endpoints(value: &Value, source: &SourceFile, range: &Range<usize>, diagnostics: &mut Diagnostics) -> Endpoints {
+    let mut endpoints = Endpoints::default();
+    let Some(map) = value.as_object() else {
+        diagnostics.push(source.error(range, format!("provider attribute `endpoints` must be an object such as `{{ cce = \"https://...\" }}`, found {}", value.type_name())));
+        return endpoints;
+    };
+    for (key, v) in map {
+        let slot = match key.as_str() {
+            "modelarts" => &mut endpoints.modelarts,
+            "cce" => &mut endpoints.cce,
+            "iam" => &mut endpoints.iam,
+            other => {
+                let mut diagnostic = source.error(range, format!("unknown endpoint `{other}`"));
+                diagnostic = match suggest(other, ["modelarts", "cce", "iam"]) {
+                    Some(s) => diagnostic.with_hint(format!("did you mean `{s}`?")),
+                    None => diagnostic.with_note("the endpoints are `modelarts`, `cce` and `iam`"),
+                };
+                diagnostics.push(diagnostic);
+                continue;
+            }
+        };
+        match v.as_str() {
+            Some(s) => *slot = Some(s.to_owned()),
+            None => diagnostics.push(source.error(range, format!("endpoint `{key}` must be a string, found {}", v.type_name()))),
+        }
+    }
+    endpoints
+}
+
+/// Small helpers to add a hint or note to a diagnostic already pushed.
+trait Annotate {
+    fn clone_into_hint(&mut self, hint: String);
+    fn clone_into_note(&mut self, note: String);
+}
+
+impl Annotate for Diagnostic {
+    fn clone_into_hint(&mut self, hint: String) {
+        *self = self.clone().with_hint(hint);
+    }
+
+    fn clone_into_note(&mut self, note: String) {
+        *self = self.clone().with_note(note);
+    }
+}

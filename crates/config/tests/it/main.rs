@@ -1,0 +1,6 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! Integration tests of plinth-config: fixtures, the quick start example, robustness.
+
+mod fixtures;
+mod props;
+mod quickstart;
