@@ -1,0 +1,405 @@
+//! Resource addresses: `huaweicloud_cce_addon.dns`, `huaweicloud_modelarts_pool_plugin.gpu["pool-a"]`.
+
+use std::fmt;
+use std::str::FromStr;
+
+/// Whether an address names a resource plinth manages or a data source it only reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Mode {
+    /// A `resource` block: plinth creates, updates and deletes it.
+    Managed,
+    /// A `data` block: plinth only reads it; its address starts with `data.`.
+    Data,
+}
+
+/// The key of one instance of a resource with `count` (an integer) or `for_each` (a string).
+///
+/// Integer keys sort before string keys; integers sort numerically and strings lexically.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum InstanceKey {
+    /// An index from `count`: `[0]`.
+    Int(u64),
+    /// A key from `for_each`: `["pool-a"]`.
+    String(String),
+}
+
+/// The address of a resource instance, e.g. `huaweicloud_cce_addon.dns` or
+/// `huaweicloud_modelarts_pool_plugin.gpu["pool-a"]`.
+///
+/// An address is parsed (or built) once and then trusted: its type and name are valid identifiers.
+/// Addresses sort by mode (managed first), type, name, then key (no key first).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ResourceAddress {
+    mode: Mode,
+    type_name: String,
+    name: String,
+    key: Option<InstanceKey>,
+}
+
+/// A string that is not a valid resource address.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid resource address `{input}`: {reason}")]
+pub struct AddressError {
+    input: String,
+    reason: String,
+}
+
+impl AddressError {
+    fn new(input: &str, reason: impl Into<String>) -> Self {
+        Self {
+            input: input.to_owned(),
+            reason: reason.into(),
+        }
+    }
+
+    /// The text that failed to parse.
+    pub fn input(&self) -> &str {
+        &self.input
+    }
+
+    /// What is wrong with it.
+    pub fn reason(&self) -> &str {
+        &self.reason
+    }
+}
+
+impl ResourceAddress {
+    /// Builds the address of a resource without instance key, checking that `type_name` and
+    /// `name` are identifiers.
+    pub fn new(mode: Mode, type_name: &str, name: &str) -> Result<Self, AddressError> {
+        let shown = match mode {
+            Mode::Managed => format!("{type_name}.{name}"),
+            Mode::Data => format!("data.{type_name}.{name}"),
+        };
+        check_type_name(&shown, type_name)?;
+        check_name(&shown, name)?;
+        Ok(Self {
+            mode,
+            type_name: type_name.to_owned(),
+            name: name.to_owned(),
+            key: None,
+        })
+    }
+
+    /// The same address with the given instance key.
+    #[must_use]
+    pub fn with_key(self, key: Option<InstanceKey>) -> Self {
+        Self { key, ..self }
+    }
+
+    /// Managed resource or data source.
+    pub fn mode(&self) -> Mode {
+        self.mode
+    }
+
+    /// The resource type, e.g. `huaweicloud_cce_addon`.
+    pub fn type_name(&self) -> &str {
+        &self.type_name
+    }
+
+    /// The resource name given in the configuration, e.g. `dns`.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The instance key, if the resource uses `count` or `for_each`.
+    pub fn key(&self) -> Option<&InstanceKey> {
+        self.key.as_ref()
+    }
+
+    /// The address of the whole resource: this address without its instance key.
+    #[must_use]
+    pub fn resource(&self) -> ResourceAddress {
+        self.clone().with_key(None)
+    }
+
+    /// Whether `other` is this address or, when this address has no key, one of its instances.
+    ///
+    /// `a.b` contains `a.b`, `a.b[0]` and `a.b["x"]`; `a.b[0]` contains only itself.
+    pub fn contains(&self, other: &ResourceAddress) -> bool {
+        match &self.key {
+            Some(_) => self == other,
+            None => {
+                self.mode == other.mode
+                    && self.type_name == other.type_name
+                    && self.name == other.name
+            }
+        }
+    }
+}
+
+impl fmt::Display for InstanceKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            InstanceKey::Int(index) => write!(f, "[{index}]"),
+            // A JSON string literal is the HCL string literal for every key plinth produces, and
+            // it escapes quotes, backslashes and control characters.
+            InstanceKey::String(key) => {
+                let quoted = serde_json::Value::String(key.clone()).to_string();
+                write!(f, "[{quoted}]")
+            }
+        }
+    }
+}
+
+impl fmt::Display for ResourceAddress {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.mode == Mode::Data {
+            f.write_str("data.")?;
+        }
+        write!(f, "{}.{}", self.type_name, self.name)?;
+        if let Some(key) = &self.key {
+            write!(f, "{key}")?;
+        }
+        Ok(())
+    }
+}
+
+impl FromStr for ResourceAddress {
+    type Err = AddressError;
+
+    fn from_str(input: &str) -> Result<Self, Self::Err> {
+        if input.is_empty() {
+            return Err(AddressError::new(input, "the address is empty"));
+        }
+        let (head, key) = match input.find('[') {
+            Some(open) => (&input[..open], Some(parse_key(input, &input[open..])?)),
+            None => (input, None),
+        };
+        let parts: Vec<&str> = head.split('.').collect();
+        let (mode, type_name, name) = match parts.as_slice() {
+            ["module", ..] => {
+                return Err(AddressError::new(input, "modules are not supported"));
+            }
+            ["data", type_name, name] => (Mode::Data, *type_name, *name),
+            [type_name, name] => (Mode::Managed, *type_name, *name),
+            [_] => {
+                return Err(AddressError::new(
+                    input,
+                    "expected `TYPE.NAME`, e.g. `huaweicloud_cce_addon.dns`",
+                ));
+            }
+            _ => {
+                return Err(AddressError::new(
+                    input,
+                    "expected `TYPE.NAME` or `data.TYPE.NAME`, with exactly one dot between type and name",
+                ));
+            }
+        };
+        check_type_name(input, type_name)?;
+        check_name(input, name)?;
+        Ok(Self {
+            mode,
+            type_name: type_name.to_owned(),
+            name: name.to_owned(),
+            key,
+        })
+    }
+}
+
+/// Parses `[0]` or `["pool-a"]`, which must end the input.
+fn parse_key(input: &str, bracketed: &str) -> Result<InstanceKey, AddressError> {
+    let Some(inner) = bracketed
+        .strip_prefix('[')
+        .and_then(|rest| rest.strip_suffix(']'))
+    else {
+        return Err(AddressError::new(
+            input,
+            "the instance key must be one `[...]` at the end, e.g. `[0]` or `[\"pool-a\"]`",
+        ));
+    };
+    if inner.starts_with('"') {
+        return match serde_json::from_str::<String>(inner) {
+            Ok(key) => Ok(InstanceKey::String(key)),
+            Err(_) => Err(AddressError::new(
+                input,
+                format!("the instance key `{inner}` is not a valid quoted string"),
+            )),
+        };
+    }
+    if inner.is_empty() || !inner.bytes().all(|byte| byte.is_ascii_digit()) {
+        return Err(AddressError::new(
+            input,
+            format!(
+                "the instance key `{inner}` must be a non-negative integer or a quoted string, \
+                 e.g. `[0]` or `[\"pool-a\"]`"
+            ),
+        ));
+    }
+    inner
+        .parse::<u64>()
+        .map(InstanceKey::Int)
+        .map_err(|_| AddressError::new(input, format!("the instance index `{inner}` is too large")))
+}
+
+fn check_type_name(input: &str, type_name: &str) -> Result<(), AddressError> {
+    let valid = type_name
+        .bytes()
+        .next()
+        .is_some_and(|first| first.is_ascii_alphabetic())
+        && type_name
+            .bytes()
+            .all(|byte| byte.is_ascii_alphanumeric() || byte == b'_');
+    if valid {
+        Ok(())
+    } else if type_name.is_empty() {
+        Err(AddressError::new(input, "the resource type is empty"))
+    } else {
+        Err(AddressError::new(
+            input,
+            format!(
+                "the resource type `{type_name}` must start with a letter and hold only \
+                 letters, digits and `_`"
+            ),
+        ))
+    }
+}
+
+fn check_name(input: &str, name: &str) -> Result<(), AddressError> {
+    let valid = name
+        .bytes()
+        .next()
+        .is_some_and(|first| first.is_ascii_alphabetic() || first == b'_')
+        && name
+            .bytes()
+            .all(|byte| byte.is_ascii_alphanumeric() || byte == b'_' || byte == b'-');
+    if valid {
+        Ok(())
+    } else if name.is_empty() {
+        Err(AddressError::new(input, "the resource name is empty"))
+    } else {
+        Err(AddressError::new(
+            input,
+            format!(
+                "the resource name `{name}` must start with a letter or `_` and hold only \
+                 letters, digits, `_` and `-`"
+            ),
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(input: &str, expect: &str) {
+        let shown = match input.parse::<ResourceAddress>() {
+            Ok(address) => address.to_string(),
+            Err(error) => format!("error: {error}"),
+        };
+        assert_eq!(shown, expect, "parsing {input:?}");
+    }
+
+    #[test]
+    fn parses_canonical_forms() {
+        check("huaweicloud_cce_addon.dns", "huaweicloud_cce_addon.dns");
+        check(
+            "huaweicloud_cce_addon.dns[0]",
+            "huaweicloud_cce_addon.dns[0]",
+        );
+        check(
+            r#"huaweicloud_modelarts_pool_plugin.gpu["pool-a"]"#,
+            r#"huaweicloud_modelarts_pool_plugin.gpu["pool-a"]"#,
+        );
+        check(
+            "data.huaweicloud_cce_addon.x",
+            "data.huaweicloud_cce_addon.x",
+        );
+        check(
+            r#"a.b["quote\"and\\slash]"]"#,
+            r#"a.b["quote\"and\\slash]"]"#,
+        );
+        check("a.b[007]", "a.b[7]");
+    }
+
+    #[test]
+    fn rejects_with_reasons() {
+        check(
+            "",
+            "error: invalid resource address ``: the address is empty",
+        );
+        check(
+            "dns",
+            "error: invalid resource address `dns`: expected `TYPE.NAME`, e.g. `huaweicloud_cce_addon.dns`",
+        );
+        check(
+            "a.b.c",
+            "error: invalid resource address `a.b.c`: expected `TYPE.NAME` or `data.TYPE.NAME`, with exactly one dot between type and name",
+        );
+        check(
+            "module.m.a.b",
+            "error: invalid resource address `module.m.a.b`: modules are not supported",
+        );
+        check(
+            "a.b[-1]",
+            "error: invalid resource address `a.b[-1]`: the instance key `-1` must be a non-negative integer or a quoted string, e.g. `[0]` or `[\"pool-a\"]`",
+        );
+        check(
+            "a.b[0",
+            "error: invalid resource address `a.b[0`: the instance key must be one `[...]` at the end, e.g. `[0]` or `[\"pool-a\"]`",
+        );
+        check(
+            r#"a.b["x]"#,
+            r#"error: invalid resource address `a.b["x]`: the instance key `"x` is not a valid quoted string"#,
+        );
+        check(
+            "a.b[99999999999999999999]",
+            "error: invalid resource address `a.b[99999999999999999999]`: the instance index `99999999999999999999` is too large",
+        );
+        check(
+            "1a.b",
+            "error: invalid resource address `1a.b`: the resource type `1a` must start with a letter and hold only letters, digits and `_`",
+        );
+        check(
+            "a.b c",
+            "error: invalid resource address `a.b c`: the resource name `b c` must start with a letter or `_` and hold only letters, digits, `_` and `-`",
+        );
+        check(
+            "a.",
+            "error: invalid resource address `a.`: the resource name is empty",
+        );
+    }
+
+    #[test]
+    fn sorts_by_type_name_then_key_with_numeric_indexes() {
+        let mut addresses: Vec<ResourceAddress> = [
+            "b.a",
+            "a.z",
+            "a.b[10]",
+            "a.b[2]",
+            r#"a.b["y"]"#,
+            r#"a.b["x"]"#,
+            "a.b",
+            "data.a.a",
+        ]
+        .iter()
+        .map(|text| text.parse().unwrap())
+        .collect();
+        addresses.sort();
+        let shown: Vec<String> = addresses.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            shown,
+            [
+                "a.b",
+                "a.b[2]",
+                "a.b[10]",
+                r#"a.b["x"]"#,
+                r#"a.b["y"]"#,
+                "a.z",
+                "b.a",
+                "data.a.a"
+            ]
+        );
+    }
+
+    #[test]
+    fn keyless_address_contains_its_instances() {
+        let resource: ResourceAddress = "a.b".parse().unwrap();
+        let instance: ResourceAddress = "a.b[3]".parse().unwrap();
+        assert!(resource.contains(&instance));
+        assert!(resource.contains(&resource));
+        assert!(!instance.contains(&resource));
+        assert!(!resource.contains(&"a.c[3]".parse().unwrap()));
+        assert!(!resource.contains(&"data.a.b".parse().unwrap()));
+    }
+}

@@ -1,0 +1,201 @@
+//! Everything that can go wrong with a state, worded for the person who has to act on it.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::address::ResourceAddress;
+use crate::lock::LockInfo;
+
+/// An error reading, writing, locking or changing a state.
+#[derive(Debug, thiserror::Error)]
+pub enum StateError {
+    /// The disk refused an operation.
+    #[error("cannot {action} `{}`: {source}", path.display())]
+    Io {
+        /// What plinth was doing, e.g. "read the state file".
+        action: &'static str,
+        /// The file or directory involved.
+        path: PathBuf,
+        /// The operating system's error.
+        source: std::io::Error,
+    },
+
+    /// The state file exists but is not a state plinth can read. plinth never overwrites it.
+    #[error(
+        "the state file `{}` is unreadable: {reason}\n\nhint: plinth left it untouched; {}",
+        path.display(),
+        restore_hint(backup.as_ref())
+    )]
+    Corrupt {
+        /// The state file.
+        path: PathBuf,
+        /// The previous version kept beside it, if there is one.
+        backup: Option<PathBuf>,
+        /// What is wrong, with line and column when the JSON parser gave them.
+        reason: String,
+    },
+
+    /// The state file was written by a newer plinth.
+    #[error(
+        "the state file `{}` has format version {found}, but this plinth reads versions up to {supported}\n\nhint: upgrade plinth",
+        path.display()
+    )]
+    NewerVersion {
+        /// The state file.
+        path: PathBuf,
+        /// The version in the file.
+        found: u64,
+        /// The newest version this plinth reads.
+        supported: u64,
+    },
+
+    /// The journal beside the state cannot be folded in: a line other than the last is broken, or
+    /// it belongs to another state.
+    #[error(
+        "the state journal `{}` is unreadable{}: {reason}\n\nhint: plinth left it and the state file untouched; inspect the journal, then move it away to load the state without it",
+        path.display(),
+        line.map(|line| format!(" at line {line}")).unwrap_or_default()
+    )]
+    CorruptJournal {
+        /// The journal file.
+        path: PathBuf,
+        /// The broken line (1-based), if the problem is in one line.
+        line: Option<usize>,
+        /// What is wrong.
+        reason: String,
+    },
+
+    /// Someone else holds the state lock.
+    #[error(
+        "the state is locked{}{}\n\nhint: wait for that run to finish, or pass `--lock-timeout`; if no run holds it, `plinth force-unlock {}`",
+        holder_suffix(info.as_ref()),
+        waited_suffix(*waited),
+        info.as_ref().map_or_else(|| "LOCK_ID".to_owned(), |info| info.id.to_string())
+    )]
+    Locked {
+        /// Who holds the lock, when the lock file could be read.
+        info: Option<LockInfo>,
+        /// How long plinth waited before giving up (zero when it did not wait).
+        waited: Duration,
+    },
+
+    /// `force-unlock` was given an id that is not the current lock's.
+    #[error(
+        "cannot force-unlock `{given}`: {}",
+        match current {
+            Some(info) => format!("the current lock is `{}` ({})", info.id, info.describe()),
+            None => "the state is not locked".to_owned(),
+        }
+    )]
+    LockIdMismatch {
+        /// The id given by the user.
+        given: String,
+        /// The lock that is actually recorded, if any.
+        current: Option<LockInfo>,
+    },
+
+    /// The state on disk is not the one this run loaded: another lineage, or a newer serial.
+    #[error(
+        "the state `{location}` changed since it was loaded: {reason}\n\nhint: run the command again"
+    )]
+    Conflict {
+        /// Where the state is stored.
+        location: String,
+        /// What differs.
+        reason: String,
+    },
+
+    /// Addresses given to a state command that match nothing in the state.
+    #[error("{} in the state", not_found(addresses))]
+    NotInState {
+        /// The addresses that matched nothing.
+        addresses: Vec<ResourceAddress>,
+    },
+
+    /// No output of that name.
+    #[error("no output `{name}` in the state")]
+    UnknownOutput {
+        /// The name asked for.
+        name: String,
+    },
+
+    /// `state mv` to an address that is already in use.
+    #[error("cannot move to `{address}`: it is already in the state")]
+    DestinationExists {
+        /// The destination that is taken.
+        address: ResourceAddress,
+    },
+
+    /// `state mv` between addresses that cannot hold the same resource.
+    #[error("cannot move `{source_address}` to `{destination}`: {reason}")]
+    InvalidMove {
+        /// The source address.
+        source_address: ResourceAddress,
+        /// The destination address.
+        destination: ResourceAddress,
+        /// Why not.
+        reason: String,
+    },
+}
+
+fn restore_hint(backup: Option<&PathBuf>) -> String {
+    match backup {
+        Some(backup) => format!(
+            "restore the previous version from `{}` or from version control",
+            backup.display()
+        ),
+        None => "restore it from version control (there is no backup beside it)".to_owned(),
+    }
+}
+
+fn holder_suffix(info: Option<&LockInfo>) -> String {
+    match info {
+        Some(info) => format!(" by {}", info.describe()),
+        None => " (the lock file does not say by whom)".to_owned(),
+    }
+}
+
+fn waited_suffix(waited: Duration) -> String {
+    if waited.is_zero() {
+        String::new()
+    } else {
+        format!("; gave up after waiting {}", HumanDuration(waited))
+    }
+}
+
+fn not_found(addresses: &[ResourceAddress]) -> String {
+    let quoted: Vec<String> = addresses
+        .iter()
+        .map(|address| format!("`{address}`"))
+        .collect();
+    match quoted.as_slice() {
+        [one] => format!("no resource {one}"),
+        _ => format!("no resources {}", quoted.join(", ")),
+    }
+}
+
+struct HumanDuration(Duration);
+
+impl fmt::Display for HumanDuration {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let millis = self.0.as_millis();
+        if millis % 1000 == 0 {
+            write!(f, "{}s", millis / 1000)
+        } else {
+            write!(f, "{millis}ms")
+        }
+    }
+}
+
+pub(crate) fn io(
+    action: &'static str,
+    path: impl Into<PathBuf>,
+) -> impl FnOnce(std::io::Error) -> StateError {
+    let path = path.into();
+    move |source| StateError::Io {
+        action,
+        path,
+        source,
+    }
+}

@@ -1,0 +1,440 @@
+//! Where a state lives: the [`StateStorage`] trait, the run [`Journal`], and [`LocalStorage`], the
+//! state file on disk with its backup, journal and lock file.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{ErrorKind, Write};
+use std::path::{Path, PathBuf};
+
+use crate::error::{StateError, io};
+use crate::format::{self, DecodeError, JournalHeader};
+use crate::lock::{self, ForceUnlock, LockGuard, LockRequest, sibling};
+use crate::state::{Change, State};
+
+/// A place that keeps a state, with a lock against concurrent runs and a journal of the changes
+/// of the current run.
+///
+/// The local file ([`LocalStorage`]) is the first implementation; a database can implement the
+/// same contract (a row for the state, an advisory lock, a table for the journal).
+pub trait StateStorage {
+    /// Where the state is, for messages: a path or a URL without credentials.
+    fn location(&self) -> String;
+
+    /// Reads the state, with the changes of an interrupted run folded in. A state that does not
+    /// exist yet is a new, empty one. Reading needs no lock and writes nothing.
+    fn load(&self) -> Result<State, StateError>;
+
+    /// Takes the lock, waiting up to `request.timeout` if someone else holds it.
+    fn lock(&self, request: &LockRequest) -> Result<LockGuard, StateError>;
+
+    /// Writes `state` if it differs from the stored one, bumping its serial and keeping the
+    /// previous version, then discards the journal (its changes are in `state`). Refuses if the
+    /// stored state is not the one `state` was loaded from.
+    fn save(&self, state: &mut State, lock: &LockGuard) -> Result<SaveOutcome, StateError>;
+
+    /// Starts recording a run's changes: saves `state` (folding in what an interrupted run left)
+    /// and opens an empty journal for it.
+    fn begin<'a>(&'a self, state: State, lock: &'a LockGuard) -> Result<Journal<'a>, StateError>;
+
+    /// Removes the lock with id `lock_id`, whoever holds it; refuses another id.
+    fn force_unlock(&self, lock_id: &str) -> Result<ForceUnlock, StateError>;
+}
+
+/// What [`StateStorage::save`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SaveOutcome {
+    /// The stored state already said the same: nothing was written.
+    Unchanged,
+    /// A new version was written with this serial.
+    Written {
+        /// The new serial.
+        serial: u64,
+    },
+}
+
+/// A run in progress: the state, and a journal that makes each change durable as it is recorded.
+///
+/// Each [`Journal::record`] costs one small append and flush, whatever the size of the state; the
+/// whole state is written once, by [`Journal::finish`]. If the run dies before that, the next
+/// load folds the journal in.
+pub struct Journal<'a> {
+    state: State,
+    sink: Box<dyn JournalSink + 'a>,
+}
+
+/// The storage side of a [`Journal`]: appends changes durably and folds them in at the end. For
+/// storage implementations.
+pub trait JournalSink {
+    /// Makes one change durable before returning.
+    fn append(&mut self, change: &Change) -> Result<(), StateError>;
+
+    /// Saves the state that holds every appended change and discards the journal.
+    fn fold(&mut self, state: &mut State) -> Result<SaveOutcome, StateError>;
+}
+
+impl<'a> Journal<'a> {
+    /// A journal over `state` writing to `sink`. For storage implementations.
+    pub fn new(state: State, sink: Box<dyn JournalSink + 'a>) -> Self {
+        Self { state, sink }
+    }
+
+    /// Records one change: durably first, then in memory. A change that changes nothing is not
+    /// written.
+    pub fn record(&mut self, change: Change) -> Result<(), StateError> {
+        if !self.state.changes(&change) {
+            return Ok(());
+        }
+        self.sink.append(&change)?;
+        self.state.apply(change);
+        Ok(())
+    }
+
+    /// The state with every change recorded so far.
+    pub fn state(&self) -> &State {
+        &self.state
+    }
+
+    /// Saves the state (one write of the whole state) and discards the journal.
+    pub fn finish(mut self) -> Result<(State, SaveOutcome), StateError> {
+        let outcome = self.sink.fold(&mut self.state)?;
+        Ok((self.state, outcome))
+    }
+}
+
+impl std::fmt::Debug for Journal<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Journal")
+            .field("state", &self.state)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A state kept in a local file, e.g. `plinth.state.json`, with beside it
+/// `plinth.state.json.backup` (the previous version), `plinth.state.json.journal` (the changes
+/// of a run not yet folded in) and `plinth.state.json.lock` (the lock file).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocalStorage {
+    path: PathBuf,
+}
+
+impl LocalStorage {
+    /// The state at `path`; nothing is read or created yet.
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        Self { path: path.into() }
+    }
+
+    /// The state file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The previous version of the state file: `<state>.backup`.
+    pub fn backup_path(&self) -> PathBuf {
+        sibling(&self.path, ".backup")
+    }
+
+    /// The journal: `<state>.journal`.
+    pub fn journal_path(&self) -> PathBuf {
+        sibling(&self.path, ".journal")
+    }
+
+    /// The lock file: `<state>.lock`.
+    pub fn lock_path(&self) -> PathBuf {
+        lock::lock_path_for(&self.path)
+    }
+
+    fn directory(&self) -> PathBuf {
+        match self.path.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+            _ => PathBuf::from("."),
+        }
+    }
+
+    /// The state file's bytes, or `None` if there is none.
+    fn read_file(&self) -> Result<Option<Vec<u8>>, StateError> {
+        match fs::read(&self.path) {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(error) if error.kind() == ErrorKind::NotFound => Ok(None),
+            Err(error) => Err(io("read the state file", &self.path)(error)),
+        }
+    }
+
+    fn decode(&self, bytes: &[u8]) -> Result<State, StateError> {
+        format::decode_state(bytes).map_err(|error| match error {
+            DecodeError::Corrupt(reason) => {
+                let backup = self.backup_path();
+                StateError::Corrupt {
+                    path: self.path.clone(),
+                    backup: backup.exists().then_some(backup),
+                    reason,
+                }
+            }
+            DecodeError::NewerVersion(found) => StateError::NewerVersion {
+                path: self.path.clone(),
+                found,
+                supported: format::STATE_VERSION,
+            },
+        })
+    }
+
+    fn journal_error(&self, line: Option<usize>, reason: String) -> StateError {
+        StateError::CorruptJournal {
+            path: self.journal_path(),
+            line,
+            reason,
+        }
+    }
+
+    /// Applies the journal's changes to `state` loaded from the state file, if the journal was
+    /// started from that version. A last line that is torn (the process died while appending it)
+    /// is ignored; any other unreadable line is an error.
+    fn replay_journal(&self, state: &mut State) -> Result<(), StateError> {
+        let journal_path = self.journal_path();
+        let text = match fs::read(&journal_path) {
+            Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+            Err(error) if error.kind() == ErrorKind::NotFound => return Ok(()),
+            Err(error) => return Err(io("read the state journal", &journal_path)(error)),
+        };
+        let lines: Vec<&str> = text.split_inclusive('\n').collect();
+        let Some(header_line) = lines.first().and_then(|line| line.strip_suffix('\n')) else {
+            // Empty, or the process died while creating the journal: nothing was recorded.
+            return Ok(());
+        };
+        let header = format::decode_header(header_line)
+            .map_err(|reason| self.journal_error(Some(1), reason))?;
+        if header.lineage != state.lineage {
+            return Err(self.journal_error(
+                None,
+                format!(
+                    "it belongs to state lineage {}, but the state file's lineage is {}",
+                    header.lineage, state.lineage
+                ),
+            ));
+        }
+        if header.serial < state.serial {
+            // The state file was saved with these changes; only removing the journal did not
+            // happen.
+            return Ok(());
+        }
+        if header.serial > state.serial {
+            return Err(self.journal_error(
+                None,
+                format!(
+                    "it continues serial {}, but the state file has serial {}",
+                    header.serial, state.serial
+                ),
+            ));
+        }
+        let last = lines.len() - 1;
+        for (index, line) in lines.iter().enumerate().skip(1) {
+            // Only the last line can be torn by a crash, and its append never returned.
+            let Some(content) = line.strip_suffix('\n') else {
+                return Ok(());
+            };
+            match format::decode_change(content) {
+                Ok(change) => {
+                    state.apply(change);
+                }
+                Err(_) if index == last => return Ok(()),
+                Err(reason) => return Err(self.journal_error(Some(index + 1), reason)),
+            }
+        }
+        Ok(())
+    }
+
+    fn remove_journal(&self) -> Result<bool, StateError> {
+        let journal_path = self.journal_path();
+        match fs::remove_file(&journal_path) {
+            Ok(()) => Ok(true),
+            Err(error) if error.kind() == ErrorKind::NotFound => Ok(false),
+            Err(error) => Err(io("remove the state journal", &journal_path)(error)),
+        }
+    }
+
+    /// Writes `bytes` to `target` atomically: a temporary file in the same directory, flushed,
+    /// then renamed over `target`.
+    fn write_atomically(&self, target: &Path, bytes: &[u8]) -> Result<(), StateError> {
+        let directory = self.directory();
+        let prefix = format!(
+            ".{}.",
+            target
+                .file_name()
+                .map(|name| name.to_string_lossy())
+                .unwrap_or_default()
+        );
+        let mut temporary = tempfile::Builder::new()
+            .prefix(&prefix)
+            .suffix(".tmp")
+            .tempfile_in(&directory)
+            .map_err(io("create a temporary file in", &directory))?;
+        temporary
+            .write_all(bytes)
+            .map_err(io("write", temporary.path().to_path_buf()))?;
+        temporary
+            .as_file()
+            .sync_all()
+            .map_err(io("flush", temporary.path().to_path_buf()))?;
+        temporary
+            .persist(target)
+            .map_err(|error| io("replace", target)(error.error))?;
+        Ok(())
+    }
+
+    fn sync_directory(&self) -> Result<(), StateError> {
+        sync_directory(&self.directory())
+    }
+}
+
+impl StateStorage for LocalStorage {
+    fn location(&self) -> String {
+        self.path.display().to_string()
+    }
+
+    fn load(&self) -> Result<State, StateError> {
+        let Some(bytes) = self.read_file()? else {
+            if self.journal_path().exists() {
+                return Err(self.journal_error(
+                    None,
+                    format!(
+                        "the state file `{}` it belongs to is missing",
+                        self.path.display()
+                    ),
+                ));
+            }
+            return Ok(State::new());
+        };
+        let mut state = self.decode(&bytes)?;
+        self.replay_journal(&mut state)?;
+        Ok(state)
+    }
+
+    fn lock(&self, request: &LockRequest) -> Result<LockGuard, StateError> {
+        lock::acquire(&self.lock_path(), request)
+    }
+
+    fn save(&self, state: &mut State, _lock: &LockGuard) -> Result<SaveOutcome, StateError> {
+        let conflict = |reason: String| StateError::Conflict {
+            location: self.location(),
+            reason,
+        };
+        let previous = self.read_file()?;
+        match &previous {
+            Some(bytes) => {
+                // Never replace a file we cannot read: it may be the only copy of something.
+                let stored = self.decode(bytes)?;
+                if stored.lineage != state.lineage {
+                    return Err(conflict(format!(
+                        "the stored state has lineage {}, this one {}",
+                        stored.lineage, state.lineage
+                    )));
+                }
+                if stored.serial != state.serial {
+                    return Err(conflict(format!(
+                        "the stored state has serial {}, this one was loaded at serial {}",
+                        stored.serial, state.serial
+                    )));
+                }
+            }
+            None if state.serial != 0 => {
+                return Err(conflict(format!(
+                    "the state file `{}` was removed",
+                    self.path.display()
+                )));
+            }
+            None => {}
+        }
+        let unchanged = format::encode_state(state);
+        if previous.as_deref() == Some(unchanged.as_bytes()) {
+            if self.remove_journal()? {
+                self.sync_directory()?;
+            }
+            return Ok(SaveOutcome::Unchanged);
+        }
+        state.serial += 1;
+        let text = format::encode_state(state);
+        let written = (|| {
+            if let Some(previous) = &previous {
+                self.write_atomically(&self.backup_path(), previous)?;
+            }
+            self.write_atomically(&self.path, text.as_bytes())?;
+            self.remove_journal()?;
+            self.sync_directory()
+        })();
+        if let Err(error) = written {
+            state.serial -= 1;
+            return Err(error);
+        }
+        Ok(SaveOutcome::Written {
+            serial: state.serial,
+        })
+    }
+
+    fn begin<'a>(
+        &'a self,
+        mut state: State,
+        lock: &'a LockGuard,
+    ) -> Result<Journal<'a>, StateError> {
+        self.save(&mut state, lock)?;
+        let journal_path = self.journal_path();
+        let mut file = OpenOptions::new()
+            .create(true)
+            .truncate(true)
+            .write(true)
+            .open(&journal_path)
+            .map_err(io("create the state journal", &journal_path))?;
+        let header = JournalHeader {
+            lineage: state.lineage,
+            serial: state.serial,
+        };
+        file.write_all(format::encode_header(header).as_bytes())
+            .and_then(|()| file.sync_data())
+            .map_err(io("write the state journal", &journal_path))?;
+        self.sync_directory()?;
+        let sink = LocalJournal {
+            storage: self,
+            lock,
+            file,
+            path: journal_path,
+        };
+        Ok(Journal::new(state, Box::new(sink)))
+    }
+
+    fn force_unlock(&self, lock_id: &str) -> Result<ForceUnlock, StateError> {
+        lock::force_unlock(&self.lock_path(), lock_id)
+    }
+}
+
+struct LocalJournal<'a> {
+    storage: &'a LocalStorage,
+    lock: &'a LockGuard,
+    file: File,
+    path: PathBuf,
+}
+
+impl JournalSink for LocalJournal<'_> {
+    fn append(&mut self, change: &Change) -> Result<(), StateError> {
+        let line = format::encode_change(change);
+        // One write of the whole line, then flush the data (the size change included); the
+        // file's other metadata need not reach the disk for the line to be read back.
+        self.file
+            .write_all(line.as_bytes())
+            .and_then(|()| self.file.sync_data())
+            .map_err(io("append to the state journal", &self.path))
+    }
+
+    fn fold(&mut self, state: &mut State) -> Result<SaveOutcome, StateError> {
+        self.storage.save(state, self.lock)
+    }
+}
+
+#[cfg(unix)]
+fn sync_directory(directory: &Path) -> Result<(), StateError> {
+    File::open(directory)
+        .and_then(|handle| handle.sync_all())
+        .map_err(io("flush the directory", directory))
+}
+
+#[cfg(not(unix))]
+fn sync_directory(_directory: &Path) -> Result<(), StateError> {
+    // Directories cannot be opened as files here; the rename is as durable as the platform makes it.
+    Ok(())
+}
