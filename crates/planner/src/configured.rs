@@ -26,8 +26,12 @@ pub fn plan(
     options: &PlanOptions,
 ) -> Result<Plan, PlanError> {
     let blocks = blocks(config)?;
-    let index: HashMap<&plinth_config::ResourceAddress, usize> =
-        config.all_resources().iter().enumerate().map(|(i, r)| (r.address(), i)).collect();
+    let index: HashMap<&plinth_config::ResourceAddress, usize> = config
+        .all_resources()
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.address(), i))
+        .collect();
     if options.destroy {
         // A destroy needs nothing evaluated: it deletes what the state has.
         return plan_instances(&blocks, Vec::new(), prior, observed, options).map(|(plan, _)| plan);
@@ -89,7 +93,10 @@ fn initial_values(
     }
     for (address, lookup) in observed.lookups() {
         if let Lookup::Found(object) = lookup {
-            known.insert(address.clone(), into_map(Value::from(object.attributes.clone())));
+            known.insert(
+                address.clone(),
+                into_map(Value::from(object.attributes.clone())),
+            );
         }
     }
     for (address, attributes) in observed.data_reads() {
@@ -133,9 +140,11 @@ fn blocks(config: &Configuration) -> Result<Vec<Block<'_>>, PlanError> {
         .iter()
         .map(|resource| {
             let address = block_address(resource.address())?;
-            let schema = plinth_config::schema(resource.mode(), resource.resource_type()).ok_or_else(|| {
-                PlanError::UnknownType { address: address.clone(), type_name: resource.resource_type().to_owned() }
-            })?;
+            let schema = plinth_config::schema(resource.mode(), resource.resource_type())
+                .ok_or_else(|| PlanError::UnknownType {
+                    address: address.clone(),
+                    type_name: resource.resource_type().to_owned(),
+                })?;
             let mut dependencies = Vec::new();
             for reference in resource.references() {
                 let target = block_address(&reference.address)?;
@@ -151,7 +160,12 @@ fn blocks(config: &Configuration) -> Result<Vec<Block<'_>>, PlanError> {
             dependencies.sort();
             dependencies.dedup();
             dependencies.retain(|d| d.resource() != address);
-            Ok(Block { address, schema, lifecycle: resource.lifecycle(), dependencies })
+            Ok(Block {
+                address,
+                schema,
+                lifecycle: resource.lifecycle(),
+                dependencies,
+            })
         })
         .collect()
 }
@@ -159,7 +173,9 @@ fn blocks(config: &Configuration) -> Result<Vec<Block<'_>>, PlanError> {
 /// A literal index of a reference as the configuration writes it: `0` or `"pool-a"`.
 fn parse_key(key: &str) -> Option<InstanceKey> {
     if key.starts_with('"') {
-        serde_json::from_str::<String>(key).ok().map(InstanceKey::String)
+        serde_json::from_str::<String>(key)
+            .ok()
+            .map(InstanceKey::String)
     } else {
         key.parse::<u64>().ok().map(InstanceKey::Int)
     }
@@ -170,11 +186,20 @@ fn convert_instance(
     instance: ResourceInstance,
 ) -> Result<(usize, Instance), PlanError> {
     let address = state_address(&instance.address)?;
-    let block = index.get(&instance.address.resource).copied().ok_or_else(|| PlanError::UnknownType {
-        address: address.clone(),
-        type_name: instance.address.resource.resource_type.clone(),
-    })?;
-    Ok((block, Instance { address, attributes: instance.attributes }))
+    let block = index
+        .get(&instance.address.resource)
+        .copied()
+        .ok_or_else(|| PlanError::UnknownType {
+            address: address.clone(),
+            type_name: instance.address.resource.resource_type.clone(),
+        })?;
+    Ok((
+        block,
+        Instance {
+            address,
+            attributes: instance.attributes,
+        },
+    ))
 }
 
 /// The state's address of a configured block (no key).
@@ -183,7 +208,11 @@ fn block_address(address: &plinth_config::ResourceAddress) -> Result<ResourceAdd
         plinth_config::Mode::Managed => Mode::Managed,
         plinth_config::Mode::Data => Mode::Data,
     };
-    Ok(ResourceAddress::new(mode, &address.resource_type, &address.name)?)
+    Ok(ResourceAddress::new(
+        mode,
+        &address.resource_type,
+        &address.name,
+    )?)
 }
 
 /// The state's address of a configured instance.
@@ -191,7 +220,9 @@ pub(crate) fn state_address(instance: &InstanceAddress) -> Result<ResourceAddres
     let key = match &instance.key {
         plinth_config::InstanceKey::None => None,
         // `count.index` is never negative.
-        plinth_config::InstanceKey::Int(index) => Some(InstanceKey::Int(u64::try_from(*index).unwrap_or(0))),
+        plinth_config::InstanceKey::Int(index) => {
+            Some(InstanceKey::Int(u64::try_from(*index).unwrap_or(0)))
+        }
         plinth_config::InstanceKey::String(key) => Some(InstanceKey::String(key.clone())),
     };
     Ok(block_address(&instance.resource)?.with_key(key))

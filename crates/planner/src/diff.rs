@@ -109,13 +109,20 @@ pub(crate) fn diff(input: &DiffInput<'_>) -> DiffOutput {
         out.changes.clear();
         out.drift.clear();
     } else if !input.ignore.is_empty() {
-        let ignored = |path: &AttributePath| input.ignore.iter().any(|ignore| matches_ignore(path, ignore));
+        let ignored = |path: &AttributePath| {
+            input
+                .ignore
+                .iter()
+                .any(|ignore| matches_ignore(path, ignore))
+        };
         out.changes.retain(|change| !ignored(&change.path));
         out.drift.retain(|(path, ..)| !ignored(path));
     }
     for change in &mut out.changes {
-        change.forces_replacement =
-            change.path.attribute_name().is_some_and(|name| (input.forces_replacement)(name));
+        change.forces_replacement = change
+            .path
+            .attribute_name()
+            .is_some_and(|name| (input.forces_replacement)(name));
     }
     out
 }
@@ -126,7 +133,12 @@ pub(crate) fn diff(input: &DiffInput<'_>) -> DiffOutput {
 fn with_installed_version(attributes: &Json) -> std::borrow::Cow<'_, Json> {
     let installed = ["installed_version", "current_version"]
         .iter()
-        .find_map(|key| attributes.get(*key).and_then(Json::as_str).filter(|v| !v.is_empty()));
+        .find_map(|key| {
+            attributes
+                .get(*key)
+                .and_then(Json::as_str)
+                .filter(|v| !v.is_empty())
+        });
     match (installed, attributes) {
         (Some(installed), Json::Object(map))
             if map.get("version").and_then(Json::as_str) != Some(installed) =>
@@ -141,10 +153,13 @@ fn with_installed_version(attributes: &Json) -> std::borrow::Cow<'_, Json> {
 
 fn matches_ignore(path: &AttributePath, ignore: &[String]) -> bool {
     ignore.len() <= path.steps().len()
-        && ignore.iter().zip(path.steps()).all(|(want, step)| match step {
-            PathStep::Key(key) => key == want,
-            PathStep::Index(index) => index.to_string() == *want,
-        })
+        && ignore
+            .iter()
+            .zip(path.steps())
+            .all(|(want, step)| match step {
+                PathStep::Key(key) => key == want,
+                PathStep::Index(index) => index.to_string() == *want,
+            })
 }
 
 /// What the prior state says at the walk's position.
@@ -194,6 +209,7 @@ impl Walker<'_> {
         sensitive: bool,
     ) {
         let mut sensitive = sensitive || desired.is_sensitive();
+        let written = desired;
         let desired = desired.unmarked();
         if desired.is_null() {
             return;
@@ -203,9 +219,12 @@ impl Walker<'_> {
             if sealed.is_sealed(&at) {
                 // The state holds only a fingerprint here: compare the configured value with it.
                 let same = !desired.contains_unknown()
-                    && sealed.matches(&at, &desired.strip_marks().to_json_with(&mut |_| Json::Null));
+                    && sealed.matches(
+                        &at,
+                        &desired.strip_marks().to_json_with(&mut |_| Json::Null),
+                    );
                 if !same {
-                    self.change(path, current, desired, true, false);
+                    self.change(path, current, written, true, false);
                 }
                 return;
             }
@@ -263,13 +282,20 @@ impl Walker<'_> {
                     Prior::At(None) | Prior::Unrecorded | Prior::Unchanged => false,
                 };
                 if !value_equals_json(desired, current) {
-                    self.change(path, current, desired, sensitive, drift);
+                    self.change(path, current, written, sensitive, drift);
                 }
             }
         }
     }
 
-    fn change(&mut self, path: &[PathStep], before: Option<&Json>, after: &Value, sensitive: bool, drift: bool) {
+    fn change(
+        &mut self,
+        path: &[PathStep],
+        before: Option<&Json>,
+        after: &Value,
+        sensitive: bool,
+        drift: bool,
+    ) {
         self.out.changes.push(AttributeChange {
             path: AttributePath::from_steps(path.to_vec()),
             before: before.cloned(),
@@ -295,10 +321,15 @@ pub(crate) fn value_equals_json(desired: &Value, current: Option<&Json>) -> bool
         (Value::String(a), Json::Number(b)) | (Value::Number(b), Json::String(a)) => {
             b.to_string() == *a || a.parse::<f64>().ok() == b.as_f64()
         }
-        (Value::String(a), Json::Bool(b)) | (Value::Bool(b), Json::String(a)) => b.to_string() == *a,
+        (Value::String(a), Json::Bool(b)) | (Value::Bool(b), Json::String(a)) => {
+            b.to_string() == *a
+        }
         (Value::List(items) | Value::Set(items), Json::Array(now)) => {
             items.len() == now.len()
-                && items.iter().zip(now).all(|(item, now)| value_equals_json(item, Some(now)))
+                && items
+                    .iter()
+                    .zip(now)
+                    .all(|(item, now)| value_equals_json(item, Some(now)))
         }
         (Value::Object(map), Json::Object(now)) => map
             .iter()
@@ -323,7 +354,9 @@ pub(crate) fn json_equal(a: Option<&Json>, b: Option<&Json>) -> bool {
             a.len() == b.len() && a.iter().zip(b).all(|(a, b)| json_equal(Some(a), Some(b)))
         }
         (Some(Json::Object(a)), Some(Json::Object(b))) => {
-            a.len() == b.len() && a.iter().all(|(key, value)| json_equal(Some(value), b.get(key)))
+            a.len() == b.len()
+                && a.iter()
+                    .all(|(key, value)| json_equal(Some(value), b.get(key)))
         }
         (Some(a), Some(b)) => a == b,
         _ => false,
@@ -360,7 +393,12 @@ mod tests {
     }
 
     /// Runs a diff and shows changes and drift one per line.
-    fn check(desired: &BTreeMap<String, Value>, current: &Json, prior: Option<&Json>, expect: &[&str]) {
+    fn check(
+        desired: &BTreeMap<String, Value>,
+        current: &Json,
+        prior: Option<&Json>,
+        expect: &[&str],
+    ) {
         check_with(desired, current, prior, &[], expect);
     }
 
@@ -389,7 +427,10 @@ mod tests {
             .changes
             .iter()
             .map(|c| {
-                let before = c.before.as_ref().map_or("<absent>".to_owned(), ToString::to_string);
+                let before = c
+                    .before
+                    .as_ref()
+                    .map_or("<absent>".to_owned(), ToString::to_string);
                 let mut line = format!("~ {}: {} -> {}", c.path, before, c.after);
                 if c.sensitive {
                     line.push_str(" (sensitive)");
@@ -404,8 +445,14 @@ mod tests {
             })
             .collect();
         lines.extend(out.drift.iter().map(|(path, was, now, _)| {
-            let now = now.as_ref().map_or("<absent>".to_owned(), ToString::to_string);
-            format!("drift {path}: {} -> {now}", was.as_ref().map_or("<absent>".to_owned(), ToString::to_string))
+            let now = now
+                .as_ref()
+                .map_or("<absent>".to_owned(), ToString::to_string);
+            format!(
+                "drift {path}: {} -> {now}",
+                was.as_ref()
+                    .map_or("<absent>".to_owned(), ToString::to_string)
+            )
         }));
         lines
     }
@@ -422,8 +469,11 @@ mod tests {
 
     #[test]
     fn changed_leaves_are_reported_at_their_path() {
-        let want = desired(json!({"version": "1.1", "cluster_id": "b", "values": {"flavor": {"replicas": 3}}}));
-        let now = json!({"version": "1.0", "cluster_id": "a", "values": {"flavor": {"replicas": 2}}});
+        let want = desired(
+            json!({"version": "1.1", "cluster_id": "b", "values": {"flavor": {"replicas": 3}}}),
+        );
+        let now =
+            json!({"version": "1.0", "cluster_id": "a", "values": {"flavor": {"replicas": 2}}});
         check(
             &want,
             &now,
@@ -446,7 +496,10 @@ mod tests {
             &want,
             &longer,
             None,
-            &[r#"~ values.ns: ["a","b","c"] -> ["a", "b"]"#, "~ values.objs[0].k: 2 -> 1"],
+            &[
+                r#"~ values.ns: ["a","b","c"] -> ["a", "b"]"#,
+                "~ values.objs[0].k: 2 -> 1",
+            ],
         );
     }
 
@@ -467,7 +520,10 @@ mod tests {
             &want,
             &now,
             Some(&prior),
-            &["~ values.flavor.replicas: 5 -> 2 (drift)", "drift values.flavor.replicas: 2 -> 5"],
+            &[
+                "~ values.flavor.replicas: 5 -> 2 (drift)",
+                "drift values.flavor.replicas: 2 -> 5",
+            ],
         );
     }
 
@@ -475,7 +531,12 @@ mod tests {
     fn version_compares_with_the_installed_version() {
         let want = desired(json!({"version": "2.0"}));
         let failed_upgrade = json!({"version": "2.0", "current_version": "1.0"});
-        check(&want, &failed_upgrade, None, &[r#"~ version: "1.0" -> "2.0""#]);
+        check(
+            &want,
+            &failed_upgrade,
+            None,
+            &[r#"~ version: "1.0" -> "2.0""#],
+        );
         let done = json!({"version": "2.0", "installed_version": "2.0"});
         check(&want, &done, None, &[]);
     }
@@ -485,18 +546,27 @@ mod tests {
         let mut want = desired(json!({"values": {"basic": {}}}));
         want.insert("cluster_id".into(), Value::Unknown);
         let now = json!({"cluster_id": "a", "values": {"basic": {"x": 1}}});
-        check(&want, &now, None, &[r#"~ cluster_id: "a" -> (known after apply) # forces replacement"#]);
+        check(
+            &want,
+            &now,
+            None,
+            &[r#"~ cluster_id: "a" -> (known after apply) # forces replacement"#],
+        );
     }
 
     #[test]
     fn ignore_changes_masks_paths_and_their_insides() {
-        let want = desired(json!({"version": "2", "values": {"flavor": {"replicas": 3, "cpu": "1"}}}));
+        let want =
+            desired(json!({"version": "2", "values": {"flavor": {"replicas": 3, "cpu": "1"}}}));
         let now = json!({"version": "1", "values": {"flavor": {"replicas": 2, "cpu": "2"}}});
         check_with(
             &want,
             &now,
             None,
-            &[vec!["values".into(), "flavor".into(), "replicas".into()], vec!["version".into()]],
+            &[
+                vec!["values".into(), "flavor".into(), "replicas".into()],
+                vec!["version".into()],
+            ],
             &[r#"~ values.flavor.cpu: "2" -> "1""#],
         );
     }
@@ -508,7 +578,12 @@ mod tests {
             values.insert("token".into(), Value::string("new").mark_sensitive());
         }
         let now = json!({"values": {"plain": 1, "token": "old"}});
-        check(&want, &now, None, &[r#"~ values.token: "old" -> (sensitive value) (sensitive)"#]);
+        check(
+            &want,
+            &now,
+            None,
+            &[r#"~ values.token: "old" -> (sensitive value) (sensitive)"#],
+        );
         let same = json!({"values": {"plain": 1, "token": "new"}});
         check(&want, &same, None, &[]);
     }
@@ -517,7 +592,10 @@ mod tests {
     fn sealed_state_values_compare_through_their_fingerprint() {
         let mut want = desired(json!({}));
         want.insert("values".into(), Value::from(json!({"token": "s3cr3t"})));
-        let seal = Seal(BTreeSet::from(["/values/token".to_owned()]), json!("s3cr3t"));
+        let seal = Seal(
+            BTreeSet::from(["/values/token".to_owned()]),
+            json!("s3cr3t"),
+        );
         let state = json!({"values": {"token": "hmac-sha256:ab"}});
         let run = |current: &Json, current_sealed: Option<&dyn Sealed>, prior: Option<&Json>| {
             show(&diff(&DiffInput {

@@ -14,7 +14,7 @@ pub enum PlanError {
         addresses: Vec<ResourceAddress>,
     },
     /// The plan would destroy resources marked `prevent_destroy = true`.
-    #[error("{}", refusals(.refusals))]
+    #[error("{}", show_refusals(.refusals))]
     PreventDestroy {
         /// Each refused resource and why the plan would destroy it.
         refusals: Vec<Refusal>,
@@ -62,10 +62,14 @@ impl fmt::Display for Refusal {
 }
 
 fn list(addresses: &[ResourceAddress]) -> String {
-    addresses.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ")
+    addresses
+        .iter()
+        .map(|a| format!("`{a}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
-fn refusals(refusals: &[Refusal]) -> String {
+fn show_refusals(refusals: &[Refusal]) -> String {
     let mut out: Vec<String> = refusals.iter().map(ToString::to_string).collect();
     out.push(String::new());
     out.push(

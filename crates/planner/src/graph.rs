@@ -110,7 +110,8 @@ impl PlanGraph {
     /// The graph in Graphviz DOT, for `plinth graph`: one node per step, labelled
     /// `operation address`, edges in the order of execution.
     pub fn to_dot(&self) -> String {
-        let mut out = String::from("digraph plinth {\n  rankdir = \"LR\";\n  node [shape = box];\n");
+        let mut out =
+            String::from("digraph plinth {\n  rankdir = \"LR\";\n  node [shape = box];\n");
         for id in &self.order {
             let step = &self.graph[*id];
             let _ = writeln!(
@@ -146,7 +147,9 @@ pub(crate) struct GraphBuilder {
 
 impl GraphBuilder {
     pub(crate) fn new() -> Self {
-        Self { graph: DiGraph::new() }
+        Self {
+            graph: DiGraph::new(),
+        }
     }
 
     pub(crate) fn add(&mut self, address: ResourceAddress, operation: Operation) -> StepId {
@@ -165,9 +168,18 @@ impl GraphBuilder {
                 let index = self
                     .graph
                     .node_indices()
-                    .map(|id| ((self.graph[id].address.clone(), self.graph[id].operation), id))
+                    .map(|id| {
+                        (
+                            (self.graph[id].address.clone(), self.graph[id].operation),
+                            id,
+                        )
+                    })
                     .collect();
-                Ok(PlanGraph { graph: self.graph, order, index })
+                Ok(PlanGraph {
+                    graph: self.graph,
+                    order,
+                    index,
+                })
             }
             Err(cycle) => Err(cycle_error(&self.graph, cycle.node_id())),
         }
@@ -180,8 +192,10 @@ fn cycle_error(graph: &DiGraph<Step, ()>, node: StepId) -> PlanError {
         .into_iter()
         .find(|component| component.contains(&node))
         .unwrap_or_else(|| vec![node]);
-    let mut addresses: Vec<ResourceAddress> =
-        component.iter().map(|id| graph[*id].address.clone()).collect();
+    let mut addresses: Vec<ResourceAddress> = component
+        .iter()
+        .map(|id| graph[*id].address.clone())
+        .collect();
     addresses.sort();
     addresses.dedup();
     PlanError::Cycle { addresses }

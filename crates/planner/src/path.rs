@@ -27,7 +27,9 @@ impl AttributePath {
 
     /// The path of a top-level attribute.
     pub fn attribute(name: &str) -> Self {
-        Self { steps: vec![PathStep::Key(name.to_owned())] }
+        Self {
+            steps: vec![PathStep::Key(name.to_owned())],
+        }
     }
 
     /// The path made of these steps.
@@ -100,7 +102,9 @@ impl fmt::Display for AttributePath {
 
 fn is_identifier(key: &str) -> bool {
     let mut chars = key.chars();
-    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 

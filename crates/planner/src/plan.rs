@@ -222,8 +222,12 @@ impl fmt::Display for Action {
             Action::NoOp => "no-op",
             Action::Create => "create",
             Action::Update => "update",
-            Action::Replace { create_before_destroy: false } => "replace (delete, then create)",
-            Action::Replace { create_before_destroy: true } => "replace (create, then delete)",
+            Action::Replace {
+                create_before_destroy: false,
+            } => "replace (delete, then create)",
+            Action::Replace {
+                create_before_destroy: true,
+            } => "replace (create, then delete)",
             Action::Delete => "delete",
             Action::Read => "read",
             Action::Import { then_update: false } => "import",
@@ -297,8 +301,17 @@ pub(crate) fn plan_instances(
         PlanMode::Normal
     };
     block_order(blocks)?;
-    let mut planner = Planner { prior, observed, options, mode, out: Vec::new(), drift: Vec::new(), wanted: Vec::new() };
-    let by_block: HashMap<&ResourceAddress, &Block<'_>> = blocks.iter().map(|b| (&b.address, b)).collect();
+    let mut planner = Planner {
+        prior,
+        observed,
+        options,
+        mode,
+        out: Vec::new(),
+        drift: Vec::new(),
+        wanted: Vec::new(),
+    };
+    let by_block: HashMap<&ResourceAddress, &Block<'_>> =
+        blocks.iter().map(|b| (&b.address, b)).collect();
     let mut afters = HashMap::new();
     if mode != PlanMode::Destroy {
         for (index, instance) in instances {
@@ -311,7 +324,11 @@ pub(crate) fn plan_instances(
             planner.out.push(planned);
         }
     }
-    let configured: HashSet<ResourceAddress> = planner.out.iter().map(|p| p.change.address.clone()).collect();
+    let configured: HashSet<ResourceAddress> = planner
+        .out
+        .iter()
+        .map(|p| p.change.address.clone())
+        .collect();
     for (address, resource) in prior.resources() {
         if address.mode() != Mode::Managed || configured.contains(address) {
             continue;
@@ -365,7 +382,10 @@ impl Sealed for StateSeal<'_> {
 
 impl Planner<'_> {
     fn managed(&mut self, block: &Block<'_>, instance: Instance) -> (Planned, Value) {
-        let Instance { address, attributes: desired } = instance;
+        let Instance {
+            address,
+            attributes: desired,
+        } = instance;
         let lifecycle = block.lifecycle;
         let schema = block.schema;
         let natural_key = natural_key(schema, &desired);
@@ -409,17 +429,23 @@ impl Planner<'_> {
                         }
                     }
                     observed => {
-                        let seal = StateSeal { state: self.prior, resource };
-                        let (current, current_sealed, prior): (&Json, Option<&dyn Sealed>, Option<&Json>) =
-                            match observed {
-                                Some(Observed::Present(object)) => {
-                                    if object.id.is_some() {
-                                        change.id.clone_from(&object.id);
-                                    }
-                                    (&object.attributes, None, Some(&resource.attributes))
+                        let seal = StateSeal {
+                            state: self.prior,
+                            resource,
+                        };
+                        let (current, current_sealed, prior): (
+                            &Json,
+                            Option<&dyn Sealed>,
+                            Option<&Json>,
+                        ) = match observed {
+                            Some(Observed::Present(object)) => {
+                                if object.id.is_some() {
+                                    change.id.clone_from(&object.id);
                                 }
-                                _ => (&resource.attributes, Some(&seal), None),
-                            };
+                                (&object.attributes, None, Some(&resource.attributes))
+                            }
+                            _ => (&resource.attributes, Some(&seal), None),
+                        };
                         let found = diff(&DiffInput {
                             desired: &desired,
                             current,
@@ -437,7 +463,8 @@ impl Planner<'_> {
                         if self.mode == PlanMode::RefreshOnly {
                             merged_object(current, &desired)
                         } else {
-                            let requested = self.options.replace.iter().any(|r| r.contains(&address));
+                            let requested =
+                                self.options.replace.iter().any(|r| r.contains(&address));
                             let tainted = resource.status == Status::Tainted;
                             let mut forced: Vec<String> = Vec::new();
                             for c in found.changes.iter().filter(|c| c.forces_replacement) {
@@ -463,8 +490,9 @@ impl Planner<'_> {
                             let updating = !found.changes.is_empty();
                             change.changes = found.changes;
                             if replace {
-                                change.action =
-                                    Action::Replace { create_before_destroy: lifecycle.create_before_destroy };
+                                change.action = Action::Replace {
+                                    create_before_destroy: lifecycle.create_before_destroy,
+                                };
                                 created_object(schema, &desired)
                             } else if updating {
                                 change.action = Action::Update;
@@ -530,7 +558,10 @@ impl Planner<'_> {
     }
 
     fn data(&mut self, block: &Block<'_>, instance: Instance) -> (Planned, Value) {
-        let Instance { address, attributes: arguments } = instance;
+        let Instance {
+            address,
+            attributes: arguments,
+        } = instance;
         let mut change = PlannedChange {
             address: address.clone(),
             action: Action::Read,
@@ -555,10 +586,18 @@ impl Planner<'_> {
             let json = Json::Object(
                 arguments
                     .iter()
-                    .map(|(name, value)| (name.clone(), value.strip_marks().to_json_with(&mut |_| Json::Null)))
+                    .map(|(name, value)| {
+                        (
+                            name.clone(),
+                            value.strip_marks().to_json_with(&mut |_| Json::Null),
+                        )
+                    })
                     .collect(),
             );
-            self.wanted.push(WantedRead::Data { address: address.clone(), arguments: json });
+            self.wanted.push(WantedRead::Data {
+                address: address.clone(),
+                arguments: json,
+            });
             created_object(block.schema, &arguments)
         };
         if self.mode == PlanMode::RefreshOnly {
@@ -627,25 +666,46 @@ impl Planner<'_> {
         }
     }
 
-    fn record_drift(&mut self, address: &ResourceAddress, found: Vec<(AttributePath, Option<Json>, Option<Json>, bool)>) {
-        self.drift.extend(found.into_iter().map(|(path, in_state, now, sensitive)| Drift {
-            address: address.clone(),
-            path,
-            in_state,
-            now,
-            sensitive,
-        }));
+    fn record_drift(
+        &mut self,
+        address: &ResourceAddress,
+        found: Vec<(AttributePath, Option<Json>, Option<Json>, bool)>,
+    ) {
+        self.drift.extend(
+            found
+                .into_iter()
+                .map(|(path, in_state, now, sensitive)| Drift {
+                    address: address.clone(),
+                    path,
+                    in_state,
+                    now,
+                    sensitive,
+                }),
+        );
     }
 
     fn finish(self) -> Result<Plan, PlanError> {
-        let Planner { out, drift, wanted, options, mode, .. } = self;
+        let Planner {
+            out,
+            drift,
+            wanted,
+            options,
+            mode,
+            ..
+        } = self;
         let mut out: Vec<Planned> = out.into_iter().filter(|p| !p.hidden).collect();
         out.sort_by(|a, b| a.change.address.cmp(&b.change.address));
-        let index: HashMap<&ResourceAddress, usize> =
-            out.iter().enumerate().map(|(i, p)| (&p.change.address, i)).collect();
+        let index: HashMap<&ResourceAddress, usize> = out
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (&p.change.address, i))
+            .collect();
         let mut by_block: HashMap<ResourceAddress, Vec<usize>> = HashMap::new();
         for (i, p) in out.iter().enumerate() {
-            by_block.entry(p.change.address.resource()).or_default().push(i);
+            by_block
+                .entry(p.change.address.resource())
+                .or_default()
+                .push(i);
         }
         let resolve = |dependency: &ResourceAddress, into: &mut Vec<usize>| {
             // A key that is not planned (a literal index the planner could not map) falls back
@@ -674,12 +734,27 @@ impl Planner<'_> {
         // Dependencies of a create-before-destroy replacement that are replaced too must be
         // created before destroyed as well, or the old dependent would outlive its dependency.
         let mut work: Vec<usize> = (0..out.len())
-            .filter(|i| keep[*i] && matches!(out[*i].change.action, Action::Replace { create_before_destroy: true }))
+            .filter(|i| {
+                keep[*i]
+                    && matches!(
+                        out[*i].change.action,
+                        Action::Replace {
+                            create_before_destroy: true
+                        }
+                    )
+            })
             .collect();
         while let Some(i) = work.pop() {
             for &d in &depends[i] {
-                if keep[d] && out[d].change.action == (Action::Replace { create_before_destroy: false }) {
-                    out[d].change.action = Action::Replace { create_before_destroy: true };
+                if keep[d]
+                    && out[d].change.action
+                        == (Action::Replace {
+                            create_before_destroy: false,
+                        })
+                {
+                    out[d].change.action = Action::Replace {
+                        create_before_destroy: true,
+                    };
                     work.push(d);
                 }
             }
@@ -691,32 +766,65 @@ impl Planner<'_> {
                 Action::Replace { .. } => Some("replace"),
                 _ => None,
             };
-            if keep[i] && p.prevent_destroy && let Some(action) = destroying {
-                let reason: Vec<String> = p.change.reasons.iter().map(ToString::to_string).collect();
-                refusals.push(Refusal { address: p.change.address.clone(), action, reason: reason.join("; ") });
+            if keep[i]
+                && p.prevent_destroy
+                && let Some(action) = destroying
+            {
+                let reason: Vec<String> =
+                    p.change.reasons.iter().map(ToString::to_string).collect();
+                refusals.push(Refusal {
+                    address: p.change.address.clone(),
+                    action,
+                    reason: reason.join("; "),
+                });
             }
         }
         if !refusals.is_empty() {
             return Err(PlanError::PreventDestroy { refusals });
         }
         let graph = build_graph(&out, &depends, &keep)?;
-        let kept: HashSet<&ResourceAddress> =
-            out.iter().enumerate().filter(|(i, _)| keep[*i]).map(|(_, p)| &p.change.address).collect();
-        let mut drift: Vec<Drift> = drift.into_iter().filter(|d| kept.contains(&d.address)).collect();
+        let kept: HashSet<&ResourceAddress> = out
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| keep[*i])
+            .map(|(_, p)| &p.change.address)
+            .collect();
+        let mut drift: Vec<Drift> = drift
+            .into_iter()
+            .filter(|d| kept.contains(&d.address))
+            .collect();
         drift.sort_by(|a, b| a.address.cmp(&b.address).then_with(|| a.path.cmp(&b.path)));
         let wanted_reads = wanted
             .into_iter()
             .filter(|w| match w {
-                WantedRead::NaturalKey { address, .. } | WantedRead::Data { address, .. } => kept.contains(address),
+                WantedRead::NaturalKey { address, .. } | WantedRead::Data { address, .. } => {
+                    kept.contains(address)
+                }
             })
             .collect();
-        let changes = out.into_iter().zip(keep).filter(|(_, k)| *k).map(|(p, _)| p.change).collect();
-        Ok(Plan { changes, drift, graph, wanted_reads, mode })
+        let changes = out
+            .into_iter()
+            .zip(keep)
+            .filter(|(_, k)| *k)
+            .map(|(p, _)| p.change)
+            .collect();
+        Ok(Plan {
+            changes,
+            drift,
+            graph,
+            wanted_reads,
+            mode,
+        })
     }
 }
 
 /// Which changes `--target` and `--exclude` keep.
-fn selection(out: &[Planned], depends: &[Vec<usize>], options: &PlanOptions, mode: PlanMode) -> Vec<bool> {
+fn selection(
+    out: &[Planned],
+    depends: &[Vec<usize>],
+    options: &PlanOptions,
+    mode: PlanMode,
+) -> Vec<bool> {
     let n = out.len();
     let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); n];
     for (i, deps) in depends.iter().enumerate() {
@@ -724,7 +832,9 @@ fn selection(out: &[Planned], depends: &[Vec<usize>], options: &PlanOptions, mod
             dependents[d].push(i);
         }
     }
-    let matching = |list: &[ResourceAddress], i: usize| list.iter().any(|a| a.contains(&out[i].change.address));
+    let matching = |list: &[ResourceAddress], i: usize| {
+        list.iter().any(|a| a.contains(&out[i].change.address))
+    };
     let closure = |start: Vec<usize>, edges: &[Vec<usize>]| {
         let mut seen = vec![false; n];
         let mut work = start;
@@ -741,7 +851,11 @@ fn selection(out: &[Planned], depends: &[Vec<usize>], options: &PlanOptions, mod
     } else {
         let start: Vec<usize> = (0..n).filter(|i| matching(&options.targets, *i)).collect();
         // Creating a target needs what it depends on; destroying one needs its dependents gone.
-        let edges = if mode == PlanMode::Destroy { &dependents } else { depends };
+        let edges = if mode == PlanMode::Destroy {
+            &dependents
+        } else {
+            depends
+        };
         closure(start, edges)
     };
     if !options.excludes.is_empty() {
@@ -757,7 +871,11 @@ fn selection(out: &[Planned], depends: &[Vec<usize>], options: &PlanOptions, mod
 /// The steps and their order. `a depends on b`: b's create or update runs before a's; a's delete
 /// runs before b's; a replace deletes then creates, or creates then deletes, in which case the
 /// old object of b is deleted only after a is updated to the new one.
-fn build_graph(out: &[Planned], depends: &[Vec<usize>], keep: &[bool]) -> Result<PlanGraph, PlanError> {
+fn build_graph(
+    out: &[Planned],
+    depends: &[Vec<usize>],
+    keep: &[bool],
+) -> Result<PlanGraph, PlanError> {
     let mut builder = GraphBuilder::new();
     let mut main: Vec<Option<StepId>> = vec![None; out.len()];
     let mut delete: Vec<Option<StepId>> = vec![None; out.len()];
@@ -774,7 +892,10 @@ fn build_graph(out: &[Planned], depends: &[Vec<usize>], keep: &[bool]) -> Result
             Action::Import { .. } => Some(Operation::Import),
             Action::Delete => None,
         };
-        if let Action::Replace { create_before_destroy } = p.change.action {
+        if let Action::Replace {
+            create_before_destroy,
+        } = p.change.action
+        {
             let old = builder.add(address.clone(), Operation::Delete);
             let new = builder.add(address.clone(), Operation::Create);
             if create_before_destroy {
@@ -805,8 +926,13 @@ fn build_graph(out: &[Planned], depends: &[Vec<usize>], keep: &[bool]) -> Result
             if let (Some(dependent), Some(dependency)) = (delete[i], delete[d]) {
                 builder.edge(dependent, dependency);
             }
-            if let (Action::Replace { create_before_destroy: true }, Some(dependent), Some(old)) =
-                (out[d].change.action, main[i], delete[d])
+            if let (
+                Action::Replace {
+                    create_before_destroy: true,
+                },
+                Some(dependent),
+                Some(old),
+            ) = (out[d].change.action, main[i], delete[d])
             {
                 builder.edge(dependent, old);
             }
@@ -817,7 +943,11 @@ fn build_graph(out: &[Planned], depends: &[Vec<usize>], keep: &[bool]) -> Result
 
 /// The order in which blocks are evaluated: each after the blocks it refers to.
 fn block_order(blocks: &[Block<'_>]) -> Result<Vec<usize>, PlanError> {
-    let index: HashMap<&ResourceAddress, usize> = blocks.iter().enumerate().map(|(i, b)| (&b.address, i)).collect();
+    let index: HashMap<&ResourceAddress, usize> = blocks
+        .iter()
+        .enumerate()
+        .map(|(i, b)| (&b.address, i))
+        .collect();
     let mut graph = petgraph::graph::DiGraph::<usize, ()>::new();
     let nodes: Vec<_> = (0..blocks.len()).map(|i| graph.add_node(i)).collect();
     for (i, block) in blocks.iter().enumerate() {
@@ -834,8 +964,10 @@ fn block_order(blocks: &[Block<'_>]) -> Result<Vec<usize>, PlanError> {
                 .into_iter()
                 .find(|c| c.contains(&cycle.node_id()))
                 .unwrap_or_else(|| vec![cycle.node_id()]);
-            let mut addresses: Vec<ResourceAddress> =
-                component.iter().map(|n| blocks[graph[*n]].address.clone()).collect();
+            let mut addresses: Vec<ResourceAddress> = component
+                .iter()
+                .map(|n| blocks[graph[*n]].address.clone())
+                .collect();
             addresses.sort();
             Err(PlanError::Cycle { addresses })
         }
@@ -843,7 +975,10 @@ fn block_order(blocks: &[Block<'_>]) -> Result<Vec<usize>, PlanError> {
 }
 
 /// The natural key, when every part of it is a known string.
-fn natural_key(schema: &ResourceSchema, desired: &BTreeMap<String, Value>) -> BTreeMap<String, String> {
+fn natural_key(
+    schema: &ResourceSchema,
+    desired: &BTreeMap<String, Value>,
+) -> BTreeMap<String, String> {
     let mut key = BTreeMap::new();
     for name in schema.natural_key() {
         match desired.get(name).and_then(Value::as_str) {
@@ -874,20 +1009,33 @@ fn creation_changes(desired: &BTreeMap<String, Value>) -> Vec<AttributeChange> {
 
 /// A new object: what the user wrote, and unknown for every other attribute.
 fn created_object(schema: &ResourceSchema, desired: &BTreeMap<String, Value>) -> Value {
-    let mut object: BTreeMap<String, Value> =
-        desired.iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (k.clone(), v.clone())).collect();
+    let mut object: BTreeMap<String, Value> = desired
+        .iter()
+        .filter(|(_, v)| !v.is_null())
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
     for attribute in schema.attributes {
-        object.entry(attribute.name.to_owned()).or_insert(Value::Unknown);
+        object
+            .entry(attribute.name.to_owned())
+            .or_insert(Value::Unknown);
     }
     Value::Object(object)
 }
 
 /// An object updated in place: what the user wrote over what is there; computed attributes are
 /// known only after apply.
-fn updated_object(schema: &ResourceSchema, current: &Json, desired: &BTreeMap<String, Value>) -> Value {
+fn updated_object(
+    schema: &ResourceSchema,
+    current: &Json,
+    desired: &BTreeMap<String, Value>,
+) -> Value {
     let mut object = merged_object(current, desired);
     if let Value::Object(map) = &mut object {
-        for attribute in schema.attributes.iter().filter(|a| a.presence == Presence::Computed) {
+        for attribute in schema
+            .attributes
+            .iter()
+            .filter(|a| a.presence == Presence::Computed)
+        {
             map.insert(attribute.name.to_owned(), Value::Unknown);
         }
     }
