@@ -316,12 +316,12 @@ pub(crate) fn plan_instances(
     if mode != PlanMode::Destroy {
         for (index, instance) in instances {
             let block = &blocks[index];
-            let (planned, after) = match block.address.mode() {
+            let (change, after) = match block.address.mode() {
                 Mode::Managed => planner.managed(block, instance),
                 Mode::Data => planner.data(block, instance),
             };
-            afters.insert(planned.change.address.clone(), after);
-            planner.out.push(planned);
+            afters.insert(change.change.address.clone(), after);
+            planner.out.push(change);
         }
     }
     let configured: HashSet<ResourceAddress> = planner
@@ -334,8 +334,8 @@ pub(crate) fn plan_instances(
             continue;
         }
         let block = by_block.get(&address.resource()).copied();
-        let planned = planner.unconfigured(address, resource, block);
-        planner.out.push(planned);
+        let change = planner.unconfigured(address, resource, block);
+        planner.out.push(change);
     }
     Ok((planner.finish()?, afters))
 }
