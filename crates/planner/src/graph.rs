@@ -27,6 +27,9 @@ pub enum Operation {
     Import,
     /// Nothing to do; the step only carries the order through unchanged resources.
     NoOp,
+    /// Nothing to do: waits for every instance of a resource (the step's address has no key).
+    /// It stands in for the N x M edges between two resources with many instances each.
+    Barrier,
 }
 
 impl fmt::Display for Operation {
@@ -38,6 +41,7 @@ impl fmt::Display for Operation {
             Operation::Read => "read",
             Operation::Import => "import",
             Operation::NoOp => "no-op",
+            Operation::Barrier => "all of",
         })
     }
 }
@@ -102,7 +106,7 @@ impl PlanGraph {
         self.graph.neighbors_directed(id, Direction::Outgoing)
     }
 
-    /// The step doing `operation` to `address`, if there is one.
+    /// The step doing `operation` to `address`, if there is one (barriers are not found).
     pub fn find(&self, address: &ResourceAddress, operation: Operation) -> Option<StepId> {
         self.index.get(&(address.clone(), operation)).copied()
     }
@@ -168,6 +172,7 @@ impl GraphBuilder {
                 let index = self
                     .graph
                     .node_indices()
+                    .filter(|id| self.graph[*id].operation != Operation::Barrier)
                     .map(|id| {
                         (
                             (self.graph[id].address.clone(), self.graph[id].operation),

@@ -34,6 +34,7 @@ mod diff;
 mod error;
 mod graph;
 mod observe;
+mod order;
 mod path;
 mod plan;
 

@@ -9,8 +9,9 @@ use serde_json::Value as Json;
 
 use crate::diff::{AttributeChange, DiffInput, Drift, Sealed, diff};
 use crate::error::{PlanError, Refusal};
-use crate::graph::{GraphBuilder, Operation, PlanGraph, StepId};
+use crate::graph::PlanGraph;
 use crate::observe::{Lookup, Observations, Observed, PlanOptions, WantedRead};
+use crate::order::Dependencies;
 use crate::path::AttributePath;
 
 /// A plan: one [`PlannedChange`] per resource instance, the drift found, and the graph of steps
@@ -695,85 +696,37 @@ impl Planner<'_> {
         } = self;
         let mut out: Vec<Planned> = out.into_iter().filter(|p| !p.hidden).collect();
         out.sort_by(|a, b| a.change.address.cmp(&b.change.address));
-        let index: HashMap<&ResourceAddress, usize> = out
+        let mut changes = Vec::with_capacity(out.len());
+        let mut state_dependencies = Vec::with_capacity(out.len());
+        let mut prevent = Vec::with_capacity(out.len());
+        for planned in out {
+            changes.push(planned.change);
+            state_dependencies.push(planned.state_dependencies);
+            prevent.push(planned.prevent_destroy);
+        }
+        let dependencies: Vec<Vec<&ResourceAddress>> = changes
             .iter()
-            .enumerate()
-            .map(|(i, p)| (&p.change.address, i))
+            .zip(&state_dependencies)
+            .map(|(c, s)| c.dependencies.iter().chain(s).collect())
             .collect();
-        let mut by_block: HashMap<ResourceAddress, Vec<usize>> = HashMap::new();
-        for (i, p) in out.iter().enumerate() {
-            by_block
-                .entry(p.change.address.resource())
-                .or_default()
-                .push(i);
-        }
-        let resolve = |dependency: &ResourceAddress, into: &mut Vec<usize>| {
-            // A key that is not planned (a literal index the planner could not map) falls back
-            // to the whole resource, which orders at least as strictly.
-            if let Some(&one) = index.get(dependency) {
-                into.push(one);
-            } else if let Some(all) = by_block.get(&dependency.resource()) {
-                into.extend(all.iter().copied());
-            }
-        };
-        // What each change depends on, instance by instance: the configuration's dependencies
-        // order creates and updates; the state's too order deletes.
-        let mut depends: Vec<Vec<usize>> = Vec::with_capacity(out.len());
-        for (i, p) in out.iter().enumerate() {
-            let mut deps = Vec::new();
-            for dependency in p.change.dependencies.iter().chain(&p.state_dependencies) {
-                resolve(dependency, &mut deps);
-            }
-            deps.sort_unstable();
-            deps.dedup();
-            deps.retain(|d| *d != i);
-            depends.push(deps);
-        }
-        let keep = selection(&out, &depends, options, mode);
-        let mut out = out;
-        // Dependencies of a create-before-destroy replacement that are replaced too must be
-        // created before destroyed as well, or the old dependent would outlive its dependency.
-        let mut work: Vec<usize> = (0..out.len())
-            .filter(|i| {
-                keep[*i]
-                    && matches!(
-                        out[*i].change.action,
-                        Action::Replace {
-                            create_before_destroy: true
-                        }
-                    )
-            })
-            .collect();
-        while let Some(i) = work.pop() {
-            for &d in &depends[i] {
-                if keep[d]
-                    && out[d].change.action
-                        == (Action::Replace {
-                            create_before_destroy: false,
-                        })
-                {
-                    out[d].change.action = Action::Replace {
-                        create_before_destroy: true,
-                    };
-                    work.push(d);
-                }
-            }
-        }
+        // The configuration's dependencies order creates and updates; the state's order deletes.
+        let order = Dependencies::resolve(&changes, &dependencies);
+        let keep = order.select(&changes, options, mode);
+        order.inherit_create_before_destroy(&mut changes, &keep);
         let mut refusals = Vec::new();
-        for (i, p) in out.iter().enumerate() {
-            let destroying = match p.change.action {
+        for (i, change) in changes.iter().enumerate() {
+            let destroying = match change.action {
                 Action::Delete => Some("destroy"),
                 Action::Replace { .. } => Some("replace"),
                 _ => None,
             };
             if keep[i]
-                && p.prevent_destroy
+                && prevent[i]
                 && let Some(action) = destroying
             {
-                let reason: Vec<String> =
-                    p.change.reasons.iter().map(ToString::to_string).collect();
+                let reason: Vec<String> = change.reasons.iter().map(ToString::to_string).collect();
                 refusals.push(Refusal {
-                    address: p.change.address.clone(),
+                    address: change.address.clone(),
                     action,
                     reason: reason.join("; "),
                 });
@@ -782,12 +735,12 @@ impl Planner<'_> {
         if !refusals.is_empty() {
             return Err(PlanError::PreventDestroy { refusals });
         }
-        let graph = build_graph(&out, &depends, &keep)?;
-        let kept: HashSet<&ResourceAddress> = out
+        let graph = order.graph(&changes, &keep)?;
+        let kept: HashSet<&ResourceAddress> = changes
             .iter()
-            .enumerate()
-            .filter(|(i, _)| keep[*i])
-            .map(|(_, p)| &p.change.address)
+            .zip(&keep)
+            .filter(|(_, k)| **k)
+            .map(|(c, _)| &c.address)
             .collect();
         let mut drift: Vec<Drift> = drift
             .into_iter()
@@ -802,11 +755,13 @@ impl Planner<'_> {
                 }
             })
             .collect();
-        let changes = out
+        let wanted_reads: Vec<WantedRead> = wanted_reads;
+        let drift: Vec<Drift> = drift;
+        let changes = changes
             .into_iter()
             .zip(keep)
             .filter(|(_, k)| *k)
-            .map(|(p, _)| p.change)
+            .map(|(c, _)| c)
             .collect();
         Ok(Plan {
             changes,
@@ -816,129 +771,6 @@ impl Planner<'_> {
             mode,
         })
     }
-}
-
-/// Which changes `--target` and `--exclude` keep.
-fn selection(
-    out: &[Planned],
-    depends: &[Vec<usize>],
-    options: &PlanOptions,
-    mode: PlanMode,
-) -> Vec<bool> {
-    let n = out.len();
-    let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); n];
-    for (i, deps) in depends.iter().enumerate() {
-        for &d in deps {
-            dependents[d].push(i);
-        }
-    }
-    let matching = |list: &[ResourceAddress], i: usize| {
-        list.iter().any(|a| a.contains(&out[i].change.address))
-    };
-    let closure = |start: Vec<usize>, edges: &[Vec<usize>]| {
-        let mut seen = vec![false; n];
-        let mut work = start;
-        while let Some(i) = work.pop() {
-            if !seen[i] {
-                seen[i] = true;
-                work.extend(edges[i].iter().copied());
-            }
-        }
-        seen
-    };
-    let mut keep = if options.targets.is_empty() {
-        vec![true; n]
-    } else {
-        let start: Vec<usize> = (0..n).filter(|i| matching(&options.targets, *i)).collect();
-        // Creating a target needs what it depends on; destroying one needs its dependents gone.
-        let edges = if mode == PlanMode::Destroy {
-            &dependents
-        } else {
-            depends
-        };
-        closure(start, edges)
-    };
-    if !options.excludes.is_empty() {
-        let start: Vec<usize> = (0..n).filter(|i| matching(&options.excludes, *i)).collect();
-        let excluded = closure(start, &dependents);
-        for (k, x) in keep.iter_mut().zip(excluded) {
-            *k = *k && !x;
-        }
-    }
-    keep
-}
-
-/// The steps and their order. `a depends on b`: b's create or update runs before a's; a's delete
-/// runs before b's; a replace deletes then creates, or creates then deletes, in which case the
-/// old object of b is deleted only after a is updated to the new one.
-fn build_graph(
-    out: &[Planned],
-    depends: &[Vec<usize>],
-    keep: &[bool],
-) -> Result<PlanGraph, PlanError> {
-    let mut builder = GraphBuilder::new();
-    let mut main: Vec<Option<StepId>> = vec![None; out.len()];
-    let mut delete: Vec<Option<StepId>> = vec![None; out.len()];
-    for (i, p) in out.iter().enumerate() {
-        if !keep[i] {
-            continue;
-        }
-        let address = &p.change.address;
-        let operation = match p.change.action {
-            Action::NoOp => Some(Operation::NoOp),
-            Action::Create | Action::Replace { .. } => Some(Operation::Create),
-            Action::Update => Some(Operation::Update),
-            Action::Read => Some(Operation::Read),
-            Action::Import { .. } => Some(Operation::Import),
-            Action::Delete => None,
-        };
-        if let Action::Replace {
-            create_before_destroy,
-        } = p.change.action
-        {
-            let old = builder.add(address.clone(), Operation::Delete);
-            let new = builder.add(address.clone(), Operation::Create);
-            if create_before_destroy {
-                builder.edge(new, old);
-            } else {
-                builder.edge(old, new);
-            }
-            main[i] = Some(new);
-            delete[i] = Some(old);
-        } else {
-            main[i] = operation.map(|op| builder.add(address.clone(), op));
-            if p.change.action == Action::Delete {
-                delete[i] = Some(builder.add(address.clone(), Operation::Delete));
-            }
-        }
-    }
-    for (i, deps) in depends.iter().enumerate() {
-        if !keep[i] {
-            continue;
-        }
-        for &d in deps {
-            if !keep[d] {
-                continue;
-            }
-            if let (Some(dependency), Some(dependent)) = (main[d], main[i]) {
-                builder.edge(dependency, dependent);
-            }
-            if let (Some(dependent), Some(dependency)) = (delete[i], delete[d]) {
-                builder.edge(dependent, dependency);
-            }
-            if let (
-                Action::Replace {
-                    create_before_destroy: true,
-                },
-                Some(dependent),
-                Some(old),
-            ) = (out[d].change.action, main[i], delete[d])
-            {
-                builder.edge(dependent, old);
-            }
-        }
-    }
-    builder.finish()
 }
 
 /// The order in which blocks are evaluated: each after the blocks it refers to.

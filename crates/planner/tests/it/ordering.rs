@@ -190,3 +190,48 @@ resource "huaweicloud_cce_addon" "b" {
     .unwrap_err();
     assert!(error.to_string().contains("dependency cycle"), "{error}");
 }
+
+#[test]
+fn create_before_destroy_is_inherited_by_replaced_dependencies() {
+    let hcl = r#"
+resource "huaweicloud_cce_addon" "a" {
+  cluster_id    = "c2"
+  template_name = "everest"
+}
+resource "huaweicloud_cce_addon" "b" {
+  cluster_id    = "c2"
+  template_name = "coredns"
+  values        = { custom = { storage = huaweicloud_cce_addon.a.id } }
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+"#;
+    let mut world = World::new();
+    world.in_state(
+        "huaweicloud_cce_addon.a",
+        Some("uid-a"),
+        json!({"cluster_id": "c1", "template_name": "everest"}),
+        &[],
+    );
+    world.in_state(
+        "huaweicloud_cce_addon.b",
+        Some("uid-b"),
+        json!({"cluster_id": "c1", "template_name": "coredns"}),
+        &["huaweicloud_cce_addon.a"],
+    );
+    let plan = world.plan(&config(hcl), &PlanOptions::default()).unwrap();
+    for name in ["a", "b"] {
+        let change = plan
+            .change(&address(&format!("huaweicloud_cce_addon.{name}")))
+            .unwrap();
+        assert_eq!(
+            change.action,
+            Action::Replace {
+                create_before_destroy: true
+            },
+            "{name}"
+        );
+    }
+    assert_snapshot!(show(&plan));
+}
