@@ -9,8 +9,8 @@ use plinth_config::{
 use plinth_state::{InstanceKey, Mode, ResourceAddress, State};
 
 use crate::error::PlanError;
-use crate::observe::{Lookup, Observations, Observed, PlanOptions};
-use crate::plan::{Block, Instance, Plan, plan_instances};
+use crate::observe::{Lookup, Observations, Observed, PlanOptions, RemoteObject};
+use crate::plan::{Block, Instance, Plan, plan_instances, with_id};
 
 /// Plans the changes that bring the cloud to the configuration.
 ///
@@ -78,7 +78,7 @@ fn initial_values(
 ) -> HashMap<ResourceAddress, BTreeMap<String, Value>> {
     let mut known = HashMap::new();
     for (address, resource) in prior.resources() {
-        let value = match observed.resource(address) {
+        let mut value = match observed.resource(address) {
             Some(Observed::Present(object)) => Value::from(object.attributes.clone()),
             Some(Observed::Gone) => continue,
             None => {
@@ -89,6 +89,15 @@ fn initial_values(
                 value
             }
         };
+        let id = match observed.resource(address) {
+            Some(Observed::Present(RemoteObject { id: Some(id), .. })) => Some(id.as_str()),
+            _ => resource.id.as_deref(),
+        };
+        if let Some(schema) =
+            plinth_config::schema(config_mode(address.mode()), address.type_name())
+        {
+            with_id(schema, &mut value, id);
+        }
         known.insert(address.clone(), into_map(value));
     }
     for (address, lookup) in observed.lookups() {
@@ -200,6 +209,13 @@ fn convert_instance(
             attributes: instance.attributes,
         },
     ))
+}
+
+fn config_mode(mode: Mode) -> plinth_config::Mode {
+    match mode {
+        Mode::Managed => plinth_config::Mode::Managed,
+        Mode::Data => plinth_config::Mode::Data,
+    }
 }
 
 /// The state's address of a configured block (no key).

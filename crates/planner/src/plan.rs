@@ -514,8 +514,9 @@ impl Planner<'_> {
                         current_sealed: None,
                         prior: None,
                         prior_sealed: None,
-                        ignore: &[],
-                        ignore_all: false,
+                        // What the user ignores is not worth an update after the import either.
+                        ignore: &lifecycle.ignore_changes,
+                        ignore_all: lifecycle.ignore_all_changes,
                         forces_replacement: &|name| {
                             schema.attribute(name).is_some_and(|a| a.forces_replacement)
                         },
@@ -546,9 +547,14 @@ impl Planner<'_> {
                 }
             },
         };
-        if change.action != Action::Delete {
-            change.after = Some(after.clone());
+        let mut after = after;
+        if matches!(
+            change.action,
+            Action::NoOp | Action::Import { then_update: false }
+        ) {
+            with_id(schema, &mut after, change.id.as_deref());
         }
+        change.after = Some(after.clone());
         let planned = Planned {
             change,
             prevent_destroy: lifecycle.prevent_destroy,
@@ -874,6 +880,17 @@ fn updated_object(
     object
 }
 
+/// Sets the `id` attribute of an existing object from its cloud id, when the type has one and
+/// the attributes lack it, so that references to `.id` see it.
+pub(crate) fn with_id(schema: &ResourceSchema, object: &mut Value, id: Option<&str>) {
+    if let (Some(id), Some(_), Value::Object(map)) = (id, schema.attribute("id"), object) {
+        let entry = map.entry("id".to_owned()).or_insert(Value::Null);
+        if entry.is_null() {
+            *entry = Value::string(id);
+        }
+    }
+}
+
 /// What the user wrote deep-merged over an object that exists.
 fn merged_object(current: &Json, desired: &BTreeMap<String, Value>) -> Value {
     let mut object = match Value::from(current.clone()) {
@@ -899,5 +916,76 @@ fn merge_into(object: &mut BTreeMap<String, Value>, key: &str, value: &Value) {
         _ => {
             object.insert(key.to_owned(), value.clone());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn desired(json: Json) -> BTreeMap<String, Value> {
+        match Value::from(json) {
+            Value::Object(map) => map,
+            _ => unreachable!(),
+        }
+    }
+
+    fn addon() -> &'static ResourceSchema {
+        plinth_config::resource_schema("huaweicloud_cce_addon").unwrap()
+    }
+
+    #[test]
+    fn merged_object_puts_written_keys_over_server_filled_ones() {
+        let current = json!({"values": {"flavor": {"replicas": 1, "cpu": "1"}, "basic": {"x": 1}}, "status": "running"});
+        let merged = merged_object(
+            &current,
+            &desired(json!({"values": {"flavor": {"replicas": 3}}, "version": null})),
+        );
+        assert_eq!(
+            merged.to_json(),
+            Some(
+                json!({"values": {"flavor": {"replicas": 3, "cpu": "1"}, "basic": {"x": 1}}, "status": "running"})
+            )
+        );
+    }
+
+    #[test]
+    fn created_and_updated_objects_leave_computed_attributes_unknown() {
+        let created = created_object(
+            addon(),
+            &desired(json!({"cluster_id": "c1", "template_name": "coredns"})),
+        );
+        let map = created.as_object().unwrap();
+        assert_eq!(map["cluster_id"], Value::string("c1"));
+        assert!(
+            map["id"].is_unknown() && map["status"].is_unknown() && map["version"].is_unknown()
+        );
+        let updated = updated_object(
+            addon(),
+            &json!({"id": "uid", "status": "running", "version": "1"}),
+            &desired(json!({"version": "2"})),
+        );
+        let map = updated.as_object().unwrap();
+        assert_eq!(map["version"], Value::string("2"));
+        assert!(map["status"].is_unknown() && map["id"].is_unknown());
+    }
+
+    #[test]
+    fn block_cycles_name_their_blocks() {
+        let lifecycle = Lifecycle::default();
+        let block = |name: &str, on: &str| Block {
+            address: format!("huaweicloud_cce_addon.{name}").parse().unwrap(),
+            schema: addon(),
+            lifecycle: &lifecycle,
+            dependencies: vec![format!("huaweicloud_cce_addon.{on}[0]").parse().unwrap()],
+        };
+        let blocks = [block("a", "b"), block("b", "a"), block("c", "a")];
+        assert_eq!(
+            block_order(&blocks).unwrap_err().to_string(),
+            "dependency cycle between `huaweicloud_cce_addon.a`, `huaweicloud_cce_addon.b`"
+        );
+        assert_eq!(block_order(&blocks[2..]).unwrap(), [0]);
     }
 }

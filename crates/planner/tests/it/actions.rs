@@ -502,3 +502,34 @@ fn data_source_read_feeds_its_dependents() {
     );
     assert_snapshot!(show(&plan));
 }
+
+#[test]
+fn references_to_id_see_the_cloud_id_of_an_unchanged_resource() {
+    let hcl = r#"
+resource "huaweicloud_cce_addon" "dns" {
+  cluster_id    = "c1"
+  template_name = "coredns"
+}
+resource "huaweicloud_cce_addon" "metrics" {
+  cluster_id    = "c1"
+  template_name = "metrics-server"
+  values        = { custom = { dns_addon = huaweicloud_cce_addon.dns.id } }
+}
+"#;
+    let mut world = World::new();
+    // The attributes do not repeat the id: it comes from the object's id.
+    world.in_state(
+        "huaweicloud_cce_addon.dns",
+        Some("uid-dns"),
+        json!({"cluster_id": "c1", "template_name": "coredns"}),
+        &[],
+    );
+    world.in_state(
+        "huaweicloud_cce_addon.metrics",
+        Some("uid-m"),
+        json!({"cluster_id": "c1", "template_name": "metrics-server", "values": {"custom": {"dns_addon": "uid-dns"}}}),
+        &["huaweicloud_cce_addon.dns"],
+    );
+    let plan = world.plan(&config(hcl), &PlanOptions::default()).unwrap();
+    assert!(!plan.has_changes(), "{}", show(&plan));
+}
