@@ -94,6 +94,16 @@ impl Diagnostic {
         self
     }
 
+    /// Sets the hint of a diagnostic already recorded.
+    pub(crate) fn set_hint(&mut self, hint: impl Into<String>) {
+        self.hint = Some(hint.into());
+    }
+
+    /// Sets the note of a diagnostic already recorded.
+    pub(crate) fn set_note(&mut self, note: impl Into<String>) {
+        self.note = Some(note.into());
+    }
+
     /// Error or warning.
     pub fn severity(&self) -> Severity {
         self.severity
@@ -242,7 +252,11 @@ impl Diagnostics {
 
     /// `Ok(value)` when there is no error, else `Err(self)`.
     pub(crate) fn into_result<T>(self, value: T) -> Result<T, Diagnostics> {
-        if self.has_errors() { Err(self) } else { Ok(value) }
+        if self.has_errors() {
+            Err(self)
+        } else {
+            Ok(value)
+        }
     }
 
     /// Sorts by file, line and column, keeping the order of diagnostics at the same place.
@@ -404,4 +418,41 @@ impl SourceFile {
 /// Where a path came from, for messages about files.
 pub(crate) fn display_path(path: &std::path::Path) -> String {
     PathBuf::from(path).display().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_a_code_frame_with_hint() {
+        let text = "resource \"huaweicloud_cce_addon\" \"coredns\" {\n".to_owned()
+            + &"\n".repeat(10)
+            + "  verison = \"1.28.6\"\n}\n";
+        let source = SourceFile::new("main.hcl", text.clone());
+        let start = text.find("verison").unwrap();
+        let diagnostic = source
+            .error(
+                &(start..start + 7),
+                "unknown attribute `verison` in resource `huaweicloud_cce_addon.coredns`",
+            )
+            .with_hint("did you mean `version`?");
+        assert_eq!(
+            diagnostic.to_string(),
+            "error: unknown attribute `verison` in resource `huaweicloud_cce_addon.coredns`\n  --> main.hcl:12:3\n   |\n12 |   verison = \"1.28.6\"\n   |   ^^^^^^^\n   = hint: did you mean `version`?\n"
+        );
+        assert_eq!(
+            (diagnostic.line(), diagnostic.column(), diagnostic.width()),
+            (Some(12), Some(3), 7)
+        );
+    }
+
+    #[test]
+    fn columns_count_characters_and_carets_stay_on_the_line() {
+        let source = SourceFile::new("x.hcl", "a = \"é\" + b\nnext\n");
+        let diagnostic = source.error(&(11..100), "m");
+        assert_eq!(diagnostic.column(), Some(11));
+        assert_eq!(diagnostic.width(), 1);
+        assert_eq!(source.line_col(source.text().len()), (3, 1));
+    }
 }

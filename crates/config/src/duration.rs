@@ -6,7 +6,9 @@ use std::time::Duration;
 /// `m`, `h` (e.g. `1h30m`). Returns a message saying what is wrong otherwise.
 pub fn parse_duration(input: &str) -> Result<Duration, String> {
     let bad = || {
-        format!("invalid duration `{input}`: expected a number and a unit such as `10m`, `1h30m` or `45s`")
+        format!(
+            "invalid duration `{input}`: expected a number and a unit such as `10m`, `1h30m` or `45s`"
+        )
     };
     if input.is_empty() {
         return Err(bad());
@@ -19,7 +21,9 @@ pub fn parse_duration(input: &str) -> Result<Duration, String> {
     while !rest.is_empty() {
         let number_len = rest
             .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .ok_or_else(|| format!("invalid duration `{input}`: missing unit, e.g. `{input}m` or `{input}s`"))?;
+            .ok_or_else(|| {
+                format!("invalid duration `{input}`: missing unit, e.g. `{input}m` or `{input}s`")
+            })?;
         if number_len == 0 {
             return Err(bad());
         }
@@ -64,7 +68,11 @@ mod tests {
     #[test]
     fn rejects_bad_durations_with_a_reason() {
         assert!(parse_duration("10").unwrap_err().contains("missing unit"));
-        assert!(parse_duration("10 minutes").unwrap_err().contains("unknown unit"));
+        assert!(
+            parse_duration("10 minutes")
+                .unwrap_err()
+                .contains("unknown unit")
+        );
         assert!(parse_duration("").is_err());
         assert!(parse_duration("m").is_err());
         assert!(parse_duration("1..2s").is_err());

@@ -83,7 +83,11 @@ pub(crate) fn span(expr: &Expression) -> Range<usize> {
 }
 
 fn mark(value: Value, marked: bool) -> Value {
-    if marked { value.mark_sensitive() } else { value }
+    if marked {
+        value.mark_sensitive()
+    } else {
+        value
+    }
 }
 
 impl<'a> Context<'a> {
@@ -111,7 +115,7 @@ impl<'a> Context<'a> {
             Expression::Object(object) => {
                 let mut map = BTreeMap::new();
                 let mut unknown = false;
-                for (key, value) in object.iter() {
+                for (key, value) in object {
                     let key = match key {
                         ObjectKey::Ident(ident) => Value::String(ident.as_str().to_owned()),
                         ObjectKey::Expression(e) => self.eval(e)?,
@@ -124,14 +128,21 @@ impl<'a> Context<'a> {
                             let key = value_to_string(&key).ok_or_else(|| {
                                 EvalError::new(
                                     span_of_key(object, map.len()),
-                                    format!("object key must be a string, found {}", key.type_name()),
+                                    format!(
+                                        "object key must be a string, found {}",
+                                        key.type_name()
+                                    ),
                                 )
                             })?;
                             map.insert(key, mark(value, key_marked));
                         }
                     }
                 }
-                Ok(if unknown { Value::Unknown } else { Value::Object(map) })
+                Ok(if unknown {
+                    Value::Unknown
+                } else {
+                    Value::Object(map)
+                })
             }
             Expression::StringTemplate(template) => self.eval_template(template),
             Expression::HeredocTemplate(heredoc) => self.eval_template(&heredoc.template),
@@ -142,12 +153,11 @@ impl<'a> Context<'a> {
                     Expression::Variable(name) => Some(name.as_str()),
                     _ => None,
                 };
-                match root_name {
-                    Some(name) => self.eval_root(name, span(expr), &traversal.operators),
-                    None => {
-                        let root = self.eval(&traversal.expr)?;
-                        self.apply_operators(root, &traversal.operators, span(expr))
-                    }
+                if let Some(name) = root_name {
+                    self.eval_root(name, span(expr), &traversal.operators)
+                } else {
+                    let root = self.eval(&traversal.expr)?;
+                    self.apply_operators(root, &traversal.operators, span(expr))
                 }
             }
             Expression::Conditional(cond) => {
@@ -167,12 +177,15 @@ impl<'a> Context<'a> {
                 let name = call.name.name.as_str();
                 let range = span(expr);
                 if !call.name.namespace.is_empty() {
-                    return Err(EvalError::new(range, format!("unknown function `{}`", call_name(call))));
+                    return Err(EvalError::new(
+                        range,
+                        format!("unknown function `{}`", call_name(call)),
+                    ));
                 }
                 match name {
                     "try" | "can" => {
                         let mut last = None;
-                        for arg in call.args.iter() {
+                        for arg in &call.args {
                             match self.eval(arg) {
                                 Ok(v) => {
                                     return Ok(if name == "can" { Value::Bool(true) } else { v });
@@ -183,12 +196,14 @@ impl<'a> Context<'a> {
                         if name == "can" {
                             return Ok(Value::Bool(false));
                         }
-                        Err(last.unwrap_or_else(|| EvalError::new(range, "`try` needs at least one argument")))
+                        Err(last.unwrap_or_else(|| {
+                            EvalError::new(range, "`try` needs at least one argument")
+                        }))
                     }
                     _ => {
                         let mut args = Vec::new();
                         let mut spans = Vec::new();
-                        for arg in call.args.iter() {
+                        for arg in &call.args {
                             args.push(self.eval(arg)?);
                             spans.push(span(arg));
                         }
@@ -202,11 +217,16 @@ impl<'a> Context<'a> {
                                         spans.push(last_span.clone());
                                     }
                                 }
-                                Some((Value::Unknown, marked)) => return Ok(mark(Value::Unknown, marked)),
+                                Some((Value::Unknown, marked)) => {
+                                    return Ok(mark(Value::Unknown, marked));
+                                }
                                 Some((other, _)) => {
                                     return Err(EvalError::new(
                                         range,
-                                        format!("`...` expands a list, found {}", other.type_name()),
+                                        format!(
+                                            "`...` expands a list, found {}",
+                                            other.type_name()
+                                        ),
                                     ));
                                 }
                                 None => {}
@@ -239,14 +259,18 @@ impl<'a> Context<'a> {
                 let operator = *op.operator.value();
                 let lhs = self.eval(&op.lhs_expr)?;
                 let rhs = self.eval(&op.rhs_expr)?;
-                binary(operator, lhs, rhs).map_err(|message| EvalError::new(span(expr), message))
+                binary(operator, &lhs, &rhs).map_err(|message| EvalError::new(span(expr), message))
             }
             Expression::ForExpr(for_expr) => self.eval_for(for_expr),
         }
     }
 
     fn lookup_binding(&self, name: &str) -> Option<&Value> {
-        self.bindings.iter().rev().find(|(n, _)| n == name).map(|(_, v)| v)
+        self.bindings
+            .iter()
+            .rev()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v)
     }
 
     /// Evaluates a traversal starting at a bare name: `var.x`, `local.y`, `each.key`,
@@ -261,57 +285,97 @@ impl<'a> Context<'a> {
             let value = value.clone();
             return self.apply_operators(value, operators, range);
         }
-        let attr = |i: usize| match operators.get(i).map(|o| o.value()) {
+        let attr = |i: usize| match operators.get(i).map(hcl_edit::Decorated::value) {
             Some(TraversalOperator::GetAttr(ident)) => Some(ident.as_str().to_owned()),
             _ => None,
         };
         match name {
             "var" | "local" => {
                 let Some(field) = attr(0) else {
-                    return Err(EvalError::new(range, format!("`{name}` must be followed by a name, e.g. `{name}.example`")).static_());
+                    return Err(EvalError::new(
+                        range,
+                        format!("`{name}` must be followed by a name, e.g. `{name}.example`"),
+                    )
+                    .static_());
                 };
-                let table = if name == "var" { self.env.variables } else { self.env.locals };
+                let table = if name == "var" {
+                    self.env.variables
+                } else {
+                    self.env.locals
+                };
                 let value = table.get(&field).cloned().ok_or_else(|| {
-                    let kind = if name == "var" { "variable" } else { "local value" };
-                    EvalError::new(range.clone(), format!("undeclared {kind} `{name}.{field}`")).static_()
+                    let kind = if name == "var" {
+                        "variable"
+                    } else {
+                        "local value"
+                    };
+                    EvalError::new(range.clone(), format!("undeclared {kind} `{name}.{field}`"))
+                        .static_()
                 })?;
                 self.apply_operators(value, &operators[1..], range)
             }
             "each" => {
                 let Some((key, value)) = self.each.clone() else {
-                    return Err(EvalError::new(range, "`each` can only be used in a block with `for_each`")
-                        .with_hint("add `for_each` to the block, or use a literal value").static_());
+                    return Err(EvalError::new(
+                        range,
+                        "`each` can only be used in a block with `for_each`",
+                    )
+                    .with_hint("add `for_each` to the block, or use a literal value")
+                    .static_());
                 };
                 match attr(0).as_deref() {
                     Some("key") => self.apply_operators(key, &operators[1..], range),
                     Some("value") => self.apply_operators(value, &operators[1..], range),
-                    _ => Err(EvalError::new(range, "`each` has only `each.key` and `each.value`")),
+                    _ => Err(EvalError::new(
+                        range,
+                        "`each` has only `each.key` and `each.value`",
+                    )),
                 }
             }
             "count" => {
                 let Some(index) = self.count_index else {
-                    return Err(EvalError::new(range, "`count.index` can only be used in a block with `count`")
-                        .with_hint("add `count` to the block, or use a literal value").static_());
+                    return Err(EvalError::new(
+                        range,
+                        "`count.index` can only be used in a block with `count`",
+                    )
+                    .with_hint("add `count` to the block, or use a literal value")
+                    .static_());
                 };
                 match attr(0).as_deref() {
-                    Some("index") => self.apply_operators(Value::int(index), &operators[1..], range),
+                    Some("index") => {
+                        self.apply_operators(Value::int(index), &operators[1..], range)
+                    }
                     _ => Err(EvalError::new(range, "`count` has only `count.index`")),
                 }
             }
             "path" => match attr(0).as_deref() {
                 Some("module" | "root" | "cwd") => {
-                    let dir = self.env.dir.map_or_else(|| ".".to_owned(), |d| d.display().to_string());
+                    let dir = self
+                        .env
+                        .dir
+                        .map_or_else(|| ".".to_owned(), |d| d.display().to_string());
                     self.apply_operators(Value::String(dir), &operators[1..], range)
                 }
-                _ => Err(EvalError::new(range, "`path` has only `path.module`, `path.root` and `path.cwd`")),
+                _ => Err(EvalError::new(
+                    range,
+                    "`path` has only `path.module`, `path.root` and `path.cwd`",
+                )),
             },
             "data" => {
                 let (Some(ty), Some(name)) = (attr(0), attr(1)) else {
-                    return Err(EvalError::new(range, "a data source reference needs a type and a name: `data.TYPE.NAME`").static_());
+                    return Err(EvalError::new(
+                        range,
+                        "a data source reference needs a type and a name: `data.TYPE.NAME`",
+                    )
+                    .static_());
                 };
                 let address = ResourceAddress::data(ty, name);
                 let value = (self.env.resources)(&address).ok_or_else(|| {
-                    EvalError::new(range.clone(), format!("reference to undeclared data source `{address}`")).static_()
+                    EvalError::new(
+                        range.clone(),
+                        format!("reference to undeclared data source `{address}`"),
+                    )
+                    .static_()
                 })?;
                 self.apply_operators(value, &operators[2..], range)
             }
@@ -326,7 +390,11 @@ impl<'a> Context<'a> {
                     name,
                 };
                 let value = (self.env.resources)(&address).ok_or_else(|| {
-                    EvalError::new(range.clone(), format!("reference to undeclared resource `{address}`")).static_()
+                    EvalError::new(
+                        range.clone(),
+                        format!("reference to undeclared resource `{address}`"),
+                    )
+                    .static_()
                 })?;
                 self.apply_operators(value, &operators[1..], range)
             }
@@ -342,15 +410,18 @@ impl<'a> Context<'a> {
         for (i, operator) in operators.iter().enumerate() {
             match operator.value() {
                 TraversalOperator::GetAttr(ident) => {
-                    value = get_attr(value, ident.as_str()).map_err(|m| EvalError::new(op_range(operator, &range), m))?;
+                    value = get_attr(value, ident.as_str())
+                        .map_err(|m| EvalError::new(op_range(operator, &range), m))?;
                 }
                 TraversalOperator::Index(index_expr) => {
                     let index = self.eval(index_expr)?;
-                    value = index_value(value, index).map_err(|m| EvalError::new(span(index_expr), m))?;
+                    value = index_value(value, index)
+                        .map_err(|m| EvalError::new(span(index_expr), m))?;
                 }
                 TraversalOperator::LegacyIndex(index) => {
                     let index = i64::try_from(*index.value()).unwrap_or(i64::MAX);
-                    value = index_value(value, Value::int(index)).map_err(|m| EvalError::new(op_range(operator, &range), m))?;
+                    value = index_value(value, Value::int(index))
+                        .map_err(|m| EvalError::new(op_range(operator, &range), m))?;
                 }
                 TraversalOperator::AttrSplat(_) | TraversalOperator::FullSplat(_) => {
                     let rest = &operators[i + 1..];
@@ -380,84 +451,164 @@ impl<'a> Context<'a> {
         let mut out = String::new();
         let mut unknown = false;
         let mut marked = false;
-        self.render_template(template, &mut out, &mut unknown, &mut marked)?;
-        Ok(mark(if unknown { Value::Unknown } else { Value::String(out) }, marked))
+        self.render_template(template, &mut out, &mut unknown, &mut marked, false)?;
+        Ok(mark(
+            if unknown {
+                Value::Unknown
+            } else {
+                Value::String(out)
+            },
+            marked,
+        ))
     }
 
+    /// Renders `template` into `out`. `trim` says whether a strip marker (`~`) before the
+    /// template asks to drop the whitespace at its start; the returned flag says the same for
+    /// what follows.
     fn render_template(
         &mut self,
         template: &Template,
         out: &mut String,
         unknown: &mut bool,
         marked: &mut bool,
-    ) -> Result<(), EvalError> {
-        for element in template.iter() {
+        mut trim: bool,
+    ) -> Result<bool, EvalError> {
+        fn trim_end(out: &mut String) {
+            out.truncate(out.trim_end().len());
+        }
+        for element in template {
             match element {
-                Element::Literal(literal) => out.push_str(literal.value()),
+                Element::Literal(literal) => {
+                    let text = literal.value();
+                    out.push_str(if trim { text.trim_start() } else { text });
+                    trim = false;
+                }
                 Element::Interpolation(interpolation) => {
+                    if interpolation.strip.strip_start() {
+                        trim_end(out);
+                    }
+                    trim = interpolation.strip.strip_end();
                     let value = self.eval(&interpolation.expr)?;
                     *marked |= value.contains_sensitive();
                     let value = value.strip_marks();
                     match value {
                         Value::Unknown => *unknown = true,
                         Value::Null => {
-                            return Err(EvalError::new(span(&interpolation.expr), "cannot interpolate a null value"));
+                            return Err(EvalError::new(
+                                span(&interpolation.expr),
+                                "cannot interpolate a null value",
+                            ));
                         }
                         ref v => match value_to_string(v) {
                             Some(s) => out.push_str(&s),
                             None => {
                                 return Err(EvalError::new(
                                     span(&interpolation.expr),
-                                    format!("cannot interpolate {} value into a string", article_type(v)),
+                                    format!(
+                                        "cannot interpolate {} value into a string",
+                                        article_type(v)
+                                    ),
                                 )
-                                .with_hint("use `jsonencode(...)` to turn a collection into a string"));
+                                .with_hint(
+                                    "use `jsonencode(...)` to turn a collection into a string",
+                                ));
                             }
                         },
                     }
                 }
                 Element::Directive(directive) => match directive.as_ref() {
                     Directive::If(if_directive) => {
-                        let (cond, cond_marked) = self.eval(&if_directive.if_expr.cond_expr)?.unmark();
+                        let if_expr = &if_directive.if_expr;
+                        if if_expr.strip.strip_start() {
+                            trim_end(out);
+                        }
+                        let (cond, cond_marked) = self.eval(&if_expr.cond_expr)?.unmark();
                         *marked |= cond_marked;
                         match cond {
                             Value::Unknown => *unknown = true,
-                            Value::Bool(true) => self.render_template(&if_directive.if_expr.template, out, unknown, marked)?,
+                            Value::Bool(true) => {
+                                self.render_template(
+                                    &if_expr.template,
+                                    out,
+                                    unknown,
+                                    marked,
+                                    if_expr.strip.strip_end(),
+                                )?;
+                                let closing = if_directive
+                                    .else_expr
+                                    .as_ref()
+                                    .map_or(if_directive.endif_expr.strip, |e| e.strip);
+                                if closing.strip_start() {
+                                    trim_end(out);
+                                }
+                            }
                             Value::Bool(false) => {
                                 if let Some(else_expr) = &if_directive.else_expr {
-                                    self.render_template(&else_expr.template, out, unknown, marked)?;
+                                    self.render_template(
+                                        &else_expr.template,
+                                        out,
+                                        unknown,
+                                        marked,
+                                        else_expr.strip.strip_end(),
+                                    )?;
+                                    if if_directive.endif_expr.strip.strip_start() {
+                                        trim_end(out);
+                                    }
                                 }
                             }
                             other => {
                                 return Err(EvalError::new(
-                                    span(&if_directive.if_expr.cond_expr),
-                                    format!("condition must be a bool, found {}", other.type_name()),
+                                    span(&if_expr.cond_expr),
+                                    format!(
+                                        "condition must be a bool, found {}",
+                                        other.type_name()
+                                    ),
                                 ));
                             }
                         }
+                        trim = if_directive.endif_expr.strip.strip_end();
                     }
                     Directive::For(for_directive) => {
                         let intro = &for_directive.for_expr;
+                        if intro.strip.strip_start() {
+                            trim_end(out);
+                        }
                         let (collection, coll_marked) = self.eval(&intro.collection_expr)?.unmark();
                         *marked |= coll_marked;
                         let pairs = match iterate(collection) {
                             Ok(Some(pairs)) => pairs,
                             Ok(None) => {
                                 *unknown = true;
-                                continue;
+                                Vec::new()
                             }
                             Err(m) => return Err(EvalError::new(span(&intro.collection_expr), m)),
                         };
                         for (key, value) in pairs {
-                            let pushed = self.bind(intro.key_var.as_ref().map(|k| k.as_str()), intro.value_var.as_str(), key, value);
-                            let result = self.render_template(&intro.template, out, unknown, marked);
+                            let pushed = self.bind(
+                                intro.key_var.as_ref().map(|k| k.as_str()),
+                                intro.value_var.as_str(),
+                                key,
+                                value,
+                            );
+                            let result = self.render_template(
+                                &intro.template,
+                                out,
+                                unknown,
+                                marked,
+                                intro.strip.strip_end(),
+                            );
                             self.bindings.truncate(self.bindings.len() - pushed);
                             result?;
+                            if for_directive.endfor_expr.strip.strip_start() {
+                                trim_end(out);
+                            }
                         }
+                        trim = for_directive.endfor_expr.strip.strip_end();
                     }
                 },
             }
         }
-        Ok(())
+        Ok(trim)
     }
 
     fn bind(&mut self, key_var: Option<&str>, value_var: &str, key: Value, value: Value) -> usize {
@@ -482,7 +633,12 @@ impl<'a> Context<'a> {
         let mut object: BTreeMap<String, Value> = BTreeMap::new();
         let mut unknown = false;
         for (key, value) in pairs {
-            let pushed = self.bind(intro.key_var.as_ref().map(|k| k.as_str()), intro.value_var.as_str(), key, value);
+            let pushed = self.bind(
+                intro.key_var.as_ref().map(|k| k.as_str()),
+                intro.value_var.as_str(),
+                key,
+                value,
+            );
             let result = self.eval_for_item(for_expr, &mut list, &mut object, &mut unknown);
             self.bindings.truncate(self.bindings.len() - pushed);
             result?;
@@ -510,14 +666,20 @@ impl<'a> Context<'a> {
                 Value::Bool(false) => return Ok(()),
                 Value::Bool(true) if !marked => {}
                 Value::Bool(true) => {
-                    return Err(EvalError::new(span(&cond.expr), "a `for` filter cannot depend on a sensitive value"));
+                    return Err(EvalError::new(
+                        span(&cond.expr),
+                        "a `for` filter cannot depend on a sensitive value",
+                    ));
                 }
                 Value::Unknown => {
                     *unknown = true;
                     return Ok(());
                 }
                 other => {
-                    return Err(EvalError::new(span(&cond.expr), format!("`for` filter must be a bool, found {}", other.type_name())));
+                    return Err(EvalError::new(
+                        span(&cond.expr),
+                        format!("`for` filter must be a bool, found {}", other.type_name()),
+                    ));
                 }
             }
         }
@@ -533,24 +695,41 @@ impl<'a> Context<'a> {
                 return Ok(());
             }
             other => value_to_string(&other).ok_or_else(|| {
-                EvalError::new(span(key_expr), format!("object key must be a string, found {}", other.type_name()))
+                EvalError::new(
+                    span(key_expr),
+                    format!("object key must be a string, found {}", other.type_name()),
+                )
             })?,
         };
         if for_expr.grouping {
-            if let Value::List(items) = object.entry(key).or_insert_with(|| Value::List(Vec::new())) {
+            if let Value::List(items) = object.entry(key).or_insert_with(|| Value::List(Vec::new()))
+            {
                 items.push(value);
             }
-        } else if object.contains_key(&key) {
-            return Err(EvalError::new(span(key_expr), format!("duplicate key `{key}` in `for` expression"))
-                .with_hint("use `...` after the value to group values with the same key into lists"));
         } else {
-            object.insert(key, value);
+            match object.entry(key) {
+                std::collections::btree_map::Entry::Occupied(entry) => {
+                    return Err(EvalError::new(
+                        span(key_expr),
+                        format!("duplicate key `{}` in `for` expression", entry.key()),
+                    )
+                    .with_hint(
+                        "use `...` after the value to group values with the same key into lists",
+                    ));
+                }
+                std::collections::btree_map::Entry::Vacant(entry) => {
+                    entry.insert(value);
+                }
+            }
         }
         Ok(())
     }
 }
 
-fn op_range(operator: &hcl_edit::Decorated<TraversalOperator>, fallback: &Range<usize>) -> Range<usize> {
+fn op_range(
+    operator: &hcl_edit::Decorated<TraversalOperator>,
+    fallback: &Range<usize>,
+) -> Range<usize> {
     operator.span().unwrap_or_else(|| fallback.clone())
 }
 
@@ -595,7 +774,11 @@ fn iterate(collection: Value) -> Result<Option<Vec<(Value, Value)>>, String> {
                 .collect(),
         )),
         Value::Set(items) => Ok(Some(items.into_iter().map(|v| (v.clone(), v)).collect())),
-        Value::Object(map) => Ok(Some(map.into_iter().map(|(k, v)| (Value::String(k), v)).collect())),
+        Value::Object(map) => Ok(Some(
+            map.into_iter()
+                .map(|(k, v)| (Value::String(k), v))
+                .collect(),
+        )),
         other => Err(format!("cannot iterate over {}", article_type(&other))),
     }
 }
@@ -612,7 +795,12 @@ pub(crate) fn get_attr(value: Value, name: &str) -> Result<Value, String> {
             format!("object has no attribute `{name}`{suggestion}")
         })?,
         Value::Null => return Err(format!("cannot read attribute `{name}` of a null value")),
-        other => return Err(format!("cannot read attribute `{name}` of {}", article_type(&other))),
+        other => {
+            return Err(format!(
+                "cannot read attribute `{name}` of {}",
+                article_type(&other)
+            ));
+        }
     };
     Ok(mark(result, marked))
 }
@@ -626,7 +814,10 @@ pub(crate) fn index_value(value: Value, index: Value) -> Result<Value, String> {
         (Value::Unknown, _) | (_, Value::Unknown) => Value::Unknown,
         (Value::List(items), index) => {
             let Some(i) = index.as_i64() else {
-                return Err(format!("a list index must be a whole number, found {}", index.type_name()));
+                return Err(format!(
+                    "a list index must be a whole number, found {}",
+                    index.type_name()
+                ));
             };
             let len = items.len();
             usize::try_from(i)
@@ -636,11 +827,17 @@ pub(crate) fn index_value(value: Value, index: Value) -> Result<Value, String> {
         }
         (Value::Object(mut map), index) => {
             let Some(key) = value_to_string(&index) else {
-                return Err(format!("an object key must be a string, found {}", index.type_name()));
+                return Err(format!(
+                    "an object key must be a string, found {}",
+                    index.type_name()
+                ));
             };
-            map.remove(&key).ok_or_else(|| format!("object has no key `{key}`"))?
+            map.remove(&key)
+                .ok_or_else(|| format!("object has no key `{key}`"))?
         }
-        (Value::Set(_), _) => return Err("a set cannot be indexed; convert it with `tolist(...)`".to_owned()),
+        (Value::Set(_), _) => {
+            return Err("a set cannot be indexed; convert it with `tolist(...)`".to_owned());
+        }
         (other, _) => return Err(format!("cannot index {}", article_type(&other))),
     };
     Ok(mark(result, marked))
@@ -662,7 +859,9 @@ fn convert_number(n: &hcl_edit::Number) -> Value {
     } else if let Some(u) = n.as_u64() {
         Value::Number(Number::from(u))
     } else {
-        n.as_f64().and_then(Number::from_f64).map_or(Value::Null, Value::Number)
+        n.as_f64()
+            .and_then(Number::from_f64)
+            .map_or(Value::Null, Value::Number)
     }
 }
 
@@ -728,7 +927,7 @@ fn arithmetic(op: BinaryOperator, a: &Number, b: &Number) -> Result<Value, Strin
 }
 
 /// Applies a binary operator; unknown operands give unknown, marks propagate.
-pub(crate) fn binary(op: BinaryOperator, lhs: Value, rhs: Value) -> Result<Value, String> {
+pub(crate) fn binary(op: BinaryOperator, lhs: &Value, rhs: &Value) -> Result<Value, String> {
     let marked = lhs.contains_sensitive() || rhs.contains_sensitive();
     let (lhs, rhs) = (lhs.strip_marks(), rhs.strip_marks());
     let result = match op {
@@ -741,7 +940,11 @@ pub(crate) fn binary(op: BinaryOperator, lhs: Value, rhs: Value) -> Result<Value
         }
         _ if lhs.is_unknown() || rhs.is_unknown() => Value::Unknown,
         BinaryOperator::And | BinaryOperator::Or => match (&lhs, &rhs) {
-            (Value::Bool(a), Value::Bool(b)) => Value::Bool(if op == BinaryOperator::And { *a && *b } else { *a || *b }),
+            (Value::Bool(a), Value::Bool(b)) => Value::Bool(if op == BinaryOperator::And {
+                *a && *b
+            } else {
+                *a || *b
+            }),
             _ => {
                 return Err(format!(
                     "operator `{}` needs two bools, found {} and {}",
@@ -789,12 +992,20 @@ pub(crate) mod tests {
     use super::*;
 
     pub(crate) fn eval_with(src: &str, variables: &[(&str, Value)]) -> Result<Value, String> {
-        let variables: BTreeMap<String, Value> = variables.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect();
+        let variables: BTreeMap<String, Value> = variables
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), v.clone()))
+            .collect();
         let locals = BTreeMap::new();
         let resources = |address: &ResourceAddress| -> Option<Value> {
             (address.resource_type == "huaweicloud_cce_addon").then_some(Value::Unknown)
         };
-        let env = Env { variables: &variables, locals: &locals, resources: &resources, dir: None };
+        let env = Env {
+            variables: &variables,
+            locals: &locals,
+            resources: &resources,
+            dir: None,
+        };
         let expr = hcl_edit::parser::parse_expr(src).map_err(|e| e.to_string())?;
         Context::new(&env).eval(&expr).map_err(|e| e.message)
     }
@@ -813,12 +1024,18 @@ pub(crate) mod tests {
 
     #[test]
     fn literals_and_collections() {
-        assert_eq!(json(r#"{ a = [1, 2.5, "x", null, true], "b c" = {} }"#), serde_json::json!({"a": [1, 2.5, "x", null, true], "b c": {}}));
+        assert_eq!(
+            json(r#"{ a = [1, 2.5, "x", null, true], "b c" = {} }"#),
+            serde_json::json!({"a": [1, 2.5, "x", null, true], "b c": {}})
+        );
     }
 
     #[test]
     fn arithmetic_keeps_integers_exact() {
-        assert_eq!(eval("9007199254740993 + 0"), Value::int(9_007_199_254_740_993));
+        assert_eq!(
+            eval("9007199254740993 + 0"),
+            Value::int(9_007_199_254_740_993)
+        );
         assert_eq!(json("7 / 2"), serde_json::json!(3.5));
         assert_eq!(json("6 / 2"), serde_json::json!(3));
         assert_eq!(json("-(3 % 2)"), serde_json::json!(-1));
@@ -831,7 +1048,11 @@ pub(crate) mod tests {
         assert_eq!(eval("1 < 2 && !false || false"), Value::Bool(true));
         assert_eq!(eval("[1, {a = 2}] == [1.0, {a = 2}]"), Value::Bool(true));
         assert_eq!(eval("\"a\" != \"a\""), Value::Bool(false));
-        assert!(eval_with("1 && true", &[]).unwrap_err().contains("needs two bools"));
+        assert!(
+            eval_with("1 && true", &[])
+                .unwrap_err()
+                .contains("needs two bools")
+        );
     }
 
     #[test]
@@ -839,36 +1060,95 @@ pub(crate) mod tests {
         assert_eq!(eval(r#"true ? "yes" : "no""#), Value::string("yes"));
         assert_eq!(eval(r#""v${1 + 1}-${true}""#), Value::string("v2-true"));
         assert_eq!(eval(r#""${[1]}""#), Value::List(vec![Value::int(1)]));
-        assert_eq!(eval(r#""%{ if 1 == 1 }on%{ else }off%{ endif }""#), Value::string("on"));
-        assert_eq!(eval(r#""%{ for x in ["a", "b"] }${x};%{ endfor }""#), Value::string("a;b;"));
-        assert!(eval_with(r#""x${[1]}""#, &[]).unwrap_err().contains("cannot interpolate a list"));
+        assert_eq!(
+            eval(r#""%{ if 1 == 1 }on%{ else }off%{ endif }""#),
+            Value::string("on")
+        );
+        assert_eq!(
+            eval(r#""%{ for x in ["a", "b"] }${x};%{ endfor }""#),
+            Value::string("a;b;")
+        );
+        assert_eq!(eval(r#""a  ${~ "b" ~}  c""#), Value::string("abc"));
+        assert_eq!(
+            eval("<<EOT\n%{ for x in [1, 2] ~}\n${x}\n%{ endfor ~}\nend\nEOT"),
+            Value::string("1\n2\nend\n")
+        );
+        assert!(
+            eval_with(r#""x${[1]}""#, &[])
+                .unwrap_err()
+                .contains("cannot interpolate a list")
+        );
     }
 
     #[test]
     fn for_expressions() {
-        assert_eq!(json(r#"[for x in [1, 2, 3] : x * 2 if x != 2]"#), serde_json::json!([2, 6]));
-        assert_eq!(json(r#"{for k, v in {a = 1, b = 2} : upper(k) => v}"#), serde_json::json!({"A": 1, "B": 2}));
-        assert_eq!(json(r#"{for s in ["ab", "ac", "b"] : substr_key(s) => s...}"#.replace("substr_key(s)", "lower(s) == \"b\" ? \"b\" : \"a\"").as_str()), serde_json::json!({"a": ["ab", "ac"], "b": ["b"]}));
-        assert_eq!(json(r#"[for i, v in ["x", "y"] : "${i}${v}"]"#), serde_json::json!(["0x", "1y"]));
-        assert!(eval_with(r#"{for s in ["a", "a"] : s => s}"#, &[]).unwrap_err().contains("duplicate key `a`"));
+        assert_eq!(
+            json(r"[for x in [1, 2, 3] : x * 2 if x != 2]"),
+            serde_json::json!([2, 6])
+        );
+        assert_eq!(
+            json(r"{for k, v in {a = 1, b = 2} : upper(k) => v}"),
+            serde_json::json!({"A": 1, "B": 2})
+        );
+        assert_eq!(
+            json(
+                r#"{for s in ["ab", "ac", "b"] : substr_key(s) => s...}"#
+                    .replace("substr_key(s)", "lower(s) == \"b\" ? \"b\" : \"a\"")
+                    .as_str()
+            ),
+            serde_json::json!({"a": ["ab", "ac"], "b": ["b"]})
+        );
+        assert_eq!(
+            json(r#"[for i, v in ["x", "y"] : "${i}${v}"]"#),
+            serde_json::json!(["0x", "1y"])
+        );
+        assert!(
+            eval_with(r#"{for s in ["a", "a"] : s => s}"#, &[])
+                .unwrap_err()
+                .contains("duplicate key `a`")
+        );
     }
 
     #[test]
     fn traversals_and_splat() {
-        assert_eq!(json(r#"{a = [{b = 1}, {b = 2}]}.a[*].b"#), serde_json::json!([1, 2]));
+        assert_eq!(
+            json(r"{a = [{b = 1}, {b = 2}]}.a[*].b"),
+            serde_json::json!([1, 2])
+        );
         assert_eq!(json(r#"{a = {"k" = "v"}}.a["k"]"#), serde_json::json!("v"));
-        assert_eq!(json(r#"[10, 20].1"#), serde_json::json!(20));
-        assert!(eval_with(r#"{version = 1}.verison"#, &[]).unwrap_err().contains("did you mean `version`?"));
-        assert!(eval_with("[1][3]", &[]).unwrap_err().contains("out of range"));
+        assert_eq!(json(r"[10, 20].1"), serde_json::json!(20));
+        assert!(
+            eval_with(r"{version = 1}.verison", &[])
+                .unwrap_err()
+                .contains("did you mean `version`?")
+        );
+        assert!(
+            eval_with("[1][3]", &[])
+                .unwrap_err()
+                .contains("out of range")
+        );
     }
 
     #[test]
     fn variables_and_undeclared_names() {
-        assert_eq!(eval_with("var.x", &[("x", Value::int(1))]), Ok(Value::int(1)));
-        assert_eq!(eval_with("var.y", &[]), Err("undeclared variable `var.y`".to_owned()));
+        assert_eq!(
+            eval_with("var.x", &[("x", Value::int(1))]),
+            Ok(Value::int(1))
+        );
+        assert_eq!(
+            eval_with("var.y", &[]),
+            Err("undeclared variable `var.y`".to_owned())
+        );
         assert!(eval_with("each.key", &[]).unwrap_err().contains("for_each"));
-        assert!(eval_with("count.index", &[]).unwrap_err().contains("with `count`"));
-        assert_eq!(eval_with("foo.bar", &[]), Err("reference to undeclared resource `foo.bar`".to_owned()));
+        assert!(
+            eval_with("count.index", &[])
+                .unwrap_err()
+                .contains("with `count`")
+        );
+        assert_eq!(
+            eval_with("foo.bar", &[]),
+            Err("reference to undeclared resource `foo.bar`".to_owned())
+        );
     }
 
     #[test]
@@ -893,7 +1173,10 @@ pub(crate) mod tests {
             eval("[1, huaweicloud_cce_addon.x.id]"),
             Value::List(vec![Value::int(1), Value::Unknown])
         );
-        assert_eq!(eval("length([1, huaweicloud_cce_addon.x.id])"), Value::int(2));
+        assert_eq!(
+            eval("length([1, huaweicloud_cce_addon.x.id])"),
+            Value::int(2)
+        );
     }
 
     #[test]
@@ -905,7 +1188,7 @@ pub(crate) mod tests {
         assert!(v("true ? var.secret : \"\"").is_sensitive());
         assert!(v("jsonencode({p = var.secret})").is_sensitive());
         assert!(v("format(\"%s\", var.secret)").is_sensitive());
-        assert!(v("[for c in [var.secret] : c]")  .contains_sensitive());
+        assert!(v("[for c in [var.secret] : c]").contains_sensitive());
         // An object keeps its other keys unmarked.
         let object = v(r#"{ user = "u", password = var.secret }"#);
         assert!(!object.is_sensitive());

@@ -105,13 +105,19 @@ pub struct OutputValue {
 
 /// Expands every resource and data source into instances, evaluating their attributes with
 /// what `known` says. `count` or `for_each` that depend on unknown values are errors.
-pub fn expand(config: &Configuration, known: &dyn ResourceValues) -> Result<Vec<ResourceInstance>, Diagnostics> {
+pub fn expand(
+    config: &Configuration,
+    known: &dyn ResourceValues,
+) -> Result<Vec<ResourceInstance>, Diagnostics> {
     let evaluated = evaluate(config, known, true);
     evaluated.diagnostics.into_result(evaluated.instances)
 }
 
 /// Evaluates every output with what `known` says.
-pub fn evaluate_outputs(config: &Configuration, known: &dyn ResourceValues) -> Result<Vec<OutputValue>, Diagnostics> {
+pub fn evaluate_outputs(
+    config: &Configuration,
+    known: &dyn ResourceValues,
+) -> Result<Vec<OutputValue>, Diagnostics> {
     let evaluated = evaluate(config, known, true);
     evaluated.diagnostics.into_result(evaluated.outputs)
 }
@@ -131,6 +137,7 @@ enum Repetition {
 }
 
 struct Expanded {
+    schema: Option<&'static crate::schema::ResourceSchema>,
     repetition: Repetition,
     /// `None` when `count` or `for_each` is unknown.
     instances: Option<Vec<(InstanceKey, BTreeMap<String, Value>)>>,
@@ -138,7 +145,11 @@ struct Expanded {
 
 /// Evaluates locals, resources and outputs in dependency order. With `strict` false (at load),
 /// a `count` or `for_each` that is unknown is not an error: that resource is skipped.
-pub(crate) fn evaluate(config: &Configuration, known: &dyn ResourceValues, strict: bool) -> Evaluated {
+pub(crate) fn evaluate(
+    config: &Configuration,
+    known: &dyn ResourceValues,
+    strict: bool,
+) -> Evaluated {
     let variables: BTreeMap<String, Value> = config
         .variables
         .iter()
@@ -155,26 +166,42 @@ pub(crate) fn evaluate(config: &Configuration, known: &dyn ResourceValues, stric
         }
     };
     for node in &config.order {
-        let resources = |address: &ResourceAddress| Some(resource_value(config, &expanded, known, address));
-        let env = Env { variables: &variables, locals: &locals, resources: &resources, dir: config.dir.as_deref() };
+        let resources = |address: &ResourceAddress| Some(resource_value(&expanded, known, address));
+        let env = Env {
+            variables: &variables,
+            locals: &locals,
+            resources: &resources,
+            dir: config.dir.as_deref(),
+        };
         match *node {
             Node::Local(i) => {
                 let local = &config.locals[i];
-                let value = Context::new(&env).eval(&local.expr.expr).unwrap_or_else(|e| {
-                    report(&mut diagnostics, local.expr.file, e);
-                    Value::Unknown
-                });
+                let value = Context::new(&env)
+                    .eval(&local.expr.expr)
+                    .unwrap_or_else(|e| {
+                        report(&mut diagnostics, local.expr.file, e);
+                        Value::Unknown
+                    });
                 locals.insert(local.name.clone(), value);
             }
             Node::Resource(i) => {
                 let resource = &config.resources[i];
-                let result = expand_resource(resource, &env, strict, &mut |file, e| report(&mut diagnostics, file, e));
+                let result = expand_resource(resource, &env, strict, &mut |file, e| {
+                    report(&mut diagnostics, file, e);
+                });
                 for (key, attributes) in result.instances.iter().flatten() {
                     instances.push(ResourceInstance {
-                        address: InstanceAddress { resource: resource.address.clone(), key: key.clone() },
+                        address: InstanceAddress {
+                            resource: resource.address.clone(),
+                            key: key.clone(),
+                        },
                         attributes: attributes.clone(),
                         references: resource.references.clone(),
-                        depends_on: resource.depends_on.iter().map(|d| d.address.clone()).collect(),
+                        depends_on: resource
+                            .depends_on
+                            .iter()
+                            .map(|d| d.address.clone())
+                            .collect(),
                         lifecycle: resource.lifecycle.clone(),
                         timeouts: resource.timeouts,
                         location: resource.location.clone(),
@@ -184,8 +211,13 @@ pub(crate) fn evaluate(config: &Configuration, known: &dyn ResourceValues, stric
             }
         }
     }
-    let resources = |address: &ResourceAddress| Some(resource_value(config, &expanded, known, address));
-    let env = Env { variables: &variables, locals: &locals, resources: &resources, dir: config.dir.as_deref() };
+    let resources = |address: &ResourceAddress| Some(resource_value(&expanded, known, address));
+    let env = Env {
+        variables: &variables,
+        locals: &locals,
+        resources: &resources,
+        dir: config.dir.as_deref(),
+    };
     let mut outputs = Vec::new();
     for output in &config.outputs {
         let value = match Context::new(&env).eval(&output.value.expr) {
@@ -197,7 +229,14 @@ pub(crate) fn evaluate(config: &Configuration, known: &dyn ResourceValues, stric
         };
         if value.contains_sensitive() && !output.sensitive {
             let diagnostic = config
-                .error(output.value.file, &span(&output.value.expr), format!("output `{}` shows a sensitive value but is not marked sensitive", output.name))
+                .error(
+                    output.value.file,
+                    &span(&output.value.expr),
+                    format!(
+                        "output `{}` shows a sensitive value but is not marked sensitive",
+                        output.name
+                    ),
+                )
                 .with_hint("add `sensitive = true` to the output block");
             diagnostics.push(diagnostic);
         }
@@ -209,31 +248,42 @@ pub(crate) fn evaluate(config: &Configuration, known: &dyn ResourceValues, stric
         });
     }
     diagnostics.dedup();
-    Evaluated { locals, instances, outputs, diagnostics }
+    Evaluated {
+        locals,
+        instances,
+        outputs,
+        diagnostics,
+    }
 }
 
 /// What a reference to `address` evaluates to: an object per instance (a list of them with
 /// `count`, a map with `for_each`), each the user's attributes over what is known, computed
 /// attributes unknown until known.
 fn resource_value(
-    config: &Configuration,
     expanded: &BTreeMap<ResourceAddress, Expanded>,
     known: &dyn ResourceValues,
     address: &ResourceAddress,
 ) -> Value {
-    let (Some(resource), Some(state)) = (config.resource(address), expanded.get(address)) else {
+    let Some(state) = expanded.get(address) else {
         return Value::Unknown;
     };
     let Some(instances) = &state.instances else {
         return Value::Unknown;
     };
-    let schema = schema(resource.mode(), resource.resource_type());
+    let schema = state.schema;
     let object = |key: &InstanceKey, attributes: &BTreeMap<String, Value>| {
-        let instance = InstanceAddress { resource: address.clone(), key: key.clone() };
+        let instance = InstanceAddress {
+            resource: address.clone(),
+            key: key.clone(),
+        };
         let mut object = known.attributes(&instance).unwrap_or_default();
         for attribute in schema.map_or(&[][..], |s| s.attributes) {
             if !object.contains_key(attribute.name) {
-                let value = if attribute.presence == Presence::Computed { Value::Unknown } else { Value::Null };
+                let value = if attribute.presence == Presence::Computed {
+                    Value::Unknown
+                } else {
+                    Value::Null
+                };
                 object.insert(attribute.name.to_owned(), value);
             }
         }
@@ -241,7 +291,9 @@ fn resource_value(
         Value::Object(object)
     };
     match state.repetition {
-        Repetition::Single => instances.first().map_or(Value::Unknown, |(k, a)| object(k, a)),
+        Repetition::Single => instances
+            .first()
+            .map_or(Value::Unknown, |(k, a)| object(k, a)),
         Repetition::Count => Value::List(instances.iter().map(|(k, a)| object(k, a)).collect()),
         Repetition::ForEach => Value::Object(
             instances
@@ -258,6 +310,9 @@ fn resource_value(
     }
 }
 
+/// The key of one instance, with its `each` (key, value) or `count.index`.
+type InstanceSeed = (InstanceKey, Option<(Value, Value)>, Option<i64>);
+
 fn expand_resource(
     resource: &Resource,
     env: &Env<'_>,
@@ -266,11 +321,12 @@ fn expand_resource(
 ) -> Expanded {
     let address = &resource.address;
     let file = resource.file;
+    let schema = schema(resource.mode(), resource.resource_type());
     let unknown_repetition = |meta: &str, range| {
         EvalError::new(range, format!("`{meta}` of `{address}` depends on values that are not known until apply"))
             .with_hint("use values known before apply (variables, locals, data sources), or apply the resources it depends on first with `--target`")
     };
-    let keys: Option<(Repetition, Vec<(InstanceKey, Option<(Value, Value)>, Option<i64>)>)> = if let Some(count) = &resource.count {
+    let keys: Option<(Repetition, Vec<InstanceSeed>)> = if let Some(count) = &resource.count {
         let range = span(&count.expr);
         match Context::new(env).eval(&count.expr).map(Value::unmark) {
             Err(e) => {
@@ -278,7 +334,10 @@ fn expand_resource(
                 None
             }
             Ok((_, true)) => {
-                report(file, EvalError::new(range, "`count` cannot be a sensitive value"));
+                report(
+                    file,
+                    EvalError::new(range, "`count` cannot be a sensitive value"),
+                );
                 None
             }
             Ok((Value::Unknown, _)) => {
@@ -289,12 +348,26 @@ fn expand_resource(
             }
             Ok((value, _)) => match value.as_i64() {
                 Some(n) if n < 0 => {
-                    report(file, EvalError::new(range, format!("`count` must not be negative, found {n}")));
+                    report(
+                        file,
+                        EvalError::new(range, format!("`count` must not be negative, found {n}")),
+                    );
                     None
                 }
-                Some(n) => Some((Repetition::Count, (0..n).map(|i| (InstanceKey::Int(i), None, Some(i))).collect())),
+                Some(n) => Some((
+                    Repetition::Count,
+                    (0..n)
+                        .map(|i| (InstanceKey::Int(i), None, Some(i)))
+                        .collect(),
+                )),
                 None => {
-                    report(file, EvalError::new(range, format!("`count` must be a whole number, found {}", describe(&value))));
+                    report(
+                        file,
+                        EvalError::new(
+                            range,
+                            format!("`count` must be a whole number, found {}", describe(&value)),
+                        ),
+                    );
                     None
                 }
             },
@@ -307,7 +380,13 @@ fn expand_resource(
                 None
             }
             Ok((_, true)) => {
-                report(file, EvalError::new(range, "`for_each` cannot be a sensitive value: its keys would appear in resource addresses"));
+                report(
+                    file,
+                    EvalError::new(
+                        range,
+                        "`for_each` cannot be a sensitive value: its keys would appear in resource addresses",
+                    ),
+                );
                 None
             }
             Ok((Value::Unknown, _)) => {
@@ -319,22 +398,55 @@ fn expand_resource(
             Ok((Value::Object(map), _)) => Some((
                 Repetition::ForEach,
                 map.into_iter()
-                    .map(|(k, v)| (InstanceKey::String(k.clone()), Some((Value::String(k), v)), None))
+                    .map(|(k, v)| {
+                        (
+                            InstanceKey::String(k.clone()),
+                            Some((Value::String(k), v)),
+                            None,
+                        )
+                    })
                     .collect(),
             )),
             Ok((Value::Set(items), _)) => {
                 let mut keys = Vec::new();
                 for item in items {
                     match item.unmarked() {
-                        Value::String(s) => keys.push((InstanceKey::String(s.clone()), Some((item.clone(), item.clone())), None)),
+                        Value::String(s) => keys.push((
+                            InstanceKey::String(s.clone()),
+                            Some((item.clone(), item.clone())),
+                            None,
+                        )),
                         Value::Unknown if strict => {
                             report(file, unknown_repetition("for_each", range.clone()));
-                            return Expanded { repetition: Repetition::ForEach, instances: None };
+                            return Expanded {
+                                schema,
+                                repetition: Repetition::ForEach,
+                                instances: None,
+                            };
                         }
-                        Value::Unknown => return Expanded { repetition: Repetition::ForEach, instances: None },
+                        Value::Unknown => {
+                            return Expanded {
+                                schema,
+                                repetition: Repetition::ForEach,
+                                instances: None,
+                            };
+                        }
                         other => {
-                            report(file, EvalError::new(range.clone(), format!("`for_each` over a set needs strings, found an element of type {}", other.type_name())));
-                            return Expanded { repetition: Repetition::ForEach, instances: None };
+                            report(
+                                file,
+                                EvalError::new(
+                                    range.clone(),
+                                    format!(
+                                        "`for_each` over a set needs strings, found an element of type {}",
+                                        other.type_name()
+                                    ),
+                                ),
+                            );
+                            return Expanded {
+                                schema,
+                                repetition: Repetition::ForEach,
+                                instances: None,
+                            };
                         }
                     }
                 }
@@ -346,8 +458,22 @@ fn expand_resource(
                 None
             }
             Ok((other, _)) => {
-                let hint = if matches!(other, Value::Number(_)) { "to create several copies from a number, use `count`" } else { "use a map or `toset([...])`" };
-                report(file, EvalError::new(range, format!("`for_each` needs a map or a set of strings, found {}", describe(&other))).with_hint(hint));
+                let hint = if matches!(other, Value::Number(_)) {
+                    "to create several copies from a number, use `count`"
+                } else {
+                    "use a map or `toset([...])`"
+                };
+                report(
+                    file,
+                    EvalError::new(
+                        range,
+                        format!(
+                            "`for_each` needs a map or a set of strings, found {}",
+                            describe(&other)
+                        ),
+                    )
+                    .with_hint(hint),
+                );
                 None
             }
         }
@@ -356,10 +482,17 @@ fn expand_resource(
     };
     let repetition = keys.as_ref().map_or(Repetition::Single, |(r, _)| *r);
     let Some((repetition, keys)) = keys else {
-        return Expanded { repetition, instances: None };
+        return Expanded {
+            schema,
+            repetition,
+            instances: None,
+        };
     };
-    let schema = schema(resource.mode(), resource.resource_type());
-    let kind = if resource.mode() == Mode::Data { "data source" } else { "resource" };
+    let kind = if resource.mode() == Mode::Data {
+        "data source"
+    } else {
+        "resource"
+    };
     let mut instances = Vec::new();
     for (key, each, count_index) in keys {
         let mut attributes = BTreeMap::new();
@@ -374,10 +507,20 @@ fn expand_resource(
                     continue;
                 }
             };
-            let Some(attribute) = schema.and_then(|s| s.attribute(name)) else { continue };
+            let Some(attribute) = schema.and_then(|s| s.attribute(name)) else {
+                continue;
+            };
             if value.is_null() {
                 if attribute.presence == Presence::Required {
-                    report(file, EvalError::new(span(&expr.expr), format!("required attribute `{name}` of {kind} `{address}{key}` is null")));
+                    report(
+                        file,
+                        EvalError::new(
+                            span(&expr.expr),
+                            format!(
+                                "required attribute `{name}` of {kind} `{address}{key}` is null"
+                            ),
+                        ),
+                    );
                 }
                 continue;
             }
@@ -386,13 +529,23 @@ fn expand_resource(
                     attributes.insert(name.clone(), value);
                 }
                 Err(message) => {
-                    report(file, EvalError::new(span(&expr.expr), format!("wrong type for `{name}` in {kind} `{address}`: {message}")));
+                    report(
+                        file,
+                        EvalError::new(
+                            span(&expr.expr),
+                            format!("wrong type for `{name}` in {kind} `{address}`: {message}"),
+                        ),
+                    );
                 }
             }
         }
         instances.push((key, attributes));
     }
-    Expanded { repetition, instances: Some(instances) }
+    Expanded {
+        schema,
+        repetition,
+        instances: Some(instances),
+    }
 }
 
 fn describe(value: &Value) -> String {
@@ -400,5 +553,107 @@ fn describe(value: &Value) -> String {
         Value::Number(n) => format!("the number {n}"),
         Value::String(s) => format!("the string `{s}`"),
         other => format!("{} value", other.type_name()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostic::SourceFile;
+    use crate::load::{Sources, load_sources};
+
+    const MAIN: &str = r#"
+data "huaweicloud_modelarts_pool_plugins" "all" {
+  pool_name = "pool-a"
+}
+
+resource "huaweicloud_cce_addon" "dns" {
+  cluster_id    = "c1"
+  template_name = "coredns"
+}
+
+resource "huaweicloud_modelarts_pool_plugin" "gpu" {
+  for_each      = toset(data.huaweicloud_modelarts_pool_plugins.all.plugins)
+  pool_name     = "pool-a"
+  template_name = each.key
+  inputs        = { dns = huaweicloud_cce_addon.dns.id, cluster = huaweicloud_cce_addon.dns.cluster_id }
+}
+
+output "dns_id" {
+  value = huaweicloud_cce_addon.dns.id
+}
+"#;
+
+    fn config() -> Configuration {
+        load_sources(Sources {
+            files: vec![SourceFile::new("main.hcl", MAIN)],
+            ..Sources::default()
+        })
+        .unwrap()
+    }
+
+    fn instance(resource: ResourceAddress, key: InstanceKey) -> InstanceAddress {
+        InstanceAddress { resource, key }
+    }
+
+    #[test]
+    fn unknown_for_each_is_an_error_only_when_expanding() {
+        let diagnostics = expand(&config(), &NoValues).unwrap_err();
+        assert_eq!(
+            diagnostics.iter().next().unwrap().message(),
+            "`for_each` of `huaweicloud_modelarts_pool_plugin.gpu` depends on values that are not known until apply"
+        );
+    }
+
+    #[test]
+    fn known_values_flow_into_references() {
+        let mut known = BTreeMap::new();
+        known.insert(
+            instance(
+                ResourceAddress::data("huaweicloud_modelarts_pool_plugins", "all"),
+                InstanceKey::None,
+            ),
+            BTreeMap::from([(
+                "plugins".to_owned(),
+                Value::List(vec![Value::string("gpu-beta"), Value::string("volcano")]),
+            )]),
+        );
+        let instances = expand(&config(), &known).unwrap();
+        let gpu: Vec<&ResourceInstance> = instances.iter().filter(|i| i.name() == "gpu").collect();
+        assert_eq!(gpu.len(), 2);
+        assert_eq!(gpu[0].key(), &InstanceKey::String("gpu-beta".to_owned()));
+        // The user's own attributes are known before apply; computed ones are not.
+        let inputs = gpu[0].attributes["inputs"].as_object().unwrap();
+        assert_eq!(inputs["cluster"], Value::string("c1"));
+        assert_eq!(inputs["dns"], Value::Unknown);
+        let dependencies: Vec<String> = gpu[0]
+            .dependencies()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(
+            dependencies,
+            [
+                "huaweicloud_cce_addon.dns",
+                "data.huaweicloud_modelarts_pool_plugins.all"
+            ]
+        );
+
+        // Once the add-on exists, its id is known too.
+        known.insert(
+            instance(
+                ResourceAddress::managed("huaweicloud_cce_addon", "dns"),
+                InstanceKey::None,
+            ),
+            BTreeMap::from([("id".to_owned(), Value::string("addon-1"))]),
+        );
+        let instances = expand(&config(), &known).unwrap();
+        let gpu = instances.iter().find(|i| i.name() == "gpu").unwrap();
+        assert_eq!(
+            gpu.attributes["inputs"].as_object().unwrap()["dns"],
+            Value::string("addon-1")
+        );
+        let outputs = evaluate_outputs(&config(), &known).unwrap();
+        assert_eq!(outputs[0].value, Value::string("addon-1"));
     }
 }

@@ -54,17 +54,23 @@ pub const ENV_PREFIX: &str = "PLINTH_VAR_";
 /// `*.auto.vars`, then the options' `--var-file`s and `--var`s. Returns every error found.
 pub fn load(dir: &Path, options: &LoadOptions) -> Result<Configuration, Diagnostics> {
     let entries = std::fs::read_dir(dir).map_err(|e| {
-        Diagnostic::error(format!("cannot read directory `{}`: {e}", display_path(dir)))
+        Diagnostic::error(format!(
+            "cannot read directory `{}`: {e}",
+            display_path(dir)
+        ))
     })?;
     let mut names = Vec::new();
     for entry in entries {
         let entry = entry.map_err(|e| {
-            Diagnostic::error(format!("cannot read directory `{}`: {e}", display_path(dir)))
+            Diagnostic::error(format!(
+                "cannot read directory `{}`: {e}",
+                display_path(dir)
+            ))
         })?;
-        if entry.file_type().is_ok_and(|t| t.is_file()) {
-            if let Some(name) = entry.file_name().to_str() {
-                names.push(name.to_owned());
-            }
+        if entry.file_type().is_ok_and(|t| t.is_file())
+            && let Some(name) = entry.file_name().to_str()
+        {
+            names.push(name.to_owned());
         }
     }
     names.sort();
@@ -72,13 +78,16 @@ pub fn load(dir: &Path, options: &LoadOptions) -> Result<Configuration, Diagnost
     let mut read = |path: &Path, name: String| match std::fs::read_to_string(path) {
         Ok(text) => Some(SourceFile::new(name, text)),
         Err(e) => {
-            diagnostics.push(Diagnostic::error(format!("cannot read `{}`: {e}", display_path(path))));
+            diagnostics.push(Diagnostic::error(format!(
+                "cannot read `{}`: {e}",
+                display_path(path)
+            )));
             None
         }
     };
     let files: Vec<SourceFile> = names
         .iter()
-        .filter(|n| n.ends_with(".hcl"))
+        .filter(|n| Path::new(n).extension().is_some_and(|e| e == "hcl"))
         .filter_map(|n| read(&dir.join(n), n.clone()))
         .collect();
     let mut var_files: Vec<SourceFile> = names
@@ -139,7 +148,11 @@ pub fn load_sources(sources: Sources) -> Result<Configuration, Diagnostics> {
                     e.location().column(),
                     format!("syntax error: {}", e.message()),
                 );
-                loader.diagnostics.push(diagnostic);
+                loader.diagnostics.push(with_syntax_hint(
+                    diagnostic,
+                    e.message(),
+                    e.location().offset() + 1 >= file.text().len(),
+                ));
             }
         }
         loader.config.sources.push(file);
@@ -160,10 +173,37 @@ pub fn load_sources(sources: Sources) -> Result<Configuration, Diagnostics> {
     let mut diagnostics = loader.diagnostics;
     let evaluated = crate::expand::evaluate(&config, &crate::expand::NoValues, false);
     diagnostics.extend(evaluated.diagnostics);
-    config.provider = provider(&config, &loader.provider_attributes, &evaluated.locals, &mut diagnostics);
+    config.provider = provider(
+        &config,
+        &loader.provider_attributes,
+        &evaluated.locals,
+        &mut diagnostics,
+    );
     diagnostics.dedup();
+    if diagnostics.has_errors() {
+        // Warnings belong with the errors when there is no configuration to carry them.
+        diagnostics.extend(config.warnings.clone());
+    }
     diagnostics.sort();
     diagnostics.into_result(config)
+}
+
+/// Adds a hint for the syntax errors people make most.
+fn with_syntax_hint(diagnostic: Diagnostic, message: &str, at_end: bool) -> Diagnostic {
+    if at_end && message.contains("expected `}`") {
+        diagnostic.with_hint("a block or object is not closed: add the missing `}`")
+    } else if at_end && message.contains("expected `]`") {
+        diagnostic.with_hint("a list is not closed: add the missing `]`")
+    } else if message == "expected `{`" {
+        diagnostic
+            .with_hint("an attribute needs `=` between its name and its value: `name = value`")
+    } else if message.contains("expected `}`, `,` or newline") {
+        diagnostic.with_hint("separate the items of an object with a comma or a new line")
+    } else if message.contains("expected newline or eof") {
+        diagnostic.with_hint("check the line above for a string without its closing quote")
+    } else {
+        diagnostic
+    }
 }
 
 struct Loader {
@@ -176,9 +216,18 @@ struct Loader {
     locations: BTreeMap<String, Location>,
 }
 
-const BLOCK_TYPES: &[&str] = &["provider", "variable", "locals", "resource", "data", "output"];
+const BLOCK_TYPES: &[&str] = &[
+    "provider", "variable", "locals", "resource", "data", "output",
+];
 const PROVIDER_ATTRIBUTES: &[&str] = &[
-    "region", "project_id", "endpoints", "sandbox", "access_key", "secret_key", "security_token", "cloud",
+    "region",
+    "project_id",
+    "endpoints",
+    "sandbox",
+    "access_key",
+    "secret_key",
+    "security_token",
+    "cloud",
 ];
 
 fn block_range(block: &Block) -> Range<usize> {
@@ -194,7 +243,12 @@ impl Loader {
         &self.config.sources[file]
     }
 
-    fn error(&mut self, file: usize, range: &Range<usize>, message: impl Into<String>) -> &mut Diagnostic {
+    fn error(
+        &mut self,
+        file: usize,
+        range: &Range<usize>,
+        message: impl Into<String>,
+    ) -> &mut Diagnostic {
         let diagnostic = self.source(file).error(range, message);
         self.diagnostics.push_mut(diagnostic)
     }
@@ -222,11 +276,26 @@ impl Loader {
         true
     }
 
-    fn labels<'b>(&mut self, file: usize, block: &'b Block, expected: &[&str]) -> Option<Vec<&'b str>> {
+    fn labels<'b>(
+        &mut self,
+        file: usize,
+        block: &'b Block,
+        expected: &[&str],
+    ) -> Option<Vec<&'b str>> {
         if block.labels.len() == expected.len() {
-            return Some(block.labels.iter().map(|l| l.as_str()).collect());
+            return Some(
+                block
+                    .labels
+                    .iter()
+                    .map(hcl_edit::structure::BlockLabel::as_str)
+                    .collect(),
+            );
         }
-        let names = expected.iter().map(|n| format!("\"{n}\"")).collect::<Vec<_>>().join(" ");
+        let names = expected
+            .iter()
+            .map(|n| format!("\"{n}\""))
+            .collect::<Vec<_>>()
+            .join(" ");
         let ident = block.ident.as_str();
         self.error(
             file,
@@ -238,12 +307,12 @@ impl Loader {
                 block.labels.len()
             ),
         )
-        .clone_into_hint(format!("write it as `{ident} {names} {{ ... }}`"));
+        .set_hint(format!("write it as `{ident} {names} {{ ... }}`"));
         None
     }
 
     fn body(&mut self, file: usize, body: &Body) {
-        for structure in body.iter() {
+        for structure in body {
             match structure {
                 Structure::Attribute(attribute) => {
                     let name = attribute.key.as_str();
@@ -268,7 +337,11 @@ impl Loader {
                             Some(s) => diagnostic.with_hint(format!("did you mean `{s}`?")),
                             None => diagnostic.with_note(format!(
                                 "the block types are {}",
-                                BLOCK_TYPES.iter().map(|b| format!("`{b}`")).collect::<Vec<_>>().join(", ")
+                                BLOCK_TYPES
+                                    .iter()
+                                    .map(|b| format!("`{b}`"))
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
                             )),
                         };
                         self.diagnostics.push(diagnostic);
@@ -287,17 +360,29 @@ impl Loader {
             }
             let diagnostic = self
                 .source(file)
-                .error(&block_range(block), format!("unexpected block `{name}` in {context}"))
-                .with_hint(format!("if `{name}` is an attribute, write `{name} = {{ ... }}`"));
+                .error(
+                    &block_range(block),
+                    format!("unexpected block `{name}` in {context}"),
+                )
+                .with_hint(format!(
+                    "if `{name}` is an attribute, write `{name} = {{ ... }}`"
+                ));
             self.diagnostics.push(diagnostic);
         }
     }
 
-    fn unknown_attribute(&mut self, file: usize, attribute: &Attribute, context: &str, candidates: &[&str]) {
+    fn unknown_attribute(
+        &mut self,
+        file: usize,
+        attribute: &Attribute,
+        context: &str,
+        candidates: &[&str],
+    ) {
         let name = attribute.key.as_str();
-        let mut diagnostic = self
-            .source(file)
-            .error(&key_range(attribute), format!("unknown attribute `{name}` in {context}"));
+        let mut diagnostic = self.source(file).error(
+            &key_range(attribute),
+            format!("unknown attribute `{name}` in {context}"),
+        );
         if let Some(s) = suggest(name, candidates.iter().copied()) {
             diagnostic = diagnostic.with_hint(format!("did you mean `{s}`?"));
         }
@@ -311,10 +396,15 @@ impl Loader {
         if labels[0] != "huaweicloud" {
             let range = block.labels[0].span().unwrap_or_else(|| block_range(block));
             self.error(file, &range, format!("unknown provider `{}`", labels[0]))
-                .clone_into_hint("plinth has one provider: `huaweicloud`".to_owned());
+                .set_hint("plinth has one provider: `huaweicloud`");
             return;
         }
-        if !self.declare("provider".to_owned(), "`provider \"huaweicloud\"` block", file, &block_range(block)) {
+        if !self.declare(
+            "provider".to_owned(),
+            "`provider \"huaweicloud\"` block",
+            file,
+            &block_range(block),
+        ) {
             return;
         }
         self.no_blocks(file, &block.body, "the provider block", &[]);
@@ -338,9 +428,18 @@ impl Loader {
     fn constant(&mut self, file: usize, expr: &Expression) -> Option<Value> {
         let empty = BTreeMap::new();
         let resources = |_: &ResourceAddress| None;
-        let env = Env { variables: &empty, locals: &empty, resources: &resources, dir: self.config.dir.as_deref() };
+        let env = Env {
+            variables: &empty,
+            locals: &empty,
+            resources: &resources,
+            dir: self.config.dir.as_deref(),
+        };
         if let Some(first) = references(expr).first() {
-            self.error(file, &first.range, "this value must be a constant: it cannot refer to variables, locals or resources");
+            self.error(
+                file,
+                &first.range,
+                "this value must be a constant: it cannot refer to variables, locals or resources",
+            );
             return None;
         }
         match Context::new(&env).eval(expr) {
@@ -357,7 +456,11 @@ impl Loader {
         match &attribute.value {
             Expression::String(s) => Some(s.value().clone()),
             other => {
-                self.error(file, &span(other), format!("{what} must be a string literal"));
+                self.error(
+                    file,
+                    &span(other),
+                    format!("{what} must be a string literal"),
+                );
                 None
             }
         }
@@ -367,7 +470,11 @@ impl Loader {
         match &attribute.value {
             Expression::Bool(b) => Some(*b.value()),
             other => {
-                self.error(file, &span(other), format!("{what} must be `true` or `false`"));
+                self.error(
+                    file,
+                    &span(other),
+                    format!("{what} must be `true` or `false`"),
+                );
                 None
             }
         }
@@ -379,7 +486,12 @@ impl Loader {
         };
         let name = labels[0].to_owned();
         let range = block.labels[0].span().unwrap_or_else(|| block_range(block));
-        if !self.declare(format!("var.{name}"), &format!("variable `{name}`"), file, &range) {
+        if !self.declare(
+            format!("var.{name}"),
+            &format!("variable `{name}`"),
+            file,
+            &range,
+        ) {
             return;
         }
         let mut variable = Variable {
@@ -387,12 +499,12 @@ impl Loader {
             location: self.source(file).location(block_range(block).start),
             type_constraint: None,
             default: None,
+            default_origin: None,
             description: None,
             sensitive: false,
             validations: Vec::new(),
             value: Value::Unknown,
         };
-        let mut default_range = None;
         for attribute in block.body.attributes() {
             match attribute.key.as_str() {
                 "type" => match TypeConstraint::parse(&attribute.value) {
@@ -403,10 +515,16 @@ impl Loader {
                 },
                 "default" => {
                     variable.default = self.constant(file, &attribute.value);
-                    default_range = Some(span(&attribute.value));
+                    variable.default_origin = Some((file, span(&attribute.value)));
                 }
-                "description" => variable.description = self.literal_string(file, attribute, "`description`"),
-                "sensitive" => variable.sensitive = self.literal_bool(file, attribute, "`sensitive`").unwrap_or(false),
+                "description" => {
+                    variable.description = self.literal_string(file, attribute, "`description`");
+                }
+                "sensitive" => {
+                    variable.sensitive = self
+                        .literal_bool(file, attribute, "`sensitive`")
+                        .unwrap_or(false);
+                }
                 "nullable" => {
                     self.literal_bool(file, attribute, "`nullable`");
                 }
@@ -418,30 +536,46 @@ impl Loader {
                 ),
             }
         }
-        if let (Some(t), Some(default), Some(range)) = (&variable.type_constraint, &variable.default, &default_range) {
-            match t.convert(default.clone()) {
-                Ok(converted) => variable.default = Some(converted),
-                Err(message) => {
-                    self.error(file, range, format!("default of variable `{name}` does not match its type: {message}"));
-                }
+        if let (Some(t), Some(default)) = (&variable.type_constraint, &variable.default) {
+            // A default that does not convert is reported when the variable is resolved.
+            if let Ok(converted) = t.convert(default.clone()) {
+                variable.default = Some(converted);
             }
         }
-        self.no_blocks(file, &block.body, &format!("variable `{name}`"), &["validation"]);
+        self.no_blocks(
+            file,
+            &block.body,
+            &format!("variable `{name}`"),
+            &["validation"],
+        );
         for validation in block.body.get_blocks("validation") {
             let condition = validation.body.get_attribute("condition");
             let message = validation.body.get_attribute("error_message");
             for attribute in validation.body.attributes() {
                 if !matches!(attribute.key.as_str(), "condition" | "error_message") {
-                    self.unknown_attribute(file, attribute, "a validation block", &["condition", "error_message"]);
+                    self.unknown_attribute(
+                        file,
+                        attribute,
+                        "a validation block",
+                        &["condition", "error_message"],
+                    );
                 }
             }
             let (Some(condition), Some(message)) = (condition, message) else {
-                self.error(file, &block_range(validation), "a validation block needs `condition` and `error_message`");
+                self.error(
+                    file,
+                    &block_range(validation),
+                    "a validation block needs `condition` and `error_message`",
+                );
                 continue;
             };
             for reference in references(&condition.value) {
                 if reference.target != Target::Variable(name.clone()) {
-                    self.error(file, &reference.range, format!("a validation of variable `{name}` can only refer to `var.{name}`"));
+                    self.error(
+                        file,
+                        &reference.range,
+                        format!("a validation of variable `{name}` can only refer to `var.{name}`"),
+                    );
                 }
             }
             let Some(error_message) = self.literal_string(file, message, "`error_message`") else {
@@ -457,16 +591,29 @@ impl Loader {
 
     fn locals_block(&mut self, file: usize, block: &Block) {
         if !block.labels.is_empty() {
-            self.error(file, &block_range(block), "a `locals` block takes no labels");
+            self.error(
+                file,
+                &block_range(block),
+                "a `locals` block takes no labels",
+            );
         }
         self.no_blocks(file, &block.body, "a `locals` block", &[]);
         for attribute in block.body.attributes() {
             let name = attribute.key.as_str().to_owned();
-            if !self.declare(format!("local.{name}"), &format!("local value `{name}`"), file, &key_range(attribute)) {
+            if !self.declare(
+                format!("local.{name}"),
+                &format!("local value `{name}`"),
+                file,
+                &key_range(attribute),
+            ) {
                 continue;
             }
             let expr = self.expr(file, &attribute.value);
-            self.config.locals.push(Local { name, expr, references: Vec::new() });
+            self.config.locals.push(Local {
+                name,
+                expr,
+                references: Vec::new(),
+            });
         }
     }
 
@@ -476,7 +623,12 @@ impl Loader {
         };
         let name = labels[0].to_owned();
         let range = block.labels[0].span().unwrap_or_else(|| block_range(block));
-        if !self.declare(format!("output.{name}"), &format!("output `{name}`"), file, &range) {
+        if !self.declare(
+            format!("output.{name}"),
+            &format!("output `{name}`"),
+            file,
+            &range,
+        ) {
             return;
         }
         self.no_blocks(file, &block.body, &format!("output `{name}`"), &[]);
@@ -487,8 +639,14 @@ impl Loader {
         for attribute in block.body.attributes() {
             match attribute.key.as_str() {
                 "value" => value = Some(self.expr(file, &attribute.value)),
-                "description" => description = self.literal_string(file, attribute, "`description`"),
-                "sensitive" => sensitive = self.literal_bool(file, attribute, "`sensitive`").unwrap_or(false),
+                "description" => {
+                    description = self.literal_string(file, attribute, "`description`");
+                }
+                "sensitive" => {
+                    sensitive = self
+                        .literal_bool(file, attribute, "`sensitive`")
+                        .unwrap_or(false);
+                }
                 "depends_on" => depends_on = self.depends_on(file, attribute),
                 _ => self.unknown_attribute(
                     file,
@@ -499,30 +657,63 @@ impl Loader {
             }
         }
         let Some(value) = value else {
-            self.error(file, &block_range(block), format!("missing required attribute `value` in output `{name}`"));
+            self.error(
+                file,
+                &block_range(block),
+                format!("missing required attribute `value` in output `{name}`"),
+            );
             return;
         };
         let location = self.source(file).location(block_range(block).start);
-        self.config.outputs.push(Output { name, location, value, description, sensitive, depends_on, references: Vec::new() });
+        self.config.outputs.push(Output {
+            name,
+            location,
+            value,
+            description,
+            sensitive,
+            depends_on,
+            references: Vec::new(),
+        });
     }
 
     fn depends_on(&mut self, file: usize, attribute: &Attribute) -> Vec<Reference> {
         let Expression::Array(items) = &attribute.value else {
-            self.error(file, &span(&attribute.value), "`depends_on` must be a list of resources, e.g. `[huaweicloud_cce_addon.coredns]`");
+            self.error(
+                file,
+                &span(&attribute.value),
+                "`depends_on` must be a list of resources, e.g. `[huaweicloud_cce_addon.coredns]`",
+            );
             return Vec::new();
         };
         let mut out = Vec::new();
-        for item in items.iter() {
+        for item in items {
             let refs = references(item);
             match (item, refs.as_slice()) {
-                (Expression::Traversal(_), [RawRef { target: Target::Resource(address, steps), range }])
-                    if steps.iter().all(|s| matches!(s, ReferenceStep::Attribute(_))) =>
+                (
+                    Expression::Traversal(_),
+                    [
+                        RawRef {
+                            target: Target::Resource(address, steps),
+                            range,
+                        },
+                    ],
+                ) if steps
+                    .iter()
+                    .all(|s| matches!(s, ReferenceStep::Attribute(_))) =>
                 {
                     out.push(Reference {
                         address: address.clone(),
                         steps: steps.clone(),
                         location: self.source(file).location(range.start),
                     });
+                }
+                (Expression::String(text), _) => {
+                    self.error(
+                        file,
+                        &span(item),
+                        "`depends_on` entries must be resources or data sources, not strings",
+                    )
+                    .set_hint(format!("remove the quotes: `{}`", text.value()));
                 }
                 _ => {
                     self.error(file, &span(item), "`depends_on` entries must be resources or data sources, e.g. `huaweicloud_cce_addon.coredns`");
@@ -533,25 +724,41 @@ impl Loader {
     }
 
     fn resource_block(&mut self, file: usize, block: &Block, mode: Mode) {
-        let kind = if mode == Mode::Data { "data source" } else { "resource" };
+        let kind = if mode == Mode::Data {
+            "data source"
+        } else {
+            "resource"
+        };
         let Some(labels) = self.labels(file, block, &["TYPE", "NAME"]) else {
             return;
         };
-        let address = ResourceAddress { mode, resource_type: labels[0].to_owned(), name: labels[1].to_owned() };
+        let address = ResourceAddress {
+            mode,
+            resource_type: labels[0].to_owned(),
+            name: labels[1].to_owned(),
+        };
         let type_range = block.labels[0].span().unwrap_or_else(|| block_range(block));
         let Some(schema) = schema(mode, &address.resource_type) else {
             let candidates = match mode {
                 Mode::Managed => crate::schema::resource_types(),
                 Mode::Data => crate::schema::data_source_types(),
             };
-            let mut diagnostic = self
-                .source(file)
-                .error(&type_range, format!("unknown {kind} type `{}`", address.resource_type));
-            diagnostic = match suggest(&address.resource_type, candidates.iter().map(|s| s.type_name)) {
+            let mut diagnostic = self.source(file).error(
+                &type_range,
+                format!("unknown {kind} type `{}`", address.resource_type),
+            );
+            diagnostic = match suggest(
+                &address.resource_type,
+                candidates.iter().map(|s| s.type_name),
+            ) {
                 Some(s) => diagnostic.with_hint(format!("did you mean `{s}`?")),
                 None => diagnostic.with_note(format!(
                     "the {kind} types are {}",
-                    candidates.iter().map(|s| format!("`{}`", s.type_name)).collect::<Vec<_>>().join(", ")
+                    candidates
+                        .iter()
+                        .map(|s| format!("`{}`", s.type_name))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 )),
             };
             self.diagnostics.push(diagnostic);
@@ -559,7 +766,12 @@ impl Loader {
             return;
         };
         let name_range = block.labels[1].span().unwrap_or_else(|| block_range(block));
-        if !self.declare(address.to_string(), &format!("{kind} `{address}`"), file, &name_range) {
+        if !self.declare(
+            address.to_string(),
+            &format!("{kind} `{address}`"),
+            file,
+            &name_range,
+        ) {
             return;
         }
         let context = format!("{kind} `{address}`");
@@ -575,7 +787,12 @@ impl Loader {
             attributes: BTreeMap::new(),
             references: Vec::new(),
         };
-        let settable: Vec<&str> = schema.settable().chain(["count", "for_each", "depends_on"]).collect();
+        let settable: Vec<&str> = schema
+            .settable()
+            .chain(["count", "for_each", "depends_on"])
+            .collect();
+        // Required attributes that an unknown attribute's suggestion already points to.
+        let mut suggested = BTreeSet::new();
         for attribute in block.body.attributes() {
             let name = attribute.key.as_str();
             match name {
@@ -583,33 +800,66 @@ impl Loader {
                 "for_each" => resource.for_each = Some(self.expr(file, &attribute.value)),
                 "depends_on" => resource.depends_on = self.depends_on(file, attribute),
                 "lifecycle" | "timeouts" => {
-                    self.error(file, &key_range(attribute), format!("`{name}` is a block, not an attribute"))
-                        .clone_into_hint(format!("write `{name} {{ ... }}` without `=`"));
+                    self.error(
+                        file,
+                        &key_range(attribute),
+                        format!("`{name}` is a block, not an attribute"),
+                    )
+                    .set_hint(format!("write `{name} {{ ... }}` without `=`"));
                 }
-                _ => match schema.attribute(name) {
-                    Some(a) if a.presence == Presence::Computed => {
-                        self.error(file, &key_range(attribute), format!("`{name}` is computed by the cloud and cannot be set in {context}"))
-                            .clone_into_hint(format!("remove `{name}`; read it as `{address}.{name}`"));
+                _ => {
+                    match schema.attribute(name) {
+                        Some(a) if a.presence == Presence::Computed => {
+                            self.error(file, &key_range(attribute), format!("`{name}` is computed by the cloud and cannot be set in {context}"))
+                            .set_hint(format!("remove `{name}`; read it as `{address}.{name}`"));
+                        }
+                        Some(_) => {
+                            let expr = self.expr(file, &attribute.value);
+                            resource.attributes.insert(name.to_owned(), expr);
+                        }
+                        None => {
+                            suggested.extend(suggest(name, settable.iter().copied()));
+                            self.unknown_attribute(file, attribute, &context, &settable);
+                        }
                     }
-                    Some(_) => {
-                        let expr = self.expr(file, &attribute.value);
-                        resource.attributes.insert(name.to_owned(), expr);
-                    }
-                    None => self.unknown_attribute(file, attribute, &context, &settable),
-                },
+                }
             }
         }
         if let (Some(_), Some(for_each)) = (&resource.count, &resource.for_each) {
-            let range = block.body.get_attribute("for_each").map_or_else(|| span(&for_each.expr), key_range);
-            self.error(file, &range, format!("`count` and `for_each` cannot be used together in {context}"))
-                .clone_into_hint("keep one of them: `for_each` for a map or a set of strings, `count` for a number".to_owned());
+            let range = block
+                .body
+                .get_attribute("for_each")
+                .map_or_else(|| span(&for_each.expr), key_range);
+            self.error(
+                file,
+                &range,
+                format!("`count` and `for_each` cannot be used together in {context}"),
+            )
+            .set_hint(
+                "keep one of them: `for_each` for a map or a set of strings, `count` for a number"
+                    .to_owned(),
+            );
         }
         for attribute in schema.attributes {
-            if attribute.presence == Presence::Required && !resource.attributes.contains_key(attribute.name) {
-                self.error(file, &block_range(block), format!("missing required attribute `{}` in {context}", attribute.name));
+            if attribute.presence == Presence::Required
+                && !resource.attributes.contains_key(attribute.name)
+                && !suggested.contains(attribute.name)
+            {
+                self.error(
+                    file,
+                    &block_range(block),
+                    format!(
+                        "missing required attribute `{}` in {context}",
+                        attribute.name
+                    ),
+                );
             }
         }
-        let allowed: &[&str] = if mode == Mode::Managed { &["lifecycle", "timeouts"] } else { &[] };
+        let allowed: &[&str] = if mode == Mode::Managed {
+            &["lifecycle", "timeouts"]
+        } else {
+            &[]
+        };
         self.no_blocks(file, &block.body, &context, allowed);
         if mode == Mode::Managed {
             for lifecycle in block.body.get_blocks("lifecycle") {
@@ -622,29 +872,51 @@ impl Loader {
         self.config.resources.push(resource);
     }
 
-    fn lifecycle(&mut self, file: usize, block: &Block, schema: &crate::schema::ResourceSchema) -> Lifecycle {
+    fn lifecycle(
+        &mut self,
+        file: usize,
+        block: &Block,
+        schema: &crate::schema::ResourceSchema,
+    ) -> Lifecycle {
         let mut lifecycle = Lifecycle::default();
         self.no_blocks(file, &block.body, "a `lifecycle` block", &[]);
         for attribute in block.body.attributes() {
             match attribute.key.as_str() {
                 "prevent_destroy" => {
-                    lifecycle.prevent_destroy = self.literal_bool(file, attribute, "`prevent_destroy`").unwrap_or(false);
+                    lifecycle.prevent_destroy = self
+                        .literal_bool(file, attribute, "`prevent_destroy`")
+                        .unwrap_or(false);
                 }
                 "create_before_destroy" => {
-                    lifecycle.create_before_destroy = self.literal_bool(file, attribute, "`create_before_destroy`").unwrap_or(false);
+                    lifecycle.create_before_destroy = self
+                        .literal_bool(file, attribute, "`create_before_destroy`")
+                        .unwrap_or(false);
                 }
                 "ignore_changes" => match &attribute.value {
-                    Expression::Variable(v) if v.as_str() == "all" => lifecycle.ignore_all_changes = true,
+                    Expression::Variable(v) if v.as_str() == "all" => {
+                        lifecycle.ignore_all_changes = true;
+                    }
                     Expression::Array(items) => {
-                        for item in items.iter() {
+                        for item in items {
                             match attribute_path(item) {
-                                Some(path) if schema.attribute(&path[0]).is_some_and(|a| a.presence != Presence::Computed) => {
+                                Some(path)
+                                    if schema
+                                        .attribute(&path[0])
+                                        .is_some_and(|a| a.presence != Presence::Computed) =>
+                                {
                                     lifecycle.ignore_changes.push(path);
                                 }
                                 Some(path) => {
-                                    let mut diagnostic = self.source(file).error(&span(item), format!("`ignore_changes` names unknown attribute `{}`", path[0]));
+                                    let mut diagnostic = self.source(file).error(
+                                        &span(item),
+                                        format!(
+                                            "`ignore_changes` names unknown attribute `{}`",
+                                            path[0]
+                                        ),
+                                    );
                                     if let Some(s) = suggest(&path[0], schema.settable()) {
-                                        diagnostic = diagnostic.with_hint(format!("did you mean `{s}`?"));
+                                        diagnostic =
+                                            diagnostic.with_hint(format!("did you mean `{s}`?"));
                                     }
                                     self.diagnostics.push(diagnostic);
                                 }
@@ -655,10 +927,19 @@ impl Loader {
                         }
                     }
                     other => {
-                        self.error(file, &span(other), "`ignore_changes` must be a list of attribute names or `all`");
+                        self.error(
+                            file,
+                            &span(other),
+                            "`ignore_changes` must be a list of attribute names or `all`",
+                        );
                     }
                 },
-                _ => self.unknown_attribute(file, attribute, "a `lifecycle` block", &["prevent_destroy", "create_before_destroy", "ignore_changes"]),
+                _ => self.unknown_attribute(
+                    file,
+                    attribute,
+                    "a `lifecycle` block",
+                    &["prevent_destroy", "create_before_destroy", "ignore_changes"],
+                ),
             }
         }
         lifecycle
@@ -674,13 +955,21 @@ impl Loader {
                 "update" => &mut timeouts.update,
                 "delete" => &mut timeouts.delete,
                 _ => {
-                    self.unknown_attribute(file, attribute, "a `timeouts` block", &["create", "update", "delete"]);
+                    self.unknown_attribute(
+                        file,
+                        attribute,
+                        "a `timeouts` block",
+                        &["create", "update", "delete"],
+                    );
                     continue;
                 }
             };
             let Expression::String(text) = &attribute.value else {
                 let range = span(&attribute.value);
-                let diagnostic = self.source(file).error(&range, format!("timeout `{name}` must be a string such as `\"10m\"`"));
+                let diagnostic = self.source(file).error(
+                    &range,
+                    format!("timeout `{name}` must be a string such as `\"10m\"`"),
+                );
                 self.diagnostics.push(diagnostic);
                 continue;
             };
@@ -697,20 +986,55 @@ impl Loader {
 
     /// Checks every reference of every expression, and records resource references.
     fn check_references(&mut self) {
-        let declared: BTreeSet<ResourceAddress> = self.config.resources.iter().map(|r| r.address.clone()).collect();
-        let variables: BTreeSet<String> = self.config.variables.iter().map(|v| v.name.clone()).collect();
+        let declared: BTreeSet<ResourceAddress> = self
+            .config
+            .resources
+            .iter()
+            .map(|r| r.address.clone())
+            .collect();
+        let variables: BTreeSet<String> = self
+            .config
+            .variables
+            .iter()
+            .map(|v| v.name.clone())
+            .collect();
         let locals: BTreeSet<String> = self.config.locals.iter().map(|l| l.name.clone()).collect();
-        let scope = Scope { declared: &declared, variables: &variables, locals: &locals, unknown_types: &self.unknown_types.clone() };
+        let scope = Scope {
+            declared: &declared,
+            variables: &variables,
+            locals: &locals,
+            unknown_types: &self.unknown_types.clone(),
+        };
         for i in 0..self.config.resources.len() {
             let resource = self.config.resources[i].clone();
-            let what = format!("{} `{}`", if resource.mode() == Mode::Data { "data source" } else { "resource" }, resource.address);
+            let what = format!(
+                "{} `{}`",
+                if resource.mode() == Mode::Data {
+                    "data source"
+                } else {
+                    "resource"
+                },
+                resource.address
+            );
             let mut found = Vec::new();
             for (meta, expr) in [("count", &resource.count), ("for_each", &resource.for_each)] {
                 if let Some(expr) = expr {
-                    found.extend(self.check(expr, &scope, &Allowed { each: false, count: false, what: &format!("`{meta}`") }));
+                    found.extend(self.check(
+                        expr,
+                        &scope,
+                        &Allowed {
+                            each: false,
+                            count: false,
+                            what: &format!("`{meta}`"),
+                        },
+                    ));
                 }
             }
-            let allowed = Allowed { each: resource.for_each.is_some(), count: resource.count.is_some(), what: &what };
+            let allowed = Allowed {
+                each: resource.for_each.is_some(),
+                count: resource.count.is_some(),
+                what: &what,
+            };
             for expr in resource.attributes.values() {
                 found.extend(self.check(expr, &scope, &allowed));
             }
@@ -721,19 +1045,43 @@ impl Loader {
         }
         for i in 0..self.config.locals.len() {
             let expr = self.config.locals[i].expr.clone();
-            let found = self.check(&expr, &scope, &Allowed { each: false, count: false, what: "a local value" });
+            let found = self.check(
+                &expr,
+                &scope,
+                &Allowed {
+                    each: false,
+                    count: false,
+                    what: "a local value",
+                },
+            );
             self.config.locals[i].references = found;
         }
         for i in 0..self.config.outputs.len() {
             let output = self.config.outputs[i].clone();
-            let found = self.check(&output.value, &scope, &Allowed { each: false, count: false, what: "an output" });
+            let found = self.check(
+                &output.value,
+                &scope,
+                &Allowed {
+                    each: false,
+                    count: false,
+                    what: "an output",
+                },
+            );
             for dep in &output.depends_on {
                 self.check_declared(output.value.file, dep, &scope);
             }
             self.config.outputs[i].references = found;
         }
         for (_, expr) in self.provider_attributes.clone() {
-            self.check(&expr, &scope, &Allowed { each: false, count: false, what: "the provider block" });
+            self.check(
+                &expr,
+                &scope,
+                &Allowed {
+                    each: false,
+                    count: false,
+                    what: "the provider block",
+                },
+            );
         }
     }
 
@@ -742,12 +1090,24 @@ impl Loader {
         if scope.declared.contains(address) || scope.unknown_types.contains(address) {
             return;
         }
-        let kind = if address.mode == Mode::Data { "data source" } else { "resource" };
+        let kind = if address.mode == Mode::Data {
+            "data source"
+        } else {
+            "resource"
+        };
         let (line, column) = (reference.location.line, reference.location.column);
         let offset = self.offset_of(file, line, column);
         let width = address.to_string().len();
-        let mut diagnostic = self.source(file).error(&(offset..offset + width), format!("reference to undeclared {kind} `{address}`"));
-        let candidates: Vec<String> = scope.declared.iter().filter(|a| a.mode == address.mode).map(ToString::to_string).collect();
+        let mut diagnostic = self.source(file).error(
+            &(offset..offset + width),
+            format!("reference to undeclared {kind} `{address}`"),
+        );
+        let candidates: Vec<String> = scope
+            .declared
+            .iter()
+            .filter(|a| a.mode == address.mode)
+            .map(ToString::to_string)
+            .collect();
         if let Some(s) = suggest(&address.to_string(), candidates.iter().map(String::as_str)) {
             diagnostic = diagnostic.with_hint(format!("did you mean `{s}`?"));
         }
@@ -756,8 +1116,17 @@ impl Loader {
 
     fn offset_of(&self, file: usize, line: usize, column: usize) -> usize {
         let text = self.source(file).text();
-        let start: usize = text.split_inclusive('\n').take(line - 1).map(str::len).sum();
-        start + text[start..].chars().take(column - 1).map(char::len_utf8).sum::<usize>()
+        let start: usize = text
+            .split_inclusive('\n')
+            .take(line - 1)
+            .map(str::len)
+            .sum();
+        start
+            + text[start..]
+                .chars()
+                .take(column - 1)
+                .map(char::len_utf8)
+                .sum::<usize>()
     }
 
     fn check(&mut self, expr: &Expr, scope: &Scope<'_>, allowed: &Allowed<'_>) -> Vec<Reference> {
@@ -767,30 +1136,54 @@ impl Loader {
             let range = raw.range;
             match raw.target {
                 Target::Variable(name) if !scope.variables.contains(&name) => {
-                    let mut diagnostic = self.source(file).error(&range, format!("undeclared variable `var.{name}`"));
+                    let mut diagnostic = self
+                        .source(file)
+                        .error(&range, format!("undeclared variable `var.{name}`"));
                     diagnostic = match suggest(&name, scope.variables.iter().map(String::as_str)) {
                         Some(s) => diagnostic.with_hint(format!("did you mean `var.{s}`?")),
-                        None => diagnostic.with_hint(format!("declare it with `variable \"{name}\" {{ type = string }}`")),
+                        None => diagnostic.with_hint(format!(
+                            "declare it with `variable \"{name}\" {{ type = string }}`"
+                        )),
                     };
                     self.diagnostics.push(diagnostic);
                 }
                 Target::Local(name) if !scope.locals.contains(&name) => {
-                    let mut diagnostic = self.source(file).error(&range, format!("undeclared local value `local.{name}`"));
+                    let mut diagnostic = self
+                        .source(file)
+                        .error(&range, format!("undeclared local value `local.{name}`"));
                     if let Some(s) = suggest(&name, scope.locals.iter().map(String::as_str)) {
                         diagnostic = diagnostic.with_hint(format!("did you mean `local.{s}`?"));
                     }
                     self.diagnostics.push(diagnostic);
                 }
                 Target::Each if !allowed.each => {
-                    self.error(file, &range, format!("`each` cannot be used in {}: it has no `for_each`", allowed.what))
-                        .clone_into_hint("add `for_each` to the resource, or use a literal value".to_owned());
+                    self.error(
+                        file,
+                        &range,
+                        format!(
+                            "`each` cannot be used in {}: it has no `for_each`",
+                            allowed.what
+                        ),
+                    )
+                    .set_hint("add `for_each` to the resource, or use a literal value");
                 }
                 Target::CountIndex if !allowed.count => {
-                    self.error(file, &range, format!("`count.index` cannot be used in {}: it has no `count`", allowed.what))
-                        .clone_into_hint("add `count` to the resource, or use a literal value".to_owned());
+                    self.error(
+                        file,
+                        &range,
+                        format!(
+                            "`count.index` cannot be used in {}: it has no `count`",
+                            allowed.what
+                        ),
+                    )
+                    .set_hint("add `count` to the resource, or use a literal value");
                 }
                 Target::Resource(address, steps) => {
-                    let reference = Reference { address, steps, location: self.source(file).location(range.start) };
+                    let reference = Reference {
+                        address,
+                        steps,
+                        location: self.source(file).location(range.start),
+                    };
                     self.check_declared(file, &reference, scope);
                     if scope.declared.contains(&reference.address) {
                         found.push(reference);
@@ -811,20 +1204,39 @@ impl Loader {
 
     /// Orders locals and resources so that each comes after what it refers to; reports cycles.
     fn order(&mut self) {
-        let locals: BTreeMap<&str, usize> = self.config.locals.iter().enumerate().map(|(i, l)| (l.name.as_str(), i)).collect();
-        let resources: BTreeMap<&ResourceAddress, usize> = self.config.resources.iter().enumerate().map(|(i, r)| (&r.address, i)).collect();
+        let locals: BTreeMap<&str, usize> = self
+            .config
+            .locals
+            .iter()
+            .enumerate()
+            .map(|(i, l)| (l.name.as_str(), i))
+            .collect();
+        let resources: BTreeMap<&ResourceAddress, usize> = self
+            .config
+            .resources
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (&r.address, i))
+            .collect();
         let edges_of = |exprs: Vec<&Expr>, deps: &[Reference]| -> Vec<Node> {
             let mut out = Vec::new();
             for expr in exprs {
                 for raw in references(&expr.expr) {
                     match raw.target {
-                        Target::Local(name) => out.extend(locals.get(name.as_str()).map(|&i| Node::Local(i))),
-                        Target::Resource(address, _) => out.extend(resources.get(&address).map(|&i| Node::Resource(i))),
+                        Target::Local(name) => {
+                            out.extend(locals.get(name.as_str()).map(|&i| Node::Local(i)));
+                        }
+                        Target::Resource(address, _) => {
+                            out.extend(resources.get(&address).map(|&i| Node::Resource(i)));
+                        }
                         _ => {}
                     }
                 }
             }
-            out.extend(deps.iter().filter_map(|d| resources.get(&d.address).map(|&i| Node::Resource(i))));
+            out.extend(
+                deps.iter()
+                    .filter_map(|d| resources.get(&d.address).map(|&i| Node::Resource(i))),
+            );
             out
         };
         let mut graph: BTreeMap<Node, Vec<Node>> = BTreeMap::new();
@@ -832,7 +1244,12 @@ impl Loader {
             graph.insert(Node::Local(i), edges_of(vec![&local.expr], &[]));
         }
         for (i, resource) in self.config.resources.iter().enumerate() {
-            let exprs: Vec<&Expr> = resource.attributes.values().chain(&resource.count).chain(&resource.for_each).collect();
+            let exprs: Vec<&Expr> = resource
+                .attributes
+                .values()
+                .chain(&resource.count)
+                .chain(&resource.for_each)
+                .collect();
             graph.insert(Node::Resource(i), edges_of(exprs, &resource.depends_on));
         }
         let (order, cycles) = topological_order(&graph);
@@ -840,20 +1257,31 @@ impl Loader {
             let names: Vec<String> = cycle.iter().map(|n| self.node_name(*n)).collect();
             let all_locals = cycle.iter().all(|n| matches!(n, Node::Local(_)));
             let message = if all_locals {
-                format!("local values refer to each other in a cycle: {}", names.join(" -> "))
+                format!(
+                    "local values refer to each other in a cycle: {}",
+                    names.join(" -> ")
+                )
             } else {
                 format!("dependency cycle: {}", names.join(" -> "))
             };
             let (file, range) = match cycle[0] {
-                Node::Local(i) => (self.config.locals[i].expr.file, span(&self.config.locals[i].expr.expr)),
+                Node::Local(i) => (
+                    self.config.locals[i].expr.file,
+                    span(&self.config.locals[i].expr.expr),
+                ),
                 Node::Resource(i) => {
                     let r = &self.config.resources[i];
                     let offset = self.offset_of(r.file, r.location.line, r.location.column);
-                    (r.file, offset..offset + if r.mode() == Mode::Data { 4 } else { 8 })
+                    (
+                        r.file,
+                        offset..offset + if r.mode() == Mode::Data { 4 } else { 8 },
+                    )
                 }
             };
-            self.error(file, &range, message)
-                .clone_into_hint("break the cycle by removing one of these references or `depends_on` entries".to_owned());
+            self.error(file, &range, message).set_hint(
+                "break the cycle by removing one of these references or `depends_on` entries"
+                    .to_owned(),
+            );
         }
         self.config.order = order;
     }
@@ -865,16 +1293,37 @@ impl Loader {
         }
     }
 
-    fn variables(&mut self, var_files: &[SourceFile], cli_vars: &[String], env_vars: &[(String, String)]) {
+    fn variables(
+        &mut self,
+        var_files: &[SourceFile],
+        cli_vars: &[String],
+        env_vars: &[(String, String)],
+    ) {
         // Candidate values in increasing precedence, with where they come from.
-        let mut given: BTreeMap<String, (Value, Option<(usize, Range<usize>)>, String)> = BTreeMap::new();
-        let declared: BTreeMap<String, Option<TypeConstraint>> =
-            self.config.variables.iter().map(|v| (v.name.clone(), v.type_constraint.clone())).collect();
+        let mut given: BTreeMap<String, GivenValue> = BTreeMap::new();
+        let declared: BTreeMap<String, Option<TypeConstraint>> = self
+            .config
+            .variables
+            .iter()
+            .map(|v| (v.name.clone(), v.type_constraint.clone()))
+            .collect();
         for (key, raw) in env_vars {
-            let Some(name) = key.strip_prefix(ENV_PREFIX) else { continue };
-            let Some(ty) = declared.get(name) else { continue };
-            if let Some(value) = self.raw_value(name, raw, ty.as_ref(), &format!("environment variable `{key}`")) {
-                given.insert(name.to_owned(), (value, None, format!("environment variable `{key}`")));
+            let Some(name) = key.strip_prefix(ENV_PREFIX) else {
+                continue;
+            };
+            let Some(ty) = declared.get(name) else {
+                continue;
+            };
+            if let Some(value) = self.raw_value(
+                name,
+                raw,
+                ty.as_ref(),
+                &format!("environment variable `{key}`"),
+            ) {
+                given.insert(
+                    name.to_owned(),
+                    (value, None, format!("environment variable `{key}`")),
+                );
             }
         }
         for source in var_files {
@@ -883,19 +1332,30 @@ impl Loader {
             let body = match hcl_edit::parser::parse_body(source.text()) {
                 Ok(body) => body,
                 Err(e) => {
-                    let diagnostic = source.error_at_line_col(e.location().line(), e.location().column(), format!("syntax error: {}", e.message()));
+                    let diagnostic = source.error_at_line_col(
+                        e.location().line(),
+                        e.location().column(),
+                        format!("syntax error: {}", e.message()),
+                    );
                     self.diagnostics.push(diagnostic);
                     continue;
                 }
             };
             for block in body.blocks() {
-                self.error(file, &block_range(block), "a variables file holds only `name = value` lines, not blocks");
+                self.error(
+                    file,
+                    &block_range(block),
+                    "a variables file holds only `name = value` lines, not blocks",
+                );
             }
             for attribute in body.attributes() {
                 let name = attribute.key.as_str();
                 if !declared.contains_key(name) {
                     let mut warning = source
-                        .error(&key_range(attribute), format!("value for undeclared variable `{name}`"))
+                        .error(
+                            &key_range(attribute),
+                            format!("value for undeclared variable `{name}`"),
+                        )
                         .into_warning();
                     if let Some(s) = suggest(name, declared.keys().map(String::as_str)) {
                         warning = warning.with_hint(format!("did you mean `{s}`?"));
@@ -904,21 +1364,33 @@ impl Loader {
                     continue;
                 }
                 if let Some(value) = self.constant(file, &attribute.value) {
-                    given.insert(name.to_owned(), (value, Some((file, span(&attribute.value))), format!("`{}`", source.name())));
+                    given.insert(
+                        name.to_owned(),
+                        (
+                            value,
+                            Some((file, span(&attribute.value))),
+                            format!("`{}`", source.name()),
+                        ),
+                    );
                 }
             }
         }
         for raw in cli_vars {
             let Some((name, value)) = raw.split_once('=') else {
-                self.diagnostics.push(Diagnostic::error(format!("invalid `--var {raw}`: expected `NAME=VALUE`")));
+                self.diagnostics.push(Diagnostic::error(format!(
+                    "invalid `--var {raw}`: expected `NAME=VALUE`"
+                )));
                 continue;
             };
             let name = name.trim();
             let Some(ty) = declared.get(name) else {
-                let mut diagnostic = Diagnostic::error(format!("`--var` sets undeclared variable `{name}`"));
+                let mut diagnostic =
+                    Diagnostic::error(format!("`--var` sets undeclared variable `{name}`"));
                 diagnostic = match suggest(name, declared.keys().map(String::as_str)) {
                     Some(s) => diagnostic.with_hint(format!("did you mean `{s}`?")),
-                    None => diagnostic.with_hint(format!("declare it with `variable \"{name}\" {{}}`")),
+                    None => {
+                        diagnostic.with_hint(format!("declare it with `variable \"{name}\" {{}}`"))
+                    }
                 };
                 self.diagnostics.push(diagnostic);
                 continue;
@@ -934,41 +1406,82 @@ impl Loader {
             let decl_file = self.file_index(&variable.location.file);
             let (value, origin, from) = match given.remove(&variable.name) {
                 Some(v) => v,
-                None => match &variable.default {
-                    Some(default) => (default.clone(), None, "its default".to_owned()),
-                    None => {
+                None => {
+                    if let Some(default) = &variable.default {
+                        (
+                            default.clone(),
+                            variable.default_origin.clone(),
+                            "its default".to_owned(),
+                        )
+                    } else {
                         let name = &variable.name;
                         self.error(decl_file, &(decl_offset..decl_offset + 8), format!("no value for required variable `{name}`"))
-                            .clone_into_hint(format!("set it with `--var {name}=VALUE`, in `plinth.vars`, or with the environment variable `{ENV_PREFIX}{name}`; or give it a `default`"));
+                        .set_hint(format!("set it with `--var {name}=VALUE`, in `plinth.vars`, or with the environment variable `{ENV_PREFIX}{name}`; or give it a `default`"));
                         continue;
                     }
-                },
+                }
             };
             let (file, range) = origin.unwrap_or((decl_file, decl_offset..decl_offset + 8));
             let value = match &variable.type_constraint {
                 Some(t) => match t.convert(value) {
                     Ok(v) => v,
                     Err(message) => {
-                        self.error(file, &range, format!("invalid value for variable `{}` from {from}: {message}", variable.name));
+                        self.error(
+                            file,
+                            &range,
+                            format!(
+                                "invalid value for variable `{}` from {from}: {message}",
+                                variable.name
+                            ),
+                        );
                         continue;
                     }
                 },
                 None => value,
             };
-            let value = if variable.sensitive { value.mark_sensitive() } else { value };
+            let value = if variable.sensitive {
+                value.mark_sensitive()
+            } else {
+                value
+            };
             for validation in &variable.validations {
                 let variables = BTreeMap::from([(variable.name.clone(), value.clone())]);
                 let locals = BTreeMap::new();
                 let resources = |_: &ResourceAddress| None;
-                let env = Env { variables: &variables, locals: &locals, resources: &resources, dir: self.config.dir.as_deref() };
-                match Context::new(&env).eval(&validation.condition.expr).map(|v| v.unmark().0) {
+                let env = Env {
+                    variables: &variables,
+                    locals: &locals,
+                    resources: &resources,
+                    dir: self.config.dir.as_deref(),
+                };
+                match Context::new(&env)
+                    .eval(&validation.condition.expr)
+                    .map(|v| v.unmark().0)
+                {
                     Ok(Value::Bool(true) | Value::Unknown) => {}
                     Ok(Value::Bool(false)) => {
-                        self.error(file, &range, format!("invalid value for variable `{}`: {}", variable.name, validation.error_message))
-                            .clone_into_note(format!("the value from {from} fails the validation at {}", validation.condition.location));
+                        self.error(
+                            file,
+                            &range,
+                            format!(
+                                "invalid value for variable `{}`: {}",
+                                variable.name, validation.error_message
+                            ),
+                        )
+                        .set_note(format!(
+                            "the value from {from} fails the validation at {}",
+                            validation.condition.location
+                        ));
                     }
                     Ok(other) => {
-                        self.error(validation.condition.file, &span(&validation.condition.expr), format!("a validation condition must be a bool, found {}", other.type_name()));
+                        self.error(
+                            validation.condition.file,
+                            &span(&validation.condition.expr),
+                            format!(
+                                "a validation condition must be a bool, found {}",
+                                other.type_name()
+                            ),
+                        );
                     }
                     Err(e) => {
                         let diagnostic = e.into_diagnostic(self.source(validation.condition.file));
@@ -982,7 +1495,11 @@ impl Loader {
     }
 
     fn file_index(&self, name: &str) -> usize {
-        self.config.sources.iter().position(|s| s.name() == name).unwrap_or(0)
+        self.config
+            .sources
+            .iter()
+            .position(|s| s.name() == name)
+            .unwrap_or(0)
     }
 
     fn variable_offset(&self, variable: &Variable) -> usize {
@@ -992,23 +1509,41 @@ impl Loader {
 
     /// A value given as text on the command line or in the environment: taken literally for a
     /// string variable, else parsed as an expression.
-    fn raw_value(&mut self, name: &str, raw: &str, ty: Option<&TypeConstraint>, from: &str) -> Option<Value> {
+    fn raw_value(
+        &mut self,
+        name: &str,
+        raw: &str,
+        ty: Option<&TypeConstraint>,
+        from: &str,
+    ) -> Option<Value> {
         if ty.is_none_or(TypeConstraint::takes_raw_string) {
             return Some(Value::String(raw.to_owned()));
         }
-        let parsed = hcl_edit::parser::parse_expr(raw).ok().filter(|e| references(e).is_empty());
+        let parsed = hcl_edit::parser::parse_expr(raw)
+            .ok()
+            .filter(|e| references(e).is_empty());
         let empty = BTreeMap::new();
         let resources = |_: &ResourceAddress| None;
-        let env = Env { variables: &empty, locals: &empty, resources: &resources, dir: None };
-        match parsed.map(|e| Context::new(&env).eval(&e)) {
-            Some(Ok(value)) => Some(value),
-            _ => {
-                self.diagnostics.push(Diagnostic::error(format!("invalid value for variable `{name}` from {from}: `{raw}` is not a valid expression")));
-                None
-            }
+        let env = Env {
+            variables: &empty,
+            locals: &empty,
+            resources: &resources,
+            dir: None,
+        };
+        if let Some(Ok(value)) = parsed.map(|e| Context::new(&env).eval(&e)) {
+            Some(value)
+        } else {
+            self.diagnostics.push(Diagnostic::error(format!(
+                "invalid value for variable `{name}` from {from}: `{raw}` is not a valid expression"
+            )));
+            None
         }
     }
 }
+
+/// A value given for a variable: the value, the file and range it is written at (if in a
+/// file), and a description of where it came from.
+type GivenValue = (Value, Option<(usize, Range<usize>)>, String);
 
 struct Scope<'a> {
     declared: &'a BTreeSet<ResourceAddress>,
@@ -1033,7 +1568,9 @@ fn attribute_path(expr: &Expression) -> Option<Vec<String>> {
                 match operator.value() {
                     TraversalOperator::GetAttr(ident) => path.push(ident.as_str().to_owned()),
                     TraversalOperator::Index(Expression::String(s)) => path.push(s.value().clone()),
-                    TraversalOperator::Index(Expression::Number(n)) => path.push(n.value().to_string()),
+                    TraversalOperator::Index(Expression::Number(n)) => {
+                        path.push(n.value().to_string());
+                    }
                     _ => return None,
                 }
             }
@@ -1072,7 +1609,8 @@ fn topological_order(graph: &BTreeMap<Node, Vec<Node>>) -> (Vec<Node>, Vec<Vec<N
                     }
                     Mark::Active => {
                         let position = stack.iter().position(|(n, _)| *n == target).unwrap_or(0);
-                        let mut cycle: Vec<Node> = stack[position..].iter().map(|(n, _)| *n).collect();
+                        let mut cycle: Vec<Node> =
+                            stack[position..].iter().map(|(n, _)| *n).collect();
                         cycle.push(target);
                         cycles.push(cycle);
                     }
@@ -1096,9 +1634,18 @@ fn provider(
     diagnostics: &mut Diagnostics,
 ) -> Option<ProviderConfig> {
     let mut provider = config.provider.clone()?;
-    let variables: BTreeMap<String, Value> = config.variables.iter().map(|v| (v.name.clone(), v.value.clone())).collect();
+    let variables: BTreeMap<String, Value> = config
+        .variables
+        .iter()
+        .map(|v| (v.name.clone(), v.value.clone()))
+        .collect();
     let resources = |_: &ResourceAddress| Some(Value::Unknown);
-    let env = Env { variables: &variables, locals, resources: &resources, dir: config.dir.as_deref() };
+    let env = Env {
+        variables: &variables,
+        locals,
+        resources: &resources,
+        dir: config.dir.as_deref(),
+    };
     for (name, expr) in attributes {
         let source = config.source(expr.file);
         let value = match Context::new(&env).eval(&expr.expr) {
@@ -1110,16 +1657,26 @@ fn provider(
         };
         let range = span(&expr.expr);
         if value.contains_unknown() {
-            diagnostics.push(source.error(&range, format!("provider attribute `{name}` cannot depend on resources or data sources")));
+            diagnostics.push(source.error(
+                &range,
+                format!("provider attribute `{name}` cannot depend on resources or data sources"),
+            ));
             continue;
         }
         if value.is_null() {
             continue;
         }
-        let string = |diagnostics: &mut Diagnostics| match crate::eval::value_to_string(&value) {
-            Some(s) => Some(s),
-            None => {
-                diagnostics.push(source.error(&range, format!("provider attribute `{name}` must be a string, found {}", value.type_name())));
+        let string = |diagnostics: &mut Diagnostics| {
+            if let Some(s) = crate::eval::value_to_string(&value) {
+                Some(s)
+            } else {
+                diagnostics.push(source.error(
+                    &range,
+                    format!(
+                        "provider attribute `{name}` must be a string, found {}",
+                        value.type_name()
+                    ),
+                ));
                 None
             }
         };
@@ -1132,7 +1689,13 @@ fn provider(
             "cloud" => provider.cloud = string(diagnostics),
             "sandbox" => match value.as_bool() {
                 Some(b) => provider.sandbox = b,
-                None => diagnostics.push(source.error(&range, format!("provider attribute `sandbox` must be a bool, found {}", value.type_name()))),
+                None => diagnostics.push(source.error(
+                    &range,
+                    format!(
+                        "provider attribute `sandbox` must be a bool, found {}",
+                        value.type_name()
+                    ),
+                )),
             },
             "endpoints" => provider.endpoints = endpoints(&value, source, &range, diagnostics),
             _ => {}
@@ -1141,7 +1704,12 @@ fn provider(
     Some(provider)
 }
 
-fn endpoints(value: &Value, source: &SourceFile, range: &Range<usize>, diagnostics: &mut Diagnostics) -> Endpoints {
+fn endpoints(
+    value: &Value,
+    source: &SourceFile,
+    range: &Range<usize>,
+    diagnostics: &mut Diagnostics,
+) -> Endpoints {
     let mut endpoints = Endpoints::default();
     let Some(map) = value.as_object() else {
         diagnostics.push(source.error(range, format!("provider attribute `endpoints` must be an object such as `{{ cce = \"https://...\" }}`, found {}", value.type_name())));
@@ -1164,24 +1732,173 @@ fn endpoints(value: &Value, source: &SourceFile, range: &Range<usize>, diagnosti
         };
         match v.as_str() {
             Some(s) => *slot = Some(s.to_owned()),
-            None => diagnostics.push(source.error(range, format!("endpoint `{key}` must be a string, found {}", v.type_name()))),
+            None => diagnostics.push(source.error(
+                range,
+                format!("endpoint `{key}` must be a string, found {}", v.type_name()),
+            )),
         }
     }
     endpoints
 }
 
-/// Small helpers to add a hint or note to a diagnostic already pushed.
-trait Annotate {
-    fn clone_into_hint(&mut self, hint: String);
-    fn clone_into_note(&mut self, note: String);
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MAIN: &str = r#"
+variable "region" {
+  default = "from-default"
 }
 
-impl Annotate for Diagnostic {
-    fn clone_into_hint(&mut self, hint: String) {
-        *self = self.clone().with_hint(hint);
+variable "replicas" {
+  type    = number
+  default = 1
+}
+
+variable "zones" {
+  type    = list(string)
+  default = []
+}
+"#;
+
+    fn check(
+        var_files: &[(&str, &str)],
+        vars: &[&str],
+        env: &[(&str, &str)],
+    ) -> Result<Configuration, Diagnostics> {
+        load_sources(Sources {
+            dir: None,
+            files: vec![SourceFile::new("main.hcl", MAIN)],
+            var_files: var_files
+                .iter()
+                .map(|(n, t)| SourceFile::new(*n, *t))
+                .collect(),
+            vars: vars.iter().map(|v| (*v).to_owned()).collect(),
+            env_vars: env
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+        })
     }
 
-    fn clone_into_note(&mut self, note: String) {
-        *self = self.clone().with_note(note);
+    fn value(config: &Configuration, name: &str) -> Value {
+        config.variable(name).unwrap().value().clone()
+    }
+
+    #[test]
+    fn precedence_is_default_env_files_then_cli() {
+        let config = check(&[], &[], &[]).unwrap();
+        assert_eq!(value(&config, "region"), Value::string("from-default"));
+
+        let env = [("PLINTH_VAR_region", "from-env"), ("HOME", "/root")];
+        let config = check(&[], &[], &env).unwrap();
+        assert_eq!(value(&config, "region"), Value::string("from-env"));
+
+        let files = [
+            ("plinth.vars", "region = \"from-plinth-vars\""),
+            ("a.auto.vars", "region = \"from-a-auto\""),
+            ("b.auto.vars", "region = \"from-b-auto\""),
+        ];
+        let config = check(&files, &[], &env).unwrap();
+        assert_eq!(value(&config, "region"), Value::string("from-b-auto"));
+
+        let with_var_file = [
+            files[0],
+            files[1],
+            files[2],
+            ("custom.vars", "region = \"from-var-file\""),
+        ];
+        let config = check(&with_var_file, &[], &env).unwrap();
+        assert_eq!(value(&config, "region"), Value::string("from-var-file"));
+
+        let config = check(&with_var_file, &["region=first", "region=from-cli"], &env).unwrap();
+        assert_eq!(value(&config, "region"), Value::string("from-cli"));
+    }
+
+    #[test]
+    fn cli_values_are_literal_for_strings_and_parsed_otherwise() {
+        let config = check(
+            &[],
+            &["region=[1, 2]", "replicas=3", "zones=[\"az1\"]"],
+            &[("PLINTH_VAR_replicas", "9")],
+        )
+        .unwrap();
+        assert_eq!(value(&config, "region"), Value::string("[1, 2]"));
+        assert_eq!(value(&config, "replicas"), Value::int(3));
+        assert_eq!(
+            value(&config, "zones"),
+            Value::List(vec![Value::string("az1")])
+        );
+    }
+
+    #[test]
+    fn bad_cli_values_are_reported_together() {
+        let diagnostics = check(&[], &["replicas=three", "nope=1", "noequals"], &[]).unwrap_err();
+        let messages: Vec<&str> = diagnostics.iter().map(Diagnostic::message).collect();
+        assert_eq!(
+            messages,
+            [
+                "invalid value for variable `replicas` from `--var`: `three` is not a valid expression",
+                "`--var` sets undeclared variable `nope`",
+                "invalid `--var noequals`: expected `NAME=VALUE`",
+            ]
+        );
+    }
+
+    #[test]
+    fn var_file_mistakes_point_into_the_file() {
+        let diagnostics = check(&[("plinth.vars", "replicas = \"many\"\n")], &[], &[]).unwrap_err();
+        let rendered = diagnostics.to_string();
+        assert!(rendered.contains("--> plinth.vars:1:12"), "{rendered}");
+        assert!(
+            rendered.contains("invalid value for variable `replicas` from `plinth.vars`"),
+            "{rendered}"
+        );
+        let config = check(&[("plinth.vars", "regoin = \"x\"\n")], &[], &[]).unwrap();
+        let warning = config.warnings().iter().next().unwrap();
+        assert_eq!(warning.message(), "value for undeclared variable `regoin`");
+        assert_eq!(warning.hint(), Some("did you mean `region`?"));
+    }
+
+    #[test]
+    fn load_reads_the_directory_in_order() {
+        let dir = std::env::temp_dir().join(format!("plinth-config-load-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("main.hcl"), MAIN).unwrap();
+        std::fs::write(dir.join("notes.txt"), "not hcl {").unwrap();
+        std::fs::write(dir.join("plinth.vars"), "region = \"vars\"\nreplicas = 2\n").unwrap();
+        std::fs::write(dir.join("z.auto.vars"), "region = \"auto\"\n").unwrap();
+        std::fs::write(dir.join("extra.vars"), "replicas = 5\n").unwrap();
+        let options = LoadOptions {
+            var_files: vec![PathBuf::from("extra.vars")],
+            vars: vec![],
+            env_vars: vec![],
+        };
+        let config = load(&dir, &options).unwrap();
+        assert_eq!(value(&config, "region"), Value::string("auto"));
+        assert_eq!(value(&config, "replicas"), Value::int(5));
+        let missing = load(&dir.join("missing"), &LoadOptions::default()).unwrap_err();
+        assert!(
+            missing
+                .to_string()
+                .starts_with("error: cannot read directory"),
+            "{missing}"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn sensitive_variables_are_marked() {
+        let main = "variable \"key\" {\n  sensitive = true\n}\n";
+        let config = load_sources(Sources {
+            files: vec![SourceFile::new("main.hcl", main)],
+            vars: vec!["key=secret".to_owned()],
+            ..Sources::default()
+        })
+        .unwrap();
+        assert_eq!(
+            value(&config, "key"),
+            Value::string("secret").mark_sensitive()
+        );
     }
 }

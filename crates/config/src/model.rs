@@ -101,6 +101,7 @@ impl fmt::Display for InstanceAddress {
 }
 
 /// An expression as written, with the file it is in.
+#[allow(clippy::struct_field_names)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Expr {
     pub(crate) expr: Expression,
@@ -274,6 +275,8 @@ pub struct Variable {
     pub(crate) location: Location,
     pub(crate) type_constraint: Option<TypeConstraint>,
     pub(crate) default: Option<Value>,
+    /// The file and range of the `default` expression.
+    pub(crate) default_origin: Option<(usize, Range<usize>)>,
     pub(crate) description: Option<String>,
     pub(crate) sensitive: bool,
     pub(crate) validations: Vec<Validation>,
@@ -399,7 +402,7 @@ impl Output {
 /// Endpoint overrides of the provider block.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Endpoints {
-    /// ModelArts endpoint.
+    /// `ModelArts` endpoint.
     pub modelarts: Option<String>,
     /// CCE endpoint.
     pub cce: Option<String>,
@@ -517,7 +520,12 @@ impl Configuration {
         &self.sources[file]
     }
 
-    pub(crate) fn error(&self, file: usize, range: &Range<usize>, message: impl Into<String>) -> Diagnostic {
+    pub(crate) fn error(
+        &self,
+        file: usize,
+        range: &Range<usize>,
+        message: impl Into<String>,
+    ) -> Diagnostic {
         self.sources[file].error(range, message)
     }
 }

@@ -2,7 +2,6 @@
 
 use std::ops::Range;
 
-use hcl_edit::Span as _;
 use hcl_edit::expr::{Expression, ObjectKey, TraversalOperator};
 use hcl_edit::template::{Directive, Element, Template};
 
@@ -45,10 +44,13 @@ struct Walker {
 impl Walker {
     fn expr(&mut self, expr: &Expression) {
         match expr {
-            Expression::Null(_) | Expression::Bool(_) | Expression::Number(_) | Expression::String(_) => {}
+            Expression::Null(_)
+            | Expression::Bool(_)
+            | Expression::Number(_)
+            | Expression::String(_) => {}
             Expression::Array(items) => items.iter().for_each(|e| self.expr(e)),
             Expression::Object(object) => {
-                for (key, value) in object.iter() {
+                for (key, value) in object {
                     if let ObjectKey::Expression(key) = key {
                         // A bare name as a key (`{ (var.k) = 1 }` aside) is a literal in HCL.
                         if !matches!(key, Expression::Variable(_)) {
@@ -106,7 +108,7 @@ impl Walker {
     }
 
     fn template(&mut self, template: &Template) {
-        for element in template.iter() {
+        for element in template {
             match element {
                 Element::Literal(_) => {}
                 Element::Interpolation(interpolation) => self.expr(&interpolation.expr),
@@ -134,11 +136,16 @@ impl Walker {
         }
     }
 
-    fn root(&mut self, name: &str, operators: &[hcl_edit::Decorated<TraversalOperator>], range: Range<usize>) {
+    fn root(
+        &mut self,
+        name: &str,
+        operators: &[hcl_edit::Decorated<TraversalOperator>],
+        range: Range<usize>,
+    ) {
         if self.bound.iter().any(|b| b == name) {
             return;
         }
-        let attr = |i: usize| match operators.get(i).map(|o| o.value()) {
+        let attr = |i: usize| match operators.get(i).map(hcl_edit::Decorated::value) {
             Some(TraversalOperator::GetAttr(ident)) => Some(ident.as_str().to_owned()),
             _ => None,
         };
@@ -147,7 +154,7 @@ impl Walker {
             let end = operators
                 .get(n.min(operators.len()).saturating_sub(1))
                 .filter(|_| n > 0)
-                .and_then(|o| o.span())
+                .and_then(hcl_edit::Span::span)
                 .map_or(range.end, |s| s.end);
             range.start..end.min(range.end).max(range.start)
         };
@@ -155,31 +162,39 @@ impl Walker {
             "var" | "local" => match attr(0) {
                 Some(field) if name == "var" => Target::Variable(field),
                 Some(field) => Target::Local(field),
-                None => Target::Invalid(format!("`{name}` must be followed by a name, e.g. `{name}.example`"), None),
+                None => Target::Invalid(
+                    format!("`{name}` must be followed by a name, e.g. `{name}.example`"),
+                    None,
+                ),
             },
             "each" => Target::Each,
             "count" => Target::CountIndex,
             "path" => Target::Path,
             "self" => Target::Invalid("`self` is not supported".to_owned(), None),
             "data" => match (attr(0), attr(1)) {
-                (Some(ty), Some(n)) => Target::Resource(ResourceAddress::data(ty, n), steps(&operators[2..])),
-                _ => Target::Invalid("a data source reference needs a type and a name: `data.TYPE.NAME`".to_owned(), None),
+                (Some(ty), Some(n)) => {
+                    Target::Resource(ResourceAddress::data(ty, n), steps(&operators[2..]))
+                }
+                _ => Target::Invalid(
+                    "a data source reference needs a type and a name: `data.TYPE.NAME`".to_owned(),
+                    None,
+                ),
             },
-            other => match attr(0) {
-                Some(n) => Target::Resource(ResourceAddress::managed(other, n), steps(&operators[1..])),
-                None => {
+            other => {
+                if let Some(n) = attr(0) {
+                    Target::Resource(ResourceAddress::managed(other, n), steps(&operators[1..]))
+                } else {
                     let hint = crate::schema::suggest(other, ["var", "local", "each", "count", "data", "path"])
-                        .map(|s| format!("did you mean `{s}`?"))
-                        .or_else(|| Some("variables are written `var.NAME`, locals `local.NAME`, resources `TYPE.NAME`".to_owned()));
+                    .map(|s| format!("did you mean `{s}`?"))
+                    .or_else(|| Some("variables are written `var.NAME`, locals `local.NAME`, resources `TYPE.NAME`".to_owned()));
                     Target::Invalid(format!("unknown name `{other}`"), hint)
                 }
-            },
+            }
         };
         let consumed = match &target {
-            Target::Variable(_) | Target::Local(_) | Target::Each | Target::CountIndex | Target::Path => 1,
             Target::Resource(address, _) if address.mode == crate::model::Mode::Data => 2,
-            Target::Resource(..) => 1,
             Target::Invalid(..) => 0,
+            _ => 1,
         };
         let range = match &target {
             Target::Resource(..) => range,
@@ -193,8 +208,12 @@ fn steps(operators: &[hcl_edit::Decorated<TraversalOperator>]) -> Vec<ReferenceS
     operators
         .iter()
         .map(|o| match o.value() {
-            TraversalOperator::GetAttr(ident) => ReferenceStep::Attribute(ident.as_str().to_owned()),
-            TraversalOperator::Index(Expression::Number(n)) => ReferenceStep::Index(n.value().to_string()),
+            TraversalOperator::GetAttr(ident) => {
+                ReferenceStep::Attribute(ident.as_str().to_owned())
+            }
+            TraversalOperator::Index(Expression::Number(n)) => {
+                ReferenceStep::Index(n.value().to_string())
+            }
             TraversalOperator::Index(Expression::String(s)) => {
                 ReferenceStep::Index(serde_json::Value::String(s.value().clone()).to_string())
             }
@@ -218,7 +237,9 @@ mod tests {
                 Target::Each => "each".to_owned(),
                 Target::CountIndex => "count".to_owned(),
                 Target::Path => "path".to_owned(),
-                Target::Resource(a, steps) => format!("{a} {steps:?} @{}..{}", r.range.start, r.range.end),
+                Target::Resource(a, steps) => {
+                    format!("{a} {steps:?} @{}..{}", r.range.start, r.range.end)
+                }
                 Target::Invalid(m, _) => format!("invalid: {m}"),
             })
             .collect()
@@ -227,23 +248,31 @@ mod tests {
     #[test]
     fn finds_every_kind_of_reference() {
         assert_eq!(
-            targets(r#"[var.a, local.b["x"], each.key, count.index, data.t_x.n.id, t_y.n[0].status, "${t_z.m}"]"#),
+            targets(
+                r#"[var.a, local.b["x"], each.key, count.index, data.t_x.n.id, t_y.n[0].status, "${t_z.m}"]"#
+            ),
             vec![
                 "var.a",
                 "local.b",
                 "each",
                 "count",
-                "data.t_x.n [Attribute(\"id\")] @33..46",
-                "t_y.n [Index(\"0\"), Attribute(\"status\")] @48..63",
-                "t_z.m [] @68..73",
+                "data.t_x.n [Attribute(\"id\")] @45..58",
+                "t_y.n [Index(\"0\"), Attribute(\"status\")] @60..75",
+                "t_z.m [] @80..85",
             ]
         );
     }
 
     #[test]
     fn for_bindings_are_not_references() {
-        assert_eq!(targets("[for k, v in var.m : v if k != local.x]"), vec!["var.m", "local.x"]);
-        assert_eq!(targets(r#""%{ for p in var.ps }${p}%{ endfor }""#), vec!["var.ps"]);
+        assert_eq!(
+            targets("[for k, v in var.m : v if k != local.x]"),
+            vec!["var.m", "local.x"]
+        );
+        assert_eq!(
+            targets(r#""%{ for p in var.ps }${p}%{ endfor }""#),
+            vec!["var.ps"]
+        );
     }
 
     #[test]

@@ -46,14 +46,14 @@ impl AttributeType {
     pub(crate) fn convert(self, value: Value) -> Result<Value, String> {
         let (inner, marked) = value.unmark();
         let converted = match (self, inner) {
-            (_, v @ (Value::Unknown | Value::Null)) => v,
-            (AttributeType::String, v @ Value::String(_)) => v,
+            (_, v @ (Value::Unknown | Value::Null))
+            | (AttributeType::String, v @ Value::String(_))
+            | (AttributeType::Bool, v @ Value::Bool(_))
+            | (AttributeType::Number, v @ Value::Number(_))
+            | (AttributeType::Object, v @ Value::Object(_))
+            | (AttributeType::List, v @ (Value::List(_) | Value::Set(_))) => v,
             (AttributeType::String, Value::Number(n)) => Value::String(n.to_string()),
             (AttributeType::String, Value::Bool(b)) => Value::String(b.to_string()),
-            (AttributeType::Bool, v @ Value::Bool(_)) => v,
-            (AttributeType::Number, v @ Value::Number(_)) => v,
-            (AttributeType::Object, v @ Value::Object(_)) => v,
-            (AttributeType::List, v @ (Value::List(_) | Value::Set(_))) => v,
             (ty, v) => {
                 return Err(format!(
                     "expected {} {}, found {}",
@@ -165,7 +165,13 @@ const fn computed(name: &'static str, ty: AttributeType) -> AttributeSchema {
 }
 
 const fn required(name: &'static str) -> AttributeSchema {
-    attr(name, Presence::Required, AttributeType::String, false, false)
+    attr(
+        name,
+        Presence::Required,
+        AttributeType::String,
+        false,
+        false,
+    )
 }
 
 use AttributeType::{List, Object, String as Str};
@@ -283,7 +289,10 @@ pub fn data_source_types() -> &'static [ResourceSchema] {
 }
 
 /// The candidate closest to `input`, when one is close enough to be a likely typo.
-pub(crate) fn suggest<'a>(input: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub(crate) fn suggest<'a>(
+    input: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     candidates
         .into_iter()
         .map(|c| (strsim::jaro_winkler(input, c), c))
@@ -308,7 +317,10 @@ mod tests {
             addon.replacing_attributes().collect::<Vec<_>>(),
             ["cluster_id", "template_name"]
         );
-        assert_eq!(addon.attribute("status").unwrap().presence, Presence::Computed);
+        assert_eq!(
+            addon.attribute("status").unwrap().presence,
+            Presence::Computed
+        );
     }
 
     #[test]

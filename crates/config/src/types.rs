@@ -95,7 +95,7 @@ impl TypeConstraint {
                             return Err("`object(...)` takes an object of attribute types: `object({ name = string })`".to_owned());
                         };
                         let mut fields = BTreeMap::new();
-                        for (key, value) in object.iter() {
+                        for (key, value) in object {
                             let name = match key {
                                 ObjectKey::Ident(ident) => ident.as_str().to_owned(),
                                 ObjectKey::Expression(Expression::String(s)) => s.as_str().to_owned(),
@@ -142,21 +142,21 @@ impl TypeConstraint {
     fn convert_unmarked(&self, value: Value) -> Result<Value, String> {
         let mismatch = |v: &Value| format!("expected {self}, found {}", v.type_name());
         match (self, value) {
-            (_, v @ (Value::Unknown | Value::Null)) | (TypeConstraint::Any, v) => Ok(v),
-            (TypeConstraint::String, v @ Value::String(_)) => Ok(v),
+            (_, v @ (Value::Unknown | Value::Null))
+            | (TypeConstraint::Any, v)
+            | (TypeConstraint::String, v @ Value::String(_))
+            | (TypeConstraint::Number, v @ Value::Number(_))
+            | (TypeConstraint::Bool, v @ Value::Bool(_)) => Ok(v),
             (TypeConstraint::String, Value::Number(n)) => Ok(Value::String(n.to_string())),
             (TypeConstraint::String, Value::Bool(b)) => Ok(Value::String(b.to_string())),
-            (TypeConstraint::Number, v @ Value::Number(_)) => Ok(v),
-            (TypeConstraint::Number, Value::String(s)) => {
-                crate::eval::parse_number(&s).ok_or_else(|| format!("expected number, found string `{s}`"))
-            }
-            (TypeConstraint::Bool, v @ Value::Bool(_)) => Ok(v),
+            (TypeConstraint::Number, Value::String(s)) => crate::eval::parse_number(&s)
+                .ok_or_else(|| format!("expected number, found string `{s}`")),
             (TypeConstraint::Bool, Value::String(s)) if s == "true" || s == "false" => {
                 Ok(Value::Bool(s == "true"))
             }
-            (TypeConstraint::List(t), Value::List(items) | Value::Set(items)) => Ok(Value::List(
-                convert_all(t, items)?,
-            )),
+            (TypeConstraint::List(t), Value::List(items) | Value::Set(items)) => {
+                Ok(Value::List(convert_all(t, items)?))
+            }
             (TypeConstraint::Set(t), Value::List(items) | Value::Set(items)) => {
                 let mut items = convert_all(t, items)?;
                 items.sort_by(compare);
@@ -174,8 +174,14 @@ impl TypeConstraint {
             (TypeConstraint::Object(fields), Value::Object(mut map)) => {
                 let mut out = BTreeMap::new();
                 for (name, t) in fields {
-                    let v = map.remove(name).ok_or_else(|| format!("attribute `{name}` is required"))?;
-                    out.insert(name.clone(), t.convert(v).map_err(|e| format!("attribute `{name}`: {e}"))?);
+                    let v = map
+                        .remove(name)
+                        .ok_or_else(|| format!("attribute `{name}` is required"))?;
+                    out.insert(
+                        name.clone(),
+                        t.convert(v)
+                            .map_err(|e| format!("attribute `{name}`: {e}"))?,
+                    );
                 }
                 Ok(Value::Object(out))
             }
@@ -211,10 +217,17 @@ mod tests {
 
     #[test]
     fn parses_and_displays_constraints() {
-        for src in ["string", "list(number)", "map(set(bool))", "object({ a = string, b = list(any) })", "tuple([string, number])"] {
+        for src in [
+            "string",
+            "list(number)",
+            "map(set(bool))",
+            "object({ a = string, b = list(any) })",
+            "tuple([string, number])",
+        ] {
             assert_eq!(ty(src).to_string(), src);
         }
-        let err = TypeConstraint::parse(&hcl_edit::parser::parse_expr("strin").unwrap()).unwrap_err();
+        let err =
+            TypeConstraint::parse(&hcl_edit::parser::parse_expr("strin").unwrap()).unwrap_err();
         assert!(err.starts_with("unknown type `strin`"), "{err}");
     }
 
@@ -223,7 +236,11 @@ mod tests {
         assert_eq!(ty("number").convert(Value::string("5")), Ok(Value::int(5)));
         assert_eq!(ty("string").convert(Value::int(5)), Ok(Value::string("5")));
         assert_eq!(
-            ty("set(string)").convert(Value::List(vec![Value::string("b"), Value::string("a"), Value::string("b")])),
+            ty("set(string)").convert(Value::List(vec![
+                Value::string("b"),
+                Value::string("a"),
+                Value::string("b")
+            ])),
             Ok(Value::Set(vec![Value::string("a"), Value::string("b")]))
         );
         assert_eq!(
@@ -242,7 +259,9 @@ mod tests {
 
     #[test]
     fn conversion_keeps_marks() {
-        let v = ty("number").convert(Value::string("1").mark_sensitive()).unwrap();
+        let v = ty("number")
+            .convert(Value::string("1").mark_sensitive())
+            .unwrap();
         assert_eq!(v, Value::int(1).mark_sensitive());
     }
 }

@@ -128,7 +128,7 @@ impl Value {
                 n.as_f64().and_then(|f| {
                     #[allow(clippy::cast_possible_truncation, clippy::cast_precision_loss)]
                     let i = f as i64;
-                    #[allow(clippy::cast_precision_loss)]
+                    #[allow(clippy::cast_precision_loss, clippy::float_cmp)]
                     (f.fract() == 0.0 && (i as f64) == f).then_some(i)
                 })
             }),
@@ -246,10 +246,8 @@ fn collect_marks(
         out.push(path.clone());
     }
     match value {
-        Value::Sensitive(inner) => {
-            if !hit(value) {
-                collect_marks(inner, path, out, hit);
-            }
+        Value::Sensitive(inner) if !hit(value) => {
+            collect_marks(inner, path, out, hit);
         }
         Value::List(items) | Value::Set(items) => {
             for (i, item) in items.iter().enumerate() {
@@ -370,13 +368,12 @@ impl fmt::Display for Value {
 
 pub(crate) fn is_identifier(s: &str) -> bool {
     let mut chars = s.chars();
-    chars
-        .next()
-        .is_some_and(|c| c.is_alphabetic() || c == '_')
+    chars.next().is_some_and(|c| c.is_alphabetic() || c == '_')
         && chars.all(|c| c.is_alphanumeric() || c == '_' || c == '-')
 }
 
 /// Orders values for sets and sorting: by type, then by content.
+#[allow(clippy::many_single_char_names)]
 pub(crate) fn compare(a: &Value, b: &Value) -> std::cmp::Ordering {
     use std::cmp::Ordering;
     fn rank(v: &Value) -> u8 {
@@ -449,7 +446,7 @@ mod tests {
 
     #[test]
     fn json_round_trip_keeps_integers_exact() {
-        let json = serde_json::json!({"a": [1, 2.5, "x", null, true], "b": {"c": 9007199254740993_i64}});
+        let json = serde_json::json!({"a": [1, 2.5, "x", null, true], "b": {"c": 9_007_199_254_740_993_i64}});
         let value = Value::from(json.clone());
         assert_eq!(value.to_json(), Some(json));
     }
@@ -481,7 +478,10 @@ mod tests {
     #[test]
     fn display_is_hcl_like() {
         let v = Value::Object(BTreeMap::from([
-            ("a".to_owned(), Value::List(vec![Value::int(1), Value::Unknown])),
+            (
+                "a".to_owned(),
+                Value::List(vec![Value::int(1), Value::Unknown]),
+            ),
             ("b c".to_owned(), Value::string("s").mark_sensitive()),
         ]));
         assert_eq!(

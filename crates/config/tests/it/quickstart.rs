@@ -28,3 +28,11 @@ fn quickstart_loads_without_diagnostics() {
         ]
     );
 }
+
+#[test]
+fn configuration_can_be_shared_between_threads() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<plinth_config::Configuration>();
+    assert_send_sync::<plinth_config::ResourceInstance>();
+    assert_send_sync::<plinth_config::Diagnostics>();
+}
