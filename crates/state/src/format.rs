@@ -161,8 +161,13 @@ pub(crate) fn decode_state(bytes: &[u8]) -> Result<State, DecodeError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(DecodeError::Corrupt("the file is empty".to_owned()));
     }
-    let value: serde_json::Value = serde_json::from_slice(bytes)
-        .map_err(|error| DecodeError::Corrupt(format!("not valid JSON ({error})")))?;
+    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|error| {
+        DecodeError::Corrupt(if error.is_eof() {
+            format!("the file ends early, as if truncated ({error})")
+        } else {
+            format!("not valid JSON ({error})")
+        })
+    })?;
     let format = value.get("format").and_then(serde_json::Value::as_str);
     if format != Some(STATE_FORMAT) {
         return Err(DecodeError::Corrupt(format!(

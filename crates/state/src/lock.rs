@@ -184,16 +184,17 @@ pub(crate) fn force_unlock(lock_path: &Path, lock_id: &str) -> Result<ForceUnloc
 pub(crate) fn read_info(lock_path: &Path) -> Option<LockInfo> {
     // A holder writes its record just after taking the flock; give it a moment.
     for _ in 0..10 {
-        if let Ok(text) = std::fs::read_to_string(lock_path) {
-            if let Ok(record) = serde_json::from_str::<LockFile>(&text) {
-                return Some(LockInfo {
-                    id: record.id,
-                    holder: record.holder,
-                    pid: record.pid,
-                    operation: record.operation,
-                    time: record.time,
-                });
-            }
+        let record = std::fs::read_to_string(lock_path)
+            .ok()
+            .and_then(|text| serde_json::from_str::<LockFile>(&text).ok());
+        if let Some(record) = record {
+            return Some(LockInfo {
+                id: record.id,
+                holder: record.holder,
+                pid: record.pid,
+                operation: record.operation,
+                time: record.time,
+            });
         }
         thread::sleep(Duration::from_millis(20));
     }

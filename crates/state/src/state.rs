@@ -321,8 +321,8 @@ impl State {
         destination: &ResourceAddress,
     ) -> Result<Vec<Moved>, StateError> {
         let invalid = |reason: &str| StateError::InvalidMove {
-            source_address: source.clone(),
-            destination: destination.clone(),
+            source_address: Box::new(source.clone()),
+            destination: Box::new(destination.clone()),
             reason: reason.to_owned(),
         };
         if source.mode() != destination.mode() || source.type_name() != destination.type_name() {

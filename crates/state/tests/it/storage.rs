@@ -1,0 +1,215 @@
+//! Saving, backups, serials and the journal on disk.
+
+use std::fs;
+use std::time::Duration;
+
+use plinth_state::{
+    Change, LocalStorage, LockGuard, LockRequest, OutputState, ResourceState, SaveOutcome, State,
+    StateStorage,
+};
+use serde_json::json;
+
+pub fn lock(storage: &LocalStorage) -> LockGuard {
+    storage
+        .lock(&LockRequest {
+            operation: "test".into(),
+            timeout: Duration::ZERO,
+        })
+        .unwrap()
+}
+
+pub fn upsert(address: &str, n: u64) -> Change {
+    Change::Upsert {
+        address: address.parse().unwrap(),
+        resource: ResourceState::new(Some(format!("id-{n}")), json!({"n": n})),
+    }
+}
+
+#[test]
+fn missing_state_loads_empty_and_first_save_writes_serial_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let storage = LocalStorage::new(dir.path().join("plinth.state.json"));
+    let mut state = storage.load().unwrap();
+    assert_eq!(state.serial(), 0);
+    assert!(state.resources().is_empty());
+    let guard = lock(&storage);
+    assert_eq!(
+        storage.save(&mut state, &guard).unwrap(),
+        SaveOutcome::Written { serial: 1 }
+    );
+    assert!(!storage.backup_path().exists());
+    assert_eq!(storage.load().unwrap(), state);
+}
+
+#[test]
+fn unchanged_save_writes_nothing_and_a_change_bumps_serial_and_keeps_backup() {
+    let dir = tempfile::tempdir().unwrap();
+    let storage = LocalStorage::new(dir.path().join("plinth.state.json"));
+    let guard = lock(&storage);
+    let mut state = State::new();
+    state.apply(upsert("a_type.one", 1));
+    storage.save(&mut state, &guard).unwrap();
+    let first = fs::read(storage.path()).unwrap();
+
+    let mut again = storage.load().unwrap();
+    assert_eq!(
+        storage.save(&mut again, &guard).unwrap(),
+        SaveOutcome::Unchanged
+    );
+    assert_eq!(fs::read(storage.path()).unwrap(), first);
+    assert!(!storage.backup_path().exists());
+
+    again.apply(upsert("a_type.two", 2));
+    assert_eq!(
+        storage.save(&mut again, &guard).unwrap(),
+        SaveOutcome::Written { serial: 2 }
+    );
+    assert_eq!(fs::read(storage.backup_path()).unwrap(), first);
+    assert_eq!(storage.load().unwrap().serial(), 2);
+}
+
+#[test]
+fn save_refuses_a_state_loaded_before_another_save() {
+    let dir = tempfile::tempdir().unwrap();
+    let storage = LocalStorage::new(dir.path().join("plinth.state.json"));
+    let guard = lock(&storage);
+    let mut state = State::new();
+    storage.save(&mut state, &guard).unwrap();
+    let mut outdated = storage.load().unwrap();
+    state.apply(upsert("a_type.one", 1));
+    storage.save(&mut state, &guard).unwrap();
+    outdated.apply(upsert("a_type.other", 2));
+    let error = storage.save(&mut outdated, &guard).unwrap_err().to_string();
+    let error = error.replace(&storage.location(), "[STATE]");
+    insta::assert_snapshot!(error, @r"
+    the state `[STATE]` changed since it was loaded: the stored state has serial 2, this one was loaded at serial 1
+
+    hint: run the command again
+    ");
+}
+
+#[test]
+fn journal_records_survive_without_finish_and_fold_on_next_load() {
+    let dir = tempfile::tempdir().unwrap();
+    let storage = LocalStorage::new(dir.path().join("plinth.state.json"));
+    let guard = lock(&storage);
+    let mut journal = storage.begin(storage.load().unwrap(), &guard).unwrap();
+    journal.record(upsert("a_type.one", 1)).unwrap();
+    journal.record(upsert("a_type.two", 2)).unwrap();
+    journal
+        .record(Change::Remove {
+            address: "a_type.one".parse().unwrap(),
+        })
+        .unwrap();
+    journal
+        .record(Change::SetOutput {
+            name: "out".into(),
+            output: OutputState::Plain(json!(7)),
+        })
+        .unwrap();
+    let expected = journal.state().clone();
+    // The run dies here: no finish.
+    drop(journal);
+    let loaded = storage.load().unwrap();
+    assert_eq!(loaded.resources(), expected.resources());
+    assert_eq!(loaded.outputs(), expected.outputs());
+    assert!(storage.journal_path().exists());
+
+    // The next run folds it into the state file and removes it.
+    let journal = storage.begin(loaded, &guard).unwrap();
+    let (state, outcome) = journal.finish().unwrap();
+    assert_eq!(outcome, SaveOutcome::Unchanged);
+    assert!(!storage.journal_path().exists());
+    assert_eq!(state.resources(), expected.resources());
+    assert_eq!(storage.load().unwrap(), state);
+}
+
+#[test]
+fn finish_writes_once_and_removes_the_journal() {
+    let dir = tempfile::tempdir().unwrap();
+    let storage = LocalStorage::new(dir.path().join("plinth.state.json"));
+    let guard = lock(&storage);
+    let mut journal = storage.begin(storage.load().unwrap(), &guard).unwrap();
+    for n in 0..5 {
+        journal
+            .record(upsert(&format!("a_type.r[{n}]"), n))
+            .unwrap();
+    }
+    let (state, outcome) = journal.finish().unwrap();
+    assert_eq!(outcome, SaveOutcome::Written { serial: 2 });
+    assert!(!storage.journal_path().exists());
+    assert_eq!(storage.load().unwrap(), state);
+}
+
+#[test]
+fn torn_last_journal_line_is_ignored_and_earlier_lines_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let storage = LocalStorage::new(dir.path().join("plinth.state.json"));
+    let guard = lock(&storage);
+    let mut journal = storage.begin(storage.load().unwrap(), &guard).unwrap();
+    journal.record(upsert("a_type.one", 1)).unwrap();
+    journal.record(upsert("a_type.two", 2)).unwrap();
+    drop(journal);
+    let text = fs::read_to_string(storage.journal_path()).unwrap();
+    let last_line_start = text.trim_end().rfind('\n').unwrap() + 1;
+    // Keep a prefix of the last line: the process died while appending it.
+    fs::write(storage.journal_path(), &text[..last_line_start + 12]).unwrap();
+    let loaded = storage.load().unwrap();
+    let names: Vec<String> = loaded.resources().keys().map(ToString::to_string).collect();
+    assert_eq!(names, ["a_type.one"]);
+}
+
+#[test]
+fn broken_journal_line_in_the_middle_is_an_error_naming_the_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let storage = LocalStorage::new(dir.path().join("plinth.state.json"));
+    let guard = lock(&storage);
+    let mut journal = storage.begin(storage.load().unwrap(), &guard).unwrap();
+    journal.record(upsert("a_type.one", 1)).unwrap();
+    journal.record(upsert("a_type.two", 2)).unwrap();
+    drop(journal);
+    let text = fs::read_to_string(storage.journal_path()).unwrap();
+    let broken: Vec<String> = text
+        .lines()
+        .enumerate()
+        .map(|(index, line)| {
+            if index == 1 {
+                line.replace('{', "[")
+            } else {
+                line.to_owned()
+            }
+        })
+        .collect();
+    fs::write(storage.journal_path(), broken.join("\n") + "\n").unwrap();
+    let before = fs::read(storage.journal_path()).unwrap();
+    let state_before = fs::read(storage.path()).unwrap();
+    let error = storage.load().unwrap_err().to_string();
+    let error = error.replace(&dir.path().display().to_string(), "[DIR]");
+    insta::assert_snapshot!(error, @r"
+    the state journal `[DIR]/plinth.state.json.journal` is unreadable at line 2: expected value at line 1 column 1
+
+    hint: plinth left it and the state file untouched; inspect the journal, then move it away to load the state without it
+    ");
+    assert_eq!(fs::read(storage.journal_path()).unwrap(), before);
+    assert_eq!(fs::read(storage.path()).unwrap(), state_before);
+}
+
+#[test]
+fn journal_left_after_its_fold_was_saved_is_ignored() {
+    let dir = tempfile::tempdir().unwrap();
+    let storage = LocalStorage::new(dir.path().join("plinth.state.json"));
+    let guard = lock(&storage);
+    let mut journal = storage.begin(storage.load().unwrap(), &guard).unwrap();
+    journal.record(upsert("a_type.one", 1)).unwrap();
+    let journal_text = fs::read(storage.journal_path()).unwrap();
+    let (state, _) = journal.finish().unwrap();
+    // A crash between writing the state and removing the journal leaves the journal behind.
+    fs::write(storage.journal_path(), journal_text).unwrap();
+    let mut loaded = storage.load().unwrap();
+    assert_eq!(loaded, state);
+    assert_eq!(
+        storage.save(&mut loaded, &guard).unwrap(),
+        SaveOutcome::Unchanged
+    );
+    assert!(!storage.journal_path().exists());
+}
