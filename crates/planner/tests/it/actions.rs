@@ -533,3 +533,63 @@ resource "huaweicloud_cce_addon" "metrics" {
     let plan = world.plan(&config(hcl), &PlanOptions::default()).unwrap();
     assert!(!plan.has_changes(), "{}", show(&plan));
 }
+
+#[test]
+fn ignore_changes_all_keeps_the_object_as_it_is() {
+    let hcl = r#"
+resource "huaweicloud_cce_addon" "dns" {
+  cluster_id    = "c1"
+  template_name = "coredns"
+  version       = "9.9.9"
+  values        = { flavor = { replicas = 9 } }
+  lifecycle {
+    ignore_changes = all
+  }
+}
+"#;
+    let mut world = World::new();
+    world.in_state(
+        "huaweicloud_cce_addon.dns",
+        Some("uid-dns"),
+        dns_remote(),
+        &[],
+    );
+    let plan = world.plan(&config(hcl), &PlanOptions::default()).unwrap();
+    assert!(!plan.has_changes(), "{}", show(&plan));
+}
+
+#[test]
+fn data_source_depending_on_unknowns_is_read_during_apply() {
+    let hcl = r#"
+resource "huaweicloud_cce_addon" "dns" {
+  cluster_id    = "c1"
+  template_name = "coredns"
+}
+data "huaweicloud_cce_addon" "dns" {
+  cluster_id = "c1"
+  id         = huaweicloud_cce_addon.dns.id
+}
+"#;
+    let plan = World::new()
+        .plan(&config(hcl), &PlanOptions::default())
+        .unwrap();
+    let data = plan
+        .change(&address("data.huaweicloud_cce_addon.dns"))
+        .unwrap();
+    assert_eq!(data.action, Action::Read);
+    assert_eq!(data.reasons, [Reason::DependsOnUnknown]);
+    assert!(
+        plan.wanted_reads()
+            .iter()
+            .all(|w| !matches!(w, WantedRead::Data { .. }))
+    );
+    assert_snapshot!(show(&plan), @r#"
+    huaweicloud_cce_addon.dns: create
+      ~ cluster_id: <absent> -> "c1"
+      ~ template_name: <absent> -> "coredns"
+    data.huaweicloud_cce_addon.dns: read
+      because its arguments depend on values known only after apply
+    order: create huaweicloud_cce_addon.dns -> read data.huaweicloud_cce_addon.dns
+    Plan: 0 to import, 1 to add, 0 to change, 0 to destroy, 1 to read.
+    "#);
+}

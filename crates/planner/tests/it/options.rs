@@ -216,3 +216,25 @@ fn destroy_with_target_takes_its_dependents_along() {
         ["huaweicloud_cce_addon.a", "huaweicloud_cce_addon.b"]
     );
 }
+
+#[test]
+fn destroy_with_exclude_keeps_it_and_what_it_needs() {
+    let world = three_in_state();
+    let options = PlanOptions {
+        destroy: true,
+        excludes: vec![address("huaweicloud_cce_addon.b")],
+        ..PlanOptions::default()
+    };
+    let plan = world.plan(&config(THREE), &options).unwrap();
+    assert_eq!(addresses(&plan), ["huaweicloud_cce_addon.c"]);
+    let options = PlanOptions {
+        destroy: true,
+        excludes: vec![address("huaweicloud_cce_addon.a")],
+        ..PlanOptions::default()
+    };
+    let plan = world.plan(&config(THREE), &options).unwrap();
+    assert_eq!(
+        addresses(&plan),
+        ["huaweicloud_cce_addon.b", "huaweicloud_cce_addon.c"]
+    );
+}
