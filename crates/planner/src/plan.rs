@@ -753,7 +753,7 @@ impl Planner<'_> {
             .filter(|d| kept.contains(&d.address))
             .collect();
         drift.sort_by(|a, b| a.address.cmp(&b.address).then_with(|| a.path.cmp(&b.path)));
-        let wanted_reads = wanted
+        let wanted_reads: Vec<WantedRead> = wanted
             .into_iter()
             .filter(|w| match w {
                 WantedRead::NaturalKey { address, .. } | WantedRead::Data { address, .. } => {
@@ -761,8 +761,6 @@ impl Planner<'_> {
                 }
             })
             .collect();
-        let wanted_reads: Vec<WantedRead> = wanted_reads;
-        let drift: Vec<Drift> = drift;
         let changes = changes
             .into_iter()
             .zip(keep)
