@@ -461,6 +461,8 @@ impl Planner<'_> {
                         });
                         self.record_drift(&address, found.drift);
                         change.before = Some(current.clone());
+                        // Ignored paths keep the object's values: that is what the cloud keeps.
+                        let desired = without_ignored(&desired, lifecycle);
                         if self.mode == PlanMode::RefreshOnly {
                             merged_object(current, &desired)
                         } else {
@@ -876,6 +878,35 @@ fn updated_object(
         }
     }
     object
+}
+
+/// The written attributes without the paths `ignore_changes` masks.
+fn without_ignored(
+    desired: &BTreeMap<String, Value>,
+    lifecycle: &Lifecycle,
+) -> BTreeMap<String, Value> {
+    if lifecycle.ignore_all_changes {
+        return BTreeMap::new();
+    }
+    let mut kept = desired.clone();
+    for path in &lifecycle.ignore_changes {
+        remove_path(&mut kept, path);
+    }
+    kept
+}
+
+fn remove_path(object: &mut BTreeMap<String, Value>, path: &[String]) {
+    match path {
+        [] => {}
+        [last] => {
+            object.remove(last);
+        }
+        [first, rest @ ..] => {
+            if let Some(Value::Object(inner)) = object.get_mut(first) {
+                remove_path(inner, rest);
+            }
+        }
+    }
 }
 
 /// Sets the `id` attribute of an existing object from its cloud id, when the type has one and

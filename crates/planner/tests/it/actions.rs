@@ -593,3 +593,34 @@ data "huaweicloud_cce_addon" "dns" {
     Plan: 0 to import, 1 to add, 0 to change, 0 to destroy, 1 to read.
     "#);
 }
+
+#[test]
+fn ignored_paths_keep_the_cloud_value_in_the_planned_object() {
+    let hcl = r#"
+resource "huaweicloud_cce_addon" "dns" {
+  cluster_id    = "c1"
+  template_name = "coredns"
+  values        = { flavor = { replicas = 2 } }
+  lifecycle {
+    ignore_changes = [values.flavor.replicas]
+  }
+}
+"#;
+    let mut world = World::new();
+    world.in_state(
+        "huaweicloud_cce_addon.dns",
+        Some("uid-dns"),
+        json!({"cluster_id": "c1", "template_name": "coredns", "values": {"flavor": {"replicas": 7}}}),
+        &[],
+    );
+    let plan = world.plan(&config(hcl), &PlanOptions::default()).unwrap();
+    let dns = plan.change(&address("huaweicloud_cce_addon.dns")).unwrap();
+    assert_eq!(dns.action, Action::NoOp);
+    let after = dns
+        .after
+        .as_ref()
+        .unwrap()
+        .strip_marks()
+        .to_json_with(&mut |_| json!("?"));
+    assert_eq!(after["values"]["flavor"]["replicas"], json!(7));
+}
