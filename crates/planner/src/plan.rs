@@ -9,7 +9,7 @@ use serde_json::Value as Json;
 
 use crate::diff::{AttributeChange, DiffInput, Drift, Sealed, diff};
 use crate::error::{PlanError, Refusal};
-use crate::graph::PlanGraph;
+use crate::graph::{PlanGraph, StepId};
 use crate::observe::{Lookup, Observations, Observed, PlanOptions, WantedRead};
 use crate::order::Dependencies;
 use crate::path::AttributePath;
@@ -149,6 +149,11 @@ impl Plan {
             .binary_search_by(|change| change.address.cmp(address))
             .ok()
             .map(|index| &self.changes[index])
+    }
+
+    /// The planned change a step of the graph carries out; `None` for a barrier step.
+    pub fn step_change(&self, id: StepId) -> Option<&PlannedChange> {
+        self.change(&self.graph.step(id).address)
     }
 
     /// Values changed outside plinth, sorted by address and path.
@@ -387,15 +392,12 @@ impl Planner<'_> {
             address,
             attributes: desired,
         } = instance;
-        let lifecycle = block.lifecycle;
-        let schema = block.schema;
-        let natural_key = natural_key(schema, &desired);
         let mut change = PlannedChange {
-            address: address.clone(),
+            natural_key: natural_key(block.schema, &desired),
+            address,
             action: Action::NoOp,
             reasons: Vec::new(),
             id: None,
-            natural_key,
             before: None,
             after: None,
             changes: Vec::new(),
@@ -403,167 +405,186 @@ impl Planner<'_> {
         };
         let mut hidden = false;
         let mut state_dependencies = Vec::new();
-        let after = match self.prior.resource(&address) {
-            Some(resource) => {
-                state_dependencies.clone_from(&resource.dependencies);
-                change.id.clone_from(&resource.id);
-                if change.natural_key.is_empty() {
-                    change.natural_key.clone_from(&resource.natural_key);
-                }
-                match self.observed.resource(&address) {
-                    Some(Observed::Gone) => {
-                        self.drift.push(Drift {
-                            address: address.clone(),
-                            path: AttributePath::root(),
-                            in_state: Some(resource.attributes.clone()),
-                            now: None,
-                            sensitive: false,
-                        });
-                        change.reasons.push(Reason::DeletedOutside);
-                        change.id = None;
-                        if self.mode == PlanMode::RefreshOnly {
-                            Value::from(resource.attributes.clone())
-                        } else {
-                            change.action = Action::Create;
-                            change.changes = creation_changes(&desired);
-                            created_object(schema, &desired)
-                        }
-                    }
-                    observed => {
-                        let seal = StateSeal {
-                            state: self.prior,
-                            resource,
-                        };
-                        let (current, current_sealed, prior): (
-                            &Json,
-                            Option<&dyn Sealed>,
-                            Option<&Json>,
-                        ) = match observed {
-                            Some(Observed::Present(object)) => {
-                                if object.id.is_some() {
-                                    change.id.clone_from(&object.id);
-                                }
-                                (&object.attributes, None, Some(&resource.attributes))
-                            }
-                            _ => (&resource.attributes, Some(&seal), None),
-                        };
-                        let found = diff(&DiffInput {
-                            desired: &desired,
-                            current,
-                            current_sealed,
-                            prior,
-                            prior_sealed: Some(&seal),
-                            ignore: &lifecycle.ignore_changes,
-                            ignore_all: lifecycle.ignore_all_changes,
-                            forces_replacement: &|name| {
-                                schema.attribute(name).is_some_and(|a| a.forces_replacement)
-                            },
-                        });
-                        self.record_drift(&address, found.drift);
-                        change.before = Some(current.clone());
-                        // Ignored paths keep the object's values: that is what the cloud keeps.
-                        let desired = without_ignored(&desired, lifecycle);
-                        if self.mode == PlanMode::RefreshOnly {
-                            merged_object(current, &desired)
-                        } else {
-                            let requested =
-                                self.options.replace.iter().any(|r| r.contains(&address));
-                            let tainted = resource.status == Status::Tainted;
-                            let mut forced: Vec<String> = Vec::new();
-                            for c in found.changes.iter().filter(|c| c.forces_replacement) {
-                                if let Some(name) = c.path.attribute_name()
-                                    && !forced.iter().any(|f| f == name)
-                                {
-                                    forced.push(name.to_owned());
-                                }
-                            }
-                            if requested {
-                                change.reasons.push(Reason::Requested);
-                            }
-                            if tainted {
-                                change.reasons.push(Reason::Tainted);
-                            }
-                            let replace = requested || tainted || !forced.is_empty();
-                            if !forced.is_empty() {
-                                change.reasons.push(Reason::ForcedBy { attributes: forced });
-                            }
-                            if found.changes.iter().any(|c| c.drift) {
-                                change.reasons.push(Reason::Drift);
-                            }
-                            let updating = !found.changes.is_empty();
-                            change.changes = found.changes;
-                            if replace {
-                                change.action = Action::Replace {
-                                    create_before_destroy: lifecycle.create_before_destroy,
-                                };
-                                created_object(schema, &desired)
-                            } else if updating {
-                                change.action = Action::Update;
-                                updated_object(schema, current, &desired)
-                            } else {
-                                merged_object(current, &desired)
-                            }
-                        }
-                    }
-                }
-            }
-            None => match self.observed.lookup(&address) {
-                Some(Lookup::Found(object)) => {
-                    hidden = self.mode == PlanMode::RefreshOnly;
-                    let found = diff(&DiffInput {
-                        desired: &desired,
-                        current: &object.attributes,
-                        current_sealed: None,
-                        prior: None,
-                        prior_sealed: None,
-                        // What the user ignores is not worth an update after the import either.
-                        ignore: &lifecycle.ignore_changes,
-                        ignore_all: lifecycle.ignore_all_changes,
-                        forces_replacement: &|name| {
-                            schema.attribute(name).is_some_and(|a| a.forces_replacement)
-                        },
-                    });
-                    let then_update = !found.changes.is_empty();
-                    change.action = Action::Import { then_update };
-                    change.reasons.push(Reason::AdoptedByNaturalKey);
-                    change.id.clone_from(&object.id);
-                    change.before = Some(object.attributes.clone());
-                    change.changes = found.changes;
-                    if then_update {
-                        updated_object(schema, &object.attributes, &desired)
-                    } else {
-                        merged_object(&object.attributes, &desired)
-                    }
-                }
-                lookup => {
-                    hidden = self.mode == PlanMode::RefreshOnly;
-                    if lookup.is_none() && !change.natural_key.is_empty() && !hidden {
-                        self.wanted.push(WantedRead::NaturalKey {
-                            address: address.clone(),
-                            natural_key: change.natural_key.clone(),
-                        });
-                    }
-                    change.action = Action::Create;
-                    change.changes = creation_changes(&desired);
-                    created_object(schema, &desired)
-                }
-            },
+        let mut after = if let Some(resource) = self.prior.resource(&change.address) {
+            state_dependencies.clone_from(&resource.dependencies);
+            self.existing(block, resource, &desired, &mut change)
+        } else {
+            // A refresh-only plan neither creates nor adopts.
+            hidden = self.mode == PlanMode::RefreshOnly;
+            self.absent(block, &desired, &mut change, hidden)
         };
-        let mut after = after;
         if matches!(
             change.action,
             Action::NoOp | Action::Import { then_update: false }
         ) {
-            with_id(schema, &mut after, change.id.as_deref());
+            with_id(block.schema, &mut after, change.id.as_deref());
         }
         change.after = Some(after.clone());
         let planned = Planned {
             change,
-            prevent_destroy: lifecycle.prevent_destroy,
+            prevent_destroy: block.lifecycle.prevent_destroy,
             state_dependencies,
             hidden,
         };
         (planned, after)
+    }
+
+    /// A configured instance that is in the state: decides between nothing, update, replace, and
+    /// create (when it was deleted outside plinth); returns the planned object.
+    fn existing(
+        &mut self,
+        block: &Block<'_>,
+        resource: &ResourceState,
+        desired: &BTreeMap<String, Value>,
+        change: &mut PlannedChange,
+    ) -> Value {
+        let (schema, lifecycle) = (block.schema, block.lifecycle);
+        let address = change.address.clone();
+        change.id.clone_from(&resource.id);
+        if change.natural_key.is_empty() {
+            change.natural_key.clone_from(&resource.natural_key);
+        }
+        let observed = self.observed.resource(&address);
+        if let Some(Observed::Gone) = observed {
+            self.drift.push(Drift {
+                address,
+                path: AttributePath::root(),
+                in_state: Some(resource.attributes.clone()),
+                now: None,
+                sensitive: false,
+            });
+            change.reasons.push(Reason::DeletedOutside);
+            change.id = None;
+            if self.mode == PlanMode::RefreshOnly {
+                return Value::from(resource.attributes.clone());
+            }
+            change.action = Action::Create;
+            change.changes = creation_changes(desired);
+            return created_object(schema, desired);
+        }
+        let seal = StateSeal {
+            state: self.prior,
+            resource,
+        };
+        // Refreshed: compare with the cloud, and the cloud with the state for drift. Not
+        // refreshed: compare with the state, whose sensitive values are fingerprints.
+        let (current, current_sealed, prior): (&Json, Option<&dyn Sealed>, Option<&Json>) =
+            match observed {
+                Some(Observed::Present(object)) => {
+                    if object.id.is_some() {
+                        change.id.clone_from(&object.id);
+                    }
+                    (&object.attributes, None, Some(&resource.attributes))
+                }
+                _ => (&resource.attributes, Some(&seal), None),
+            };
+        let found = diff(&DiffInput {
+            desired,
+            current,
+            current_sealed,
+            prior,
+            prior_sealed: Some(&seal),
+            ignore: &lifecycle.ignore_changes,
+            ignore_all: lifecycle.ignore_all_changes,
+            forces_replacement: &|name| {
+                schema.attribute(name).is_some_and(|a| a.forces_replacement)
+            },
+        });
+        self.record_drift(&address, found.drift);
+        change.before = Some(current.clone());
+        // Ignored paths keep the object's values: that is what the cloud keeps.
+        let kept = without_ignored(desired, lifecycle);
+        if self.mode == PlanMode::RefreshOnly {
+            return merged_object(current, &kept);
+        }
+        let requested = self.options.replace.iter().any(|r| r.contains(&address));
+        let tainted = resource.status == Status::Tainted;
+        let mut forced: Vec<String> = Vec::new();
+        for c in found.changes.iter().filter(|c| c.forces_replacement) {
+            if let Some(name) = c.path.attribute_name()
+                && !forced.iter().any(|f| f == name)
+            {
+                forced.push(name.to_owned());
+            }
+        }
+        if requested {
+            change.reasons.push(Reason::Requested);
+        }
+        if tainted {
+            change.reasons.push(Reason::Tainted);
+        }
+        let replace = requested || tainted || !forced.is_empty();
+        if !forced.is_empty() {
+            change.reasons.push(Reason::ForcedBy { attributes: forced });
+        }
+        if found.changes.iter().any(|c| c.drift) {
+            change.reasons.push(Reason::Drift);
+        }
+        let updating = !found.changes.is_empty();
+        change.changes = found.changes;
+        if replace {
+            change.action = Action::Replace {
+                create_before_destroy: lifecycle.create_before_destroy,
+            };
+            created_object(schema, desired)
+        } else if updating {
+            change.action = Action::Update;
+            updated_object(schema, current, &kept)
+        } else {
+            merged_object(current, &kept)
+        }
+    }
+
+    /// A configured instance that is not in the state: adopted when a lookup by natural key
+    /// found it, else created; returns the planned object.
+    fn absent(
+        &mut self,
+        block: &Block<'_>,
+        desired: &BTreeMap<String, Value>,
+        change: &mut PlannedChange,
+        hidden: bool,
+    ) -> Value {
+        let (schema, lifecycle) = (block.schema, block.lifecycle);
+        match self.observed.lookup(&change.address) {
+            Some(Lookup::Found(object)) => {
+                let found = diff(&DiffInput {
+                    desired,
+                    current: &object.attributes,
+                    current_sealed: None,
+                    prior: None,
+                    prior_sealed: None,
+                    // What the user ignores is not worth an update after the import either.
+                    ignore: &lifecycle.ignore_changes,
+                    ignore_all: lifecycle.ignore_all_changes,
+                    forces_replacement: &|name| {
+                        schema.attribute(name).is_some_and(|a| a.forces_replacement)
+                    },
+                });
+                let then_update = !found.changes.is_empty();
+                change.action = Action::Import { then_update };
+                change.reasons.push(Reason::AdoptedByNaturalKey);
+                change.id.clone_from(&object.id);
+                change.before = Some(object.attributes.clone());
+                change.changes = found.changes;
+                let kept = without_ignored(desired, lifecycle);
+                if then_update {
+                    updated_object(schema, &object.attributes, &kept)
+                } else {
+                    merged_object(&object.attributes, &kept)
+                }
+            }
+            lookup => {
+                if lookup.is_none() && !change.natural_key.is_empty() && !hidden {
+                    self.wanted.push(WantedRead::NaturalKey {
+                        address: change.address.clone(),
+                        natural_key: change.natural_key.clone(),
+                    });
+                }
+                change.action = Action::Create;
+                change.changes = creation_changes(desired);
+                created_object(schema, desired)
+            }
+        }
     }
 
     fn data(&mut self, block: &Block<'_>, instance: Instance) -> (Planned, Value) {

@@ -235,3 +235,20 @@ resource "huaweicloud_cce_addon" "b" {
     }
     assert_snapshot!(show(&plan));
 }
+
+#[test]
+fn steps_lead_to_their_changes_and_plans_cross_threads() {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<plinth_planner::Plan>();
+    let plan = moved_world()
+        .plan(
+            &config(&MOVED.replace("CBD", "false")),
+            &PlanOptions::default(),
+        )
+        .unwrap();
+    for &id in plan.graph().order() {
+        let step = plan.graph().step(id);
+        let change = plan.step_change(id).unwrap();
+        assert_eq!(change.address, step.address);
+    }
+}
