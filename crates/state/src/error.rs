@@ -84,7 +84,7 @@ pub enum StateError {
     #[error(
         "cannot force-unlock `{given}`: {}",
         match current {
-            Some(info) => format!("the current lock is `{}` ({})", info.id, info.describe()),
+            Some(info) => format!("the lock is held by {}", info.describe()),
             None => "the state is not locked".to_owned(),
         }
     )]
@@ -197,5 +197,38 @@ pub(crate) fn io(
         action,
         path,
         source,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn info() -> LockInfo {
+        LockInfo {
+            id: uuid::Uuid::nil(),
+            holder: "alice@build-1".into(),
+            pid: 4242,
+            operation: "apply".into(),
+            time: "2026-11-22T10:00:00Z".into(),
+        }
+    }
+
+    #[test]
+    fn lock_messages_name_the_holder_and_the_way_out() {
+        let locked = StateError::Locked {
+            info: Some(info()),
+            waited: Duration::from_secs(30),
+        };
+        insta::assert_snapshot!(locked, @r"
+        the state is locked by alice@build-1 (pid 4242, `apply`, since 2026-11-22T10:00:00Z, lock id 00000000-0000-0000-0000-000000000000); gave up after waiting 30s
+
+        hint: wait for that run to finish, or pass `--lock-timeout`; if no run holds it, `plinth force-unlock 00000000-0000-0000-0000-000000000000`
+        ");
+        let mismatch = StateError::LockIdMismatch {
+            given: "1234".into(),
+            current: Some(info()),
+        };
+        insta::assert_snapshot!(mismatch, @"cannot force-unlock `1234`: the lock is held by alice@build-1 (pid 4242, `apply`, since 2026-11-22T10:00:00Z, lock id 00000000-0000-0000-0000-000000000000)");
     }
 }

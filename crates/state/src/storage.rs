@@ -241,6 +241,25 @@ impl LocalStorage {
         Ok(())
     }
 
+    /// The state from the state file's bytes (`None`: no file) and the journal.
+    fn load_from(&self, bytes: Option<&[u8]>) -> Result<State, StateError> {
+        let Some(bytes) = bytes else {
+            if self.journal_path().exists() {
+                return Err(self.journal_error(
+                    None,
+                    format!(
+                        "the state file `{}` it belongs to is missing",
+                        self.path.display()
+                    ),
+                ));
+            }
+            return Ok(State::new());
+        };
+        let mut state = self.decode(bytes)?;
+        self.replay_journal(&mut state)?;
+        Ok(state)
+    }
+
     fn remove_journal(&self) -> Result<bool, StateError> {
         let journal_path = self.journal_path();
         match fs::remove_file(&journal_path) {
@@ -290,21 +309,22 @@ impl StateStorage for LocalStorage {
     }
 
     fn load(&self) -> Result<State, StateError> {
-        let Some(bytes) = self.read_file()? else {
-            if self.journal_path().exists() {
-                return Err(self.journal_error(
-                    None,
-                    format!(
-                        "the state file `{}` it belongs to is missing",
-                        self.path.display()
-                    ),
-                ));
+        let mut attempts = 0;
+        loop {
+            let bytes = self.read_file()?;
+            let loaded = self.load_from(bytes.as_deref());
+            // Reading needs no lock, so a run may have saved the state and started a new journal
+            // between our reading the one and the other: then the pair does not match, and the
+            // state file has changed since. Read both again.
+            attempts += 1;
+            if matches!(loaded, Err(StateError::CorruptJournal { .. }))
+                && attempts < 3
+                && self.read_file()? != bytes
+            {
+                continue;
             }
-            return Ok(State::new());
-        };
-        let mut state = self.decode(&bytes)?;
-        self.replay_journal(&mut state)?;
-        Ok(state)
+            return loaded;
+        }
     }
 
     fn lock(&self, request: &LockRequest) -> Result<LockGuard, StateError> {

@@ -131,3 +131,18 @@ fn resource_with_invalid_address_in_state_file() {
     let content = VALID.replace(r#""name": "dns""#, r#""name": "d n s""#);
     insta::assert_snapshot!(check(content.as_bytes(), true));
 }
+
+/// The example in docs/state-format.md is a state file this plinth reads and writes back as is.
+#[test]
+fn documented_example_loads_and_saves_byte_identical() {
+    let doc = include_str!("../../../../docs/state-format.md");
+    let start = doc.find("```json\n").unwrap() + "```json\n".len();
+    let example = &doc[start..start + doc[start..].find("```").unwrap()];
+    let dir = tempfile::tempdir().unwrap();
+    let storage = LocalStorage::new(dir.path().join("plinth.state.json"));
+    fs::write(storage.path(), example).unwrap();
+    let state = storage.load().unwrap();
+    assert_eq!(state.serial(), 7);
+    assert_eq!(state.resources().len(), 2);
+    assert_eq!(state.to_json(), example);
+}
