@@ -1,5 +1,47 @@
-//! The planner: from a configuration, the prior state and the objects a refresh observed, it computes
-//! the plan graph (create, update, replace, delete, read, import, no-op) without doing any IO.
+//! The planner: from a configuration, the prior state and what a refresh observed in the cloud,
+//! it computes the plan: one action per resource instance (create, update, replace, delete,
+//! read, import, or nothing) with its reasons, the attribute changes key by key, the drift found,
+//! and the graph of steps an apply runs.
 //!
-//! Not written yet: it is the subject of the "Plan" issue. The crate exists so the workspace has its
-//! final shape and the dependency direction `planner -> {config, state}` is fixed from the start.
+//! It is pure: no IO, no network, no printing. Refreshing (reading the cloud) is the `apply`
+//! crate's work, which hands the results over as [`Observations`]; rendering the plan is the
+//! `cli`'s. Diffs compare only the keys the user wrote, so values the server fills in are never a
+//! change; a written key changed remotely since the prior state is [`Drift`].
+//!
+//! ```
+//! use plinth_config::{SourceFile, Sources, load_sources};
+//! use plinth_planner::{Action, Observations, PlanOptions, plan};
+//! use plinth_state::State;
+//!
+//! let config = load_sources(Sources {
+//!     files: vec![SourceFile::new(
+//!         "main.hcl",
+//!         r#"resource "huaweicloud_cce_addon" "dns" {
+//!              cluster_id    = "c1"
+//!              template_name = "coredns"
+//!            }"#,
+//!     )],
+//!     ..Sources::default()
+//! })
+//! .unwrap();
+//! let plan = plan(&config, &State::new(), &Observations::new(), &PlanOptions::default()).unwrap();
+//! assert_eq!(plan.changes()[0].action, Action::Create);
+//! assert_eq!(plan.summary().add, 1);
+//! ```
+
+mod configured;
+mod diff;
+mod error;
+mod graph;
+mod observe;
+mod order;
+mod path;
+mod plan;
+
+pub use crate::configured::plan;
+pub use crate::diff::{AttributeChange, Drift};
+pub use crate::error::{PlanError, Refusal};
+pub use crate::graph::{Operation, PlanGraph, Step, StepId};
+pub use crate::observe::{Lookup, Observations, Observed, PlanOptions, RemoteObject, WantedRead};
+pub use crate::path::{AttributePath, PathStep};
+pub use crate::plan::{Action, Plan, PlanMode, PlannedChange, Reason, Summary};

@@ -1,0 +1,80 @@
+//! Why a plan cannot be made.
+
+use std::fmt;
+
+use plinth_state::ResourceAddress;
+
+/// Why a plan cannot be made.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum PlanError {
+    /// The resources depend on each other in a circle.
+    #[error("dependency cycle between {}", list(.addresses))]
+    Cycle {
+        /// The resources on the cycle, sorted.
+        addresses: Vec<ResourceAddress>,
+    },
+    /// The plan would destroy resources marked `prevent_destroy = true`.
+    #[error("{}", show_refusals(.refusals))]
+    PreventDestroy {
+        /// Each refused resource and why the plan would destroy it.
+        refusals: Vec<Refusal>,
+    },
+    /// Evaluating the configuration failed (e.g. a `count` or `for_each` that depends on values
+    /// known only after apply); rendered as code frames.
+    #[error("{0}")]
+    Configuration(#[source] plinth_config::Diagnostics),
+    /// A resource or data source type the planner has no schema for.
+    #[error("unknown resource type `{type_name}` of `{address}`")]
+    UnknownType {
+        /// The resource or data source.
+        address: ResourceAddress,
+        /// Its type.
+        type_name: String,
+    },
+    /// A name in the configuration that is not a valid address.
+    #[error("{0}")]
+    Address(#[from] plinth_state::AddressError),
+}
+
+/// A resource with `prevent_destroy = true` that a plan would destroy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    /// The resource instance.
+    pub address: ResourceAddress,
+    /// What the plan would do to it: `destroy` or `replace`.
+    pub action: &'static str,
+    /// Why, e.g. ``forced by `cluster_id` ``.
+    pub reason: String,
+}
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "instance `{}` cannot be destroyed: the plan would {} it",
+            self.address, self.action
+        )?;
+        if !self.reason.is_empty() {
+            write!(f, " ({})", self.reason)?;
+        }
+        f.write_str(", but it has `lifecycle { prevent_destroy = true }`")
+    }
+}
+
+fn list(addresses: &[ResourceAddress]) -> String {
+    addresses
+        .iter()
+        .map(|a| format!("`{a}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn show_refusals(refusals: &[Refusal]) -> String {
+    let mut out: Vec<String> = refusals.iter().map(ToString::to_string).collect();
+    out.push(String::new());
+    out.push(
+        "hint: remove `prevent_destroy`, or change the plan so that it keeps the resource (e.g. undo the change that forces replacement)"
+            .to_owned(),
+    );
+    out.join("\n")
+}

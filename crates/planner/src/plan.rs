@@ -1,0 +1,1041 @@
+//! Deciding one action per resource instance, and ordering them into a graph.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fmt;
+
+use plinth_config::{Lifecycle, Presence, ResourceSchema, Value};
+use plinth_state::{Mode, ResourceAddress, ResourceState, State, Status};
+use serde_json::Value as Json;
+
+use crate::diff::{AttributeChange, DiffInput, Drift, Sealed, diff};
+use crate::error::{PlanError, Refusal};
+use crate::graph::{PlanGraph, StepId};
+use crate::observe::{Lookup, Observations, Observed, PlanOptions, WantedRead};
+use crate::order::Dependencies;
+use crate::path::AttributePath;
+
+/// A plan: one [`PlannedChange`] per resource instance, the drift found, and the graph of steps
+/// an apply runs.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    changes: Vec<PlannedChange>,
+    drift: Vec<Drift>,
+    graph: PlanGraph,
+    wanted_reads: Vec<WantedRead>,
+    mode: PlanMode,
+}
+
+/// Which kind of plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlanMode {
+    /// Bring the cloud to the configuration.
+    Normal,
+    /// `--refresh-only`: change nothing, only report drift.
+    RefreshOnly,
+    /// `destroy`: delete everything in the state.
+    Destroy,
+}
+
+/// What the plan does to one resource instance, and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlannedChange {
+    /// The resource instance.
+    pub address: ResourceAddress,
+    /// What to do.
+    pub action: Action,
+    /// Why, when the action is not simply what the configuration asks (empty then).
+    pub reasons: Vec<Reason>,
+    /// The cloud id of the existing (or adopted) object; `None` for a create.
+    pub id: Option<String>,
+    /// The natural key, when known (`{cluster_id, template_name}`): an apply checks it before
+    /// creating, so an interrupted create is never repeated.
+    pub natural_key: BTreeMap<String, String>,
+    /// The whole object now (refreshed, or the state's when not refreshed); `None` when there is
+    /// none (create).
+    pub before: Option<Json>,
+    /// The whole object as planned: the configuration over what is there, with
+    /// [`Value::Unknown`] for what only apply will know; `None` for a delete.
+    pub after: Option<Value>,
+    /// The attribute paths that change, key by key (for a create: every attribute written).
+    pub changes: Vec<AttributeChange>,
+    /// The resources it directly depends on (from the configuration, or from the state for a
+    /// resource no longer configured): what the state should record after apply.
+    pub dependencies: Vec<ResourceAddress>,
+}
+
+/// What a plan does to one resource instance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    /// Nothing.
+    NoOp,
+    /// Create it.
+    Create,
+    /// Update it in place.
+    Update,
+    /// Delete it and create it again: delete first (`-/+`), or create first (`+/-`) with
+    /// `create_before_destroy` (set, or inherited from a dependent).
+    Replace {
+        /// Create the new object before deleting the old one.
+        create_before_destroy: bool,
+    },
+    /// Delete it.
+    Delete,
+    /// Read a data source during apply (`<=`): its arguments are not known yet, or it was not
+    /// read during refresh.
+    Read,
+    /// Adopt an object that already exists under the natural key into the state.
+    Import {
+        /// The object also differs from the configuration: update it after the import
+        /// (the changes are in [`PlannedChange::changes`]).
+        then_update: bool,
+    },
+}
+
+/// Why a change is planned.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Reason {
+    /// These attributes changed and force replacement.
+    ForcedBy {
+        /// Their names.
+        attributes: Vec<String>,
+    },
+    /// Values the user wrote were changed outside plinth; the plan changes them back.
+    Drift,
+    /// `--replace` asked for it.
+    Requested,
+    /// The state marks the object tainted (e.g. a failed create).
+    Tainted,
+    /// The resource is no longer in the configuration.
+    NoLongerInConfiguration,
+    /// The resource is still configured, but its `count` or `for_each` no longer has this key.
+    InstanceKeyRemoved,
+    /// The object was deleted outside plinth (it is created again, or only forgotten).
+    DeletedOutside,
+    /// An object with the same natural key already exists: it is adopted, not installed twice.
+    AdoptedByNaturalKey,
+    /// `plinth destroy`.
+    DestroyRequested,
+    /// A data source whose arguments are known only after apply.
+    DependsOnUnknown,
+    /// A data source that was not read during refresh (`--no-refresh`).
+    NotReadYet,
+}
+
+/// How many changes of each kind a plan has. A replace counts as one add and one destroy, an
+/// import followed by an update as one import and one change.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Creates and replaces.
+    pub add: usize,
+    /// Updates in place.
+    pub change: usize,
+    /// Deletes and replaces.
+    pub destroy: usize,
+    /// Imports (adoptions by natural key).
+    pub import: usize,
+    /// Data sources read during apply.
+    pub read: usize,
+}
+
+impl Plan {
+    /// Every planned change, sorted by address, no-ops included.
+    pub fn changes(&self) -> &[PlannedChange] {
+        &self.changes
+    }
+
+    /// The planned change of one instance.
+    pub fn change(&self, address: &ResourceAddress) -> Option<&PlannedChange> {
+        self.changes
+            .binary_search_by(|change| change.address.cmp(address))
+            .ok()
+            .map(|index| &self.changes[index])
+    }
+
+    /// The planned change a step of the graph carries out; `None` for a barrier step.
+    pub fn step_change(&self, id: StepId) -> Option<&PlannedChange> {
+        self.change(&self.graph.step(id).address)
+    }
+
+    /// Values changed outside plinth, sorted by address and path.
+    pub fn drift(&self) -> &[Drift] {
+        &self.drift
+    }
+
+    /// The steps of the apply and their order.
+    pub fn graph(&self) -> &PlanGraph {
+        &self.graph
+    }
+
+    /// The graph in Graphviz DOT, for `plinth graph`.
+    pub fn to_dot(&self) -> String {
+        self.graph.to_dot()
+    }
+
+    /// Normal, refresh-only or destroy.
+    pub fn mode(&self) -> PlanMode {
+        self.mode
+    }
+
+    /// Reads that would make the plan precise: natural-key lookups of configured instances not
+    /// in the state, and data sources whose arguments are known but that were not read. A
+    /// refresh performs them, adds the results to the observations and plans again, until this
+    /// is empty (or what remains cannot be read).
+    pub fn wanted_reads(&self) -> &[WantedRead] {
+        &self.wanted_reads
+    }
+
+    /// Counts of the changes by kind.
+    pub fn summary(&self) -> Summary {
+        let mut summary = Summary::default();
+        for change in &self.changes {
+            match change.action {
+                Action::NoOp => {}
+                Action::Create => summary.add += 1,
+                Action::Update => summary.change += 1,
+                Action::Replace { .. } => {
+                    summary.add += 1;
+                    summary.destroy += 1;
+                }
+                Action::Delete => summary.destroy += 1,
+                Action::Read => summary.read += 1,
+                Action::Import { then_update } => {
+                    summary.import += 1;
+                    if then_update {
+                        summary.change += 1;
+                    }
+                }
+            }
+        }
+        summary
+    }
+
+    /// Whether applying the plan would change anything (`--detailed-exitcode` exits 2 then).
+    /// A refresh-only plan has changes when it found drift.
+    pub fn has_changes(&self) -> bool {
+        match self.mode {
+            PlanMode::RefreshOnly => !self.drift.is_empty(),
+            PlanMode::Normal | PlanMode::Destroy => self
+                .changes
+                .iter()
+                .any(|change| !matches!(change.action, Action::NoOp | Action::Read)),
+        }
+    }
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Action::NoOp => "no-op",
+            Action::Create => "create",
+            Action::Update => "update",
+            Action::Replace {
+                create_before_destroy: false,
+            } => "replace (delete, then create)",
+            Action::Replace {
+                create_before_destroy: true,
+            } => "replace (create, then delete)",
+            Action::Delete => "delete",
+            Action::Read => "read",
+            Action::Import { then_update: false } => "import",
+            Action::Import { then_update: true } => "import, then update",
+        })
+    }
+}
+
+impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Reason::ForcedBy { attributes } => {
+                let names: Vec<String> = attributes.iter().map(|a| format!("`{a}`")).collect();
+                write!(f, "a change of {} forces replacement", names.join(", "))
+            }
+            Reason::Drift => f.write_str("values were changed outside plinth"),
+            Reason::Requested => f.write_str("replacement requested with `--replace`"),
+            Reason::Tainted => f.write_str("it is tainted"),
+            Reason::NoLongerInConfiguration => f.write_str("it is no longer in the configuration"),
+            Reason::InstanceKeyRemoved => {
+                f.write_str("its key is no longer in the resource's `count` or `for_each`")
+            }
+            Reason::DeletedOutside => f.write_str("it was deleted outside plinth"),
+            Reason::AdoptedByNaturalKey => {
+                f.write_str("an object with the same natural key already exists")
+            }
+            Reason::DestroyRequested => f.write_str("destroy was requested"),
+            Reason::DependsOnUnknown => {
+                f.write_str("its arguments depend on values known only after apply")
+            }
+            Reason::NotReadYet => f.write_str("it was not read during refresh"),
+        }
+    }
+}
+
+/// One configured `resource` or `data` block, as the planner sees it.
+pub(crate) struct Block<'c> {
+    /// Its address, without instance key.
+    pub address: ResourceAddress,
+    /// Its type's schema.
+    pub schema: &'static ResourceSchema,
+    /// Its `lifecycle` block.
+    pub lifecycle: &'c Lifecycle,
+    /// What it refers to and `depends_on`: whole resources (no key) or single instances.
+    pub dependencies: Vec<ResourceAddress>,
+}
+
+/// One instance of a block with its evaluated attributes.
+pub(crate) struct Instance {
+    /// Its address.
+    pub address: ResourceAddress,
+    /// The attributes the user wrote, evaluated.
+    pub attributes: BTreeMap<String, Value>,
+}
+
+/// Plans evaluated instances (each with the index of its block) against the prior state and the
+/// observations. Also returns the planned object of every configured instance: what expressions
+/// referring to it see.
+pub(crate) fn plan_instances(
+    blocks: &[Block<'_>],
+    instances: Vec<(usize, Instance)>,
+    prior: &State,
+    observed: &Observations,
+    options: &PlanOptions,
+) -> Result<(Plan, HashMap<ResourceAddress, Value>), PlanError> {
+    let mode = if options.destroy {
+        PlanMode::Destroy
+    } else if options.refresh_only {
+        PlanMode::RefreshOnly
+    } else {
+        PlanMode::Normal
+    };
+    block_order(blocks)?;
+    let mut planner = Planner {
+        prior,
+        observed,
+        options,
+        mode,
+        out: Vec::new(),
+        drift: Vec::new(),
+        wanted: Vec::new(),
+    };
+    let by_block: HashMap<&ResourceAddress, &Block<'_>> =
+        blocks.iter().map(|b| (&b.address, b)).collect();
+    let mut afters = HashMap::new();
+    if mode != PlanMode::Destroy {
+        for (index, instance) in instances {
+            let block = &blocks[index];
+            let (change, after) = match block.address.mode() {
+                Mode::Managed => planner.managed(block, instance),
+                Mode::Data => planner.data(block, instance),
+            };
+            afters.insert(change.change.address.clone(), after);
+            planner.out.push(change);
+        }
+    }
+    let configured: HashSet<ResourceAddress> = planner
+        .out
+        .iter()
+        .map(|p| p.change.address.clone())
+        .collect();
+    for (address, resource) in prior.resources() {
+        if address.mode() != Mode::Managed || configured.contains(address) {
+            continue;
+        }
+        let block = by_block.get(&address.resource()).copied();
+        let change = planner.unconfigured(address, resource, block);
+        planner.out.push(change);
+    }
+    Ok((planner.finish()?, afters))
+}
+
+/// A change with what the planner needs besides it.
+struct Planned {
+    change: PlannedChange,
+    prevent_destroy: bool,
+    /// Dependencies recorded in the state, which order deletes.
+    state_dependencies: Vec<ResourceAddress>,
+    /// Left out of the plan (a configured instance not in the state, in a refresh-only plan).
+    hidden: bool,
+}
+
+struct Planner<'a> {
+    prior: &'a State,
+    observed: &'a Observations,
+    options: &'a PlanOptions,
+    mode: PlanMode,
+    out: Vec<Planned>,
+    drift: Vec<Drift>,
+    wanted: Vec<WantedRead>,
+}
+
+/// The state's sealed sensitive values of one resource.
+struct StateSeal<'a> {
+    state: &'a State,
+    resource: &'a ResourceState,
+}
+
+impl Sealed for StateSeal<'_> {
+    fn any(&self) -> bool {
+        !self.resource.sensitive.is_empty()
+    }
+
+    fn is_sealed(&self, pointer: &str) -> bool {
+        self.resource.sensitive.contains(pointer)
+    }
+
+    fn matches(&self, pointer: &str, value: &Json) -> bool {
+        self.state.sensitive_matches(self.resource, pointer, value)
+    }
+}
+
+impl Planner<'_> {
+    fn managed(&mut self, block: &Block<'_>, instance: Instance) -> (Planned, Value) {
+        let Instance {
+            address,
+            attributes: desired,
+        } = instance;
+        let mut change = PlannedChange {
+            natural_key: natural_key(block.schema, &desired),
+            address,
+            action: Action::NoOp,
+            reasons: Vec::new(),
+            id: None,
+            before: None,
+            after: None,
+            changes: Vec::new(),
+            dependencies: block.dependencies.clone(),
+        };
+        let mut hidden = false;
+        let mut state_dependencies = Vec::new();
+        let mut after = if let Some(resource) = self.prior.resource(&change.address) {
+            state_dependencies.clone_from(&resource.dependencies);
+            self.existing(block, resource, &desired, &mut change)
+        } else {
+            // A refresh-only plan neither creates nor adopts.
+            hidden = self.mode == PlanMode::RefreshOnly;
+            self.absent(block, &desired, &mut change, hidden)
+        };
+        if matches!(
+            change.action,
+            Action::NoOp | Action::Import { then_update: false }
+        ) {
+            with_id(block.schema, &mut after, change.id.as_deref());
+        }
+        change.after = Some(after.clone());
+        let planned = Planned {
+            change,
+            prevent_destroy: block.lifecycle.prevent_destroy,
+            state_dependencies,
+            hidden,
+        };
+        (planned, after)
+    }
+
+    /// A configured instance that is in the state: decides between nothing, update, replace, and
+    /// create (when it was deleted outside plinth); returns the planned object.
+    fn existing(
+        &mut self,
+        block: &Block<'_>,
+        resource: &ResourceState,
+        desired: &BTreeMap<String, Value>,
+        change: &mut PlannedChange,
+    ) -> Value {
+        let (schema, lifecycle) = (block.schema, block.lifecycle);
+        let address = change.address.clone();
+        change.id.clone_from(&resource.id);
+        if change.natural_key.is_empty() {
+            change.natural_key.clone_from(&resource.natural_key);
+        }
+        let observed = self.observed.resource(&address);
+        if let Some(Observed::Gone) = observed {
+            self.drift.push(Drift {
+                address,
+                path: AttributePath::root(),
+                in_state: Some(resource.attributes.clone()),
+                now: None,
+                sensitive: false,
+            });
+            change.reasons.push(Reason::DeletedOutside);
+            change.id = None;
+            if self.mode == PlanMode::RefreshOnly {
+                return Value::from(resource.attributes.clone());
+            }
+            change.action = Action::Create;
+            change.changes = creation_changes(desired);
+            return created_object(schema, desired);
+        }
+        let seal = StateSeal {
+            state: self.prior,
+            resource,
+        };
+        // Refreshed: compare with the cloud, and the cloud with the state for drift. Not
+        // refreshed: compare with the state, whose sensitive values are fingerprints.
+        let (current, current_sealed, prior): (&Json, Option<&dyn Sealed>, Option<&Json>) =
+            match observed {
+                Some(Observed::Present(object)) => {
+                    if object.id.is_some() {
+                        change.id.clone_from(&object.id);
+                    }
+                    (&object.attributes, None, Some(&resource.attributes))
+                }
+                _ => (&resource.attributes, Some(&seal), None),
+            };
+        let found = diff(&DiffInput {
+            desired,
+            current,
+            current_sealed,
+            prior,
+            prior_sealed: Some(&seal),
+            ignore: &lifecycle.ignore_changes,
+            ignore_all: lifecycle.ignore_all_changes,
+            forces_replacement: &|name| {
+                schema.attribute(name).is_some_and(|a| a.forces_replacement)
+            },
+        });
+        self.record_drift(&address, found.drift);
+        change.before = Some(current.clone());
+        // Ignored paths keep the object's values: that is what the cloud keeps.
+        let kept = without_ignored(desired, lifecycle);
+        if self.mode == PlanMode::RefreshOnly {
+            return merged_object(current, &kept);
+        }
+        let requested = self.options.replace.iter().any(|r| r.contains(&address));
+        let tainted = resource.status == Status::Tainted;
+        let mut forced: Vec<String> = Vec::new();
+        for c in found.changes.iter().filter(|c| c.forces_replacement) {
+            if let Some(name) = c.path.attribute_name()
+                && !forced.iter().any(|f| f == name)
+            {
+                forced.push(name.to_owned());
+            }
+        }
+        if requested {
+            change.reasons.push(Reason::Requested);
+        }
+        if tainted {
+            change.reasons.push(Reason::Tainted);
+        }
+        let replace = requested || tainted || !forced.is_empty();
+        if !forced.is_empty() {
+            change.reasons.push(Reason::ForcedBy { attributes: forced });
+        }
+        if found.changes.iter().any(|c| c.drift) {
+            change.reasons.push(Reason::Drift);
+        }
+        let updating = !found.changes.is_empty();
+        change.changes = found.changes;
+        if replace {
+            change.action = Action::Replace {
+                create_before_destroy: lifecycle.create_before_destroy,
+            };
+            created_object(schema, desired)
+        } else if updating {
+            change.action = Action::Update;
+            updated_object(schema, current, &kept)
+        } else {
+            merged_object(current, &kept)
+        }
+    }
+
+    /// A configured instance that is not in the state: adopted when a lookup by natural key
+    /// found it, else created; returns the planned object.
+    fn absent(
+        &mut self,
+        block: &Block<'_>,
+        desired: &BTreeMap<String, Value>,
+        change: &mut PlannedChange,
+        hidden: bool,
+    ) -> Value {
+        let (schema, lifecycle) = (block.schema, block.lifecycle);
+        match self.observed.lookup(&change.address) {
+            Some(Lookup::Found(object)) => {
+                let found = diff(&DiffInput {
+                    desired,
+                    current: &object.attributes,
+                    current_sealed: None,
+                    prior: None,
+                    prior_sealed: None,
+                    // What the user ignores is not worth an update after the import either.
+                    ignore: &lifecycle.ignore_changes,
+                    ignore_all: lifecycle.ignore_all_changes,
+                    forces_replacement: &|name| {
+                        schema.attribute(name).is_some_and(|a| a.forces_replacement)
+                    },
+                });
+                let then_update = !found.changes.is_empty();
+                change.action = Action::Import { then_update };
+                change.reasons.push(Reason::AdoptedByNaturalKey);
+                change.id.clone_from(&object.id);
+                change.before = Some(object.attributes.clone());
+                change.changes = found.changes;
+                let kept = without_ignored(desired, lifecycle);
+                if then_update {
+                    updated_object(schema, &object.attributes, &kept)
+                } else {
+                    merged_object(&object.attributes, &kept)
+                }
+            }
+            lookup => {
+                if lookup.is_none() && !change.natural_key.is_empty() && !hidden {
+                    self.wanted.push(WantedRead::NaturalKey {
+                        address: change.address.clone(),
+                        natural_key: change.natural_key.clone(),
+                    });
+                }
+                change.action = Action::Create;
+                change.changes = creation_changes(desired);
+                created_object(schema, desired)
+            }
+        }
+    }
+
+    fn data(&mut self, block: &Block<'_>, instance: Instance) -> (Planned, Value) {
+        let Instance {
+            address,
+            attributes: arguments,
+        } = instance;
+        let mut change = PlannedChange {
+            address: address.clone(),
+            action: Action::Read,
+            reasons: Vec::new(),
+            id: None,
+            natural_key: BTreeMap::new(),
+            before: None,
+            after: None,
+            changes: Vec::new(),
+            dependencies: block.dependencies.clone(),
+        };
+        let unknown = arguments.values().any(Value::contains_unknown);
+        let after = if unknown {
+            change.reasons.push(Reason::DependsOnUnknown);
+            created_object(block.schema, &arguments)
+        } else if let Some(read) = self.observed.data(&address) {
+            change.action = Action::NoOp;
+            change.before = Some(read.clone());
+            merged_object(read, &arguments)
+        } else {
+            change.reasons.push(Reason::NotReadYet);
+            let json = Json::Object(
+                arguments
+                    .iter()
+                    .map(|(name, value)| {
+                        (
+                            name.clone(),
+                            value.strip_marks().to_json_with(&mut |_| Json::Null),
+                        )
+                    })
+                    .collect(),
+            );
+            self.wanted.push(WantedRead::Data {
+                address: address.clone(),
+                arguments: json,
+            });
+            created_object(block.schema, &arguments)
+        };
+        if self.mode == PlanMode::RefreshOnly {
+            change.action = Action::NoOp;
+            change.reasons.clear();
+        }
+        change.after = Some(after.clone());
+        let planned = Planned {
+            change,
+            prevent_destroy: false,
+            state_dependencies: Vec::new(),
+            hidden: false,
+        };
+        (planned, after)
+    }
+
+    /// A resource in the state that the configuration does not (or no longer) have, or any
+    /// resource of a destroy plan.
+    fn unconfigured(
+        &mut self,
+        address: &ResourceAddress,
+        resource: &ResourceState,
+        block: Option<&Block<'_>>,
+    ) -> Planned {
+        let gone = matches!(self.observed.resource(address), Some(Observed::Gone));
+        let before = match self.observed.resource(address) {
+            Some(Observed::Present(object)) => object.attributes.clone(),
+            _ => resource.attributes.clone(),
+        };
+        let mut change = PlannedChange {
+            address: address.clone(),
+            action: Action::Delete,
+            reasons: Vec::new(),
+            id: resource.id.clone(),
+            natural_key: resource.natural_key.clone(),
+            before: Some(before),
+            after: None,
+            changes: Vec::new(),
+            dependencies: resource.dependencies.clone(),
+        };
+        if gone {
+            self.drift.push(Drift {
+                address: address.clone(),
+                path: AttributePath::root(),
+                in_state: Some(resource.attributes.clone()),
+                now: None,
+                sensitive: false,
+            });
+            change.action = Action::NoOp;
+            change.reasons.push(Reason::DeletedOutside);
+            change.before = None;
+        } else if self.mode == PlanMode::RefreshOnly {
+            change.action = Action::NoOp;
+        } else if self.mode == PlanMode::Destroy {
+            change.reasons.push(Reason::DestroyRequested);
+        } else if block.is_some() {
+            change.reasons.push(Reason::InstanceKeyRemoved);
+        } else {
+            change.reasons.push(Reason::NoLongerInConfiguration);
+        }
+        Planned {
+            change,
+            prevent_destroy: block.is_some_and(|b| b.lifecycle.prevent_destroy),
+            state_dependencies: resource.dependencies.clone(),
+            hidden: false,
+        }
+    }
+
+    fn record_drift(
+        &mut self,
+        address: &ResourceAddress,
+        found: Vec<(AttributePath, Option<Json>, Option<Json>, bool)>,
+    ) {
+        self.drift.extend(
+            found
+                .into_iter()
+                .map(|(path, in_state, now, sensitive)| Drift {
+                    address: address.clone(),
+                    path,
+                    in_state,
+                    now,
+                    sensitive,
+                }),
+        );
+    }
+
+    fn finish(self) -> Result<Plan, PlanError> {
+        let Planner {
+            out,
+            drift,
+            wanted,
+            options,
+            mode,
+            ..
+        } = self;
+        let mut out: Vec<Planned> = out.into_iter().filter(|p| !p.hidden).collect();
+        out.sort_by(|a, b| a.change.address.cmp(&b.change.address));
+        let mut changes = Vec::with_capacity(out.len());
+        let mut state_dependencies = Vec::with_capacity(out.len());
+        let mut prevent = Vec::with_capacity(out.len());
+        for planned in out {
+            changes.push(planned.change);
+            state_dependencies.push(planned.state_dependencies);
+            prevent.push(planned.prevent_destroy);
+        }
+        let dependencies: Vec<Vec<&ResourceAddress>> = changes
+            .iter()
+            .zip(&state_dependencies)
+            .map(|(c, s)| c.dependencies.iter().chain(s).collect())
+            .collect();
+        // The configuration's dependencies order creates and updates; the state's order deletes.
+        let order = Dependencies::resolve(&changes, &dependencies);
+        let keep = order.select(&changes, options, mode);
+        order.inherit_create_before_destroy(&mut changes, &keep);
+        let mut refusals = Vec::new();
+        for (i, change) in changes.iter().enumerate() {
+            let destroying = match change.action {
+                Action::Delete => Some("destroy"),
+                Action::Replace { .. } => Some("replace"),
+                _ => None,
+            };
+            if keep[i]
+                && prevent[i]
+                && let Some(action) = destroying
+            {
+                let reason: Vec<String> = change.reasons.iter().map(ToString::to_string).collect();
+                refusals.push(Refusal {
+                    address: change.address.clone(),
+                    action,
+                    reason: reason.join("; "),
+                });
+            }
+        }
+        if !refusals.is_empty() {
+            return Err(PlanError::PreventDestroy { refusals });
+        }
+        let graph = order.graph(&changes, &keep)?;
+        let kept: HashSet<&ResourceAddress> = changes
+            .iter()
+            .zip(&keep)
+            .filter(|(_, k)| **k)
+            .map(|(c, _)| &c.address)
+            .collect();
+        let mut drift: Vec<Drift> = drift
+            .into_iter()
+            .filter(|d| kept.contains(&d.address))
+            .collect();
+        drift.sort_by(|a, b| a.address.cmp(&b.address).then_with(|| a.path.cmp(&b.path)));
+        let wanted_reads: Vec<WantedRead> = wanted
+            .into_iter()
+            .filter(|w| match w {
+                WantedRead::NaturalKey { address, .. } | WantedRead::Data { address, .. } => {
+                    kept.contains(address)
+                }
+            })
+            .collect();
+        let changes = changes
+            .into_iter()
+            .zip(keep)
+            .filter(|(_, k)| *k)
+            .map(|(c, _)| c)
+            .collect();
+        Ok(Plan {
+            changes,
+            drift,
+            graph,
+            wanted_reads,
+            mode,
+        })
+    }
+}
+
+/// The order in which blocks are evaluated: each after the blocks it refers to.
+fn block_order(blocks: &[Block<'_>]) -> Result<Vec<usize>, PlanError> {
+    let index: HashMap<&ResourceAddress, usize> = blocks
+        .iter()
+        .enumerate()
+        .map(|(i, b)| (&b.address, i))
+        .collect();
+    let mut graph = petgraph::graph::DiGraph::<usize, ()>::new();
+    let nodes: Vec<_> = (0..blocks.len()).map(|i| graph.add_node(i)).collect();
+    for (i, block) in blocks.iter().enumerate() {
+        for dependency in &block.dependencies {
+            if let Some(&d) = index.get(&dependency.resource()) {
+                graph.update_edge(nodes[d], nodes[i], ());
+            }
+        }
+    }
+    match petgraph::algo::toposort(&graph, None) {
+        Ok(order) => Ok(order.into_iter().map(|n| graph[n]).collect()),
+        Err(cycle) => {
+            let component = petgraph::algo::tarjan_scc(&graph)
+                .into_iter()
+                .find(|c| c.contains(&cycle.node_id()))
+                .unwrap_or_else(|| vec![cycle.node_id()]);
+            let mut addresses: Vec<ResourceAddress> = component
+                .iter()
+                .map(|n| blocks[graph[*n]].address.clone())
+                .collect();
+            addresses.sort();
+            Err(PlanError::Cycle { addresses })
+        }
+    }
+}
+
+/// The natural key, when every part of it is a known string.
+fn natural_key(
+    schema: &ResourceSchema,
+    desired: &BTreeMap<String, Value>,
+) -> BTreeMap<String, String> {
+    let mut key = BTreeMap::new();
+    for name in schema.natural_key() {
+        match desired.get(name).and_then(Value::as_str) {
+            Some(value) => {
+                key.insert(name.to_owned(), value.to_owned());
+            }
+            None => return BTreeMap::new(),
+        }
+    }
+    key
+}
+
+/// The changes of a create: every attribute written.
+fn creation_changes(desired: &BTreeMap<String, Value>) -> Vec<AttributeChange> {
+    desired
+        .iter()
+        .filter(|(_, value)| !value.is_null())
+        .map(|(name, value)| AttributeChange {
+            path: AttributePath::attribute(name),
+            before: None,
+            after: value.clone(),
+            sensitive: value.contains_sensitive(),
+            forces_replacement: false,
+            drift: false,
+        })
+        .collect()
+}
+
+/// A new object: what the user wrote, and unknown for every other attribute.
+fn created_object(schema: &ResourceSchema, desired: &BTreeMap<String, Value>) -> Value {
+    let mut object: BTreeMap<String, Value> = desired
+        .iter()
+        .filter(|(_, v)| !v.is_null())
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    for attribute in schema.attributes {
+        object
+            .entry(attribute.name.to_owned())
+            .or_insert(Value::Unknown);
+    }
+    Value::Object(object)
+}
+
+/// An object updated in place: what the user wrote over what is there; computed attributes are
+/// known only after apply.
+fn updated_object(
+    schema: &ResourceSchema,
+    current: &Json,
+    desired: &BTreeMap<String, Value>,
+) -> Value {
+    let mut object = merged_object(current, desired);
+    if let Value::Object(map) = &mut object {
+        for attribute in schema
+            .attributes
+            .iter()
+            .filter(|a| a.presence == Presence::Computed)
+        {
+            map.insert(attribute.name.to_owned(), Value::Unknown);
+        }
+    }
+    object
+}
+
+/// The written attributes without the paths `ignore_changes` masks.
+fn without_ignored(
+    desired: &BTreeMap<String, Value>,
+    lifecycle: &Lifecycle,
+) -> BTreeMap<String, Value> {
+    if lifecycle.ignore_all_changes {
+        return BTreeMap::new();
+    }
+    let mut kept = desired.clone();
+    for path in &lifecycle.ignore_changes {
+        remove_path(&mut kept, path);
+    }
+    kept
+}
+
+fn remove_path(object: &mut BTreeMap<String, Value>, path: &[String]) {
+    match path {
+        [] => {}
+        [last] => {
+            object.remove(last);
+        }
+        [first, rest @ ..] => {
+            if let Some(Value::Object(inner)) = object.get_mut(first) {
+                remove_path(inner, rest);
+            }
+        }
+    }
+}
+
+/// Sets the `id` attribute of an existing object from its cloud id, when the type has one and
+/// the attributes lack it, so that references to `.id` see it.
+pub(crate) fn with_id(schema: &ResourceSchema, object: &mut Value, id: Option<&str>) {
+    if let (Some(id), Some(_), Value::Object(map)) = (id, schema.attribute("id"), object) {
+        let entry = map.entry("id".to_owned()).or_insert(Value::Null);
+        if entry.is_null() {
+            *entry = Value::string(id);
+        }
+    }
+}
+
+/// What the user wrote deep-merged over an object that exists.
+fn merged_object(current: &Json, desired: &BTreeMap<String, Value>) -> Value {
+    let mut object = match Value::from(current.clone()) {
+        Value::Object(map) => map,
+        _ => BTreeMap::new(),
+    };
+    for (key, value) in desired {
+        merge_into(&mut object, key, value);
+    }
+    Value::Object(object)
+}
+
+fn merge_into(object: &mut BTreeMap<String, Value>, key: &str, value: &Value) {
+    if value.is_null() {
+        return;
+    }
+    match (object.get_mut(key), value) {
+        (Some(Value::Object(base)), Value::Object(over)) => {
+            for (k, v) in over {
+                merge_into(base, k, v);
+            }
+        }
+        _ => {
+            object.insert(key.to_owned(), value.clone());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn desired(json: Json) -> BTreeMap<String, Value> {
+        match Value::from(json) {
+            Value::Object(map) => map,
+            _ => unreachable!(),
+        }
+    }
+
+    fn addon() -> &'static ResourceSchema {
+        plinth_config::resource_schema("huaweicloud_cce_addon").unwrap()
+    }
+
+    #[test]
+    fn merged_object_puts_written_keys_over_server_filled_ones() {
+        let current = json!({"values": {"flavor": {"replicas": 1, "cpu": "1"}, "basic": {"x": 1}}, "status": "running"});
+        let merged = merged_object(
+            &current,
+            &desired(json!({"values": {"flavor": {"replicas": 3}}, "version": null})),
+        );
+        assert_eq!(
+            merged.to_json(),
+            Some(
+                json!({"values": {"flavor": {"replicas": 3, "cpu": "1"}, "basic": {"x": 1}}, "status": "running"})
+            )
+        );
+    }
+
+    #[test]
+    fn created_and_updated_objects_leave_computed_attributes_unknown() {
+        let created = created_object(
+            addon(),
+            &desired(json!({"cluster_id": "c1", "template_name": "coredns"})),
+        );
+        let map = created.as_object().unwrap();
+        assert_eq!(map["cluster_id"], Value::string("c1"));
+        assert!(
+            map["id"].is_unknown() && map["status"].is_unknown() && map["version"].is_unknown()
+        );
+        let updated = updated_object(
+            addon(),
+            &json!({"id": "uid", "status": "running", "version": "1"}),
+            &desired(json!({"version": "2"})),
+        );
+        let map = updated.as_object().unwrap();
+        assert_eq!(map["version"], Value::string("2"));
+        assert!(map["status"].is_unknown() && map["id"].is_unknown());
+    }
+
+    #[test]
+    fn block_cycles_name_their_blocks() {
+        let lifecycle = Lifecycle::default();
+        let block = |name: &str, on: &str| Block {
+            address: format!("huaweicloud_cce_addon.{name}").parse().unwrap(),
+            schema: addon(),
+            lifecycle: &lifecycle,
+            dependencies: vec![format!("huaweicloud_cce_addon.{on}[0]").parse().unwrap()],
+        };
+        let blocks = [block("a", "b"), block("b", "a"), block("c", "a")];
+        assert_eq!(
+            block_order(&blocks).unwrap_err().to_string(),
+            "dependency cycle between `huaweicloud_cce_addon.a`, `huaweicloud_cce_addon.b`"
+        );
+        assert_eq!(block_order(&blocks[2..]).unwrap(), [0]);
+    }
+}
