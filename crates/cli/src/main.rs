@@ -1,2 +1,70 @@
-//! The `plinth` binary.
-fn main() {}
+//! The `plinth` binary: parses the command line, runs one command, and turns every outcome into
+//! output and an exit status. It is the only crate of plinth that prints.
+//!
+//! Exit status: 0 success, 1 error, 2 a plan with changes under `--detailed-exitcode`, 3 `fmt
+//! --check` found a file to reformat, 130 interrupted.
+
+mod args;
+mod commands;
+mod diagnostics;
+mod workspace;
+
+use std::io::{self, Write};
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::args::{Cli, Command};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if cli.global.no_color {
+        console::set_colors_enabled(false);
+        console::set_colors_enabled_stderr(false);
+    }
+    match run(cli) {
+        Ok(code) => code,
+        Err(err) => {
+            // A closed pipe (`plinth show | head`) is not an error worth a message.
+            if is_broken_pipe(&err) {
+                return ExitCode::SUCCESS;
+            }
+            report(&err);
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let workspace = workspace::Workspace::new(&cli.global)?;
+    match cli.command {
+        Command::Validate(args) => commands::validate::run(&workspace, &args),
+        Command::Fmt(args) => commands::fmt::run(&workspace, &args),
+        Command::Completions(args) => Ok(commands::completions::run(&args)),
+    }
+}
+
+/// Prints an error the way every plinth error looks: `error: ` and the message, its causes, and a
+/// `hint:` after a blank line when the error carries one.
+fn report(err: &anyhow::Error) {
+    let mut stderr = io::stderr().lock();
+    let error = console::style("error").red().bold();
+    let _ = writeln!(stderr, "{error}: {err}");
+    for cause in err.chain().skip(1) {
+        let _ = writeln!(stderr, "  caused by: {cause}");
+    }
+    if let Some(hint) = err
+        .downcast_ref::<commands::Hinted>()
+        .map(|h| h.hint.as_str())
+    {
+        let _ = writeln!(stderr, "\n{}: {hint}", console::style("hint").cyan().bold());
+    }
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<io::Error>()
+            .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
+    })
+}

@@ -1,0 +1,80 @@
+//! Where a command works: the configuration's directory and the state file.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+
+use crate::args::GlobalArgs;
+
+/// The default name of the state file, in the configuration's directory.
+pub const DEFAULT_STATE_FILE: &str = "plinth.state.json";
+
+/// The directory and files one run of plinth works with.
+#[derive(Debug)]
+pub struct Workspace {
+    dir: PathBuf,
+    state_path: PathBuf,
+}
+
+impl Workspace {
+    /// Resolves `--chdir` and `--state`. `--state` is taken relative to the directory plinth was
+    /// started in, as a user typing a path expects.
+    pub fn new(global: &GlobalArgs) -> anyhow::Result<Self> {
+        let dir = match &global.chdir {
+            Some(dir) => {
+                if !dir.is_dir() {
+                    anyhow::bail!("`--chdir {}`: no such directory", dir.display());
+                }
+                dir.clone()
+            }
+            None => std::env::current_dir().context("cannot read the current directory")?,
+        };
+        let state_path = global
+            .state
+            .clone()
+            .unwrap_or_else(|| dir.join(DEFAULT_STATE_FILE));
+        Ok(Self { dir, state_path })
+    }
+
+    /// The configuration's directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The state file.
+    #[allow(dead_code)] // Used by the state commands, which land with the state crate.
+    pub fn state_path(&self) -> &Path {
+        &self.state_path
+    }
+}
+
+impl Workspace {
+    /// Loads the configuration of the directory with the variables given on the command line,
+    /// in the variable files, and in `PLINTH_VAR_*` environment variables.
+    pub fn load_configuration(
+        &self,
+        vars: &crate::args::VarArgs,
+    ) -> Result<plinth_config::Configuration, plinth_config::Diagnostics> {
+        let options = plinth_config::LoadOptions {
+            var_files: vars.var_files.clone(),
+            vars: vars.vars.clone(),
+            env_vars: variables_from_environment(),
+        };
+        plinth_config::load(&self.dir, &options)
+    }
+}
+
+/// The `PLINTH_VAR_name` environment variables, as (full name, value) pairs. Config never reads
+/// the environment itself, so the cli passes them in.
+fn variables_from_environment() -> Vec<(String, String)> {
+    let mut vars: Vec<(String, String)> = std::env::vars_os()
+        .filter_map(|(name, value)| {
+            let name = name.into_string().ok()?;
+            let value = value.into_string().ok()?;
+            name.starts_with(plinth_config::ENV_PREFIX)
+                .then_some((name, value))
+        })
+        .collect();
+    vars.sort();
+    vars
+}

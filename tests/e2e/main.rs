@@ -1,0 +1,9 @@
+//! End-to-end tests: the real `plinth` binary, run in temporary directories and against the real
+//! emulator on 127.0.0.1. Nothing here reaches beyond loopback.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+mod cli;
+mod fmt;
+mod support;
+mod validate;
