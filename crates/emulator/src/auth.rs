@@ -133,3 +133,21 @@ fn decode(text: &str) -> String {
         .decode_utf8_lossy()
         .into_owned()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_pairs_are_decoded_in_order() {
+        assert_eq!(
+            url_pairs("cluster_id=c%2F1&name=a+b&flag&empty="),
+            [
+                ("cluster_id".to_owned(), "c/1".to_owned()),
+                ("name".to_owned(), "a b".to_owned()),
+                ("flag".to_owned(), String::new()),
+                ("empty".to_owned(), String::new()),
+            ]
+        );
+    }
+}

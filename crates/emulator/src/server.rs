@@ -12,7 +12,7 @@ use axum::body::Body;
 use axum::http::{HeaderValue, Request, Response, StatusCode};
 use axum::response::IntoResponse;
 use hyper::body::Incoming;
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use tokio::net::TcpListener;
@@ -260,6 +260,7 @@ async fn accept_loop(
                     // A dropped connection or a client going away ends the connection; there
                     // is no one to tell.
                     let _ = hyper::server::conn::http1::Builder::new()
+                        .timer(TokioTimer::new())
                         .serve_connection(TokioIo::new(stream), service)
                         .await;
                 });
