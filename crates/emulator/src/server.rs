@@ -402,20 +402,19 @@ async fn write_loop(
 }
 
 async fn save(shared: &Shared, path: &Path) -> Result<(), EmulatorError> {
-    let bytes = serde_json::to_vec_pretty(&shared.cloud().data()).map_err(|error| {
-        EmulatorError::Write {
-            path: path.to_owned(),
-            source: std::io::Error::other(error),
-        }
-    })?;
+    // Copy under the lock, serialize and write outside it, so requests are not held up.
+    let data = shared.cloud().data();
     let target = path.to_owned();
-    tokio::task::spawn_blocking(move || write_atomic(&target, &bytes))
-        .await
-        .map_err(|error| EmulatorError::Task(error.to_string()))?
-        .map_err(|source| EmulatorError::Write {
-            path: path.to_owned(),
-            source,
-        })
+    tokio::task::spawn_blocking(move || {
+        let bytes = serde_json::to_vec_pretty(&data).map_err(std::io::Error::other)?;
+        write_atomic(&target, &bytes)
+    })
+    .await
+    .map_err(|error| EmulatorError::Task(error.to_string()))?
+    .map_err(|source| EmulatorError::Write {
+        path: path.to_owned(),
+        source,
+    })
 }
 
 /// Writes `bytes` to `path` so that a crash leaves either the old or the new file: a temporary

@@ -8,4 +8,5 @@ mod errors;
 mod faults;
 mod lifecycle;
 mod persistence;
+mod scale;
 mod support;
