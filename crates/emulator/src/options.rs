@@ -182,6 +182,17 @@ mod tests {
     }
 
     #[test]
+    fn fixture_file_errors_name_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("fixture.json");
+        let missing = Fixture::from_json_file(&path).unwrap_err();
+        assert!(matches!(missing, EmulatorError::Read { .. }));
+        std::fs::write(&path, "{\"region\": 1}").unwrap();
+        let invalid = Fixture::from_json_file(&path).unwrap_err();
+        assert!(invalid.to_string().contains("fixture.json"), "{invalid}");
+    }
+
+    #[test]
     fn default_fixture_is_the_documented_one() {
         let fixture = Fixture::default();
         assert_eq!(fixture.project_id, "0123456789abcdef0123456789abcdef");

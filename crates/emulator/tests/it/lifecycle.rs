@@ -9,8 +9,8 @@ use crate::support::{
     with_op,
 };
 
-const OP: Duration = Duration::from_millis(200);
-const PAST_OP: Duration = Duration::from_millis(350);
+const OP: Duration = Duration::from_millis(400);
+const PAST_OP: Duration = Duration::from_millis(550);
 
 #[tokio::test]
 async fn addon_goes_installing_running_upgrading_running_deleting_gone() {

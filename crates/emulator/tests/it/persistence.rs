@@ -98,3 +98,33 @@ async fn corrupt_data_file_is_reported() {
     .unwrap();
     assert!(error.to_string().contains("cloud.json"), "{error}");
 }
+
+#[tokio::test]
+async fn run_until_stops_on_the_signal_and_saves() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("cloud.json");
+    let running = emulator(EmulatorOptions {
+        data: Some(data.clone()),
+        ..EmulatorOptions::default()
+    })
+    .await;
+    let api = Api::new(&running);
+    let answer = api
+        .post(&plugins_path("pool-a"), &plugin_body("volcano", None, None))
+        .await;
+    assert_eq!(answer.status, 200);
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(running.run_until(async {
+        let _ = stopped.await;
+    }));
+    stop.send(()).unwrap();
+    server.await.unwrap().unwrap();
+    let saved: serde_json::Value = serde_json::from_slice(&std::fs::read(&data).unwrap()).unwrap();
+    assert_eq!(saved["plugins"][0]["template"], "volcano");
+    // The port is closed.
+    assert!(
+        api.try_call_raw(reqwest::Method::GET, "/v3/projects", &[], None, None)
+            .await
+            .is_err()
+    );
+}
