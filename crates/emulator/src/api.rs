@@ -1,5 +1,10 @@
 //! Routes and handlers: the paths, query parameters and status codes of the real services.
 
+// The wire models belong to `plinth-cloud` and gain fields as the client grows; every literal of
+// them here ends in `..Default::default()` so that a new optional field does not break the
+// emulator, even while all current fields are set.
+#![allow(clippy::needless_update)]
+
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -140,6 +145,7 @@ fn list_addons(
         kind: "Addon".to_owned(),
         api_version: "v3".to_owned(),
         items,
+        ..Default::default()
     }))
 }
 
@@ -165,6 +171,7 @@ async fn list_plugins(
         kind: "PluginList".to_owned(),
         api_version: "v2".to_owned(),
         items,
+        ..Default::default()
     }))
 }
 

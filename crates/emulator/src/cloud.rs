@@ -4,6 +4,11 @@
 //! and a read computes the status it shows from the elapsed time. No task runs per object, so ten
 //! thousand objects cost only their memory.
 
+// The wire models belong to `plinth-cloud` and gain fields as the client grows; every literal of
+// them here ends in `..Default::default()` so that a new optional field does not break the
+// emulator, even while all current fields are set.
+#![allow(clippy::needless_update)]
+
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -601,10 +606,12 @@ impl Cloud {
             AddonService::Cce => SupportVersion {
                 cluster_type: Some("VirtualMachine".to_owned()),
                 cluster_version: Some(vec!["v1.(2[5-9]|3[0-2]).*".to_owned()]),
+                ..Default::default()
             },
             AddonService::Autopilot => SupportVersion {
                 cluster_type: Some("Autopilot".to_owned()),
                 cluster_version: Some(vec!["v1.(2[7-9]|3[0-2]).*".to_owned()]),
+                ..Default::default()
             },
         };
         Addon {
@@ -623,6 +630,7 @@ impl Cloud {
                 annotations: Some(record.annotations.clone()),
                 creation_timestamp: Some(timestamp(record.created_ms)),
                 update_timestamp: Some(timestamp(record.updated_ms)),
+                ..Default::default()
             },
             spec: AddonSpec {
                 cluster_id: Some(record.cluster_id.clone()),
@@ -633,6 +641,7 @@ impl Cloud {
                 addon_template_labels: template.map(|t| t.labels.clone()),
                 description: template.map(|t| t.description.clone()),
                 values: Some(values),
+                ..Default::default()
             },
             status: Some(AddonStatus {
                 status: Some(status.to_owned()),
@@ -649,10 +658,13 @@ impl Cloud {
                     support_versions: Some(vec![support_versions]),
                     creation_timestamp: Some(TEMPLATE_TIMESTAMP.to_owned()),
                     update_timestamp: Some(TEMPLATE_TIMESTAMP.to_owned()),
+                    ..Default::default()
                 }),
                 is_rollbackable: Some(record.previous_version.is_some()),
                 previous_version: Some(record.previous_version.clone().unwrap_or_default()),
+                ..Default::default()
             }),
+            ..Default::default()
         }
     }
 
@@ -823,6 +835,7 @@ impl Cloud {
                 metadata: PluginTemplateMetadata {
                     name: template.name.clone(),
                     annotations: Some(template.annotations.clone()),
+                    ..Default::default()
                 },
                 spec: PluginTemplateSpec {
                     template_type: Some(template.template_type.clone()),
@@ -832,15 +845,19 @@ impl Cloud {
                         .map(|version| PluginTemplateVersion {
                             version: version.clone(),
                             inputs: Some(template.inputs.clone()),
+                            ..Default::default()
                         })
                         .collect(),
+                    ..Default::default()
                 },
+                ..Default::default()
             })
             .collect();
         Ok(PluginTemplateList {
             kind: "PluginTemplateList".to_owned(),
             api_version: "v2".to_owned(),
             items,
+            ..Default::default()
         })
     }
 
@@ -871,10 +888,12 @@ impl Cloud {
                         name: Some(resource.name.clone()),
                         uid: Some(uid.clone()),
                         resource_version: Some(record.op.started_ms.to_string()),
+                        ..Default::default()
                     }),
                     replicas: Some(resource.replicas),
                     limits: Some(resource.limits.clone()),
                     requests: Some(resource.requests.clone()),
+                    ..Default::default()
                 })
                 .collect()
         });
@@ -884,13 +903,16 @@ impl Cloud {
             metadata: Some(PluginMetadata {
                 name: Some(format!("{}-{}", record.pool, record.template)),
                 creation_timestamp: Some(timestamp(record.created_ms)),
+                ..Default::default()
             }),
             spec: PluginSpec {
                 template: PluginTemplateRef {
                     name: record.template.clone(),
                     version: Some(record.version.clone()),
                     inputs: Some(inputs.clone()),
+                    ..Default::default()
                 },
+                ..Default::default()
             },
             status: Some(PluginStatus {
                 phase: Some(phase.to_owned()),
@@ -898,7 +920,9 @@ impl Cloud {
                 reason: Some(reason),
                 values: Some(inputs.to_string()),
                 resources,
+                ..Default::default()
             }),
+            ..Default::default()
         })
     }
 }
