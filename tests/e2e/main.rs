@@ -4,6 +4,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 mod cli;
+mod emulator;
 mod fmt;
+mod state;
 mod support;
 mod validate;

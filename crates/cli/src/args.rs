@@ -38,8 +38,128 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Rewrite the configuration's files in the canonical layout
     Fmt(FmtArgs),
+    /// Show the state
+    Show(ShowArgs),
+    /// Show the output values recorded by the last apply
+    Output(OutputArgs),
+    /// Inspect and change the state by hand
+    #[command(subcommand)]
+    State(StateCommand),
+    /// Release a state lock that a crashed or stuck run left behind
+    ForceUnlock(ForceUnlockArgs),
+    /// Run the local Huawei Cloud emulator (tests, benchmarks, trying plinth out)
+    Emulator(EmulatorArgs),
     /// Print a shell completion script
     Completions(CompletionsArgs),
+}
+
+/// `plinth emulator`.
+#[derive(Debug, Args)]
+pub struct EmulatorArgs {
+    /// Address to listen on (loopback); port 0 picks a free port
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8765")]
+    pub listen: std::net::SocketAddr,
+
+    /// Keep the emulated cloud in this JSON file across restarts
+    #[arg(long, value_name = "FILE")]
+    pub data: Option<PathBuf>,
+
+    /// How long each install, upgrade and delete takes, in seconds (0: the next read sees the end)
+    #[arg(long, value_name = "S", default_value_t = 0.0)]
+    pub op_seconds: f64,
+
+    /// Answer this fraction of requests with 429, 500, 503 or a dropped connection
+    #[arg(long, value_name = "R", default_value_t = 0.0)]
+    pub fault_rate: f64,
+
+    /// Seed of the fault injection, so a run can be repeated
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub seed: u64,
+
+    /// Check every request's AK/SK signature against this access key
+    #[arg(long, value_name = "AK", requires = "secret_key")]
+    pub access_key: Option<String>,
+
+    /// The secret key matching --access-key
+    #[arg(long, value_name = "SK", requires = "access_key")]
+    pub secret_key: Option<String>,
+
+    /// Serve these clusters, Autopilot clusters and pools instead of the default fixture (JSON)
+    #[arg(long, value_name = "FILE")]
+    pub fixture: Option<PathBuf>,
+}
+
+/// How long to wait for the state lock.
+#[derive(Debug, Args, Clone)]
+pub struct LockArgs {
+    /// Wait this long for a state lock another run holds (e.g. `30s`, `2m`); 0 fails at once
+    #[arg(long, value_name = "DURATION", default_value = "0s", value_parser = parse_duration)]
+    pub lock_timeout: std::time::Duration,
+}
+
+fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    plinth_config::parse_duration(text)
+}
+
+/// `plinth show`.
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// Print the state file's JSON (see docs/state-format.md)
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `plinth output`.
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// Show only this output
+    pub name: Option<String>,
+
+    /// Print JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `plinth state ...`.
+#[derive(Debug, Subcommand)]
+pub enum StateCommand {
+    /// List the resources in the state, optionally only those under the given addresses
+    List {
+        /// Only resources these addresses contain (`type.name` contains all its instances)
+        addresses: Vec<String>,
+        /// Only the resource with this cloud id
+        #[arg(long)]
+        id: Option<String>,
+    },
+    /// Show one resource as the state records it
+    Show {
+        /// The resource's address, e.g. `huaweicloud_cce_addon.dns`
+        address: String,
+    },
+    /// Forget resources without touching the cloud (they stay installed)
+    Rm {
+        /// Addresses to forget
+        #[arg(required = true)]
+        addresses: Vec<String>,
+        #[command(flatten)]
+        lock: LockArgs,
+    },
+    /// Rename a resource in the state (after renaming it in the configuration)
+    Mv {
+        /// Its address now
+        source: String,
+        /// Its new address
+        destination: String,
+        #[command(flatten)]
+        lock: LockArgs,
+    },
+}
+
+/// `plinth force-unlock`.
+#[derive(Debug, Args)]
+pub struct ForceUnlockArgs {
+    /// The lock id, as printed by the run that could not take the lock
+    pub lock_id: String,
 }
 
 /// `plinth validate`.

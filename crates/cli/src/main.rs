@@ -7,6 +7,7 @@
 mod args;
 mod commands;
 mod diagnostics;
+mod state_view;
 mod workspace;
 
 use std::io::{self, Write};
@@ -40,6 +41,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Validate(args) => commands::validate::run(&workspace, &args),
         Command::Fmt(args) => commands::fmt::run(&workspace, &args),
+        Command::Show(args) => commands::show::run(&workspace, &args),
+        Command::Output(args) => commands::output::run(&workspace, &args),
+        Command::State(command) => commands::state::run(&workspace, command),
+        Command::ForceUnlock(args) => commands::force_unlock::run(&workspace, &args),
+        Command::Emulator(args) => commands::emulator::run(&args),
         Command::Completions(args) => Ok(commands::completions::run(&args)),
     }
 }

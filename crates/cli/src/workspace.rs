@@ -41,10 +41,15 @@ impl Workspace {
         &self.dir
     }
 
-    /// The state file.
-    #[allow(dead_code)] // Used by the state commands, which land with the state crate.
-    pub fn state_path(&self) -> &Path {
-        &self.state_path
+    /// The storage of the state file.
+    pub fn storage(&self) -> plinth_state::LocalStorage {
+        plinth_state::LocalStorage::new(&self.state_path)
+    }
+
+    /// Loads the state without locking it (for commands that only read).
+    pub fn load_state(&self) -> Result<plinth_state::State, plinth_state::StateError> {
+        use plinth_state::StateStorage as _;
+        self.storage().load()
     }
 }
 

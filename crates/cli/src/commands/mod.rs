@@ -1,7 +1,12 @@
 //! One module per command. Each `run` returns the exit status or an error for `main` to report.
 
 pub mod completions;
+pub mod emulator;
 pub mod fmt;
+pub mod force_unlock;
+pub mod output;
+pub mod show;
+pub mod state;
 pub mod validate;
 
 use std::fmt as stdfmt;
