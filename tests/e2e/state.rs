@@ -164,7 +164,7 @@ fn a_bad_address_is_a_clear_error() {
     run.code(1);
     assert!(
         run.stderr
-            .contains("`huaweicloud_cce_addon` is not a resource address"),
+            .contains("invalid resource address `huaweicloud_cce_addon`"),
         "{}",
         run.stderr
     );
