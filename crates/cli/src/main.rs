@@ -7,6 +7,7 @@
 mod args;
 mod commands;
 mod diagnostics;
+mod interrupt;
 mod state_view;
 mod workspace;
 

@@ -37,6 +37,8 @@ pub fn run(args: &EmulatorArgs) -> anyhow::Result<ExitCode> {
         .build()
         .context("cannot start the async runtime")?;
     runtime.block_on(async {
+        let mut interrupts =
+            crate::interrupt::Interrupts::listen().context("cannot listen for Ctrl-C")?;
         let emulator = plinth_emulator::start(options).await?;
         {
             let mut stdout = io::stdout().lock();
@@ -58,9 +60,7 @@ pub fn run(args: &EmulatorArgs) -> anyhow::Result<ExitCode> {
         )?;
         drop(stderr);
         emulator
-            .run_until(async {
-                let _ = tokio::signal::ctrl_c().await;
-            })
+            .run_until(async move { interrupts.next().await })
             .await?;
         anyhow::Ok(())
     })?;
