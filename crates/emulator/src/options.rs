@@ -1,0 +1,202 @@
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+/// Access key of the sandbox: the emulator started by `sandbox = true` checks signatures made with
+/// it, so the whole signing path of the client is exercised even without an account.
+pub const SANDBOX_ACCESS_KEY: &str = "PLINTHSANDBOXAK00000001";
+
+/// Secret key paired with [`SANDBOX_ACCESS_KEY`]. Not a secret: it only opens the local emulator.
+pub const SANDBOX_SECRET_KEY: &str = "plinthSandboxSecretKey0000000000000000000";
+
+/// How long one operation (install, upgrade, delete) takes in the sandbox: long enough to see
+/// progress, short enough for a quick start.
+pub const SANDBOX_OP_DURATION: Duration = Duration::from_secs(1);
+
+/// The emulated account: region, project, clusters and pools. Everything else (add-ons,
+/// plug-ins) is created through the API.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fixture {
+    /// Region name, e.g. `cn-north-4`; also the name of the IAM project.
+    pub region: String,
+    /// The project id of ModelArts paths and of the IAM project lookup.
+    pub project_id: String,
+    /// CCE cluster ids (served under `/api/v3`).
+    #[serde(default)]
+    pub clusters: Vec<String>,
+    /// CCE Autopilot cluster ids (served under `/autopilot/v3`).
+    #[serde(default)]
+    pub autopilot_clusters: Vec<String>,
+    /// ModelArts resource pool names.
+    #[serde(default)]
+    pub pools: Vec<String>,
+}
+
+impl Default for Fixture {
+    /// The fixture that the documentation and examples rely on.
+    fn default() -> Self {
+        Self {
+            region: "cn-north-4".to_owned(),
+            project_id: "0123456789abcdef0123456789abcdef".to_owned(),
+            clusters: vec![
+                "c0ffee00-0000-4000-8000-000000000001".to_owned(),
+                "c0ffee00-0000-4000-8000-000000000002".to_owned(),
+            ],
+            autopilot_clusters: vec!["a1b2c3d4-0000-4000-8000-000000000001".to_owned()],
+            pools: vec!["pool-a".to_owned(), "pool-b".to_owned()],
+        }
+    }
+}
+
+impl Fixture {
+    /// Reads a fixture from a JSON file of the shape
+    /// `{"region": .., "project_id": .., "clusters": [..], "autopilot_clusters": [..], "pools": [..]}`.
+    pub fn from_json_file(path: &Path) -> Result<Self, EmulatorError> {
+        let text = std::fs::read(path).map_err(|source| EmulatorError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        Self::from_json(&text).map_err(|source| EmulatorError::Parse {
+            path: path.to_owned(),
+            source,
+        })
+    }
+
+    /// Parses a fixture from JSON bytes.
+    pub fn from_json(text: &[u8]) -> Result<Self, serde_json::Error> {
+        serde_json::from_slice(text)
+    }
+}
+
+/// How to run the emulator.
+#[derive(Debug, Clone)]
+pub struct EmulatorOptions {
+    /// Address to listen on; port 0 picks a free port. Default `127.0.0.1:0`.
+    pub listen: SocketAddr,
+    /// File that keeps the emulated cloud across restarts; `None` keeps it in memory only.
+    pub data: Option<PathBuf>,
+    /// How long an install, upgrade or delete takes; zero means the next read sees the end state.
+    pub op_duration: Duration,
+    /// Fraction of requests (0.0 to 1.0) answered with a fault (429, 500, 503 or a dropped
+    /// connection) instead of being served.
+    pub fault_rate: f64,
+    /// Seed of the fault generator: the same seed and request sequence give the same faults.
+    pub seed: u64,
+    /// `(access key, secret key)`: when set, every request must carry a valid `SDK-HMAC-SHA256`
+    /// signature made with them.
+    pub credentials: Option<(String, String)>,
+    /// The clusters, pools and project the emulated account has.
+    pub fixture: Fixture,
+}
+
+impl Default for EmulatorOptions {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+            data: None,
+            op_duration: Duration::ZERO,
+            fault_rate: 0.0,
+            seed: 0,
+            credentials: None,
+            fixture: Fixture::default(),
+        }
+    }
+}
+
+impl EmulatorOptions {
+    /// The options of the sandbox: a free loopback port, the cloud kept in `data`, a short
+    /// operation time and signatures checked with [`SANDBOX_ACCESS_KEY`] / [`SANDBOX_SECRET_KEY`].
+    pub fn sandbox(data: PathBuf) -> Self {
+        Self {
+            data: Some(data),
+            op_duration: SANDBOX_OP_DURATION,
+            credentials: Some((SANDBOX_ACCESS_KEY.to_owned(), SANDBOX_SECRET_KEY.to_owned())),
+            ..Self::default()
+        }
+    }
+}
+
+/// Why the emulator could not start, load or save its cloud.
+#[derive(Debug, thiserror::Error)]
+pub enum EmulatorError {
+    /// The listening socket could not be opened.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address asked for.
+        addr: SocketAddr,
+        /// The operating system's reason.
+        source: std::io::Error,
+    },
+    /// A fixture or data file could not be read.
+    #[error("cannot read `{}`: {source}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The operating system's reason.
+        source: std::io::Error,
+    },
+    /// A fixture or data file is not valid JSON of the expected shape.
+    #[error("`{}` is not valid: {source}", path.display())]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// Where and why parsing failed.
+        source: serde_json::Error,
+    },
+    /// The data file could not be written.
+    #[error("cannot write `{}`: {source}", path.display())]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// The operating system's reason.
+        source: std::io::Error,
+    },
+    /// An option is out of range.
+    #[error("invalid option: {0}")]
+    Option(String),
+    /// The built-in template catalogue is broken (a bug of the emulator).
+    #[error("the built-in template catalogue is invalid: {0}")]
+    Catalogue(String),
+    /// The server task stopped abnormally.
+    #[error("the emulator task failed: {0}")]
+    Task(String),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fixture_file_shape_parses() {
+        let fixture = Fixture::from_json(
+            br#"{"region":"ap-southeast-1","project_id":"p1","clusters":["c1"],
+                 "autopilot_clusters":[],"pools":["x","y"]}"#,
+        )
+        .unwrap();
+        assert_eq!(fixture.region, "ap-southeast-1");
+        assert_eq!(fixture.pools, ["x", "y"]);
+        assert!(Fixture::from_json(br#"{"region":"r","project_id":"p","extra":1}"#).is_err());
+    }
+
+    #[test]
+    fn fixture_file_errors_name_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("fixture.json");
+        let missing = Fixture::from_json_file(&path).unwrap_err();
+        assert!(matches!(missing, EmulatorError::Read { .. }));
+        std::fs::write(&path, "{\"region\": 1}").unwrap();
+        let invalid = Fixture::from_json_file(&path).unwrap_err();
+        assert!(invalid.to_string().contains("fixture.json"), "{invalid}");
+    }
+
+    #[test]
+    fn default_fixture_is_the_documented_one() {
+        let fixture = Fixture::default();
+        assert_eq!(fixture.project_id, "0123456789abcdef0123456789abcdef");
+        assert_eq!(fixture.clusters.len(), 2);
+        assert_eq!(fixture.autopilot_clusters.len(), 1);
+    }
+}

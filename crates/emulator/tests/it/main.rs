@@ -1,0 +1,12 @@
+//! End-to-end tests of the emulator over HTTP on 127.0.0.1.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod auth;
+mod concurrency;
+mod contract;
+mod errors;
+mod faults;
+mod lifecycle;
+mod persistence;
+mod scale;
+mod support;
