@@ -149,6 +149,18 @@ pub struct Moved {
     pub to: ResourceAddress,
 }
 
+impl Change {
+    /// Which entry a change touches: a resource (by address) or an output (by name).
+    pub(crate) fn key(&self) -> (bool, String) {
+        match self {
+            Change::Upsert { address, .. } | Change::Remove { address } => {
+                (true, address.to_string())
+            }
+            Change::SetOutput { name, .. } | Change::RemoveOutput { name } => (false, name.clone()),
+        }
+    }
+}
+
 type HmacSha256 = Hmac<Sha256>;
 
 const FINGERPRINT_PREFIX: &str = "hmac-sha256:";

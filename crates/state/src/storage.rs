@@ -67,6 +67,12 @@ pub trait JournalSink {
     /// Makes one change durable before returning.
     fn append(&mut self, change: &Change) -> Result<(), StateError>;
 
+    /// Makes several changes durable before returning. The default appends them one by one;
+    /// a storage that can make a batch durable at once (one flush) should.
+    fn append_all(&mut self, changes: &[Change]) -> Result<(), StateError> {
+        changes.iter().try_for_each(|change| self.append(change))
+    }
+
     /// Saves the state that holds every appended change and discards the journal.
     fn fold(&mut self, state: &mut State) -> Result<SaveOutcome, StateError>;
 }
@@ -85,6 +91,32 @@ impl<'a> Journal<'a> {
         }
         self.sink.append(&change)?;
         self.state.apply(change);
+        Ok(())
+    }
+
+    /// Records several changes, made durable together (one flush for the batch with
+    /// [`LocalStorage`]), then applies them in memory in order. Changes that change nothing are
+    /// not written. Use it when several operations complete at once.
+    pub fn record_all(&mut self, changes: Vec<Change>) -> Result<(), StateError> {
+        // A change is skipped when it changes nothing, unless an earlier change of the batch
+        // touched the same entry: then what it changes depends on that one, so it is kept.
+        let mut touched = std::collections::HashSet::new();
+        let effective: Vec<Change> = changes
+            .into_iter()
+            .filter(|change| {
+                let key = change.key();
+                let keep = touched.contains(&key) || self.state.changes(change);
+                touched.insert(key);
+                keep
+            })
+            .collect();
+        if effective.is_empty() {
+            return Ok(());
+        }
+        self.sink.append_all(&effective)?;
+        for change in effective {
+            self.state.apply(change);
+        }
         Ok(())
     }
 
@@ -437,6 +469,16 @@ impl JournalSink for LocalJournal<'_> {
         // file's other metadata need not reach the disk for the line to be read back.
         self.file
             .write_all(line.as_bytes())
+            .and_then(|()| self.file.sync_data())
+            .map_err(io("append to the state journal", &self.path))
+    }
+
+    fn append_all(&mut self, changes: &[Change]) -> Result<(), StateError> {
+        // All lines in one write and one flush: a crash keeps a prefix of them, the last perhaps
+        // torn, which the replay handles as for a single line.
+        let text: String = changes.iter().map(format::encode_change).collect();
+        self.file
+            .write_all(text.as_bytes())
             .and_then(|()| self.file.sync_data())
             .map_err(io("append to the state journal", &self.path))
     }

@@ -125,6 +125,47 @@ fn journal_records_survive_without_finish_and_fold_on_next_load() {
 }
 
 #[test]
+fn record_all_writes_a_batch_that_survives_and_keeps_dependent_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let storage = LocalStorage::new(dir.path().join("plinth.state.json"));
+    let guard = lock(&storage);
+    let mut state = State::new();
+    state.apply(upsert("a_type.kept", 9));
+    let mut journal = storage.begin(state, &guard).unwrap();
+    journal
+        .record_all(vec![
+            upsert("a_type.one", 1),
+            upsert("a_type.two", 2),
+            // Changes nothing on its own: not written.
+            upsert("a_type.kept", 9),
+            Change::Remove {
+                address: "a_type.one".parse().unwrap(),
+            },
+            // Equal to the state before the batch, but it undoes the removal above: kept.
+            Change::Remove {
+                address: "a_type.kept".parse().unwrap(),
+            },
+            upsert("a_type.kept", 9),
+        ])
+        .unwrap();
+    journal.record_all(Vec::new()).unwrap();
+    let lines = fs::read_to_string(storage.journal_path()).unwrap();
+    // The header and five changes: the no-op upsert was left out.
+    assert_eq!(lines.lines().count(), 6, "{lines}");
+    let expected = journal.state().clone();
+    assert_eq!(
+        expected
+            .resources()
+            .keys()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>(),
+        ["a_type.kept", "a_type.two"]
+    );
+    drop(journal);
+    assert_eq!(storage.load().unwrap().resources(), expected.resources());
+}
+
+#[test]
 fn finish_writes_once_and_removes_the_journal() {
     let dir = tempfile::tempdir().unwrap();
     let storage = LocalStorage::new(dir.path().join("plinth.state.json"));
