@@ -7,6 +7,10 @@
 mod args;
 mod commands;
 mod diagnostics;
+#[allow(dead_code)]
+mod planfile;
+#[allow(dead_code)]
+mod render;
 mod workspace;
 
 use std::io::{self, Write};
