@@ -132,14 +132,16 @@ pub struct Importing {
 pub struct AttributeChangeEntry {
     /// The path: object keys (strings) and list indices (numbers).
     pub path: Vec<Json>,
-    /// The value now; `null` when absent or sensitive.
+    /// The value now; `null` when absent (sensitive parts are `null` too).
     pub before: Json,
-    /// The value planned; `null` when unknown, sensitive or removed.
+    /// The value planned; `null` when removed (unknown and sensitive parts are `null` too).
     pub after: Json,
     /// Mirror of `after`: `true` where the value is known only after apply.
     pub after_unknown: Json,
-    /// The value is sensitive: neither side is shown.
-    pub sensitive: bool,
+    /// Mirror of `before`: `true` where the value is sensitive.
+    pub before_sensitive: Json,
+    /// Mirror of `after`: `true` where the value is sensitive.
+    pub after_sensitive: Json,
     /// A change of this attribute replaces the resource.
     pub forces_replacement: bool,
     /// The value was changed outside plinth; the change puts it back.
@@ -262,7 +264,9 @@ impl SensitivePaths {
             }
         }
         for attribute in &change.changes {
-            if attribute.sensitive {
+            // The planner marks a change sensitive when its value is (the configuration's
+            // marks, which are precise and added below) or when the state seals it.
+            if attribute.sensitive && !attribute.after.contains_sensitive() {
                 self.add(&change.address, attribute.path.to_pointer());
             }
             for path in attribute.after.sensitive_paths() {
@@ -348,16 +352,19 @@ fn resource_change(change: &PlannedChange, sensitive: &BTreeSet<String>) -> Reso
             .changes
             .iter()
             .map(|c| {
-                let hidden = c.sensitive || sensitive.contains(&c.path.to_pointer());
-                let mut pointer = c.path.to_pointer();
-                let (after, after_unknown, _) = value_json(&c.after, sensitive, &mut pointer);
-                let before = c.before.clone().unwrap_or(Json::Null);
+                let (before, before_sensitive) = match &c.before {
+                    Some(before) => redact_at(before, sensitive, &mut c.path.to_pointer()),
+                    None => (Json::Null, None),
+                };
+                let (after, after_unknown, after_sensitive) =
+                    value_json(&c.after, sensitive, &mut c.path.to_pointer());
                 AttributeChangeEntry {
                     path: path_json(&c.path),
-                    before: if hidden { Json::Null } else { before },
-                    after: if hidden { Json::Null } else { after },
-                    after_unknown: after_unknown.unwrap_or(Json::Bool(false)),
-                    sensitive: hidden,
+                    after_unknown: mirror_or_empty(after_unknown, &after),
+                    before_sensitive: mirror_or_empty(before_sensitive, &before),
+                    after_sensitive: mirror_or_empty(after_sensitive, &after),
+                    before,
+                    after,
                     forces_replacement: c.forces_replacement,
                     drift: c.drift,
                 }
@@ -486,18 +493,22 @@ fn redact_json(json: &Json, sensitive: &BTreeSet<String>) -> (Json, Json) {
     (value, mirror)
 }
 
-fn redact_at(json: &Json, sensitive: &BTreeSet<String>, pointer: &mut String) -> (Json, Option<Json>) {
+fn redact_at(
+    json: &Json,
+    sensitive: &BTreeSet<String>,
+    pointer: &mut String,
+) -> (Json, Option<Json>) {
     if sensitive.contains(pointer.as_str()) {
         return (Json::Null, Some(Json::Bool(true)));
-    }
-    if sensitive.is_empty() {
-        return (json.clone(), None);
     }
     match json {
         Json::Object(map) => {
             let mut value = Map::new();
             let mut mirror = Map::new();
-            for (key, item) in map {
+            // Sorted, whatever order the cloud answered in, so the document is deterministic.
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort_unstable();
+            for (key, item) in keys.into_iter().filter_map(|k| Some((k, map.get(k)?))) {
                 let len = pointer.len();
                 pointer.push('/');
                 push_escaped(pointer, key);
@@ -574,7 +585,11 @@ fn value_json(
                 unknown.push(u);
                 hidden.push(s);
             }
-            (Json::Array(out), array_mirror(unknown), array_mirror(hidden))
+            (
+                Json::Array(out),
+                array_mirror(unknown),
+                array_mirror(hidden),
+            )
         }
         Value::Object(map) => {
             let mut out = Map::new();

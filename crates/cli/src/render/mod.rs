@@ -14,8 +14,8 @@ mod tests;
 use plinth_planner::{Plan, Summary};
 use plinth_state::State;
 
-pub use crate::render::document::{FORMAT_VERSION, PlanDocument};
 use crate::render::document::SummaryCounts;
+pub use crate::render::document::{FORMAT_VERSION, PlanDocument};
 
 /// How to render a plan as text.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

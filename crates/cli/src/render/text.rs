@@ -11,7 +11,8 @@ use crate::render::document::{
     SummaryCounts,
 };
 
-const SEPARATOR: &str = "─────────────────────────────────────────────────────────────────────────────";
+const SEPARATOR: &str =
+    "─────────────────────────────────────────────────────────────────────────────";
 
 /// The text of a plan document.
 pub(crate) fn document_text(doc: &PlanDocument, options: &RenderOptions) -> String {
@@ -26,7 +27,9 @@ pub(crate) fn document_text(doc: &PlanDocument, options: &RenderOptions) -> Stri
             out.raw(&format!(
                 "{}\n\nplinth has checked that the real remote objects still match the result of \
                  your most recent changes, and found no differences.\n",
-                out.styles.bold.apply_to("No changes. Your infrastructure still matches the configuration.")
+                out.styles
+                    .bold
+                    .apply_to("No changes. Your infrastructure still matches the configuration.")
             ));
         } else {
             drift_section(&mut out, doc, "since the last \"plinth apply\":");
@@ -114,7 +117,11 @@ pub(crate) fn counts_line(summary: &SummaryCounts) -> String {
 }
 
 fn legend(out: &mut Out, shown: &[&ResourceChange]) {
-    let has = |actions: &[&str]| shown.iter().any(|c| c.actions == actions && c.action != "import");
+    let has = |actions: &[&str]| {
+        shown
+            .iter()
+            .any(|c| c.actions == actions && c.action != "import")
+    };
     let imports_update = shown
         .iter()
         .any(|c| c.action == "import" && c.actions == ["update"]);
@@ -262,7 +269,10 @@ fn resource_change(out: &mut Out, change: &ResourceChange) {
         ("delete", _) => {
             let mut because = Vec::new();
             if has("no_longer_in_configuration") {
-                because.push(format!("(because {} is not in configuration)", change.address));
+                because.push(format!(
+                    "(because {} is not in configuration)",
+                    change.address
+                ));
             }
             if has("instance_key_removed") {
                 because.push(match &change.index {
@@ -313,11 +323,14 @@ const SENSITIVE: Json = Json::Bool(true);
 
 impl<'a> Leaf<'a> {
     fn from_change(change: &'a AttributeChangeEntry) -> Self {
-        let sensitive = change.sensitive.then_some(&SENSITIVE);
         Self {
             path: &change.path,
-            before: V::of(&change.before, None, sensitive),
-            after: V::of(&change.after, Some(&change.after_unknown), sensitive),
+            before: V::of(&change.before, None, Some(&change.before_sensitive)),
+            after: V::of(
+                &change.after,
+                Some(&change.after_unknown),
+                Some(&change.after_sensitive),
+            ),
             forces_replacement: change.forces_replacement,
         }
     }
@@ -378,7 +391,10 @@ impl<'a> V<'a> {
 
     fn key(self, key: &str) -> V<'a> {
         V {
-            json: self.json.and_then(|j| j.as_object()).and_then(|m| m.get(key)),
+            json: self
+                .json
+                .and_then(|j| j.as_object())
+                .and_then(|m| m.get(key)),
             unknown: self.unknown.key(key),
             sensitive: self.sensitive.key(key),
         }
@@ -386,7 +402,10 @@ impl<'a> V<'a> {
 
     fn index(self, index: usize) -> V<'a> {
         V {
-            json: self.json.and_then(Json::as_array).and_then(|a| a.get(index)),
+            json: self
+                .json
+                .and_then(Json::as_array)
+                .and_then(|a| a.get(index)),
             unknown: self.unknown.index(index),
             sensitive: self.sensitive.index(index),
         }
@@ -448,7 +467,10 @@ impl<'a> V<'a> {
             "{}|{}|{}",
             self.json.map(ToString::to_string).unwrap_or_default(),
             self.unknown.0.map(ToString::to_string).unwrap_or_default(),
-            self.sensitive.0.map(ToString::to_string).unwrap_or_default()
+            self.sensitive
+                .0
+                .map(ToString::to_string)
+                .unwrap_or_default()
         )
     }
 }
@@ -521,7 +543,16 @@ fn whole(
         out.line(indent, symbol, &format!("{label}{{{trailer}"));
         let keys = value.keys();
         for (key, child_label) in keys.iter().zip(labels(keys.iter().copied())) {
-            whole(out, indent + 4, inner, inner, &child_label, value.key(key), "", "");
+            whole(
+                out,
+                indent + 4,
+                inner,
+                inner,
+                &child_label,
+                value.key(key),
+                "",
+                "",
+            );
         }
         out.line(indent, Symbol::None, &format!("}}{suffix}"));
     } else if let Some(items) = value.as_array() {
@@ -531,11 +562,24 @@ fn whole(
         }
         out.line(indent, symbol, &format!("{label}[{trailer}"));
         for index in 0..items.len() {
-            whole(out, indent + 4, inner, inner, "", value.index(index), ",", "");
+            whole(
+                out,
+                indent + 4,
+                inner,
+                inner,
+                "",
+                value.index(index),
+                ",",
+                "",
+            );
         }
         out.line(indent, Symbol::None, &format!("]{suffix}"));
     } else {
-        out.line(indent, symbol, &format!("{label}{}{suffix}{trailer}", value.inline()));
+        out.line(
+            indent,
+            symbol,
+            &format!("{label}{}{suffix}{trailer}", value.inline()),
+        );
     }
 }
 
@@ -545,15 +589,37 @@ fn diff(out: &mut Out, indent: usize, label: &str, before: V<'_>, after: V<'_>, 
         return;
     }
     if before.is_absent() {
-        whole(out, indent, Symbol::Create, Symbol::Create, label, after, "", trailer);
+        whole(
+            out,
+            indent,
+            Symbol::Create,
+            Symbol::Create,
+            label,
+            after,
+            "",
+            trailer,
+        );
         return;
     }
     if after.is_absent() {
-        whole(out, indent, Symbol::Delete, Symbol::Delete, label, before, " -> null", trailer);
+        whole(
+            out,
+            indent,
+            Symbol::Delete,
+            Symbol::Delete,
+            label,
+            before,
+            " -> null",
+            trailer,
+        );
         return;
     }
     if before.sensitive.on() || after.sensitive.on() {
-        out.line(indent, Symbol::Update, &format!("{label}(sensitive value){trailer}"));
+        out.line(
+            indent,
+            Symbol::Update,
+            &format!("{label}(sensitive value){trailer}"),
+        );
         return;
     }
     if after.unknown.on() {
@@ -579,7 +645,14 @@ fn diff(out: &mut Out, indent: usize, label: &str, before: V<'_>, after: V<'_>, 
             .into_iter()
             .partition(|k| !before.key(k).same(after.key(k)));
         for (key, child_label) in changed.iter().zip(labels(changed.iter().copied())) {
-            diff(out, indent + 4, &child_label, before.key(key), after.key(key), "");
+            diff(
+                out,
+                indent + 4,
+                &child_label,
+                before.key(key),
+                after.key(key),
+                "",
+            );
         }
         out.hidden(indent + 6, same.len(), "element");
         out.line(indent, Symbol::None, "}");
@@ -610,14 +683,32 @@ fn list_diff(out: &mut Out, indent: usize, before: V<'_>, old: usize, after: V<'
                 old_index, old_len, ..
             } => {
                 for i in old_index..old_index + old_len {
-                    whole(out, indent, Symbol::Delete, Symbol::Delete, "", before.index(i), ",", "");
+                    whole(
+                        out,
+                        indent,
+                        Symbol::Delete,
+                        Symbol::Delete,
+                        "",
+                        before.index(i),
+                        ",",
+                        "",
+                    );
                 }
             }
             similar::DiffOp::Insert {
                 new_index, new_len, ..
             } => {
                 for i in new_index..new_index + new_len {
-                    whole(out, indent, Symbol::Create, Symbol::Create, "", after.index(i), ",", "");
+                    whole(
+                        out,
+                        indent,
+                        Symbol::Create,
+                        Symbol::Create,
+                        "",
+                        after.index(i),
+                        ",",
+                        "",
+                    );
                 }
             }
             similar::DiffOp::Replace {
@@ -627,10 +718,28 @@ fn list_diff(out: &mut Out, indent: usize, before: V<'_>, old: usize, after: V<'
                 new_len,
             } => {
                 for i in old_index..old_index + old_len {
-                    whole(out, indent, Symbol::Delete, Symbol::Delete, "", before.index(i), ",", "");
+                    whole(
+                        out,
+                        indent,
+                        Symbol::Delete,
+                        Symbol::Delete,
+                        "",
+                        before.index(i),
+                        ",",
+                        "",
+                    );
                 }
                 for i in new_index..new_index + new_len {
-                    whole(out, indent, Symbol::Create, Symbol::Create, "", after.index(i), ",", "");
+                    whole(
+                        out,
+                        indent,
+                        Symbol::Create,
+                        Symbol::Create,
+                        "",
+                        after.index(i),
+                        ",",
+                        "",
+                    );
                 }
             }
         }
@@ -654,9 +763,12 @@ fn changed_object(
         .filter_map(|leaf| leaf.path.first().and_then(Json::as_str))
         .collect();
     if unknown_after {
-        keys.extend(after.keys().into_iter().filter(|k| {
-            after.key(k).unknown.on() && !before.key(k).is_absent()
-        }));
+        keys.extend(
+            after
+                .keys()
+                .into_iter()
+                .filter(|k| after.key(k).unknown.on() && !before.key(k).is_absent()),
+        );
     }
     keys.sort_unstable();
     keys.dedup();
@@ -686,7 +798,9 @@ fn changed_object(
         }
         let forces = below.iter().any(|leaf| leaf.forces_replacement);
         let trailer = if forces { " # forces replacement" } else { "" };
-        let into_list = below.iter().any(|leaf| leaf.path.get(1).is_some_and(Json::is_number));
+        let into_list = below
+            .iter()
+            .any(|leaf| leaf.path.get(1).is_some_and(Json::is_number));
         if into_list {
             diff(out, indent, &label, before, after, trailer);
             continue;
@@ -772,7 +886,11 @@ impl Out {
 
     /// `  # address headline` and the `  # (because ...)` lines.
     fn comment(&mut self, address: &str, headline: &str, because: &[String]) {
-        let address = self.styles.bold.apply_to(format!("# {address}")).to_string();
+        let address = self
+            .styles
+            .bold
+            .apply_to(format!("# {address}"))
+            .to_string();
         let _ = writeln!(self.text, "  {address} {headline}");
         for line in because {
             let _ = writeln!(self.text, "  # {line}");
