@@ -15,7 +15,9 @@ use plinth_planner::{Plan, Summary};
 use plinth_state::State;
 
 use crate::render::document::SummaryCounts;
-pub use crate::render::document::{FORMAT_VERSION, PlanDocument};
+pub use crate::render::document::{
+    AttributeChangeEntry, FORMAT_VERSION, PlanDocument, ResourceChange, ResourceDrift,
+};
 
 /// How to render a plan as text.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -26,7 +28,7 @@ pub struct RenderOptions {
 }
 
 /// The plan as text, made against the state `prior` (whose sensitive values it hides).
-pub fn plan_text(plan: &Plan, prior: &State, options: &RenderOptions) -> String {
+pub fn plan_text(plan: &Plan, prior: &State, options: RenderOptions) -> String {
     document_text(&PlanDocument::new(plan, prior), options)
 }
 
@@ -36,7 +38,7 @@ pub fn plan_json(plan: &Plan, prior: &State) -> serde_json::Value {
 }
 
 /// A plan document (e.g. from a plan file) as text.
-pub fn document_text(document: &PlanDocument, options: &RenderOptions) -> String {
+pub fn document_text(document: &PlanDocument, options: RenderOptions) -> String {
     text::document_text(document, options)
 }
 

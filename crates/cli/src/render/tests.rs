@@ -93,8 +93,8 @@ impl World {
 /// Renders plain and coloured text, checks that only the coloured one has ANSI codes and that
 /// both read the same, and returns the plain one.
 fn check_text(plan: &Plan, state: &State) -> String {
-    let plain = plan_text(plan, state, &RenderOptions { color: false });
-    let colored = plan_text(plan, state, &RenderOptions { color: true });
+    let plain = plan_text(plan, state, RenderOptions { color: false });
+    let colored = plan_text(plan, state, RenderOptions { color: true });
     assert!(!plain.contains('\u{1b}'), "plain text has ANSI codes");
     assert_eq!(console::strip_ansi_codes(&colored), plain);
     assert!(
@@ -457,12 +457,12 @@ fn refresh_only_without_drift() {
 fn color_on_and_off() {
     let world = World::new();
     let plan = world.plan(DNS, &PlanOptions::default());
-    let colored = plan_text(&plan, &world.state, &RenderOptions { color: true });
+    let colored = plan_text(&plan, &world.state, RenderOptions { color: true });
     assert!(
         colored.contains("\u{1b}[32m+\u{1b}[0m resource"),
         "{colored:?}"
     );
-    let plain = plan_text(&plan, &world.state, &RenderOptions { color: false });
+    let plain = plan_text(&plan, &world.state, RenderOptions { color: false });
     assert!(!plain.contains('\u{1b}'));
     assert!(plain.contains("  + resource \"huaweicloud_cce_addon\" \"dns\" {\n"));
 }

@@ -15,7 +15,7 @@ const SEPARATOR: &str =
     "─────────────────────────────────────────────────────────────────────────────";
 
 /// The text of a plan document.
-pub(crate) fn document_text(doc: &PlanDocument, options: &RenderOptions) -> String {
+pub(crate) fn document_text(doc: &PlanDocument, options: RenderOptions) -> String {
     let mut out = Out::new(options.color);
     let shown: Vec<&ResourceChange> = doc
         .resource_changes
@@ -907,9 +907,10 @@ impl Out {
         let s = &self.styles;
         let mark = match symbol {
             Symbol::Create | Symbol::Read => s.green.apply_to("+").to_string(),
-            Symbol::Update => s.yellow.apply_to("~").to_string(),
+            Symbol::Update | Symbol::DeleteCreate | Symbol::CreateDelete => {
+                s.yellow.apply_to("~").to_string()
+            }
             Symbol::Delete => s.red.apply_to("-").to_string(),
-            Symbol::DeleteCreate | Symbol::CreateDelete => s.yellow.apply_to("~").to_string(),
             Symbol::None => " ".to_owned(),
         };
         let _ = writeln!(self.text, "{}{mark} {text}", " ".repeat(indent));
