@@ -144,7 +144,20 @@ pub enum StalePlan {
 impl StalePlan {
     /// What to do about it, for a `hint:` line.
     pub fn hint(&self) -> &'static str {
-        "run `plinth plan` again, review the new plan, and apply it"
+        match self {
+            StalePlan::LineageMismatch { .. } => {
+                "check `--state`: the plan belongs to another state; or run `plinth plan` again against this one"
+            }
+            StalePlan::StateChanged { .. } => {
+                "another run changed the state; run `plinth plan` again, review the new plan, and apply it"
+            }
+            StalePlan::ConfigurationChanged => {
+                "run `plinth plan` again with the current configuration and variables, review it, and apply it"
+            }
+            StalePlan::ChangesDiffer { .. } => {
+                "run `plinth plan` again to see what changed, review the new plan, and apply it"
+            }
+        }
     }
 }
 
@@ -737,7 +750,7 @@ resource "huaweicloud_cce_addon" "dns" {
         assert_snapshot!(message(&error, Some(error.hint())), @r"
         the state has changed since the plan was saved (serial 2, plan made at serial 1)
 
-        hint: run `plinth plan` again, review the new plan, and apply it
+        hint: another run changed the state; run `plinth plan` again, review the new plan, and apply it
         ");
     }
 
@@ -754,7 +767,7 @@ resource "huaweicloud_cce_addon" "dns" {
         assert_snapshot!(text, @r"
         the plan was made for another state (lineage [planned]; the state has lineage [current])
 
-        hint: run `plinth plan` again, review the new plan, and apply it
+        hint: check `--state`: the plan belongs to another state; or run `plinth plan` again against this one
         ");
     }
 
@@ -766,7 +779,7 @@ resource "huaweicloud_cce_addon" "dns" {
         assert_snapshot!(message(&error, Some(error.hint())), @r"
         the configuration has changed since the plan was saved (a `*.hcl` file, a variable file or a variable value differs)
 
-        hint: run `plinth plan` again, review the new plan, and apply it
+        hint: run `plinth plan` again with the current configuration and variables, review it, and apply it
         ");
         let mut other_secret = sources("1.28.6");
         other_secret.vars = vec!["token=another".into()];
@@ -855,7 +868,7 @@ resource "huaweicloud_cce_addon" "dns" {
         assert_snapshot!(message(&error, Some(error.hint())), @r"
         the cloud has changed since the plan was saved: `huaweicloud_cce_addon.dns` was planned to create, a fresh plan would import it
 
-        hint: run `plinth plan` again, review the new plan, and apply it
+        hint: run `plinth plan` again to see what changed, review the new plan, and apply it
         ");
         let mut fresh = file.plan().clone();
         let version = fresh.resource_changes[0]

@@ -93,15 +93,15 @@ impl World {
 /// Renders plain and coloured text, checks that only the coloured one has ANSI codes and that
 /// both read the same, and returns the plain one.
 fn check_text(plan: &Plan, state: &State) -> String {
-    let plain = plan_text(plan, state, RenderOptions { color: false });
+    let monochrome = plan_text(plan, state, RenderOptions { color: false });
     let colored = plan_text(plan, state, RenderOptions { color: true });
-    assert!(!plain.contains('\u{1b}'), "plain text has ANSI codes");
-    assert_eq!(console::strip_ansi_codes(&colored), plain);
+    assert!(!monochrome.contains('\u{1b}'), "plain text has ANSI codes");
+    assert_eq!(console::strip_ansi_codes(&colored), monochrome);
     assert!(
-        plain.lines().all(|line| !line.ends_with(' ')),
-        "trailing spaces in:\n{plain}"
+        monochrome.lines().all(|line| !line.ends_with(' ')),
+        "trailing spaces in:\n{monochrome}"
     );
-    plain
+    monochrome
 }
 
 const DNS: &str = r#"
@@ -462,9 +462,9 @@ fn color_on_and_off() {
         colored.contains("\u{1b}[32m+\u{1b}[0m resource"),
         "{colored:?}"
     );
-    let plain = plan_text(&plan, &world.state, RenderOptions { color: false });
-    assert!(!plain.contains('\u{1b}'));
-    assert!(plain.contains("  + resource \"huaweicloud_cce_addon\" \"dns\" {\n"));
+    let monochrome = plan_text(&plan, &world.state, RenderOptions { color: false });
+    assert!(!monochrome.contains('\u{1b}'));
+    assert!(monochrome.contains("  + resource \"huaweicloud_cce_addon\" \"dns\" {\n"));
 }
 
 #[test]
