@@ -1,0 +1,933 @@
+//! Saved plans: what `plinth plan --out FILE` writes and `plinth apply FILE` and
+//! `plinth show FILE` read (docs/plan-format.md).
+//!
+//! A plan file holds the plan document (the JSON of `plan --json`, without any sensitive value),
+//! the lineage and serial of the state it was made against, a SHA-256 digest of the
+//! configuration and variable values, and the plan's options. An apply of a saved plan first
+//! [`PlanFile::check`]s that neither the state nor the configuration moved, then plans again with
+//! a refresh and refuses with [`PlanFile::same_changes`] if the cloud moved so that the changes
+//! differ.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::io::{self, Write as _};
+use std::path::{Path, PathBuf};
+
+use plinth_planner::PlanOptions;
+use plinth_state::{ResourceAddress, State};
+use serde::{Deserialize, Serialize};
+use serde_json::Value as Json;
+use sha2::{Digest as _, Sha256};
+
+use crate::render::{
+    AttributeChangeEntry, FORMAT_VERSION, PlanDocument, ResourceChange, ResourceDrift,
+};
+
+/// The `format` field of every plan file.
+pub const PLAN_FILE_FORMAT: &str = "plinth-plan";
+
+/// The version of the plan file layout this plinth writes; it reads this one and older ones.
+pub const PLAN_FILE_VERSION: u64 = 1;
+
+/// A saved plan.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlanFile {
+    plinth_version: String,
+    configuration_digest: ConfigDigest,
+    options: PlanOptions,
+    plan: PlanDocument,
+}
+
+/// A SHA-256 digest of a configuration: its files' names and contents, and the variable values
+/// given on the command line and in the environment. Shown as `sha256:` and 64 hex digits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigDigest(String);
+
+/// A plan file that cannot be read or written.
+#[derive(Debug, thiserror::Error)]
+pub enum PlanFileError {
+    /// Reading failed.
+    #[error("cannot read the plan file `{}`: {source}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: io::Error,
+    },
+    /// Writing failed.
+    #[error("cannot write the plan file `{}`: {source}", path.display())]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: io::Error,
+    },
+    /// The file is not a plan file (or is damaged).
+    #[error("`{}` is not a plinth plan file: {reason}", path.display())]
+    NotAPlanFile {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A newer plinth wrote the file.
+    #[error(
+        "the plan file `{}` was written by plinth {written_by} in a newer format (version {found}; this plinth reads up to version {supported})",
+        path.display()
+    )]
+    NewerVersion {
+        /// The file.
+        path: PathBuf,
+        /// The file's version.
+        found: String,
+        /// The newest version this plinth reads.
+        supported: String,
+        /// The plinth version that wrote it.
+        written_by: String,
+    },
+}
+
+impl PlanFileError {
+    /// What to do about it, for a `hint:` line.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            PlanFileError::NotAPlanFile { .. } => Some(
+                "a plan file is what `plinth plan --out FILE` writes; `plinth apply` without a file plans and applies"
+                    .to_owned(),
+            ),
+            PlanFileError::NewerVersion { written_by, .. } => Some(format!(
+                "use plinth {written_by} or later to apply it, or run `plinth plan` again with this version"
+            )),
+            PlanFileError::Read { .. } | PlanFileError::Write { .. } => None,
+        }
+    }
+}
+
+/// Why a saved plan can no longer be applied.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StalePlan {
+    /// The state is another state.
+    #[error(
+        "the plan was made for another state (lineage {planned}; the state has lineage {current})"
+    )]
+    LineageMismatch {
+        /// The lineage the plan was made against.
+        planned: String,
+        /// The state's lineage now.
+        current: String,
+    },
+    /// The state was written since.
+    #[error(
+        "the state has changed since the plan was saved (serial {current}, plan made at serial {planned})"
+    )]
+    StateChanged {
+        /// The serial the plan was made against.
+        planned: u64,
+        /// The state's serial now.
+        current: u64,
+    },
+    /// A configuration file or a variable value changed since.
+    #[error(
+        "the configuration has changed since the plan was saved (a `*.hcl` file, a variable file or a variable value differs)"
+    )]
+    ConfigurationChanged,
+    /// A fresh plan (with refresh) has other changes: the cloud moved since.
+    #[error("the cloud has changed since the plan was saved: {detail}")]
+    ChangesDiffer {
+        /// The first address whose changes differ.
+        address: String,
+        /// How.
+        detail: String,
+    },
+}
+
+impl StalePlan {
+    /// What to do about it, for a `hint:` line.
+    pub fn hint(&self) -> &'static str {
+        match self {
+            StalePlan::LineageMismatch { .. } => {
+                "check `--state`: the plan belongs to another state; or run `plinth plan` again against this one"
+            }
+            StalePlan::StateChanged { .. } => {
+                "another run changed the state; run `plinth plan` again, review the new plan, and apply it"
+            }
+            StalePlan::ConfigurationChanged => {
+                "run `plinth plan` again with the current configuration and variables, review it, and apply it"
+            }
+            StalePlan::ChangesDiffer { .. } => {
+                "run `plinth plan` again to see what changed, review the new plan, and apply it"
+            }
+        }
+    }
+}
+
+impl ConfigDigest {
+    /// The digest of configuration files (`(name, contents)`: the `*.hcl` files, `plinth.vars`,
+    /// `*.auto.vars` and `--var-file`s), raw `--var` arguments and `PLINTH_VAR_*` environment
+    /// entries. Files are taken sorted by name; `--var`s in the order given (the last wins).
+    pub fn compute(
+        files: &[(String, Vec<u8>)],
+        vars: &[String],
+        env_vars: &[(String, String)],
+    ) -> Self {
+        let mut hasher = Sha256::new();
+        // Every part is tagged and length-prefixed, so no two inputs hash the same bytes.
+        let mut part = |tag: u8, bytes: &[u8]| {
+            hasher.update([tag]);
+            hasher.update((bytes.len() as u64).to_le_bytes());
+            hasher.update(bytes);
+        };
+        let mut sorted: Vec<&(String, Vec<u8>)> = files.iter().collect();
+        sorted.sort_by(|a, b| a.0.cmp(&b.0));
+        for (name, contents) in sorted {
+            part(b'f', name.as_bytes());
+            part(b'c', contents);
+        }
+        for var in vars {
+            part(b'v', var.as_bytes());
+        }
+        let mut env: Vec<&(String, String)> = env_vars.iter().collect();
+        env.sort();
+        for (name, value) in env {
+            part(b'n', name.as_bytes());
+            part(b'e', value.as_bytes());
+        }
+        Self(format!("sha256:{}", hex::encode(hasher.finalize())))
+    }
+
+    /// The digest of the configuration in `dir` as `plinth_config::load` reads it: every
+    /// `*.hcl` file, `plinth.vars`, `*.auto.vars`, then `options`' var files, `--var`s and
+    /// environment entries.
+    pub fn of_directory(dir: &Path, options: &plinth_config::LoadOptions) -> io::Result<Self> {
+        let mut files = Vec::new();
+        for entry in std::fs::read_dir(dir)? {
+            let entry = entry?;
+            let Some(name) = entry.file_name().to_str().map(str::to_owned) else {
+                continue;
+            };
+            let wanted = Path::new(&name).extension().is_some_and(|e| e == "hcl")
+                || name == "plinth.vars"
+                || name.ends_with(".auto.vars");
+            if wanted && entry.file_type()?.is_file() {
+                files.push((name, std::fs::read(entry.path())?));
+            }
+        }
+        for path in &options.var_files {
+            // Named apart from the directory's files, which cannot contain a NUL.
+            files.push((
+                format!("\0var-file:{}", path.display()),
+                std::fs::read(dir.join(path))?,
+            ));
+        }
+        Ok(Self::compute(&files, &options.vars, &options.env_vars))
+    }
+
+    /// The digest as text: `sha256:` and 64 hex digits.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The plan file as it is on disk.
+#[derive(Serialize, Deserialize)]
+struct OnDisk {
+    format: String,
+    version: u64,
+    plinth_version: String,
+    state: OnDiskState,
+    configuration_digest: String,
+    options: OnDiskOptions,
+    plan: Json,
+}
+
+#[derive(Serialize, Deserialize)]
+struct OnDiskState {
+    lineage: String,
+    serial: u64,
+}
+
+#[derive(Serialize, Deserialize, Default)]
+struct OnDiskOptions {
+    targets: Vec<String>,
+    excludes: Vec<String>,
+    replace: Vec<String>,
+    refresh_only: bool,
+    destroy: bool,
+}
+
+impl PlanFile {
+    /// A plan file for `plan` (made against the state its document records) with the digest of
+    /// the configuration it was made from and its options.
+    pub fn new(
+        plan: PlanDocument,
+        configuration_digest: ConfigDigest,
+        options: PlanOptions,
+    ) -> Self {
+        Self {
+            plinth_version: env!("CARGO_PKG_VERSION").to_owned(),
+            configuration_digest,
+            options,
+            plan,
+        }
+    }
+
+    /// The saved plan.
+    pub fn plan(&self) -> &PlanDocument {
+        &self.plan
+    }
+
+    /// The options the plan was made with: an apply plans again with them.
+    pub fn options(&self) -> &PlanOptions {
+        &self.options
+    }
+
+    /// The digest of the configuration the plan was made from.
+    pub fn configuration_digest(&self) -> &ConfigDigest {
+        &self.configuration_digest
+    }
+
+    /// The plan file as JSON text.
+    pub fn to_json(&self) -> String {
+        let names = |addresses: &[ResourceAddress]| -> Vec<String> {
+            addresses.iter().map(ToString::to_string).collect()
+        };
+        let on_disk = OnDisk {
+            format: PLAN_FILE_FORMAT.to_owned(),
+            version: PLAN_FILE_VERSION,
+            plinth_version: self.plinth_version.clone(),
+            state: OnDiskState {
+                lineage: self.plan.prior_state.lineage.clone(),
+                serial: self.plan.prior_state.serial,
+            },
+            configuration_digest: self.configuration_digest.0.clone(),
+            options: OnDiskOptions {
+                targets: names(&self.options.targets),
+                excludes: names(&self.options.excludes),
+                replace: names(&self.options.replace),
+                refresh_only: self.options.refresh_only,
+                destroy: self.options.destroy,
+            },
+            plan: crate::render::document_json(&self.plan),
+        };
+        let mut text = serde_json::to_string_pretty(&on_disk).unwrap_or_default();
+        text.push('\n');
+        text
+    }
+
+    /// Writes the plan file atomically: to a temporary file beside `path`, then renamed over it,
+    /// so a reader never sees half a plan.
+    pub fn save(&self, path: &Path) -> Result<(), PlanFileError> {
+        let write_error = |source| PlanFileError::Write {
+            path: path.to_path_buf(),
+            source,
+        };
+        let dir = match path.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir,
+            _ => Path::new("."),
+        };
+        let mut file = tempfile::NamedTempFile::new_in(dir).map_err(write_error)?;
+        file.write_all(self.to_json().as_bytes())
+            .and_then(|()| file.as_file().sync_all())
+            .map_err(write_error)?;
+        file.persist(path).map_err(|e| write_error(e.error))?;
+        Ok(())
+    }
+
+    /// Reads a plan file.
+    pub fn load(path: &Path) -> Result<Self, PlanFileError> {
+        let text = std::fs::read_to_string(path).map_err(|source| {
+            if source.kind() == io::ErrorKind::InvalidData {
+                not_a_plan_file(path, "it is not UTF-8 text")
+            } else {
+                PlanFileError::Read {
+                    path: path.to_path_buf(),
+                    source,
+                }
+            }
+        })?;
+        Self::from_json(path, &text)
+    }
+
+    /// Parses the text of a plan file; `path` only names it in errors.
+    pub fn from_json(path: &Path, text: &str) -> Result<Self, PlanFileError> {
+        let json: Json = serde_json::from_str(text)
+            .map_err(|e| not_a_plan_file(path, &format!("it is not JSON ({e})")))?;
+        if json.get("format").and_then(Json::as_str) != Some(PLAN_FILE_FORMAT) {
+            return Err(not_a_plan_file(
+                path,
+                &format!("it has no `\"format\": \"{PLAN_FILE_FORMAT}\"`"),
+            ));
+        }
+        let written_by = json
+            .get("plinth_version")
+            .and_then(Json::as_str)
+            .unwrap_or("unknown")
+            .to_owned();
+        let version = json.get("version").and_then(Json::as_u64);
+        match version {
+            Some(v) if v > PLAN_FILE_VERSION => {
+                return Err(PlanFileError::NewerVersion {
+                    path: path.to_path_buf(),
+                    found: v.to_string(),
+                    supported: PLAN_FILE_VERSION.to_string(),
+                    written_by,
+                });
+            }
+            Some(_) => {}
+            None => return Err(not_a_plan_file(path, "it has no `version`")),
+        }
+        let document_version = json
+            .pointer("/plan/format_version")
+            .and_then(Json::as_str)
+            .unwrap_or_default();
+        if major(document_version) > major(FORMAT_VERSION) {
+            return Err(PlanFileError::NewerVersion {
+                path: path.to_path_buf(),
+                found: format!("{PLAN_FILE_VERSION} with plan format {document_version}"),
+                supported: format!("{PLAN_FILE_VERSION} with plan format {FORMAT_VERSION}"),
+                written_by,
+            });
+        }
+        let on_disk: OnDisk = serde_json::from_value(json)
+            .map_err(|e| not_a_plan_file(path, &format!("it is damaged ({e})")))?;
+        let plan: PlanDocument = serde_json::from_value(on_disk.plan)
+            .map_err(|e| not_a_plan_file(path, &format!("its plan is damaged ({e})")))?;
+        if plan.prior_state.lineage != on_disk.state.lineage
+            || plan.prior_state.serial != on_disk.state.serial
+        {
+            return Err(not_a_plan_file(
+                path,
+                "its state and its plan's prior state differ",
+            ));
+        }
+        let parse = |names: &[String]| -> Result<Vec<ResourceAddress>, PlanFileError> {
+            names
+                .iter()
+                .map(|name| {
+                    name.parse().map_err(|e| {
+                        not_a_plan_file(path, &format!("its options are damaged ({e})"))
+                    })
+                })
+                .collect()
+        };
+        let options = PlanOptions {
+            targets: parse(&on_disk.options.targets)?,
+            excludes: parse(&on_disk.options.excludes)?,
+            replace: parse(&on_disk.options.replace)?,
+            refresh_only: on_disk.options.refresh_only,
+            destroy: on_disk.options.destroy,
+        };
+        Ok(Self {
+            plinth_version: on_disk.plinth_version,
+            configuration_digest: ConfigDigest(on_disk.configuration_digest),
+            options,
+            plan,
+        })
+    }
+
+    /// Checks that the plan still applies to `state` and the configuration whose digest is
+    /// `configuration`: same lineage, same serial, same configuration.
+    pub fn check(&self, state: &State, configuration: &ConfigDigest) -> Result<(), StalePlan> {
+        let planned = &self.plan.prior_state;
+        let current = state.lineage().to_string();
+        if planned.lineage != current {
+            return Err(StalePlan::LineageMismatch {
+                planned: planned.lineage.clone(),
+                current,
+            });
+        }
+        if planned.serial != state.serial() {
+            return Err(StalePlan::StateChanged {
+                planned: planned.serial,
+                current: state.serial(),
+            });
+        }
+        if *configuration != self.configuration_digest {
+            return Err(StalePlan::ConfigurationChanged);
+        }
+        Ok(())
+    }
+
+    /// Checks that a fresh plan (made with a refresh, just before applying) has the same changes
+    /// as the saved one: the same action for every address, and the same planned values for
+    /// every changed attribute. Values before the change may differ (only the result matters);
+    /// a refresh-only plan compares the drift found. Names the first address that differs.
+    pub fn same_changes(&self, fresh: &PlanDocument) -> Result<(), StalePlan> {
+        let saved = changes_by_address(&self.plan);
+        let now = changes_by_address(fresh);
+        let mut addresses: Vec<&str> = saved.keys().chain(now.keys()).copied().collect();
+        addresses.sort_unstable();
+        addresses.dedup();
+        for address in addresses {
+            let differ = |detail: String| StalePlan::ChangesDiffer {
+                address: address.to_owned(),
+                detail,
+            };
+            match (saved.get(address), now.get(address)) {
+                (Some(saved), None) => {
+                    return Err(differ(format!(
+                        "`{address}` was planned to {}, and a fresh plan does not change it",
+                        verb(&saved.action)
+                    )));
+                }
+                (None, Some(now)) => {
+                    return Err(differ(format!(
+                        "a fresh plan would also {} `{address}`",
+                        verb(&now.action)
+                    )));
+                }
+                (Some(saved), Some(now))
+                    if saved.actions != now.actions || saved.action != now.action =>
+                {
+                    return Err(differ(format!(
+                        "`{address}` was planned to {}, a fresh plan would {} it",
+                        verb(&saved.action),
+                        verb(&now.action)
+                    )));
+                }
+                (Some(saved), Some(now)) => {
+                    if let Some(path) = first_attribute_difference(saved, now) {
+                        return Err(differ(format!(
+                            "the planned changes of `{address}` differ at `{path}`"
+                        )));
+                    }
+                }
+                (None, None) => {}
+            }
+        }
+        if self.plan.is_refresh_only() || fresh.is_refresh_only() {
+            let saved = drift_by_address(&self.plan);
+            let now = drift_by_address(fresh);
+            let mut addresses: Vec<&str> = saved.keys().chain(now.keys()).copied().collect();
+            addresses.sort_unstable();
+            addresses.dedup();
+            for address in addresses {
+                let same = match (saved.get(address), now.get(address)) {
+                    (Some(a), Some(b)) => {
+                        a.deleted == b.deleted
+                            && a.changes.len() == b.changes.len()
+                            && a.changes.iter().zip(&b.changes).all(|(x, y)| {
+                                x.path == y.path && x.after == y.after && x.sensitive == y.sensitive
+                            })
+                    }
+                    _ => false,
+                };
+                if !same {
+                    return Err(StalePlan::ChangesDiffer {
+                        address: address.to_owned(),
+                        detail: format!("the changes made outside plinth to `{address}` differ"),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn not_a_plan_file(path: &Path, reason: &str) -> PlanFileError {
+    PlanFileError::NotAPlanFile {
+        path: path.to_path_buf(),
+        reason: reason.to_owned(),
+    }
+}
+
+/// The major part of a `MAJOR[.MINOR]` version; 0 when it does not parse.
+fn major(version: &str) -> u64 {
+    version
+        .split('.')
+        .next()
+        .and_then(|m| m.parse().ok())
+        .unwrap_or(0)
+}
+
+fn changes_by_address(plan: &PlanDocument) -> BTreeMap<&str, &ResourceChange> {
+    plan.resource_changes
+        .iter()
+        .filter(|c| c.action != "no-op")
+        .map(|c| (c.address.as_str(), c))
+        .collect()
+}
+
+fn drift_by_address(plan: &PlanDocument) -> BTreeMap<&str, &ResourceDrift> {
+    plan.resource_drift
+        .iter()
+        .map(|d| (d.address.as_str(), d))
+        .collect()
+}
+
+/// The first attribute path whose planned value differs, shown like `values.flavor.replicas`.
+fn first_attribute_difference(saved: &ResourceChange, now: &ResourceChange) -> Option<String> {
+    let key = |c: &AttributeChangeEntry| {
+        (
+            c.after.clone(),
+            c.after_unknown.clone(),
+            c.after_sensitive.clone(),
+            c.forces_replacement,
+        )
+    };
+    let saved_paths: BTreeMap<String, _> = saved
+        .attribute_changes
+        .iter()
+        .map(|c| (path_text(&c.path), key(c)))
+        .collect();
+    let now_paths: BTreeMap<String, _> = now
+        .attribute_changes
+        .iter()
+        .map(|c| (path_text(&c.path), key(c)))
+        .collect();
+    saved_paths
+        .keys()
+        .chain(now_paths.keys())
+        .find(|p| saved_paths.get(*p) != now_paths.get(*p))
+        .cloned()
+}
+
+fn path_text(path: &[Json]) -> String {
+    let mut out = String::new();
+    for (i, step) in path.iter().enumerate() {
+        match step {
+            Json::String(key) if i == 0 => out.push_str(key),
+            Json::String(key) => {
+                let _ = write!(out, ".{key}");
+            }
+            other => {
+                let _ = write!(out, "[{other}]");
+            }
+        }
+    }
+    out
+}
+
+fn verb(action: &str) -> &str {
+    match action {
+        "delete" => "destroy",
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use insta::assert_snapshot;
+    use plinth_config::{SourceFile, Sources, load_sources};
+    use plinth_planner::{Observations, plan};
+    use plinth_state::{Change, LocalStorage, LockRequest, ResourceState, StateStorage};
+    use serde_json::json;
+
+    use super::*;
+    use crate::render::{RenderOptions, document_text, plan_text};
+
+    const MAIN: &str = r#"
+variable "token" {
+  type      = string
+  sensitive = true
+}
+resource "huaweicloud_cce_addon" "dns" {
+  cluster_id    = "c1"
+  template_name = "coredns"
+  version       = "1.28.6"
+  values        = { custom = { token = var.token } }
+}
+"#;
+
+    const SECRET: &str = "t0p-s3cr3t";
+
+    fn sources(version: &str) -> Sources {
+        Sources {
+            files: vec![SourceFile::new("main.hcl", MAIN.replace("1.28.6", version))],
+            vars: vec![format!("token={SECRET}")],
+            ..Sources::default()
+        }
+    }
+
+    fn digest(sources: &Sources) -> ConfigDigest {
+        let files: Vec<(String, Vec<u8>)> = sources
+            .files
+            .iter()
+            .map(|f| (f.name().to_owned(), f.text().as_bytes().to_vec()))
+            .collect();
+        ConfigDigest::compute(&files, &sources.vars, &sources.env_vars)
+    }
+
+    fn document(sources: Sources, state: &State) -> PlanDocument {
+        let config = load_sources(sources).unwrap();
+        let plan = plan(
+            &config,
+            state,
+            &Observations::new(),
+            &PlanOptions::default(),
+        )
+        .unwrap();
+        PlanDocument::new(&plan, state)
+    }
+
+    fn saved(state: &State) -> PlanFile {
+        let options = PlanOptions {
+            targets: vec!["huaweicloud_cce_addon.dns".parse().unwrap()],
+            ..PlanOptions::default()
+        };
+        PlanFile::new(
+            document(sources("1.28.6"), state),
+            digest(&sources("1.28.6")),
+            options,
+        )
+    }
+
+    /// The message of an error, then its hint after a blank line, as the user reads them.
+    fn message(error: &dyn std::error::Error, hint: Option<&str>) -> String {
+        match hint {
+            Some(hint) => format!("{error}\n\nhint: {hint}"),
+            None => error.to_string(),
+        }
+    }
+
+    #[test]
+    fn round_trip_keeps_everything_and_no_secret() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("tfplan");
+        let state = State::new();
+        let file = saved(&state);
+        file.save(&path).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(!text.contains(SECRET), "{text}");
+        assert!(text.contains("\"format\": \"plinth-plan\""));
+        let loaded = PlanFile::load(&path).unwrap();
+        assert_eq!(loaded, file);
+        assert_eq!(loaded.options().targets.len(), 1);
+        assert!(loaded.check(&state, &digest(&sources("1.28.6"))).is_ok());
+        // What `show FILE` prints is what `plan` printed.
+        let config = load_sources(sources("1.28.6")).unwrap();
+        let fresh = plan(
+            &config,
+            &state,
+            &Observations::new(),
+            &PlanOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(
+            document_text(loaded.plan(), RenderOptions::default()),
+            plan_text(&fresh, &state, RenderOptions::default())
+        );
+        assert!(
+            loaded
+                .same_changes(&PlanDocument::new(&fresh, &state))
+                .is_ok()
+        );
+        // Saving again replaces the file whole, and leaves no temporary file behind.
+        loaded.save(&path).unwrap();
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn stale_serial_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let storage = LocalStorage::new(dir.path().join("plinth.state.json"));
+        let request = LockRequest {
+            operation: "apply".into(),
+            timeout: Duration::ZERO,
+        };
+        let lock = storage.lock(&request).unwrap();
+        let mut state = storage.load().unwrap();
+        storage.save(&mut state, &lock).unwrap();
+        let file = saved(&state);
+        let mut journal = storage.begin(state, &lock).unwrap();
+        journal
+            .record(Change::Upsert {
+                address: "huaweicloud_cce_addon.other".parse().unwrap(),
+                resource: ResourceState::new(Some("uid".into()), json!({})),
+            })
+            .unwrap();
+        let (state, _) = journal.finish().unwrap();
+        let error = file.check(&state, &digest(&sources("1.28.6"))).unwrap_err();
+        assert_eq!(
+            error,
+            StalePlan::StateChanged {
+                planned: 1,
+                current: 2
+            }
+        );
+        assert_snapshot!(message(&error, Some(error.hint())), @r"
+        the state has changed since the plan was saved (serial 2, plan made at serial 1)
+
+        hint: another run changed the state; run `plinth plan` again, review the new plan, and apply it
+        ");
+    }
+
+    #[test]
+    fn another_lineage_is_refused() {
+        let file = saved(&State::new());
+        let other = State::new();
+        let error = file.check(&other, &digest(&sources("1.28.6"))).unwrap_err();
+        assert!(matches!(error, StalePlan::LineageMismatch { .. }));
+        let text = message(&error, Some(error.hint()));
+        let text = text
+            .replace(&file.plan().prior_state.lineage, "[planned]")
+            .replace(&other.lineage().to_string(), "[current]");
+        assert_snapshot!(text, @r"
+        the plan was made for another state (lineage [planned]; the state has lineage [current])
+
+        hint: check `--state`: the plan belongs to another state; or run `plinth plan` again against this one
+        ");
+    }
+
+    #[test]
+    fn changed_configuration_or_variable_is_refused() {
+        let state = State::new();
+        let file = saved(&state);
+        let error = file.check(&state, &digest(&sources("1.29.0"))).unwrap_err();
+        assert_snapshot!(message(&error, Some(error.hint())), @r"
+        the configuration has changed since the plan was saved (a `*.hcl` file, a variable file or a variable value differs)
+
+        hint: run `plinth plan` again with the current configuration and variables, review it, and apply it
+        ");
+        let mut other_secret = sources("1.28.6");
+        other_secret.vars = vec!["token=another".into()];
+        assert_eq!(
+            file.check(&state, &digest(&other_secret)),
+            Err(StalePlan::ConfigurationChanged)
+        );
+    }
+
+    #[test]
+    fn digest_covers_names_contents_and_variables() {
+        let base = ConfigDigest::compute(&[("a.hcl".into(), b"x".to_vec())], &[], &[]);
+        assert!(base.as_str().starts_with("sha256:") && base.as_str().len() == 7 + 64);
+        let same = ConfigDigest::compute(&[("a.hcl".into(), b"x".to_vec())], &[], &[]);
+        assert_eq!(base, same);
+        for other in [
+            ConfigDigest::compute(&[("b.hcl".into(), b"x".to_vec())], &[], &[]),
+            ConfigDigest::compute(&[("a.hcl".into(), b"y".to_vec())], &[], &[]),
+            ConfigDigest::compute(&[("a.hcl".into(), b"x".to_vec())], &["v=1".into()], &[]),
+            ConfigDigest::compute(
+                &[("a.hcl".into(), b"x".to_vec())],
+                &[],
+                &[("PLINTH_VAR_v".into(), "1".into())],
+            ),
+        ] {
+            assert_ne!(base, other);
+        }
+        // File order does not matter; the boundaries between parts do.
+        let two = ConfigDigest::compute(
+            &[
+                ("a.hcl".into(), b"1".to_vec()),
+                ("b.hcl".into(), b"2".to_vec()),
+            ],
+            &[],
+            &[],
+        );
+        let swapped = ConfigDigest::compute(
+            &[
+                ("b.hcl".into(), b"2".to_vec()),
+                ("a.hcl".into(), b"1".to_vec()),
+            ],
+            &[],
+            &[],
+        );
+        assert_eq!(two, swapped);
+        let shifted = ConfigDigest::compute(&[("a.hcl".into(), b"12".to_vec())], &[], &[]);
+        assert_ne!(
+            shifted,
+            ConfigDigest::compute(&[("a.hcl1".into(), b"2".to_vec())], &[], &[])
+        );
+    }
+
+    #[test]
+    fn digest_of_a_directory_reads_what_the_loader_reads() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("main.hcl"), MAIN).unwrap();
+        std::fs::write(dir.path().join("notes.txt"), "ignored").unwrap();
+        let options = plinth_config::LoadOptions::default();
+        let before = ConfigDigest::of_directory(dir.path(), &options).unwrap();
+        std::fs::write(dir.path().join("notes.txt"), "changed").unwrap();
+        assert_eq!(
+            ConfigDigest::of_directory(dir.path(), &options).unwrap(),
+            before
+        );
+        std::fs::write(dir.path().join("plinth.vars"), "token = \"x\"").unwrap();
+        let with_vars = ConfigDigest::of_directory(dir.path(), &options).unwrap();
+        assert_ne!(with_vars, before);
+        let options = plinth_config::LoadOptions {
+            vars: vec!["token=y".into()],
+            ..options
+        };
+        assert_ne!(
+            ConfigDigest::of_directory(dir.path(), &options).unwrap(),
+            with_vars
+        );
+    }
+
+    #[test]
+    fn a_changed_cloud_is_refused_naming_the_address() {
+        let state = State::new();
+        let file = saved(&state);
+        let mut fresh = file.plan().clone();
+        fresh.resource_changes[0].action = "import".into();
+        fresh.resource_changes[0].actions = vec!["no-op".into()];
+        let error = file.same_changes(&fresh).unwrap_err();
+        assert_snapshot!(message(&error, Some(error.hint())), @r"
+        the cloud has changed since the plan was saved: `huaweicloud_cce_addon.dns` was planned to create, a fresh plan would import it
+
+        hint: run `plinth plan` again to see what changed, review the new plan, and apply it
+        ");
+        let mut fresh = file.plan().clone();
+        let version = fresh.resource_changes[0]
+            .attribute_changes
+            .iter_mut()
+            .find(|c| c.path == [json!("version")])
+            .unwrap();
+        version.after = json!("1.29.0");
+        let error = file.same_changes(&fresh).unwrap_err();
+        assert_snapshot!(error.to_string(), @"the cloud has changed since the plan was saved: the planned changes of `huaweicloud_cce_addon.dns` differ at `version`");
+        let mut fresh = file.plan().clone();
+        fresh.resource_changes[0].action = "no-op".into();
+        assert_snapshot!(file.same_changes(&fresh).unwrap_err().to_string(), @"the cloud has changed since the plan was saved: `huaweicloud_cce_addon.dns` was planned to create, and a fresh plan does not change it");
+    }
+
+    #[test]
+    fn not_a_plan_file_says_so() {
+        let path = Path::new("plinth.state.json");
+        let cases = [
+            "hello",
+            r#"{"format": "plinth-state", "version": 1}"#,
+            r#"{"format": "plinth-plan"}"#,
+            r#"{"format": "plinth-plan", "version": 1, "plan": {}}"#,
+        ];
+        let messages: Vec<String> = cases
+            .iter()
+            .map(|text| {
+                let error = PlanFile::from_json(path, text).unwrap_err();
+                message(&error, error.hint().as_deref())
+            })
+            .collect();
+        assert_snapshot!(messages.join("\n---\n"));
+    }
+
+    #[test]
+    fn newer_version_is_refused() {
+        let file = saved(&State::new());
+        let mut json: Json = serde_json::from_str(&file.to_json()).unwrap();
+        json["version"] = json!(2);
+        json["plinth_version"] = json!("9.0.0");
+        let error = PlanFile::from_json(Path::new("tfplan"), &json.to_string()).unwrap_err();
+        assert_snapshot!(message(&error, error.hint().as_deref()), @r"
+        the plan file `tfplan` was written by plinth 9.0.0 in a newer format (version 2; this plinth reads up to version 1)
+
+        hint: use plinth 9.0.0 or later to apply it, or run `plinth plan` again with this version
+        ");
+        let mut json: Json = serde_json::from_str(&file.to_json()).unwrap();
+        json["plan"]["format_version"] = json!("2.0");
+        let error = PlanFile::from_json(Path::new("tfplan"), &json.to_string()).unwrap_err();
+        assert!(
+            matches!(error, PlanFileError::NewerVersion { .. }),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn missing_file_is_a_read_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let error = PlanFile::load(&dir.path().join("nope")).unwrap_err();
+        assert!(matches!(error, PlanFileError::Read { .. }), "{error}");
+    }
+}

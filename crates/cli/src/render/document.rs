@@ -1,0 +1,621 @@
+//! The plan as a document: the versioned JSON of `plinth plan --json` and `plinth show --json`
+//! (docs/plan-format.md), and what the text rendering and the plan file are made from.
+//!
+//! Sensitive values never reach the document: they are replaced with `null` and marked in the
+//! `*_sensitive` mirrors. Unknown values are `null` and marked in the `after_unknown` mirrors.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use plinth_config::Value;
+use plinth_planner::{Action, AttributePath, PathStep, Plan, PlanMode, PlannedChange, Reason};
+use plinth_state::{InstanceKey, Mode, ResourceAddress, State};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value as Json};
+
+/// The version of the plan JSON this plinth writes. A reader refuses a larger major version.
+pub const FORMAT_VERSION: &str = "1";
+
+/// A plan as a document: what `plinth plan --json` prints and a plan file holds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlanDocument {
+    /// The version of this format: `"1"`.
+    pub format_version: String,
+    /// The version of plinth that made the plan.
+    pub plinth_version: String,
+    /// `normal`, `refresh_only` or `destroy`.
+    pub mode: String,
+    /// The state the plan was made against.
+    pub prior_state: PriorState,
+    /// Values changed outside plinth since the last apply, by resource instance.
+    pub resource_drift: Vec<ResourceDrift>,
+    /// One entry per resource instance, no-ops included, sorted by address.
+    pub resource_changes: Vec<ResourceChange>,
+    /// Counts of the changes by kind.
+    pub summary: SummaryCounts,
+    /// Whether applying the plan would change anything.
+    pub has_changes: bool,
+}
+
+/// The state a plan was made against.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PriorState {
+    /// The state's lineage (a UUID that stays the same for the life of the state).
+    pub lineage: String,
+    /// The state's serial (incremented by every write).
+    pub serial: u64,
+}
+
+/// Counts of the changes of a plan by kind.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SummaryCounts {
+    /// Objects adopted into the state.
+    pub import: usize,
+    /// Creates, and the create half of replaces.
+    pub add: usize,
+    /// Updates in place (imports followed by an update included).
+    pub change: usize,
+    /// Deletes, and the delete half of replaces.
+    pub destroy: usize,
+    /// Data sources read during apply.
+    pub read: usize,
+}
+
+/// What the plan does to one resource instance.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResourceChange {
+    /// The instance's address: `huaweicloud_cce_addon.dns`.
+    pub address: String,
+    /// `managed` or `data`.
+    pub mode: String,
+    /// The resource type.
+    #[serde(rename = "type")]
+    pub type_name: String,
+    /// The block's name.
+    pub name: String,
+    /// The `count` index (a number) or `for_each` key (a string), when there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub index: Option<Json>,
+    /// plinth's action: `no-op`, `create`, `update`, `replace`, `delete`, `read`, `import`.
+    pub action: String,
+    /// Terraform's list form of the action: `["create"]`, `["delete", "create"]`,
+    /// `["create", "delete"]`, `["update"]`, `["delete"]`, `["read"]`, `["no-op"]`.
+    pub actions: Vec<String>,
+    /// Why, when the action is not simply what the configuration asks.
+    pub reasons: Vec<ReasonEntry>,
+    /// The cloud id of the existing (or adopted) object.
+    #[serde(default)]
+    pub id: Option<String>,
+    /// Present for an import: the id of the adopted object.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub importing: Option<Importing>,
+    /// The whole object now; `null` for a create.
+    pub before: Json,
+    /// The whole object as planned; `null` for a delete.
+    pub after: Json,
+    /// Mirror of `after`: `true` where the value is known only after apply.
+    pub after_unknown: Json,
+    /// Mirror of `before`: `true` where the value is sensitive (and `before` holds `null`).
+    pub before_sensitive: Json,
+    /// Mirror of `after`: `true` where the value is sensitive (and `after` holds `null`).
+    pub after_sensitive: Json,
+    /// The attribute paths whose change forces the replacement.
+    pub replace_paths: Vec<Vec<Json>>,
+    /// The attribute paths that change, key by key (every written attribute for a create).
+    pub attribute_changes: Vec<AttributeChangeEntry>,
+    /// The addresses it depends on.
+    pub depends_on: Vec<String>,
+}
+
+/// Why a change is planned.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReasonEntry {
+    /// A stable code: `forced_by`, `drift`, `requested`, `tainted`, `no_longer_in_configuration`,
+    /// `instance_key_removed`, `deleted_outside`, `adopted_by_natural_key`, `destroy_requested`,
+    /// `depends_on_unknown`, `not_read_yet`.
+    pub code: String,
+    /// The reason in words.
+    pub message: String,
+    /// For `forced_by`: the attributes whose change forces replacement.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attributes: Vec<String>,
+}
+
+/// The object an import adopts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Importing {
+    /// Its cloud id.
+    pub id: Option<String>,
+}
+
+/// One attribute path whose value changes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AttributeChangeEntry {
+    /// The path: object keys (strings) and list indices (numbers).
+    pub path: Vec<Json>,
+    /// The value now; `null` when absent (sensitive parts are `null` too).
+    pub before: Json,
+    /// The value planned; `null` when removed (unknown and sensitive parts are `null` too).
+    pub after: Json,
+    /// Mirror of `after`: `true` where the value is known only after apply.
+    pub after_unknown: Json,
+    /// Mirror of `before`: `true` where the value is sensitive.
+    pub before_sensitive: Json,
+    /// Mirror of `after`: `true` where the value is sensitive.
+    pub after_sensitive: Json,
+    /// A change of this attribute replaces the resource.
+    pub forces_replacement: bool,
+    /// The value was changed outside plinth; the change puts it back.
+    pub drift: bool,
+}
+
+/// Values of one resource instance changed outside plinth.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResourceDrift {
+    /// The instance's address.
+    pub address: String,
+    /// `managed` or `data`.
+    pub mode: String,
+    /// The resource type.
+    #[serde(rename = "type")]
+    pub type_name: String,
+    /// The block's name.
+    pub name: String,
+    /// The `count` index or `for_each` key, when there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub index: Option<Json>,
+    /// The object was deleted outside plinth.
+    pub deleted: bool,
+    /// The object as the prior state recorded it.
+    pub before: Json,
+    /// The object as the cloud reports it now; `null` when deleted.
+    pub after: Json,
+    /// Mirror of `before`: `true` where the value is sensitive.
+    pub before_sensitive: Json,
+    /// Mirror of `after`: `true` where the value is sensitive.
+    pub after_sensitive: Json,
+    /// The paths that changed (empty when deleted).
+    pub changes: Vec<DriftEntry>,
+}
+
+/// One value changed outside plinth.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DriftEntry {
+    /// The path: object keys (strings) and list indices (numbers).
+    pub path: Vec<Json>,
+    /// The value the prior state recorded; `null` when absent or sensitive.
+    pub before: Json,
+    /// The value the cloud reports now; `null` when absent or sensitive.
+    pub after: Json,
+    /// The value is sensitive: neither side is shown.
+    pub sensitive: bool,
+}
+
+impl PlanDocument {
+    /// The document of `plan`, made against the state `prior` (whose sensitive paths it hides
+    /// too).
+    pub fn new(plan: &Plan, prior: &State) -> Self {
+        let mut sensitive = SensitivePaths::default();
+        for change in plan.changes() {
+            sensitive.add_change(change, prior);
+        }
+        for drift in plan.drift().iter().filter(|d| d.sensitive) {
+            sensitive.add(&drift.address, drift.path.to_pointer());
+        }
+        let summary = plan.summary();
+        Self {
+            format_version: FORMAT_VERSION.to_owned(),
+            plinth_version: env!("CARGO_PKG_VERSION").to_owned(),
+            mode: match plan.mode() {
+                PlanMode::Normal => "normal",
+                PlanMode::RefreshOnly => "refresh_only",
+                PlanMode::Destroy => "destroy",
+            }
+            .to_owned(),
+            prior_state: PriorState {
+                lineage: prior.lineage().to_string(),
+                serial: prior.serial(),
+            },
+            resource_drift: drift_entries(plan, prior, &sensitive),
+            resource_changes: plan
+                .changes()
+                .iter()
+                .map(|change| resource_change(change, sensitive.of(&change.address)))
+                .collect(),
+            summary: SummaryCounts {
+                import: summary.import,
+                add: summary.add,
+                change: summary.change,
+                destroy: summary.destroy,
+                read: summary.read,
+            },
+            has_changes: plan.has_changes(),
+        }
+    }
+
+    /// Whether this is a refresh-only plan.
+    pub fn is_refresh_only(&self) -> bool {
+        self.mode == "refresh_only"
+    }
+}
+
+/// The JSON pointers of sensitive values, by resource instance.
+#[derive(Default)]
+struct SensitivePaths {
+    by_address: BTreeMap<ResourceAddress, BTreeSet<String>>,
+}
+
+impl SensitivePaths {
+    fn add(&mut self, address: &ResourceAddress, pointer: String) {
+        self.by_address
+            .entry(address.clone())
+            .or_default()
+            .insert(pointer);
+    }
+
+    fn add_change(&mut self, change: &PlannedChange, prior: &State) {
+        if let Some(resource) = prior.resource(&change.address) {
+            for pointer in &resource.sensitive {
+                self.add(&change.address, pointer.clone());
+            }
+        }
+        if let Some(after) = &change.after {
+            for path in after.sensitive_paths() {
+                self.add(&change.address, config_pointer(&path));
+            }
+        }
+        for attribute in &change.changes {
+            // The planner marks a change sensitive when its value is (the configuration's
+            // marks, which are precise and added below) or when the state seals it.
+            if attribute.sensitive && !attribute.after.contains_sensitive() {
+                self.add(&change.address, attribute.path.to_pointer());
+            }
+            for path in attribute.after.sensitive_paths() {
+                let mut pointer = attribute.path.to_pointer();
+                pointer.push_str(&config_pointer(&path));
+                self.add(&change.address, pointer);
+            }
+        }
+    }
+
+    fn of(&self, address: &ResourceAddress) -> &BTreeSet<String> {
+        static EMPTY: BTreeSet<String> = BTreeSet::new();
+        self.by_address.get(address).unwrap_or(&EMPTY)
+    }
+}
+
+fn config_pointer(path: &[plinth_config::PathStep]) -> String {
+    let mut out = String::new();
+    for step in path {
+        out.push('/');
+        match step {
+            plinth_config::PathStep::Key(key) => push_escaped(&mut out, key),
+            plinth_config::PathStep::Index(index) => out.push_str(&index.to_string()),
+        }
+    }
+    out
+}
+
+fn push_escaped(out: &mut String, key: &str) {
+    out.push_str(&key.replace('~', "~0").replace('/', "~1"));
+}
+
+fn resource_change(change: &PlannedChange, sensitive: &BTreeSet<String>) -> ResourceChange {
+    let (before, before_sensitive) = match &change.before {
+        Some(before) => redact_json(before, sensitive),
+        None => (Json::Null, Json::Bool(false)),
+    };
+    let (after, after_unknown, after_sensitive) = match &change.after {
+        Some(after) => value_json(after, sensitive, &mut String::new()),
+        None => (Json::Null, None, None),
+    };
+    let (action, actions): (&str, &[&str]) = match change.action {
+        Action::NoOp => ("no-op", &["no-op"]),
+        Action::Create => ("create", &["create"]),
+        Action::Update => ("update", &["update"]),
+        Action::Replace {
+            create_before_destroy: false,
+        } => ("replace", &["delete", "create"]),
+        Action::Replace {
+            create_before_destroy: true,
+        } => ("replace", &["create", "delete"]),
+        Action::Delete => ("delete", &["delete"]),
+        Action::Read => ("read", &["read"]),
+        Action::Import { then_update: false } => ("import", &["no-op"]),
+        Action::Import { then_update: true } => ("import", &["update"]),
+    };
+    let address = &change.address;
+    ResourceChange {
+        address: address.to_string(),
+        mode: mode_name(address).to_owned(),
+        type_name: address.type_name().to_owned(),
+        name: address.name().to_owned(),
+        index: index_json(address),
+        action: action.to_owned(),
+        actions: actions.iter().map(|&a| a.to_owned()).collect(),
+        reasons: change.reasons.iter().map(reason_entry).collect(),
+        id: change.id.clone(),
+        importing: matches!(change.action, Action::Import { .. }).then(|| Importing {
+            id: change.id.clone(),
+        }),
+        before,
+        after_unknown: mirror_or_empty(after_unknown, &after),
+        after_sensitive: mirror_or_empty(after_sensitive, &after),
+        after,
+        before_sensitive,
+        replace_paths: change
+            .changes
+            .iter()
+            .filter(|c| c.forces_replacement)
+            .map(|c| path_json(&c.path))
+            .collect(),
+        attribute_changes: change
+            .changes
+            .iter()
+            .map(|c| {
+                let (before, before_sensitive) = match &c.before {
+                    Some(before) => redact_at(before, sensitive, &mut c.path.to_pointer()),
+                    None => (Json::Null, None),
+                };
+                let (after, after_unknown, after_sensitive) =
+                    value_json(&c.after, sensitive, &mut c.path.to_pointer());
+                AttributeChangeEntry {
+                    path: path_json(&c.path),
+                    after_unknown: mirror_or_empty(after_unknown, &after),
+                    before_sensitive: mirror_or_empty(before_sensitive, &before),
+                    after_sensitive: mirror_or_empty(after_sensitive, &after),
+                    before,
+                    after,
+                    forces_replacement: c.forces_replacement,
+                    drift: c.drift,
+                }
+            })
+            .collect(),
+        depends_on: change
+            .dependencies
+            .iter()
+            .map(ToString::to_string)
+            .collect(),
+    }
+}
+
+fn drift_entries(plan: &Plan, prior: &State, sensitive: &SensitivePaths) -> Vec<ResourceDrift> {
+    let mut out: Vec<ResourceDrift> = Vec::new();
+    for drift in plan.drift() {
+        let address = &drift.address;
+        let name = address.to_string();
+        if out.last().is_none_or(|last| last.address != name) {
+            let paths = sensitive.of(address);
+            let recorded = prior.resource(address).map(|r| &r.attributes);
+            let (before, before_sensitive) = match recorded.or(drift.in_state.as_ref()) {
+                Some(json) => redact_json(json, paths),
+                None => (Json::Null, Json::Bool(false)),
+            };
+            let now = plan.change(address).and_then(|c| c.before.as_ref());
+            let deleted = drift.path.is_root() && drift.now.is_none();
+            let (after, after_sensitive) = match now.filter(|_| !deleted) {
+                Some(json) => redact_json(json, paths),
+                None => (Json::Null, Json::Bool(false)),
+            };
+            out.push(ResourceDrift {
+                address: name,
+                mode: mode_name(address).to_owned(),
+                type_name: address.type_name().to_owned(),
+                name: address.name().to_owned(),
+                index: index_json(address),
+                deleted,
+                before,
+                after,
+                before_sensitive,
+                after_sensitive,
+                changes: Vec::new(),
+            });
+        }
+        if drift.path.is_root() {
+            continue;
+        }
+        let hidden = drift.sensitive || sensitive.of(address).contains(&drift.path.to_pointer());
+        let shown = |v: &Option<Json>| match v {
+            Some(v) if !hidden => v.clone(),
+            _ => Json::Null,
+        };
+        if let Some(entry) = out.last_mut() {
+            entry.changes.push(DriftEntry {
+                path: path_json(&drift.path),
+                before: shown(&drift.in_state),
+                after: shown(&drift.now),
+                sensitive: hidden,
+            });
+        }
+    }
+    out
+}
+
+fn mode_name(address: &ResourceAddress) -> &'static str {
+    match address.mode() {
+        Mode::Managed => "managed",
+        Mode::Data => "data",
+    }
+}
+
+fn index_json(address: &ResourceAddress) -> Option<Json> {
+    address.key().map(|key| match key {
+        InstanceKey::Int(i) => Json::from(*i),
+        InstanceKey::String(s) => Json::String(s.clone()),
+    })
+}
+
+fn path_json(path: &AttributePath) -> Vec<Json> {
+    path.steps()
+        .iter()
+        .map(|step| match step {
+            PathStep::Key(key) => Json::String(key.clone()),
+            PathStep::Index(index) => Json::from(*index),
+        })
+        .collect()
+}
+
+fn reason_entry(reason: &Reason) -> ReasonEntry {
+    let (code, attributes) = match reason {
+        Reason::ForcedBy { attributes } => ("forced_by", attributes.clone()),
+        Reason::Drift => ("drift", Vec::new()),
+        Reason::Requested => ("requested", Vec::new()),
+        Reason::Tainted => ("tainted", Vec::new()),
+        Reason::NoLongerInConfiguration => ("no_longer_in_configuration", Vec::new()),
+        Reason::InstanceKeyRemoved => ("instance_key_removed", Vec::new()),
+        Reason::DeletedOutside => ("deleted_outside", Vec::new()),
+        Reason::AdoptedByNaturalKey => ("adopted_by_natural_key", Vec::new()),
+        Reason::DestroyRequested => ("destroy_requested", Vec::new()),
+        Reason::DependsOnUnknown => ("depends_on_unknown", Vec::new()),
+        Reason::NotReadYet => ("not_read_yet", Vec::new()),
+    };
+    ReasonEntry {
+        code: code.to_owned(),
+        message: reason.to_string(),
+        attributes,
+    }
+}
+
+/// An empty mirror is `{}` for an object and `false` for anything else.
+fn mirror_or_empty(mirror: Option<Json>, value: &Json) -> Json {
+    mirror.unwrap_or_else(|| {
+        if value.is_object() {
+            Json::Object(Map::new())
+        } else {
+            Json::Bool(false)
+        }
+    })
+}
+
+/// `json` with the values at `sensitive` pointers replaced with `null`, and its sensitive mirror.
+fn redact_json(json: &Json, sensitive: &BTreeSet<String>) -> (Json, Json) {
+    let (value, mirror) = redact_at(json, sensitive, &mut String::new());
+    let mirror = mirror_or_empty(mirror, &value);
+    (value, mirror)
+}
+
+fn redact_at(
+    json: &Json,
+    sensitive: &BTreeSet<String>,
+    pointer: &mut String,
+) -> (Json, Option<Json>) {
+    if sensitive.contains(pointer.as_str()) {
+        return (Json::Null, Some(Json::Bool(true)));
+    }
+    match json {
+        Json::Object(map) => {
+            let mut value = Map::new();
+            let mut mirror = Map::new();
+            // Sorted, whatever order the cloud answered in, so the document is deterministic.
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort_unstable();
+            for (key, item) in keys.into_iter().filter_map(|k| Some((k, map.get(k)?))) {
+                let len = pointer.len();
+                pointer.push('/');
+                push_escaped(pointer, key);
+                let (item, marks) = redact_at(item, sensitive, pointer);
+                pointer.truncate(len);
+                value.insert(key.clone(), item);
+                if let Some(marks) = marks {
+                    mirror.insert(key.clone(), marks);
+                }
+            }
+            (
+                Json::Object(value),
+                (!mirror.is_empty()).then_some(Json::Object(mirror)),
+            )
+        }
+        Json::Array(items) => {
+            let mut value = Vec::with_capacity(items.len());
+            let mut mirror = Vec::with_capacity(items.len());
+            for (index, item) in items.iter().enumerate() {
+                let len = pointer.len();
+                pointer.push('/');
+                pointer.push_str(&index.to_string());
+                let (item, marks) = redact_at(item, sensitive, pointer);
+                pointer.truncate(len);
+                value.push(item);
+                mirror.push(marks);
+            }
+            (Json::Array(value), array_mirror(mirror))
+        }
+        other => (other.clone(), None),
+    }
+}
+
+fn array_mirror(marks: Vec<Option<Json>>) -> Option<Json> {
+    marks.iter().any(Option::is_some).then(|| {
+        Json::Array(
+            marks
+                .into_iter()
+                .map(|m| m.unwrap_or(Json::Bool(false)))
+                .collect(),
+        )
+    })
+}
+
+/// A configuration value as JSON: unknown and sensitive parts (marked, or at a `sensitive`
+/// pointer below `pointer`) become `null`; returns the value and its unknown and sensitive
+/// mirrors.
+fn value_json(
+    value: &Value,
+    sensitive: &BTreeSet<String>,
+    pointer: &mut String,
+) -> (Json, Option<Json>, Option<Json>) {
+    if sensitive.contains(pointer.as_str()) || value.is_sensitive() {
+        let unknown = value.contains_unknown().then_some(Json::Bool(true));
+        return (Json::Null, unknown, Some(Json::Bool(true)));
+    }
+    match value {
+        Value::Unknown => (Json::Null, Some(Json::Bool(true)), None),
+        Value::Null => (Json::Null, None, None),
+        Value::Bool(b) => (Json::Bool(*b), None, None),
+        Value::Number(n) => (Json::Number(n.clone()), None, None),
+        Value::String(s) => (Json::String(s.clone()), None, None),
+        Value::List(items) | Value::Set(items) => {
+            let mut out = Vec::with_capacity(items.len());
+            let mut unknown = Vec::with_capacity(items.len());
+            let mut hidden = Vec::with_capacity(items.len());
+            for (index, item) in items.iter().enumerate() {
+                let len = pointer.len();
+                pointer.push('/');
+                pointer.push_str(&index.to_string());
+                let (item, u, s) = value_json(item, sensitive, pointer);
+                pointer.truncate(len);
+                out.push(item);
+                unknown.push(u);
+                hidden.push(s);
+            }
+            (
+                Json::Array(out),
+                array_mirror(unknown),
+                array_mirror(hidden),
+            )
+        }
+        Value::Object(map) => {
+            let mut out = Map::new();
+            let mut unknown = Map::new();
+            let mut hidden = Map::new();
+            for (key, item) in map {
+                let len = pointer.len();
+                pointer.push('/');
+                push_escaped(pointer, key);
+                let (item, u, s) = value_json(item, sensitive, pointer);
+                pointer.truncate(len);
+                out.insert(key.clone(), item);
+                if let Some(u) = u {
+                    unknown.insert(key.clone(), u);
+                }
+                if let Some(s) = s {
+                    hidden.insert(key.clone(), s);
+                }
+            }
+            (
+                Json::Object(out),
+                (!unknown.is_empty()).then_some(Json::Object(unknown)),
+                (!hidden.is_empty()).then_some(Json::Object(hidden)),
+            )
+        }
+        // `is_sensitive` caught every marked value above.
+        Value::Sensitive(_) => (Json::Null, None, Some(Json::Bool(true))),
+    }
+}

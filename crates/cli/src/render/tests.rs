@@ -1,0 +1,519 @@
+//! Renderings of plans made by the real planner from HCL text, hand-built states and
+//! observations.
+
+use insta::{assert_json_snapshot, assert_snapshot};
+use plinth_config::{Configuration, SourceFile, Sources, load_sources};
+use plinth_planner::{Lookup, Observations, Observed, Plan, PlanOptions, RemoteObject, plan};
+use plinth_state::{Change, ResourceAddress, ResourceState, State, Status};
+use serde_json::{Value as Json, json};
+
+use super::{RenderOptions, plan_json, plan_text, summary_line};
+
+fn config(hcl: &str) -> Configuration {
+    load_sources(Sources {
+        files: vec![SourceFile::new("main.hcl", hcl)],
+        ..Sources::default()
+    })
+    .unwrap_or_else(|e| panic!("configuration does not load:\n{e}"))
+}
+
+fn address(text: &str) -> ResourceAddress {
+    text.parse().unwrap()
+}
+
+/// A prior state and what the refresh saw.
+#[derive(Default)]
+struct World {
+    state: State,
+    observed: Observations,
+}
+
+impl World {
+    fn new() -> Self {
+        Self::default()
+    }
+
+    /// Puts a resource in the state, observed unchanged.
+    fn in_state(&mut self, addr: &str, id: Option<&str>, attributes: Json) -> &mut Self {
+        let resource = ResourceState::new(id.map(str::to_owned), attributes.clone());
+        self.state.apply(Change::Upsert {
+            address: address(addr),
+            resource,
+        });
+        self.remote(addr, id, attributes)
+    }
+
+    fn remote(&mut self, addr: &str, id: Option<&str>, attributes: Json) -> &mut Self {
+        self.observed.insert_resource(
+            address(addr),
+            Observed::Present(RemoteObject {
+                id: id.map(str::to_owned),
+                attributes,
+            }),
+        );
+        self
+    }
+
+    fn gone(&mut self, addr: &str) -> &mut Self {
+        self.observed.insert_resource(address(addr), Observed::Gone);
+        self
+    }
+
+    fn found(&mut self, addr: &str, id: Option<&str>, attributes: Json) -> &mut Self {
+        self.observed.insert_lookup(
+            address(addr),
+            Lookup::Found(RemoteObject {
+                id: id.map(str::to_owned),
+                attributes,
+            }),
+        );
+        self
+    }
+
+    fn tainted(&mut self, addr: &str) -> &mut Self {
+        let mut resource = self.state.resource(&address(addr)).unwrap().clone();
+        resource.status = Status::Tainted;
+        self.state.apply(Change::Upsert {
+            address: address(addr),
+            resource,
+        });
+        self
+    }
+
+    fn plan(&self, hcl: &str, options: &PlanOptions) -> Plan {
+        plan(&config(hcl), &self.state, &self.observed, options).unwrap()
+    }
+
+    /// The plain text of the plan of `hcl`.
+    fn text(&self, hcl: &str, options: &PlanOptions) -> String {
+        check_text(&self.plan(hcl, options), &self.state)
+    }
+}
+
+/// Renders plain and coloured text, checks that only the coloured one has ANSI codes and that
+/// both read the same, and returns the plain one.
+fn check_text(plan: &Plan, state: &State) -> String {
+    let monochrome = plan_text(plan, state, RenderOptions { color: false });
+    let colored = plan_text(plan, state, RenderOptions { color: true });
+    assert!(!monochrome.contains('\u{1b}'), "plain text has ANSI codes");
+    assert_eq!(console::strip_ansi_codes(&colored), monochrome);
+    assert!(
+        monochrome.lines().all(|line| !line.ends_with(' ')),
+        "trailing spaces in:\n{monochrome}"
+    );
+    monochrome
+}
+
+const DNS: &str = r#"
+resource "huaweicloud_cce_addon" "dns" {
+  cluster_id    = "c1"
+  template_name = "coredns"
+  version       = "1.28.6"
+  values = {
+    flavor = { replicas = 2 }
+    custom = { upstream_nameservers = ["8.8.8.8"] }
+  }
+}
+"#;
+
+/// The add-on as the cloud reports it after installing `DNS`: with template defaults.
+fn dns_remote() -> Json {
+    json!({
+        "cluster_id": "c1", "template_name": "coredns", "version": "1.28.6",
+        "current_version": "1.28.6", "status": "running", "id": "uid-dns",
+        "values": {
+            "flavor": {"replicas": 2, "cpu": "500m", "name": "small"},
+            "custom": {"upstream_nameservers": ["8.8.8.8"], "stub_domains": {}},
+            "basic": {"cluster_ip": "10.247.3.10"}
+        }
+    })
+}
+
+fn dns_world(remote: Json) -> World {
+    let mut world = World::new();
+    world.in_state("huaweicloud_cce_addon.dns", Some("uid-dns"), remote);
+    world
+}
+
+#[test]
+fn create() {
+    assert_snapshot!(World::new().text(DNS, &PlanOptions::default()));
+}
+
+#[test]
+fn update_of_version() {
+    let mut old = dns_remote();
+    old["version"] = json!("1.28.5");
+    old["current_version"] = json!("1.28.5");
+    assert_snapshot!(dns_world(old).text(DNS, &PlanOptions::default()));
+}
+
+#[test]
+fn update_of_nested_values_folds_unchanged_keys() {
+    let mut old = dns_remote();
+    old["values"]["flavor"]["replicas"] = json!(1);
+    old["values"]["custom"]["upstream_nameservers"] = json!(["1.1.1.1", "8.8.8.8", "8.8.4.4"]);
+    assert_snapshot!(dns_world(old).text(DNS, &PlanOptions::default()));
+}
+
+#[test]
+fn replace_on_cluster_change_forces_replacement() {
+    let mut old = dns_remote();
+    old["cluster_id"] = json!("c0");
+    assert_snapshot!(dns_world(old).text(DNS, &PlanOptions::default()));
+}
+
+#[test]
+fn replace_with_create_before_destroy() {
+    let hcl = DNS.replace(
+        "  version       = \"1.28.6\"",
+        "  version       = \"1.28.6\"\n  lifecycle {\n    create_before_destroy = true\n  }",
+    );
+    let mut old = dns_remote();
+    old["cluster_id"] = json!("c0");
+    let text = dns_world(old).text(&hcl, &PlanOptions::default());
+    assert!(text.contains("+/- resource"), "{text}");
+    assert_snapshot!(text);
+}
+
+#[test]
+fn replace_requested_and_tainted() {
+    let options = PlanOptions {
+        replace: vec![address("huaweicloud_cce_addon.dns")],
+        ..PlanOptions::default()
+    };
+    let requested = dns_world(dns_remote()).text(DNS, &options);
+    assert!(requested.contains("  # huaweicloud_cce_addon.dns will be replaced, as requested\n"));
+    let mut world = dns_world(dns_remote());
+    world.tainted("huaweicloud_cce_addon.dns");
+    let tainted = world.text(DNS, &PlanOptions::default());
+    assert!(tainted.contains("  # huaweicloud_cce_addon.dns is tainted, so must be replaced\n"));
+    assert_snapshot!(tainted);
+}
+
+#[test]
+fn delete() {
+    assert_snapshot!(dns_world(dns_remote()).text("", &PlanOptions::default()));
+}
+
+#[test]
+fn drift_section_and_the_change_back() {
+    let mut world = dns_world(dns_remote());
+    let mut now = dns_remote();
+    now["values"]["flavor"]["replicas"] = json!(3);
+    world.remote("huaweicloud_cce_addon.dns", Some("uid-dns"), now);
+    assert_snapshot!(world.text(DNS, &PlanOptions::default()));
+}
+
+#[test]
+fn deleted_outside() {
+    let mut world = dns_world(dns_remote());
+    world.gone("huaweicloud_cce_addon.dns");
+    assert_snapshot!(world.text(DNS, &PlanOptions::default()));
+}
+
+#[test]
+fn deleted_outside_and_no_longer_configured_is_no_change() {
+    let mut world = dns_world(dns_remote());
+    world.gone("huaweicloud_cce_addon.dns");
+    assert_snapshot!(world.text("", &PlanOptions::default()));
+}
+
+#[test]
+fn import() {
+    let mut world = World::new();
+    world.found("huaweicloud_cce_addon.dns", Some("uid-dns"), dns_remote());
+    assert_snapshot!(world.text(DNS, &PlanOptions::default()));
+}
+
+#[test]
+fn import_then_update() {
+    let mut found = dns_remote();
+    found["version"] = json!("1.27.1");
+    found["current_version"] = json!("1.27.1");
+    let mut world = World::new();
+    world.found("huaweicloud_cce_addon.dns", Some("uid-dns"), found);
+    assert_snapshot!(world.text(DNS, &PlanOptions::default()));
+}
+
+const DATA: &str = r#"
+data "huaweicloud_cce_addon" "existing" {
+  cluster_id = "c1"
+  id         = "uid-x"
+}
+resource "huaweicloud_cce_addon" "dns" {
+  cluster_id    = "c1"
+  template_name = data.huaweicloud_cce_addon.existing.template_name
+}
+"#;
+
+#[test]
+fn read_of_a_data_source_and_unknown_values() {
+    assert_snapshot!(World::new().text(DATA, &PlanOptions::default()));
+}
+
+#[test]
+fn unknown_values_of_a_dependent() {
+    let hcl = r#"
+resource "huaweicloud_cce_addon" "dns" {
+  cluster_id    = "c2"
+  template_name = "coredns"
+}
+resource "huaweicloud_cce_addon" "metrics" {
+  cluster_id    = "c1"
+  template_name = "metrics-server"
+  values        = { custom = { dns_addon = huaweicloud_cce_addon.dns.id, keep = "yes" } }
+}
+"#;
+    let mut world = World::new();
+    world.in_state(
+        "huaweicloud_cce_addon.dns",
+        Some("uid-dns"),
+        json!({"cluster_id": "c1", "template_name": "coredns", "id": "uid-dns"}),
+    );
+    world.in_state(
+        "huaweicloud_cce_addon.metrics",
+        Some("uid-m"),
+        json!({"cluster_id": "c1", "template_name": "metrics-server",
+               "values": {"custom": {"dns_addon": "uid-dns", "keep": "yes"}}}),
+    );
+    let text = world.text(hcl, &PlanOptions::default());
+    assert!(
+        text.contains("~ dns_addon = \"uid-dns\" -> (known after apply)"),
+        "{text}"
+    );
+    assert_snapshot!(text);
+}
+
+const SECRET: &str = "s3cr3t-t0ken";
+
+fn sensitive_hcl() -> String {
+    format!(
+        r#"
+variable "token" {{
+  type      = string
+  default   = "{SECRET}"
+  sensitive = true
+}}
+resource "huaweicloud_cce_addon" "dns" {{
+  cluster_id    = "c1"
+  template_name = "coredns"
+  values        = {{ custom = {{ token = var.token, plain = "x" }} }}
+}}
+resource "huaweicloud_cce_addon" "new" {{
+  cluster_id    = "c1"
+  template_name = "everest"
+  values        = {{ custom = {{ token = var.token }} }}
+}}
+"#
+    )
+}
+
+#[test]
+fn sensitive_values_are_never_shown() {
+    let mut world = World::new();
+    world.in_state(
+        "huaweicloud_cce_addon.dns",
+        Some("uid-dns"),
+        json!({"cluster_id": "c1", "template_name": "coredns",
+               "values": {"custom": {"token": "old-secret-value", "plain": "x"}}}),
+    );
+    let plan = world.plan(&sensitive_hcl(), &PlanOptions::default());
+    let text = check_text(&plan, &world.state);
+    let json = plan_json(&plan, &world.state).to_string();
+    for secret in [SECRET, "old-secret-value"] {
+        assert!(!text.contains(secret), "{text}");
+        assert!(!json.contains(secret), "{json}");
+    }
+    assert!(text.contains("(sensitive value)"));
+    assert_snapshot!(text);
+}
+
+#[test]
+fn sealed_sensitive_drift_is_never_shown() {
+    let hcl = sensitive_hcl();
+    let mut world = World::new();
+    let mut resource = ResourceState::new(
+        Some("uid-dns".into()),
+        json!({"cluster_id": "c1", "template_name": "coredns",
+               "values": {"custom": {"token": SECRET, "plain": "x"}}}),
+    );
+    assert!(
+        world
+            .state
+            .seal_sensitive(&mut resource, "/values/custom/token")
+    );
+    world.state.apply(Change::Upsert {
+        address: address("huaweicloud_cce_addon.dns"),
+        resource,
+    });
+    world.remote(
+        "huaweicloud_cce_addon.dns",
+        Some("uid-dns"),
+        json!({"cluster_id": "c1", "template_name": "coredns",
+               "values": {"custom": {"token": "changed-outside", "plain": "x"}}}),
+    );
+    let plan = world.plan(&hcl, &PlanOptions::default());
+    let text = check_text(&plan, &world.state);
+    let json = plan_json(&plan, &world.state).to_string();
+    for secret in [SECRET, "changed-outside"] {
+        assert!(!text.contains(secret), "{text}");
+        assert!(!json.contains(secret), "{json}");
+    }
+    assert_snapshot!(text);
+}
+
+const PLUGINS: &str = r#"
+resource "huaweicloud_modelarts_pool_plugin" "gpu" {
+  for_each      = toset(["pool-a", "pool-b"])
+  pool_name     = each.key
+  template_name = "gpu-beta"
+  version       = "1.2.15"
+}
+"#;
+
+fn plugin(pool: &str) -> Json {
+    json!({"pool_name": pool, "template_name": "gpu-beta", "version": "1.2.15", "phase": "Running"})
+}
+
+#[test]
+fn for_each_instances_with_string_keys() {
+    let mut world = World::new();
+    world.in_state(
+        r#"huaweicloud_modelarts_pool_plugin.gpu["pool-a"]"#,
+        None,
+        plugin("pool-a"),
+    );
+    world.in_state(
+        r#"huaweicloud_modelarts_pool_plugin.gpu["pool-c"]"#,
+        None,
+        plugin("pool-c"),
+    );
+    assert_snapshot!(world.text(PLUGINS, &PlanOptions::default()));
+}
+
+#[test]
+fn count_index_removed() {
+    let hcl = r#"
+resource "huaweicloud_cce_addon" "extra" {
+  count         = 1
+  cluster_id    = "c${count.index}"
+  template_name = "everest"
+}
+"#;
+    let mut world = World::new();
+    for i in 0..2 {
+        world.in_state(
+            &format!("huaweicloud_cce_addon.extra[{i}]"),
+            Some(&format!("uid-{i}")),
+            json!({"cluster_id": format!("c{i}"), "template_name": "everest"}),
+        );
+    }
+    let text = world.text(hcl, &PlanOptions::default());
+    assert!(
+        text.contains("  # (because index [1] is out of range for count)\n"),
+        "{text}"
+    );
+}
+
+#[test]
+fn no_changes() {
+    assert_snapshot!(dns_world(dns_remote()).text(DNS, &PlanOptions::default()), @r"
+    No changes. Your infrastructure matches the configuration.
+
+    plinth has compared your real infrastructure against your configuration and found no differences, so no changes are needed.
+    ");
+}
+
+#[test]
+fn refresh_only_with_drift() {
+    let mut world = dns_world(dns_remote());
+    let mut now = dns_remote();
+    now["values"]["flavor"]["replicas"] = json!(3);
+    now["version"] = json!("1.28.9");
+    now["current_version"] = json!("1.28.9");
+    world.remote("huaweicloud_cce_addon.dns", Some("uid-dns"), now);
+    let options = PlanOptions {
+        refresh_only: true,
+        ..PlanOptions::default()
+    };
+    assert_snapshot!(world.text(DNS, &options));
+}
+
+#[test]
+fn refresh_only_without_drift() {
+    let options = PlanOptions {
+        refresh_only: true,
+        ..PlanOptions::default()
+    };
+    assert_snapshot!(dns_world(dns_remote()).text(DNS, &options), @r"
+    No changes. Your infrastructure still matches the configuration.
+
+    plinth has checked that the real remote objects still match the result of your most recent changes, and found no differences.
+    ");
+}
+
+#[test]
+fn color_on_and_off() {
+    let world = World::new();
+    let plan = world.plan(DNS, &PlanOptions::default());
+    let colored = plan_text(&plan, &world.state, RenderOptions { color: true });
+    assert!(
+        colored.contains("\u{1b}[32m+\u{1b}[0m resource"),
+        "{colored:?}"
+    );
+    let monochrome = plan_text(&plan, &world.state, RenderOptions { color: false });
+    assert!(!monochrome.contains('\u{1b}'));
+    assert!(monochrome.contains("  + resource \"huaweicloud_cce_addon\" \"dns\" {\n"));
+}
+
+#[test]
+fn summary_lines() {
+    let plain = plinth_planner::Summary {
+        add: 1,
+        change: 2,
+        ..Default::default()
+    };
+    assert_eq!(
+        summary_line(&plain),
+        "Plan: 1 to add, 2 to change, 0 to destroy."
+    );
+    let imports = plinth_planner::Summary {
+        import: 1,
+        ..Default::default()
+    };
+    assert_eq!(
+        summary_line(&imports),
+        "Plan: 1 to import, 0 to add, 0 to change, 0 to destroy."
+    );
+}
+
+#[test]
+fn json_of_an_update_with_drift() {
+    let mut world = dns_world(dns_remote());
+    let mut now = dns_remote();
+    now["values"]["flavor"]["replicas"] = json!(3);
+    now["cluster_id"] = json!("c0");
+    world.remote("huaweicloud_cce_addon.dns", Some("uid-dns"), now);
+    let plan = world.plan(DNS, &PlanOptions::default());
+    assert_json_snapshot!(plan_json(&plan, &world.state), {
+        ".prior_state.lineage" => "[lineage]",
+        ".plinth_version" => "[version]",
+    });
+}
+
+#[test]
+fn json_of_unknown_and_sensitive_values() {
+    let mut world = World::new();
+    world.in_state(
+        "huaweicloud_cce_addon.dns",
+        Some("uid-dns"),
+        json!({"cluster_id": "c1", "template_name": "coredns",
+               "values": {"custom": {"token": "old-secret-value", "plain": "x"}}}),
+    );
+    let plan = world.plan(&sensitive_hcl(), &PlanOptions::default());
+    assert_json_snapshot!(plan_json(&plan, &world.state), {
+        ".prior_state.lineage" => "[lineage]",
+        ".plinth_version" => "[version]",
+    });
+}
