@@ -676,72 +676,20 @@ fn diff(out: &mut Out, indent: usize, label: &str, before: V<'_>, after: V<'_>, 
 fn list_diff(out: &mut Out, indent: usize, before: V<'_>, old: usize, after: V<'_>, new: usize) {
     let old_keys: Vec<String> = (0..old).map(|i| before.index(i).fingerprint()).collect();
     let new_keys: Vec<String> = (0..new).map(|i| after.index(i).fingerprint()).collect();
+    let element = |out: &mut Out, symbol: Symbol, value: V<'_>| {
+        whole(out, indent, symbol, symbol, "", value, ",", "");
+    };
     for op in similar::capture_diff_slices(similar::Algorithm::Myers, &old_keys, &new_keys) {
-        match op {
-            similar::DiffOp::Equal { len, .. } => out.hidden(indent + 2, len, "element"),
-            similar::DiffOp::Delete {
-                old_index, old_len, ..
-            } => {
-                for i in old_index..old_index + old_len {
-                    whole(
-                        out,
-                        indent,
-                        Symbol::Delete,
-                        Symbol::Delete,
-                        "",
-                        before.index(i),
-                        ",",
-                        "",
-                    );
-                }
-            }
-            similar::DiffOp::Insert {
-                new_index, new_len, ..
-            } => {
-                for i in new_index..new_index + new_len {
-                    whole(
-                        out,
-                        indent,
-                        Symbol::Create,
-                        Symbol::Create,
-                        "",
-                        after.index(i),
-                        ",",
-                        "",
-                    );
-                }
-            }
-            similar::DiffOp::Replace {
-                old_index,
-                old_len,
-                new_index,
-                new_len,
-            } => {
-                for i in old_index..old_index + old_len {
-                    whole(
-                        out,
-                        indent,
-                        Symbol::Delete,
-                        Symbol::Delete,
-                        "",
-                        before.index(i),
-                        ",",
-                        "",
-                    );
-                }
-                for i in new_index..new_index + new_len {
-                    whole(
-                        out,
-                        indent,
-                        Symbol::Create,
-                        Symbol::Create,
-                        "",
-                        after.index(i),
-                        ",",
-                        "",
-                    );
-                }
-            }
+        let (_, old_range, new_range) = op.as_tag_tuple();
+        if let similar::DiffOp::Equal { len, .. } = op {
+            out.hidden(indent + 2, len, "element");
+            continue;
+        }
+        for i in old_range {
+            element(out, Symbol::Delete, before.index(i));
+        }
+        for i in new_range {
+            element(out, Symbol::Create, after.index(i));
         }
     }
 }
@@ -930,7 +878,6 @@ impl Out {
             Symbol::None => " ".to_owned(),
         };
         let _ = writeln!(self.text, "{}{mark} {text}", " ".repeat(indent));
-        // A line without symbol has no trailing-space problem: `{mark}` is a space before text.
     }
 
     /// `# (3 unchanged attributes hidden)`, when there are any.
