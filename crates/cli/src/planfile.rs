@@ -930,4 +930,91 @@ resource "huaweicloud_cce_addon" "dns" {
         let error = PlanFile::load(&dir.path().join("nope")).unwrap_err();
         assert!(matches!(error, PlanFileError::Read { .. }), "{error}");
     }
+
+    /// The code blocks of docs/plan-format.md, in order.
+    fn doc_blocks() -> Vec<String> {
+        let doc = include_str!("../../../docs/plan-format.md");
+        let mut blocks = Vec::new();
+        let mut current: Option<String> = None;
+        for line in doc.lines() {
+            match (&mut current, line.starts_with("```")) {
+                (None, true) => current = Some(String::new()),
+                (Some(block), true) => {
+                    blocks.push(std::mem::take(block));
+                    current = None;
+                }
+                (Some(block), false) => {
+                    block.push_str(line);
+                    block.push('\n');
+                }
+                (None, false) => {}
+            }
+        }
+        blocks
+    }
+
+    #[test]
+    fn the_documented_example_is_what_plinth_writes() {
+        let hcl = r#"
+variable "token" {
+  type      = string
+  sensitive = true
+}
+resource "huaweicloud_cce_addon" "dns" {
+  cluster_id    = "c1"
+  template_name = "coredns"
+  version       = "1.28.6"
+  values        = { flavor = { replicas = 2 }, custom = { token = var.token } }
+}
+"#;
+        let config = load_sources(Sources {
+            files: vec![SourceFile::new("main.hcl", hcl)],
+            vars: vec![format!("token={SECRET}")],
+            ..Sources::default()
+        })
+        .unwrap();
+        let mut state = State::new();
+        let recorded = json!({"cluster_id": "c1", "template_name": "coredns", "version": "1.28.5",
+            "id": "uid-dns", "status": "running",
+            "values": {"flavor": {"replicas": 2, "cpu": "500m"}, "custom": {"token": "old"}}});
+        let address: ResourceAddress = "huaweicloud_cce_addon.dns".parse().unwrap();
+        state.apply(Change::Upsert {
+            address: address.clone(),
+            resource: ResourceState::new(Some("uid-dns".into()), recorded.clone()),
+        });
+        let mut now = recorded;
+        now["values"]["flavor"]["replicas"] = json!(3);
+        let mut observed = Observations::new();
+        observed.insert_resource(
+            address,
+            plinth_planner::Observed::Present(plinth_planner::RemoteObject {
+                id: Some("uid-dns".into()),
+                attributes: now,
+            }),
+        );
+        let plan = plan(&config, &state, &observed, &PlanOptions::default()).unwrap();
+        let blocks = doc_blocks();
+        let [text, plan_json, file_json] = &blocks[..] else {
+            panic!(
+                "docs/plan-format.md should have 3 code blocks, not {}",
+                blocks.len()
+            );
+        };
+        assert_eq!(*text, plan_text(&plan, &state, RenderOptions::default()));
+        let file = PlanFile::from_json(Path::new("docs"), file_json).unwrap();
+        let mut fresh = PlanDocument::new(&plan, &state);
+        fresh.prior_state = file.plan().prior_state.clone();
+        assert_eq!(
+            *file.plan(),
+            fresh,
+            "the plan file example is not what plinth writes"
+        );
+        let documented: PlanDocument = serde_json::from_str(plan_json).unwrap();
+        assert_eq!(
+            documented, fresh,
+            "the plan JSON example is not what plinth writes"
+        );
+        assert_eq!(file.to_json(), *file_json);
+        assert_eq!(document_text(file.plan(), RenderOptions::default()), *text);
+    }
 }

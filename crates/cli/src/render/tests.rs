@@ -517,3 +517,88 @@ fn json_of_unknown_and_sensitive_values() {
         ".plinth_version" => "[version]",
     });
 }
+
+#[test]
+fn destroy_plan() {
+    let options = PlanOptions {
+        destroy: true,
+        ..PlanOptions::default()
+    };
+    let text = dns_world(dns_remote()).text(DNS, &options);
+    assert!(text.contains("  # huaweicloud_cce_addon.dns will be destroyed\n  - resource"));
+    assert!(text.ends_with("Plan: 0 to add, 0 to change, 1 to destroy.\n"));
+    assert_snapshot!(World::new().text(DNS, &options), @r"
+    No changes. No objects need to be destroyed.
+
+    Either you have not created any objects yet or the existing objects were already deleted outside plinth.
+    ");
+}
+
+#[test]
+fn data_source_with_unknown_arguments() {
+    let hcl = r#"
+resource "huaweicloud_cce_addon" "dns" {
+  cluster_id    = "c1"
+  template_name = "coredns"
+}
+data "huaweicloud_cce_addon" "dns" {
+  cluster_id = "c1"
+  id         = huaweicloud_cce_addon.dns.id
+}
+"#;
+    let text = World::new().text(hcl, &PlanOptions::default());
+    assert!(
+        text.contains(
+            "  # data.huaweicloud_cce_addon.dns will be read during apply\n  # (config refers to values not yet known)\n <= data \"huaweicloud_cce_addon\" \"dns\" {\n"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("      + id              = (known after apply)\n"),
+        "{text}"
+    );
+}
+
+#[test]
+fn refresh_only_with_an_object_deleted_outside() {
+    let mut world = dns_world(dns_remote());
+    world.gone("huaweicloud_cce_addon.dns");
+    let options = PlanOptions {
+        refresh_only: true,
+        ..PlanOptions::default()
+    };
+    let text = world.text(DNS, &options);
+    assert!(
+        text.contains("  # huaweicloud_cce_addon.dns has been deleted\n"),
+        "{text}"
+    );
+    assert!(text.contains("plinth will update the state to match these objects"));
+    assert!(!text.contains("will be created"));
+}
+
+#[test]
+fn json_names_instances_by_key() {
+    let world = World::new();
+    let plan = world.plan(PLUGINS, &PlanOptions::default());
+    let json = plan_json(&plan, &world.state);
+    let changes = json["resource_changes"].as_array().unwrap();
+    let keys: Vec<(&str, &Json)> = changes
+        .iter()
+        .map(|c| (c["address"].as_str().unwrap(), &c["index"]))
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            (
+                r#"huaweicloud_modelarts_pool_plugin.gpu["pool-a"]"#,
+                &json!("pool-a")
+            ),
+            (
+                r#"huaweicloud_modelarts_pool_plugin.gpu["pool-b"]"#,
+                &json!("pool-b")
+            ),
+        ]
+    );
+    assert_eq!(changes[0]["actions"], json!(["create"]));
+    assert_eq!(json["summary"]["add"], json!(2));
+}

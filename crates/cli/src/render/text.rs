@@ -183,7 +183,7 @@ fn resource_drift(out: &mut Out, drift: &ResourceDrift) {
         out.comment(&drift.address, "has changed", &[]);
         out.header(Symbol::Update, &keyword);
         let leaves: Vec<Leaf<'_>> = drift.changes.iter().map(Leaf::from_drift).collect();
-        changed_object(out, 6, before, after, &leaves, "attribute", false);
+        changed_object(out, 6, before, after, &leaves, true, false);
     }
     out.raw("    }\n");
 }
@@ -227,13 +227,13 @@ fn resource_change(out: &mut Out, change: &ResourceChange) {
             let because = reason_lines(change, &["drift"]);
             out.comment(&change.address, "will be updated in place", &because);
             out.header(Symbol::Update, &keyword);
-            changed_object(out, 6, before, after, &leaves, "attribute", false);
+            changed_object(out, 6, before, after, &leaves, true, false);
         }
         ("import", [update]) if update == "update" => {
             let because: Vec<String> = imported_from.into_iter().collect();
             out.comment(&change.address, "will be updated in place", &because);
             out.header(Symbol::Update, &keyword);
-            changed_object(out, 6, before, after, &leaves, "attribute", false);
+            changed_object(out, 6, before, after, &leaves, true, false);
         }
         ("import", _) => {
             let because: Vec<String> = imported_from.into_iter().collect();
@@ -264,7 +264,7 @@ fn resource_change(out: &mut Out, change: &ResourceChange) {
             let because = reason_lines(change, &["drift"]);
             out.comment(&change.address, headline, &because);
             out.header(symbol, &keyword);
-            changed_object(out, 6, before, after, &leaves, "attribute", true);
+            changed_object(out, 6, before, after, &leaves, true, true);
         }
         ("delete", _) => {
             let mut because = Vec::new();
@@ -290,7 +290,7 @@ fn resource_change(out: &mut Out, change: &ResourceChange) {
         (other, _) => {
             out.comment(&change.address, &format!("will be changed ({other})"), &[]);
             out.header(Symbol::Update, &keyword);
-            changed_object(out, 6, before, after, &leaves, "attribute", false);
+            changed_object(out, 6, before, after, &leaves, true, false);
         }
     }
     out.raw("    }\n");
@@ -676,88 +676,38 @@ fn diff(out: &mut Out, indent: usize, label: &str, before: V<'_>, after: V<'_>, 
 fn list_diff(out: &mut Out, indent: usize, before: V<'_>, old: usize, after: V<'_>, new: usize) {
     let old_keys: Vec<String> = (0..old).map(|i| before.index(i).fingerprint()).collect();
     let new_keys: Vec<String> = (0..new).map(|i| after.index(i).fingerprint()).collect();
+    let element = |out: &mut Out, symbol: Symbol, value: V<'_>| {
+        whole(out, indent, symbol, symbol, "", value, ",", "");
+    };
     for op in similar::capture_diff_slices(similar::Algorithm::Myers, &old_keys, &new_keys) {
-        match op {
-            similar::DiffOp::Equal { len, .. } => out.hidden(indent + 2, len, "element"),
-            similar::DiffOp::Delete {
-                old_index, old_len, ..
-            } => {
-                for i in old_index..old_index + old_len {
-                    whole(
-                        out,
-                        indent,
-                        Symbol::Delete,
-                        Symbol::Delete,
-                        "",
-                        before.index(i),
-                        ",",
-                        "",
-                    );
-                }
-            }
-            similar::DiffOp::Insert {
-                new_index, new_len, ..
-            } => {
-                for i in new_index..new_index + new_len {
-                    whole(
-                        out,
-                        indent,
-                        Symbol::Create,
-                        Symbol::Create,
-                        "",
-                        after.index(i),
-                        ",",
-                        "",
-                    );
-                }
-            }
-            similar::DiffOp::Replace {
-                old_index,
-                old_len,
-                new_index,
-                new_len,
-            } => {
-                for i in old_index..old_index + old_len {
-                    whole(
-                        out,
-                        indent,
-                        Symbol::Delete,
-                        Symbol::Delete,
-                        "",
-                        before.index(i),
-                        ",",
-                        "",
-                    );
-                }
-                for i in new_index..new_index + new_len {
-                    whole(
-                        out,
-                        indent,
-                        Symbol::Create,
-                        Symbol::Create,
-                        "",
-                        after.index(i),
-                        ",",
-                        "",
-                    );
-                }
-            }
+        let (_, old_range, new_range) = op.as_tag_tuple();
+        if let similar::DiffOp::Equal { len, .. } = op {
+            out.hidden(indent + 2, len, "element");
+            continue;
+        }
+        for i in old_range {
+            element(out, Symbol::Delete, before.index(i));
+        }
+        for i in new_range {
+            element(out, Symbol::Create, after.index(i));
         }
     }
 }
 
-/// The changed paths of an object, nested key by key, with unchanged keys folded. With
-/// `unknown_after`, top-level attributes that only apply will know are shown too (a replace
-/// gets a new id).
+/// The changed paths of an object, nested key by key, with unchanged keys folded. At the `top`
+/// level the object's `id` is shown unchanged, as context (Terraform shows identifying
+/// attributes so). With `unknown_after`, top-level attributes that only apply will know are
+/// shown too (a replace gets a new id).
 fn changed_object(
     out: &mut Out,
     indent: usize,
     before: V<'_>,
     after: V<'_>,
     leaves: &[Leaf<'_>],
-    noun: &str,
+    top: bool,
     unknown_after: bool,
 ) {
+    let noun = if top { "attribute" } else { "element" };
     let mut keys: Vec<&str> = leaves
         .iter()
         .filter_map(|leaf| leaf.path.first().and_then(Json::as_str))
@@ -769,6 +719,13 @@ fn changed_object(
                 .into_iter()
                 .filter(|k| after.key(k).unknown.on() && !before.key(k).is_absent()),
         );
+    }
+    let context = before
+        .key("id")
+        .json
+        .filter(|id| top && id.is_string() && !keys.contains(&"id"));
+    if context.is_some() {
+        keys.push("id");
     }
     keys.sort_unstable();
     keys.dedup();
@@ -792,6 +749,13 @@ fn changed_object(
             continue;
         }
         let (before, after) = (before.key(key), after.key(key));
+        if *key == "id"
+            && let Some(id) = context
+        {
+            let id = V::of(id, None, None);
+            out.line(indent, Symbol::None, &format!("{label}{}", id.inline()));
+            continue;
+        }
         if below.is_empty() {
             diff(out, indent, &label, before, after, "");
             continue;
@@ -815,7 +779,7 @@ fn changed_object(
             })
             .collect();
         out.line(indent, Symbol::Update, &format!("{label}{{{trailer}"));
-        changed_object(out, indent + 4, before, after, &inner, "element", false);
+        changed_object(out, indent + 4, before, after, &inner, false, false);
         out.line(indent, Symbol::None, "}");
     }
     out.hidden(indent + 2, hidden, noun);
@@ -914,7 +878,6 @@ impl Out {
             Symbol::None => " ".to_owned(),
         };
         let _ = writeln!(self.text, "{}{mark} {text}", " ".repeat(indent));
-        // A line without symbol has no trailing-space problem: `{mark}` is a space before text.
     }
 
     /// `# (3 unchanged attributes hidden)`, when there are any.
