@@ -19,18 +19,18 @@ use plinth_emulator::{EmulatorOptions, RunningEmulator};
 use plinth_planner::{Plan, PlanOptions};
 use plinth_state::{LocalStorage, LockRequest, State, StateStorage};
 
-pub const CLUSTER: &str = "c0ffee00-0000-4000-8000-000000000001";
-pub const CLUSTER_2: &str = "c0ffee00-0000-4000-8000-000000000002";
-pub const AUTOPILOT: &str = "a1b2c3d4-0000-4000-8000-000000000001";
+pub(crate) const CLUSTER: &str = "c0ffee00-0000-4000-8000-000000000001";
+pub(crate) const CLUSTER_2: &str = "c0ffee00-0000-4000-8000-000000000002";
+pub(crate) const AUTOPILOT: &str = "a1b2c3d4-0000-4000-8000-000000000001";
 
 /// An emulator, a client pointed at it, and a state file in a temporary directory.
-pub struct Cloud {
-    pub emulator: RunningEmulator,
-    pub client: Client,
-    pub dir: tempfile::TempDir,
+pub(crate) struct Cloud {
+    pub(crate) emulator: RunningEmulator,
+    pub(crate) client: Client,
+    pub(crate) dir: tempfile::TempDir,
 }
 
-pub async fn cloud(op: Duration) -> Cloud {
+pub(crate) async fn cloud(op: Duration) -> Cloud {
     cloud_with(EmulatorOptions {
         op_duration: op,
         ..EmulatorOptions::default()
@@ -38,7 +38,7 @@ pub async fn cloud(op: Duration) -> Cloud {
     .await
 }
 
-pub async fn cloud_with(options: EmulatorOptions) -> Cloud {
+pub(crate) async fn cloud_with(options: EmulatorOptions) -> Cloud {
     let emulator = plinth_emulator::start(options).await.unwrap();
     let base = emulator.base_url();
     let mut settings = ClientSettings {
@@ -75,7 +75,7 @@ pub async fn cloud_with(options: EmulatorOptions) -> Cloud {
     }
 }
 
-pub fn config(text: &str) -> Configuration {
+pub(crate) fn config(text: &str) -> Configuration {
     load_sources(Sources {
         files: vec![SourceFile::new("main.hcl", text)],
         ..Sources::default()
@@ -85,10 +85,10 @@ pub fn config(text: &str) -> Configuration {
 
 /// Collects every event of an apply.
 #[derive(Clone, Default)]
-pub struct Events(pub Arc<Mutex<Vec<(std::time::Instant, ApplyEvent)>>>);
+pub(crate) struct Events(pub Arc<Mutex<Vec<(std::time::Instant, ApplyEvent)>>>);
 
 impl Events {
-    pub fn sink(&self) -> EventSink {
+    pub(crate) fn sink(&self) -> EventSink {
         let events = Arc::clone(&self.0);
         Arc::new(move |event| {
             events
@@ -98,22 +98,22 @@ impl Events {
         })
     }
 
-    pub fn all(&self) -> Vec<(std::time::Instant, ApplyEvent)> {
+    pub(crate) fn all(&self) -> Vec<(std::time::Instant, ApplyEvent)> {
         self.0.lock().unwrap().clone()
     }
 }
 
 impl Cloud {
-    pub fn storage(&self) -> LocalStorage {
+    pub(crate) fn storage(&self) -> LocalStorage {
         LocalStorage::new(self.dir.path().join("plinth.state.json"))
     }
 
-    pub fn state(&self) -> State {
+    pub(crate) fn state(&self) -> State {
         self.storage().load().unwrap()
     }
 
     /// Refresh and plan against the saved state.
-    pub async fn plan(&self, config: &Configuration, options: &PlanOptions) -> Plan {
+    pub(crate) async fn plan(&self, config: &Configuration, options: &PlanOptions) -> Plan {
         let state = self.state();
         refresh_and_plan(
             config,
@@ -128,7 +128,7 @@ impl Cloud {
     }
 
     /// The whole `plinth apply`: lock, refresh and plan, apply, save.
-    pub async fn apply(
+    pub(crate) async fn apply(
         &self,
         config: &Configuration,
         options: &PlanOptions,
@@ -137,7 +137,7 @@ impl Cloud {
             .await
     }
 
-    pub async fn apply_with(
+    pub(crate) async fn apply_with(
         &self,
         config: &Configuration,
         plan_options: &PlanOptions,
@@ -171,7 +171,7 @@ impl Cloud {
 }
 
 /// The report's failures, readable in an assertion message.
-pub fn failures(report: &ApplyReport) -> String {
+pub(crate) fn failures(report: &ApplyReport) -> String {
     report
         .failed
         .iter()
