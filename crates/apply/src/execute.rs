@@ -481,7 +481,7 @@ impl Run<'_> {
     }
 
     /// A step with nothing to send: forget an object deleted outside plinth, or record the
-    /// refreshed object.
+    /// refreshed object (what `--refresh-only` applies).
     fn no_op(change: &PlannedChange, state: &plinth_state::State) -> Option<Change> {
         if change.address.mode() != Mode::Managed {
             return None;
@@ -498,6 +498,9 @@ impl Run<'_> {
         let mut refreshed = existing.clone();
         refreshed.attributes = before.clone();
         refreshed.sensitive.clear();
+        // Nothing to do means the object is as configured: an operation an earlier run left
+        // pending has settled.
+        refreshed.pending = None;
         if change.id.is_some() {
             refreshed.id.clone_from(&change.id);
         }

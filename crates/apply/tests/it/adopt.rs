@@ -246,3 +246,34 @@ async fn import_records_an_existing_object_and_refuses_what_it_cannot() {
     );
     assert_eq!(installs(&cloud), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_adopted_object_that_differs_is_updated_after_the_import() {
+    let cloud = cloud(Duration::from_millis(50)).await;
+    let uid = install_outside(&cloud, true).await;
+    let configuration = config(&format!(
+        r#"resource "huaweicloud_cce_addon" "dns" {{
+             cluster_id    = "{CLUSTER}"
+             template_name = "coredns"
+             version       = "1.29.4"
+           }}"#
+    ));
+    let (plan, report) = cloud.apply(&configuration, &PlanOptions::default()).await;
+    assert_eq!(
+        plan.changes()[0].action,
+        Action::Import { then_update: true }
+    );
+    assert!(report.is_success(), "{}", failures(&report));
+    assert_eq!(installs(&cloud), 1);
+    let snapshot = cloud.emulator.snapshot();
+    assert_eq!(snapshot.addons[0].uid, uid);
+    assert_eq!(snapshot.addons[0].version, "1.29.4");
+    let recorded = cloud.state().resource(&dns()).unwrap().clone();
+    assert_eq!(recorded.attributes["current_version"], json!("1.29.4"));
+    assert!(
+        !cloud
+            .plan(&configuration, &PlanOptions::default())
+            .await
+            .has_changes()
+    );
+}

@@ -5,6 +5,7 @@ mod adopt;
 mod concurrency;
 mod failure;
 mod lifecycle;
+mod refresh;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
