@@ -242,16 +242,22 @@ pub async fn apply(
     let mut stop = options.cancel.subscribe();
     let mut tasks: JoinSet<Result<Done, Failure>> = JoinSet::new();
     let mut running: HashMap<tokio::task::Id, StepId> = HashMap::new();
+    // Results of finished operations not yet durable, and their steps: they are recorded
+    // together with the pending records of the operations they release, in one append.
+    let mut settled: Vec<Change> = Vec::new();
+    let mut to_announce: Vec<StepId> = Vec::new();
     loop {
         let level = *stop.borrow_and_update();
         if level == StopLevel::Aborted {
+            journal.record_all(std::mem::take(&mut settled))?;
+            run.announce(to_announce.drain(..));
             run.abandon(journal, running.values().copied())?;
             tasks.abort_all();
             break;
         }
+        let mut changes = std::mem::take(&mut settled);
+        let mut starting = Vec::new();
         if level == StopLevel::Running {
-            let mut changes = Vec::new();
-            let mut starting = Vec::new();
             while running.len() + starting.len() < parallelism {
                 let Some(id) = run.ready.pop_front() else {
                     break;
@@ -268,14 +274,16 @@ pub async fn apply(
                     Prepared::Fail(error) => run.fail(id, error),
                 }
             }
-            // Pending records are durable before their creates are sent.
-            journal.record_all(changes)?;
-            for (id, task) in starting {
-                run.emit(id, EventKind::Started);
-                run.state[id.index()] = StepState::Running;
-                let handle = tasks.spawn(operation::run(client.clone(), *task));
-                running.insert(handle.id(), id);
-            }
+        }
+        // Results are durable before what depends on them starts, and pending records before
+        // their creates are sent.
+        journal.record_all(changes)?;
+        run.announce(to_announce.drain(..));
+        for (id, task) in starting {
+            run.emit(id, EventKind::Started);
+            run.state[id.index()] = StepState::Running;
+            let handle = tasks.spawn(operation::run(client.clone(), *task));
+            running.insert(handle.id(), id);
         }
         if running.is_empty() {
             if level != StopLevel::Running || run.ready.is_empty() {
@@ -290,8 +298,6 @@ pub async fn apply(
                 while let Some(more) = tasks.try_join_next_with_id() {
                     batch.push(more);
                 }
-                let mut changes = Vec::new();
-                let mut finished = Vec::new();
                 for joined in batch {
                     let (task, result) = match joined {
                         Ok((task, result)) => (task, result),
@@ -307,12 +313,8 @@ pub async fn apply(
                     let Some(id) = running.remove(&task) else {
                         continue;
                     };
-                    changes.extend(run.settle(id, result, journal.state()));
-                    finished.push(id);
-                }
-                journal.record_all(changes)?;
-                for id in finished {
-                    run.announce(id);
+                    settled.extend(run.settle(id, result, journal.state()));
+                    to_announce.push(id);
                 }
             }
             changed = stop.changed() => {
@@ -321,6 +323,8 @@ pub async fn apply(
             }
         }
     }
+    journal.record_all(settled)?;
+    run.announce(to_announce.drain(..));
     let level = *stop.borrow();
     run.report.interrupted = level != StopLevel::Running;
     for &id in graph.order() {
@@ -802,15 +806,17 @@ impl Run<'_> {
         changes
     }
 
-    /// Tells the sink that a settled step finished (after its record is durable).
-    fn announce(&self, id: StepId) {
-        if self.state[id.index()] == StepState::Done {
-            self.emit(
-                id,
-                EventKind::Finished {
-                    outcome: Outcome::Succeeded,
-                },
-            );
+    /// Tells the sink that settled steps finished (after their records are durable).
+    fn announce(&self, ids: impl Iterator<Item = StepId>) {
+        for id in ids {
+            if self.state[id.index()] == StepState::Done {
+                self.emit(
+                    id,
+                    EventKind::Finished {
+                        outcome: Outcome::Succeeded,
+                    },
+                );
+            }
         }
     }
 

@@ -139,6 +139,9 @@ pub(crate) async fn run(client: Client, task: Task) -> Result<Done, Failure> {
         }
         Work::Delete { kind, object } => {
             kind.delete(client, &object).await.map_err(Failure::plain)?;
+            if let Ok(None) = kind.read(client, &object).await {
+                return Ok(Done::Gone);
+            }
             kind.wait(client, &object, WaitTarget::Gone, &wait, &progress)
                 .await
                 .map_err(Failure::plain)?;
@@ -203,6 +206,12 @@ async fn create(
     };
     if created.progress == Progress::Done {
         return Ok(Done::Object(created, Status::Ready));
+    }
+    // One look at once: a fast operation is done before the wait's first poll would come.
+    if let Ok(Some(now)) = kind.read(client, &created.object_ref()).await
+        && now.progress == Progress::Done
+    {
+        return Ok(Done::Object(now, Status::Ready));
     }
     match kind
         .wait(
@@ -323,11 +332,28 @@ async fn update(
         _ => WaitTarget::Ready,
     };
     let reference = current.object_ref();
+    if let Ok(Some(now)) = kind.read(client, &reference).await
+        && now.progress == Progress::Done
+        && match &target {
+            WaitTarget::ReadyAt(version) => installed_version(&now).is_none_or(|v| v == version),
+            _ => true,
+        }
+    {
+        return Ok(now);
+    }
     let ready = kind
         .wait(client, &reference, target, wait, progress)
         .await
         .map_err(Failure::plain)?;
     Ok(ready.unwrap_or(updated))
+}
+
+/// The version an object runs, as the cloud reports it (see [`WaitTarget::ReadyAt`]).
+fn installed_version(object: &RemoteObject) -> Option<&str> {
+    ["installed_version", "current_version"]
+        .iter()
+        .find_map(|name| object.attributes.get(*name).and_then(Json::as_str))
+        .filter(|version| !version.is_empty())
 }
 
 fn disappeared(kind: ResourceType, object: &ObjectRef) -> CloudError {

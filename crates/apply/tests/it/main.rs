@@ -6,6 +6,7 @@ mod concurrency;
 mod failure;
 mod lifecycle;
 mod refresh;
+mod scale;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -179,4 +180,9 @@ pub(crate) fn failures(report: &ApplyReport) -> String {
         .map(|f| format!("{} {}: {}", f.operation, f.address, f.error))
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// An event sink that drops everything.
+pub(crate) fn no_events_sink() -> EventSink {
+    no_events()
 }
