@@ -317,10 +317,9 @@ pub async fn apply(
                     to_announce.push(id);
                 }
             }
-            changed = stop.changed() => {
-                // The handle lives in `options`, so the channel cannot close while we run.
-                let _ = changed;
-            }
+            // The handle lives in `options`, so the channel cannot close while we run; the new
+            // level is read at the top of the loop.
+            _ = stop.changed() => {}
         }
     }
     journal.record_all(settled)?;
