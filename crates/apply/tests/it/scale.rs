@@ -43,17 +43,6 @@ async fn apply_many(n: usize) -> Duration {
         "#
     ));
     let started = Instant::now();
-    let (_, _) = plinth_apply::refresh_and_plan(
-        &configuration,
-        &cloud.state(),
-        &cloud.client,
-        &PlanOptions::default(),
-        &plinth_apply::RefreshOptions::default(),
-    )
-    .await
-    .unwrap();
-    eprintln!("{n}: refresh and plan {:?}", started.elapsed());
-    let started = Instant::now();
     let (_, report) = cloud
         .apply_with(
             &configuration,
