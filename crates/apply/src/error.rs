@@ -30,6 +30,9 @@ pub enum ApplyError {
         /// The resource.
         address: ResourceAddress,
     },
+    /// A read task of the refresh ended abnormally (a bug).
+    #[error("a refresh read stopped abnormally: {0}")]
+    Task(String),
     /// `import` of an address the configuration does not declare.
     #[error(
         "`{address}` is not in the configuration\n\nhint: add a `resource` block for it before importing"

@@ -97,7 +97,7 @@ pub async fn refresh_and_plan(
         },
         client,
     )
-    .await;
+    .await?;
     let mut observed = Vec::with_capacity(found.len());
     let mut failures = Vec::new();
     for (address, result) in found {
@@ -182,7 +182,7 @@ pub async fn refresh_and_plan(
             },
             client,
         )
-        .await;
+        .await?;
         let mut failures = Vec::new();
         for (address, result) in results {
             match result {
@@ -228,13 +228,13 @@ pub(crate) fn planner_object(object: plinth_cloud::RemoteObject) -> RemoteObject
 }
 
 /// Runs `work` on every item, at most `parallelism` at once, each on the runtime's threads;
-/// answers the results in completion order.
+/// answers the results in completion order, or an error if a task panicked.
 pub(crate) async fn bounded<T, R, F, Fut>(
     parallelism: usize,
     items: Vec<T>,
     work: F,
     client: &Client,
-) -> Vec<R>
+) -> Result<Vec<R>, ApplyError>
 where
     T: Send + 'static,
     R: Send + 'static,
@@ -254,11 +254,9 @@ where
     }
     let mut results = Vec::with_capacity(tasks.len());
     while let Some(joined) = tasks.join_next().await {
-        // A read task only panics on a bug; its result is then missing and the plan still
-        // trusts the state for it.
-        if let Ok(result) = joined {
-            results.push(result);
-        }
+        // A read task only fails on a bug; planning without its answer could install an
+        // object twice, so the refresh stops.
+        results.push(joined.map_err(|error| ApplyError::Task(error.to_string()))?);
     }
-    results
+    Ok(results)
 }

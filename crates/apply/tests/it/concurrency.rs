@@ -329,3 +329,54 @@ async fn an_abort_records_what_runs_as_pending_and_the_next_run_adopts_it() {
             .all(|r| r.pending.is_none())
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn create_before_destroy_creates_the_new_object_before_deleting_the_old() {
+    let cloud = cloud_with(EmulatorOptions {
+        op_duration: Duration::from_millis(100),
+        ..EmulatorOptions::default()
+    })
+    .await;
+    let at = |pool: &str| {
+        config(&format!(
+            r#"resource "huaweicloud_modelarts_pool_plugin" "gpu" {{
+                 pool_name     = "{pool}"
+                 template_name = "gpu-beta"
+                 lifecycle {{ create_before_destroy = true }}
+               }}"#
+        ))
+    };
+    let (_, report) = cloud.apply(&at("pool-a"), &PlanOptions::default()).await;
+    assert!(report.is_success(), "{}", failures(&report));
+    let events = Events::default();
+    let (_, report) = cloud
+        .apply_with(
+            &at("pool-b"),
+            &PlanOptions::default(),
+            &ApplyOptions::default(),
+            events.sink(),
+        )
+        .await;
+    assert!(report.is_success(), "{}", failures(&report));
+    let all = events.all();
+    let position = |operation: Operation, kind: fn(&EventKind) -> bool| {
+        all.iter()
+            .position(|(_, e)| e.operation == operation && kind(&e.kind))
+            .unwrap()
+    };
+    assert!(
+        position(Operation::Create, |k| matches!(
+            k,
+            EventKind::Finished { .. }
+        )) < position(Operation::Delete, |k| matches!(k, EventKind::Started))
+    );
+    // The state holds the new object only; the cloud too.
+    let state = cloud.state();
+    let recorded = state
+        .resource(&"huaweicloud_modelarts_pool_plugin.gpu".parse().unwrap())
+        .unwrap();
+    assert_eq!(recorded.natural_key["pool_name"], "pool-b");
+    let snapshot = cloud.emulator.snapshot();
+    assert_eq!(snapshot.plugins.len(), 1);
+    assert_eq!(snapshot.plugins[0].pool, "pool-b");
+}

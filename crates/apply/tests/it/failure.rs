@@ -216,3 +216,37 @@ async fn with_faults_fifty_resources_converge_each_installed_once() {
             .has_changes()
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_resource_timeout_bounds_the_wait_and_taints_what_did_not_become_ready() {
+    let cloud = cloud(Duration::from_secs(5)).await;
+    let configuration = config(&format!(
+        r#"resource "huaweicloud_cce_addon" "slow" {{
+             cluster_id    = "{CLUSTER}"
+             template_name = "coredns"
+             timeouts {{ create = "300ms" }}
+           }}"#
+    ));
+    let started = std::time::Instant::now();
+    let (_, report) = cloud.apply(&configuration, &PlanOptions::default()).await;
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(report.failed.len(), 1);
+    assert!(
+        matches!(
+            &report.failed[0].error,
+            OperationError::Cloud(CloudError::Timeout { last_status: Some(status), .. }) if status == "installing"
+        ),
+        "{}",
+        report.failed[0].error
+    );
+    let state = cloud.state();
+    let recorded = state
+        .resource(&address("huaweicloud_cce_addon.slow"))
+        .unwrap();
+    assert_eq!(recorded.status, Status::Tainted);
+    assert!(recorded.id.is_some());
+}
