@@ -939,3 +939,103 @@ fn main_operation(change: &PlannedChange) -> Operation {
         Action::NoOp => Operation::NoOp,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use plinth_state::State;
+    use serde_json::json;
+
+    use super::*;
+
+    fn address() -> ResourceAddress {
+        "huaweicloud_cce_addon.dns".parse().unwrap()
+    }
+
+    fn no_op(before: Json, reasons: Vec<Reason>, after: bool) -> PlannedChange {
+        PlannedChange {
+            address: address(),
+            action: Action::NoOp,
+            reasons,
+            id: Some("uid".to_owned()),
+            natural_key: BTreeMap::new(),
+            before: Some(before),
+            after: after.then(|| Value::Object(BTreeMap::new())),
+            changes: Vec::new(),
+            dependencies: Vec::new(),
+        }
+    }
+
+    /// A state with the add-on recorded, its token sealed and an update left pending.
+    fn state() -> State {
+        let mut state = State::new();
+        let mut resource = ResourceState::new(
+            Some("uid".to_owned()),
+            json!({"status": "installing", "values": {"token": "secret"}}),
+        );
+        state.seal_sensitive(&mut resource, "/values/token");
+        resource.pending = Some(PendingOperation {
+            action: PendingAction::Update,
+            serial: 1,
+        });
+        state.apply(Change::Upsert {
+            address: address(),
+            resource,
+        });
+        state
+    }
+
+    #[test]
+    fn a_no_op_records_the_refreshed_object_with_its_secrets_sealed() {
+        let state = state();
+        let change = no_op(
+            json!({"status": "running", "values": {"token": "secret"}}),
+            Vec::new(),
+            true,
+        );
+        let Some(Change::Upsert { resource, .. }) = Run::no_op(&change, &state) else {
+            panic!("expected an upsert");
+        };
+        assert_eq!(resource.attributes["status"], "running");
+        assert_ne!(resource.attributes["values"]["token"], "secret");
+        assert!(state.sensitive_matches(&resource, "/values/token", &json!("secret")));
+        assert_eq!(resource.pending, None);
+    }
+
+    #[test]
+    fn a_no_op_from_the_state_itself_keeps_its_fingerprints_as_they_are() {
+        let state = state();
+        let stored = state.resource(&address()).unwrap().attributes.clone();
+        let change = no_op(stored.clone(), Vec::new(), true);
+        let Some(Change::Upsert { resource, .. }) = Run::no_op(&change, &state) else {
+            panic!("expected an upsert");
+        };
+        assert_eq!(resource.attributes, stored);
+        assert!(resource.sensitive.contains("/values/token"));
+    }
+
+    #[test]
+    fn a_no_op_for_an_object_deleted_outside_forgets_it() {
+        let state = state();
+        let mut change = no_op(json!({}), vec![Reason::DeletedOutside], false);
+        change.before = None;
+        assert_eq!(
+            Run::no_op(&change, &state),
+            Some(Change::Remove { address: address() })
+        );
+        // Not in the state: nothing to record.
+        assert_eq!(Run::no_op(&change, &State::new()), None);
+    }
+
+    #[test]
+    fn a_replace_is_carried_out_by_its_create_step() {
+        let mut change = no_op(json!({}), Vec::new(), true);
+        change.action = Action::Replace {
+            create_before_destroy: true,
+        };
+        assert_eq!(main_operation(&change), Operation::Create);
+        change.action = Action::Import { then_update: true };
+        assert_eq!(main_operation(&change), Operation::Import);
+    }
+}

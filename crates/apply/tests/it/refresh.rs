@@ -180,3 +180,77 @@ async fn a_refresh_only_apply_records_what_changed_outside_and_changes_nothing()
     let plan = cloud.plan(&configuration, &refresh_only).await;
     assert!(plan.drift().is_empty(), "{:?}", plan.drift());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sensitive_values_reach_the_cloud_but_only_their_fingerprints_the_state() {
+    let cloud = cloud(Duration::from_millis(20)).await;
+    let configuration = config(&format!(
+        r#"
+        variable "token" {{
+          type      = string
+          default   = "s3cr3t-t0ken"
+          sensitive = true
+        }}
+        resource "huaweicloud_cce_addon" "dns" {{
+          cluster_id    = "{CLUSTER}"
+          template_name = "coredns"
+          values        = {{ custom = {{ token = var.token }} }}
+        }}
+        output "token" {{
+          value     = var.token
+          sensitive = true
+        }}
+        "#
+    ));
+    let (_, report) = cloud.apply(&configuration, &PlanOptions::default()).await;
+    assert!(report.is_success(), "{}", failures(&report));
+    let text = std::fs::read_to_string(cloud.storage().path()).unwrap();
+    assert!(!text.contains("s3cr3t"), "{text}");
+    let state = cloud.state();
+    let recorded = state.resource(&dns()).unwrap();
+    assert!(recorded.sensitive.contains("/values/custom/token"));
+    assert!(state.sensitive_matches(recorded, "/values/custom/token", &json!("s3cr3t-t0ken")));
+    // The cloud has the real value.
+    let remote = ResourceType::CceAddon
+        .read(
+            &cloud.client,
+            &plinth_cloud::ObjectRef {
+                id: recorded.id.clone(),
+                natural_key: recorded.natural_key.clone(),
+            },
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        remote.attributes["values"]["custom"]["token"],
+        json!("s3cr3t-t0ken")
+    );
+    // And the next plan sees no change, with or without refresh.
+    assert!(
+        !cloud
+            .plan(&configuration, &PlanOptions::default())
+            .await
+            .has_changes()
+    );
+    let (plan, _) = refresh_and_plan(
+        &configuration,
+        &state,
+        &cloud.client,
+        &PlanOptions::default(),
+        &RefreshOptions {
+            refresh: false,
+            ..RefreshOptions::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert!(!plan.has_changes());
+    // Another apply keeps the state byte for byte.
+    let (_, report) = cloud.apply(&configuration, &PlanOptions::default()).await;
+    assert!(report.is_success(), "{}", failures(&report));
+    assert_eq!(
+        std::fs::read_to_string(cloud.storage().path()).unwrap(),
+        text
+    );
+}
