@@ -237,6 +237,7 @@ pub async fn apply(
         ready,
         report: ApplyReport::default(),
         serial: journal.state().serial(),
+        replaced_records: HashMap::new(),
     };
     let parallelism = options.parallelism.max(1);
     let mut stop = options.cancel.subscribe();
@@ -382,6 +383,9 @@ struct Run<'a> {
     ready: VecDeque<StepId>,
     report: ApplyReport,
     serial: u64,
+    /// What the state held at the address of each create before its pending record replaced
+    /// it: restored if the create certainly did not happen.
+    replaced_records: HashMap<StepId, Option<ResourceState>>,
 }
 
 impl Run<'_> {
@@ -474,10 +478,16 @@ impl Run<'_> {
             (Operation::Barrier, _) | (_, None) => Prepared::Instant(None),
             (Operation::NoOp, Some(change)) => Prepared::Instant(Self::no_op(change, state)),
             (operation, Some(change)) => match self.task(&address, operation, change, state) {
-                Ok((pending, task)) => Prepared::Start {
-                    pending,
-                    task: Box::new(task),
-                },
+                Ok((pending, task)) => {
+                    if operation == Operation::Create {
+                        self.replaced_records
+                            .insert(id, state.resource(&address).cloned());
+                    }
+                    Prepared::Start {
+                        pending,
+                        task: Box::new(task),
+                    }
+                }
                 Err(error) => Prepared::Fail(error),
             },
         }
@@ -791,10 +801,19 @@ impl Run<'_> {
                                 Status::Tainted,
                             ),
                         }),
-                        // Nothing was created: the pending record goes.
-                        None if !failure.maybe_created => changes.push(Change::Remove {
-                            address: address.clone(),
-                        }),
+                        // Nothing was created: the pending record goes, and what the state
+                        // held before it (the old object of a replace) comes back.
+                        None if !failure.maybe_created => {
+                            changes.push(match self.replaced_records.remove(&id).flatten() {
+                                Some(previous) => Change::Upsert {
+                                    address: address.clone(),
+                                    resource: previous,
+                                },
+                                None => Change::Remove {
+                                    address: address.clone(),
+                                },
+                            });
+                        }
                         // It may have been: the pending record stays for the next run.
                         None => {}
                     }

@@ -380,3 +380,34 @@ async fn create_before_destroy_creates_the_new_object_before_deleting_the_old() 
     assert_eq!(snapshot.plugins.len(), 1);
     assert_eq!(snapshot.plugins[0].pool, "pool-b");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_create_before_destroy_keeps_the_old_object_in_the_state() {
+    let cloud = cloud_with(EmulatorOptions::default()).await;
+    let at = |pool: &str| {
+        config(&format!(
+            r#"resource "huaweicloud_modelarts_pool_plugin" "gpu" {{
+                 pool_name     = "{pool}"
+                 template_name = "gpu-beta"
+                 lifecycle {{ create_before_destroy = true }}
+               }}"#
+        ))
+    };
+    let (_, report) = cloud.apply(&at("pool-a"), &PlanOptions::default()).await;
+    assert!(report.is_success(), "{}", failures(&report));
+    let before = cloud.state();
+    // No such pool: the cloud refuses the create, so the old object must stay managed.
+    let (_, report) = cloud.apply(&at("pool-nowhere"), &PlanOptions::default()).await;
+    assert_eq!(report.failed.len(), 1, "{}", failures(&report));
+    let api = match &report.failed[0].error {
+        plinth_apply::OperationError::Cloud(error) => error.api().cloned(),
+        other => panic!("unexpected error: {other}"),
+    };
+    let api = api.expect("the cloud's answer");
+    assert_eq!(api.status, 404);
+    assert!(api.request_id.is_some());
+    assert_eq!(report.skipped.len(), 1);
+    assert_eq!(report.skipped[0].operation, Operation::Delete);
+    assert_eq!(cloud.state().resources(), before.resources());
+    assert_eq!(cloud.emulator.snapshot().plugins.len(), 1);
+}
