@@ -1,6 +1,47 @@
-//! All cloud work of `plan` and `apply`: refreshing what plinth manages (concurrent reads) and executing
-//! a plan graph through the cloud client, recording every result in state.
+//! All cloud work of `plan` and `apply`: refreshing what plinth manages (concurrent reads,
+//! natural-key lookups, data sources) before planning, executing a plan graph through the cloud
+//! client with every result recorded in the state as it completes, and importing one object.
 //!
-//! Not written yet: it is the subject of the "Plan" and "Apply" issues. The crate exists so the
-//! workspace has its final shape and the dependency direction `apply -> {planner, state, cloud}` is
-//! fixed from the start.
+//! It does not parse configurations (`plinth-config`), decide what to change
+//! (`plinth-planner`), speak HTTP (`plinth-cloud`), know the state file's layout
+//! (`plinth-state`), or print: progress goes to an [`EventSink`], results into an
+//! [`ApplyReport`] for the CLI to show.
+//!
+//! ```no_run
+//! use plinth_apply::{ApplyOptions, RefreshOptions, apply, no_events, refresh_and_plan};
+//! use plinth_planner::PlanOptions;
+//! # async fn example(
+//! #     config: &plinth_config::Configuration,
+//! #     client: &plinth_cloud::Client,
+//! #     storage: &plinth_state::LocalStorage,
+//! #     lock: &plinth_state::LockGuard,
+//! # ) -> Result<(), Box<dyn std::error::Error>> {
+//! use plinth_state::StateStorage;
+//! let state = storage.load()?;
+//! let (plan, _observed) =
+//!     refresh_and_plan(config, &state, client, &PlanOptions::default(), &RefreshOptions::default())
+//!         .await?;
+//! let mut journal = storage.begin(state, lock)?;
+//! let report = apply(&plan, config, client, &mut journal, &ApplyOptions::default(), no_events()).await?;
+//! journal.finish()?;
+//! assert!(report.is_success());
+//! # Ok(()) }
+//! ```
+
+mod cancel;
+mod data;
+mod error;
+mod execute;
+mod import;
+mod known;
+mod operation;
+mod refresh;
+
+pub use crate::cancel::CancelHandle;
+pub use crate::error::{ApplyError, OperationError, ReadFailure};
+pub use crate::execute::{
+    ApplyEvent, ApplyOptions, ApplyReport, ApplySummary, Completed, EventKind, EventSink,
+    FailedOperation, Outcome, SkipCause, SkippedOperation, apply, no_events,
+};
+pub use crate::import::import;
+pub use crate::refresh::{RefreshOptions, refresh_and_plan};

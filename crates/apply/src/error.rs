@@ -1,0 +1,122 @@
+//! What can stop a refresh, an apply or an import as a whole, and what fails one operation.
+
+use std::fmt;
+
+use plinth_cloud::CloudError;
+use plinth_state::ResourceAddress;
+
+/// Why a refresh, an apply or an import could not be carried out. Failures of single operations
+/// of an apply are not errors: they are listed in the [`crate::ApplyReport`].
+#[derive(Debug, thiserror::Error)]
+pub enum ApplyError {
+    /// The plan could not be made.
+    #[error(transparent)]
+    Plan(#[from] plinth_planner::PlanError),
+    /// Reading the cloud during the refresh failed (after the client's retries).
+    #[error("{}", show_reads(.failures))]
+    Refresh {
+        /// Every read that failed, by address.
+        failures: Vec<ReadFailure>,
+    },
+    /// Recording in the state failed: the run stops, since what it does could not be remembered.
+    #[error(transparent)]
+    State(#[from] plinth_state::StateError),
+    /// Evaluating the configuration failed.
+    #[error("{0}")]
+    Configuration(#[source] plinth_config::Diagnostics),
+    /// A resource of a type plinth cannot manage (in the state, or given to `import`).
+    #[error("`{address}` is of a type plinth cannot manage: `{}`", .address.type_name())]
+    UnsupportedType {
+        /// The resource.
+        address: ResourceAddress,
+    },
+    /// A read task of the refresh ended abnormally (a bug).
+    #[error("a refresh read stopped abnormally: {0}")]
+    Task(String),
+    /// `import` of an address the configuration does not declare.
+    #[error(
+        "`{address}` is not in the configuration\n\nhint: add a `resource` block for it before importing"
+    )]
+    NotConfigured {
+        /// The address given.
+        address: ResourceAddress,
+    },
+    /// `import` of an address the state already manages.
+    #[error(
+        "`{address}` is already managed by plinth\n\nhint: `plinth state rm {address}` first to import another object there"
+    )]
+    AlreadyManaged {
+        /// The address given.
+        address: ResourceAddress,
+    },
+    /// `import` of an object that does not exist.
+    #[error("cannot import `{address}`: no object with id `{id}` exists")]
+    ImportNotFound {
+        /// The address given.
+        address: ResourceAddress,
+        /// The import id given.
+        id: String,
+    },
+    /// A cloud call of `import` failed, or its id was not valid.
+    #[error("cannot import `{address}`: {source}")]
+    Import {
+        /// The address given.
+        address: ResourceAddress,
+        /// What the cloud client said.
+        source: Box<CloudError>,
+    },
+}
+
+/// One read of the refresh that failed.
+#[derive(Debug)]
+pub struct ReadFailure {
+    /// The resource or data source read.
+    pub address: ResourceAddress,
+    /// What the cloud client said (with the cloud's code, message and request id).
+    pub error: CloudError,
+}
+
+impl fmt::Display for ReadFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "cannot read `{}`: {}", self.address, self.error)
+    }
+}
+
+fn show_reads(failures: &[ReadFailure]) -> String {
+    failures
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Why one operation of an apply failed.
+#[derive(Debug, thiserror::Error)]
+pub enum OperationError {
+    /// The cloud refused or failed the operation; [`CloudError::api`] gives the cloud's code,
+    /// message and request id where there was an answer.
+    #[error(transparent)]
+    Cloud(#[from] CloudError),
+    /// Evaluating the resource's arguments again with its dependencies' results failed.
+    #[error("{0}")]
+    Configuration(plinth_config::Diagnostics),
+    /// An argument is still unknown although everything it depends on was applied.
+    #[error("`{attribute}` is still unknown after the resources it depends on were applied")]
+    StillUnknown {
+        /// The attribute.
+        attribute: String,
+    },
+    /// The configuration no longer has the instance the plan planned (a saved plan applied to
+    /// a changed configuration).
+    #[error("the configuration no longer has this instance")]
+    NotConfigured,
+    /// The resource or data source type is not one plinth can drive.
+    #[error("plinth cannot drive resources of type `{type_name}`")]
+    UnsupportedType {
+        /// The type.
+        type_name: String,
+    },
+    /// The operation's task ended abnormally (a bug).
+    #[error("the operation stopped abnormally: {0}")]
+    Task(String),
+}

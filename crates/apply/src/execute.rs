@@ -1,0 +1,1060 @@
+//! The executor: walks the plan graph, runs operations concurrently, records every result.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::Arc;
+use std::time::Duration;
+
+use plinth_cloud::{Client, ObjectRef, ResourceType};
+use plinth_config::{Configuration, Value};
+use plinth_planner::{Action, Operation, Plan, PlanMode, PlannedChange, Reason, StepId};
+use plinth_state::{
+    Change, Journal, Mode, OutputState, PendingAction, PendingOperation, ResourceAddress,
+    ResourceState, Status,
+};
+use serde_json::Value as Json;
+use tokio::task::JoinSet;
+
+use crate::cancel::{CancelHandle, StopLevel};
+use crate::error::{ApplyError, OperationError};
+use crate::known::{
+    Known, block_address, into_map, object_values, record, schema_of, sensitive_pointers, settable,
+    state_address, to_json, without_ignored,
+};
+use crate::operation::{self, Done, Failure, Task, Work, wait_options};
+
+/// How an apply runs.
+#[derive(Debug, Clone)]
+pub struct ApplyOptions {
+    /// How many operations run at once (`--parallelism`, default 10).
+    pub parallelism: usize,
+    /// Stops the apply from outside (Ctrl-C).
+    pub cancel: CancelHandle,
+}
+
+impl Default for ApplyOptions {
+    fn default() -> Self {
+        Self {
+            parallelism: 10,
+            cancel: CancelHandle::new(),
+        }
+    }
+}
+
+/// Receives the events of an apply, from any thread, as they happen.
+pub type EventSink = Arc<dyn Fn(ApplyEvent) + Send + Sync>;
+
+/// An event sink that drops every event.
+pub fn no_events() -> EventSink {
+    Arc::new(|_| {})
+}
+
+/// Something that happened to one operation of an apply, for live progress.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApplyEvent {
+    /// The resource instance.
+    pub address: ResourceAddress,
+    /// What is done to it.
+    pub operation: Operation,
+    /// What happened.
+    pub kind: EventKind,
+}
+
+/// What happened to an operation.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EventKind {
+    /// It was sent (its pending record, if any, is durable).
+    Started,
+    /// A poll while waiting saw this remote status.
+    Status {
+        /// The status as the cloud spells it (`installing`, `Pending`, `not found`).
+        status: String,
+        /// Time since the wait began.
+        elapsed: Duration,
+    },
+    /// It ended, and its result is recorded.
+    Finished {
+        /// How it ended.
+        outcome: Outcome,
+    },
+}
+
+/// How an operation ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// It succeeded.
+    Succeeded,
+    /// It failed with this message (the error itself is in the report).
+    Failed {
+        /// The error, as displayed.
+        message: String,
+    },
+    /// It was not started.
+    Skipped {
+        /// Why.
+        cause: SkipCause,
+    },
+    /// An abort left it running: it is recorded as pending for the next run.
+    Abandoned,
+}
+
+/// Why an operation was not started.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SkipCause {
+    /// Something it depends on (directly or not) failed: this one.
+    FailedDependency(ResourceAddress),
+    /// The apply was cancelled before it could start.
+    Interrupted,
+}
+
+/// An operation that succeeded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Completed {
+    /// The resource instance.
+    pub address: ResourceAddress,
+    /// What was done.
+    pub operation: Operation,
+}
+
+/// An operation that failed.
+#[derive(Debug)]
+pub struct FailedOperation {
+    /// The resource instance.
+    pub address: ResourceAddress,
+    /// What was tried.
+    pub operation: Operation,
+    /// Why it failed; a cloud error carries the cloud's code, message and request id.
+    pub error: OperationError,
+}
+
+/// An operation that was not started.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SkippedOperation {
+    /// The resource instance.
+    pub address: ResourceAddress,
+    /// What would have been done.
+    pub operation: Operation,
+    /// Why not.
+    pub cause: SkipCause,
+}
+
+/// What an apply did. Operations that do nothing (no-op and barrier steps) are not listed.
+#[derive(Debug, Default)]
+pub struct ApplyReport {
+    /// Operations that succeeded, in completion order.
+    pub succeeded: Vec<Completed>,
+    /// Operations that failed.
+    pub failed: Vec<FailedOperation>,
+    /// Operations not started, because a dependency failed or the apply was cancelled.
+    pub skipped: Vec<SkippedOperation>,
+    /// Operations an abort left running, recorded as pending for the next run.
+    pub abandoned: Vec<Completed>,
+    /// The apply was cancelled or aborted (the CLI exits 130).
+    pub interrupted: bool,
+    /// Evaluating the outputs failed; the outputs in the state were left as they were.
+    pub output_error: Option<plinth_config::Diagnostics>,
+}
+
+/// Counts of what an apply changed, for `Apply complete! Resources: ...`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ApplySummary {
+    /// Objects created.
+    pub added: usize,
+    /// Objects updated in place.
+    pub changed: usize,
+    /// Objects deleted.
+    pub destroyed: usize,
+    /// Objects adopted.
+    pub imported: usize,
+}
+
+impl ApplyReport {
+    /// Whether everything planned was done: nothing failed, skipped or interrupted.
+    pub fn is_success(&self) -> bool {
+        self.failed.is_empty()
+            && self.skipped.is_empty()
+            && self.abandoned.is_empty()
+            && !self.interrupted
+    }
+
+    /// What succeeded, counted by kind.
+    pub fn summary(&self) -> ApplySummary {
+        let mut summary = ApplySummary::default();
+        for done in &self.succeeded {
+            match done.operation {
+                Operation::Create => summary.added += 1,
+                Operation::Update => summary.changed += 1,
+                Operation::Delete => summary.destroyed += 1,
+                Operation::Import => summary.imported += 1,
+                Operation::Read | Operation::NoOp | Operation::Barrier => {}
+            }
+        }
+        summary
+    }
+}
+
+/// Applies a plan: walks its graph with at most `options.parallelism` operations in flight,
+/// each starting as soon as the steps it waits for are done, and records every result in
+/// `journal` as it completes (results that complete together in one durable append).
+///
+/// A failed operation fails that resource (a created object that did not become healthy is
+/// recorded tainted) and skips what depends on it; independent work goes on. Values unknown
+/// when planning are evaluated again from the finished resources before a dependent starts.
+/// After the graph, outputs are evaluated and recorded. [`CancelHandle::cancel`] stops starting
+/// new operations; [`CancelHandle::abort`] records the ones in flight as pending and returns at
+/// once. The caller then finishes the journal (saving the state) in every case.
+///
+/// The future is not `Send` (the journal is not): run it on the runtime's main task
+/// (`block_on`); the operations themselves run on the runtime's threads.
+pub async fn apply(
+    plan: &Plan,
+    config: &Configuration,
+    client: &Client,
+    journal: &mut Journal<'_>,
+    options: &ApplyOptions,
+    events: EventSink,
+) -> Result<ApplyReport, ApplyError> {
+    let graph = plan.graph();
+    let steps = graph.graph().node_count();
+    let mut waiting = vec![0_usize; steps];
+    let mut ready = VecDeque::new();
+    for &id in graph.order() {
+        waiting[id.index()] = graph.prerequisites(id).count();
+        if waiting[id.index()] == 0 {
+            ready.push_back(id);
+        }
+    }
+    let mut run = Run {
+        plan,
+        config,
+        client,
+        events,
+        finished: HashMap::new(),
+        expansion: None,
+        completions: 0,
+        ready_epoch: vec![0; steps],
+        state: vec![StepState::Waiting; steps],
+        waiting,
+        ready,
+        report: ApplyReport::default(),
+        serial: journal.state().serial(),
+        replaced_records: HashMap::new(),
+    };
+    let parallelism = options.parallelism.max(1);
+    let mut stop = options.cancel.subscribe();
+    let mut tasks: JoinSet<Result<Done, Failure>> = JoinSet::new();
+    let mut running: HashMap<tokio::task::Id, StepId> = HashMap::new();
+    // Results of finished operations not yet durable, and their steps: they are recorded
+    // together with the pending records of the operations they release, in one append.
+    let mut settled: Vec<Change> = Vec::new();
+    let mut to_announce: Vec<StepId> = Vec::new();
+    loop {
+        let level = *stop.borrow_and_update();
+        if level == StopLevel::Aborted {
+            journal.record_all(std::mem::take(&mut settled))?;
+            run.announce(to_announce.drain(..));
+            run.abandon(journal, running.values().copied())?;
+            tasks.abort_all();
+            break;
+        }
+        let mut changes = std::mem::take(&mut settled);
+        let mut starting = Vec::new();
+        if level == StopLevel::Running {
+            while running.len() + starting.len() < parallelism {
+                let Some(id) = run.ready.pop_front() else {
+                    break;
+                };
+                match run.prepare(id, journal.state()) {
+                    Prepared::Instant(change) => {
+                        changes.extend(change);
+                        run.complete(id);
+                    }
+                    Prepared::Start { pending, task } => {
+                        changes.extend(pending);
+                        starting.push((id, task));
+                    }
+                    Prepared::Fail(error) => run.fail(id, error),
+                }
+            }
+        }
+        // Results are durable before what depends on them starts, and pending records before
+        // their creates are sent.
+        journal.record_all(changes)?;
+        run.announce(to_announce.drain(..));
+        for (id, task) in starting {
+            run.emit(id, EventKind::Started);
+            run.state[id.index()] = StepState::Running;
+            let handle = tasks.spawn(operation::run(client.clone(), *task));
+            running.insert(handle.id(), id);
+        }
+        if running.is_empty() {
+            if level != StopLevel::Running || run.ready.is_empty() {
+                break;
+            }
+            continue;
+        }
+        tokio::select! {
+            joined = tasks.join_next_with_id() => {
+                let mut batch = Vec::new();
+                batch.extend(joined);
+                while let Some(more) = tasks.try_join_next_with_id() {
+                    batch.push(more);
+                }
+                for joined in batch {
+                    let (task, result) = match joined {
+                        Ok((task, result)) => (task, result),
+                        Err(error) => (
+                            error.id(),
+                            Err(Failure {
+                                error: OperationError::Task(error.to_string()),
+                                created: None,
+                                maybe_created: true,
+                            }),
+                        ),
+                    };
+                    let Some(id) = running.remove(&task) else {
+                        continue;
+                    };
+                    settled.extend(run.settle(id, result, journal.state()));
+                    to_announce.push(id);
+                }
+            }
+            // The handle lives in `options`, so the channel cannot close while we run; the new
+            // level is read at the top of the loop.
+            _ = stop.changed() => {}
+        }
+    }
+    journal.record_all(settled)?;
+    run.announce(to_announce.drain(..));
+    let level = *stop.borrow();
+    run.report.interrupted = level != StopLevel::Running;
+    for &id in graph.order() {
+        if run.state[id.index()] == StepState::Waiting {
+            run.skip(id, SkipCause::Interrupted);
+        }
+    }
+    if level != StopLevel::Aborted {
+        let outputs = run.outputs(journal.state());
+        match outputs {
+            Ok(changes) => journal.record_all(changes)?,
+            Err(error) => run.report.output_error = Some(error),
+        }
+    }
+    Ok(run.report)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum StepState {
+    Waiting,
+    Running,
+    Done,
+    Failed,
+    Skipped,
+}
+
+/// Every configured instance's arguments, evaluated.
+type Expansion = Arc<HashMap<ResourceAddress, BTreeMap<String, Value>>>;
+
+enum Prepared {
+    /// Nothing to send: done at once, with these changes to the state.
+    Instant(Option<Change>),
+    /// Send this task, after recording its pending record.
+    Start {
+        pending: Option<Change>,
+        task: Box<Task>,
+    },
+    /// It cannot even start.
+    Fail(OperationError),
+}
+
+struct Run<'a> {
+    plan: &'a Plan,
+    config: &'a Configuration,
+    client: &'a Client,
+    events: EventSink,
+    /// Attributes of what this run created, updated, adopted or read.
+    finished: HashMap<ResourceAddress, BTreeMap<String, Value>>,
+    /// The last evaluation of the configuration, and the completion count it saw.
+    expansion: Option<(u64, Expansion)>,
+    completions: u64,
+    /// The completion count when each step became ready.
+    ready_epoch: Vec<u64>,
+    state: Vec<StepState>,
+    waiting: Vec<usize>,
+    ready: VecDeque<StepId>,
+    report: ApplyReport,
+    serial: u64,
+    /// What the state held at the address of each create before its pending record replaced
+    /// it: restored if the create certainly did not happen.
+    replaced_records: HashMap<StepId, Option<ResourceState>>,
+}
+
+impl Run<'_> {
+    fn step(&self, id: StepId) -> (&ResourceAddress, Operation) {
+        let step = self.plan.graph().step(id);
+        (&step.address, step.operation)
+    }
+
+    fn emit(&self, id: StepId, kind: EventKind) {
+        let (address, operation) = self.step(id);
+        (self.events)(ApplyEvent {
+            address: address.clone(),
+            operation,
+            kind,
+        });
+    }
+
+    /// Whether a step is a real operation (listed in the report).
+    fn is_operation(operation: Operation) -> bool {
+        !matches!(operation, Operation::NoOp | Operation::Barrier)
+    }
+
+    /// Marks a step done and releases the steps waiting for it.
+    fn complete(&mut self, id: StepId) {
+        self.state[id.index()] = StepState::Done;
+        self.completions += 1;
+        let dependents: Vec<StepId> = self.plan.graph().dependents(id).collect();
+        for next in dependents {
+            let slot = &mut self.waiting[next.index()];
+            *slot = slot.saturating_sub(1);
+            if *slot == 0 && self.state[next.index()] == StepState::Waiting {
+                self.ready_epoch[next.index()] = self.completions;
+                self.ready.push_back(next);
+            }
+        }
+    }
+
+    /// Marks a step failed and skips everything that waits for it, directly or not.
+    fn fail(&mut self, id: StepId, error: OperationError) {
+        self.state[id.index()] = StepState::Failed;
+        let (address, operation) = self.step(id);
+        let address = address.clone();
+        self.emit(
+            id,
+            EventKind::Finished {
+                outcome: Outcome::Failed {
+                    message: error.to_string(),
+                },
+            },
+        );
+        self.report.failed.push(FailedOperation {
+            address: address.clone(),
+            operation,
+            error,
+        });
+        let mut work: Vec<StepId> = self.plan.graph().dependents(id).collect();
+        while let Some(next) = work.pop() {
+            if self.state[next.index()] != StepState::Waiting {
+                continue;
+            }
+            self.skip(next, SkipCause::FailedDependency(address.clone()));
+            work.extend(self.plan.graph().dependents(next));
+        }
+    }
+
+    fn skip(&mut self, id: StepId, cause: SkipCause) {
+        self.state[id.index()] = StepState::Skipped;
+        let (address, operation) = self.step(id);
+        if Self::is_operation(operation) {
+            self.report.skipped.push(SkippedOperation {
+                address: address.clone(),
+                operation,
+                cause: cause.clone(),
+            });
+            self.emit(
+                id,
+                EventKind::Finished {
+                    outcome: Outcome::Skipped { cause },
+                },
+            );
+        }
+    }
+
+    /// Decides what a ready step does.
+    fn prepare(&mut self, id: StepId, state: &plinth_state::State) -> Prepared {
+        let (address, operation) = self.step(id);
+        let address = address.clone();
+        let change = self.plan.step_change(id);
+        match (operation, change) {
+            (Operation::Barrier, _) | (_, None) => Prepared::Instant(None),
+            (Operation::NoOp, Some(change)) => Prepared::Instant(Self::no_op(change, state)),
+            (operation, Some(change)) => match self.task(&address, operation, change, state) {
+                Ok((pending, task)) => {
+                    if operation == Operation::Create {
+                        self.replaced_records
+                            .insert(id, state.resource(&address).cloned());
+                    }
+                    Prepared::Start {
+                        pending,
+                        task: Box::new(task),
+                    }
+                }
+                Err(error) => Prepared::Fail(error),
+            },
+        }
+    }
+
+    /// A step with nothing to send: forget an object deleted outside plinth, or record the
+    /// refreshed object (what `--refresh-only` applies).
+    fn no_op(change: &PlannedChange, state: &plinth_state::State) -> Option<Change> {
+        if change.address.mode() != Mode::Managed {
+            return None;
+        }
+        let existing = state.resource(&change.address)?;
+        if change.after.is_none() && change.reasons.contains(&Reason::DeletedOutside) {
+            return Some(Change::Remove {
+                address: change.address.clone(),
+            });
+        }
+        let before = change.before.as_ref()?;
+        // The refreshed object, sealed where the state seals: a value equal to the stored
+        // fingerprint was not refreshed (the state's own copy), any other is sealed again.
+        let mut refreshed = existing.clone();
+        refreshed.attributes = before.clone();
+        refreshed.sensitive.clear();
+        // Nothing to do means the object is as configured: an operation an earlier run left
+        // pending has settled.
+        refreshed.pending = None;
+        if change.id.is_some() {
+            refreshed.id.clone_from(&change.id);
+        }
+        for pointer in &existing.sensitive {
+            if before.pointer(pointer) == existing.attributes.pointer(pointer) {
+                refreshed.sensitive.insert(pointer.clone());
+            } else {
+                state.seal_sensitive(&mut refreshed, pointer);
+            }
+        }
+        Some(Change::Upsert {
+            address: change.address.clone(),
+            resource: refreshed,
+        })
+    }
+
+    /// The task of an operation, and the pending record to make durable before it starts.
+    fn task(
+        &mut self,
+        address: &ResourceAddress,
+        operation: Operation,
+        change: &PlannedChange,
+        state: &plinth_state::State,
+    ) -> Result<(Option<Change>, Task), OperationError> {
+        let timeouts = self
+            .config
+            .resource(&block_address(address))
+            .map(|resource| *resource.timeouts())
+            .unwrap_or_default();
+        let events = Arc::clone(&self.events);
+        let task = |work: Work, timeout: Option<Duration>| Task {
+            address: address.clone(),
+            operation,
+            work,
+            wait: wait_options(self.client, timeout),
+            events,
+        };
+        if operation == Operation::Read {
+            let arguments = self.arguments(address, change, state)?;
+            let work = Work::Read {
+                type_name: address.type_name().to_owned(),
+                arguments: to_json(&arguments),
+            };
+            return Ok((None, task(work, timeouts.create)));
+        }
+        let kind = ResourceType::from_type_name(address.type_name()).ok_or_else(|| {
+            OperationError::UnsupportedType {
+                type_name: address.type_name().to_owned(),
+            }
+        })?;
+        match operation {
+            Operation::Create => {
+                let arguments = self.arguments(address, change, state)?;
+                let desired = to_json(&arguments);
+                let planned_key = !change.natural_key.is_empty();
+                let natural_key = if planned_key {
+                    change.natural_key.clone()
+                } else {
+                    kind.natural_key(&desired)?
+                };
+                let mut pending = ResourceState::new(
+                    None,
+                    Json::Object(
+                        natural_key
+                            .iter()
+                            .map(|(name, value)| (name.clone(), Json::String(value.clone())))
+                            .collect(),
+                    ),
+                );
+                pending.natural_key.clone_from(&natural_key);
+                pending.dependencies.clone_from(&change.dependencies);
+                pending.pending = Some(PendingOperation {
+                    action: PendingAction::Create,
+                    serial: self.serial,
+                });
+                let work = Work::Create {
+                    kind,
+                    desired,
+                    natural_key,
+                    // A natural key known only now was not looked up by the refresh.
+                    lookup_first: !planned_key,
+                };
+                Ok((
+                    Some(Change::Upsert {
+                        address: address.clone(),
+                        resource: pending,
+                    }),
+                    task(work, timeouts.create),
+                ))
+            }
+            Operation::Update => {
+                let arguments = self.arguments(address, change, state)?;
+                let work = Work::Update {
+                    kind,
+                    object: existing_object(kind, change, state),
+                    desired: to_json(&arguments),
+                };
+                Ok((None, task(work, timeouts.update)))
+            }
+            Operation::Import => {
+                let update = match change.action {
+                    Action::Import { then_update: true } => {
+                        Some(to_json(&self.arguments(address, change, state)?))
+                    }
+                    _ => None,
+                };
+                let work = Work::Import {
+                    kind,
+                    object: existing_object(kind, change, state),
+                    update,
+                };
+                Ok((None, task(work, timeouts.create.or(timeouts.update))))
+            }
+            Operation::Delete => {
+                // The object to delete is the old one: for a replace, the plan's natural key is
+                // the new object's, so the old one's comes from what the plan saw.
+                let mut object = change
+                    .before
+                    .as_ref()
+                    .map(|before| kind.object_ref(before))
+                    .unwrap_or_default();
+                if object.id.is_none() {
+                    object.id.clone_from(&change.id);
+                }
+                if object.natural_key.is_empty()
+                    && let Some(resource) = state.resource(address)
+                {
+                    object.natural_key.clone_from(&resource.natural_key);
+                }
+                Ok((None, task(Work::Delete { kind, object }, timeouts.delete)))
+            }
+            Operation::Read | Operation::NoOp | Operation::Barrier => Err(OperationError::Task(
+                format!("`{operation}` is not an operation"),
+            )),
+        }
+    }
+
+    /// The arguments to send: the planned ones, or, when they hold values unknown at plan time,
+    /// the configuration evaluated again with what this run has finished.
+    fn arguments(
+        &mut self,
+        address: &ResourceAddress,
+        change: &PlannedChange,
+        state: &plinth_state::State,
+    ) -> Result<BTreeMap<String, Value>, OperationError> {
+        let schema = schema_of(address).ok_or_else(|| OperationError::UnsupportedType {
+            type_name: address.type_name().to_owned(),
+        })?;
+        let planned = change
+            .after
+            .as_ref()
+            .and_then(Value::as_object)
+            .map(|after| settable(schema, after))
+            .unwrap_or_default();
+        if !planned.values().any(Value::contains_unknown) {
+            return Ok(planned);
+        }
+        let step = self
+            .plan
+            .graph()
+            .find(address, main_operation(change))
+            .map_or(0, |id| self.ready_epoch[id.index()]);
+        let expansion = match &self.expansion {
+            Some((epoch, expansion)) if *epoch >= step => Arc::clone(expansion),
+            _ => {
+                let known = Known {
+                    finished: &self.finished,
+                    plan: self.plan,
+                    state,
+                };
+                let instances = plinth_config::expand(self.config, &known)
+                    .map_err(OperationError::Configuration)?;
+                let expansion: HashMap<_, _> = instances
+                    .into_iter()
+                    .filter_map(|instance| {
+                        state_address(&instance.address).map(|a| (a, instance.attributes))
+                    })
+                    .collect();
+                let expansion = Arc::new(expansion);
+                self.expansion = Some((self.completions, Arc::clone(&expansion)));
+                expansion
+            }
+        };
+        let written = expansion
+            .get(address)
+            .cloned()
+            .ok_or(OperationError::NotConfigured)?;
+        let lifecycle = self
+            .config
+            .resource(&block_address(address))
+            .map(|resource| resource.lifecycle().clone())
+            .unwrap_or_default();
+        let arguments =
+            if change.action == Action::Update || matches!(change.action, Action::Import { .. }) {
+                without_ignored(written, &lifecycle)
+            } else {
+                written
+            };
+        if let Some((name, _)) = arguments.iter().find(|(_, v)| v.contains_unknown()) {
+            return Err(OperationError::StillUnknown {
+                attribute: name.clone(),
+            });
+        }
+        Ok(arguments)
+    }
+
+    /// Records the result of a finished task; answers the state changes to make durable.
+    fn settle(
+        &mut self,
+        id: StepId,
+        result: Result<Done, Failure>,
+        state: &plinth_state::State,
+    ) -> Vec<Change> {
+        let (address, operation) = self.step(id);
+        let address = address.clone();
+        let Some(change) = self.plan.step_change(id) else {
+            self.state[id.index()] = StepState::Done;
+            return Vec::new();
+        };
+        let sensitive = change
+            .after
+            .as_ref()
+            .and_then(Value::as_object)
+            .map(sensitive_pointers)
+            .unwrap_or_default();
+        let mut changes = Vec::new();
+        match result {
+            Ok(done) => {
+                match done {
+                    Done::Object(object, status) => {
+                        let resource = record(
+                            state,
+                            &object,
+                            &change.natural_key,
+                            &change.dependencies,
+                            &sensitive,
+                            status,
+                        );
+                        self.finished.insert(
+                            address.clone(),
+                            object_values(object.id.as_deref(), &object.attributes),
+                        );
+                        changes.push(Change::Upsert {
+                            address: address.clone(),
+                            resource,
+                        });
+                    }
+                    Done::Gone => {
+                        // The delete half of a create-before-destroy replace removes the old
+                        // object only: the new one is already recorded at the address.
+                        let replaced_first = matches!(
+                            change.action,
+                            Action::Replace {
+                                create_before_destroy: true
+                            }
+                        );
+                        if !replaced_first {
+                            changes.push(Change::Remove {
+                                address: address.clone(),
+                            });
+                        }
+                    }
+                    Done::Data(attributes) => {
+                        self.finished
+                            .insert(address.clone(), into_map(Value::from(attributes)));
+                    }
+                }
+                self.report.succeeded.push(Completed {
+                    address: address.clone(),
+                    operation,
+                });
+                self.complete(id);
+            }
+            Err(failure) => {
+                if operation == Operation::Create {
+                    match &failure.created {
+                        Some(object) => changes.push(Change::Upsert {
+                            address: address.clone(),
+                            resource: record(
+                                state,
+                                object,
+                                &change.natural_key,
+                                &change.dependencies,
+                                &sensitive,
+                                Status::Tainted,
+                            ),
+                        }),
+                        // Nothing was created: the pending record goes, and what the state
+                        // held before it (the old object of a replace) comes back.
+                        None if !failure.maybe_created => {
+                            changes.push(match self.replaced_records.remove(&id).flatten() {
+                                Some(previous) => Change::Upsert {
+                                    address: address.clone(),
+                                    resource: previous,
+                                },
+                                None => Change::Remove {
+                                    address: address.clone(),
+                                },
+                            });
+                        }
+                        // It may have been: the pending record stays for the next run.
+                        None => {}
+                    }
+                }
+                self.fail(id, failure.error);
+            }
+        }
+        changes
+    }
+
+    /// Tells the sink that settled steps finished (after their records are durable).
+    fn announce(&self, ids: impl Iterator<Item = StepId>) {
+        for id in ids {
+            if self.state[id.index()] == StepState::Done {
+                self.emit(
+                    id,
+                    EventKind::Finished {
+                        outcome: Outcome::Succeeded,
+                    },
+                );
+            }
+        }
+    }
+
+    /// An abort: records every operation in flight as pending and lists it.
+    fn abandon(
+        &mut self,
+        journal: &mut Journal<'_>,
+        running: impl Iterator<Item = StepId>,
+    ) -> Result<(), ApplyError> {
+        let mut changes = Vec::new();
+        for id in running {
+            let (address, operation) = self.step(id);
+            let address = address.clone();
+            let action = match operation {
+                Operation::Update | Operation::Import => Some(PendingAction::Update),
+                Operation::Delete => Some(PendingAction::Delete),
+                // A create's pending record is already durable; the others change nothing.
+                Operation::Create | Operation::Read | Operation::NoOp | Operation::Barrier => None,
+            };
+            if let Some(action) = action
+                && let Some(resource) = journal.state().resource(&address)
+            {
+                let mut resource = resource.clone();
+                resource.pending = Some(PendingOperation {
+                    action,
+                    serial: self.serial,
+                });
+                changes.push(Change::Upsert {
+                    address: address.clone(),
+                    resource,
+                });
+            }
+            self.state[id.index()] = StepState::Skipped;
+            self.report.abandoned.push(Completed { address, operation });
+            self.emit(
+                id,
+                EventKind::Finished {
+                    outcome: Outcome::Abandoned,
+                },
+            );
+        }
+        journal.record_all(changes)?;
+        Ok(())
+    }
+
+    /// The outputs evaluated with everything known now, as state changes.
+    fn outputs(
+        &self,
+        state: &plinth_state::State,
+    ) -> Result<Vec<Change>, plinth_config::Diagnostics> {
+        let mut changes = Vec::new();
+        if self.plan.mode() == PlanMode::Destroy {
+            for name in state.outputs().keys() {
+                changes.push(Change::RemoveOutput { name: name.clone() });
+            }
+            return Ok(changes);
+        }
+        let known = Known {
+            finished: &self.finished,
+            plan: self.plan,
+            state,
+        };
+        let outputs = plinth_config::evaluate_outputs(self.config, &known)?;
+        for name in state.outputs().keys() {
+            if !outputs.iter().any(|output| &output.name == name) {
+                changes.push(Change::RemoveOutput { name: name.clone() });
+            }
+        }
+        for output in outputs {
+            // A value still unknown (something it needs failed) leaves the recorded one.
+            if output.value.contains_unknown() {
+                continue;
+            }
+            let json = output.value.strip_marks().to_json_with(&mut |_| Json::Null);
+            let recorded = if output.sensitive || output.value.contains_sensitive() {
+                OutputState::Sensitive(state.fingerprint(&json))
+            } else {
+                OutputState::Plain(json)
+            };
+            changes.push(Change::SetOutput {
+                name: output.name,
+                output: recorded,
+            });
+        }
+        Ok(changes)
+    }
+}
+
+/// How to find the object a change works on: its id and natural key as planned, completed from
+/// the state.
+fn existing_object(
+    kind: ResourceType,
+    change: &PlannedChange,
+    state: &plinth_state::State,
+) -> ObjectRef {
+    let mut object = change
+        .before
+        .as_ref()
+        .map(|before| kind.object_ref(before))
+        .unwrap_or_default();
+    if change.id.is_some() {
+        object.id.clone_from(&change.id);
+    }
+    object.natural_key.extend(change.natural_key.clone());
+    if object.natural_key.is_empty()
+        && let Some(resource) = state.resource(&change.address)
+    {
+        object.natural_key.clone_from(&resource.natural_key);
+    }
+    object
+}
+
+/// The step that carries out a change (the create of a replace).
+fn main_operation(change: &PlannedChange) -> Operation {
+    match change.action {
+        Action::Create | Action::Replace { .. } => Operation::Create,
+        Action::Update => Operation::Update,
+        Action::Import { .. } => Operation::Import,
+        Action::Read => Operation::Read,
+        Action::Delete => Operation::Delete,
+        Action::NoOp => Operation::NoOp,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use plinth_state::State;
+    use serde_json::json;
+
+    use super::*;
+
+    fn address() -> ResourceAddress {
+        "huaweicloud_cce_addon.dns".parse().unwrap()
+    }
+
+    fn no_op(before: Json, reasons: Vec<Reason>, after: bool) -> PlannedChange {
+        PlannedChange {
+            address: address(),
+            action: Action::NoOp,
+            reasons,
+            id: Some("uid".to_owned()),
+            natural_key: BTreeMap::new(),
+            before: Some(before),
+            after: after.then(|| Value::Object(BTreeMap::new())),
+            changes: Vec::new(),
+            dependencies: Vec::new(),
+        }
+    }
+
+    /// A state with the add-on recorded, its token sealed and an update left pending.
+    fn state() -> State {
+        let mut state = State::new();
+        let mut resource = ResourceState::new(
+            Some("uid".to_owned()),
+            json!({"status": "installing", "values": {"token": "secret"}}),
+        );
+        state.seal_sensitive(&mut resource, "/values/token");
+        resource.pending = Some(PendingOperation {
+            action: PendingAction::Update,
+            serial: 1,
+        });
+        state.apply(Change::Upsert {
+            address: address(),
+            resource,
+        });
+        state
+    }
+
+    #[test]
+    fn a_no_op_records_the_refreshed_object_with_its_secrets_sealed() {
+        let state = state();
+        let change = no_op(
+            json!({"status": "running", "values": {"token": "secret"}}),
+            Vec::new(),
+            true,
+        );
+        let Some(Change::Upsert { resource, .. }) = Run::no_op(&change, &state) else {
+            panic!("expected an upsert");
+        };
+        assert_eq!(resource.attributes["status"], "running");
+        assert_ne!(resource.attributes["values"]["token"], "secret");
+        assert!(state.sensitive_matches(&resource, "/values/token", &json!("secret")));
+        assert_eq!(resource.pending, None);
+    }
+
+    #[test]
+    fn a_no_op_from_the_state_itself_keeps_its_fingerprints_as_they_are() {
+        let state = state();
+        let stored = state.resource(&address()).unwrap().attributes.clone();
+        let change = no_op(stored.clone(), Vec::new(), true);
+        let Some(Change::Upsert { resource, .. }) = Run::no_op(&change, &state) else {
+            panic!("expected an upsert");
+        };
+        assert_eq!(resource.attributes, stored);
+        assert!(resource.sensitive.contains("/values/token"));
+    }
+
+    #[test]
+    fn a_no_op_for_an_object_deleted_outside_forgets_it() {
+        let state = state();
+        let mut change = no_op(json!({}), vec![Reason::DeletedOutside], false);
+        change.before = None;
+        assert_eq!(
+            Run::no_op(&change, &state),
+            Some(Change::Remove { address: address() })
+        );
+        // Not in the state: nothing to record.
+        assert_eq!(Run::no_op(&change, &State::new()), None);
+    }
+
+    #[test]
+    fn a_replace_is_carried_out_by_its_create_step() {
+        let mut change = no_op(json!({}), Vec::new(), true);
+        change.action = Action::Replace {
+            create_before_destroy: true,
+        };
+        assert_eq!(main_operation(&change), Operation::Create);
+        change.action = Action::Import { then_update: true };
+        assert_eq!(main_operation(&change), Operation::Import);
+    }
+}

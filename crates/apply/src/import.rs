@@ -1,0 +1,94 @@
+//! `plinth import ADDR ID`: adopting one existing object into the state.
+
+use std::collections::BTreeMap;
+
+use plinth_cloud::{Client, ResourceType};
+use plinth_config::{Configuration, InstanceAddress, ResourceValues, Value};
+use plinth_state::{Change, Journal, Mode, ResourceAddress, ResourceState, State, Status};
+
+use crate::error::ApplyError;
+use crate::known::{object_values, record, sensitive_pointers, state_address};
+
+/// Imports the object with import id `id` (`<cluster_id>/<addon_id>`, `<pool>/<template>`, ...,
+/// see [`plinth_cloud::ResourceKind::IMPORT_ID_FORMS`]) at `address`: reads it and records it in
+/// `journal`. Refuses an address that is not a configured instance, one already in the state,
+/// and an object that does not exist. Answers what was recorded.
+pub async fn import(
+    config: &Configuration,
+    journal: &mut Journal<'_>,
+    client: &Client,
+    address: &ResourceAddress,
+    id: &str,
+) -> Result<ResourceState, ApplyError> {
+    let kind = ResourceType::from_type_name(address.type_name())
+        .filter(|_| address.mode() == Mode::Managed)
+        .ok_or_else(|| ApplyError::UnsupportedType {
+            address: address.clone(),
+        })?;
+    if journal.state().resource(address).is_some() {
+        return Err(ApplyError::AlreadyManaged {
+            address: address.clone(),
+        });
+    }
+    let instances = plinth_config::expand(config, &StateValues(journal.state()))
+        .map_err(ApplyError::Configuration)?;
+    let instance = instances
+        .into_iter()
+        .find(|instance| state_address(&instance.address).as_ref() == Some(address))
+        .ok_or_else(|| ApplyError::NotConfigured {
+            address: address.clone(),
+        })?;
+    let cloud_error = |source| ApplyError::Import {
+        address: address.clone(),
+        source: Box::new(source),
+    };
+    let object = kind.parse_import_id(id).map_err(cloud_error)?;
+    let found = kind
+        .read(client, &object)
+        .await
+        .map_err(cloud_error)?
+        .ok_or_else(|| ApplyError::ImportNotFound {
+            address: address.clone(),
+            id: id.to_owned(),
+        })?;
+    let mut dependencies: Vec<ResourceAddress> = instance
+        .dependencies()
+        .into_iter()
+        .filter_map(|dependency| {
+            state_address(&InstanceAddress {
+                resource: dependency,
+                key: plinth_config::InstanceKey::None,
+            })
+        })
+        .collect();
+    dependencies.sort();
+    let status = if found.progress == plinth_cloud::Progress::Failed {
+        Status::Tainted
+    } else {
+        Status::Ready
+    };
+    let resource = record(
+        journal.state(),
+        &found,
+        &BTreeMap::new(),
+        &dependencies,
+        &sensitive_pointers(&instance.attributes),
+        status,
+    );
+    journal.record(Change::Upsert {
+        address: address.clone(),
+        resource: resource.clone(),
+    })?;
+    Ok(resource)
+}
+
+/// What the state knows of every resource, for evaluating the configuration outside an apply.
+struct StateValues<'a>(&'a State);
+
+impl ResourceValues for StateValues<'_> {
+    fn attributes(&self, instance: &InstanceAddress) -> Option<BTreeMap<String, Value>> {
+        let address = state_address(instance)?;
+        let resource = self.0.resource(&address)?;
+        Some(object_values(resource.id.as_deref(), &resource.attributes))
+    }
+}

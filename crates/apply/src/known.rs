@@ -1,0 +1,258 @@
+//! What expressions see of resources while an apply runs, the addresses of the configuration
+//! against the state's, and the records the state keeps of remote objects.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use plinth_cloud::RemoteObject;
+use plinth_config::{InstanceAddress, PathStep, Presence, ResourceValues, Value};
+use plinth_planner::Plan;
+use plinth_state::{InstanceKey, Mode, ResourceAddress, ResourceState, State, Status};
+use serde_json::Value as Json;
+
+/// The state's address of a configured instance; `None` for a negative index or a name the
+/// state cannot hold (the configuration checked both already).
+pub(crate) fn state_address(instance: &InstanceAddress) -> Option<ResourceAddress> {
+    let mode = match instance.resource.mode {
+        plinth_config::Mode::Managed => Mode::Managed,
+        plinth_config::Mode::Data => Mode::Data,
+    };
+    let key = match &instance.key {
+        plinth_config::InstanceKey::None => None,
+        plinth_config::InstanceKey::Int(index) => {
+            Some(InstanceKey::Int(u64::try_from(*index).ok()?))
+        }
+        plinth_config::InstanceKey::String(key) => Some(InstanceKey::String(key.clone())),
+    };
+    ResourceAddress::new(
+        mode,
+        &instance.resource.resource_type,
+        &instance.resource.name,
+    )
+    .ok()
+    .map(|address| address.with_key(key))
+}
+
+/// The configuration's address of the block of a state address.
+pub(crate) fn block_address(address: &ResourceAddress) -> plinth_config::ResourceAddress {
+    match address.mode() {
+        Mode::Managed => {
+            plinth_config::ResourceAddress::managed(address.type_name(), address.name())
+        }
+        Mode::Data => plinth_config::ResourceAddress::data(address.type_name(), address.name()),
+    }
+}
+
+/// The schema of the type of `address`.
+pub(crate) fn schema_of(
+    address: &ResourceAddress,
+) -> Option<&'static plinth_config::ResourceSchema> {
+    let mode = match address.mode() {
+        Mode::Managed => plinth_config::Mode::Managed,
+        Mode::Data => plinth_config::Mode::Data,
+    };
+    plinth_config::schema(mode, address.type_name())
+}
+
+/// The attributes a user may set (or a data source takes), out of a whole planned object.
+pub(crate) fn settable(
+    schema: &plinth_config::ResourceSchema,
+    object: &BTreeMap<String, Value>,
+) -> BTreeMap<String, Value> {
+    object
+        .iter()
+        .filter(|(name, _)| {
+            schema
+                .attribute(name)
+                .is_some_and(|a| a.presence != Presence::Computed)
+        })
+        .map(|(name, value)| (name.clone(), value.clone()))
+        .collect()
+}
+
+/// A JSON object of values; unknown parts become `null` (callers check for unknowns first) and
+/// sensitive marks are removed: the cloud must receive the real values.
+pub(crate) fn to_json(attributes: &BTreeMap<String, Value>) -> Json {
+    Json::Object(
+        attributes
+            .iter()
+            .map(|(name, value)| {
+                (
+                    name.clone(),
+                    value.strip_marks().to_json_with(&mut |_| Json::Null),
+                )
+            })
+            .collect(),
+    )
+}
+
+/// The JSON pointers of the sensitive parts of attributes (`/values/custom/token`).
+pub(crate) fn sensitive_pointers(attributes: &BTreeMap<String, Value>) -> BTreeSet<String> {
+    let object = Value::Object(attributes.clone());
+    object
+        .sensitive_paths()
+        .into_iter()
+        .map(|path| {
+            path.iter()
+                .map(|step| match step {
+                    PathStep::Key(key) => format!("/{}", key.replace('~', "~0").replace('/', "~1")),
+                    PathStep::Index(index) => format!("/{index}"),
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// The state's record of a remote object: attributes as the cloud reported them, with the
+/// values at `sensitive` sealed as fingerprints.
+pub(crate) fn record(
+    state: &State,
+    object: &RemoteObject,
+    fallback_key: &BTreeMap<String, String>,
+    dependencies: &[ResourceAddress],
+    sensitive: &BTreeSet<String>,
+    status: Status,
+) -> ResourceState {
+    let mut resource = ResourceState::new(object.id.clone(), object.attributes.clone());
+    resource.natural_key = if object.natural_key.is_empty() {
+        fallback_key.clone()
+    } else {
+        object.natural_key.clone()
+    };
+    resource.dependencies = dependencies.to_vec();
+    resource.status = status;
+    for pointer in sensitive {
+        state.seal_sensitive(&mut resource, pointer);
+    }
+    resource
+}
+
+/// What expressions see of resources during an apply: results of this run first, then the
+/// planned objects, then the state.
+pub(crate) struct Known<'a> {
+    pub finished: &'a HashMap<ResourceAddress, BTreeMap<String, Value>>,
+    pub plan: &'a Plan,
+    pub state: &'a State,
+}
+
+impl ResourceValues for Known<'_> {
+    fn attributes(&self, instance: &InstanceAddress) -> Option<BTreeMap<String, Value>> {
+        let address = state_address(instance)?;
+        if let Some(known) = self.finished.get(&address) {
+            return Some(known.clone());
+        }
+        if let Some(after) = self
+            .plan
+            .change(&address)
+            .and_then(|change| change.after.as_ref())
+        {
+            return Some(into_map(after.clone()));
+        }
+        let resource = self.state.resource(&address)?;
+        Some(object_values(resource.id.as_deref(), &resource.attributes))
+    }
+}
+
+/// Attributes as expressions see them, with `id` filled from the cloud id where missing.
+pub(crate) fn object_values(id: Option<&str>, attributes: &Json) -> BTreeMap<String, Value> {
+    let mut map = into_map(Value::from(attributes.clone()));
+    if let Some(id) = id {
+        let entry = map.entry("id".to_owned()).or_insert(Value::Null);
+        if entry.is_null() {
+            *entry = Value::string(id);
+        }
+    }
+    map
+}
+
+pub(crate) fn into_map(value: Value) -> BTreeMap<String, Value> {
+    match value {
+        Value::Object(map) => map,
+        _ => BTreeMap::new(),
+    }
+}
+
+/// Removes `ignore_changes` paths from written attributes: the cloud keeps its values there.
+pub(crate) fn without_ignored(
+    mut attributes: BTreeMap<String, Value>,
+    lifecycle: &plinth_config::Lifecycle,
+) -> BTreeMap<String, Value> {
+    if lifecycle.ignore_all_changes {
+        return BTreeMap::new();
+    }
+    for path in &lifecycle.ignore_changes {
+        remove_path(&mut attributes, path);
+    }
+    attributes
+}
+
+fn remove_path(object: &mut BTreeMap<String, Value>, path: &[String]) {
+    match path {
+        [] => {}
+        [last] => {
+            object.remove(last);
+        }
+        [first, rest @ ..] => {
+            if let Some(Value::Object(inner)) = object.get_mut(first) {
+                remove_path(inner, rest);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn sensitive_pointers_escape_keys_and_index_lists() {
+        let attributes = into_map(Value::Object(BTreeMap::from([
+            (
+                "values".to_owned(),
+                Value::Object(BTreeMap::from([
+                    ("a/b".to_owned(), Value::string("x").mark_sensitive()),
+                    (
+                        "list".to_owned(),
+                        Value::List(vec![Value::int(1), Value::string("s").mark_sensitive()]),
+                    ),
+                ])),
+            ),
+            ("version".to_owned(), Value::string("1")),
+        ])));
+        assert_eq!(
+            sensitive_pointers(&attributes)
+                .into_iter()
+                .collect::<Vec<_>>(),
+            ["/values/a~1b", "/values/list/1"]
+        );
+        let json = to_json(&attributes);
+        assert_eq!(json["values"]["a/b"], json!("x"));
+    }
+
+    #[test]
+    fn ignored_paths_are_removed_and_ignore_all_keeps_nothing() {
+        let attributes = into_map(Value::from(
+            json!({"values": {"a": 1, "b": 2}, "version": "1"}),
+        ));
+        let lifecycle = plinth_config::Lifecycle {
+            ignore_changes: vec![vec!["values".to_owned(), "a".to_owned()]],
+            ..Default::default()
+        };
+        let kept = without_ignored(attributes.clone(), &lifecycle);
+        assert_eq!(to_json(&kept), json!({"values": {"b": 2}, "version": "1"}));
+        let all = plinth_config::Lifecycle {
+            ignore_all_changes: true,
+            ..Default::default()
+        };
+        assert!(without_ignored(attributes, &all).is_empty());
+    }
+
+    #[test]
+    fn object_values_fill_the_id() {
+        let values = object_values(Some("uid"), &json!({"status": "running"}));
+        assert_eq!(values["id"], Value::string("uid"));
+        let values = object_values(Some("uid"), &json!({"id": "other"}));
+        assert_eq!(values["id"], Value::string("other"));
+    }
+}

@@ -1,0 +1,372 @@
+//! One operation of an apply, as a task: the cloud call, then waiting for the remote end state.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use plinth_cloud::{
+    Client, CloudError, ObjectRef, Progress, RemoteObject, ResourceType, WaitOptions, WaitProgress,
+    WaitTarget, deep_merge,
+};
+use plinth_planner::Operation;
+use plinth_state::{ResourceAddress, Status};
+use serde_json::Value as Json;
+
+use crate::data::read_data;
+use crate::error::OperationError;
+use crate::execute::{ApplyEvent, EventKind, EventSink};
+
+/// How many times a create whose outcome was unknown, and whose object the natural key does
+/// not find, is sent again.
+const CREATE_ATTEMPTS: u32 = 3;
+
+/// Everything a task needs, owned.
+pub(crate) struct Task {
+    pub address: ResourceAddress,
+    pub operation: Operation,
+    pub work: Work,
+    pub wait: WaitOptions,
+    pub events: EventSink,
+}
+
+/// What a task does.
+pub(crate) enum Work {
+    /// Create an object with these attributes. With `lookup_first` the natural key was not known
+    /// when planning, so it is looked up now: an object found is adopted.
+    Create {
+        kind: ResourceType,
+        desired: Json,
+        natural_key: BTreeMap<String, String>,
+        lookup_first: bool,
+    },
+    /// Update the object to the user's values (deep-merged over what is installed).
+    Update {
+        kind: ResourceType,
+        object: ObjectRef,
+        desired: Json,
+    },
+    /// Delete the object and wait until it is gone.
+    Delete {
+        kind: ResourceType,
+        object: ObjectRef,
+    },
+    /// Adopt an existing object: wait until it settles, then update it if `update` says so.
+    Import {
+        kind: ResourceType,
+        object: ObjectRef,
+        update: Option<Json>,
+    },
+    /// Read a data source.
+    Read { type_name: String, arguments: Json },
+}
+
+/// What a finished task answers.
+pub(crate) enum Done {
+    /// The object as it is now, and whether it is sound.
+    Object(RemoteObject, Status),
+    /// The object is gone.
+    Gone,
+    /// A data source's attributes.
+    Data(Json),
+}
+
+/// A failed task.
+pub(crate) struct Failure {
+    pub error: OperationError,
+    /// An object the operation created (or adopted) that did not become healthy: it is recorded
+    /// tainted.
+    pub created: Option<RemoteObject>,
+    /// A create may have reached the cloud without our learning of it: its pending record stays.
+    pub maybe_created: bool,
+}
+
+impl Failure {
+    fn plain(error: impl Into<OperationError>) -> Self {
+        Self {
+            error: error.into(),
+            created: None,
+            maybe_created: false,
+        }
+    }
+}
+
+/// Runs one task to its end.
+pub(crate) async fn run(client: Client, task: Task) -> Result<Done, Failure> {
+    let Task {
+        address,
+        operation,
+        work,
+        wait,
+        events,
+    } = task;
+    let progress = move |seen: &WaitProgress| {
+        events(ApplyEvent {
+            address: address.clone(),
+            operation,
+            kind: EventKind::Status {
+                status: seen.status.clone(),
+                elapsed: seen.elapsed,
+            },
+        });
+    };
+    let client = &client;
+    match work {
+        Work::Create {
+            kind,
+            desired,
+            natural_key,
+            lookup_first,
+        } => {
+            create(
+                client,
+                kind,
+                &desired,
+                &natural_key,
+                lookup_first,
+                &wait,
+                &progress,
+            )
+            .await
+        }
+        Work::Update {
+            kind,
+            object,
+            desired,
+        } => {
+            let current = current(client, kind, &object, &wait, &progress).await?;
+            update(client, kind, current, &desired, &wait, &progress)
+                .await
+                .map(|object| Done::Object(object, Status::Ready))
+        }
+        Work::Delete { kind, object } => {
+            kind.delete(client, &object).await.map_err(Failure::plain)?;
+            if let Ok(None) = kind.read(client, &object).await {
+                return Ok(Done::Gone);
+            }
+            kind.wait(client, &object, WaitTarget::Gone, &wait, &progress)
+                .await
+                .map_err(Failure::plain)?;
+            Ok(Done::Gone)
+        }
+        Work::Import {
+            kind,
+            object,
+            update: desired,
+        } => {
+            let found = current(client, kind, &object, &wait, &progress).await;
+            let found = match found {
+                Ok(found) => found,
+                Err(Failure {
+                    error: OperationError::Cloud(CloudError::OperationFailed { .. }),
+                    ..
+                }) => {
+                    // An install that failed: adopted as tainted, so the next plan replaces it.
+                    let failed = kind.read(client, &object).await.map_err(Failure::plain)?;
+                    return failed
+                        .map(|object| Done::Object(object, Status::Tainted))
+                        .ok_or_else(|| Failure::plain(disappeared(kind, &object)));
+                }
+                Err(failure) => return Err(failure),
+            };
+            match desired {
+                Some(desired) => update(client, kind, found, &desired, &wait, &progress)
+                    .await
+                    .map(|object| Done::Object(object, Status::Ready)),
+                None => Ok(Done::Object(found, Status::Ready)),
+            }
+        }
+        Work::Read {
+            type_name,
+            arguments,
+        } => read_data(client, &type_name, &arguments)
+            .await
+            .map(Done::Data)
+            .map_err(Failure::plain),
+    }
+}
+
+async fn create(
+    client: &Client,
+    kind: ResourceType,
+    desired: &Json,
+    natural_key: &BTreeMap<String, String>,
+    lookup_first: bool,
+    wait: &WaitOptions,
+    progress: &(dyn Fn(&WaitProgress) + Send + Sync),
+) -> Result<Done, Failure> {
+    let existing = if lookup_first {
+        kind.find_by_natural_key(client, natural_key)
+            .await
+            .map_err(Failure::plain)?
+    } else {
+        None
+    };
+    let created = match existing {
+        Some(found) => found,
+        None => send_create(client, kind, desired, natural_key).await?,
+    };
+    if created.progress == Progress::Done {
+        return Ok(Done::Object(created, Status::Ready));
+    }
+    // One look at once: a fast operation is done before the wait's first poll would come.
+    if let Ok(Some(now)) = kind.read(client, &created.object_ref()).await
+        && now.progress == Progress::Done
+    {
+        return Ok(Done::Object(now, Status::Ready));
+    }
+    match kind
+        .wait(
+            client,
+            &created.object_ref(),
+            WaitTarget::Ready,
+            wait,
+            progress,
+        )
+        .await
+    {
+        Ok(Some(ready)) => Ok(Done::Object(ready, Status::Ready)),
+        Ok(None) => Ok(Done::Object(created, Status::Ready)),
+        Err(error @ CloudError::Disappeared { .. }) => Err(Failure::plain(error)),
+        Err(error) => {
+            // Created, but not healthy: recorded tainted with what the cloud says now.
+            let latest = kind
+                .read(client, &created.object_ref())
+                .await
+                .ok()
+                .flatten()
+                .unwrap_or(created);
+            Err(Failure {
+                error: error.into(),
+                created: Some(latest),
+                maybe_created: false,
+            })
+        }
+    }
+}
+
+/// Sends a create. When its outcome is unknown, the natural key tells whether it happened: an
+/// object found is the one created; none found means it did not happen, and it is sent again.
+async fn send_create(
+    client: &Client,
+    kind: ResourceType,
+    desired: &Json,
+    natural_key: &BTreeMap<String, String>,
+) -> Result<RemoteObject, Failure> {
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        match kind.create(client, desired).await {
+            Ok(created) => return Ok(created),
+            Err(error @ CloudError::OutcomeUnknown { .. }) => {
+                match kind.find_by_natural_key(client, natural_key).await {
+                    Ok(Some(found)) => return Ok(found),
+                    Ok(None) if attempts < CREATE_ATTEMPTS => {}
+                    Ok(None) => return Err(Failure::plain(error)),
+                    Err(_) => {
+                        return Err(Failure {
+                            error: error.into(),
+                            created: None,
+                            maybe_created: true,
+                        });
+                    }
+                }
+            }
+            Err(error) => return Err(Failure::plain(error)),
+        }
+    }
+}
+
+/// The object as it is now, after any operation in progress on it has finished.
+async fn current(
+    client: &Client,
+    kind: ResourceType,
+    object: &ObjectRef,
+    wait: &WaitOptions,
+    progress: &(dyn Fn(&WaitProgress) + Send + Sync),
+) -> Result<RemoteObject, Failure> {
+    let found = kind
+        .read(client, object)
+        .await
+        .map_err(Failure::plain)?
+        .ok_or_else(|| Failure::plain(disappeared(kind, object)))?;
+    match found.progress {
+        Progress::Done => Ok(found),
+        Progress::Failed => Err(Failure::plain(CloudError::OperationFailed {
+            what: kind.describe(object),
+            status: found.status,
+            reason: found.reason,
+            message: found.message,
+        })),
+        Progress::InProgress | Progress::Gone => {
+            let settled = kind
+                .wait(
+                    client,
+                    &found.object_ref(),
+                    WaitTarget::Ready,
+                    wait,
+                    progress,
+                )
+                .await
+                .map_err(Failure::plain)?;
+            Ok(settled.unwrap_or(found))
+        }
+    }
+}
+
+/// Updates `current` to the user's values deep-merged over the installed ones, and waits until
+/// it runs the version asked for.
+async fn update(
+    client: &Client,
+    kind: ResourceType,
+    current: RemoteObject,
+    desired: &Json,
+    wait: &WaitOptions,
+    progress: &(dyn Fn(&WaitProgress) + Send + Sync),
+) -> Result<RemoteObject, Failure> {
+    let merged = deep_merge(&current.attributes, desired);
+    let updated = kind
+        .update(client, &current, &merged)
+        .await
+        .map_err(Failure::plain)?;
+    let target = match merged.get("version").and_then(Json::as_str) {
+        Some(version) if !version.is_empty() => WaitTarget::ReadyAt(version.to_owned()),
+        _ => WaitTarget::Ready,
+    };
+    let reference = current.object_ref();
+    if let Ok(Some(now)) = kind.read(client, &reference).await
+        && now.progress == Progress::Done
+        && match &target {
+            WaitTarget::ReadyAt(version) => installed_version(&now).is_none_or(|v| v == version),
+            _ => true,
+        }
+    {
+        return Ok(now);
+    }
+    let ready = kind
+        .wait(client, &reference, target, wait, progress)
+        .await
+        .map_err(Failure::plain)?;
+    Ok(ready.unwrap_or(updated))
+}
+
+/// The version an object runs, as the cloud reports it (see [`WaitTarget::ReadyAt`]).
+fn installed_version(object: &RemoteObject) -> Option<&str> {
+    ["installed_version", "current_version"]
+        .iter()
+        .find_map(|name| object.attributes.get(*name).and_then(Json::as_str))
+        .filter(|version| !version.is_empty())
+}
+
+fn disappeared(kind: ResourceType, object: &ObjectRef) -> CloudError {
+    CloudError::Disappeared {
+        what: kind.describe(object),
+    }
+}
+
+/// The wait options of one operation: the client's polling with the resource's timeout.
+pub(crate) fn wait_options(client: &Client, timeout: Option<Duration>) -> WaitOptions {
+    let defaults = client.settings().wait;
+    match timeout {
+        Some(timeout) => defaults.with_timeout(timeout),
+        None => defaults,
+    }
+}

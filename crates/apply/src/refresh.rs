@@ -1,0 +1,262 @@
+//! Refresh: read what the state manages, look up configured instances by natural key, read data
+//! sources, and plan with what was found.
+
+use std::borrow::Cow;
+use std::collections::HashSet;
+use std::future::Future;
+use std::sync::Arc;
+
+use plinth_cloud::{Client, CloudError, ResourceType};
+use plinth_config::Configuration;
+use plinth_planner::{Lookup, Observations, Observed, Plan, PlanOptions, RemoteObject, WantedRead};
+use plinth_state::{Change, Mode, PendingAction, ResourceAddress, State};
+use serde_json::Value as Json;
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+use crate::data::read_data;
+use crate::error::{ApplyError, ReadFailure};
+
+/// How a refresh reads the cloud.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RefreshOptions {
+    /// How many reads run at once (`--parallelism`, default 10).
+    pub parallelism: usize,
+    /// Read every resource in the state (`false` with `--no-refresh`). Lookups by natural key of
+    /// configured instances not in the state, of records left pending by an interrupted run, and
+    /// reads of data sources happen either way: without them a plan could install an object a
+    /// second time or plan with values it does not have.
+    pub refresh: bool,
+}
+
+impl Default for RefreshOptions {
+    fn default() -> Self {
+        Self {
+            parallelism: 10,
+            refresh: true,
+        }
+    }
+}
+
+/// Refreshes and plans: reads every managed resource of `state` concurrently (at most
+/// `options.parallelism` reads at once), then plans, performs the reads the plan asks for
+/// ([`Plan::wanted_reads`]: natural-key lookups and data sources) and plans again until it asks
+/// for nothing new. Answers the final plan and everything observed.
+///
+/// A resource recorded with a pending create (an interrupted run sent the create but did not
+/// record its result) is resolved by its natural key: for an instance still configured, an
+/// object found is planned as an import (and waited for), none as a create; for one no longer
+/// configured, it is deleted if found and forgotten if not. It is never installed twice.
+pub async fn refresh_and_plan(
+    config: &Configuration,
+    state: &State,
+    client: &Client,
+    plan_options: &PlanOptions,
+    options: &RefreshOptions,
+) -> Result<(Plan, Observations), ApplyError> {
+    let pending_creates: HashSet<&ResourceAddress> = state
+        .resources()
+        .iter()
+        .filter(|(address, resource)| {
+            address.mode() == Mode::Managed
+                && resource
+                    .pending
+                    .is_some_and(|pending| pending.action == PendingAction::Create)
+        })
+        .map(|(address, _)| address)
+        .collect();
+    let mut reads = Vec::new();
+    for (address, resource) in state.resources() {
+        if address.mode() != Mode::Managed
+            || !(options.refresh || pending_creates.contains(address))
+        {
+            continue;
+        }
+        let kind = ResourceType::from_type_name(address.type_name()).ok_or_else(|| {
+            ApplyError::UnsupportedType {
+                address: address.clone(),
+            }
+        })?;
+        let mut object = kind.object_ref(&resource.attributes);
+        if resource.id.is_some() {
+            object.id.clone_from(&resource.id);
+        }
+        object.natural_key.extend(resource.natural_key.clone());
+        if pending_creates.contains(address) {
+            // What a crashed create left: no id was recorded, only the natural key.
+            object.id = None;
+        }
+        reads.push((address.clone(), kind, object));
+    }
+    let found = bounded(
+        options.parallelism,
+        reads,
+        |client, (address, kind, object)| async move {
+            let result = kind.read(&client, &object).await;
+            (address, result)
+        },
+        client,
+    )
+    .await?;
+    let mut observed = Vec::with_capacity(found.len());
+    let mut failures = Vec::new();
+    for (address, result) in found {
+        match result {
+            Ok(Some(object)) => observed.push((address, Observed::Present(planner_object(object)))),
+            Ok(None) => observed.push((address, Observed::Gone)),
+            Err(error) => failures.push(ReadFailure { address, error }),
+        }
+    }
+    if !failures.is_empty() {
+        failures.sort_by(|a, b| a.address.cmp(&b.address));
+        return Err(ApplyError::Refresh { failures });
+    }
+    let mut observations = Observations::new();
+    let mut prior = Cow::Borrowed(state);
+    if !pending_creates.is_empty() {
+        // Which pending records are still configured: the planner plans an object for them.
+        let mut first = Observations::new();
+        for (address, seen) in &observed {
+            first.insert_resource(address.clone(), seen.clone());
+        }
+        let plan = plinth_planner::plan(config, state, &first, plan_options)?;
+        let mut without = state.clone();
+        for address in &pending_creates {
+            if plan.change(address).is_some_and(|c| c.after.is_some()) {
+                without.apply(Change::Remove {
+                    address: (*address).clone(),
+                });
+            }
+        }
+        prior = Cow::Owned(without);
+    }
+    for (address, seen) in observed {
+        if prior.resource(&address).is_some() {
+            observations.insert_resource(address, seen);
+        } else {
+            let lookup = match seen {
+                Observed::Present(object) => Lookup::Found(object),
+                Observed::Gone => Lookup::NotFound,
+            };
+            observations.insert_lookup(address, lookup);
+        }
+    }
+    let mut done: HashSet<ResourceAddress> = HashSet::new();
+    loop {
+        let plan = plinth_planner::plan(config, &prior, &observations, plan_options)?;
+        let wanted: Vec<WantedRead> = plan
+            .wanted_reads()
+            .iter()
+            .filter(|read| !done.contains(wanted_address(read)))
+            .cloned()
+            .collect();
+        if wanted.is_empty() {
+            return Ok((plan, observations));
+        }
+        done.extend(wanted.iter().map(|read| wanted_address(read).clone()));
+        let results = bounded(
+            options.parallelism,
+            wanted,
+            |client, read| async move {
+                match read {
+                    WantedRead::NaturalKey {
+                        address,
+                        natural_key,
+                    } => {
+                        let result = match ResourceType::from_type_name(address.type_name()) {
+                            Some(kind) => kind
+                                .find_by_natural_key(&client, &natural_key)
+                                .await
+                                .map(|found| Answer::Lookup(found.map(planner_object))),
+                            None => Err(unsupported(&address)),
+                        };
+                        (address, result)
+                    }
+                    WantedRead::Data { address, arguments } => {
+                        let result = read_data(&client, address.type_name(), &arguments)
+                            .await
+                            .map(Answer::Data);
+                        (address, result)
+                    }
+                }
+            },
+            client,
+        )
+        .await?;
+        let mut failures = Vec::new();
+        for (address, result) in results {
+            match result {
+                Ok(Answer::Lookup(Some(object))) => {
+                    observations.insert_lookup(address, Lookup::Found(object));
+                }
+                Ok(Answer::Lookup(None)) => observations.insert_lookup(address, Lookup::NotFound),
+                Ok(Answer::Data(attributes)) => observations.insert_data(address, attributes),
+                Err(error) => failures.push(ReadFailure { address, error }),
+            }
+        }
+        if !failures.is_empty() {
+            failures.sort_by(|a, b| a.address.cmp(&b.address));
+            return Err(ApplyError::Refresh { failures });
+        }
+    }
+}
+
+enum Answer {
+    Lookup(Option<RemoteObject>),
+    Data(Json),
+}
+
+fn wanted_address(read: &WantedRead) -> &ResourceAddress {
+    match read {
+        WantedRead::NaturalKey { address, .. } | WantedRead::Data { address, .. } => address,
+    }
+}
+
+fn unsupported(address: &ResourceAddress) -> CloudError {
+    CloudError::InvalidAttributes {
+        resource_type: "unknown",
+        message: format!("plinth cannot manage `{}`", address.type_name()),
+    }
+}
+
+/// The planner's view of a remote object.
+pub(crate) fn planner_object(object: plinth_cloud::RemoteObject) -> RemoteObject {
+    RemoteObject {
+        id: object.id,
+        attributes: object.attributes,
+    }
+}
+
+/// Runs `work` on every item, at most `parallelism` at once, each on the runtime's threads;
+/// answers the results in completion order, or an error if a task panicked.
+pub(crate) async fn bounded<T, R, F, Fut>(
+    parallelism: usize,
+    items: Vec<T>,
+    work: F,
+    client: &Client,
+) -> Result<Vec<R>, ApplyError>
+where
+    T: Send + 'static,
+    R: Send + 'static,
+    F: Fn(Client, T) -> Fut,
+    Fut: Future<Output = R> + Send + 'static,
+{
+    let permits = Arc::new(Semaphore::new(parallelism.max(1)));
+    let mut tasks = JoinSet::new();
+    for item in items {
+        let permits = Arc::clone(&permits);
+        let future = work(client.clone(), item);
+        tasks.spawn(async move {
+            // The semaphore is never closed, so acquiring only waits.
+            let _permit = permits.acquire_owned().await;
+            future.await
+        });
+    }
+    let mut results = Vec::with_capacity(tasks.len());
+    while let Some(joined) = tasks.join_next().await {
+        // A read task only fails on a bug; planning without its answer could install an
+        // object twice, so the refresh stops.
+        results.push(joined.map_err(|error| ApplyError::Task(error.to_string()))?);
+    }
+    Ok(results)
+}

@@ -1,0 +1,256 @@
+//! What a refresh sees: changes and deletions outside plinth, data sources, `--no-refresh` and
+//! `--refresh-only`.
+
+use std::time::Duration;
+
+use plinth_apply::{RefreshOptions, refresh_and_plan};
+use plinth_cloud::{ResourceType, WaitTarget, no_progress};
+use plinth_planner::{Action, PlanOptions, Reason};
+use plinth_state::ResourceAddress;
+use serde_json::json;
+
+use crate::{CLUSTER, Cloud, cloud, config, failures};
+
+fn dns() -> ResourceAddress {
+    "huaweicloud_cce_addon.dns".parse().unwrap()
+}
+
+fn dns_config() -> plinth_config::Configuration {
+    config(&format!(
+        r#"
+        resource "huaweicloud_cce_addon" "dns" {{
+          cluster_id    = "{CLUSTER}"
+          template_name = "coredns"
+          version       = "1.28.6"
+        }}
+        data "huaweicloud_cce_addon" "dns" {{
+          cluster_id = "{CLUSTER}"
+          id         = huaweicloud_cce_addon.dns.id
+        }}
+        data "huaweicloud_modelarts_pool_plugins" "a" {{
+          pool_name = "pool-a"
+        }}
+        output "dns_status" {{ value = data.huaweicloud_cce_addon.dns.status }}
+        output "plugins" {{ value = length(data.huaweicloud_modelarts_pool_plugins.a.plugins) }}
+        "#
+    ))
+}
+
+/// Upgrades the add-on directly through the cloud, as someone outside plinth would.
+async fn upgrade_outside(cloud: &Cloud, version: &str) {
+    let kind = ResourceType::CceAddon;
+    let id = cloud.state().resource(&dns()).unwrap().id.clone();
+    let object = plinth_cloud::ObjectRef {
+        id,
+        natural_key: [("cluster_id".to_owned(), CLUSTER.to_owned())].into(),
+    };
+    let current = kind.read(&cloud.client, &object).await.unwrap().unwrap();
+    let mut desired = current.attributes.clone();
+    desired["version"] = json!(version);
+    kind.update(&cloud.client, &current, &desired)
+        .await
+        .unwrap();
+    kind.wait(
+        &cloud.client,
+        &object,
+        WaitTarget::ReadyAt(version.to_owned()),
+        &cloud.client.settings().wait,
+        &no_progress,
+    )
+    .await
+    .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn data_sources_are_read_when_their_arguments_are_known() {
+    let cloud = cloud(Duration::from_millis(50)).await;
+    let configuration = dns_config();
+    // The first plan cannot read the add-on data source: its id is known only after apply.
+    let (plan, report) = cloud.apply(&configuration, &PlanOptions::default()).await;
+    assert!(report.is_success(), "{}", failures(&report));
+    let read = plan
+        .change(&"data.huaweicloud_cce_addon.dns".parse().unwrap())
+        .unwrap();
+    assert_eq!(read.action, Action::Read);
+    assert_eq!(read.reasons, [Reason::DependsOnUnknown]);
+    let state = cloud.state();
+    assert_eq!(
+        state.output("dns_status").unwrap(),
+        &plinth_state::OutputState::Plain(json!("running"))
+    );
+    assert_eq!(
+        state.output("plugins").unwrap(),
+        &plinth_state::OutputState::Plain(json!(0))
+    );
+    // Now the refresh reads both data sources itself.
+    let (plan, observed) = refresh_and_plan(
+        &configuration,
+        &state,
+        &cloud.client,
+        &PlanOptions::default(),
+        &RefreshOptions::default(),
+    )
+    .await
+    .unwrap();
+    assert!(!plan.has_changes());
+    assert_eq!(observed.data_reads().count(), 2);
+    assert_eq!(
+        observed
+            .data(&"data.huaweicloud_cce_addon.dns".parse().unwrap())
+            .unwrap()["id"],
+        json!(state.resource(&dns()).unwrap().id.clone().unwrap())
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn drift_is_put_back_and_a_deletion_outside_is_created_again() {
+    let cloud = cloud(Duration::from_millis(50)).await;
+    let configuration = dns_config();
+    let (_, report) = cloud.apply(&configuration, &PlanOptions::default()).await;
+    assert!(report.is_success(), "{}", failures(&report));
+
+    upgrade_outside(&cloud, "1.29.4").await;
+    // Without refresh the plan trusts the state and sees nothing.
+    let (plan, _) = refresh_and_plan(
+        &configuration,
+        &cloud.state(),
+        &cloud.client,
+        &PlanOptions::default(),
+        &RefreshOptions {
+            refresh: false,
+            ..RefreshOptions::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert!(!plan.has_changes());
+    let (plan, report) = cloud.apply(&configuration, &PlanOptions::default()).await;
+    let change = plan.change(&dns()).unwrap();
+    assert_eq!(change.action, Action::Update);
+    assert!(change.reasons.contains(&Reason::Drift));
+    assert!(report.is_success(), "{}", failures(&report));
+    assert_eq!(cloud.emulator.snapshot().addons[0].version, "1.28.6");
+
+    // Deleted outside: planned as a create again, and created.
+    let id = cloud.state().resource(&dns()).unwrap().id.clone();
+    ResourceType::CceAddon
+        .delete(
+            &cloud.client,
+            &plinth_cloud::ObjectRef {
+                id,
+                natural_key: [("cluster_id".to_owned(), CLUSTER.to_owned())].into(),
+            },
+        )
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let (plan, report) = cloud.apply(&configuration, &PlanOptions::default()).await;
+    let change = plan.change(&dns()).unwrap();
+    assert_eq!(change.action, Action::Create);
+    assert_eq!(change.reasons, [Reason::DeletedOutside]);
+    assert!(report.is_success(), "{}", failures(&report));
+    let snapshot = cloud.emulator.snapshot();
+    assert_eq!(snapshot.addons.len(), 1);
+    assert_eq!(
+        cloud.state().resource(&dns()).unwrap().id.as_deref(),
+        Some(snapshot.addons[0].uid.as_str())
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refresh_only_apply_records_what_changed_outside_and_changes_nothing() {
+    let cloud = cloud(Duration::from_millis(50)).await;
+    let configuration = dns_config();
+    let (_, report) = cloud.apply(&configuration, &PlanOptions::default()).await;
+    assert!(report.is_success(), "{}", failures(&report));
+    upgrade_outside(&cloud, "1.29.4").await;
+    let refresh_only = PlanOptions {
+        refresh_only: true,
+        ..PlanOptions::default()
+    };
+    let (plan, report) = cloud.apply(&configuration, &refresh_only).await;
+    assert!(plan.has_changes(), "the drift is the change");
+    assert!(!plan.drift().is_empty());
+    assert!(report.is_success(), "{}", failures(&report));
+    assert!(report.succeeded.is_empty());
+    let recorded = cloud.state().resource(&dns()).unwrap().clone();
+    assert_eq!(recorded.attributes["version"], json!("1.29.4"));
+    assert_eq!(cloud.emulator.snapshot().addons[0].version, "1.29.4");
+    // The state now agrees with the cloud: no drift left to report.
+    let plan = cloud.plan(&configuration, &refresh_only).await;
+    assert!(plan.drift().is_empty(), "{:?}", plan.drift());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sensitive_values_reach_the_cloud_but_only_their_fingerprints_the_state() {
+    let cloud = cloud(Duration::from_millis(20)).await;
+    let configuration = config(&format!(
+        r#"
+        variable "token" {{
+          type      = string
+          default   = "s3cr3t-t0ken"
+          sensitive = true
+        }}
+        resource "huaweicloud_cce_addon" "dns" {{
+          cluster_id    = "{CLUSTER}"
+          template_name = "coredns"
+          values        = {{ custom = {{ token = var.token }} }}
+        }}
+        output "token" {{
+          value     = var.token
+          sensitive = true
+        }}
+        "#
+    ));
+    let (_, report) = cloud.apply(&configuration, &PlanOptions::default()).await;
+    assert!(report.is_success(), "{}", failures(&report));
+    let text = std::fs::read_to_string(cloud.storage().path()).unwrap();
+    assert!(!text.contains("s3cr3t"), "{text}");
+    let state = cloud.state();
+    let recorded = state.resource(&dns()).unwrap();
+    assert!(recorded.sensitive.contains("/values/custom/token"));
+    assert!(state.sensitive_matches(recorded, "/values/custom/token", &json!("s3cr3t-t0ken")));
+    // The cloud has the real value.
+    let remote = ResourceType::CceAddon
+        .read(
+            &cloud.client,
+            &plinth_cloud::ObjectRef {
+                id: recorded.id.clone(),
+                natural_key: recorded.natural_key.clone(),
+            },
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        remote.attributes["values"]["custom"]["token"],
+        json!("s3cr3t-t0ken")
+    );
+    // And the next plan sees no change, with or without refresh.
+    assert!(
+        !cloud
+            .plan(&configuration, &PlanOptions::default())
+            .await
+            .has_changes()
+    );
+    let (plan, _) = refresh_and_plan(
+        &configuration,
+        &state,
+        &cloud.client,
+        &PlanOptions::default(),
+        &RefreshOptions {
+            refresh: false,
+            ..RefreshOptions::default()
+        },
+    )
+    .await
+    .unwrap();
+    assert!(!plan.has_changes());
+    // Another apply keeps the state byte for byte.
+    let (_, report) = cloud.apply(&configuration, &PlanOptions::default()).await;
+    assert!(report.is_success(), "{}", failures(&report));
+    assert_eq!(
+        std::fs::read_to_string(cloud.storage().path()).unwrap(),
+        text
+    );
+}
