@@ -6,6 +6,8 @@
 mod cli;
 mod emulator;
 mod fmt;
+mod lifecycle;
+mod resilience;
 mod state;
 mod support;
 mod validate;

@@ -98,3 +98,132 @@ impl Run {
         self
     }
 }
+
+/// An emulated Huawei Cloud running in the test process, on 127.0.0.1.
+pub struct Cloud {
+    runtime: tokio::runtime::Runtime,
+    emulator: Option<plinth_emulator::RunningEmulator>,
+    url: String,
+}
+
+impl Cloud {
+    /// An emulator whose operations take `op_millis` milliseconds, with signature checks.
+    pub fn start(op_millis: u64) -> Self {
+        Self::start_with(plinth_emulator::EmulatorOptions {
+            op_duration: std::time::Duration::from_millis(op_millis),
+            ..plinth_emulator::EmulatorOptions::default()
+        })
+    }
+
+    pub fn start_with(mut options: plinth_emulator::EmulatorOptions) -> Self {
+        options.credentials = Some((ACCESS_KEY.to_owned(), SECRET_KEY.to_owned()));
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let emulator = runtime.block_on(plinth_emulator::start(options)).unwrap();
+        let url = emulator.base_url();
+        Self {
+            runtime,
+            emulator: Some(emulator),
+            url,
+        }
+    }
+
+    /// The provider block that points plinth at this emulator.
+    pub fn provider(&self) -> String {
+        format!(
+            r#"provider "huaweicloud" {{
+  region     = "cn-north-4"
+  access_key = "{ACCESS_KEY}"
+  secret_key = "{SECRET_KEY}"
+  endpoints = {{
+    modelarts = "{url}"
+    cce       = "{url}"
+    iam       = "{url}"
+  }}
+}}
+"#,
+            url = self.url
+        )
+    }
+
+    pub fn snapshot(&self) -> plinth_emulator::CloudSnapshot {
+        self.emulator.as_ref().unwrap().snapshot()
+    }
+
+    /// A client of this emulator, to change the cloud behind plinth's back.
+    pub fn client(&self) -> plinth_cloud::Client {
+        let settings = plinth_cloud::ClientSettings {
+            region: Some("cn-north-4".to_owned()),
+            access_key: Some(ACCESS_KEY.to_owned()),
+            secret_key: Some(SECRET_KEY.to_owned()),
+            endpoints: plinth_cloud::EndpointOverrides {
+                modelarts: Some(self.url.clone()),
+                cce: Some(self.url.clone()),
+                iam: Some(self.url.clone()),
+            },
+            ..plinth_cloud::ClientSettings::default()
+        }
+        .resolve(|_| None)
+        .unwrap();
+        plinth_cloud::Client::new(settings).unwrap()
+    }
+
+    pub fn block_on<F: std::future::Future>(&self, future: F) -> F::Output {
+        self.runtime.block_on(future)
+    }
+}
+
+impl Drop for Cloud {
+    fn drop(&mut self) {
+        if let Some(emulator) = self.emulator.take() {
+            let _ = self.runtime.block_on(emulator.shutdown());
+        }
+    }
+}
+
+pub const ACCESS_KEY: &str = "AKE2ETEST00000000001";
+pub const SECRET_KEY: &str = "SKe2eTestSecretKey0000000000000000000000";
+
+pub const CLUSTER_1: &str = "c0ffee00-0000-4000-8000-000000000001";
+pub const CLUSTER_2: &str = "c0ffee00-0000-4000-8000-000000000002";
+pub const AUTOPILOT: &str = "a1b2c3d4-0000-4000-8000-000000000001";
+
+impl Project {
+    /// The state file, parsed.
+    pub fn state(&self) -> serde_json::Value {
+        serde_json::from_str(&self.read("plinth.state.json")).unwrap()
+    }
+
+    /// The state's resource `type.name` (with `key` for an instance of `count` or `for_each`).
+    pub fn resource(
+        &self,
+        type_name: &str,
+        name: &str,
+        key: Option<&str>,
+    ) -> Option<serde_json::Value> {
+        self.state()["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| {
+                r["type"] == type_name
+                    && r["name"] == name
+                    && match key {
+                        Some(key) => r["key"] == key,
+                        None => r.get("key").is_none_or(serde_json::Value::is_null),
+                    }
+            })
+            .cloned()
+    }
+
+    /// How many resources the state holds.
+    pub fn resource_count(&self) -> usize {
+        if !self.path().join("plinth.state.json").exists() {
+            return 0;
+        }
+        self.state()["resources"].as_array().unwrap().len()
+    }
+}

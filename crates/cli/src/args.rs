@@ -38,7 +38,17 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Rewrite the configuration's files in the canonical layout
     Fmt(FmtArgs),
-    /// Show the state
+    /// Show what apply would change: refresh, compare, and print the plan
+    Plan(PlanArgs),
+    /// Make the cloud match the configuration (or carry out a saved plan)
+    Apply(ApplyArgs),
+    /// Delete everything this configuration manages
+    Destroy(DestroyArgs),
+    /// Print the plan's dependency graph in DOT
+    Graph(GraphArgs),
+    /// Bring an existing cloud object under plinth's management
+    Import(ImportArgs),
+    /// Show the state, or a saved plan
     Show(ShowArgs),
     /// Show the output values recorded by the last apply
     Output(OutputArgs),
@@ -104,9 +114,124 @@ fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
 /// `plinth show`.
 #[derive(Debug, Args)]
 pub struct ShowArgs {
-    /// Print the state file's JSON (see docs/state-format.md)
+    /// A plan saved with `plinth plan --out`; without it, the state is shown
+    pub planfile: Option<PathBuf>,
+
+    /// Print JSON (the state file's format, or docs/plan-format.md for a plan)
     #[arg(long)]
     pub json: bool,
+}
+
+/// What every planning command takes: selection, refresh, variables, concurrency, locking.
+#[derive(Debug, Args, Clone)]
+pub struct PlanningArgs {
+    /// Plan only this resource and what it depends on (repeatable)
+    #[arg(long = "target", value_name = "ADDR")]
+    pub targets: Vec<String>,
+
+    /// Leave this resource and what depends on it out of the plan (repeatable)
+    #[arg(long = "exclude", value_name = "ADDR")]
+    pub excludes: Vec<String>,
+
+    /// Replace this resource even if nothing changed (repeatable)
+    #[arg(long = "replace", value_name = "ADDR")]
+    pub replace: Vec<String>,
+
+    /// Plan with what the state says, without reading the cloud first
+    #[arg(long, conflicts_with = "refresh_only")]
+    pub no_refresh: bool,
+
+    /// Only update the state to match the cloud; change nothing in the cloud
+    #[arg(long)]
+    pub refresh_only: bool,
+
+    /// At most this many cloud operations at once
+    #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..))]
+    pub parallelism: u16,
+
+    #[command(flatten)]
+    pub vars: VarArgs,
+
+    #[command(flatten)]
+    pub lock: LockArgs,
+}
+
+/// `plinth plan`.
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// Save the plan to FILE, for `plinth apply FILE`
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+
+    /// Print the plan as JSON (docs/plan-format.md)
+    #[arg(long)]
+    pub json: bool,
+
+    /// Exit with 2 when the plan has changes (0: none, 1: error)
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+
+    #[command(flatten)]
+    pub planning: PlanningArgs,
+}
+
+/// `plinth apply`.
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    /// A plan saved with `plinth plan --out`; applied only if nothing moved since
+    pub planfile: Option<PathBuf>,
+
+    /// Do not ask for confirmation
+    #[arg(long)]
+    pub auto_approve: bool,
+
+    #[command(flatten)]
+    pub planning: PlanningArgs,
+}
+
+/// `plinth destroy`.
+#[derive(Debug, Args)]
+pub struct DestroyArgs {
+    /// Do not ask for confirmation
+    #[arg(long)]
+    pub auto_approve: bool,
+
+    /// Destroy only this resource and what depends on it (repeatable)
+    #[arg(long = "target", value_name = "ADDR")]
+    pub targets: Vec<String>,
+
+    /// At most this many cloud operations at once
+    #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..))]
+    pub parallelism: u16,
+
+    #[command(flatten)]
+    pub vars: VarArgs,
+
+    #[command(flatten)]
+    pub lock: LockArgs,
+}
+
+/// `plinth graph`.
+#[derive(Debug, Args)]
+pub struct GraphArgs {
+    #[command(flatten)]
+    pub vars: VarArgs,
+}
+
+/// `plinth import`.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The address in the configuration, e.g. `huaweicloud_cce_addon.dns`
+    pub address: String,
+
+    /// The cloud's id: `<cluster_id>/<addon_id>` for add-ons, `<pool>/<template>` for plug-ins
+    pub id: String,
+
+    #[command(flatten)]
+    pub vars: VarArgs,
+
+    #[command(flatten)]
+    pub lock: LockArgs,
 }
 
 /// `plinth output`.

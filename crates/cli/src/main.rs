@@ -8,6 +8,10 @@ mod args;
 mod commands;
 mod diagnostics;
 mod interrupt;
+mod planfile;
+mod progress;
+mod render;
+mod session;
 mod state_view;
 mod workspace;
 
@@ -31,6 +35,9 @@ fn main() -> ExitCode {
             if is_broken_pipe(&err) {
                 return ExitCode::SUCCESS;
             }
+            if err.downcast_ref::<commands::AlreadyReported>().is_some() {
+                return ExitCode::FAILURE;
+            }
             report(&err);
             ExitCode::FAILURE
         }
@@ -42,6 +49,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Validate(args) => commands::validate::run(&workspace, &args),
         Command::Fmt(args) => commands::fmt::run(&workspace, &args),
+        Command::Plan(args) => commands::plan::run(&workspace, &args),
+        Command::Apply(args) => commands::apply::run(&workspace, &args),
+        Command::Destroy(args) => commands::apply::destroy(&workspace, &args),
+        Command::Graph(args) => commands::graph::run(&workspace, &args),
+        Command::Import(args) => commands::import::run(&workspace, &args),
         Command::Show(args) => commands::show::run(&workspace, &args),
         Command::Output(args) => commands::output::run(&workspace, &args),
         Command::State(command) => commands::state::run(&workspace, command),

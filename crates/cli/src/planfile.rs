@@ -222,6 +222,7 @@ impl ConfigDigest {
         Ok(Self::compute(&files, &options.vars, &options.env_vars))
     }
 
+    #[cfg(test)]
     /// The digest as text: `sha256:` and 64 hex digits.
     pub fn as_str(&self) -> &str {
         &self.0
@@ -279,11 +280,6 @@ impl PlanFile {
     /// The options the plan was made with: an apply plans again with them.
     pub fn options(&self) -> &PlanOptions {
         &self.options
-    }
-
-    /// The digest of the configuration the plan was made from.
-    pub fn configuration_digest(&self) -> &ConfigDigest {
-        &self.configuration_digest
     }
 
     /// The plan file as JSON text.

@@ -60,12 +60,17 @@ impl Workspace {
         &self,
         vars: &crate::args::VarArgs,
     ) -> Result<plinth_config::Configuration, plinth_config::Diagnostics> {
-        let options = plinth_config::LoadOptions {
-            var_files: vars.var_files.clone(),
-            vars: vars.vars.clone(),
-            env_vars: variables_from_environment(),
-        };
-        plinth_config::load(&self.dir, &options)
+        plinth_config::load(&self.dir, &load_options(vars))
+    }
+}
+
+/// What the configuration is loaded from besides its directory: variable files, `--var`s and
+/// `PLINTH_VAR_*` entries of the environment.
+pub fn load_options(vars: &crate::args::VarArgs) -> plinth_config::LoadOptions {
+    plinth_config::LoadOptions {
+        var_files: vars.var_files.clone(),
+        vars: vars.vars.clone(),
+        env_vars: variables_from_environment(),
     }
 }
 

@@ -397,7 +397,9 @@ async fn a_refused_create_before_destroy_keeps_the_old_object_in_the_state() {
     assert!(report.is_success(), "{}", failures(&report));
     let before = cloud.state();
     // No such pool: the cloud refuses the create, so the old object must stay managed.
-    let (_, report) = cloud.apply(&at("pool-nowhere"), &PlanOptions::default()).await;
+    let (_, report) = cloud
+        .apply(&at("pool-nowhere"), &PlanOptions::default())
+        .await;
     assert_eq!(report.failed.len(), 1, "{}", failures(&report));
     let api = match &report.failed[0].error {
         plinth_apply::OperationError::Cloud(error) => error.api().cloned(),

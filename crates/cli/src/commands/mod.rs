@@ -1,10 +1,15 @@
 //! One module per command. Each `run` returns the exit status or an error for `main` to report.
 
+pub mod apply;
 pub mod completions;
 pub mod emulator;
 pub mod fmt;
 pub mod force_unlock;
+pub mod graph;
+pub mod import;
 pub mod output;
+pub mod plan;
+mod planning;
 pub mod show;
 pub mod state;
 pub mod validate;
@@ -27,3 +32,37 @@ impl stdfmt::Display for Hinted {
 }
 
 impl std::error::Error for Hinted {}
+
+impl From<crate::planfile::PlanFileError> for Hinted {
+    fn from(err: crate::planfile::PlanFileError) -> Self {
+        let hint = err
+            .hint()
+            .unwrap_or_else(|| "run `plinth plan --out FILE` again".to_owned());
+        Self {
+            message: err.to_string(),
+            hint,
+        }
+    }
+}
+
+impl From<crate::planfile::StalePlan> for Hinted {
+    fn from(stale: crate::planfile::StalePlan) -> Self {
+        Self {
+            message: format!("the saved plan cannot be applied: {stale}"),
+            hint: stale.hint().to_owned(),
+        }
+    }
+}
+
+/// An error whose explanation was already printed (configuration diagnostics, an apply's
+/// summary): `main` only sets the exit status.
+#[derive(Debug)]
+pub struct AlreadyReported;
+
+impl stdfmt::Display for AlreadyReported {
+    fn fmt(&self, f: &mut stdfmt::Formatter<'_>) -> stdfmt::Result {
+        f.write_str("the errors above")
+    }
+}
+
+impl std::error::Error for AlreadyReported {}

@@ -1,16 +1,33 @@
-//! `plinth show [--json]`: the state, as a person reads it or as its JSON.
+//! `plinth show [PLANFILE] [--json]`: the state, or a saved plan, as a person reads it or as JSON.
 
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
 
 use plinth_state::ListFilter;
 
 use crate::args::ShowArgs;
+use crate::planfile::PlanFile;
+use crate::render::{self, RenderOptions};
 use crate::workspace::Workspace;
 
 pub fn run(workspace: &Workspace, args: &ShowArgs) -> anyhow::Result<ExitCode> {
-    let state = workspace.load_state()?;
     let mut stdout = io::stdout().lock();
+    if let Some(path) = &args.planfile {
+        let saved = PlanFile::load(path).map_err(crate::commands::Hinted::from)?;
+        if args.json {
+            serde_json::to_writer_pretty(&mut stdout, &render::document_json(saved.plan()))?;
+            writeln!(stdout)?;
+        } else {
+            let color = console::colors_enabled() && io::stdout().is_terminal();
+            write!(
+                stdout,
+                "{}",
+                render::document_text(saved.plan(), RenderOptions { color })
+            )?;
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let state = workspace.load_state()?;
     if args.json {
         write!(stdout, "{}", state.to_json())?;
         return Ok(ExitCode::SUCCESS);

@@ -11,9 +11,12 @@ mod text;
 #[cfg(test)]
 mod tests;
 
+#[cfg(test)]
 use plinth_planner::{Plan, Summary};
+#[cfg(test)]
 use plinth_state::State;
 
+#[cfg(test)]
 use crate::render::document::SummaryCounts;
 pub use crate::render::document::{
     AttributeChangeEntry, FORMAT_VERSION, PlanDocument, ResourceChange, ResourceDrift,
@@ -27,11 +30,13 @@ pub struct RenderOptions {
     pub color: bool,
 }
 
+#[cfg(test)]
 /// The plan as text, made against the state `prior` (whose sensitive values it hides).
 pub fn plan_text(plan: &Plan, prior: &State, options: RenderOptions) -> String {
     document_text(&PlanDocument::new(plan, prior), options)
 }
 
+#[cfg(test)]
 /// The plan as the versioned JSON of `plinth plan --json`.
 pub fn plan_json(plan: &Plan, prior: &State) -> serde_json::Value {
     document_json(&PlanDocument::new(plan, prior))
@@ -48,6 +53,7 @@ pub fn document_json(document: &PlanDocument) -> serde_json::Value {
     serde_json::to_value(document).unwrap_or(serde_json::Value::Null)
 }
 
+#[cfg(test)]
 /// `Plan: 1 to add, 2 to change, 0 to destroy.`, with `1 to import, ` first when there are
 /// imports, as Terraform 1.5 writes it.
 pub fn summary_line(summary: &Summary) -> String {

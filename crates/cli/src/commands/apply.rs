@@ -1,0 +1,336 @@
+//! `plinth apply [PLANFILE]` and `plinth destroy`: plan, confirm, execute with live progress, and
+//! say exactly what happened.
+
+use std::io::{self, BufRead, IsTerminal, Write};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context;
+use plinth_apply::{ApplyOptions, ApplyReport, CancelHandle, RefreshOptions, SkipCause};
+use plinth_planner::{Operation, PlanOptions};
+use plinth_state::StateStorage;
+
+use crate::args::{ApplyArgs, DestroyArgs, LockArgs, VarArgs};
+use crate::commands::planning::{load_configuration, parse_addresses, plan_options, runtime};
+use crate::commands::state::lock_request;
+use crate::commands::{AlreadyReported, Hinted};
+use crate::planfile::{ConfigDigest, PlanFile};
+use crate::progress::Progress;
+use crate::render::{self, PlanDocument, RenderOptions};
+use crate::session::Session;
+use crate::workspace::Workspace;
+
+/// Exit status after an interrupt (128 + SIGINT), as shells report it.
+const EXIT_INTERRUPTED: u8 = 130;
+
+/// What one apply or destroy run is asked to do.
+struct Run<'a> {
+    workspace: &'a Workspace,
+    vars: &'a VarArgs,
+    lock: &'a LockArgs,
+    options: PlanOptions,
+    refresh: RefreshOptions,
+    parallelism: usize,
+    auto_approve: bool,
+    saved: Option<PlanFile>,
+    destroy: bool,
+}
+
+pub fn run(workspace: &Workspace, args: &ApplyArgs) -> anyhow::Result<ExitCode> {
+    let saved = args
+        .planfile
+        .as_deref()
+        .map(PlanFile::load)
+        .transpose()
+        .map_err(Hinted::from)?;
+    let options = match &saved {
+        Some(plan) => plan.options().clone(),
+        None => plan_options(&args.planning)?,
+    };
+    execute(&Run {
+        workspace,
+        vars: &args.planning.vars,
+        lock: &args.planning.lock,
+        destroy: options.destroy,
+        options,
+        refresh: RefreshOptions {
+            parallelism: usize::from(args.planning.parallelism),
+            refresh: !args.planning.no_refresh,
+        },
+        parallelism: usize::from(args.planning.parallelism),
+        auto_approve: args.auto_approve,
+        saved,
+    })
+}
+
+pub fn destroy(workspace: &Workspace, args: &DestroyArgs) -> anyhow::Result<ExitCode> {
+    execute(&Run {
+        workspace,
+        vars: &args.vars,
+        lock: &args.lock,
+        options: PlanOptions {
+            targets: parse_addresses(&args.targets)?,
+            destroy: true,
+            ..PlanOptions::default()
+        },
+        refresh: RefreshOptions {
+            parallelism: usize::from(args.parallelism),
+            refresh: true,
+        },
+        parallelism: usize::from(args.parallelism),
+        auto_approve: args.auto_approve,
+        saved: None,
+        destroy: true,
+    })
+}
+
+fn execute(run: &Run<'_>) -> anyhow::Result<ExitCode> {
+    let config = load_configuration(run.workspace, run.vars)?;
+    let storage = run.workspace.storage();
+    let operation = if run.destroy { "destroy" } else { "apply" };
+    let lock = storage.lock(&lock_request(operation, run.lock))?;
+    let state = storage.load()?;
+    if let Some(saved) = &run.saved {
+        let digest = ConfigDigest::of_directory(
+            run.workspace.dir(),
+            &crate::workspace::load_options(run.vars),
+        )
+        .context("cannot read the configuration to compare it with the saved plan")?;
+        saved.check(&state, &digest).map_err(Hinted::from)?;
+    }
+    let runtime = runtime()?;
+    let session = runtime.block_on(Session::connect(run.workspace.dir(), config.provider()))?;
+    let planned = runtime.block_on(plinth_apply::refresh_and_plan(
+        &config,
+        &state,
+        session.client(),
+        &run.options,
+        &run.refresh,
+    ));
+    let plan = match planned {
+        Ok((plan, _)) => plan,
+        Err(err) => {
+            runtime.block_on(session.close())?;
+            return Err(err.into());
+        }
+    };
+    let document = PlanDocument::new(&plan, &state);
+    if let Some(saved) = &run.saved {
+        if let Err(stale) = saved.same_changes(&document) {
+            runtime.block_on(session.close())?;
+            return Err(Hinted::from(stale).into());
+        }
+    } else {
+        let color = console::colors_enabled() && io::stdout().is_terminal();
+        write!(
+            io::stdout().lock(),
+            "{}",
+            render::document_text(&document, RenderOptions { color })
+        )?;
+        if plan.has_changes() && !run.auto_approve && !confirm(run.destroy)? {
+            runtime.block_on(session.close())?;
+            writeln!(
+                io::stdout().lock(),
+                "\nApply cancelled: nothing was changed."
+            )?;
+            return Ok(ExitCode::FAILURE);
+        }
+    }
+
+    let mut journal = storage.begin(state, &lock)?;
+    let progress = Progress::new();
+    let cancel = CancelHandle::new();
+    let options = ApplyOptions {
+        parallelism: run.parallelism,
+        cancel: cancel.clone(),
+    };
+    let report = runtime.block_on(async {
+        let watcher = tokio::spawn(watch_interrupts(cancel.clone()));
+        let ticker = tokio::spawn(tick(progress.clone()));
+        let report = plinth_apply::apply(
+            &plan,
+            &config,
+            session.client(),
+            &mut journal,
+            &options,
+            progress.sink(),
+        )
+        .await;
+        watcher.abort();
+        ticker.abort();
+        progress.finish();
+        report
+    });
+    // The journal is folded into the state whatever happened, so every recorded result is kept.
+    let finished = journal.finish();
+    runtime.block_on(session.close())?;
+    let report = report?;
+    finished?;
+    drop(lock);
+    summarize(&report, run.destroy)
+}
+
+/// Asks for `yes` on a terminal; refuses without one.
+fn confirm(destroy: bool) -> anyhow::Result<bool> {
+    if !io::stdin().is_terminal() {
+        return Err(Hinted {
+            message: "cannot ask for confirmation: standard input is not a terminal".to_owned(),
+            hint: format!(
+                "review the plan above and run `plinth {} --auto-approve`, or save a plan with \
+                 `plinth plan --out FILE` and apply it with `plinth apply FILE`",
+                if destroy { "destroy" } else { "apply" }
+            ),
+        }
+        .into());
+    }
+    let mut stdout = io::stdout().lock();
+    write!(
+        stdout,
+        "\nDo you want to {}?\n  plinth will perform the actions described above.\n  Only 'yes' \
+         will be accepted to approve.\n\n  Enter a value: ",
+        if destroy {
+            "destroy all resources"
+        } else {
+            "perform these actions"
+        }
+    )?;
+    stdout.flush()?;
+    let mut answer = String::new();
+    io::stdin().lock().read_line(&mut answer)?;
+    Ok(answer.trim() == "yes")
+}
+
+/// First interrupt: start nothing new and let in-flight operations finish. Second: record them
+/// as pending and stop at once.
+async fn watch_interrupts(cancel: CancelHandle) {
+    let Ok(mut interrupts) = crate::interrupt::Interrupts::listen() else {
+        return;
+    };
+    interrupts.next().await;
+    cancel.cancel();
+    let _ = writeln!(
+        io::stderr().lock(),
+        "\nInterrupt received: starting nothing new and waiting for the operations in flight.\n\
+         Press Ctrl-C again to stop at once; they will be recorded as pending and reconciled by \
+         the next run."
+    );
+    interrupts.next().await;
+    cancel.abort();
+    let _ = writeln!(
+        io::stderr().lock(),
+        "\nSecond interrupt: recording the operations in flight as pending and stopping."
+    );
+}
+
+async fn tick(progress: Progress) {
+    let mut interval = tokio::time::interval(Duration::from_secs(1));
+    loop {
+        interval.tick().await;
+        progress.tick();
+    }
+}
+
+/// The closing lines: what succeeded, what failed (with the cloud's code, message and request id)
+/// and what was skipped; and the exit status.
+fn summarize(report: &ApplyReport, destroy: bool) -> anyhow::Result<ExitCode> {
+    let mut stdout = io::stdout().lock();
+    let summary = report.summary();
+    if report.is_success() {
+        if destroy {
+            writeln!(
+                stdout,
+                "\nDestroy complete! Resources: {} destroyed.",
+                summary.destroyed
+            )?;
+        } else {
+            let imported = if summary.imported > 0 {
+                format!("{} imported, ", summary.imported)
+            } else {
+                String::new()
+            };
+            writeln!(
+                stdout,
+                "\nApply complete! Resources: {imported}{} added, {} changed, {} destroyed.",
+                summary.added, summary.changed, summary.destroyed
+            )?;
+        }
+        if let Some(diagnostics) = &report.output_error {
+            crate::diagnostics::print(diagnostics)?;
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    drop(stdout);
+    let mut stderr = io::stderr().lock();
+    let error = console::style("error").red().bold();
+    for failed in &report.failed {
+        writeln!(
+            stderr,
+            "\n{error}: {}: {} failed: {}",
+            failed.address,
+            verb(failed.operation),
+            failed.error
+        )?;
+    }
+    for skipped in &report.skipped {
+        let why = match &skipped.cause {
+            SkipCause::FailedDependency(dependency) => {
+                format!("it depends on {dependency}, which failed")
+            }
+            SkipCause::Interrupted => "the apply was interrupted".to_owned(),
+        };
+        writeln!(
+            stderr,
+            "skipped: {}: not {}d because {why}",
+            skipped.address,
+            verb(skipped.operation)
+        )?;
+    }
+    for abandoned in &report.abandoned {
+        writeln!(
+            stderr,
+            "pending: {}: the {} was left running and is recorded as pending; the next run \
+             reconciles it",
+            abandoned.address,
+            verb(abandoned.operation)
+        )?;
+    }
+    writeln!(
+        stderr,
+        "\n{}: {} succeeded ({} added, {} changed, {} destroyed), {} failed, {} skipped{}.",
+        if report.interrupted {
+            "Apply interrupted"
+        } else {
+            "Apply failed"
+        },
+        report.succeeded.len(),
+        summary.added,
+        summary.changed,
+        summary.destroyed,
+        report.failed.len(),
+        report.skipped.len(),
+        if report.abandoned.is_empty() {
+            String::new()
+        } else {
+            format!(", {} left pending", report.abandoned.len())
+        }
+    )?;
+    writeln!(
+        stderr,
+        "Everything that completed is recorded in the state; run `plinth apply` again to continue."
+    )?;
+    if report.interrupted {
+        return Ok(ExitCode::from(EXIT_INTERRUPTED));
+    }
+    Err(AlreadyReported.into())
+}
+
+fn verb(operation: Operation) -> &'static str {
+    match operation {
+        Operation::Create => "create",
+        Operation::Update => "update",
+        Operation::Delete => "delete",
+        Operation::Read => "read",
+        Operation::Import => "import",
+        Operation::NoOp | Operation::Barrier => "step",
+    }
+}

@@ -1,0 +1,54 @@
+//! What `plan`, `apply`, `destroy`, `graph` and `import` share: loading the configuration,
+//! turning flags into plan options, the async runtime, and locking the state.
+
+use anyhow::Context;
+use plinth_config::Configuration;
+use plinth_planner::PlanOptions;
+use plinth_state::ResourceAddress;
+
+use crate::args::{PlanningArgs, VarArgs};
+use crate::commands::AlreadyReported;
+use crate::workspace::Workspace;
+
+/// Loads the configuration; diagnostics are printed and become [`AlreadyReported`].
+pub fn load_configuration(workspace: &Workspace, vars: &VarArgs) -> anyhow::Result<Configuration> {
+    match workspace.load_configuration(vars) {
+        Ok(config) => {
+            if !config.warnings().is_empty() {
+                crate::diagnostics::print(config.warnings())?;
+            }
+            Ok(config)
+        }
+        Err(diagnostics) => {
+            crate::diagnostics::print(&diagnostics)?;
+            Err(AlreadyReported.into())
+        }
+    }
+}
+
+/// The plan options the flags ask for.
+pub fn plan_options(args: &PlanningArgs) -> anyhow::Result<PlanOptions> {
+    Ok(PlanOptions {
+        targets: parse_addresses(&args.targets)?,
+        excludes: parse_addresses(&args.excludes)?,
+        replace: parse_addresses(&args.replace)?,
+        refresh_only: args.refresh_only,
+        destroy: false,
+    })
+}
+
+/// Addresses given on the command line, each parsed once.
+pub fn parse_addresses(texts: &[String]) -> anyhow::Result<Vec<ResourceAddress>> {
+    texts
+        .iter()
+        .map(|text| Ok(text.parse::<ResourceAddress>()?))
+        .collect()
+}
+
+/// The multi-threaded runtime a command's cloud work runs on.
+pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
