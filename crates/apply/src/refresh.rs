@@ -122,7 +122,14 @@ pub async fn refresh_and_plan(
         let plan = plinth_planner::plan(config, state, &first, plan_options)?;
         let mut without = state.clone();
         for address in &pending_creates {
-            if plan.change(address).is_some_and(|c| c.after.is_some()) {
+            // Still configured, under the same natural key: found or not, it is the object the
+            // configuration describes. Under another key (the configuration changed since), it
+            // stays an object in the state, which the plan replaces or forgets.
+            let recorded_key = state.resource(address).map(|r| &r.natural_key);
+            if plan
+                .change(address)
+                .is_some_and(|c| c.after.is_some() && Some(&c.natural_key) == recorded_key)
+            {
                 without.apply(Change::Remove {
                     address: (*address).clone(),
                 });

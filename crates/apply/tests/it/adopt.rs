@@ -277,3 +277,33 @@ async fn an_adopted_object_that_differs_is_updated_after_the_import() {
             .has_changes()
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pending_create_under_a_key_no_longer_configured_is_replaced() {
+    let cloud = cloud(Duration::from_millis(20)).await;
+    leave_pending_create(&cloud);
+    install_outside(&cloud, true).await;
+    // The configuration moved the add-on to another cluster since the interrupted run.
+    let moved = config(&format!(
+        r#"resource "huaweicloud_cce_addon" "dns" {{
+             cluster_id    = "{}"
+             template_name = "coredns"
+             version       = "1.28.6"
+           }}"#,
+        crate::CLUSTER_2
+    ));
+    let (plan, report) = cloud.apply(&moved, &PlanOptions::default()).await;
+    assert!(
+        matches!(plan.changes()[0].action, Action::Replace { .. }),
+        "{:?}",
+        plan.changes()[0]
+    );
+    assert!(report.is_success(), "{}", failures(&report));
+    let snapshot = cloud.emulator.snapshot();
+    assert_eq!(snapshot.addons.len(), 1);
+    assert_eq!(snapshot.addons[0].cluster_id, crate::CLUSTER_2);
+    assert_eq!(
+        cloud.state().resource(&dns()).unwrap().natural_key["cluster_id"],
+        crate::CLUSTER_2
+    );
+}
