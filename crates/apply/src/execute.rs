@@ -505,7 +505,8 @@ impl Run<'_> {
             return None;
         }
         let existing = state.resource(&change.address)?;
-        if change.after.is_none() && change.reasons.contains(&Reason::DeletedOutside) {
+        // Gone: no longer in the configuration, or a refresh-only plan that records it.
+        if change.reasons.contains(&Reason::DeletedOutside) {
             return Some(Change::Remove {
                 address: change.address.clone(),
             });
