@@ -193,14 +193,14 @@ async fn a_refresh_only_apply_records_what_changed_outside_and_changes_nothing()
         .unwrap();
     tokio::time::sleep(Duration::from_millis(100)).await;
     // (Without the data source, which would fail to read the deleted add-on.)
-    let plain = config(&format!(
+    let resource_only = config(&format!(
         r#"resource "huaweicloud_cce_addon" "dns" {{
              cluster_id    = "{CLUSTER}"
              template_name = "coredns"
              version       = "1.28.6"
            }}"#
     ));
-    let (_, report) = cloud.apply(&plain, &refresh_only).await;
+    let (_, report) = cloud.apply(&resource_only, &refresh_only).await;
     assert!(report.is_success(), "{}", failures(&report));
     assert!(cloud.state().resources().is_empty());
     assert!(cloud.emulator.snapshot().addons.is_empty());
