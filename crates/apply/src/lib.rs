@@ -44,4 +44,4 @@ pub use crate::execute::{
     FailedOperation, Outcome, SkipCause, SkippedOperation, apply, no_events,
 };
 pub use crate::import::import;
-pub use crate::refresh::{RefreshOptions, refresh_and_plan};
+pub use crate::refresh::{RefreshOptions, refresh_and_plan, replan};

@@ -307,3 +307,32 @@ async fn a_pending_create_under_a_key_no_longer_configured_is_replaced() {
         crate::CLUSTER_2
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replanning_from_saved_observations_gives_the_same_plan_without_the_cloud() {
+    let cloud = cloud(Duration::from_millis(20)).await;
+    leave_pending_create(&cloud);
+    install_outside(&cloud, true).await;
+    let state = cloud.state();
+    let configuration = dns_config();
+    let (plan, observations) = plinth_apply::refresh_and_plan(
+        &configuration,
+        &state,
+        &cloud.client,
+        &PlanOptions::default(),
+        &plinth_apply::RefreshOptions::default(),
+    )
+    .await
+    .unwrap();
+    assert!(matches!(plan.changes()[0].action, Action::Import { .. }));
+    cloud.emulator.shutdown().await.unwrap();
+    let again = plinth_apply::replan(
+        &configuration,
+        &state,
+        &observations,
+        &PlanOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(again.changes(), plan.changes());
+    assert_eq!(again.to_dot(), plan.to_dot());
+}
