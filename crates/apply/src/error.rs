@@ -49,6 +49,16 @@ pub enum ApplyError {
         /// The address given.
         address: ResourceAddress,
     },
+    /// `import` of an object the state already manages at another address.
+    #[error(
+        "cannot import `{address}`: the object is already managed as `{managed_as}`\n\nhint: `plinth state mv {managed_as} {address}` moves it instead"
+    )]
+    ObjectAlreadyManaged {
+        /// The address given.
+        address: ResourceAddress,
+        /// Where the state has it.
+        managed_as: ResourceAddress,
+    },
     /// `import` of an object that does not exist.
     #[error("cannot import `{address}`: no object with id `{id}` exists")]
     ImportNotFound {

@@ -23,6 +23,19 @@ fn dns_config() -> plinth_config::Configuration {
     ))
 }
 
+fn two_addons() -> plinth_config::Configuration {
+    config(&format!(
+        r#"resource "huaweicloud_cce_addon" "dns" {{
+             cluster_id    = "{CLUSTER}"
+             template_name = "coredns"
+           }}
+           resource "huaweicloud_cce_addon" "other" {{
+             cluster_id    = "{CLUSTER}"
+             template_name = "coredns"
+           }}"#
+    ))
+}
+
 fn dns() -> ResourceAddress {
     "huaweicloud_cce_addon.dns".parse().unwrap()
 }
@@ -234,6 +247,19 @@ async fn import_records_an_existing_object_and_refuses_what_it_cannot() {
     assert!(
         matches!(again, ApplyError::AlreadyManaged { .. }),
         "{again}"
+    );
+    let twice = import(
+        &two_addons(),
+        &mut journal,
+        &cloud.client,
+        &"huaweicloud_cce_addon.other".parse().unwrap(),
+        &id,
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(
+        twice.to_string(),
+        "cannot import `huaweicloud_cce_addon.other`: the object is already managed as `huaweicloud_cce_addon.dns`\n\nhint: `plinth state mv huaweicloud_cce_addon.dns huaweicloud_cce_addon.other` moves it instead"
     );
     journal.finish().unwrap();
     drop(lock);
