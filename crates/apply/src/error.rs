@@ -57,7 +57,7 @@ pub enum ApplyError {
         /// The address given.
         address: ResourceAddress,
         /// Where the state has it.
-        managed_as: ResourceAddress,
+        managed_as: Box<ResourceAddress>,
     },
     /// `import` of an object that does not exist.
     #[error("cannot import `{address}`: no object with id `{id}` exists")]

@@ -64,7 +64,7 @@ pub async fn import(
     {
         return Err(ApplyError::ObjectAlreadyManaged {
             address: address.clone(),
-            managed_as: managed_as.clone(),
+            managed_as: Box::new(managed_as.clone()),
         });
     }
     let mut dependencies: Vec<ResourceAddress> = instance
