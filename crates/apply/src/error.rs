@@ -49,6 +49,16 @@ pub enum ApplyError {
         /// The address given.
         address: ResourceAddress,
     },
+    /// `import` of an object the state already manages at another address.
+    #[error(
+        "cannot import `{address}`: the object is already managed as `{managed_as}`\n\nhint: `plinth state mv {managed_as} {address}` moves it instead"
+    )]
+    ObjectAlreadyManaged {
+        /// The address given.
+        address: ResourceAddress,
+        /// Where the state has it.
+        managed_as: Box<ResourceAddress>,
+    },
     /// `import` of an object that does not exist.
     #[error("cannot import `{address}`: no object with id `{id}` exists")]
     ImportNotFound {
@@ -119,4 +129,55 @@ pub enum OperationError {
     /// The operation's task ended abnormally (a bug).
     #[error("the operation stopped abnormally: {0}")]
     Task(String),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn address(text: &str) -> ResourceAddress {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn messages() {
+        let errors = [
+            ApplyError::Refresh {
+                failures: vec![ReadFailure {
+                    address: address("huaweicloud_cce_addon.dns"),
+                    error: CloudError::Api(Box::new(plinth_cloud::ApiError {
+                        service: plinth_cloud::Service::Cce,
+                        status: 403,
+                        method: "GET".to_owned(),
+                        url: "https://cce.example/api/v3/addons/uid".to_owned(),
+                        code: Some("CCE.01403001".to_owned()),
+                        message: "forbidden".to_owned(),
+                        request_id: Some("req-1".to_owned()),
+                    })),
+                }],
+            },
+            ApplyError::UnsupportedType {
+                address: address("aws_instance.web"),
+            },
+            ApplyError::NotConfigured {
+                address: address("huaweicloud_cce_addon.dns"),
+            },
+            ApplyError::AlreadyManaged {
+                address: address("huaweicloud_cce_addon.dns"),
+            },
+            ApplyError::ImportNotFound {
+                address: address("huaweicloud_cce_addon.dns"),
+                id: "c1/uid".to_owned(),
+            },
+        ];
+        let text: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        insta::assert_snapshot!(text.join("\n---\n"));
+        insta::assert_snapshot!(
+            OperationError::StillUnknown {
+                attribute: "values".to_owned()
+            }
+            .to_string(),
+            @"`values` is still unknown after the resources it depends on were applied"
+        );
+    }
 }

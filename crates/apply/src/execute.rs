@@ -263,7 +263,7 @@ pub async fn apply(
                 let Some(id) = run.ready.pop_front() else {
                     break;
                 };
-                match run.prepare(id, journal.state()) {
+                match run.prepare(id, journal.state(), &changes) {
                     Prepared::Instant(change) => {
                         changes.extend(change);
                         run.complete(id);
@@ -470,7 +470,12 @@ impl Run<'_> {
     }
 
     /// Decides what a ready step does.
-    fn prepare(&mut self, id: StepId, state: &plinth_state::State) -> Prepared {
+    fn prepare(
+        &mut self,
+        id: StepId,
+        state: &plinth_state::State,
+        unrecorded: &[Change],
+    ) -> Prepared {
         let (address, operation) = self.step(id);
         let address = address.clone();
         let change = self.plan.step_change(id);
@@ -480,8 +485,8 @@ impl Run<'_> {
             (operation, Some(change)) => match self.task(&address, operation, change, state) {
                 Ok((pending, task)) => {
                     if operation == Operation::Create {
-                        self.replaced_records
-                            .insert(id, state.resource(&address).cloned());
+                        let record = latest_record(&address, state, unrecorded);
+                        self.replaced_records.insert(id, record);
                     }
                     Prepared::Start {
                         pending,
@@ -500,7 +505,8 @@ impl Run<'_> {
             return None;
         }
         let existing = state.resource(&change.address)?;
-        if change.after.is_none() && change.reasons.contains(&Reason::DeletedOutside) {
+        // Gone: no longer in the configuration, or a refresh-only plan that records it.
+        if change.reasons.contains(&Reason::DeletedOutside) {
             return Some(Change::Remove {
                 address: change.address.clone(),
             });
@@ -923,6 +929,26 @@ impl Run<'_> {
     }
 }
 
+/// The record at `address` once the changes not yet recorded are: the last of them that
+/// touches it, else the state's.
+fn latest_record(
+    address: &ResourceAddress,
+    state: &plinth_state::State,
+    unrecorded: &[Change],
+) -> Option<ResourceState> {
+    for change in unrecorded.iter().rev() {
+        match change {
+            Change::Upsert {
+                address: at,
+                resource,
+            } if at == address => return Some(resource.clone()),
+            Change::Remove { address: at } if at == address => return None,
+            _ => {}
+        }
+    }
+    state.resource(address).cloned()
+}
+
 /// How to find the object a change works on: its id and natural key as planned, completed from
 /// the state.
 fn existing_object(
@@ -1045,6 +1071,25 @@ mod tests {
         );
         // Not in the state: nothing to record.
         assert_eq!(Run::no_op(&change, &State::new()), None);
+    }
+
+    #[test]
+    fn the_latest_record_sees_changes_not_yet_recorded() {
+        let state = state();
+        assert!(latest_record(&address(), &state, &[]).is_some());
+        let removed = [Change::Remove { address: address() }];
+        assert_eq!(latest_record(&address(), &state, &removed), None);
+        let again = [
+            Change::Remove { address: address() },
+            Change::Upsert {
+                address: address(),
+                resource: ResourceState::new(None, json!({"n": 1})),
+            },
+        ];
+        assert_eq!(
+            latest_record(&address(), &state, &again).map(|r| r.attributes),
+            Some(json!({"n": 1}))
+        );
     }
 
     #[test]

@@ -12,7 +12,8 @@ use crate::known::{object_values, record, sensitive_pointers, state_address};
 /// Imports the object with import id `id` (`<cluster_id>/<addon_id>`, `<pool>/<template>`, ...,
 /// see [`plinth_cloud::ResourceKind::IMPORT_ID_FORMS`]) at `address`: reads it and records it in
 /// `journal`. Refuses an address that is not a configured instance, one already in the state,
-/// and an object that does not exist. Answers what was recorded.
+/// an object the state already manages elsewhere, and an object that does not exist. Answers
+/// what was recorded.
 pub async fn import(
     config: &Configuration,
     journal: &mut Journal<'_>,
@@ -51,6 +52,21 @@ pub async fn import(
             address: address.clone(),
             id: id.to_owned(),
         })?;
+    let same_object = |resource: &ResourceState| match &found.id {
+        Some(id) => resource.id.as_ref() == Some(id),
+        None => !found.natural_key.is_empty() && resource.natural_key == found.natural_key,
+    };
+    if let Some((managed_as, _)) = journal
+        .state()
+        .resources()
+        .iter()
+        .find(|(other, resource)| other.type_name() == address.type_name() && same_object(resource))
+    {
+        return Err(ApplyError::ObjectAlreadyManaged {
+            address: address.clone(),
+            managed_as: Box::new(managed_as.clone()),
+        });
+    }
     let mut dependencies: Vec<ResourceAddress> = instance
         .dependencies()
         .into_iter()

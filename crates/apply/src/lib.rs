@@ -28,6 +28,21 @@
 //! # Ok(()) }
 //! ```
 
+//!
+//! # How the commands use it
+//!
+//! - `plan`: load the state, [`refresh_and_plan`], render the plan. To save it, save the
+//!   [`plinth_planner::Observations`] it returned with the options, the state's lineage and serial
+//!   and a digest of the configuration.
+//! - `apply`: lock, load the state, [`refresh_and_plan`] (or, for a saved plan, check lineage,
+//!   serial and digest and call [`replan`] with the saved observations: no cloud call, the same
+//!   plan), confirm, [`plinth_state::StateStorage::begin`] with the state the plan was made from,
+//!   [`apply`] with a [`CancelHandle`] that Ctrl-C triggers ([`CancelHandle::cancel`] first,
+//!   [`CancelHandle::abort`] second), then [`plinth_state::Journal::finish`] whatever happened.
+//!   Exit 130 if [`ApplyReport::interrupted`], 1 if anything failed or was skipped.
+//! - `destroy`: the same with [`plinth_planner::PlanOptions::destroy`].
+//! - `import ADDR ID`: lock, load, begin, [`import`], finish.
+
 mod cancel;
 mod data;
 mod error;
@@ -44,4 +59,4 @@ pub use crate::execute::{
     FailedOperation, Outcome, SkipCause, SkippedOperation, apply, no_events,
 };
 pub use crate::import::import;
-pub use crate::refresh::{RefreshOptions, refresh_and_plan};
+pub use crate::refresh::{RefreshOptions, refresh_and_plan, replan};

@@ -111,36 +111,40 @@ pub async fn refresh_and_plan(
         failures.sort_by(|a, b| a.address.cmp(&b.address));
         return Err(ApplyError::Refresh { failures });
     }
-    let mut observations = Observations::new();
-    let mut prior = Cow::Borrowed(state);
+    // Pending creates still configured under the same natural key are planned as if not in
+    // the state: found or not, the lookup says what the configuration's object is. Under
+    // another key (the configuration changed since), they stay objects in the state, which
+    // the plan replaces or forgets.
+    let mut adopted: HashSet<&ResourceAddress> = HashSet::new();
     if !pending_creates.is_empty() {
-        // Which pending records are still configured: the planner plans an object for them.
         let mut first = Observations::new();
         for (address, seen) in &observed {
             first.insert_resource(address.clone(), seen.clone());
         }
         let plan = plinth_planner::plan(config, state, &first, plan_options)?;
-        let mut without = state.clone();
         for address in &pending_creates {
-            if plan.change(address).is_some_and(|c| c.after.is_some()) {
-                without.apply(Change::Remove {
-                    address: (*address).clone(),
-                });
+            let recorded_key = state.resource(address).map(|r| &r.natural_key);
+            if plan
+                .change(address)
+                .is_some_and(|c| c.after.is_some() && Some(&c.natural_key) == recorded_key)
+            {
+                adopted.insert(address);
             }
         }
-        prior = Cow::Owned(without);
     }
+    let mut observations = Observations::new();
     for (address, seen) in observed {
-        if prior.resource(&address).is_some() {
-            observations.insert_resource(address, seen);
-        } else {
+        if adopted.contains(&address) {
             let lookup = match seen {
                 Observed::Present(object) => Lookup::Found(object),
                 Observed::Gone => Lookup::NotFound,
             };
             observations.insert_lookup(address, lookup);
+        } else {
+            observations.insert_resource(address, seen);
         }
     }
+    let prior = planning_state(state, &observations);
     let mut done: HashSet<ResourceAddress> = HashSet::new();
     loop {
         let plan = plinth_planner::plan(config, &prior, &observations, plan_options)?;
@@ -199,6 +203,49 @@ pub async fn refresh_and_plan(
             return Err(ApplyError::Refresh { failures });
         }
     }
+}
+
+/// Plans again from what a refresh observed, without reading the cloud: the same plan
+/// [`refresh_and_plan`] made, as long as `config`, `state` and `plan_options` are the same. For
+/// applying a saved plan: save the observations with it, and check the state's lineage and
+/// serial before calling this.
+pub fn replan(
+    config: &Configuration,
+    state: &State,
+    observations: &Observations,
+    plan_options: &PlanOptions,
+) -> Result<Plan, ApplyError> {
+    let prior = planning_state(state, observations);
+    Ok(plinth_planner::plan(
+        config,
+        &prior,
+        observations,
+        plan_options,
+    )?)
+}
+
+/// The state the planner sees: without the pending creates that the refresh resolved by a
+/// lookup of their natural key.
+fn planning_state<'s>(state: &'s State, observations: &Observations) -> Cow<'s, State> {
+    let resolved: Vec<ResourceAddress> = state
+        .resources()
+        .iter()
+        .filter(|(address, resource)| {
+            resource
+                .pending
+                .is_some_and(|pending| pending.action == PendingAction::Create)
+                && observations.lookup(address).is_some()
+        })
+        .map(|(address, _)| address.clone())
+        .collect();
+    if resolved.is_empty() {
+        return Cow::Borrowed(state);
+    }
+    let mut without = state.clone();
+    for address in resolved {
+        without.apply(Change::Remove { address });
+    }
+    Cow::Owned(without)
 }
 
 enum Answer {

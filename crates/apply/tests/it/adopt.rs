@@ -23,6 +23,19 @@ fn dns_config() -> plinth_config::Configuration {
     ))
 }
 
+fn two_addons() -> plinth_config::Configuration {
+    config(&format!(
+        r#"resource "huaweicloud_cce_addon" "dns" {{
+             cluster_id    = "{CLUSTER}"
+             template_name = "coredns"
+           }}
+           resource "huaweicloud_cce_addon" "other" {{
+             cluster_id    = "{CLUSTER}"
+             template_name = "coredns"
+           }}"#
+    ))
+}
+
 fn dns() -> ResourceAddress {
     "huaweicloud_cce_addon.dns".parse().unwrap()
 }
@@ -235,6 +248,19 @@ async fn import_records_an_existing_object_and_refuses_what_it_cannot() {
         matches!(again, ApplyError::AlreadyManaged { .. }),
         "{again}"
     );
+    let twice = import(
+        &two_addons(),
+        &mut journal,
+        &cloud.client,
+        &"huaweicloud_cce_addon.other".parse().unwrap(),
+        &id,
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(
+        twice.to_string(),
+        "cannot import `huaweicloud_cce_addon.other`: the object is already managed as `huaweicloud_cce_addon.dns`\n\nhint: `plinth state mv huaweicloud_cce_addon.dns huaweicloud_cce_addon.other` moves it instead"
+    );
     journal.finish().unwrap();
     drop(lock);
 
@@ -276,4 +302,63 @@ async fn an_adopted_object_that_differs_is_updated_after_the_import() {
             .await
             .has_changes()
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pending_create_under_a_key_no_longer_configured_is_replaced() {
+    let cloud = cloud(Duration::from_millis(20)).await;
+    leave_pending_create(&cloud);
+    install_outside(&cloud, true).await;
+    // The configuration moved the add-on to another cluster since the interrupted run.
+    let moved = config(&format!(
+        r#"resource "huaweicloud_cce_addon" "dns" {{
+             cluster_id    = "{}"
+             template_name = "coredns"
+             version       = "1.28.6"
+           }}"#,
+        crate::CLUSTER_2
+    ));
+    let (plan, report) = cloud.apply(&moved, &PlanOptions::default()).await;
+    assert!(
+        matches!(plan.changes()[0].action, Action::Replace { .. }),
+        "{:?}",
+        plan.changes()[0]
+    );
+    assert!(report.is_success(), "{}", failures(&report));
+    let snapshot = cloud.emulator.snapshot();
+    assert_eq!(snapshot.addons.len(), 1);
+    assert_eq!(snapshot.addons[0].cluster_id, crate::CLUSTER_2);
+    assert_eq!(
+        cloud.state().resource(&dns()).unwrap().natural_key["cluster_id"],
+        crate::CLUSTER_2
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replanning_from_saved_observations_gives_the_same_plan_without_the_cloud() {
+    let cloud = cloud(Duration::from_millis(20)).await;
+    leave_pending_create(&cloud);
+    install_outside(&cloud, true).await;
+    let state = cloud.state();
+    let configuration = dns_config();
+    let (plan, observations) = plinth_apply::refresh_and_plan(
+        &configuration,
+        &state,
+        &cloud.client,
+        &PlanOptions::default(),
+        &plinth_apply::RefreshOptions::default(),
+    )
+    .await
+    .unwrap();
+    assert!(matches!(plan.changes()[0].action, Action::Import { .. }));
+    cloud.emulator.shutdown().await.unwrap();
+    let again = plinth_apply::replan(
+        &configuration,
+        &state,
+        &observations,
+        &PlanOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(again.changes(), plan.changes());
+    assert_eq!(again.to_dot(), plan.to_dot());
 }

@@ -413,3 +413,26 @@ async fn a_refused_create_before_destroy_keeps_the_old_object_in_the_state() {
     assert_eq!(cloud.state().resources(), before.resources());
     assert_eq!(cloud.emulator.snapshot().plugins.len(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_create_after_its_delete_leaves_nothing_in_the_state() {
+    let cloud = cloud_with(EmulatorOptions::default()).await;
+    let at = |pool: &str| {
+        config(&format!(
+            r#"resource "huaweicloud_modelarts_pool_plugin" "gpu" {{
+                 pool_name     = "{pool}"
+                 template_name = "gpu-beta"
+               }}"#
+        ))
+    };
+    let (_, report) = cloud.apply(&at("pool-a"), &PlanOptions::default()).await;
+    assert!(report.is_success(), "{}", failures(&report));
+    let (_, report) = cloud
+        .apply(&at("pool-nowhere"), &PlanOptions::default())
+        .await;
+    assert_eq!(report.summary().destroyed, 1);
+    assert_eq!(report.failed.len(), 1, "{}", failures(&report));
+    // The old object is gone, the new one was never made: nothing is left to manage.
+    assert!(cloud.state().resources().is_empty());
+    assert!(cloud.emulator.snapshot().plugins.is_empty());
+}

@@ -161,13 +161,15 @@ async fn with_faults_fifty_resources_converge_each_installed_once() {
         .map(|c| format!("\"{c}\""))
         .collect::<Vec<_>>()
         .join(", ");
-    let configuration = config(&format!(
-        r#"
+    let at_version = |version: &str| {
+        config(&format!(
+            r#"
         locals {{ clusters = toset([{list}]) }}
         resource "huaweicloud_cce_addon" "dns" {{
           for_each      = local.clusters
           cluster_id    = each.key
           template_name = "coredns"
+          version       = "{version}"
         }}
         resource "huaweicloud_cce_addon" "metrics" {{
           for_each      = local.clusters
@@ -176,20 +178,28 @@ async fn with_faults_fifty_resources_converge_each_installed_once() {
           values        = {{ custom = {{ dns = huaweicloud_cce_addon.dns[each.key].id }} }}
         }}
         "#
-    ));
-    let mut runs = 0;
-    loop {
-        runs += 1;
-        let (_, report) = cloud.apply(&configuration, &PlanOptions::default()).await;
-        if report.is_success() {
-            break;
+        ))
+    };
+    let converge = |configuration: plinth_config::Configuration, options: PlanOptions| {
+        let cloud = &cloud;
+        async move {
+            let mut runs = 0;
+            loop {
+                runs += 1;
+                let (_, report) = cloud.apply(&configuration, &options).await;
+                if report.is_success() {
+                    break;
+                }
+                assert!(
+                    runs < 4,
+                    "no convergence after {runs} applies: {}",
+                    failures(&report)
+                );
+            }
         }
-        assert!(
-            runs < 4,
-            "no convergence after {runs} applies: {}",
-            failures(&report)
-        );
-    }
+    };
+    let configuration = at_version("1.28.6");
+    converge(at_version("1.28.6"), PlanOptions::default()).await;
     let state = cloud.state();
     assert_eq!(state.resources().len(), 50);
     assert!(
@@ -215,6 +225,29 @@ async fn with_faults_fifty_resources_converge_each_installed_once() {
             .await
             .has_changes()
     );
+
+    // Upgrades and deletes under faults converge too, still without a second install.
+    converge(at_version("1.29.4"), PlanOptions::default()).await;
+    let snapshot = cloud.emulator.snapshot();
+    assert_eq!(
+        snapshot
+            .addons
+            .iter()
+            .filter(|a| a.template == "coredns" && a.version == "1.29.4")
+            .count(),
+        25
+    );
+    assert!(snapshot.installs.values().all(|n| *n == 1), "{snapshot:?}");
+    converge(
+        at_version("1.29.4"),
+        PlanOptions {
+            destroy: true,
+            ..PlanOptions::default()
+        },
+    )
+    .await;
+    assert!(cloud.state().resources().is_empty());
+    assert!(cloud.emulator.snapshot().addons.is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

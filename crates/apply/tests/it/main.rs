@@ -3,6 +3,7 @@
 
 mod adopt;
 mod concurrency;
+mod crash;
 mod failure;
 mod lifecycle;
 mod refresh;

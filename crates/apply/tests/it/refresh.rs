@@ -179,6 +179,31 @@ async fn a_refresh_only_apply_records_what_changed_outside_and_changes_nothing()
     // The state now agrees with the cloud: no drift left to report.
     let plan = cloud.plan(&configuration, &refresh_only).await;
     assert!(plan.drift().is_empty(), "{:?}", plan.drift());
+
+    // Deleted outside: a refresh-only apply forgets it, and deletes nothing else.
+    ResourceType::CceAddon
+        .delete(
+            &cloud.client,
+            &plinth_cloud::ObjectRef {
+                id: recorded.id.clone(),
+                natural_key: recorded.natural_key.clone(),
+            },
+        )
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    // (Without the data source, which would fail to read the deleted add-on.)
+    let resource_only = config(&format!(
+        r#"resource "huaweicloud_cce_addon" "dns" {{
+             cluster_id    = "{CLUSTER}"
+             template_name = "coredns"
+             version       = "1.28.6"
+           }}"#
+    ));
+    let (_, report) = cloud.apply(&resource_only, &refresh_only).await;
+    assert!(report.is_success(), "{}", failures(&report));
+    assert!(cloud.state().resources().is_empty());
+    assert!(cloud.emulator.snapshot().addons.is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
