@@ -28,6 +28,50 @@ fn fixtures_format_to_their_snapshots() {
     );
 }
 
+/// Every configuration the language tests use (valid and invalid, plus the quick start) is
+/// formatted idempotently with its comments kept, or, for the syntax-error fixtures, left alone
+/// with a syntax error.
+#[test]
+fn every_language_fixture_formats_idempotently() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let mut paths = Vec::new();
+    for dir in [
+        "tests/fixtures/valid",
+        "tests/fixtures/invalid",
+        "../../examples/quickstart",
+    ] {
+        for entry in std::fs::read_dir(format!("{root}/{dir}")).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|ext| ext == "hcl") {
+                paths.push(path);
+            }
+        }
+    }
+    assert!(paths.len() > 40, "fixtures not found: {paths:?}");
+    let mut formatted_count = 0;
+    for path in paths {
+        let input = std::fs::read_to_string(&path).unwrap();
+        match format_source(&input) {
+            Ok(formatted) => {
+                formatted_count += 1;
+                assert_eq!(
+                    format_source(&formatted).unwrap(),
+                    formatted,
+                    "not idempotent: {}",
+                    path.display()
+                );
+                assert_comments_kept(&input, &formatted);
+            }
+            Err(FormatError::Syntax { .. }) => {}
+            Err(error) => panic!("{}: {error}", path.display()),
+        }
+    }
+    assert!(
+        formatted_count > 40,
+        "only {formatted_count} fixtures parsed"
+    );
+}
+
 #[test]
 fn already_formatted_fixture_is_unchanged() {
     let input = std::fs::read_to_string(concat!(
