@@ -8,7 +8,7 @@ use std::time::Duration;
 use anyhow::Context;
 use plinth_apply::{ApplyOptions, ApplyReport, CancelHandle, RefreshOptions, SkipCause};
 use plinth_planner::{Operation, PlanOptions};
-use plinth_state::StateStorage;
+use plinth_state::{State, StateStorage};
 
 use crate::args::{ApplyArgs, DestroyArgs, LockArgs, VarArgs};
 use crate::commands::planning::{load_configuration, parse_addresses, plan_options, runtime};
@@ -165,9 +165,9 @@ fn execute(run: &Run<'_>) -> anyhow::Result<ExitCode> {
     let finished = journal.finish();
     runtime.block_on(session.close())?;
     let report = report?;
-    finished?;
+    let (state, _) = finished?;
     drop(lock);
-    summarize(&report, run.destroy)
+    summarize(&report, &state, run.destroy)
 }
 
 /// Asks for `yes` on a terminal; refuses without one.
@@ -232,7 +232,7 @@ async fn tick(progress: Progress) {
 
 /// The closing lines: what succeeded, what failed (with the cloud's code, message and request id)
 /// and what was skipped; and the exit status.
-fn summarize(report: &ApplyReport, destroy: bool) -> anyhow::Result<ExitCode> {
+fn summarize(report: &ApplyReport, state: &State, destroy: bool) -> anyhow::Result<ExitCode> {
     let mut stdout = io::stdout().lock();
     let summary = report.summary();
     if report.is_success() {
@@ -253,6 +253,16 @@ fn summarize(report: &ApplyReport, destroy: bool) -> anyhow::Result<ExitCode> {
                 "\nApply complete! Resources: {imported}{} added, {} changed, {} destroyed.",
                 summary.added, summary.changed, summary.destroyed
             )?;
+        }
+        if !destroy && !state.outputs().is_empty() {
+            writeln!(stdout, "\nOutputs:\n")?;
+            for (name, output) in state.outputs() {
+                writeln!(
+                    stdout,
+                    "{name} = {}",
+                    crate::commands::output::display(output)
+                )?;
+            }
         }
         if let Some(diagnostics) = &report.output_error {
             crate::diagnostics::print(diagnostics)?;
