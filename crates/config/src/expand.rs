@@ -287,7 +287,13 @@ fn resource_value(
                 object.insert(attribute.name.to_owned(), value);
             }
         }
-        object.extend(attributes.iter().map(|(k, v)| (k.clone(), v.clone())));
+        for (name, value) in attributes {
+            let merged = match object.remove(name) {
+                Some(known) => merge_over(known, value.clone()),
+                None => value.clone(),
+            };
+            object.insert(name.clone(), merged);
+        }
         Value::Object(object)
     };
     match state.repetition {
@@ -307,6 +313,33 @@ fn resource_value(
                 })
                 .collect(),
         ),
+    }
+}
+
+/// The user's value over the known one: objects merge key by key (keys only the cloud has, such
+/// as those its server fills in, keep their known value); anything else the user wrote replaces
+/// the known value. Where the known value is unknown the user's value stands as written: what the
+/// user set is known before apply. A merge of marked values is marked.
+fn merge_over(known: Value, user: Value) -> Value {
+    let (known, known_marked) = known.unmark();
+    let (user, user_marked) = user.unmark();
+    let (merged, marked) = match (known, user) {
+        (Value::Object(mut object), Value::Object(user)) => {
+            for (key, value) in user {
+                let merged = match object.remove(&key) {
+                    Some(known) => merge_over(known, value),
+                    None => value,
+                };
+                object.insert(key, merged);
+            }
+            (Value::Object(object), known_marked || user_marked)
+        }
+        (_, user) => (user, user_marked),
+    };
+    if marked {
+        merged.mark_sensitive()
+    } else {
+        merged
     }
 }
 
@@ -655,5 +688,120 @@ output "dns_id" {
         );
         let outputs = evaluate_outputs(&config(), &known).unwrap();
         assert_eq!(outputs[0].value, Value::string("addon-1"));
+    }
+
+    const VALUES: &str = r#"
+resource "huaweicloud_cce_addon" "dns" {
+  cluster_id    = "c1"
+  template_name = "coredns"
+  values        = { flavor = { replicas = 2 }, custom = { stub = ["10.0.0.1"] } }
+}
+
+resource "huaweicloud_modelarts_pool_plugin" "gpu" {
+  pool_name     = "pool-a"
+  template_name = "gpu-beta"
+  inputs = {
+    # Keys the user did not write exist only once the cloud reports them: `try` lets the
+    # configuration load before that.
+    cluster_ip = try(huaweicloud_cce_addon.dns.values.basic.cluster_ip, "none")
+    replicas   = huaweicloud_cce_addon.dns.values.flavor.replicas
+    cpu        = try(huaweicloud_cce_addon.dns.values.flavor.cpu, "none")
+    stub       = huaweicloud_cce_addon.dns.values.custom.stub
+  }
+}
+"#;
+
+    /// The `inputs` of `gpu` when the add-on's known attributes are `known`.
+    fn gpu_inputs(known: BTreeMap<String, Value>) -> BTreeMap<String, Value> {
+        let config = load_sources(Sources {
+            files: vec![SourceFile::new("main.hcl", VALUES)],
+            ..Sources::default()
+        })
+        .unwrap();
+        let known = BTreeMap::from([(
+            instance(
+                ResourceAddress::managed("huaweicloud_cce_addon", "dns"),
+                InstanceKey::None,
+            ),
+            known,
+        )]);
+        let instances = expand(&config, &known).unwrap();
+        let gpu = instances.iter().find(|i| i.name() == "gpu").unwrap();
+        gpu.attributes["inputs"].as_object().unwrap().clone()
+    }
+
+    fn object(entries: &[(&str, Value)]) -> Value {
+        Value::Object(
+            entries
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), v.clone()))
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn reference_sees_server_filled_keys_under_user_values() {
+        let known = BTreeMap::from([(
+            "values".to_owned(),
+            object(&[
+                (
+                    "basic",
+                    object(&[("cluster_ip", Value::string("10.247.3.10"))]),
+                ),
+                (
+                    "flavor",
+                    object(&[("replicas", Value::int(3)), ("cpu", Value::int(500))]),
+                ),
+                (
+                    "custom",
+                    object(&[(
+                        "stub",
+                        Value::List(vec![Value::string("10.0.0.1"), Value::string("10.0.0.2")]),
+                    )]),
+                ),
+            ]),
+        )]);
+        let inputs = gpu_inputs(known);
+        // A key only the cloud has keeps its known value, at any depth.
+        assert_eq!(inputs["cluster_ip"], Value::string("10.247.3.10"));
+        assert_eq!(inputs["cpu"], Value::int(500));
+        // What the user wrote wins: scalars and lists replace the known ones.
+        assert_eq!(inputs["replicas"], Value::int(2));
+        assert_eq!(inputs["stub"], Value::List(vec![Value::string("10.0.0.1")]));
+    }
+
+    #[test]
+    fn reference_to_a_key_unknown_in_the_known_values_is_unknown() {
+        let known = BTreeMap::from([(
+            "values".to_owned(),
+            object(&[
+                ("basic", Value::Unknown),
+                ("flavor", object(&[("cpu", Value::Unknown)])),
+            ]),
+        )]);
+        let inputs = gpu_inputs(known);
+        assert_eq!(inputs["cluster_ip"], Value::Unknown);
+        assert_eq!(inputs["cpu"], Value::Unknown);
+        assert_eq!(inputs["replicas"], Value::int(2));
+
+        // Where the whole attribute is unknown, what the user wrote is still known.
+        let inputs = gpu_inputs(BTreeMap::from([("values".to_owned(), Value::Unknown)]));
+        assert_eq!(inputs["replicas"], Value::int(2));
+    }
+
+    #[test]
+    fn merged_values_keep_sensitive_marks() {
+        let known =
+            object(&[("token", Value::string("s3cret")), ("a", Value::int(1))]).mark_sensitive();
+        let merged = merge_over(known, object(&[("a", Value::int(2))]));
+        assert_eq!(
+            merged,
+            object(&[("a", Value::int(2)), ("token", Value::string("s3cret"))]).mark_sensitive()
+        );
+        let merged = merge_over(
+            object(&[("a", Value::int(1))]),
+            object(&[("b", Value::int(2))]).mark_sensitive(),
+        );
+        assert!(merged.is_sensitive());
     }
 }
