@@ -1,10 +1,10 @@
 //! Expansion: resources to instances (`count`, `for_each`) with evaluated attributes, and
 //! outputs, given what is known about the cloud so far.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::diagnostic::{Diagnostics, Location};
-use crate::eval::{Context, Env, EvalError, span};
+use crate::eval::{Context, Env, EvalError, Found, span};
 use crate::model::{
     Configuration, InstanceAddress, InstanceKey, Lifecycle, Mode, Node, Reference, Resource,
     ResourceAddress, Timeouts,
@@ -141,6 +141,23 @@ struct Expanded {
     repetition: Repetition,
     /// `None` when `count` or `for_each` is unknown.
     instances: Option<Vec<(InstanceKey, BTreeMap<String, Value>)>>,
+    /// With `for_each`: the position of each instance in `instances`, by key.
+    by_key: HashMap<String, usize>,
+}
+
+impl Expanded {
+    /// A resource whose `count` or `for_each` is not known.
+    fn unknown(
+        schema: Option<&'static crate::schema::ResourceSchema>,
+        repetition: Repetition,
+    ) -> Expanded {
+        Expanded {
+            schema,
+            repetition,
+            instances: None,
+            by_key: HashMap::new(),
+        }
+    }
 }
 
 /// Evaluates locals, resources and outputs in dependency order. With `strict` false (at load),
@@ -166,7 +183,9 @@ pub(crate) fn evaluate(
         }
     };
     for node in &config.order {
-        let resources = |address: &ResourceAddress| Some(resource_value(&expanded, known, address));
+        let resources = |address: &ResourceAddress, key: Option<&Value>| {
+            Some(resource_value(&expanded, known, address, key))
+        };
         let env = Env {
             variables: &variables,
             locals: &locals,
@@ -211,7 +230,9 @@ pub(crate) fn evaluate(
             }
         }
     }
-    let resources = |address: &ResourceAddress| Some(resource_value(&expanded, known, address));
+    let resources = |address: &ResourceAddress, key: Option<&Value>| {
+        Some(resource_value(&expanded, known, address, key))
+    };
     let env = Env {
         variables: &variables,
         locals: &locals,
@@ -258,17 +279,19 @@ pub(crate) fn evaluate(
 
 /// What a reference to `address` evaluates to: an object per instance (a list of them with
 /// `count`, a map with `for_each`), each the user's attributes over what is known, computed
-/// attributes unknown until known.
+/// attributes unknown until known. With the `key` of the reference's first index, only the
+/// instance it names, when there is one.
 fn resource_value(
     expanded: &BTreeMap<ResourceAddress, Expanded>,
     known: &dyn ResourceValues,
     address: &ResourceAddress,
-) -> Value {
+    key: Option<&Value>,
+) -> Found {
     let Some(state) = expanded.get(address) else {
-        return Value::Unknown;
+        return Found::Whole(Value::Unknown);
     };
     let Some(instances) = &state.instances else {
-        return Value::Unknown;
+        return Found::Whole(Value::Unknown);
     };
     let schema = state.schema;
     let object = |key: &InstanceKey, attributes: &BTreeMap<String, Value>| {
@@ -296,7 +319,20 @@ fn resource_value(
         }
         Value::Object(object)
     };
-    match state.repetition {
+    // Only an unmarked key that names an instance is answered alone; anything else (a missing
+    // key, a key of the wrong type) indexes the whole value, which says what is wrong.
+    let position = match (state.repetition, key) {
+        (Repetition::ForEach, Some(Value::String(key))) => state.by_key.get(key).copied(),
+        (Repetition::Count, Some(key @ Value::Number(_))) => key
+            .as_i64()
+            .and_then(|i| usize::try_from(i).ok())
+            .filter(|&i| i < instances.len()),
+        _ => None,
+    };
+    if let Some((key, attributes)) = position.and_then(|i| instances.get(i)) {
+        return Found::Instance(object(key, attributes));
+    }
+    Found::Whole(match state.repetition {
         Repetition::Single => instances
             .first()
             .map_or(Value::Unknown, |(k, a)| object(k, a)),
@@ -313,7 +349,7 @@ fn resource_value(
                 })
                 .collect(),
         ),
-    }
+    })
 }
 
 /// The user's value over the known one: objects merge key by key (keys only the cloud has, such
@@ -451,18 +487,10 @@ fn expand_resource(
                         )),
                         Value::Unknown if strict => {
                             report(file, unknown_repetition("for_each", range.clone()));
-                            return Expanded {
-                                schema,
-                                repetition: Repetition::ForEach,
-                                instances: None,
-                            };
+                            return Expanded::unknown(schema, Repetition::ForEach);
                         }
                         Value::Unknown => {
-                            return Expanded {
-                                schema,
-                                repetition: Repetition::ForEach,
-                                instances: None,
-                            };
+                            return Expanded::unknown(schema, Repetition::ForEach);
                         }
                         other => {
                             report(
@@ -475,11 +503,7 @@ fn expand_resource(
                                     ),
                                 ),
                             );
-                            return Expanded {
-                                schema,
-                                repetition: Repetition::ForEach,
-                                instances: None,
-                            };
+                            return Expanded::unknown(schema, Repetition::ForEach);
                         }
                     }
                 }
@@ -515,11 +539,7 @@ fn expand_resource(
     };
     let repetition = keys.as_ref().map_or(Repetition::Single, |(r, _)| *r);
     let Some((repetition, keys)) = keys else {
-        return Expanded {
-            schema,
-            repetition,
-            instances: None,
-        };
+        return Expanded::unknown(schema, repetition);
     };
     let kind = if resource.mode() == Mode::Data {
         "data source"
@@ -574,10 +594,22 @@ fn expand_resource(
         }
         instances.push((key, attributes));
     }
+    let by_key = match repetition {
+        Repetition::ForEach => instances
+            .iter()
+            .enumerate()
+            .filter_map(|(i, (key, _))| match key {
+                InstanceKey::String(key) => Some((key.clone(), i)),
+                _ => None,
+            })
+            .collect(),
+        Repetition::Single | Repetition::Count => HashMap::new(),
+    };
     Expanded {
         schema,
         repetition,
         instances: Some(instances),
+        by_key,
     }
 }
 
@@ -592,7 +624,7 @@ fn describe(value: &Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::diagnostic::SourceFile;
+    use crate::diagnostic::{Diagnostic, SourceFile};
     use crate::load::{Sources, load_sources};
 
     const MAIN: &str = r#"
@@ -803,5 +835,84 @@ resource "huaweicloud_modelarts_pool_plugin" "gpu" {
             object(&[("b", Value::int(2))]).mark_sensitive(),
         );
         assert!(merged.is_sensitive());
+    }
+
+    const INDEXED: &str = r#"
+variable "which" {
+  default = "b"
+}
+
+resource "huaweicloud_cce_addon" "many" {
+  for_each      = toset(["a", "b", "c"])
+  cluster_id    = "c-${each.key}"
+  template_name = "everest"
+}
+
+resource "huaweicloud_cce_addon" "counted" {
+  count         = 2
+  cluster_id    = "n-${count.index}"
+  template_name = "everest"
+}
+
+resource "huaweicloud_modelarts_pool_plugin" "gpu" {
+  pool_name     = "pool-a"
+  template_name = "gpu-beta"
+  inputs = {
+    literal  = huaweicloud_cce_addon.many["a"].cluster_id
+    variable = huaweicloud_cce_addon.many[var.which].cluster_id
+    whole    = { for k, v in huaweicloud_cce_addon.many : k => v }[var.which]
+    one      = huaweicloud_cce_addon.many[var.which]
+    counted  = huaweicloud_cce_addon.counted[1].cluster_id
+    legacy   = huaweicloud_cce_addon.counted.0.cluster_id
+    id       = huaweicloud_cce_addon.many["c"].id
+  }
+}
+"#;
+
+    fn load_text(text: &str) -> Result<Configuration, Diagnostics> {
+        load_sources(Sources {
+            files: vec![SourceFile::new("main.hcl", text)],
+            ..Sources::default()
+        })
+    }
+
+    #[test]
+    fn indexed_reference_finds_the_instance_alone_with_the_same_value() {
+        let known = BTreeMap::from([(
+            instance(
+                ResourceAddress::managed("huaweicloud_cce_addon", "many"),
+                InstanceKey::String("c".to_owned()),
+            ),
+            BTreeMap::from([("id".to_owned(), Value::string("uid-c"))]),
+        )]);
+        let instances = expand(&load_text(INDEXED).unwrap(), &known).unwrap();
+        let gpu = instances.iter().find(|i| i.name() == "gpu").unwrap();
+        let inputs = gpu.attributes["inputs"].as_object().unwrap();
+        assert_eq!(inputs["literal"], Value::string("c-a"));
+        assert_eq!(inputs["variable"], Value::string("c-b"));
+        assert_eq!(inputs["one"], inputs["whole"]);
+        assert_eq!(inputs["counted"], Value::string("n-1"));
+        assert_eq!(inputs["legacy"], Value::string("n-0"));
+        assert_eq!(inputs["id"], Value::string("uid-c"));
+    }
+
+    #[test]
+    fn indexed_reference_to_a_missing_instance_says_so() {
+        for (index, message) in [
+            (r#"many["zz"]"#, "object has no key `zz`"),
+            (
+                "counted[5]",
+                "index 5 is out of range for a list of 2 elements",
+            ),
+            (
+                r#"counted["x"]"#,
+                "a list index must be a whole number, found string",
+            ),
+        ] {
+            let text = INDEXED.replace(r#"many["c"].id"#, &format!("{index}.id"));
+            let diagnostics = load_text(&text).unwrap_err();
+            let messages: Vec<&str> = diagnostics.iter().map(Diagnostic::message).collect();
+            assert_eq!(messages, [message], "{index}");
+        }
     }
 }
