@@ -344,6 +344,18 @@ resource "huaweicloud_cce_addon" "dns" {{
     project
         .plinth(&["plan", "--out", plan_file.to_str().unwrap()])
         .code(0);
+    let shown = project.plinth(&["show", plan_file.to_str().unwrap()]);
+    shown.code(0);
+    assert!(
+        shown
+            .stdout
+            .contains("huaweicloud_cce_addon.dns will be created"),
+        "{}",
+        shown.stdout
+    );
+    let shown = project.plinth(&["show", "--json", plan_file.to_str().unwrap()]);
+    let document: serde_json::Value = serde_json::from_str(&shown.stdout).unwrap();
+    assert_eq!(document["format_version"], "1");
     // The state moves on (another apply) after the plan was saved.
     project.plinth(&["apply", "--auto-approve"]).code(0);
     let run = project.plinth(&["apply", plan_file.to_str().unwrap()]);
