@@ -20,10 +20,21 @@ use crate::value::{Value, compare, equal};
 pub(crate) struct Env<'a> {
     pub variables: &'a BTreeMap<String, Value>,
     pub locals: &'a BTreeMap<String, Value>,
-    /// The value of a resource or data source, `None` when it is not declared.
-    pub resources: &'a dyn Fn(&ResourceAddress) -> Option<Value>,
+    /// What a reference to a resource or data source finds, `None` when it is not declared.
+    /// With the key of the reference's first index (`type.name[key]`), it may answer that
+    /// instance alone, without building the value of every instance.
+    pub resources: &'a dyn Fn(&ResourceAddress, Option<&Value>) -> Option<Found>,
     /// The configuration directory, for `file()` and `path.module`.
     pub dir: Option<&'a Path>,
+}
+
+/// What a reference to a resource or data source finds.
+pub(crate) enum Found {
+    /// The value of the whole resource: an object, a list of them (`count`) or a map of them
+    /// (`for_each`), or unknown.
+    Whole(Value),
+    /// The instance the key given names: what indexing the whole value with it gives.
+    Instance(Value),
 }
 
 /// An evaluation error: a message at a byte range of the expression's file.
@@ -370,14 +381,7 @@ impl<'a> Context<'a> {
                     .static_());
                 };
                 let address = ResourceAddress::data(ty, name);
-                let value = (self.env.resources)(&address).ok_or_else(|| {
-                    EvalError::new(
-                        range.clone(),
-                        format!("reference to undeclared data source `{address}`"),
-                    )
-                    .static_()
-                })?;
-                self.apply_operators(value, &operators[2..], range)
+                self.resource_reference(&address, "data source", &operators[2..], range)
             }
             resource_type => {
                 let Some(name) = attr(0) else {
@@ -389,14 +393,49 @@ impl<'a> Context<'a> {
                     resource_type: resource_type.to_owned(),
                     name,
                 };
-                let value = (self.env.resources)(&address).ok_or_else(|| {
-                    EvalError::new(
-                        range.clone(),
-                        format!("reference to undeclared resource `{address}`"),
-                    )
-                    .static_()
-                })?;
+                self.resource_reference(&address, "resource", &operators[1..], range)
+            }
+        }
+    }
+
+    /// A reference to a resource or data source followed by `operators`. A first index is
+    /// evaluated before the resource is asked for, so that `type.name[key]` costs one instance,
+    /// not all of them.
+    fn resource_reference(
+        &mut self,
+        address: &ResourceAddress,
+        kind: &str,
+        operators: &[hcl_edit::Decorated<TraversalOperator>],
+        range: Range<usize>,
+    ) -> EvalResult {
+        let index = match operators.first().map(hcl_edit::Decorated::value) {
+            Some(TraversalOperator::Index(index_expr)) => {
+                Some((self.eval(index_expr)?, span(index_expr)))
+            }
+            Some(TraversalOperator::LegacyIndex(index)) => {
+                let index = i64::try_from(*index.value()).unwrap_or(i64::MAX);
+                Some((Value::int(index), op_range(&operators[0], &range)))
+            }
+            _ => None,
+        };
+        let found =
+            (self.env.resources)(address, index.as_ref().map(|(key, _)| key)).ok_or_else(|| {
+                EvalError::new(
+                    range.clone(),
+                    format!("reference to undeclared {kind} `{address}`"),
+                )
+                .static_()
+            })?;
+        match (found, index) {
+            (Found::Instance(value), Some(_)) => {
                 self.apply_operators(value, &operators[1..], range)
+            }
+            (Found::Whole(value), Some((key, key_range))) => {
+                let value = index_value(value, key).map_err(|m| EvalError::new(key_range, m))?;
+                self.apply_operators(value, &operators[1..], range)
+            }
+            (Found::Whole(value) | Found::Instance(value), None) => {
+                self.apply_operators(value, operators, range)
             }
         }
     }
@@ -997,8 +1036,9 @@ pub(crate) mod tests {
             .map(|(k, v)| ((*k).to_owned(), v.clone()))
             .collect();
         let locals = BTreeMap::new();
-        let resources = |address: &ResourceAddress| -> Option<Value> {
-            (address.resource_type == "huaweicloud_cce_addon").then_some(Value::Unknown)
+        let resources = |address: &ResourceAddress, _: Option<&Value>| -> Option<Found> {
+            (address.resource_type == "huaweicloud_cce_addon")
+                .then_some(Found::Whole(Value::Unknown))
         };
         let env = Env {
             variables: &variables,

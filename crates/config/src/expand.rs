@@ -1,10 +1,10 @@
 //! Expansion: resources to instances (`count`, `for_each`) with evaluated attributes, and
 //! outputs, given what is known about the cloud so far.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::diagnostic::{Diagnostics, Location};
-use crate::eval::{Context, Env, EvalError, span};
+use crate::eval::{Context, Env, EvalError, Found, span};
 use crate::model::{
     Configuration, InstanceAddress, InstanceKey, Lifecycle, Mode, Node, Reference, Resource,
     ResourceAddress, Timeouts,
@@ -141,6 +141,23 @@ struct Expanded {
     repetition: Repetition,
     /// `None` when `count` or `for_each` is unknown.
     instances: Option<Vec<(InstanceKey, BTreeMap<String, Value>)>>,
+    /// With `for_each`: the position of each instance in `instances`, by key.
+    by_key: HashMap<String, usize>,
+}
+
+impl Expanded {
+    /// A resource whose `count` or `for_each` is not known.
+    fn unknown(
+        schema: Option<&'static crate::schema::ResourceSchema>,
+        repetition: Repetition,
+    ) -> Expanded {
+        Expanded {
+            schema,
+            repetition,
+            instances: None,
+            by_key: HashMap::new(),
+        }
+    }
 }
 
 /// Evaluates locals, resources and outputs in dependency order. With `strict` false (at load),
@@ -166,7 +183,9 @@ pub(crate) fn evaluate(
         }
     };
     for node in &config.order {
-        let resources = |address: &ResourceAddress| Some(resource_value(&expanded, known, address));
+        let resources = |address: &ResourceAddress, key: Option<&Value>| {
+            Some(resource_value(&expanded, known, address, key))
+        };
         let env = Env {
             variables: &variables,
             locals: &locals,
@@ -211,7 +230,9 @@ pub(crate) fn evaluate(
             }
         }
     }
-    let resources = |address: &ResourceAddress| Some(resource_value(&expanded, known, address));
+    let resources = |address: &ResourceAddress, key: Option<&Value>| {
+        Some(resource_value(&expanded, known, address, key))
+    };
     let env = Env {
         variables: &variables,
         locals: &locals,
@@ -258,17 +279,19 @@ pub(crate) fn evaluate(
 
 /// What a reference to `address` evaluates to: an object per instance (a list of them with
 /// `count`, a map with `for_each`), each the user's attributes over what is known, computed
-/// attributes unknown until known.
+/// attributes unknown until known. With the `key` of the reference's first index, only the
+/// instance it names, when there is one.
 fn resource_value(
     expanded: &BTreeMap<ResourceAddress, Expanded>,
     known: &dyn ResourceValues,
     address: &ResourceAddress,
-) -> Value {
+    key: Option<&Value>,
+) -> Found {
     let Some(state) = expanded.get(address) else {
-        return Value::Unknown;
+        return Found::Whole(Value::Unknown);
     };
     let Some(instances) = &state.instances else {
-        return Value::Unknown;
+        return Found::Whole(Value::Unknown);
     };
     let schema = state.schema;
     let object = |key: &InstanceKey, attributes: &BTreeMap<String, Value>| {
@@ -287,10 +310,29 @@ fn resource_value(
                 object.insert(attribute.name.to_owned(), value);
             }
         }
-        object.extend(attributes.iter().map(|(k, v)| (k.clone(), v.clone())));
+        for (name, value) in attributes {
+            let merged = match object.remove(name) {
+                Some(known) => merge_over(known, value.clone()),
+                None => value.clone(),
+            };
+            object.insert(name.clone(), merged);
+        }
         Value::Object(object)
     };
-    match state.repetition {
+    // Only an unmarked key that names an instance is answered alone; anything else (a missing
+    // key, a key of the wrong type) indexes the whole value, which says what is wrong.
+    let position = match (state.repetition, key) {
+        (Repetition::ForEach, Some(Value::String(key))) => state.by_key.get(key).copied(),
+        (Repetition::Count, Some(key @ Value::Number(_))) => key
+            .as_i64()
+            .and_then(|i| usize::try_from(i).ok())
+            .filter(|&i| i < instances.len()),
+        _ => None,
+    };
+    if let Some((key, attributes)) = position.and_then(|i| instances.get(i)) {
+        return Found::Instance(object(key, attributes));
+    }
+    Found::Whole(match state.repetition {
         Repetition::Single => instances
             .first()
             .map_or(Value::Unknown, |(k, a)| object(k, a)),
@@ -307,6 +349,33 @@ fn resource_value(
                 })
                 .collect(),
         ),
+    })
+}
+
+/// The user's value over the known one: objects merge key by key (keys only the cloud has, such
+/// as those its server fills in, keep their known value); anything else the user wrote replaces
+/// the known value. Where the known value is unknown the user's value stands as written: what the
+/// user set is known before apply. A merge of marked values is marked.
+fn merge_over(known: Value, user: Value) -> Value {
+    let (known, known_marked) = known.unmark();
+    let (user, user_marked) = user.unmark();
+    let (merged, marked) = match (known, user) {
+        (Value::Object(mut object), Value::Object(user)) => {
+            for (key, value) in user {
+                let merged = match object.remove(&key) {
+                    Some(known) => merge_over(known, value),
+                    None => value,
+                };
+                object.insert(key, merged);
+            }
+            (Value::Object(object), known_marked || user_marked)
+        }
+        (_, user) => (user, user_marked),
+    };
+    if marked {
+        merged.mark_sensitive()
+    } else {
+        merged
     }
 }
 
@@ -418,18 +487,10 @@ fn expand_resource(
                         )),
                         Value::Unknown if strict => {
                             report(file, unknown_repetition("for_each", range.clone()));
-                            return Expanded {
-                                schema,
-                                repetition: Repetition::ForEach,
-                                instances: None,
-                            };
+                            return Expanded::unknown(schema, Repetition::ForEach);
                         }
                         Value::Unknown => {
-                            return Expanded {
-                                schema,
-                                repetition: Repetition::ForEach,
-                                instances: None,
-                            };
+                            return Expanded::unknown(schema, Repetition::ForEach);
                         }
                         other => {
                             report(
@@ -442,11 +503,7 @@ fn expand_resource(
                                     ),
                                 ),
                             );
-                            return Expanded {
-                                schema,
-                                repetition: Repetition::ForEach,
-                                instances: None,
-                            };
+                            return Expanded::unknown(schema, Repetition::ForEach);
                         }
                     }
                 }
@@ -482,11 +539,7 @@ fn expand_resource(
     };
     let repetition = keys.as_ref().map_or(Repetition::Single, |(r, _)| *r);
     let Some((repetition, keys)) = keys else {
-        return Expanded {
-            schema,
-            repetition,
-            instances: None,
-        };
+        return Expanded::unknown(schema, repetition);
     };
     let kind = if resource.mode() == Mode::Data {
         "data source"
@@ -541,10 +594,22 @@ fn expand_resource(
         }
         instances.push((key, attributes));
     }
+    let by_key = match repetition {
+        Repetition::ForEach => instances
+            .iter()
+            .enumerate()
+            .filter_map(|(i, (key, _))| match key {
+                InstanceKey::String(key) => Some((key.clone(), i)),
+                _ => None,
+            })
+            .collect(),
+        Repetition::Single | Repetition::Count => HashMap::new(),
+    };
     Expanded {
         schema,
         repetition,
         instances: Some(instances),
+        by_key,
     }
 }
 
@@ -559,7 +624,7 @@ fn describe(value: &Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::diagnostic::SourceFile;
+    use crate::diagnostic::{Diagnostic, SourceFile};
     use crate::load::{Sources, load_sources};
 
     const MAIN: &str = r#"
@@ -655,5 +720,199 @@ output "dns_id" {
         );
         let outputs = evaluate_outputs(&config(), &known).unwrap();
         assert_eq!(outputs[0].value, Value::string("addon-1"));
+    }
+
+    const VALUES: &str = r#"
+resource "huaweicloud_cce_addon" "dns" {
+  cluster_id    = "c1"
+  template_name = "coredns"
+  values        = { flavor = { replicas = 2 }, custom = { stub = ["10.0.0.1"] } }
+}
+
+resource "huaweicloud_modelarts_pool_plugin" "gpu" {
+  pool_name     = "pool-a"
+  template_name = "gpu-beta"
+  inputs = {
+    # Keys the user did not write exist only once the cloud reports them: `try` lets the
+    # configuration load before that.
+    cluster_ip = try(huaweicloud_cce_addon.dns.values.basic.cluster_ip, "none")
+    replicas   = huaweicloud_cce_addon.dns.values.flavor.replicas
+    cpu        = try(huaweicloud_cce_addon.dns.values.flavor.cpu, "none")
+    stub       = huaweicloud_cce_addon.dns.values.custom.stub
+  }
+}
+"#;
+
+    /// The `inputs` of `gpu` when the add-on's known attributes are `known`.
+    fn gpu_inputs(known: BTreeMap<String, Value>) -> BTreeMap<String, Value> {
+        let config = load_sources(Sources {
+            files: vec![SourceFile::new("main.hcl", VALUES)],
+            ..Sources::default()
+        })
+        .unwrap();
+        let known = BTreeMap::from([(
+            instance(
+                ResourceAddress::managed("huaweicloud_cce_addon", "dns"),
+                InstanceKey::None,
+            ),
+            known,
+        )]);
+        let instances = expand(&config, &known).unwrap();
+        let gpu = instances.iter().find(|i| i.name() == "gpu").unwrap();
+        gpu.attributes["inputs"].as_object().unwrap().clone()
+    }
+
+    fn object(entries: &[(&str, Value)]) -> Value {
+        Value::Object(
+            entries
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), v.clone()))
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn reference_sees_server_filled_keys_under_user_values() {
+        let known = BTreeMap::from([(
+            "values".to_owned(),
+            object(&[
+                (
+                    "basic",
+                    object(&[("cluster_ip", Value::string("10.247.3.10"))]),
+                ),
+                (
+                    "flavor",
+                    object(&[("replicas", Value::int(3)), ("cpu", Value::int(500))]),
+                ),
+                (
+                    "custom",
+                    object(&[(
+                        "stub",
+                        Value::List(vec![Value::string("10.0.0.1"), Value::string("10.0.0.2")]),
+                    )]),
+                ),
+            ]),
+        )]);
+        let inputs = gpu_inputs(known);
+        // A key only the cloud has keeps its known value, at any depth.
+        assert_eq!(inputs["cluster_ip"], Value::string("10.247.3.10"));
+        assert_eq!(inputs["cpu"], Value::int(500));
+        // What the user wrote wins: scalars and lists replace the known ones.
+        assert_eq!(inputs["replicas"], Value::int(2));
+        assert_eq!(inputs["stub"], Value::List(vec![Value::string("10.0.0.1")]));
+    }
+
+    #[test]
+    fn reference_to_a_key_unknown_in_the_known_values_is_unknown() {
+        let known = BTreeMap::from([(
+            "values".to_owned(),
+            object(&[
+                ("basic", Value::Unknown),
+                ("flavor", object(&[("cpu", Value::Unknown)])),
+            ]),
+        )]);
+        let inputs = gpu_inputs(known);
+        assert_eq!(inputs["cluster_ip"], Value::Unknown);
+        assert_eq!(inputs["cpu"], Value::Unknown);
+        assert_eq!(inputs["replicas"], Value::int(2));
+
+        // Where the whole attribute is unknown, what the user wrote is still known.
+        let inputs = gpu_inputs(BTreeMap::from([("values".to_owned(), Value::Unknown)]));
+        assert_eq!(inputs["replicas"], Value::int(2));
+    }
+
+    #[test]
+    fn merged_values_keep_sensitive_marks() {
+        let known =
+            object(&[("token", Value::string("s3cret")), ("a", Value::int(1))]).mark_sensitive();
+        let merged = merge_over(known, object(&[("a", Value::int(2))]));
+        assert_eq!(
+            merged,
+            object(&[("a", Value::int(2)), ("token", Value::string("s3cret"))]).mark_sensitive()
+        );
+        let merged = merge_over(
+            object(&[("a", Value::int(1))]),
+            object(&[("b", Value::int(2))]).mark_sensitive(),
+        );
+        assert!(merged.is_sensitive());
+    }
+
+    const INDEXED: &str = r#"
+variable "which" {
+  default = "b"
+}
+
+resource "huaweicloud_cce_addon" "many" {
+  for_each      = toset(["a", "b", "c"])
+  cluster_id    = "c-${each.key}"
+  template_name = "everest"
+}
+
+resource "huaweicloud_cce_addon" "counted" {
+  count         = 2
+  cluster_id    = "n-${count.index}"
+  template_name = "everest"
+}
+
+resource "huaweicloud_modelarts_pool_plugin" "gpu" {
+  pool_name     = "pool-a"
+  template_name = "gpu-beta"
+  inputs = {
+    literal  = huaweicloud_cce_addon.many["a"].cluster_id
+    variable = huaweicloud_cce_addon.many[var.which].cluster_id
+    whole    = { for k, v in huaweicloud_cce_addon.many : k => v }[var.which]
+    one      = huaweicloud_cce_addon.many[var.which]
+    counted  = huaweicloud_cce_addon.counted[1].cluster_id
+    legacy   = huaweicloud_cce_addon.counted.0.cluster_id
+    id       = huaweicloud_cce_addon.many["c"].id
+  }
+}
+"#;
+
+    fn load_text(text: &str) -> Result<Configuration, Diagnostics> {
+        load_sources(Sources {
+            files: vec![SourceFile::new("main.hcl", text)],
+            ..Sources::default()
+        })
+    }
+
+    #[test]
+    fn indexed_reference_finds_the_instance_alone_with_the_same_value() {
+        let known = BTreeMap::from([(
+            instance(
+                ResourceAddress::managed("huaweicloud_cce_addon", "many"),
+                InstanceKey::String("c".to_owned()),
+            ),
+            BTreeMap::from([("id".to_owned(), Value::string("uid-c"))]),
+        )]);
+        let instances = expand(&load_text(INDEXED).unwrap(), &known).unwrap();
+        let gpu = instances.iter().find(|i| i.name() == "gpu").unwrap();
+        let inputs = gpu.attributes["inputs"].as_object().unwrap();
+        assert_eq!(inputs["literal"], Value::string("c-a"));
+        assert_eq!(inputs["variable"], Value::string("c-b"));
+        assert_eq!(inputs["one"], inputs["whole"]);
+        assert_eq!(inputs["counted"], Value::string("n-1"));
+        assert_eq!(inputs["legacy"], Value::string("n-0"));
+        assert_eq!(inputs["id"], Value::string("uid-c"));
+    }
+
+    #[test]
+    fn indexed_reference_to_a_missing_instance_says_so() {
+        for (index, message) in [
+            (r#"many["zz"]"#, "object has no key `zz`"),
+            (
+                "counted[5]",
+                "index 5 is out of range for a list of 2 elements",
+            ),
+            (
+                r#"counted["x"]"#,
+                "a list index must be a whole number, found string",
+            ),
+        ] {
+            let text = INDEXED.replace(r#"many["c"].id"#, &format!("{index}.id"));
+            let diagnostics = load_text(&text).unwrap_err();
+            let messages: Vec<&str> = diagnostics.iter().map(Diagnostic::message).collect();
+            assert_eq!(messages, [message], "{index}");
+        }
     }
 }

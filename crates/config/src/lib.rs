@@ -43,6 +43,9 @@ mod load;
 mod model;
 mod refs;
 mod schema;
+#[cfg(any(test, feature = "testing"))]
+#[doc(hidden)]
+pub mod testing;
 mod types;
 mod value;
 

@@ -427,7 +427,7 @@ impl Loader {
     /// Evaluates an expression that may not refer to anything (defaults, var files).
     fn constant(&mut self, file: usize, expr: &Expression) -> Option<Value> {
         let empty = BTreeMap::new();
-        let resources = |_: &ResourceAddress| None;
+        let resources = |_: &ResourceAddress, _: Option<&Value>| None;
         let env = Env {
             variables: &empty,
             locals: &empty,
@@ -1447,7 +1447,7 @@ impl Loader {
             for validation in &variable.validations {
                 let variables = BTreeMap::from([(variable.name.clone(), value.clone())]);
                 let locals = BTreeMap::new();
-                let resources = |_: &ResourceAddress| None;
+                let resources = |_: &ResourceAddress, _: Option<&Value>| None;
                 let env = Env {
                     variables: &variables,
                     locals: &locals,
@@ -1523,7 +1523,7 @@ impl Loader {
             .ok()
             .filter(|e| references(e).is_empty());
         let empty = BTreeMap::new();
-        let resources = |_: &ResourceAddress| None;
+        let resources = |_: &ResourceAddress, _: Option<&Value>| None;
         let env = Env {
             variables: &empty,
             locals: &empty,
@@ -1639,7 +1639,8 @@ fn provider(
         .iter()
         .map(|v| (v.name.clone(), v.value.clone()))
         .collect();
-    let resources = |_: &ResourceAddress| Some(Value::Unknown);
+    let resources =
+        |_: &ResourceAddress, _: Option<&Value>| Some(crate::eval::Found::Whole(Value::Unknown));
     let env = Env {
         variables: &variables,
         locals,

@@ -1,6 +1,6 @@
 //! The plan graph: the steps of an apply and the order between them.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt::{self, Write as _};
 
 use petgraph::Direction;
@@ -147,12 +147,16 @@ fn escape(label: &str) -> String {
 /// Builds a graph from steps and edges, checking that it is acyclic.
 pub(crate) struct GraphBuilder {
     graph: DiGraph<Step, ()>,
+    /// The edges so far: `update_edge` would scan a step's edges for each new one, quadratic
+    /// for a step many others depend on.
+    edges: HashSet<(StepId, StepId)>,
 }
 
 impl GraphBuilder {
     pub(crate) fn new() -> Self {
         Self {
             graph: DiGraph::new(),
+            edges: HashSet::new(),
         }
     }
 
@@ -161,8 +165,8 @@ impl GraphBuilder {
     }
 
     pub(crate) fn edge(&mut self, before: StepId, after: StepId) {
-        if before != after {
-            self.graph.update_edge(before, after, ());
+        if before != after && self.edges.insert((before, after)) {
+            self.graph.add_edge(before, after, ());
         }
     }
 
@@ -228,6 +232,18 @@ mod tests {
             graph.to_dot(),
             "digraph plinth {\n  rankdir = \"LR\";\n  node [shape = box];\n  n0 [label = \"create t.a\"];\n  n1 [label = \"update t.b[\\\"x\\\"]\"];\n  n0 -> n1;\n}\n"
         );
+    }
+
+    #[test]
+    fn an_edge_added_twice_is_one_edge() {
+        let mut builder = GraphBuilder::new();
+        let a = builder.add(address("t.a"), Operation::Create);
+        let b = builder.add(address("t.b"), Operation::Create);
+        builder.edge(a, b);
+        builder.edge(a, b);
+        builder.edge(a, a);
+        let graph = builder.finish().unwrap();
+        assert_eq!(graph.graph().edge_count(), 1);
     }
 
     #[test]

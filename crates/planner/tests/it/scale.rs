@@ -196,3 +196,49 @@ resource "huaweicloud_modelarts_pool_plugin" "plugins" {{
         .unwrap();
     assert!(last_plugin < first_addon);
 }
+
+/// The benchmarks' generated configuration (every resource type, `for_each` and explicit blocks,
+/// a reference chain, fan-out): all created on an empty state, nothing to do once the cloud
+/// matches, every instance updated when every object runs the previous version.
+#[test]
+fn generated_configuration_plans_create_no_op_and_update() {
+    let generated = plinth_config::testing::Generated::new(300);
+    let n = generated.instances();
+    let config = plinth_config::load_sources(generated.sources()).unwrap();
+    let options = PlanOptions::default();
+    let created = plan(&config, &State::new(), &Observations::new(), &options).unwrap();
+    assert_eq!(created.summary().add, n);
+
+    for (outdated, change) in [(false, 0), (true, n)] {
+        let mut state = State::new();
+        let mut observed = Observations::new();
+        for (in_state, now) in generated
+            .cloud(false)
+            .into_iter()
+            .zip(generated.cloud(outdated))
+        {
+            state.apply(Change::Upsert {
+                address: address(&in_state.address),
+                resource: ResourceState::new(in_state.id, in_state.attributes),
+            });
+            observed.insert_resource(
+                address(&now.address),
+                Observed::Present(RemoteObject {
+                    id: now.id,
+                    attributes: now.attributes,
+                }),
+            );
+        }
+        let planned = plan(&config, &state, &observed, &options).unwrap();
+        let summary = planned.summary();
+        assert_eq!(
+            (summary.add, summary.change, summary.destroy),
+            (0, change, 0),
+            "outdated: {outdated}"
+        );
+        if !outdated {
+            assert!(!planned.has_changes());
+            assert!(planned.drift().is_empty());
+        }
+    }
+}
