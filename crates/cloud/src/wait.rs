@@ -9,14 +9,20 @@ use crate::error::CloudError;
 use crate::model::Progress;
 use crate::resource::RemoteObject;
 
-/// How a wait polls: the first poll soon, then each interval `factor` times the previous one, up
-/// to `max_interval`, until `timeout`.
+/// How a wait polls: the first poll after `first_poll`, then each interval a `fraction` of the
+/// time already waited, at least `first_poll` and at most `max_interval`, until `timeout`.
+///
+/// An interval proportional to the elapsed time bounds how late a wait notices the end of an
+/// operation to about `fraction` of its duration (an operation of 2 s is seen done by about
+/// 2.2 s), while the number of polls still grows only logarithmically with the duration.
+/// (Geometric backoff overshoots by up to the whole last interval: 22% at 2 s with the former
+/// 300 ms x 1.5 schedule.)
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct WaitOptions {
-    /// Delay before the first poll (default 300 ms).
+    /// Delay before the first poll, and the shortest interval between polls (default 200 ms).
     pub first_poll: Duration,
-    /// Growth of the interval between polls (default 1.5).
-    pub factor: f64,
+    /// Interval between polls as a fraction of the time already waited (default 0.1).
+    pub fraction: f64,
     /// Longest interval between polls (default 5 s).
     pub max_interval: Duration,
     /// How long the whole wait may take (default 10 min).
@@ -26,8 +32,8 @@ pub struct WaitOptions {
 impl Default for WaitOptions {
     fn default() -> Self {
         Self {
-            first_poll: Duration::from_millis(300),
-            factor: 1.5,
+            first_poll: Duration::from_millis(200),
+            fraction: 0.1,
             max_interval: Duration::from_secs(5),
             timeout: Duration::from_secs(600),
         }
@@ -41,11 +47,17 @@ impl WaitOptions {
         Self { timeout, ..self }
     }
 
-    /// The interval after `interval`.
-    fn next_interval(&self, interval: Duration) -> Duration {
-        interval
-            .mul_f64(self.factor.max(1.0))
-            .min(self.max_interval)
+    /// The interval before the next poll, `elapsed` into the wait.
+    fn next_interval(&self, elapsed: Duration) -> Duration {
+        let fraction = if self.fraction.is_finite() {
+            self.fraction.clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
+        elapsed
+            .mul_f64(fraction)
+            .max(self.first_poll)
+            .min(self.max_interval.max(self.first_poll))
     }
 }
 
@@ -118,7 +130,6 @@ where
 {
     let started = Instant::now();
     let deadline = started + options.timeout;
-    let mut interval = options.first_poll;
     let mut last_status: Option<String> = None;
     loop {
         let now = Instant::now();
@@ -129,8 +140,8 @@ where
                 last_status,
             });
         }
+        let interval = options.next_interval(now - started);
         tokio::time::sleep(interval.min(deadline - now)).await;
-        interval = options.next_interval(interval);
 
         let observed = poll().await?;
         let status = observed
@@ -213,27 +224,69 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
-    async fn polls_early_then_backs_off_to_the_cap() {
+    async fn polls_often_early_then_at_a_tenth_of_the_wait_up_to_the_cap() {
         let (result, seen) = run(WaitTarget::Ready, vec![], Duration::from_secs(60)).await;
         let Err(CloudError::Timeout { last_status, .. }) = result else {
             panic!("expected a timeout");
         };
         assert_eq!(last_status.as_deref(), Some("installing"));
         let times: Vec<Duration> = seen.iter().map(|p| p.elapsed).collect();
-        assert_eq!(times[0], Duration::from_millis(300));
-        assert_eq!(times[1], Duration::from_millis(750));
+        assert_eq!(times[0], Duration::from_millis(200));
+        assert_eq!(times[1], Duration::from_millis(400));
+        let floor = Duration::from_millis(200);
+        for pair in times.windows(2) {
+            let gap = pair[1].checked_sub(pair[0]).unwrap();
+            // At most a tenth of the wait so far or the floor (plus the timer's 1 ms
+            // granularity), and never more than the cap.
+            let bound = pair[0].mul_f64(0.1).max(floor) + Duration::from_millis(1);
+            assert!(gap <= bound, "{gap:?} after {:?}", pair[0]);
+            assert!(gap <= Duration::from_secs(5));
+        }
         let gaps: Vec<Duration> = times
             .windows(2)
             .map(|w| w[1].checked_sub(w[0]).unwrap())
             .collect();
-        // The intervals grow to the cap; the last one is cut short by the deadline, at which one
-        // final poll happens.
         let (last, growing) = gaps.split_last().unwrap();
         assert!(growing.windows(2).all(|w| w[1] >= w[0]));
-        assert!(gaps.iter().all(|gap| *gap <= Duration::from_secs(5)));
+        assert!(growing.iter().all(|gap| *gap >= floor));
         assert_eq!(*growing.last().unwrap(), Duration::from_secs(5));
         assert!(*last <= Duration::from_secs(5));
         assert_eq!(*times.last().unwrap(), Duration::from_secs(60));
+        // Logarithmic: a minute of waiting takes a few dozen polls, not one per floor interval.
+        assert!(times.len() < 50, "{} polls", times.len());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn notices_the_end_of_an_operation_within_a_tenth_of_its_duration() {
+        for millis in [150, 900, 2_000, 2_050, 7_300, 31_000, 240_000] {
+            let duration = Duration::from_millis(millis);
+            let started = Instant::now();
+            let options = WaitOptions::default();
+            let result = wait_until(
+                "thing",
+                &WaitTarget::Ready,
+                &options,
+                &crate::no_progress,
+                || {
+                    let done = started.elapsed() >= duration;
+                    async move {
+                        Ok(Some(if done {
+                            object("running", Progress::Done)
+                        } else {
+                            object("installing", Progress::InProgress)
+                        }))
+                    }
+                },
+            )
+            .await;
+            assert!(result.unwrap().is_some());
+            let noticed = started.elapsed();
+            let bound = duration.mul_f64(1.1).max(duration + options.first_poll);
+            assert!(
+                noticed <= bound + Duration::from_millis(1),
+                "an operation of {duration:?} noticed at {noticed:?}"
+            );
+        }
     }
 
     #[tokio::test(start_paused = true)]

@@ -174,7 +174,6 @@ pub(crate) fn evaluate(
         .collect();
     let mut locals = BTreeMap::new();
     let mut expanded: BTreeMap<ResourceAddress, Expanded> = BTreeMap::new();
-    let mut instances = Vec::new();
     let mut diagnostics = Diagnostics::new();
     let report = |diagnostics: &mut Diagnostics, file: usize, e: EvalError| {
         // Undeclared names and misplaced `each`/`count` are found by the static checks of `load`.
@@ -208,24 +207,6 @@ pub(crate) fn evaluate(
                 let result = expand_resource(resource, &env, strict, &mut |file, e| {
                     report(&mut diagnostics, file, e);
                 });
-                for (key, attributes) in result.instances.iter().flatten() {
-                    instances.push(ResourceInstance {
-                        address: InstanceAddress {
-                            resource: resource.address.clone(),
-                            key: key.clone(),
-                        },
-                        attributes: attributes.clone(),
-                        references: resource.references.clone(),
-                        depends_on: resource
-                            .depends_on
-                            .iter()
-                            .map(|d| d.address.clone())
-                            .collect(),
-                        lifecycle: resource.lifecycle.clone(),
-                        timeouts: resource.timeouts,
-                        location: resource.location.clone(),
-                    });
-                }
                 expanded.insert(resource.address.clone(), result);
             }
         }
@@ -267,6 +248,34 @@ pub(crate) fn evaluate(
             sensitive: output.sensitive,
             location: output.location.clone(),
         });
+    }
+    // The instances are moved out of `expanded` once nothing refers to it any more: a copy of
+    // every instance's attributes doubled the memory of a large configuration.
+    let mut instances = Vec::new();
+    for node in &config.order {
+        let Node::Resource(i) = *node else { continue };
+        let resource = &config.resources[i];
+        let Some(result) = expanded.remove(&resource.address) else {
+            continue;
+        };
+        for (key, attributes) in result.instances.into_iter().flatten() {
+            instances.push(ResourceInstance {
+                address: InstanceAddress {
+                    resource: resource.address.clone(),
+                    key,
+                },
+                attributes,
+                references: resource.references.clone(),
+                depends_on: resource
+                    .depends_on
+                    .iter()
+                    .map(|d| d.address.clone())
+                    .collect(),
+                lifecycle: resource.lifecycle.clone(),
+                timeouts: resource.timeouts,
+                location: resource.location.clone(),
+            });
+        }
     }
     diagnostics.dedup();
     Evaluated {

@@ -1,15 +1,16 @@
 //! The JSON layout of the state file and of the journal lines: private, versioned serde types,
 //! converted to and from the core types here and nowhere else. docs/state-format.md documents it.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde::{Deserialize, Serialize};
+use serde::ser::SerializeMap as _;
+use serde::{Deserialize, Serialize, Serializer};
 use uuid::Uuid;
 
 use crate::address::{InstanceKey, Mode, ResourceAddress};
 use crate::state::{
-    Change, Fingerprint, OutputState, PendingAction, PendingOperation, ResourceState, State,
-    Status, sorted,
+    Change, Fingerprint, OutputState, PendingAction, PendingOperation, ResourceState, State, Status,
 };
 
 /// The `format` field of a state file.
@@ -36,36 +37,68 @@ pub(crate) struct JournalHeader {
     pub(crate) serial: u64,
 }
 
+// The fields of the serialized types are declared in the order of their JSON names, and JSON
+// values are written through `sorted_json`: the file's keys come out sorted at every depth
+// straight from the state, without building (and sorting a copy of) a JSON tree of it first.
+// `resources` and `attributes` borrow from the state when writing.
+
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct StateFile {
-    format: String,
-    version: u64,
-    lineage: Uuid,
-    serial: u64,
+struct StateFile<'a> {
     fingerprint_key: String,
-    resources: Vec<ResourceEntry>,
+    format: String,
+    lineage: Uuid,
     outputs: BTreeMap<String, OutputEntry>,
+    resources: Vec<ResourceEntry<'a>>,
+    serial: u64,
+    version: u64,
 }
 
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct ResourceEntry {
-    mode: ModeEntry,
-    #[serde(rename = "type")]
-    type_name: String,
-    name: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    key: Option<KeyEntry>,
+struct ResourceEntry<'a> {
+    #[serde(serialize_with = "sorted_json")]
+    attributes: Cow<'a, serde_json::Value>,
+    dependencies: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    key: Option<KeyEntry>,
+    mode: ModeEntry,
+    name: String,
     natural_key: BTreeMap<String, String>,
-    attributes: serde_json::Value,
-    sensitive: Vec<String>,
-    dependencies: Vec<String>,
-    status: StatusEntry,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pending: Option<PendingEntry>,
+    sensitive: Vec<String>,
+    status: StatusEntry,
+    #[serde(rename = "type")]
+    type_name: String,
+}
+
+/// Writes a JSON value with object keys sorted at every depth (`serde_json` here keeps insertion
+/// order), without copying it.
+fn sorted_json<S: Serializer>(value: &serde_json::Value, serializer: S) -> Result<S::Ok, S::Error> {
+    SortedJson(value).serialize(serializer)
+}
+
+struct SortedJson<'a>(&'a serde_json::Value);
+
+impl Serialize for SortedJson<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self.0 {
+            serde_json::Value::Object(map) => {
+                let mut entries: Vec<(&String, &serde_json::Value)> = map.iter().collect();
+                entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+                let mut out = serializer.serialize_map(Some(entries.len()))?;
+                for (key, value) in entries {
+                    out.serialize_entry(key, &SortedJson(value))?;
+                }
+                out.end()
+            }
+            serde_json::Value::Array(items) => serializer.collect_seq(items.iter().map(SortedJson)),
+            other => other.serialize(serializer),
+        }
+    }
 }
 
 #[derive(Serialize, Deserialize)]
@@ -108,6 +141,7 @@ enum ActionEntry {
 #[serde(deny_unknown_fields)]
 struct OutputEntry {
     sensitive: bool,
+    #[serde(serialize_with = "sorted_json")]
     value: serde_json::Value,
 }
 
@@ -122,8 +156,8 @@ struct HeaderLine {
 
 #[derive(Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
-enum EntryLine {
-    Upsert(ResourceEntry),
+enum EntryLine<'a> {
+    Upsert(ResourceEntry<'a>),
     Remove(String),
     SetOutput { name: String, output: OutputEntry },
     RemoveOutput(String),
@@ -149,9 +183,8 @@ pub(crate) fn encode_state(state: &State) -> String {
             .map(|(name, output)| (name.clone(), output_entry(output)))
             .collect(),
     };
-    let value = serde_json::to_value(file).unwrap_or_else(|_| unreachable!("plain data"));
-    let mut text = serde_json::to_string_pretty(&sorted(&value))
-        .unwrap_or_else(|_| unreachable!("JSON values always serialize"));
+    let mut text = serde_json::to_string_pretty(&file)
+        .unwrap_or_else(|_| unreachable!("plain data always serializes"));
     text.push('\n');
     text
 }
@@ -257,7 +290,7 @@ pub(crate) fn decode_change(line: &str) -> Result<Change, String> {
     })
 }
 
-fn resource_entry(address: &ResourceAddress, resource: &ResourceState) -> ResourceEntry {
+fn resource_entry<'a>(address: &ResourceAddress, resource: &'a ResourceState) -> ResourceEntry<'a> {
     ResourceEntry {
         mode: match address.mode() {
             Mode::Managed => ModeEntry::Managed,
@@ -271,7 +304,7 @@ fn resource_entry(address: &ResourceAddress, resource: &ResourceState) -> Resour
         }),
         id: resource.id.clone(),
         natural_key: resource.natural_key.clone(),
-        attributes: resource.attributes.clone(),
+        attributes: Cow::Borrowed(&resource.attributes),
         sensitive: resource.sensitive.iter().cloned().collect(),
         dependencies: resource
             .dependencies
@@ -357,7 +390,7 @@ fn resource_from_entry(entry: ResourceEntry) -> Result<(ResourceAddress, Resourc
     let resource = ResourceState {
         id: entry.id,
         natural_key: entry.natural_key,
-        attributes: entry.attributes,
+        attributes: entry.attributes.into_owned(),
         sensitive,
         dependencies,
         status: match entry.status {
@@ -413,6 +446,38 @@ mod tests {
         let again = decode_state(text.as_bytes()).unwrap();
         assert_eq!(again, state);
         assert_eq!(encode_state(&again), text);
+    }
+
+    #[test]
+    fn the_text_is_what_sorting_every_object_of_it_gives() {
+        // The encoder writes struct fields in declaration order and sorts JSON values as it
+        // goes; this pins that the result is exactly the pretty JSON with every object sorted.
+        let mut state = State::new();
+        let mut resource = ResourceState::new(
+            Some("id-1".into()),
+            json!({"zeta": [{"y": 1, "b": 2}], "alpha": {"y": 2, "b": {"d": 1, "c": 2}}}),
+        );
+        resource.natural_key = BTreeMap::from([("z".to_owned(), "1".to_owned())]);
+        resource.sensitive = BTreeSet::from(["/alpha/y".to_owned()]);
+        resource.dependencies = vec!["a_type.x".parse().unwrap()];
+        resource.status = Status::Tainted;
+        resource.pending = Some(PendingOperation {
+            action: PendingAction::Update,
+            serial: 4,
+        });
+        state.apply(Change::Upsert {
+            address: r#"b_type.x["k"]"#.parse().unwrap(),
+            resource,
+        });
+        state.apply(Change::SetOutput {
+            name: "out".into(),
+            output: OutputState::Plain(json!({"q": 1, "p": [{"n": 1, "m": 2}]})),
+        });
+        let text = encode_state(&state);
+        let mut tree: serde_json::Value = serde_json::from_str(&text).unwrap();
+        tree.sort_all_objects();
+        assert_eq!(serde_json::to_string_pretty(&tree).unwrap() + "\n", text);
+        assert_eq!(decode_state(text.as_bytes()).unwrap(), state);
     }
 
     #[test]

@@ -401,6 +401,8 @@ impl StateStorage for LocalStorage {
             }
             return Ok(SaveOutcome::Unchanged);
         }
+        // Tens of megabytes for a large state: not kept while the new text is made.
+        drop(unchanged);
         state.serial += 1;
         let text = format::encode_state(state);
         let written = (|| {

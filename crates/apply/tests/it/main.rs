@@ -60,7 +60,7 @@ pub(crate) async fn cloud_with(options: EmulatorOptions) -> Cloud {
     .unwrap();
     settings.wait = WaitOptions {
         first_poll: Duration::from_millis(10),
-        factor: 1.5,
+        fraction: 0.1,
         max_interval: Duration::from_millis(50),
         timeout: Duration::from_secs(30),
     };

@@ -137,6 +137,8 @@ fn execute(run: &Run<'_>) -> anyhow::Result<ExitCode> {
         }
     }
 
+    // Tens of megabytes at 10000 resources, and not needed once the plan is shown or checked.
+    drop(document);
     let mut journal = storage.begin(state, &lock)?;
     let progress = Progress::new();
     let cancel = CancelHandle::new();

@@ -36,7 +36,7 @@ pub fn settings_for(uri: &str, project_id: Option<&str>) -> ResolvedSettings {
     };
     settings.wait = WaitOptions {
         first_poll: Duration::from_millis(20),
-        factor: 1.5,
+        fraction: 0.1,
         max_interval: Duration::from_millis(100),
         timeout: Duration::from_secs(5),
     };

@@ -31,7 +31,7 @@ fn client(uri: &str) -> Client {
     };
     settings.wait = WaitOptions {
         first_poll: Duration::from_millis(20),
-        factor: 1.5,
+        fraction: 0.1,
         max_interval: Duration::from_millis(100),
         timeout: Duration::from_secs(10),
     };
