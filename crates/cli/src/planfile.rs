@@ -195,31 +195,19 @@ impl ConfigDigest {
         Self(format!("sha256:{}", hex::encode(hasher.finalize())))
     }
 
-    /// The digest of the configuration in `dir` as `plinth_config::load` reads it: every
-    /// `*.hcl` file, `plinth.vars`, `*.auto.vars`, then `options`' var files, `--var`s and
-    /// environment entries.
-    pub fn of_directory(dir: &Path, options: &plinth_config::LoadOptions) -> io::Result<Self> {
-        let mut files = Vec::new();
-        for entry in std::fs::read_dir(dir)? {
-            let entry = entry?;
-            let Some(name) = entry.file_name().to_str().map(str::to_owned) else {
-                continue;
-            };
-            let wanted = Path::new(&name).extension().is_some_and(|e| e == "hcl")
-                || name == "plinth.vars"
-                || name.ends_with(".auto.vars");
-            if wanted && entry.file_type()?.is_file() {
-                files.push((name, std::fs::read(entry.path())?));
-            }
-        }
-        for path in &options.var_files {
-            // Named apart from the directory's files, which cannot contain a NUL.
-            files.push((
-                format!("\0var-file:{}", path.display()),
-                std::fs::read(dir.join(path))?,
-            ));
-        }
-        Ok(Self::compute(&files, &options.vars, &options.env_vars))
+    /// The digest of a loaded configuration: every file it was read from (`*.hcl`,
+    /// `plinth.vars`, `*.auto.vars`, `--var-file`s, as the loader chose them), and `options`'
+    /// `--var`s and environment entries.
+    pub fn of_configuration(
+        config: &plinth_config::Configuration,
+        options: &plinth_config::LoadOptions,
+    ) -> Self {
+        let files: Vec<(String, Vec<u8>)> = config
+            .sources()
+            .iter()
+            .map(|source| (source.name().to_owned(), source.text().as_bytes().to_vec()))
+            .collect();
+        Self::compute(&files, &options.vars, &options.env_vars)
     }
 
     #[cfg(test)]
@@ -829,28 +817,29 @@ resource "huaweicloud_cce_addon" "dns" {
     }
 
     #[test]
-    fn digest_of_a_directory_reads_what_the_loader_reads() {
+    fn digest_covers_the_files_the_loader_read() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("main.hcl"), MAIN).unwrap();
         std::fs::write(dir.path().join("notes.txt"), "ignored").unwrap();
-        let options = plinth_config::LoadOptions::default();
-        let before = ConfigDigest::of_directory(dir.path(), &options).unwrap();
+        let options = plinth_config::LoadOptions {
+            vars: vec!["token=x".into()],
+            ..plinth_config::LoadOptions::default()
+        };
+        let digest = |options: &plinth_config::LoadOptions| {
+            let config = plinth_config::load(dir.path(), options).unwrap();
+            ConfigDigest::of_configuration(&config, options)
+        };
+        let before = digest(&options);
         std::fs::write(dir.path().join("notes.txt"), "changed").unwrap();
-        assert_eq!(
-            ConfigDigest::of_directory(dir.path(), &options).unwrap(),
-            before
-        );
+        assert_eq!(digest(&options), before);
         std::fs::write(dir.path().join("plinth.vars"), "token = \"x\"").unwrap();
-        let with_vars = ConfigDigest::of_directory(dir.path(), &options).unwrap();
+        let with_vars = digest(&options);
         assert_ne!(with_vars, before);
         let options = plinth_config::LoadOptions {
             vars: vec!["token=y".into()],
             ..options
         };
-        assert_ne!(
-            ConfigDigest::of_directory(dir.path(), &options).unwrap(),
-            with_vars
-        );
+        assert_ne!(digest(&options), with_vars);
     }
 
     #[test]

@@ -5,7 +5,6 @@ use std::io::{self, BufRead, IsTerminal, Write};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use anyhow::Context;
 use plinth_apply::{ApplyOptions, ApplyReport, CancelHandle, RefreshOptions, SkipCause};
 use plinth_planner::{Operation, PlanOptions};
 use plinth_state::{State, StateStorage};
@@ -91,11 +90,8 @@ fn execute(run: &Run<'_>) -> anyhow::Result<ExitCode> {
     let lock = storage.lock(&lock_request(operation, run.lock))?;
     let state = storage.load()?;
     if let Some(saved) = &run.saved {
-        let digest = ConfigDigest::of_directory(
-            run.workspace.dir(),
-            &crate::workspace::load_options(run.vars),
-        )
-        .context("cannot read the configuration to compare it with the saved plan")?;
+        let digest =
+            ConfigDigest::of_configuration(&config, &crate::workspace::load_options(run.vars));
         saved.check(&state, &digest).map_err(Hinted::from)?;
     }
     let runtime = runtime()?;

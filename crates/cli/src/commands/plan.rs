@@ -3,7 +3,6 @@
 use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
 
-use anyhow::Context;
 use plinth_apply::{RefreshOptions, refresh_and_plan};
 use plinth_state::StateStorage;
 
@@ -50,11 +49,10 @@ pub fn run(workspace: &Workspace, args: &PlanArgs) -> anyhow::Result<ExitCode> {
         )?;
     }
     if let Some(path) = &args.out {
-        let digest = ConfigDigest::of_directory(
-            workspace.dir(),
+        let digest = ConfigDigest::of_configuration(
+            &config,
             &crate::workspace::load_options(&args.planning.vars),
-        )
-        .context("cannot read the configuration to record its digest")?;
+        );
         PlanFile::new(document, digest, options)
             .save(path)
             .map_err(crate::commands::Hinted::from)?;
