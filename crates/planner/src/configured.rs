@@ -82,7 +82,7 @@ fn initial_values(
             Some(Observed::Present(object)) => Value::from(object.attributes.clone()),
             Some(Observed::Gone) => continue,
             None => {
-                let mut value = Value::from(resource.attributes.clone());
+                let mut value = Value::from(resource.attributes.to_value());
                 for pointer in &resource.sensitive {
                     mark_sensitive(&mut value, pointer);
                 }

@@ -385,8 +385,8 @@ fn drift_entries(plan: &Plan, prior: &State, sensitive: &SensitivePaths) -> Vec<
         let name = address.to_string();
         if out.last().is_none_or(|last| last.address != name) {
             let paths = sensitive.of(address);
-            let recorded = prior.resource(address).map(|r| &r.attributes);
-            let (before, before_sensitive) = match recorded.or(drift.in_state.as_ref()) {
+            let recorded = prior.resource(address).map(|r| r.attributes.to_value());
+            let (before, before_sensitive) = match recorded.as_ref().or(drift.in_state.as_ref()) {
                 Some(json) => redact_json(json, paths),
                 None => (Json::Null, Json::Bool(false)),
             };
