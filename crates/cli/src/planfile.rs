@@ -524,7 +524,7 @@ impl PlanFile {
     /// The fresh plan's entries are made one at a time, only for the addresses both plans
     /// change, and dropped once compared.
     pub fn same_changes(&self, fresh: &PlanView<'_>) -> Result<(), StalePlan> {
-        let changes = fresh
+        let changes: Vec<FreshChange<'_>> = fresh
             .shown()
             .map(|change| {
                 let (action, actions) = action_names(change.action);
@@ -536,13 +536,13 @@ impl PlanFile {
                 }
             })
             .collect();
-        self.compare(fresh.head(), changes)
+        self.compare(fresh.head(), &changes)
     }
 
     #[cfg(test)]
     /// [`PlanFile::same_changes`] against a whole document.
     pub fn same_changes_as(&self, fresh: &PlanDocument) -> Result<(), StalePlan> {
-        let changes = fresh
+        let changes: Vec<FreshChange<'_>> = fresh
             .resource_changes
             .iter()
             .filter(|change| change.action != "no-op")
@@ -553,13 +553,13 @@ impl PlanFile {
                 entry: Box::new(move || Cow::Borrowed(change)),
             })
             .collect();
-        self.compare(&fresh.head, changes)
+        self.compare(&fresh.head, &changes)
     }
 
     fn compare(
         &self,
         fresh_head: &DocumentHead,
-        fresh: Vec<FreshChange<'_>>,
+        fresh: &[FreshChange<'_>],
     ) -> Result<(), StalePlan> {
         let saved = changes_by_address(&self.plan);
         let now: BTreeMap<&str, &FreshChange<'_>> = fresh
@@ -584,7 +584,7 @@ impl PlanFile {
                 (None, Some(now)) => {
                     return Err(differ(format!(
                         "a fresh plan would also {} `{address}`",
-                        verb(&now.action)
+                        verb(now.action)
                     )));
                 }
                 (Some(saved), Some(now))
@@ -593,7 +593,7 @@ impl PlanFile {
                     return Err(differ(format!(
                         "`{address}` was planned to {}, a fresh plan would {} it",
                         verb(&saved.action),
-                        verb(&now.action)
+                        verb(now.action)
                     )));
                 }
                 (Some(saved), Some(now)) => {
@@ -832,6 +832,76 @@ resource "huaweicloud_cce_addon" "dns" {
         // Saving again replaces the file whole, and leaves no temporary file behind.
         loaded.save(&path).unwrap();
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn a_plan_just_made_is_saved_as_its_whole_document_would_be() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut state = State::new();
+        // One no-op besides the create, so the file holds an entry the text never shows.
+        state.apply(Change::Upsert {
+            address: "huaweicloud_cce_addon.kept".parse().unwrap(),
+            resource: ResourceState::new(
+                Some("uid-kept".into()),
+                json!({"cluster_id": "c1", "template_name": "everest"}),
+            ),
+        });
+        let mut sources = sources("1.28.6");
+        sources.files.push(SourceFile::new(
+            "kept.hcl",
+            "resource \"huaweicloud_cce_addon\" \"kept\" {\n  cluster_id    = \"c1\"\n  template_name = \"everest\"\n}\n",
+        ));
+        let config = load_sources(sources.clone()).unwrap();
+        let observed = {
+            let mut observed = Observations::new();
+            observed.insert_resource(
+                "huaweicloud_cce_addon.kept".parse().unwrap(),
+                plinth_planner::Observed::Present(plinth_planner::RemoteObject {
+                    id: Some("uid-kept".into()),
+                    attributes: json!({"cluster_id": "c1", "template_name": "everest"}),
+                }),
+            );
+            observed
+        };
+        let fresh = plan(&config, &state, &observed, &PlanOptions::default()).unwrap();
+        let actions: Vec<String> = fresh
+            .changes()
+            .iter()
+            .map(|c| c.action.to_string())
+            .collect();
+        assert_eq!(actions, ["create", "no-op"]);
+        let options = PlanOptions {
+            replace: vec!["huaweicloud_cce_addon.dns".parse().unwrap()],
+            ..PlanOptions::default()
+        };
+        let streamed = dir.path().join("streamed");
+        save_plan(
+            &streamed,
+            &PlanView::new(&fresh, &state),
+            &digest(&sources),
+            &options,
+        )
+        .unwrap();
+        let whole = dir.path().join("whole");
+        PlanFile::new(PlanDocument::new(&fresh, &state), digest(&sources), options)
+            .save(&whole)
+            .unwrap();
+        let text = std::fs::read_to_string(&streamed).unwrap();
+        assert_eq!(text, std::fs::read_to_string(&whole).unwrap());
+        assert!(!text.contains(SECRET), "{text}");
+
+        // An apply holds only the changes of the saved plan, and still finds them the same.
+        let mut loaded = PlanFile::load(&streamed).unwrap();
+        assert_eq!(loaded.plan().resource_changes.len(), 2);
+        loaded.forget_unchanged();
+        let kept: Vec<&str> = loaded
+            .plan()
+            .resource_changes
+            .iter()
+            .map(|c| c.action.as_str())
+            .collect();
+        assert_eq!(kept, ["create"]);
+        assert!(loaded.same_changes(&PlanView::new(&fresh, &state)).is_ok());
     }
 
     #[test]

@@ -275,6 +275,13 @@ pub struct DriftEntry {
     pub sensitive: bool,
 }
 
+#[cfg(test)]
+thread_local! {
+    /// How many entries [`PlanView::resource_change`] made on this thread: lets a test see which
+    /// renderings make an entry of a no-op.
+    pub(crate) static ENTRIES_MADE: Cell<usize> = const { Cell::new(0) };
+}
+
 /// A plan just made, seen as a document: its [`DocumentHead`] made at once, its resource changes
 /// made into entries one at a time, when asked, so that a rendering holds one at a time.
 #[derive(Debug)]
@@ -329,6 +336,8 @@ impl<'a> PlanView<'a> {
 
     /// The document entry of one change of the plan.
     pub fn resource_change(&self, change: &PlannedChange) -> ResourceChange {
+        #[cfg(test)]
+        ENTRIES_MADE.with(|made| made.set(made.get() + 1));
         let sensitive = sensitive_paths(self.plan, self.prior, &change.address, Some(change));
         resource_change(change, &sensitive)
     }

@@ -53,7 +53,7 @@ pub fn write_plan_text(
         shown.add(action, actions);
     }
     let changes = view.shown().map(|change| view.resource_change(change));
-    text::write_text(w, view.head(), shown, changes, options)
+    text::write_text(w, view.head(), &shown, changes, options)
 }
 
 /// Writes the text of a plan document (e.g. from a plan file) to `w`.
@@ -73,7 +73,7 @@ pub fn write_document_text(
         let actions: Vec<&str> = change.actions.iter().map(String::as_str).collect();
         shown.add(&change.action, &actions);
     }
-    text::write_text(w, &document.head, shown, changes(), options)
+    text::write_text(w, &document.head, &shown, changes(), options)
 }
 
 /// Writes a plan as the versioned JSON of `--json` (pretty, then a newline) to `w`: a

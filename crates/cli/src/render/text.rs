@@ -1,6 +1,7 @@
 //! The plan as a person reads it, in Terraform's conventions.
 
 use std::borrow::Borrow;
+use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::io;
 
@@ -18,35 +19,30 @@ const SEPARATOR: &str =
 
 /// Which kinds of change a plan shows (all but its no-ops): what must be known before the first
 /// change is written, for the legend of symbols and the headline when nothing changes.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct Shown {
     any: bool,
-    create: bool,
-    update: bool,
-    delete: bool,
-    delete_create: bool,
-    create_delete: bool,
-    read: bool,
+    /// The symbols of the legend, in its order.
+    symbols: BTreeSet<Symbol>,
 }
 
 impl Shown {
     /// Counts in a shown change by its action and Terraform's list form of it.
     pub(crate) fn add(&mut self, action: &str, actions: &[&str]) {
         self.any = true;
-        if action == "import" {
+        let symbol = match (action, actions) {
             // An import shows `~` when it updates too, and no symbol of its own otherwise.
-            self.update |= actions == ["update"];
-            return;
-        }
-        match actions {
-            ["create"] => self.create = true,
-            ["update"] => self.update = true,
-            ["delete"] => self.delete = true,
-            ["delete", "create"] => self.delete_create = true,
-            ["create", "delete"] => self.create_delete = true,
-            ["read"] => self.read = true,
-            _ => {}
-        }
+            ("import", ["update"]) => Symbol::Update,
+            ("import", _) => return,
+            (_, ["create"]) => Symbol::Create,
+            (_, ["update"]) => Symbol::Update,
+            (_, ["delete"]) => Symbol::Delete,
+            (_, ["delete", "create"]) => Symbol::DeleteCreate,
+            (_, ["create", "delete"]) => Symbol::CreateDelete,
+            (_, ["read"]) => Symbol::Read,
+            _ => return,
+        };
+        self.symbols.insert(symbol);
     }
 }
 
@@ -55,7 +51,7 @@ impl Shown {
 pub(crate) fn write_text<C: Borrow<ResourceChange>>(
     w: &mut dyn io::Write,
     head: &DocumentHead,
-    shown: Shown,
+    shown: &Shown,
     changes: impl Iterator<Item = C>,
     options: RenderOptions,
 ) -> io::Result<()> {
@@ -155,26 +151,24 @@ pub(crate) fn counts_line(summary: &SummaryCounts) -> String {
     )
 }
 
-fn legend(out: &mut Out, shown: Shown) {
-    let mut lines = Vec::new();
-    if shown.create {
-        lines.push((Symbol::Create, "create"));
-    }
-    if shown.update {
-        lines.push((Symbol::Update, "update in place"));
-    }
-    if shown.delete {
-        lines.push((Symbol::Delete, "destroy"));
-    }
-    if shown.delete_create {
-        lines.push((Symbol::DeleteCreate, "destroy and then create replacement"));
-    }
-    if shown.create_delete {
-        lines.push((Symbol::CreateDelete, "create replacement and then destroy"));
-    }
-    if shown.read {
-        lines.push((Symbol::Read, "read (data resources)"));
-    }
+fn legend(out: &mut Out, shown: &Shown) {
+    let lines: Vec<(Symbol, &str)> = shown
+        .symbols
+        .iter()
+        .map(|&symbol| {
+            let text = match symbol {
+                Symbol::Create => "create",
+                Symbol::Update => "update in place",
+                Symbol::Delete => "destroy",
+                Symbol::DeleteCreate => "destroy and then create replacement",
+                Symbol::CreateDelete => "create replacement and then destroy",
+                Symbol::Read => "read (data resources)",
+                // `add` never puts it in a legend.
+                Symbol::None => "",
+            };
+            (symbol, text)
+        })
+        .collect();
     if lines.is_empty() {
         return;
     }
@@ -816,8 +810,8 @@ fn changed_object(
     out.hidden(indent + 2, hidden, noun);
 }
 
-/// The mark in front of a line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The mark in front of a line; ordered as the legend lists them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Symbol {
     None,
     Create,
