@@ -347,13 +347,34 @@ impl PlanFile {
         &self.options
     }
 
-    /// Forgets the entries of the resources the plan does not change, which only `show` needs:
-    /// an apply compares the changes alone, and a large plan is mostly no-ops.
-    pub fn forget_unchanged(&mut self) {
-        self.plan
-            .resource_changes
-            .retain(|change| change.action != "no-op");
-        self.plan.resource_changes.shrink_to_fit();
+    /// Keeps of the saved plan only what [`PlanFile::same_changes`] compares: the entries of the
+    /// resources it changes (a large plan is mostly no-ops), without their whole objects and the
+    /// values before each change. An apply holds the saved plan while it plans again; it never
+    /// renders it.
+    pub fn keep_only_what_apply_compares(&mut self) {
+        let changes = &mut self.plan.resource_changes;
+        changes.retain(|change| change.action != "no-op");
+        changes.shrink_to_fit();
+        for change in changes {
+            change.before = Json::Null;
+            change.after = Json::Null;
+            change.after_unknown = Json::Null;
+            change.before_sensitive = Json::Null;
+            change.after_sensitive = Json::Null;
+            for attribute in &mut change.attribute_changes {
+                attribute.before = Json::Null;
+                attribute.before_sensitive = Json::Null;
+            }
+        }
+        for drift in &mut self.plan.head.resource_drift {
+            drift.before = Json::Null;
+            drift.after = Json::Null;
+            drift.before_sensitive = Json::Null;
+            drift.after_sensitive = Json::Null;
+            for change in &mut drift.changes {
+                change.before = Json::Null;
+            }
+        }
     }
 
     #[cfg(test)]
@@ -890,18 +911,31 @@ resource "huaweicloud_cce_addon" "dns" {
         assert_eq!(text, std::fs::read_to_string(&whole).unwrap());
         assert!(!text.contains(SECRET), "{text}");
 
-        // An apply holds only the changes of the saved plan, and still finds them the same.
+        // An apply holds only what it compares of the saved plan, finds the same changes the
+        // same, and other ones different.
         let mut loaded = PlanFile::load(&streamed).unwrap();
         assert_eq!(loaded.plan().resource_changes.len(), 2);
-        loaded.forget_unchanged();
-        let kept: Vec<&str> = loaded
+        let mut other = loaded.plan().clone();
+        loaded.keep_only_what_apply_compares();
+        let kept: Vec<(&str, &Json)> = loaded
             .plan()
             .resource_changes
             .iter()
-            .map(|c| c.action.as_str())
+            .map(|c| (c.action.as_str(), &c.after))
             .collect();
-        assert_eq!(kept, ["create"]);
+        assert_eq!(kept, [("create", &Json::Null)]);
         assert!(loaded.same_changes(&PlanView::new(&fresh, &state)).is_ok());
+        let version = other.resource_changes[0]
+            .attribute_changes
+            .iter_mut()
+            .find(|c| c.path == [json!("version")])
+            .unwrap();
+        version.after = json!("1.29.0");
+        let error = loaded.same_changes_as(&other).unwrap_err();
+        assert!(
+            error.to_string().ends_with("differ at `version`"),
+            "{error}"
+        );
     }
 
     #[test]

@@ -43,8 +43,8 @@ pub fn run(workspace: &Workspace, args: &ApplyArgs) -> anyhow::Result<ExitCode> 
         .transpose()
         .map_err(Hinted::from)?;
     if let Some(saved) = &mut saved {
-        // Held while planning again: only the changes are compared.
-        saved.forget_unchanged();
+        // Held while planning again.
+        saved.keep_only_what_apply_compares();
     }
     let options = match &saved {
         Some(plan) => plan.options().clone(),
