@@ -111,14 +111,15 @@ pub fn document_text(document: &PlanDocument, options: RenderOptions) -> String 
 
 #[cfg(test)]
 /// The plan as the versioned JSON of `plinth plan --json`. Checks that the streamed bytes are
-/// those of the whole document made into one JSON value first.
+/// those of the whole document serialized at once.
 pub fn plan_json(plan: &Plan, prior: &State) -> serde_json::Value {
     let mut streamed = Vec::new();
     let written = write_json(&mut streamed, &PlanView::new(plan, prior));
     assert!(written.is_ok(), "{written:?}");
-    let whole = serde_json::to_value(PlanDocument::new(plan, prior)).unwrap_or_default();
-    let mut expected = serde_json::to_vec_pretty(&whole).unwrap_or_default();
+    let document = PlanDocument::new(plan, prior);
+    let mut expected = serde_json::to_vec_pretty(&document).unwrap_or_default();
     expected.push(b'\n');
+    let whole = serde_json::to_value(document).unwrap_or_default();
     assert_eq!(
         String::from_utf8_lossy(&streamed),
         String::from_utf8_lossy(&expected),
