@@ -3,6 +3,7 @@
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
+use std::io;
 
 use serde::{Deserialize, Serialize, Serializer};
 use uuid::Uuid;
@@ -144,60 +145,101 @@ enum EntryLine<'a> {
 /// The state file's text: pretty-printed, keys sorted at every depth, resources sorted by
 /// address, trailing newline. Equal states give equal bytes.
 pub(crate) fn encode_state(state: &State) -> String {
-    let file = StateFile {
-        format: STATE_FORMAT.to_owned(),
-        version: STATE_VERSION,
-        lineage: state.lineage,
-        serial: state.serial,
+    let mut text = Vec::new();
+    // Writing into memory cannot fail, and the JSON of plain data is UTF-8.
+    let _ = write_state(state, &mut text);
+    String::from_utf8(text).unwrap_or_default()
+}
+
+/// Writes the state file's text to `out`, one resource at a time: no copy of the whole state is
+/// made on the way (a large state is tens of megabytes of text).
+pub(crate) fn write_state(state: &State, mut out: impl io::Write) -> io::Result<()> {
+    let file = StateFileOut {
         fingerprint_key: hex::encode(state.fingerprint_key),
-        resources: state
-            .resources
-            .iter()
-            .map(|(address, resource)| resource_entry(address, resource))
-            .collect(),
+        format: STATE_FORMAT,
+        lineage: state.lineage,
         outputs: state
             .outputs
             .iter()
-            .map(|(name, output)| (name.clone(), output_entry(output)))
+            .map(|(name, output)| (name.as_str(), output_entry(output)))
             .collect(),
+        resources: Resources(state),
+        serial: state.serial,
+        version: STATE_VERSION,
     };
-    let mut text = serde_json::to_string_pretty(&file)
-        .unwrap_or_else(|_| unreachable!("plain data always serializes"));
-    text.push('\n');
-    text
+    serde_json::to_writer_pretty(&mut out, &file).map_err(io::Error::from)?;
+    out.write_all(b"\n")
+}
+
+/// What [`StateFile`] reads, as it is written: the same fields in the same order, resources
+/// serialized as they are reached.
+#[derive(Serialize)]
+struct StateFileOut<'a> {
+    fingerprint_key: String,
+    format: &'static str,
+    lineage: Uuid,
+    outputs: BTreeMap<&'a str, OutputEntry>,
+    resources: Resources<'a>,
+    serial: u64,
+    version: u64,
+}
+
+struct Resources<'a>(&'a State);
+
+impl Serialize for Resources<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(
+            self.0
+                .resources
+                .iter()
+                .map(|(address, resource)| resource_entry(address, resource)),
+        )
+    }
 }
 
 /// Reads a state file's bytes.
 pub(crate) fn decode_state(bytes: &[u8]) -> Result<State, DecodeError> {
+    probe(bytes)?;
+    // Parse the bytes again rather than the probe, so that errors carry line and column.
+    let file: StateFile =
+        serde_json::from_slice(bytes).map_err(|error| DecodeError::Corrupt(error.to_string()))?;
+    state_from_file(file).map_err(DecodeError::Corrupt)
+}
+
+/// The top-level fields that say what a file is. Deserializing it reads the whole text (so
+/// that broken JSON anywhere is found) but keeps nothing else: no tree of the whole file.
+#[derive(Deserialize)]
+struct Probe {
+    format: Option<serde_json::Value>,
+    version: Option<serde_json::Value>,
+}
+
+/// Checks that `bytes` are JSON, a plinth state, and of a version this plinth reads.
+fn probe(bytes: &[u8]) -> Result<(), DecodeError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(DecodeError::Corrupt("the file is empty".to_owned()));
     }
-    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|error| {
+    let probe: Probe = serde_json::from_slice(bytes).map_err(|error| {
         DecodeError::Corrupt(if error.is_eof() {
             format!("the file ends early, as if truncated ({error})")
+        } else if error.is_data() {
+            "not a plinth state file (expected a JSON object)".to_owned()
         } else {
             format!("not valid JSON ({error})")
         })
     })?;
-    let format = value.get("format").and_then(serde_json::Value::as_str);
-    if format != Some(STATE_FORMAT) {
+    if probe.format.as_ref().and_then(serde_json::Value::as_str) != Some(STATE_FORMAT) {
         return Err(DecodeError::Corrupt(format!(
             "not a plinth state file (expected `\"format\": \"{STATE_FORMAT}\"`)"
         )));
     }
-    match value.get("version").and_then(serde_json::Value::as_u64) {
-        Some(version) if version > STATE_VERSION => return Err(DecodeError::NewerVersion(version)),
-        Some(STATE_VERSION) => {}
-        _ => {
-            return Err(DecodeError::Corrupt(
-                "`version` must be a positive integer".to_owned(),
-            ));
-        }
+    match probe.version.as_ref().and_then(serde_json::Value::as_u64) {
+        Some(version) if version > STATE_VERSION => Err(DecodeError::NewerVersion(version)),
+        Some(STATE_VERSION) => Ok(()),
+        _ => Err(DecodeError::Corrupt(
+            "`version` must be a positive integer".to_owned(),
+        )),
     }
-    // Parse the bytes again rather than the value, so that errors carry line and column.
-    let file: StateFile =
-        serde_json::from_slice(bytes).map_err(|error| DecodeError::Corrupt(error.to_string()))?;
-    state_from_file(file).map_err(DecodeError::Corrupt)
 }
 
 pub(crate) fn encode_header(header: JournalHeader) -> String {

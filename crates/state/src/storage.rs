@@ -2,7 +2,7 @@
 //! state file on disk with its backup, journal and lock file.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{ErrorKind, Write};
+use std::io::{BufWriter, ErrorKind, Write};
 use std::path::{Path, PathBuf};
 
 use crate::error::{StateError, io};
@@ -191,7 +191,11 @@ impl LocalStorage {
     }
 
     fn decode(&self, bytes: &[u8]) -> Result<State, StateError> {
-        format::decode_state(bytes).map_err(|error| match error {
+        format::decode_state(bytes).map_err(|error| self.decode_error(error))
+    }
+
+    fn decode_error(&self, error: DecodeError) -> StateError {
+        match error {
             DecodeError::Corrupt(reason) => {
                 let backup = self.backup_path();
                 StateError::Corrupt {
@@ -205,7 +209,7 @@ impl LocalStorage {
                 found,
                 supported: format::STATE_VERSION,
             },
-        })
+        }
     }
 
     fn journal_error(&self, line: Option<usize>, reason: String) -> StateError {
@@ -303,7 +307,13 @@ impl LocalStorage {
 
     /// Writes `bytes` to `target` atomically: a temporary file in the same directory, flushed,
     /// then renamed over `target`.
-    fn write_atomically(&self, target: &Path, bytes: &[u8]) -> Result<(), StateError> {
+    /// Replaces `target` with what `write` writes: into a temporary file beside it, flushed to
+    /// disk, then renamed over it.
+    fn write_atomically(
+        &self,
+        target: &Path,
+        write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+    ) -> Result<(), StateError> {
         let directory = self.directory();
         let prefix = format!(
             ".{}.",
@@ -317,9 +327,12 @@ impl LocalStorage {
             .suffix(".tmp")
             .tempfile_in(&directory)
             .map_err(io("create a temporary file in", &directory))?;
-        temporary
-            .write_all(bytes)
-            .map_err(io("write", temporary.path().to_path_buf()))?;
+        let path = temporary.path().to_path_buf();
+        let mut out = BufWriter::new(temporary.as_file_mut());
+        write(&mut out)
+            .and_then(|()| out.flush())
+            .map_err(io("write", path))?;
+        drop(out);
         temporary
             .as_file()
             .sync_all()
@@ -372,17 +385,21 @@ impl StateStorage for LocalStorage {
         match &previous {
             Some(bytes) => {
                 // Never replace a file we cannot read: it may be the only copy of something.
+                // (Decoding it again costs its resources' memory for a moment: the JSON is
+                // parsed straight into them, and they go at the end of this block.)
                 let stored = self.decode(bytes)?;
-                if stored.lineage != state.lineage {
+                let (lineage, serial) = (stored.lineage, stored.serial);
+                drop(stored);
+                if lineage != state.lineage {
                     return Err(conflict(format!(
-                        "the stored state has lineage {}, this one {}",
-                        stored.lineage, state.lineage
+                        "the stored state has lineage {lineage}, this one {}",
+                        state.lineage
                     )));
                 }
-                if stored.serial != state.serial {
+                if serial != state.serial {
                     return Err(conflict(format!(
-                        "the stored state has serial {}, this one was loaded at serial {}",
-                        stored.serial, state.serial
+                        "the stored state has serial {serial}, this one was loaded at serial {}",
+                        state.serial
                     )));
                 }
             }
@@ -394,22 +411,20 @@ impl StateStorage for LocalStorage {
             }
             None => {}
         }
-        let unchanged = format::encode_state(state);
-        if previous.as_deref() == Some(unchanged.as_bytes()) {
+        if let Some(previous) = &previous
+            && same_text(previous, state)
+        {
             if self.remove_journal()? {
                 self.sync_directory()?;
             }
             return Ok(SaveOutcome::Unchanged);
         }
-        // Tens of megabytes for a large state: not kept while the new text is made.
-        drop(unchanged);
         state.serial += 1;
-        let text = format::encode_state(state);
         let written = (|| {
             if let Some(previous) = &previous {
-                self.write_atomically(&self.backup_path(), previous)?;
+                self.write_atomically(&self.backup_path(), |out| out.write_all(previous))?;
             }
-            self.write_atomically(&self.path, text.as_bytes())?;
+            self.write_atomically(&self.path, |out| format::write_state(state, out))?;
             self.remove_journal()?;
             self.sync_directory()
         })();
@@ -457,6 +472,38 @@ impl StateStorage for LocalStorage {
     }
 }
 
+/// Whether `state` would be written as exactly `stored`; compared as the text is made, without
+/// making it.
+fn same_text(stored: &[u8], state: &State) -> bool {
+    let mut rest = SameAs {
+        expected: stored,
+        same: true,
+    };
+    format::write_state(state, &mut rest).is_ok() && rest.same && rest.expected.is_empty()
+}
+
+/// A writer that checks what is written against the bytes expected, and keeps nothing.
+struct SameAs<'a> {
+    expected: &'a [u8],
+    same: bool,
+}
+
+impl Write for SameAs<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.same {
+            match self.expected.strip_prefix(buf) {
+                Some(rest) => self.expected = rest,
+                None => self.same = false,
+            }
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 struct LocalJournal<'a> {
     storage: &'a LocalStorage,
     lock: &'a LockGuard,
@@ -501,4 +548,20 @@ fn sync_directory(directory: &Path) -> Result<(), StateError> {
 fn sync_directory(_directory: &Path) -> Result<(), StateError> {
     // Directories cannot be opened as files here; the rename is as durable as the platform makes it.
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn same_text_compares_with_the_text_the_state_would_have() {
+        let state = State::new();
+        let text = format::encode_state(&state);
+        assert!(same_text(text.as_bytes(), &state));
+        assert!(!same_text(&text.as_bytes()[..text.len() - 1], &state));
+        assert!(!same_text(format!("{text} ").as_bytes(), &state));
+        assert!(!same_text(text.replace("\"serial\": 0", "\"serial\": 1").as_bytes(), &state));
+        assert!(!same_text(b"", &state));
+    }
 }
