@@ -53,6 +53,7 @@ pub use crate::diagnostic::{Diagnostic, Diagnostics, Location, Severity, SourceF
 pub use crate::duration::parse_duration;
 pub use crate::expand::{
     NoValues, OutputValue, ResourceInstance, ResourceValues, evaluate_outputs, expand,
+    expand_resources,
 };
 pub use crate::format::{FormatError, format_source};
 pub use crate::load::{ENV_PREFIX, LoadOptions, Sources, load, load_sources};
