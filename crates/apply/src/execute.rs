@@ -761,6 +761,8 @@ impl Run<'_> {
             .and_then(Value::as_object)
             .map(sensitive_pointers)
             .unwrap_or_default();
+        // Needed only if the create certainly did not happen: not kept past its result.
+        let replaced = self.replaced_records.remove(&id);
         let mut changes = Vec::new();
         match result {
             Ok(done) => {
@@ -824,7 +826,7 @@ impl Run<'_> {
                         // Nothing was created: the pending record goes, and what the state
                         // held before it (the old object of a replace) comes back.
                         None if !failure.maybe_created => {
-                            changes.push(match self.replaced_records.remove(&id).flatten() {
+                            changes.push(match replaced.flatten() {
                                 Some(previous) => Change::Upsert {
                                     address: address.clone(),
                                     resource: previous,
