@@ -118,6 +118,9 @@ pub(crate) fn record(
     sensitive: &BTreeSet<String>,
     status: Status,
 ) -> ResourceState {
+    // A copy, not the object itself: the object was parsed on a runtime thread, and keeping it
+    // for the whole run pins memory in that thread's allocator arena (moving it instead raised
+    // the peak RSS of the first apply at N = 10000 from 240 to 288 MB).
     let mut resource = ResourceState::new(object.id.clone(), object.attributes.clone());
     resource.natural_key = if object.natural_key.is_empty() {
         fallback_key.clone()
