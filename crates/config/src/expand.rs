@@ -152,6 +152,9 @@ enum Scope<'a> {
 /// Which locals and resources an evaluation of `scope` needs, indexed as [`node_index`]; `None`
 /// when it needs all of them.
 fn needed(config: &Configuration, scope: Scope<'_>) -> Option<Vec<bool>> {
+    if let Scope::All = scope {
+        return None;
+    }
     let locals: HashMap<&str, usize> = config
         .locals
         .iter()
@@ -179,7 +182,7 @@ fn needed(config: &Configuration, scope: Scope<'_>) -> Option<Vec<bool>> {
         }
     };
     match scope {
-        Scope::All => return None,
+        Scope::All => {}
         Scope::Outputs => {
             for output in &config.outputs {
                 refer(&output.value, &mut work);

@@ -8,6 +8,8 @@
 //! [`expand`] then turns resources into instances (`count`, `for_each`) with evaluated
 //! attributes, given what is known about the cloud ([`ResourceValues`]): values not known yet
 //! are [`Value::Unknown`], and values from sensitive variables carry a sensitive mark.
+//! [`expand_resources`] and [`evaluate_outputs`] evaluate only what they need: the resources
+//! chosen (or the outputs) and the locals and resources they refer to, transitively.
 //!
 //! This crate does no IO besides reading the files it is given (and `file()` calls), never
 //! reads the environment (the caller passes `PLINTH_VAR_*` entries in), never prints, and knows
