@@ -17,7 +17,7 @@ use tokio::task::JoinSet;
 use crate::cancel::{CancelHandle, StopLevel};
 use crate::error::{ApplyError, OperationError};
 use crate::known::{
-    Known, block_address, into_map, object_values, record, schema_of, sensitive_pointers, settable,
+    Finished, Known, block_address, latest, record, schema_of, sensitive_pointers, settable,
     state_address, to_json, without_ignored,
 };
 use crate::operation::{self, Done, Failure, Task, Work, wait_options};
@@ -229,7 +229,7 @@ pub async fn apply(
         client,
         events,
         finished: HashMap::new(),
-        expansion: None,
+        expansions: HashMap::new(),
         completions: 0,
         ready_epoch: vec![0; steps],
         state: vec![StepState::Waiting; steps],
@@ -351,8 +351,9 @@ enum StepState {
     Skipped,
 }
 
-/// Every configured instance's arguments, evaluated.
-type Expansion = Arc<HashMap<ResourceAddress, BTreeMap<String, Value>>>;
+/// The arguments of a resource block's instances not taken yet, evaluated when the completion
+/// count was the first.
+type Expansion = (u64, HashMap<ResourceAddress, BTreeMap<String, Value>>);
 
 enum Prepared {
     /// Nothing to send: done at once, with these changes to the state.
@@ -371,10 +372,10 @@ struct Run<'a> {
     config: &'a Configuration,
     client: &'a Client,
     events: EventSink,
-    /// Attributes of what this run created, updated, adopted or read.
-    finished: HashMap<ResourceAddress, BTreeMap<String, Value>>,
-    /// The last evaluation of the configuration, and the completion count it saw.
-    expansion: Option<(u64, Expansion)>,
+    /// What this run created, updated, adopted or read.
+    finished: HashMap<ResourceAddress, Finished>,
+    /// The last evaluation of each resource block whose arguments were unknown when planning.
+    expansions: HashMap<plinth_config::ResourceAddress, Expansion>,
     completions: u64,
     /// The completion count when each step became ready.
     ready_epoch: Vec<u64>,
@@ -482,19 +483,21 @@ impl Run<'_> {
         match (operation, change) {
             (Operation::Barrier, _) | (_, None) => Prepared::Instant(None),
             (Operation::NoOp, Some(change)) => Prepared::Instant(Self::no_op(change, state)),
-            (operation, Some(change)) => match self.task(&address, operation, change, state) {
-                Ok((pending, task)) => {
-                    if operation == Operation::Create {
-                        let record = latest_record(&address, state, unrecorded);
-                        self.replaced_records.insert(id, record);
+            (operation, Some(change)) => {
+                match self.task(&address, operation, change, Recorded { state, unrecorded }) {
+                    Ok((pending, task)) => {
+                        if operation == Operation::Create {
+                            let record = latest_record(&address, state, unrecorded);
+                            self.replaced_records.insert(id, record);
+                        }
+                        Prepared::Start {
+                            pending,
+                            task: Box::new(task),
+                        }
                     }
-                    Prepared::Start {
-                        pending,
-                        task: Box::new(task),
-                    }
+                    Err(error) => Prepared::Fail(error),
                 }
-                Err(error) => Prepared::Fail(error),
-            },
+            }
         }
     }
 
@@ -542,8 +545,9 @@ impl Run<'_> {
         address: &ResourceAddress,
         operation: Operation,
         change: &PlannedChange,
-        state: &plinth_state::State,
+        recorded: Recorded<'_>,
     ) -> Result<(Option<Change>, Task), OperationError> {
+        let state = recorded.state;
         let timeouts = self
             .config
             .resource(&block_address(address))
@@ -558,7 +562,7 @@ impl Run<'_> {
             events,
         };
         if operation == Operation::Read {
-            let arguments = self.arguments(address, change, state)?;
+            let arguments = self.arguments(address, change, recorded)?;
             let work = Work::Read {
                 type_name: address.type_name().to_owned(),
                 arguments: to_json(&arguments),
@@ -572,7 +576,7 @@ impl Run<'_> {
         })?;
         match operation {
             Operation::Create => {
-                let arguments = self.arguments(address, change, state)?;
+                let arguments = self.arguments(address, change, recorded)?;
                 let desired = to_json(&arguments);
                 let planned_key = !change.natural_key.is_empty();
                 let natural_key = if planned_key {
@@ -611,7 +615,7 @@ impl Run<'_> {
                 ))
             }
             Operation::Update => {
-                let arguments = self.arguments(address, change, state)?;
+                let arguments = self.arguments(address, change, recorded)?;
                 let work = Work::Update {
                     kind,
                     object: existing_object(kind, change, state),
@@ -622,7 +626,7 @@ impl Run<'_> {
             Operation::Import => {
                 let update = match change.action {
                     Action::Import { then_update: true } => {
-                        Some(to_json(&self.arguments(address, change, state)?))
+                        Some(to_json(&self.arguments(address, change, recorded)?))
                     }
                     _ => None,
                 };
@@ -658,12 +662,13 @@ impl Run<'_> {
     }
 
     /// The arguments to send: the planned ones, or, when they hold values unknown at plan time,
-    /// the configuration evaluated again with what this run has finished.
+    /// its resource block (and what it refers to) evaluated again with what this run has
+    /// finished.
     fn arguments(
         &mut self,
         address: &ResourceAddress,
         change: &PlannedChange,
-        state: &plinth_state::State,
+        recorded: Recorded<'_>,
     ) -> Result<BTreeMap<String, Value>, OperationError> {
         let schema = schema_of(address).ok_or_else(|| OperationError::UnsupportedType {
             type_name: address.type_name().to_owned(),
@@ -682,31 +687,42 @@ impl Run<'_> {
             .graph()
             .find(address, main_operation(change))
             .map_or(0, |id| self.ready_epoch[id.index()]);
-        let expansion = match &self.expansion {
-            Some((epoch, expansion)) if *epoch >= step => Arc::clone(expansion),
-            _ => {
-                let known = Known {
-                    finished: &self.finished,
-                    plan: self.plan,
-                    state,
-                };
-                let instances = plinth_config::expand(self.config, &known)
+        let block = block_address(address);
+        let fresh = self
+            .expansions
+            .get(&block)
+            .is_some_and(|(epoch, instances)| *epoch >= step && instances.contains_key(address));
+        if !fresh {
+            let known = Known {
+                finished: &self.finished,
+                plan: self.plan,
+                state: recorded.state,
+                unrecorded: recorded.unrecorded,
+            };
+            let instances =
+                plinth_config::expand_resources(self.config, std::slice::from_ref(&block), &known)
                     .map_err(OperationError::Configuration)?;
-                let expansion: HashMap<_, _> = instances
-                    .into_iter()
-                    .filter_map(|instance| {
-                        state_address(&instance.address).map(|a| (a, instance.attributes))
-                    })
-                    .collect();
-                let expansion = Arc::new(expansion);
-                self.expansion = Some((self.completions, Arc::clone(&expansion)));
-                expansion
+            let instances = instances
+                .into_iter()
+                .filter_map(|instance| {
+                    state_address(&instance.address).map(|a| (a, instance.attributes))
+                })
+                .collect();
+            self.expansions
+                .insert(block.clone(), (self.completions, instances));
+        }
+        // Each instance's arguments are taken once: the block's evaluation goes when all are.
+        let written = match self.expansions.get_mut(&block) {
+            Some((_, instances)) => {
+                let written = instances.remove(address);
+                if instances.is_empty() {
+                    self.expansions.remove(&block);
+                }
+                written
             }
-        };
-        let written = expansion
-            .get(address)
-            .cloned()
-            .ok_or(OperationError::NotConfigured)?;
+            None => None,
+        }
+        .ok_or(OperationError::NotConfigured)?;
         let lifecycle = self
             .config
             .resource(&block_address(address))
@@ -745,6 +761,8 @@ impl Run<'_> {
             .and_then(Value::as_object)
             .map(sensitive_pointers)
             .unwrap_or_default();
+        // Needed only if the create certainly did not happen: not kept past its result.
+        let replaced = self.replaced_records.remove(&id);
         let mut changes = Vec::new();
         match result {
             Ok(done) => {
@@ -758,10 +776,8 @@ impl Run<'_> {
                             &sensitive,
                             status,
                         );
-                        self.finished.insert(
-                            address.clone(),
-                            object_values(object.id.as_deref(), &object.attributes),
-                        );
+                        self.finished
+                            .insert(address.clone(), Finished::object(&object, &resource));
                         changes.push(Change::Upsert {
                             address: address.clone(),
                             resource,
@@ -784,7 +800,7 @@ impl Run<'_> {
                     }
                     Done::Data(attributes) => {
                         self.finished
-                            .insert(address.clone(), into_map(Value::from(attributes)));
+                            .insert(address.clone(), Finished::Read(attributes));
                     }
                 }
                 self.report.succeeded.push(Completed {
@@ -810,7 +826,7 @@ impl Run<'_> {
                         // Nothing was created: the pending record goes, and what the state
                         // held before it (the old object of a replace) comes back.
                         None if !failure.maybe_created => {
-                            changes.push(match self.replaced_records.remove(&id).flatten() {
+                            changes.push(match replaced.flatten() {
                                 Some(previous) => Change::Upsert {
                                     address: address.clone(),
                                     resource: previous,
@@ -902,6 +918,7 @@ impl Run<'_> {
             finished: &self.finished,
             plan: self.plan,
             state,
+            unrecorded: &[],
         };
         let outputs = plinth_config::evaluate_outputs(self.config, &known)?;
         for name in state.outputs().keys() {
@@ -936,17 +953,14 @@ fn latest_record(
     state: &plinth_state::State,
     unrecorded: &[Change],
 ) -> Option<ResourceState> {
-    for change in unrecorded.iter().rev() {
-        match change {
-            Change::Upsert {
-                address: at,
-                resource,
-            } if at == address => return Some(resource.clone()),
-            Change::Remove { address: at } if at == address => return None,
-            _ => {}
-        }
-    }
-    state.resource(address).cloned()
+    latest(address, state, unrecorded).cloned()
+}
+
+/// The state as the run sees it: what is recorded, and the changes not recorded yet.
+#[derive(Clone, Copy)]
+struct Recorded<'a> {
+    state: &'a plinth_state::State,
+    unrecorded: &'a [Change],
 }
 
 /// How to find the object a change works on: its id and natural key as planned, completed from

@@ -7,7 +7,7 @@ use plinth_config::{Configuration, InstanceAddress, ResourceValues, Value};
 use plinth_state::{Change, Journal, Mode, ResourceAddress, ResourceState, State, Status};
 
 use crate::error::ApplyError;
-use crate::known::{object_values, record, sensitive_pointers, state_address};
+use crate::known::{block_address, object_values, record, sensitive_pointers, state_address};
 
 /// Imports the object with import id `id` (`<cluster_id>/<addon_id>`, `<pool>/<template>`, ...,
 /// see [`plinth_cloud::ResourceKind::IMPORT_ID_FORMS`]) at `address`: reads it and records it in
@@ -31,8 +31,13 @@ pub async fn import(
             address: address.clone(),
         });
     }
-    let instances = plinth_config::expand(config, &StateValues(journal.state()))
-        .map_err(ApplyError::Configuration)?;
+    // Only its block, and what that refers to, is evaluated.
+    let instances = plinth_config::expand_resources(
+        config,
+        &[block_address(address)],
+        &StateValues(journal.state()),
+    )
+    .map_err(ApplyError::Configuration)?;
     let instance = instances
         .into_iter()
         .find(|instance| state_address(&instance.address).as_ref() == Some(address))

@@ -6,9 +6,10 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use crate::diagnostic::{Diagnostics, Location};
 use crate::eval::{Context, Env, EvalError, Found, span};
 use crate::model::{
-    Configuration, InstanceAddress, InstanceKey, Lifecycle, Mode, Node, Reference, Resource,
+    Configuration, Expr, InstanceAddress, InstanceKey, Lifecycle, Mode, Node, Reference, Resource,
     ResourceAddress, Timeouts,
 };
+use crate::refs::{Target, references};
 use crate::schema::{Presence, schema};
 use crate::value::Value;
 
@@ -113,13 +114,119 @@ pub fn expand(
     evaluated.diagnostics.into_result(evaluated.instances)
 }
 
-/// Evaluates every output with what `known` says.
+/// Expands the resources and data sources at `addresses` into instances, as [`expand`] does,
+/// evaluating only them and the locals and resources they refer to, transitively: the rest of
+/// the configuration is not evaluated, and its mistakes are not reported. Only the instances of
+/// `addresses` are answered, in the configuration's order; an address the configuration does
+/// not have is ignored.
+pub fn expand_resources(
+    config: &Configuration,
+    addresses: &[ResourceAddress],
+    known: &dyn ResourceValues,
+) -> Result<Vec<ResourceInstance>, Diagnostics> {
+    let evaluated = evaluate_scope(config, known, true, Scope::Resources(addresses));
+    evaluated.diagnostics.into_result(evaluated.instances)
+}
+
+/// Evaluates every output with what `known` says, and only what the outputs refer to
+/// (locals, resources, transitively): the rest of the configuration is not evaluated.
 pub fn evaluate_outputs(
     config: &Configuration,
     known: &dyn ResourceValues,
 ) -> Result<Vec<OutputValue>, Diagnostics> {
-    let evaluated = evaluate(config, known, true);
+    let evaluated = evaluate_scope(config, known, true, Scope::Outputs);
     evaluated.diagnostics.into_result(evaluated.outputs)
+}
+
+/// What an evaluation evaluates and answers.
+#[derive(Clone, Copy)]
+enum Scope<'a> {
+    /// Every local, resource and output.
+    All,
+    /// The outputs, and what they refer to; no instances are answered.
+    Outputs,
+    /// These resources, and what they refer to; only their instances are answered, no outputs.
+    Resources(&'a [ResourceAddress]),
+}
+
+/// Which locals and resources an evaluation of `scope` needs, indexed as [`node_index`]; `None`
+/// when it needs all of them.
+fn needed(config: &Configuration, scope: Scope<'_>) -> Option<Vec<bool>> {
+    if let Scope::All = scope {
+        return None;
+    }
+    let locals: HashMap<&str, usize> = config
+        .locals
+        .iter()
+        .enumerate()
+        .map(|(i, l)| (l.name.as_str(), i))
+        .collect();
+    let resources: HashMap<&ResourceAddress, usize> = config
+        .resources
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (&r.address, i))
+        .collect();
+    let mut work: Vec<Node> = Vec::new();
+    let refer = |expr: &Expr, work: &mut Vec<Node>| {
+        for raw in references(&expr.expr) {
+            match raw.target {
+                Target::Local(name) => {
+                    work.extend(locals.get(name.as_str()).map(|&i| Node::Local(i)));
+                }
+                Target::Resource(address, _) => {
+                    work.extend(resources.get(&address).map(|&i| Node::Resource(i)));
+                }
+                _ => {}
+            }
+        }
+    };
+    match scope {
+        Scope::All => {}
+        Scope::Outputs => {
+            for output in &config.outputs {
+                refer(&output.value, &mut work);
+            }
+        }
+        Scope::Resources(addresses) => {
+            work.extend(
+                addresses
+                    .iter()
+                    .filter_map(|a| resources.get(a).map(|&i| Node::Resource(i))),
+            );
+        }
+    }
+    let mut needed = vec![false; config.locals.len() + config.resources.len()];
+    while let Some(node) = work.pop() {
+        let slot = &mut needed[node_index(config, node)];
+        if *slot {
+            continue;
+        }
+        *slot = true;
+        match node {
+            Node::Local(i) => refer(&config.locals[i].expr, &mut work),
+            Node::Resource(i) => {
+                let resource = &config.resources[i];
+                for expr in resource
+                    .attributes
+                    .values()
+                    .chain(&resource.count)
+                    .chain(&resource.for_each)
+                {
+                    refer(expr, &mut work);
+                }
+            }
+        }
+    }
+    Some(needed)
+}
+
+/// The position of a local or resource in the flags of [`needed`]: locals first.
+fn node_index(config: &Configuration, node: Node) -> usize {
+    match node {
+        Node::Local(i) => i,
+        Node::Resource(i) => config.locals.len() + i,
+    }
 }
 
 pub(crate) struct Evaluated {
@@ -167,6 +274,22 @@ pub(crate) fn evaluate(
     known: &dyn ResourceValues,
     strict: bool,
 ) -> Evaluated {
+    evaluate_scope(config, known, strict, Scope::All)
+}
+
+/// [`evaluate`] restricted to what `scope` needs.
+fn evaluate_scope(
+    config: &Configuration,
+    known: &dyn ResourceValues,
+    strict: bool,
+    scope: Scope<'_>,
+) -> Evaluated {
+    let needed = needed(config, scope);
+    let is_needed = |node: Node| {
+        needed
+            .as_ref()
+            .is_none_or(|needed| needed[node_index(config, node)])
+    };
     let variables: BTreeMap<String, Value> = config
         .variables
         .iter()
@@ -182,6 +305,9 @@ pub(crate) fn evaluate(
         }
     };
     for node in &config.order {
+        if !is_needed(*node) {
+            continue;
+        }
         let resources = |address: &ResourceAddress, key: Option<&Value>| {
             Some(resource_value(&expanded, known, address, key))
         };
@@ -221,7 +347,11 @@ pub(crate) fn evaluate(
         dir: config.dir.as_deref(),
     };
     let mut outputs = Vec::new();
-    for output in &config.outputs {
+    let all_outputs: &[crate::model::Output] = match scope {
+        Scope::All | Scope::Outputs => &config.outputs,
+        Scope::Resources(_) => &[],
+    };
+    for output in all_outputs {
         let value = match Context::new(&env).eval(&output.value.expr) {
             Ok(value) => value,
             Err(e) => {
@@ -255,6 +385,14 @@ pub(crate) fn evaluate(
     for node in &config.order {
         let Node::Resource(i) = *node else { continue };
         let resource = &config.resources[i];
+        let answered = match scope {
+            Scope::All => true,
+            Scope::Outputs => false,
+            Scope::Resources(addresses) => addresses.contains(&resource.address),
+        };
+        if !answered {
+            continue;
+        }
         let Some(result) = expanded.remove(&resource.address) else {
             continue;
         };
@@ -923,5 +1061,163 @@ resource "huaweicloud_modelarts_pool_plugin" "gpu" {
             let messages: Vec<&str> = diagnostics.iter().map(Diagnostic::message).collect();
             assert_eq!(messages, [message], "{index}");
         }
+    }
+
+    const PARTIAL: &str = r#"
+variable "n" {
+  default = 2
+}
+
+locals {
+  prefix = "c-${var.n}"
+  name   = "${local.prefix}-dns"
+  other  = data.huaweicloud_modelarts_pool_plugins.all.plugins
+}
+
+data "huaweicloud_modelarts_pool_plugins" "all" {
+  pool_name = "pool-a"
+}
+
+resource "huaweicloud_cce_addon" "dns" {
+  cluster_id    = local.name
+  template_name = "coredns"
+}
+
+resource "huaweicloud_cce_addon" "chained" {
+  count         = var.n
+  cluster_id    = huaweicloud_cce_addon.dns.id
+  template_name = "everest-${count.index}"
+}
+
+resource "huaweicloud_modelarts_pool_plugin" "unrelated" {
+  for_each      = toset(local.other)
+  pool_name     = "pool-a"
+  template_name = each.key
+}
+
+output "chained" {
+  value = huaweicloud_cce_addon.chained[1].cluster_id
+}
+
+output "name" {
+  value = local.name
+}
+"#;
+
+    /// Known values that remember which instances were asked for.
+    struct Counting {
+        known: BTreeMap<InstanceAddress, BTreeMap<String, Value>>,
+        asked: std::cell::RefCell<Vec<InstanceAddress>>,
+    }
+
+    impl ResourceValues for Counting {
+        fn attributes(&self, instance: &InstanceAddress) -> Option<BTreeMap<String, Value>> {
+            self.asked.borrow_mut().push(instance.clone());
+            self.known.attributes(instance)
+        }
+    }
+
+    /// The add-on `dns` known, and the plug-ins of the data source when `plugins`.
+    fn partial_known(plugins: bool) -> Counting {
+        let mut known = BTreeMap::from([(
+            instance(
+                ResourceAddress::managed("huaweicloud_cce_addon", "dns"),
+                InstanceKey::None,
+            ),
+            BTreeMap::from([("id".to_owned(), Value::string("addon-1"))]),
+        )]);
+        if plugins {
+            known.insert(
+                instance(
+                    ResourceAddress::data("huaweicloud_modelarts_pool_plugins", "all"),
+                    InstanceKey::None,
+                ),
+                BTreeMap::from([(
+                    "plugins".to_owned(),
+                    Value::List(vec![Value::string("gpu-beta")]),
+                )]),
+            );
+        }
+        Counting {
+            known,
+            asked: std::cell::RefCell::new(Vec::new()),
+        }
+    }
+
+    fn asked_data_source(known: &Counting) -> bool {
+        known
+            .asked
+            .borrow()
+            .iter()
+            .any(|i| i.resource.mode == Mode::Data)
+    }
+
+    #[test]
+    fn outputs_evaluate_only_what_they_refer_to() {
+        let config = load_text(PARTIAL).unwrap();
+        // The whole configuration cannot be expanded: `unrelated` needs the data source.
+        let known = partial_known(false);
+        let diagnostics = expand(&config, &known).unwrap_err();
+        assert!(
+            diagnostics
+                .iter()
+                .next()
+                .unwrap()
+                .message()
+                .contains("unrelated"),
+            "{diagnostics:?}"
+        );
+        // The outputs do not need it, nor the data source it reads.
+        let known = partial_known(false);
+        let outputs = evaluate_outputs(&config, &known).unwrap();
+        assert!(!asked_data_source(&known));
+        assert_eq!(outputs[0].value, Value::string("addon-1"));
+        assert_eq!(outputs[1].value, Value::string("c-2-dns"));
+        // With everything known, they are what the whole evaluation gives.
+        let known = partial_known(true);
+        assert_eq!(
+            evaluate_outputs(&config, &known).unwrap(),
+            evaluate(&config, &known, true).outputs
+        );
+    }
+
+    #[test]
+    fn chosen_resources_evaluate_only_what_they_refer_to() {
+        let config = load_text(PARTIAL).unwrap();
+        let chained = ResourceAddress::managed("huaweicloud_cce_addon", "chained");
+        let known = partial_known(false);
+        let instances = expand_resources(&config, std::slice::from_ref(&chained), &known).unwrap();
+        assert!(!asked_data_source(&known));
+        let names: Vec<String> = instances.iter().map(|i| i.address.to_string()).collect();
+        assert_eq!(
+            names,
+            [
+                "huaweicloud_cce_addon.chained[0]",
+                "huaweicloud_cce_addon.chained[1]"
+            ]
+        );
+        assert_eq!(
+            instances[1].attributes["cluster_id"],
+            Value::string("addon-1")
+        );
+        // The same instances as the whole expansion, for any choice.
+        let known = partial_known(true);
+        let all = expand(&config, &known).unwrap();
+        let unrelated = ResourceAddress::managed("huaweicloud_modelarts_pool_plugin", "unrelated");
+        for chosen in [
+            vec![chained.clone()],
+            vec![unrelated.clone(), chained.clone()],
+            vec![ResourceAddress::managed("huaweicloud_cce_addon", "dns")],
+        ] {
+            let some = expand_resources(&config, &chosen, &known).unwrap();
+            let expected: Vec<&ResourceInstance> = all
+                .iter()
+                .filter(|i| chosen.contains(&i.address.resource))
+                .collect();
+            assert_eq!(some.iter().collect::<Vec<_>>(), expected, "{chosen:?}");
+        }
+        // A chosen resource that cannot be evaluated says so.
+        let known = partial_known(false);
+        assert!(expand_resources(&config, &[unrelated], &known).is_err());
     }
 }

@@ -8,6 +8,8 @@
 //! [`expand`] then turns resources into instances (`count`, `for_each`) with evaluated
 //! attributes, given what is known about the cloud ([`ResourceValues`]): values not known yet
 //! are [`Value::Unknown`], and values from sensitive variables carry a sensitive mark.
+//! [`expand_resources`] and [`evaluate_outputs`] evaluate only what they need: the resources
+//! chosen (or the outputs) and the locals and resources they refer to, transitively.
 //!
 //! This crate does no IO besides reading the files it is given (and `file()` calls), never
 //! reads the environment (the caller passes `PLINTH_VAR_*` entries in), never prints, and knows
@@ -53,6 +55,7 @@ pub use crate::diagnostic::{Diagnostic, Diagnostics, Location, Severity, SourceF
 pub use crate::duration::parse_duration;
 pub use crate::expand::{
     NoValues, OutputValue, ResourceInstance, ResourceValues, evaluate_outputs, expand,
+    expand_resources,
 };
 pub use crate::format::{FormatError, format_source};
 pub use crate::load::{ENV_PREFIX, LoadOptions, Sources, load, load_sources};

@@ -279,3 +279,61 @@ async fn sensitive_values_reach_the_cloud_but_only_their_fingerprints_the_state(
         text
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dependent_reads_the_real_values_of_an_object_recorded_sealed() {
+    let cloud = cloud(Duration::from_millis(20)).await;
+    let configuration = config(&format!(
+        r#"
+        variable "settings" {{
+          default   = {{ flavor = {{ replicas = 2 }} }}
+          sensitive = true
+        }}
+        resource "huaweicloud_cce_addon" "dns" {{
+          cluster_id    = "{CLUSTER}"
+          template_name = "coredns"
+          values        = var.settings
+        }}
+        resource "huaweicloud_cce_addon" "storage" {{
+          cluster_id    = "{CLUSTER}"
+          template_name = "everest"
+          values = {{
+            custom = {{
+              dns        = huaweicloud_cce_addon.dns.id
+              cluster_ip = try(huaweicloud_cce_addon.dns.values.basic.cluster_ip, "none")
+              replicas   = huaweicloud_cce_addon.dns.values.flavor.replicas
+            }}
+          }}
+        }}
+        "#
+    ));
+    let (_, report) = cloud.apply(&configuration, &PlanOptions::default()).await;
+    assert!(report.is_success(), "{}", failures(&report));
+    let state = cloud.state();
+    // The add-on's whole values are sealed in the state...
+    let recorded = state.resource(&dns()).unwrap();
+    assert!(recorded.sensitive.contains("/values"));
+    assert!(recorded.attributes["values"].is_string());
+    // ...but its dependent, whose arguments were evaluated during the apply (the id was unknown
+    // when planning), saw the real values, including the key the cloud filled in.
+    let storage = state
+        .resource(&"huaweicloud_cce_addon.storage".parse().unwrap())
+        .unwrap();
+    let remote = ResourceType::CceAddon
+        .read(
+            &cloud.client,
+            &plinth_cloud::ObjectRef {
+                id: storage.id.clone(),
+                natural_key: storage.natural_key.clone(),
+            },
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    let custom = &remote.attributes["values"]["custom"];
+    assert_eq!(custom["dns"], json!(recorded.id.clone().unwrap()));
+    assert_eq!(custom["cluster_ip"], json!("10.247.3.10"));
+    assert_eq!(custom["replicas"], json!(2));
+    // A value it took from the sensitive values the user wrote is sealed in its own record.
+    assert!(storage.sensitive.contains("/values/custom/replicas"));
+}
