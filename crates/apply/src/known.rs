@@ -204,7 +204,10 @@ impl ResourceValues for Known<'_> {
         match self.finished.get(&address) {
             Some(Finished::Recorded) => {
                 if let Some(resource) = latest(&address, self.state, self.unrecorded) {
-                    return Some(object_values(resource.id.as_deref(), &resource.attributes));
+                    return Some(object_values(
+                        resource.id.as_deref(),
+                        &resource.attributes.to_value(),
+                    ));
                 }
             }
             Some(Finished::Sealed { id, attributes }) => {

@@ -561,7 +561,10 @@ mod tests {
         assert!(same_text(text.as_bytes(), &state));
         assert!(!same_text(&text.as_bytes()[..text.len() - 1], &state));
         assert!(!same_text(format!("{text} ").as_bytes(), &state));
-        assert!(!same_text(text.replace("\"serial\": 0", "\"serial\": 1").as_bytes(), &state));
+        assert!(!same_text(
+            text.replace("\"serial\": 0", "\"serial\": 1").as_bytes(),
+            &state
+        ));
         assert!(!same_text(b"", &state));
     }
 }

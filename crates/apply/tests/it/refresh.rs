@@ -313,7 +313,7 @@ async fn a_dependent_reads_the_real_values_of_an_object_recorded_sealed() {
     // The add-on's whole values are sealed in the state...
     let recorded = state.resource(&dns()).unwrap();
     assert!(recorded.sensitive.contains("/values"));
-    assert!(recorded.attributes["values"].is_string());
+    assert!(recorded.attributes.to_value()["values"].is_string());
     // ...but its dependent, whose arguments were evaluated during the apply (the id was unknown
     // when planning), saw the real values, including the key the cloud filled in.
     let storage = state
