@@ -138,6 +138,13 @@ pub struct Summary {
 }
 
 impl Plan {
+    /// The planned objects of its changes, taking the plan apart.
+    pub(crate) fn into_afters(self) -> impl Iterator<Item = (ResourceAddress, Value)> {
+        self.changes
+            .into_iter()
+            .filter_map(|change| Some((change.address, change.after?)))
+    }
+
     /// Every planned change, sorted by address, no-ops included.
     pub fn changes(&self) -> &[PlannedChange] {
         &self.changes
@@ -289,16 +296,20 @@ pub(crate) struct Instance {
     pub attributes: BTreeMap<String, Value>,
 }
 
+/// The planned objects of configured instances that a plan leaves out (a create hidden from a
+/// refresh-only plan, an instance outside `--target`): expressions referring to them still see
+/// them. The others are the [`PlannedChange::after`] of the plan's changes.
+pub(crate) type LeftOut = HashMap<ResourceAddress, Value>;
+
 /// Plans evaluated instances (each with the index of its block) against the prior state and the
-/// observations. Also returns the planned object of every configured instance: what expressions
-/// referring to it see.
+/// observations. Also returns the planned objects the plan leaves out (see [`LeftOut`]).
 pub(crate) fn plan_instances(
     blocks: &[Block<'_>],
     instances: Vec<(usize, Instance)>,
     prior: &State,
     observed: &Observations,
     options: &PlanOptions,
-) -> Result<(Plan, HashMap<ResourceAddress, Value>), PlanError> {
+) -> Result<(Plan, LeftOut), PlanError> {
     let mode = if options.destroy {
         PlanMode::Destroy
     } else if options.refresh_only {
@@ -318,15 +329,13 @@ pub(crate) fn plan_instances(
     };
     let by_block: HashMap<&ResourceAddress, &Block<'_>> =
         blocks.iter().map(|b| (&b.address, b)).collect();
-    let mut afters = HashMap::new();
     if mode != PlanMode::Destroy {
         for (index, instance) in instances {
             let block = &blocks[index];
-            let (change, after) = match block.address.mode() {
+            let change = match block.address.mode() {
                 Mode::Managed => planner.managed(block, instance),
                 Mode::Data => planner.data(block, instance),
             };
-            afters.insert(change.change.address.clone(), after);
             planner.out.push(change);
         }
     }
@@ -343,7 +352,7 @@ pub(crate) fn plan_instances(
         let change = planner.unconfigured(address, resource, block);
         planner.out.push(change);
     }
-    Ok((planner.finish()?, afters))
+    planner.finish()
 }
 
 /// A change with what the planner needs besides it.
@@ -387,7 +396,7 @@ impl Sealed for StateSeal<'_> {
 }
 
 impl Planner<'_> {
-    fn managed(&mut self, block: &Block<'_>, instance: Instance) -> (Planned, Value) {
+    fn managed(&mut self, block: &Block<'_>, instance: Instance) -> Planned {
         let Instance {
             address,
             attributes: desired,
@@ -419,14 +428,13 @@ impl Planner<'_> {
         ) {
             with_id(block.schema, &mut after, change.id.as_deref());
         }
-        change.after = Some(after.clone());
-        let planned = Planned {
+        change.after = Some(after);
+        Planned {
             change,
             prevent_destroy: block.lifecycle.prevent_destroy,
             state_dependencies,
             hidden,
-        };
-        (planned, after)
+        }
     }
 
     /// A configured instance that is in the state: decides between nothing, update, replace, and
@@ -456,7 +464,7 @@ impl Planner<'_> {
             change.reasons.push(Reason::DeletedOutside);
             change.id = None;
             if self.mode == PlanMode::RefreshOnly {
-                return Value::from(resource.attributes.clone());
+                return value_of(&resource.attributes);
             }
             change.action = Action::Create;
             change.changes = creation_changes(desired);
@@ -587,7 +595,7 @@ impl Planner<'_> {
         }
     }
 
-    fn data(&mut self, block: &Block<'_>, instance: Instance) -> (Planned, Value) {
+    fn data(&mut self, block: &Block<'_>, instance: Instance) -> Planned {
         let Instance {
             address,
             attributes: arguments,
@@ -634,14 +642,13 @@ impl Planner<'_> {
             change.action = Action::NoOp;
             change.reasons.clear();
         }
-        change.after = Some(after.clone());
-        let planned = Planned {
+        change.after = Some(after);
+        Planned {
             change,
             prevent_destroy: false,
             state_dependencies: Vec::new(),
             hidden: false,
-        };
-        (planned, after)
+        }
     }
 
     /// A resource in the state that the configuration does not (or no longer) have, or any
@@ -714,7 +721,7 @@ impl Planner<'_> {
         );
     }
 
-    fn finish(self) -> Result<Plan, PlanError> {
+    fn finish(self) -> Result<(Plan, LeftOut), PlanError> {
         let Planner {
             out,
             drift,
@@ -723,7 +730,19 @@ impl Planner<'_> {
             mode,
             ..
         } = self;
-        let mut out: Vec<Planned> = out.into_iter().filter(|p| !p.hidden).collect();
+        let mut left_out = LeftOut::new();
+        let mut out: Vec<Planned> = out
+            .into_iter()
+            .filter_map(|mut planned| {
+                if !planned.hidden {
+                    return Some(planned);
+                }
+                if let Some(after) = planned.change.after.take() {
+                    left_out.insert(planned.change.address, after);
+                }
+                None
+            })
+            .collect();
         out.sort_by(|a, b| a.change.address.cmp(&b.change.address));
         let mut changes = Vec::with_capacity(out.len());
         let mut state_dependencies = Vec::with_capacity(out.len());
@@ -787,16 +806,24 @@ impl Planner<'_> {
         let changes = changes
             .into_iter()
             .zip(keep)
-            .filter(|(_, k)| *k)
-            .map(|(c, _)| c)
+            .filter_map(|(mut change, kept)| {
+                if kept {
+                    return Some(change);
+                }
+                if let Some(after) = change.after.take() {
+                    left_out.insert(change.address, after);
+                }
+                None
+            })
             .collect();
-        Ok(Plan {
+        let plan = Plan {
             changes,
             drift,
             graph,
             wanted_reads,
             mode,
-        })
+        };
+        Ok((plan, left_out))
     }
 }
 
@@ -943,14 +970,28 @@ pub(crate) fn with_id(schema: &ResourceSchema, object: &mut Value, id: Option<&s
 
 /// What the user wrote deep-merged over an object that exists.
 fn merged_object(current: &Json, desired: &BTreeMap<String, Value>) -> Value {
-    let mut object = match Value::from(current.clone()) {
-        Value::Object(map) => map,
+    let mut object = match current {
+        Json::Object(map) => map.iter().map(|(k, v)| (k.clone(), value_of(v))).collect(),
         _ => BTreeMap::new(),
     };
     for (key, value) in desired {
         merge_into(&mut object, key, value);
     }
     Value::Object(object)
+}
+
+/// A JSON value as a configuration value: what `Value::from` makes of a copy, without the copy.
+pub(crate) fn value_of(json: &Json) -> Value {
+    match json {
+        Json::Null => Value::Null,
+        Json::Bool(b) => Value::Bool(*b),
+        Json::Number(n) => Value::Number(n.clone()),
+        Json::String(s) => Value::String(s.clone()),
+        Json::Array(items) => Value::List(items.iter().map(value_of).collect()),
+        Json::Object(map) => {
+            Value::Object(map.iter().map(|(k, v)| (k.clone(), value_of(v))).collect())
+        }
+    }
 }
 
 fn merge_into(object: &mut BTreeMap<String, Value>, key: &str, value: &Value) {
