@@ -270,7 +270,7 @@ fn unsupported(address: &ResourceAddress) -> CloudError {
 pub(crate) fn planner_object(object: plinth_cloud::RemoteObject) -> RemoteObject {
     RemoteObject {
         id: object.id,
-        attributes: object.attributes,
+        attributes: Arc::new(object.attributes),
     }
 }
 

@@ -974,7 +974,7 @@ resource "huaweicloud_cce_addon" "dns" {
             address,
             plinth_planner::Observed::Present(plinth_planner::RemoteObject {
                 id: Some("uid-dns".into()),
-                attributes: now,
+                attributes: now.into(),
             }),
         );
         let plan = plan(&config, &state, &observed, &PlanOptions::default()).unwrap();

@@ -355,7 +355,7 @@ mod tests {
                 address(addr),
                 Observed::Present(RemoteObject {
                     id: Some((*id).to_owned()),
-                    attributes: attributes.clone(),
+                    attributes: attributes.clone().into(),
                 }),
             );
         }
@@ -601,7 +601,8 @@ output "all" {
             address("huaweicloud_cce_addon.base[\"y\"]"),
             Lookup::Found(RemoteObject {
                 id: Some("uid-by".to_owned()),
-                attributes: json!({"cluster_id": "c2", "template_name": "everest", "version": "2"}),
+                attributes: json!({"cluster_id": "c2", "template_name": "everest", "version": "2"})
+                    .into(),
             }),
         );
         let plan = same_as_eager(&config, &state, &observed, &PlanOptions::default());

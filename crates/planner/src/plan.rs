@@ -2,6 +2,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
+use std::sync::Arc;
 
 use plinth_config::{Lifecycle, Presence, ResourceSchema, Value};
 use plinth_state::{Mode, ResourceAddress, ResourceState, State, Status};
@@ -51,8 +52,10 @@ pub struct PlannedChange {
     /// creating, so an interrupted create is never repeated.
     pub natural_key: BTreeMap<String, String>,
     /// The whole object now (refreshed, or the state's when not refreshed); `None` when there is
-    /// none (create).
-    pub before: Option<Json>,
+    /// none (create). A refreshed object is shared with the [`RemoteObject`] it was observed as.
+    ///
+    /// [`RemoteObject`]: crate::RemoteObject
+    pub before: Option<Arc<Json>>,
     /// The whole object as planned: the configuration over what is there, with
     /// [`Value::Unknown`] for what only apply will know; `None` for a delete.
     pub after: Option<Value>,
@@ -482,7 +485,7 @@ impl Planner<'_> {
                     if object.id.is_some() {
                         change.id.clone_from(&object.id);
                     }
-                    (&object.attributes, None, Some(&resource.attributes))
+                    (&*object.attributes, None, Some(&resource.attributes))
                 }
                 _ => (&resource.attributes, Some(&seal), None),
             };
@@ -499,7 +502,10 @@ impl Planner<'_> {
             },
         });
         self.record_drift(&address, found.drift);
-        change.before = Some(current.clone());
+        change.before = Some(match observed {
+            Some(Observed::Present(object)) => Arc::clone(&object.attributes),
+            _ => Arc::new(current.clone()),
+        });
         // Ignored paths keep the object's values: that is what the cloud keeps.
         let kept = without_ignored(desired, lifecycle);
         if self.mode == PlanMode::RefreshOnly {
@@ -572,7 +578,7 @@ impl Planner<'_> {
                 change.action = Action::Import { then_update };
                 change.reasons.push(Reason::AdoptedByNaturalKey);
                 change.id.clone_from(&object.id);
-                change.before = Some(object.attributes.clone());
+                change.before = Some(Arc::clone(&object.attributes));
                 change.changes = found.changes;
                 let kept = without_ignored(desired, lifecycle);
                 if then_update {
@@ -617,7 +623,7 @@ impl Planner<'_> {
             created_object(block.schema, &arguments)
         } else if let Some(read) = self.observed.data(&address) {
             change.action = Action::NoOp;
-            change.before = Some(read.clone());
+            change.before = Some(Arc::new(read.clone()));
             merged_object(read, &arguments)
         } else {
             change.reasons.push(Reason::NotReadYet);
@@ -661,8 +667,8 @@ impl Planner<'_> {
     ) -> Planned {
         let gone = matches!(self.observed.resource(address), Some(Observed::Gone));
         let before = match self.observed.resource(address) {
-            Some(Observed::Present(object)) => object.attributes.clone(),
-            _ => resource.attributes.clone(),
+            Some(Observed::Present(object)) => Arc::clone(&object.attributes),
+            _ => Arc::new(resource.attributes.clone()),
         };
         let mut change = PlannedChange {
             address: address.clone(),

@@ -48,7 +48,7 @@ impl World {
             address(addr),
             Observed::Present(RemoteObject {
                 id: id.map(str::to_owned),
-                attributes,
+                attributes: attributes.into(),
             }),
         );
         self
@@ -64,7 +64,7 @@ impl World {
             address(addr),
             Lookup::Found(RemoteObject {
                 id: id.map(str::to_owned),
-                attributes,
+                attributes: attributes.into(),
             }),
         );
         self
