@@ -1,5 +1,6 @@
 //! Deciding one action per resource instance, and ordering them into a graph.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 use std::sync::Arc;
@@ -326,7 +327,7 @@ pub(crate) fn plan_instances(
         observed,
         options,
         mode,
-        out: Vec::new(),
+        out: Vec::with_capacity(instances.len().max(prior.resources().len())),
         drift: Vec::new(),
         wanted: Vec::new(),
     };
@@ -934,19 +935,23 @@ fn updated_object(
     object
 }
 
-/// The written attributes without the paths `ignore_changes` masks.
-fn without_ignored(
-    desired: &BTreeMap<String, Value>,
+/// The written attributes without the paths `ignore_changes` masks (borrowed when it masks
+/// nothing).
+fn without_ignored<'d>(
+    desired: &'d BTreeMap<String, Value>,
     lifecycle: &Lifecycle,
-) -> BTreeMap<String, Value> {
+) -> Cow<'d, BTreeMap<String, Value>> {
     if lifecycle.ignore_all_changes {
-        return BTreeMap::new();
+        return Cow::Owned(BTreeMap::new());
+    }
+    if lifecycle.ignore_changes.is_empty() {
+        return Cow::Borrowed(desired);
     }
     let mut kept = desired.clone();
     for path in &lifecycle.ignore_changes {
         remove_path(&mut kept, path);
     }
-    kept
+    Cow::Owned(kept)
 }
 
 fn remove_path(object: &mut BTreeMap<String, Value>, path: &[String]) {
