@@ -54,12 +54,10 @@ pub fn plan(
         round += 1;
         // Another round would read the planned objects: if every object this round read is
         // planned as it was read, that round would evaluate the same and plan the same.
-        let settled = known.reads().iter().all(|(address, read)| {
-            let after = plan
-                .change(address)
+        let settled = known.settled(|address| {
+            plan.change(address)
                 .and_then(|change| change.after.as_ref())
-                .or_else(|| left_out.get(address));
-            same_object(after, read.as_ref())
+                .or_else(|| left_out.get(address))
         });
         if settled || round >= rounds {
             return Ok(plan);
@@ -75,17 +73,22 @@ pub fn plan(
 }
 
 /// What expressions see of other resources, by state address: in the first round what is known
-/// before planning ([`initial_value`]), then the objects the previous round planned. Objects are
-/// converted to configuration values only when an expression reads them, once per round; the
-/// values read are kept to tell whether another round is needed.
-struct Known<'a> {
-    prior: &'a State,
-    observed: &'a Observations,
-    /// The previous round's planned objects of the blocks expressions refer to; `None` in the
-    /// first round.
-    planned: Option<HashMap<ResourceAddress, Value>>,
-    /// Every object read in this round, as read.
-    read: RefCell<HashMap<ResourceAddress, Option<BTreeMap<String, Value>>>>,
+/// before planning ([`initial_value`]), then the objects the previous round planned. An object
+/// is converted to configuration values only when an expression reads it; what is read is
+/// recorded to tell whether another round is needed.
+enum Known<'a> {
+    /// The first round. Each object is converted once, when first read, and kept as read.
+    Initial {
+        prior: &'a State,
+        observed: &'a Observations,
+        read: RefCell<HashMap<ResourceAddress, Option<BTreeMap<String, Value>>>>,
+    },
+    /// A later round: the previous round's planned objects of the blocks expressions refer to,
+    /// and the addresses read.
+    Planned {
+        planned: HashMap<ResourceAddress, Value>,
+        read: RefCell<HashSet<ResourceAddress>>,
+    },
 }
 
 impl<'a> Known<'a> {
@@ -94,32 +97,66 @@ impl<'a> Known<'a> {
         observed: &'a Observations,
         planned: Option<HashMap<ResourceAddress, Value>>,
     ) -> Self {
-        Known {
-            prior,
-            observed,
-            planned,
-            read: RefCell::new(HashMap::new()),
+        match planned {
+            None => Known::Initial {
+                prior,
+                observed,
+                read: RefCell::default(),
+            },
+            Some(planned) => Known::Planned {
+                planned,
+                read: RefCell::default(),
+            },
         }
     }
 
-    /// The objects read so far, by address, as they were read (`None`: not known).
-    fn reads(self) -> HashMap<ResourceAddress, Option<BTreeMap<String, Value>>> {
-        self.read.into_inner()
+    /// Whether every object read is, in `after` (the objects just planned), what was read of
+    /// it: then another round would read the same and plan the same.
+    fn settled<'p>(self, after: impl Fn(&ResourceAddress) -> Option<&'p Value>) -> bool {
+        match self {
+            Known::Initial { read, .. } => read
+                .into_inner()
+                .iter()
+                .all(|(address, read)| same_object(after(address), read.as_ref())),
+            Known::Planned { planned, read } => read
+                .into_inner()
+                .iter()
+                .all(|address| same_object(after(address), planned.get(address).map(object_of))),
+        }
     }
 }
 
 impl ResourceValues for Known<'_> {
     fn attributes(&self, instance: &InstanceAddress) -> Option<BTreeMap<String, Value>> {
         let address = state_address(instance).ok()?;
-        if let Some(read) = self.read.borrow().get(&address) {
-            return read.clone();
+        match self {
+            Known::Initial {
+                prior,
+                observed,
+                read,
+            } => {
+                if let Some(value) = read.borrow().get(&address) {
+                    return value.clone();
+                }
+                let value = initial_value(prior, observed, &address);
+                read.borrow_mut().insert(address, value.clone());
+                value
+            }
+            Known::Planned { planned, read } => {
+                let value = planned.get(&address).map(|after| object_of(after).clone());
+                read.borrow_mut().insert(address);
+                value
+            }
         }
-        let value = match &self.planned {
-            Some(planned) => planned.get(&address).map(|after| into_map(after.clone())),
-            None => initial_value(self.prior, self.observed, &address),
-        };
-        self.read.borrow_mut().insert(address, value.clone());
-        value
+    }
+}
+
+/// The attributes of an object; none for anything else.
+fn object_of(value: &Value) -> &BTreeMap<String, Value> {
+    static NONE: BTreeMap<String, Value> = BTreeMap::new();
+    match value {
+        Value::Object(map) => map,
+        _ => &NONE,
     }
 }
 
@@ -127,8 +164,7 @@ impl ResourceValues for Known<'_> {
 fn same_object(after: Option<&Value>, read: Option<&BTreeMap<String, Value>>) -> bool {
     match (after, read) {
         (None, None) => true,
-        (Some(Value::Object(after)), Some(read)) => after == read,
-        (Some(_), Some(read)) => read.is_empty(),
+        (Some(after), Some(read)) => object_of(after) == read,
         _ => false,
     }
 }
@@ -658,7 +694,10 @@ resource "huaweicloud_cce_addon" "c" {
         let config = config(hcl);
         let known = Known::new(&state, &observed, None);
         plinth_config::expand(&config, &known).unwrap();
-        let reads = known.reads();
+        let Known::Initial { read, .. } = known else {
+            unreachable!("the first round")
+        };
+        let reads = read.into_inner();
         let read: Vec<&ResourceAddress> = reads.keys().collect();
         assert_eq!(read, [&address("huaweicloud_cce_addon.a")]);
         // Read as the refresh saw it, with the cloud id filled in.
