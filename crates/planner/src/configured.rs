@@ -17,9 +17,10 @@ use crate::plan::{Block, Instance, Plan, plan_instances, value_of, with_id};
 ///
 /// `prior` is the state as loaded; `observed` what the refresh found (empty with
 /// `--no-refresh`). The configuration is evaluated with what is known about every resource:
-/// the refreshed objects first, then the planned objects, again until nothing changes, so that
-/// values known only after apply (the id of a resource being created, the status of one being
-/// updated) reach every expression that refers to them as [`Value::Unknown`].
+/// the refreshed objects first, then the planned objects, again until every object an
+/// expression read is planned as it was read, so that values known only after apply (the id of
+/// a resource being created, the status of one being updated) reach every expression that
+/// refers to them as [`Value::Unknown`].
 pub fn plan(
     config: &Configuration,
     prior: &State,
@@ -359,6 +360,8 @@ pub(crate) fn state_address(instance: &InstanceAddress) -> Result<ResourceAddres
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
     use plinth_config::{SourceFile, Sources, load_sources};
     use plinth_state::{Change, ResourceState};
     use serde_json::{Value as Json, json};
@@ -648,6 +651,23 @@ output "all" {
                 .action,
             Action::Import { then_update: false }
         );
+    }
+
+    #[test]
+    fn the_plan_shares_the_refreshed_objects() {
+        let (state, observed) = chain_world();
+        let plan = plan(&config(CHAIN), &state, &observed, &PlanOptions::default()).unwrap();
+        for change in plan.changes() {
+            let Some(Observed::Present(object)) = observed.resource(&change.address) else {
+                panic!("{} was observed", change.address);
+            };
+            let before = change.before.as_ref().unwrap();
+            assert!(
+                Arc::ptr_eq(before, &object.attributes),
+                "{}",
+                change.address
+            );
+        }
     }
 
     #[test]
