@@ -92,12 +92,46 @@ impl fmt::Display for ReadFailure {
     }
 }
 
+/// One line per distinct error: reads that failed the same way (an unreachable endpoint, a
+/// failed project lookup) are named together rather than repeated for every resource.
 fn show_reads(failures: &[ReadFailure]) -> String {
-    failures
+    let mut groups: Vec<(String, Vec<&ResourceAddress>)> = Vec::new();
+    for failure in failures {
+        let error = failure.error.to_string();
+        match groups.iter_mut().find(|(shown, _)| *shown == error) {
+            Some((_, addresses)) => addresses.push(&failure.address),
+            None => groups.push((error, vec![&failure.address])),
+        }
+    }
+    groups
         .iter()
-        .map(ToString::to_string)
+        .map(|(error, addresses)| format!("cannot read {}: {error}", named(addresses)))
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// `` `a` ``, `` `a` and `b` ``, `` `a`, `b` and `c` ``, `` `a`, `b` and 8 more ``.
+fn named(addresses: &[&ResourceAddress]) -> String {
+    const SHOWN: usize = 2;
+    let quoted = |a: &&ResourceAddress| format!("`{a}`");
+    match addresses {
+        [] => String::new(),
+        [one] => quoted(one),
+        [init @ .., last] if addresses.len() <= SHOWN + 1 => format!(
+            "{} and {}",
+            init.iter().map(quoted).collect::<Vec<_>>().join(", "),
+            quoted(last)
+        ),
+        _ => format!(
+            "{} and {} more",
+            addresses[..SHOWN]
+                .iter()
+                .map(quoted)
+                .collect::<Vec<_>>()
+                .join(", "),
+            addresses.len() - SHOWN
+        ),
+    }
 }
 
 /// Why one operation of an apply failed.
@@ -179,5 +213,44 @@ mod tests {
             .to_string(),
             @"`values` is still unknown after the resources it depends on were applied"
         );
+    }
+
+    #[test]
+    fn reads_that_failed_the_same_way_are_named_together() {
+        let unreachable = || plinth_cloud::CloudError::Transport {
+            service: plinth_cloud::Service::Iam,
+            method: "GET".to_owned(),
+            url: "https://iam.example/v3/projects?name=cn-north-4".to_owned(),
+            message: "connection refused".to_owned(),
+        };
+        let forbidden = plinth_cloud::CloudError::Api(Box::new(plinth_cloud::ApiError {
+            service: plinth_cloud::Service::Cce,
+            status: 403,
+            method: "GET".to_owned(),
+            url: "https://cce.example/api/v3/addons/uid".to_owned(),
+            code: Some("CCE.01403001".to_owned()),
+            message: "forbidden".to_owned(),
+            request_id: Some("req-1".to_owned()),
+        }));
+        let failure = |address_text: &str, error| ReadFailure {
+            address: address(address_text),
+            error,
+        };
+        let shown = |failures| ApplyError::Refresh { failures }.to_string();
+        insta::assert_snapshot!(shown(vec![
+            failure("huaweicloud_cce_addon.a", unreachable()),
+            failure("huaweicloud_cce_addon.dns", forbidden),
+            failure("huaweicloud_cce_addon.b[\"x\"]", unreachable()),
+            failure("huaweicloud_cce_addon.c", unreachable()),
+            failure("huaweicloud_cce_addon.d", unreachable()),
+        ]), @r#"
+        cannot read `huaweicloud_cce_addon.a`, `huaweicloud_cce_addon.b["x"]` and 2 more: cannot reach iam for GET https://iam.example/v3/projects?name=cn-north-4: connection refused
+        cannot read `huaweicloud_cce_addon.dns`: cce returned 403 CCE.01403001: forbidden (request id req-1)
+        "#);
+        insta::assert_snapshot!(shown(vec![
+            failure("huaweicloud_cce_addon.a", unreachable()),
+            failure("huaweicloud_cce_addon.b", unreachable()),
+            failure("huaweicloud_cce_addon.c", unreachable()),
+        ]), @"cannot read `huaweicloud_cce_addon.a`, `huaweicloud_cce_addon.b` and `huaweicloud_cce_addon.c`: cannot reach iam for GET https://iam.example/v3/projects?name=cn-north-4: connection refused");
     }
 }

@@ -515,7 +515,7 @@ impl Run<'_> {
         // The refreshed object, sealed where the state seals: a value equal to the stored
         // fingerprint was not refreshed (the state's own copy), any other is sealed again.
         let mut refreshed = existing.clone();
-        refreshed.attributes = Json::clone(before);
+        refreshed.attributes = (&**before).into();
         refreshed.sensitive.clear();
         // Nothing to do means the object is as configured: an operation an earlier run left
         // pending has settled.
@@ -524,7 +524,7 @@ impl Run<'_> {
             refreshed.id.clone_from(&change.id);
         }
         for pointer in &existing.sensitive {
-            if before.pointer(pointer) == existing.attributes.pointer(pointer) {
+            if before.pointer(pointer) == existing.attributes.pointer(pointer).as_ref() {
                 refreshed.sensitive.insert(pointer.clone());
             } else {
                 state.seal_sensitive(&mut refreshed, pointer);
@@ -1042,8 +1042,9 @@ mod tests {
         let Some(Change::Upsert { resource, .. }) = Run::no_op(&change, &state) else {
             panic!("expected an upsert");
         };
-        assert_eq!(resource.attributes["status"], "running");
-        assert_ne!(resource.attributes["values"]["token"], "secret");
+        let attributes = resource.attributes.to_value();
+        assert_eq!(attributes["status"], "running");
+        assert_ne!(attributes["values"]["token"], "secret");
         assert!(state.sensitive_matches(&resource, "/values/token", &json!("secret")));
         assert_eq!(resource.pending, None);
     }
@@ -1052,7 +1053,7 @@ mod tests {
     fn a_no_op_from_the_state_itself_keeps_its_fingerprints_as_they_are() {
         let state = state();
         let stored = state.resource(&address()).unwrap().attributes.clone();
-        let change = no_op(stored.clone(), Vec::new(), true);
+        let change = no_op(stored.to_value(), Vec::new(), true);
         let Some(Change::Upsert { resource, .. }) = Run::no_op(&change, &state) else {
             panic!("expected an upsert");
         };
@@ -1087,7 +1088,7 @@ mod tests {
             },
         ];
         assert_eq!(
-            latest_record(&address(), &state, &again).map(|r| r.attributes),
+            latest_record(&address(), &state, &again).map(|r| r.attributes.to_value()),
             Some(json!({"n": 1}))
         );
     }

@@ -105,6 +105,9 @@ impl ResourceValues for StateValues<'_> {
     fn attributes(&self, instance: &InstanceAddress) -> Option<BTreeMap<String, Value>> {
         let address = state_address(instance)?;
         let resource = self.0.resource(&address)?;
-        Some(object_values(resource.id.as_deref(), &resource.attributes))
+        Some(object_values(
+            resource.id.as_deref(),
+            &resource.attributes.to_value(),
+        ))
     }
 }

@@ -148,7 +148,10 @@ impl ResourceValues for Known<'_> {
             return Some(into_map(after.clone()));
         }
         let resource = self.state.resource(&address)?;
-        Some(object_values(resource.id.as_deref(), &resource.attributes))
+        Some(object_values(
+            resource.id.as_deref(),
+            &resource.attributes.to_value(),
+        ))
     }
 }
 

@@ -77,7 +77,7 @@ pub async fn refresh_and_plan(
                 address: address.clone(),
             }
         })?;
-        let mut object = kind.object_ref(&resource.attributes);
+        let mut object = kind.object_ref(&resource.attributes.to_value());
         if resource.id.is_some() {
             object.id.clone_from(&resource.id);
         }

@@ -8,6 +8,7 @@
 //! a refresh and refuses with [`PlanFile::same_changes`] if the cloud moved so that the changes
 //! differ.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::{self, Write as _};
@@ -20,7 +21,8 @@ use serde_json::Value as Json;
 use sha2::{Digest as _, Sha256};
 
 use crate::render::{
-    AttributeChangeEntry, FORMAT_VERSION, PlanDocument, ResourceChange, ResourceDrift,
+    AttributeChangeEntry, DocumentHead, FORMAT_VERSION, PlanDocument, PlanView, ResourceChange,
+    ResourceDrift, action_names,
 };
 
 /// The `format` field of every plan file.
@@ -217,16 +219,27 @@ impl ConfigDigest {
     }
 }
 
-/// The plan file as it is on disk.
-#[derive(Serialize, Deserialize)]
+/// The plan file as it is read.
+#[derive(Deserialize)]
 struct OnDisk {
-    format: String,
-    version: u64,
+    // `format` and `version` are checked on the parsed JSON first.
     plinth_version: String,
     state: OnDiskState,
     configuration_digest: String,
     options: OnDiskOptions,
     plan: Json,
+}
+
+/// The plan file as it is written: the same fields, the plan serialized as it is written out.
+#[derive(Serialize)]
+struct OnDiskOut<'a, P> {
+    format: &'a str,
+    version: u64,
+    plinth_version: &'a str,
+    state: OnDiskState,
+    configuration_digest: &'a str,
+    options: OnDiskOptions,
+    plan: &'a P,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -244,7 +257,71 @@ struct OnDiskOptions {
     destroy: bool,
 }
 
+impl OnDiskOptions {
+    fn of(options: &PlanOptions) -> Self {
+        let names = |addresses: &[ResourceAddress]| -> Vec<String> {
+            addresses.iter().map(ToString::to_string).collect()
+        };
+        Self {
+            targets: names(&options.targets),
+            excludes: names(&options.excludes),
+            replace: names(&options.replace),
+            refresh_only: options.refresh_only,
+            destroy: options.destroy,
+        }
+    }
+}
+
+/// Writes the plan file of a plan just made to `path`, with the digest of the configuration it
+/// was made from and its options: the same file as [`PlanFile::save`] writes, its resource
+/// changes made and written one at a time.
+pub fn save_plan(
+    path: &Path,
+    plan: &PlanView<'_>,
+    configuration_digest: &ConfigDigest,
+    options: &PlanOptions,
+) -> Result<(), PlanFileError> {
+    let on_disk = OnDiskOut {
+        format: PLAN_FILE_FORMAT,
+        version: PLAN_FILE_VERSION,
+        plinth_version: env!("CARGO_PKG_VERSION"),
+        state: OnDiskState {
+            lineage: plan.head().prior_state.lineage.clone(),
+            serial: plan.head().prior_state.serial,
+        },
+        configuration_digest: &configuration_digest.0,
+        options: OnDiskOptions::of(options),
+        plan,
+    };
+    write_atomically(path, &on_disk)
+}
+
+/// Writes `on_disk` as pretty JSON and a newline to a temporary file beside `path`, then renames
+/// it over `path`, so a reader never sees half a plan.
+fn write_atomically(path: &Path, on_disk: &impl Serialize) -> Result<(), PlanFileError> {
+    let write_error = |source| PlanFileError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let file = tempfile::NamedTempFile::new_in(dir).map_err(write_error)?;
+    let mut writer = io::BufWriter::new(file.as_file());
+    serde_json::to_writer_pretty(&mut writer, on_disk)
+        .map_err(io::Error::from)
+        .and_then(|()| writer.write_all(b"\n"))
+        .and_then(|()| writer.flush())
+        .map_err(write_error)?;
+    drop(writer);
+    file.as_file().sync_all().map_err(write_error)?;
+    file.persist(path).map_err(|e| write_error(e.error))?;
+    Ok(())
+}
+
 impl PlanFile {
+    #[cfg(test)]
     /// A plan file for `plan` (made against the state its document records) with the digest of
     /// the configuration it was made from and its options.
     pub fn new(
@@ -270,56 +347,75 @@ impl PlanFile {
         &self.options
     }
 
+    /// Keeps of the saved plan only what [`PlanFile::same_changes`] compares: the entries of the
+    /// resources it changes (a large plan is mostly no-ops), without their whole objects and the
+    /// values before each change. An apply holds the saved plan while it plans again; it never
+    /// renders it.
+    pub fn keep_only_what_apply_compares(&mut self) {
+        let changes = &mut self.plan.resource_changes;
+        changes.retain(|change| change.action != "no-op");
+        changes.shrink_to_fit();
+        for change in changes {
+            change.before = Json::Null;
+            change.after = Json::Null;
+            change.after_unknown = Json::Null;
+            change.before_sensitive = Json::Null;
+            change.after_sensitive = Json::Null;
+            for attribute in &mut change.attribute_changes {
+                attribute.before = Json::Null;
+                attribute.before_sensitive = Json::Null;
+            }
+        }
+        for drift in &mut self.plan.head.resource_drift {
+            drift.before = Json::Null;
+            drift.after = Json::Null;
+            drift.before_sensitive = Json::Null;
+            drift.after_sensitive = Json::Null;
+            for change in &mut drift.changes {
+                change.before = Json::Null;
+            }
+        }
+    }
+
+    #[cfg(test)]
+    fn on_disk(&self) -> OnDiskOut<'_, PlanDocument> {
+        OnDiskOut {
+            format: PLAN_FILE_FORMAT,
+            version: PLAN_FILE_VERSION,
+            plinth_version: &self.plinth_version,
+            state: OnDiskState {
+                lineage: self.plan.head.prior_state.lineage.clone(),
+                serial: self.plan.head.prior_state.serial,
+            },
+            configuration_digest: &self.configuration_digest.0,
+            options: OnDiskOptions::of(&self.options),
+            plan: &self.plan,
+        }
+    }
+
+    #[cfg(test)]
     /// The plan file as JSON text.
     pub fn to_json(&self) -> String {
-        let names = |addresses: &[ResourceAddress]| -> Vec<String> {
-            addresses.iter().map(ToString::to_string).collect()
-        };
-        let on_disk = OnDisk {
-            format: PLAN_FILE_FORMAT.to_owned(),
-            version: PLAN_FILE_VERSION,
-            plinth_version: self.plinth_version.clone(),
-            state: OnDiskState {
-                lineage: self.plan.prior_state.lineage.clone(),
-                serial: self.plan.prior_state.serial,
-            },
-            configuration_digest: self.configuration_digest.0.clone(),
-            options: OnDiskOptions {
-                targets: names(&self.options.targets),
-                excludes: names(&self.options.excludes),
-                replace: names(&self.options.replace),
-                refresh_only: self.options.refresh_only,
-                destroy: self.options.destroy,
-            },
-            plan: crate::render::document_json(&self.plan),
-        };
-        let mut text = serde_json::to_string_pretty(&on_disk).unwrap_or_default();
+        let mut text = serde_json::to_string_pretty(&self.on_disk()).unwrap_or_default();
         text.push('\n');
         text
     }
 
+    #[cfg(test)]
     /// Writes the plan file atomically: to a temporary file beside `path`, then renamed over it,
     /// so a reader never sees half a plan.
     pub fn save(&self, path: &Path) -> Result<(), PlanFileError> {
-        let write_error = |source| PlanFileError::Write {
-            path: path.to_path_buf(),
-            source,
-        };
-        let dir = match path.parent() {
-            Some(dir) if !dir.as_os_str().is_empty() => dir,
-            _ => Path::new("."),
-        };
-        let mut file = tempfile::NamedTempFile::new_in(dir).map_err(write_error)?;
-        file.write_all(self.to_json().as_bytes())
-            .and_then(|()| file.as_file().sync_all())
-            .map_err(write_error)?;
-        file.persist(path).map_err(|e| write_error(e.error))?;
-        Ok(())
+        write_atomically(path, &self.on_disk())
     }
 
     /// Reads a plan file.
     pub fn load(path: &Path) -> Result<Self, PlanFileError> {
-        let text = std::fs::read_to_string(path).map_err(|source| {
+        let json = Self::parse(path, &Self::read(path)?)?;
+        Self::from_value(path, json)
+    }
+
+    fn read(path: &Path) -> Result<String, PlanFileError> {
+        std::fs::read_to_string(path).map_err(|source| {
             if source.kind() == io::ErrorKind::InvalidData {
                 not_a_plan_file(path, "it is not UTF-8 text")
             } else {
@@ -328,14 +424,23 @@ impl PlanFile {
                     source,
                 }
             }
-        })?;
-        Self::from_json(path, &text)
+        })
     }
 
+    fn parse(path: &Path, text: &str) -> Result<Json, PlanFileError> {
+        serde_json::from_str(text)
+            .map_err(|e| not_a_plan_file(path, &format!("it is not JSON ({e})")))
+    }
+
+    #[cfg(test)]
     /// Parses the text of a plan file; `path` only names it in errors.
     pub fn from_json(path: &Path, text: &str) -> Result<Self, PlanFileError> {
-        let json: Json = serde_json::from_str(text)
-            .map_err(|e| not_a_plan_file(path, &format!("it is not JSON ({e})")))?;
+        Self::from_value(path, Self::parse(path, text)?)
+    }
+
+    /// Reads the parsed JSON of a plan file (the text is dropped by then: a large plan's text and
+    /// its parsed tree are not held together); `path` only names it in errors.
+    fn from_value(path: &Path, json: Json) -> Result<Self, PlanFileError> {
         if json.get("format").and_then(Json::as_str) != Some(PLAN_FILE_FORMAT) {
             return Err(not_a_plan_file(
                 path,
@@ -376,8 +481,8 @@ impl PlanFile {
             .map_err(|e| not_a_plan_file(path, &format!("it is damaged ({e})")))?;
         let plan: PlanDocument = serde_json::from_value(on_disk.plan)
             .map_err(|e| not_a_plan_file(path, &format!("its plan is damaged ({e})")))?;
-        if plan.prior_state.lineage != on_disk.state.lineage
-            || plan.prior_state.serial != on_disk.state.serial
+        if plan.head.prior_state.lineage != on_disk.state.lineage
+            || plan.head.prior_state.serial != on_disk.state.serial
         {
             return Err(not_a_plan_file(
                 path,
@@ -412,7 +517,7 @@ impl PlanFile {
     /// Checks that the plan still applies to `state` and the configuration whose digest is
     /// `configuration`: same lineage, same serial, same configuration.
     pub fn check(&self, state: &State, configuration: &ConfigDigest) -> Result<(), StalePlan> {
-        let planned = &self.plan.prior_state;
+        let planned = &self.plan.head.prior_state;
         let current = state.lineage().to_string();
         if planned.lineage != current {
             return Err(StalePlan::LineageMismatch {
@@ -436,9 +541,52 @@ impl PlanFile {
     /// as the saved one: the same action for every address, and the same planned values for
     /// every changed attribute. Values before the change may differ (only the result matters);
     /// a refresh-only plan compares the drift found. Names the first address that differs.
-    pub fn same_changes(&self, fresh: &PlanDocument) -> Result<(), StalePlan> {
+    ///
+    /// The fresh plan's entries are made one at a time, only for the addresses both plans
+    /// change, and dropped once compared.
+    pub fn same_changes(&self, fresh: &PlanView<'_>) -> Result<(), StalePlan> {
+        let changes: Vec<FreshChange<'_>> = fresh
+            .shown()
+            .map(|change| {
+                let (action, actions) = action_names(change.action);
+                FreshChange {
+                    address: change.address.to_string(),
+                    action,
+                    actions: actions.to_vec(),
+                    entry: Box::new(move || Cow::Owned(fresh.resource_change(change))),
+                }
+            })
+            .collect();
+        self.compare(fresh.head(), &changes)
+    }
+
+    #[cfg(test)]
+    /// [`PlanFile::same_changes`] against a whole document.
+    pub fn same_changes_as(&self, fresh: &PlanDocument) -> Result<(), StalePlan> {
+        let changes: Vec<FreshChange<'_>> = fresh
+            .resource_changes
+            .iter()
+            .filter(|change| change.action != "no-op")
+            .map(|change| FreshChange {
+                address: change.address.clone(),
+                action: &change.action,
+                actions: change.actions.iter().map(String::as_str).collect(),
+                entry: Box::new(move || Cow::Borrowed(change)),
+            })
+            .collect();
+        self.compare(&fresh.head, &changes)
+    }
+
+    fn compare(
+        &self,
+        fresh_head: &DocumentHead,
+        fresh: &[FreshChange<'_>],
+    ) -> Result<(), StalePlan> {
         let saved = changes_by_address(&self.plan);
-        let now = changes_by_address(fresh);
+        let now: BTreeMap<&str, &FreshChange<'_>> = fresh
+            .iter()
+            .map(|change| (change.address.as_str(), change))
+            .collect();
         let mut addresses: Vec<&str> = saved.keys().chain(now.keys()).copied().collect();
         addresses.sort_unstable();
         addresses.dedup();
@@ -457,7 +605,7 @@ impl PlanFile {
                 (None, Some(now)) => {
                     return Err(differ(format!(
                         "a fresh plan would also {} `{address}`",
-                        verb(&now.action)
+                        verb(now.action)
                     )));
                 }
                 (Some(saved), Some(now))
@@ -466,11 +614,11 @@ impl PlanFile {
                     return Err(differ(format!(
                         "`{address}` was planned to {}, a fresh plan would {} it",
                         verb(&saved.action),
-                        verb(&now.action)
+                        verb(now.action)
                     )));
                 }
                 (Some(saved), Some(now)) => {
-                    if let Some(path) = first_attribute_difference(saved, now) {
+                    if let Some(path) = first_attribute_difference(saved, &(now.entry)()) {
                         return Err(differ(format!(
                             "the planned changes of `{address}` differ at `{path}`"
                         )));
@@ -479,9 +627,9 @@ impl PlanFile {
                 (None, None) => {}
             }
         }
-        if self.plan.is_refresh_only() || fresh.is_refresh_only() {
-            let saved = drift_by_address(&self.plan);
-            let now = drift_by_address(fresh);
+        if self.plan.head.is_refresh_only() || fresh_head.is_refresh_only() {
+            let saved = drift_by_address(&self.plan.head);
+            let now = drift_by_address(fresh_head);
             let mut addresses: Vec<&str> = saved.keys().chain(now.keys()).copied().collect();
             addresses.sort_unstable();
             addresses.dedup();
@@ -508,6 +656,14 @@ impl PlanFile {
     }
 }
 
+/// One change of a fresh plan, made into its document entry only when it is compared.
+struct FreshChange<'f> {
+    address: String,
+    action: &'f str,
+    actions: Vec<&'f str>,
+    entry: Box<dyn Fn() -> Cow<'f, ResourceChange> + 'f>,
+}
+
 fn not_a_plan_file(path: &Path, reason: &str) -> PlanFileError {
     PlanFileError::NotAPlanFile {
         path: path.to_path_buf(),
@@ -532,7 +688,7 @@ fn changes_by_address(plan: &PlanDocument) -> BTreeMap<&str, &ResourceChange> {
         .collect()
 }
 
-fn drift_by_address(plan: &PlanDocument) -> BTreeMap<&str, &ResourceDrift> {
+fn drift_by_address(plan: &DocumentHead) -> BTreeMap<&str, &ResourceDrift> {
     plan.resource_drift
         .iter()
         .map(|d| (d.address.as_str(), d))
@@ -693,14 +849,93 @@ resource "huaweicloud_cce_addon" "dns" {
             document_text(loaded.plan(), RenderOptions::default()),
             plan_text(&fresh, &state, RenderOptions::default())
         );
-        assert!(
-            loaded
-                .same_changes(&PlanDocument::new(&fresh, &state))
-                .is_ok()
-        );
+        assert!(loaded.same_changes(&PlanView::new(&fresh, &state)).is_ok());
         // Saving again replaces the file whole, and leaves no temporary file behind.
         loaded.save(&path).unwrap();
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn a_plan_just_made_is_saved_as_its_whole_document_would_be() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut state = State::new();
+        // One no-op besides the create, so the file holds an entry the text never shows.
+        state.apply(Change::Upsert {
+            address: "huaweicloud_cce_addon.kept".parse().unwrap(),
+            resource: ResourceState::new(
+                Some("uid-kept".into()),
+                json!({"cluster_id": "c1", "template_name": "everest"}),
+            ),
+        });
+        let mut sources = sources("1.28.6");
+        sources.files.push(SourceFile::new(
+            "kept.hcl",
+            "resource \"huaweicloud_cce_addon\" \"kept\" {\n  cluster_id    = \"c1\"\n  template_name = \"everest\"\n}\n",
+        ));
+        let config = load_sources(sources.clone()).unwrap();
+        let observed = {
+            let mut observed = Observations::new();
+            observed.insert_resource(
+                "huaweicloud_cce_addon.kept".parse().unwrap(),
+                plinth_planner::Observed::Present(plinth_planner::RemoteObject {
+                    id: Some("uid-kept".into()),
+                    attributes: json!({"cluster_id": "c1", "template_name": "everest"}).into(),
+                }),
+            );
+            observed
+        };
+        let fresh = plan(&config, &state, &observed, &PlanOptions::default()).unwrap();
+        let actions: Vec<String> = fresh
+            .changes()
+            .iter()
+            .map(|c| c.action.to_string())
+            .collect();
+        assert_eq!(actions, ["create", "no-op"]);
+        let options = PlanOptions {
+            replace: vec!["huaweicloud_cce_addon.dns".parse().unwrap()],
+            ..PlanOptions::default()
+        };
+        let streamed = dir.path().join("streamed");
+        save_plan(
+            &streamed,
+            &PlanView::new(&fresh, &state),
+            &digest(&sources),
+            &options,
+        )
+        .unwrap();
+        let whole = dir.path().join("whole");
+        PlanFile::new(PlanDocument::new(&fresh, &state), digest(&sources), options)
+            .save(&whole)
+            .unwrap();
+        let text = std::fs::read_to_string(&streamed).unwrap();
+        assert_eq!(text, std::fs::read_to_string(&whole).unwrap());
+        assert!(!text.contains(SECRET), "{text}");
+
+        // An apply holds only what it compares of the saved plan, finds the same changes the
+        // same, and other ones different.
+        let mut loaded = PlanFile::load(&streamed).unwrap();
+        assert_eq!(loaded.plan().resource_changes.len(), 2);
+        let mut other = loaded.plan().clone();
+        loaded.keep_only_what_apply_compares();
+        let kept: Vec<(&str, &Json)> = loaded
+            .plan()
+            .resource_changes
+            .iter()
+            .map(|c| (c.action.as_str(), &c.after))
+            .collect();
+        assert_eq!(kept, [("create", &Json::Null)]);
+        assert!(loaded.same_changes(&PlanView::new(&fresh, &state)).is_ok());
+        let version = other.resource_changes[0]
+            .attribute_changes
+            .iter_mut()
+            .find(|c| c.path == [json!("version")])
+            .unwrap();
+        version.after = json!("1.29.0");
+        let error = loaded.same_changes_as(&other).unwrap_err();
+        assert!(
+            error.to_string().ends_with("differ at `version`"),
+            "{error}"
+        );
     }
 
     #[test]
@@ -746,7 +981,7 @@ resource "huaweicloud_cce_addon" "dns" {
         assert!(matches!(error, StalePlan::LineageMismatch { .. }));
         let text = message(&error, Some(error.hint()));
         let text = text
-            .replace(&file.plan().prior_state.lineage, "[planned]")
+            .replace(&file.plan().head.prior_state.lineage, "[planned]")
             .replace(&other.lineage().to_string(), "[current]");
         assert_snapshot!(text, @r"
         the plan was made for another state (lineage [planned]; the state has lineage [current])
@@ -849,7 +1084,7 @@ resource "huaweicloud_cce_addon" "dns" {
         let mut fresh = file.plan().clone();
         fresh.resource_changes[0].action = "import".into();
         fresh.resource_changes[0].actions = vec!["no-op".into()];
-        let error = file.same_changes(&fresh).unwrap_err();
+        let error = file.same_changes_as(&fresh).unwrap_err();
         assert_snapshot!(message(&error, Some(error.hint())), @r"
         the cloud has changed since the plan was saved: `huaweicloud_cce_addon.dns` was planned to create, a fresh plan would import it
 
@@ -862,11 +1097,11 @@ resource "huaweicloud_cce_addon" "dns" {
             .find(|c| c.path == [json!("version")])
             .unwrap();
         version.after = json!("1.29.0");
-        let error = file.same_changes(&fresh).unwrap_err();
+        let error = file.same_changes_as(&fresh).unwrap_err();
         assert_snapshot!(error.to_string(), @"the cloud has changed since the plan was saved: the planned changes of `huaweicloud_cce_addon.dns` differ at `version`");
         let mut fresh = file.plan().clone();
         fresh.resource_changes[0].action = "no-op".into();
-        assert_snapshot!(file.same_changes(&fresh).unwrap_err().to_string(), @"the cloud has changed since the plan was saved: `huaweicloud_cce_addon.dns` was planned to create, and a fresh plan does not change it");
+        assert_snapshot!(file.same_changes_as(&fresh).unwrap_err().to_string(), @"the cloud has changed since the plan was saved: `huaweicloud_cce_addon.dns` was planned to create, and a fresh plan does not change it");
     }
 
     #[test]
@@ -988,7 +1223,7 @@ resource "huaweicloud_cce_addon" "dns" {
         assert_eq!(*text, plan_text(&plan, &state, RenderOptions::default()));
         let file = PlanFile::from_json(Path::new("docs"), file_json).unwrap();
         let mut fresh = PlanDocument::new(&plan, &state);
-        fresh.prior_state = file.plan().prior_state.clone();
+        fresh.head.prior_state = file.plan().head.prior_state.clone();
         assert_eq!(
             *file.plan(),
             fresh,

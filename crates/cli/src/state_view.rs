@@ -5,7 +5,7 @@ use plinth_state::{ResourceAddress, ResourceState, Status};
 /// The text of `state show`: a comment naming the address, then a `resource` block holding the
 /// attributes last seen, with sensitive values hidden.
 pub fn resource_block(address: &ResourceAddress, resource: &ResourceState) -> String {
-    let mut attributes = resource.attributes.clone();
+    let mut attributes = resource.attributes.to_value();
     for pointer in &resource.sensitive {
         if let Some(value) = attributes.pointer_mut(pointer) {
             *value = serde_json::Value::String("(sensitive value)".to_owned());

@@ -50,7 +50,9 @@ pub struct Client {
 struct Inner {
     http: reqwest::Client,
     settings: ResolvedSettings,
-    project_id: OnceCell<String>,
+    /// The project id, or why it could not be looked up: a failed lookup (already retried) is
+    /// not repeated by every call waiting for it, one after the other.
+    project_id: OnceCell<Result<String, CloudError>>,
 }
 
 impl std::fmt::Debug for Client {
@@ -97,7 +99,7 @@ impl Client {
             .user_agent(concat!("plinth/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|error| SettingsError::HttpClient(error.to_string()))?;
-        let project_id = OnceCell::new_with(settings.project_id.clone());
+        let project_id = OnceCell::new_with(settings.project_id.clone().map(Ok));
         Ok(Self {
             inner: Arc::new(Inner {
                 http,
@@ -113,14 +115,15 @@ impl Client {
     }
 
     /// The project id: the configured one, or the id IAM gives for the region, looked up once
-    /// (`GET {iam}/v3/projects?name={region}`) and kept for the client's life.
+    /// (`GET {iam}/v3/projects?name={region}`) and kept for the client's life, as is the error
+    /// when the lookup fails.
     pub async fn project_id(&self) -> Result<&str, CloudError> {
-        let id = self
-            .inner
+        self.inner
             .project_id
-            .get_or_try_init(|| self.lookup_project_id())
-            .await?;
-        Ok(id)
+            .get_or_init(|| self.lookup_project_id())
+            .await
+            .as_deref()
+            .map_err(Clone::clone)
     }
 
     async fn lookup_project_id(&self) -> Result<String, CloudError> {

@@ -113,7 +113,7 @@ impl fmt::Display for ApiError {
 }
 
 /// The errors of the cloud client.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum CloudError {
     /// The cloud answered with an error status. A 404 is [`CloudError::is_not_found`].
     #[error("{0}")]

@@ -211,7 +211,7 @@ fn initial_value(
         Some(Observed::Present(object)) => value_of(&object.attributes),
         Some(Observed::Gone) => return None,
         None => {
-            let mut value = value_of(&resource.attributes);
+            let mut value = Value::from(resource.attributes.to_value());
             for pointer in &resource.sensitive {
                 mark_sensitive(&mut value, pointer);
             }

@@ -461,14 +461,14 @@ impl Planner<'_> {
             self.drift.push(Drift {
                 address,
                 path: AttributePath::root(),
-                in_state: Some(resource.attributes.clone()),
+                in_state: Some(resource.attributes.to_value()),
                 now: None,
                 sensitive: false,
             });
             change.reasons.push(Reason::DeletedOutside);
             change.id = None;
             if self.mode == PlanMode::RefreshOnly {
-                return value_of(&resource.attributes);
+                return Value::from(resource.attributes.to_value());
             }
             change.action = Action::Create;
             change.changes = creation_changes(desired);
@@ -478,6 +478,7 @@ impl Planner<'_> {
             state: self.prior,
             resource,
         };
+        let recorded = resource.attributes.to_value();
         // Refreshed: compare with the cloud, and the cloud with the state for drift. Not
         // refreshed: compare with the state, whose sensitive values are fingerprints.
         let (current, current_sealed, prior): (&Json, Option<&dyn Sealed>, Option<&Json>) =
@@ -486,9 +487,9 @@ impl Planner<'_> {
                     if object.id.is_some() {
                         change.id.clone_from(&object.id);
                     }
-                    (&*object.attributes, None, Some(&resource.attributes))
+                    (&*object.attributes, None, Some(&recorded))
                 }
-                _ => (&resource.attributes, Some(&seal), None),
+                _ => (&recorded, Some(&seal), None),
             };
         let found = diff(&DiffInput {
             desired,
@@ -669,7 +670,7 @@ impl Planner<'_> {
         let gone = matches!(self.observed.resource(address), Some(Observed::Gone));
         let before = match self.observed.resource(address) {
             Some(Observed::Present(object)) => Arc::clone(&object.attributes),
-            _ => Arc::new(resource.attributes.clone()),
+            _ => Arc::new(resource.attributes.to_value()),
         };
         let mut change = PlannedChange {
             address: address.clone(),
@@ -686,7 +687,7 @@ impl Planner<'_> {
             self.drift.push(Drift {
                 address: address.clone(),
                 path: AttributePath::root(),
-                in_state: Some(resource.attributes.clone()),
+                in_state: Some(resource.attributes.to_value()),
                 now: None,
                 sensitive: false,
             });

@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
 
 /// Whether an address names a resource plinth manages or a data source it only reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -28,11 +29,19 @@ pub enum InstanceKey {
 ///
 /// An address is parsed (or built) once and then trusted: its type and name are valid identifiers.
 /// Addresses sort by mode (managed first), type, name, then key (no key first).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct ResourceAddress {
+///
+/// An address is shared, not copied: a clone is a reference count, so the many maps and lists
+/// that name every instance of a large configuration (state, plan, graph, journal) cost a pointer
+/// each rather than three strings.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ResourceAddress(Arc<Parts>);
+
+/// What an address is made of; the type and name are shared by the instances of a resource.
+#[derive(PartialEq, Eq, PartialOrd, Ord, Hash)]
+struct Parts {
     mode: Mode,
-    type_name: String,
-    name: String,
+    type_name: Arc<str>,
+    name: Arc<str>,
     key: Option<InstanceKey>,
 }
 
@@ -73,38 +82,55 @@ impl ResourceAddress {
         };
         check_type_name(&shown, type_name)?;
         check_name(&shown, name)?;
-        Ok(Self {
+        Ok(Self::from_parts(mode, type_name.into(), name.into(), None))
+    }
+
+    fn from_parts(
+        mode: Mode,
+        type_name: Arc<str>,
+        name: Arc<str>,
+        key: Option<InstanceKey>,
+    ) -> Self {
+        Self(Arc::new(Parts {
             mode,
-            type_name: type_name.to_owned(),
-            name: name.to_owned(),
-            key: None,
-        })
+            type_name,
+            name,
+            key,
+        }))
     }
 
     /// The same address with the given instance key.
     #[must_use]
     pub fn with_key(self, key: Option<InstanceKey>) -> Self {
-        Self { key, ..self }
+        if self.0.key == key {
+            return self;
+        }
+        Self::from_parts(
+            self.0.mode,
+            Arc::clone(&self.0.type_name),
+            Arc::clone(&self.0.name),
+            key,
+        )
     }
 
     /// Managed resource or data source.
     pub fn mode(&self) -> Mode {
-        self.mode
+        self.0.mode
     }
 
     /// The resource type, e.g. `huaweicloud_cce_addon`.
     pub fn type_name(&self) -> &str {
-        &self.type_name
+        &self.0.type_name
     }
 
     /// The resource name given in the configuration, e.g. `dns`.
     pub fn name(&self) -> &str {
-        &self.name
+        &self.0.name
     }
 
     /// The instance key, if the resource uses `count` or `for_each`.
     pub fn key(&self) -> Option<&InstanceKey> {
-        self.key.as_ref()
+        self.0.key.as_ref()
     }
 
     /// The address of the whole resource: this address without its instance key.
@@ -117,12 +143,12 @@ impl ResourceAddress {
     ///
     /// `a.b` contains `a.b`, `a.b[0]` and `a.b["x"]`; `a.b[0]` contains only itself.
     pub fn contains(&self, other: &ResourceAddress) -> bool {
-        match &self.key {
+        match &self.0.key {
             Some(_) => self == other,
             None => {
-                self.mode == other.mode
-                    && self.type_name == other.type_name
-                    && self.name == other.name
+                self.0.mode == other.0.mode
+                    && self.0.type_name == other.0.type_name
+                    && self.0.name == other.0.name
             }
         }
     }
@@ -144,14 +170,25 @@ impl fmt::Display for InstanceKey {
 
 impl fmt::Display for ResourceAddress {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.mode == Mode::Data {
+        if self.0.mode == Mode::Data {
             f.write_str("data.")?;
         }
-        write!(f, "{}.{}", self.type_name, self.name)?;
-        if let Some(key) = &self.key {
+        write!(f, "{}.{}", self.0.type_name, self.0.name)?;
+        if let Some(key) = &self.0.key {
             write!(f, "{key}")?;
         }
         Ok(())
+    }
+}
+
+impl fmt::Debug for ResourceAddress {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ResourceAddress")
+            .field("mode", &self.0.mode)
+            .field("type_name", &&*self.0.type_name)
+            .field("name", &&*self.0.name)
+            .field("key", &self.0.key)
+            .finish()
     }
 }
 
@@ -188,12 +225,7 @@ impl FromStr for ResourceAddress {
         };
         check_type_name(input, type_name)?;
         check_name(input, name)?;
-        Ok(Self {
-            mode,
-            type_name: type_name.to_owned(),
-            name: name.to_owned(),
-            key,
-        })
+        Ok(Self::from_parts(mode, type_name.into(), name.into(), key))
     }
 }
 

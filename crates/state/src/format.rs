@@ -4,11 +4,11 @@
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde::ser::SerializeMap as _;
 use serde::{Deserialize, Serialize, Serializer};
 use uuid::Uuid;
 
 use crate::address::{InstanceKey, Mode, ResourceAddress};
+use crate::attributes::{Attributes, SortedJson};
 use crate::state::{
     Change, Fingerprint, OutputState, PendingAction, PendingOperation, ResourceState, State, Status,
 };
@@ -57,8 +57,7 @@ struct StateFile<'a> {
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ResourceEntry<'a> {
-    #[serde(serialize_with = "sorted_json")]
-    attributes: Cow<'a, serde_json::Value>,
+    attributes: Cow<'a, Attributes>,
     dependencies: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     id: Option<String>,
@@ -75,30 +74,9 @@ struct ResourceEntry<'a> {
     type_name: String,
 }
 
-/// Writes a JSON value with object keys sorted at every depth (`serde_json` here keeps insertion
-/// order), without copying it.
+/// Writes a JSON value with object keys sorted at every depth, without copying it.
 fn sorted_json<S: Serializer>(value: &serde_json::Value, serializer: S) -> Result<S::Ok, S::Error> {
     SortedJson(value).serialize(serializer)
-}
-
-struct SortedJson<'a>(&'a serde_json::Value);
-
-impl Serialize for SortedJson<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match self.0 {
-            serde_json::Value::Object(map) => {
-                let mut entries: Vec<(&String, &serde_json::Value)> = map.iter().collect();
-                entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
-                let mut out = serializer.serialize_map(Some(entries.len()))?;
-                for (key, value) in entries {
-                    out.serialize_entry(key, &SortedJson(value))?;
-                }
-                out.end()
-            }
-            serde_json::Value::Array(items) => serializer.collect_seq(items.iter().map(SortedJson)),
-            other => other.serialize(serializer),
-        }
-    }
 }
 
 #[derive(Serialize, Deserialize)]

@@ -27,6 +27,7 @@
 //! ```
 
 mod address;
+mod attributes;
 mod error;
 mod format;
 mod lock;
@@ -34,6 +35,7 @@ mod state;
 mod storage;
 
 pub use crate::address::{AddressError, InstanceKey, Mode, ResourceAddress};
+pub use crate::attributes::Attributes;
 pub use crate::error::StateError;
 pub use crate::lock::{ForceUnlock, LockGuard, LockInfo, LockRequest};
 pub use crate::state::{

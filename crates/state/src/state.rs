@@ -10,6 +10,7 @@ use sha2::Sha256;
 use uuid::Uuid;
 
 use crate::address::ResourceAddress;
+use crate::attributes::{Attributes, canonical_text};
 use crate::error::StateError;
 
 /// What plinth manages, as last saved: resources by address, and outputs.
@@ -37,9 +38,9 @@ pub struct ResourceState {
     /// `{cluster_id, template_name}` or `{pool_name, template_name}`: enough to find it again after
     /// a crash between sending a create and recording its id.
     pub natural_key: BTreeMap<String, String>,
-    /// The attributes last seen, as a JSON object. Sensitive values in it are fingerprints (see
-    /// [`State::seal_sensitive`]).
-    pub attributes: serde_json::Value,
+    /// The attributes last seen, a JSON object kept compact. Sensitive values in it are
+    /// fingerprints (see [`State::seal_sensitive`]).
+    pub attributes: Attributes,
     /// JSON pointers (RFC 6901) into `attributes` of the values that are fingerprints of sensitive
     /// values rather than values.
     pub sensitive: BTreeSet<String>,
@@ -443,12 +444,17 @@ impl State {
         if resource.sensitive.contains(pointer) {
             return resource.attributes.pointer(pointer).is_some();
         }
-        let Some(slot) = resource.attributes.pointer_mut(pointer) else {
-            return false;
-        };
-        *slot = serde_json::Value::String(self.fingerprint(slot).0);
-        resource.sensitive.insert(pointer.to_owned());
-        true
+        let sealed = resource.attributes.update(|attributes| {
+            let Some(slot) = attributes.pointer_mut(pointer) else {
+                return false;
+            };
+            *slot = serde_json::Value::String(self.fingerprint(slot).0);
+            true
+        });
+        if sealed {
+            resource.sensitive.insert(pointer.to_owned());
+        }
+        sealed
     }
 
     /// Whether `value` is the sensitive value sealed at `pointer` in the resource; `false` when
@@ -462,13 +468,11 @@ impl State {
         if !resource.sensitive.contains(pointer) {
             return false;
         }
-        match resource
-            .attributes
-            .pointer(pointer)
-            .and_then(serde_json::Value::as_str)
-        {
-            Some(stored) => self.fingerprint_matches(&Fingerprint(stored.to_owned()), value),
-            None => false,
+        match resource.attributes.pointer(pointer) {
+            Some(serde_json::Value::String(stored)) => {
+                self.fingerprint_matches(&Fingerprint(stored), value)
+            }
+            _ => false,
         }
     }
 
@@ -476,7 +480,7 @@ impl State {
         // `new_from_slice` accepts keys of any length for HMAC; the key is 32 bytes.
         let mut mac = <HmacSha256 as Mac>::new_from_slice(&self.fingerprint_key)
             .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
-        mac.update(canonical_json(value).as_bytes());
+        mac.update(canonical_text(value).as_bytes());
         mac
     }
 }
@@ -489,11 +493,11 @@ impl Default for State {
 
 impl ResourceState {
     /// A resource with an id, natural key and attributes, ready, without dependencies.
-    pub fn new(id: Option<String>, attributes: serde_json::Value) -> Self {
+    pub fn new(id: Option<String>, attributes: impl Into<Attributes>) -> Self {
         Self {
             id,
             natural_key: BTreeMap::new(),
-            attributes,
+            attributes: attributes.into(),
             sensitive: BTreeSet::new(),
             dependencies: Vec::new(),
             status: Status::Ready,
@@ -550,32 +554,6 @@ impl fmt::Display for Status {
             Status::Tainted => "tainted",
         })
     }
-}
-
-/// The value with object keys sorted at every depth. `serde_json` here keeps insertion order, so
-/// the order has to be made.
-pub(crate) fn sorted(value: &serde_json::Value) -> serde_json::Value {
-    match value {
-        serde_json::Value::Object(map) => {
-            let mut entries: Vec<(&String, &serde_json::Value)> = map.iter().collect();
-            entries.sort_by(|a, b| a.0.cmp(b.0));
-            serde_json::Value::Object(
-                entries
-                    .into_iter()
-                    .map(|(key, value)| (key.clone(), sorted(value)))
-                    .collect(),
-            )
-        }
-        serde_json::Value::Array(items) => {
-            serde_json::Value::Array(items.iter().map(sorted).collect())
-        }
-        other => other.clone(),
-    }
-}
-
-/// Compact JSON with sorted keys: equal values give equal text.
-pub(crate) fn canonical_json(value: &serde_json::Value) -> String {
-    sorted(value).to_string()
 }
 
 #[cfg(test)]

@@ -146,7 +146,7 @@ async fn a_pending_create_that_reached_the_cloud_is_adopted_and_waited_for() {
     assert_eq!(recorded.id.as_deref(), Some(uid.as_str()));
     assert_eq!(recorded.pending, None);
     // It was waited for: the state has it running.
-    assert_eq!(recorded.attributes["status"], json!("running"));
+    assert_eq!(recorded.attributes.to_value()["status"], json!("running"));
     assert!(
         !cloud
             .plan(&dns_config(), &PlanOptions::default())
@@ -295,7 +295,10 @@ async fn an_adopted_object_that_differs_is_updated_after_the_import() {
     assert_eq!(snapshot.addons[0].uid, uid);
     assert_eq!(snapshot.addons[0].version, "1.29.4");
     let recorded = cloud.state().resource(&dns()).unwrap().clone();
-    assert_eq!(recorded.attributes["current_version"], json!("1.29.4"));
+    assert_eq!(
+        recorded.attributes.to_value()["current_version"],
+        json!("1.29.4")
+    );
     assert!(
         !cloud
             .plan(&configuration, &PlanOptions::default())

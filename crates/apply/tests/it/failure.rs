@@ -126,7 +126,7 @@ async fn a_failed_install_skips_its_dependents_taints_it_and_a_fixed_config_conv
         .resource(&address("huaweicloud_cce_addon.after_dependent"))
         .unwrap();
     assert_eq!(
-        after.attributes["values"]["custom"]["from"],
+        after.attributes.to_value()["values"]["custom"]["from"],
         dependent_id.as_str()
     );
     let snapshot = cloud.emulator.snapshot();

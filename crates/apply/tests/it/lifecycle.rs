@@ -75,10 +75,10 @@ impl LifeCycle {
         let remote = self.remote(cloud, at).await.expect("the object exists");
         assert_eq!(remote.progress, plinth_cloud::Progress::Done, "{remote:?}");
         assert_eq!(recorded.id, remote.id);
-        assert_eq!(recorded.attributes["version"], json!(at.version));
+        assert_eq!(recorded.attributes.to_value()["version"], json!(at.version));
         assert_eq!(remote.attributes["version"], json!(at.version));
         assert_eq!(
-            recorded.attributes[self.values_attribute],
+            recorded.attributes.to_value()[self.values_attribute],
             remote.attributes[self.values_attribute]
         );
         let snapshot = cloud.emulator.snapshot();

@@ -174,7 +174,7 @@ async fn a_refresh_only_apply_records_what_changed_outside_and_changes_nothing()
     assert!(report.is_success(), "{}", failures(&report));
     assert!(report.succeeded.is_empty());
     let recorded = cloud.state().resource(&dns()).unwrap().clone();
-    assert_eq!(recorded.attributes["version"], json!("1.29.4"));
+    assert_eq!(recorded.attributes.to_value()["version"], json!("1.29.4"));
     assert_eq!(cloud.emulator.snapshot().addons[0].version, "1.29.4");
     // The state now agrees with the cloud: no drift left to report.
     let plan = cloud.plan(&configuration, &refresh_only).await;

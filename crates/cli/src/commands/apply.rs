@@ -15,7 +15,7 @@ use crate::commands::state::lock_request;
 use crate::commands::{AlreadyReported, Hinted};
 use crate::planfile::{ConfigDigest, PlanFile};
 use crate::progress::Progress;
-use crate::render::{self, PlanDocument, RenderOptions};
+use crate::render::{self, PlanView, RenderOptions};
 use crate::session::Session;
 use crate::workspace::Workspace;
 
@@ -36,17 +36,21 @@ struct Run<'a> {
 }
 
 pub fn run(workspace: &Workspace, args: &ApplyArgs) -> anyhow::Result<ExitCode> {
-    let saved = args
+    let mut saved = args
         .planfile
         .as_deref()
         .map(PlanFile::load)
         .transpose()
         .map_err(Hinted::from)?;
+    if let Some(saved) = &mut saved {
+        // Held while planning again.
+        saved.keep_only_what_apply_compares();
+    }
     let options = match &saved {
         Some(plan) => plan.options().clone(),
         None => plan_options(&args.planning)?,
     };
-    execute(&Run {
+    execute(Run {
         workspace,
         vars: &args.planning.vars,
         lock: &args.planning.lock,
@@ -63,7 +67,7 @@ pub fn run(workspace: &Workspace, args: &ApplyArgs) -> anyhow::Result<ExitCode> 
 }
 
 pub fn destroy(workspace: &Workspace, args: &DestroyArgs) -> anyhow::Result<ExitCode> {
-    execute(&Run {
+    execute(Run {
         workspace,
         vars: &args.vars,
         lock: &args.lock,
@@ -83,13 +87,14 @@ pub fn destroy(workspace: &Workspace, args: &DestroyArgs) -> anyhow::Result<Exit
     })
 }
 
-fn execute(run: &Run<'_>) -> anyhow::Result<ExitCode> {
+fn execute(run: Run<'_>) -> anyhow::Result<ExitCode> {
+    let Run { saved, .. } = run;
     let config = load_configuration(run.workspace, run.vars)?;
     let storage = run.workspace.storage();
     let operation = if run.destroy { "destroy" } else { "apply" };
     let lock = storage.lock(&lock_request(operation, run.lock))?;
     let state = storage.load()?;
-    if let Some(saved) = &run.saved {
+    if let Some(saved) = &saved {
         let digest =
             ConfigDigest::of_configuration(&config, &crate::workspace::load_options(run.vars));
         saved.check(&state, &digest).map_err(Hinted::from)?;
@@ -110,19 +115,21 @@ fn execute(run: &Run<'_>) -> anyhow::Result<ExitCode> {
             return Err(err.into());
         }
     };
-    let document = PlanDocument::new(&plan, &state);
-    if let Some(saved) = &run.saved {
-        if let Err(stale) = saved.same_changes(&document) {
+    let view = PlanView::new(&plan, &state);
+    if let Some(saved) = saved {
+        let same = saved.same_changes(&view);
+        // The saved plan is not needed once compared.
+        drop(saved);
+        if let Err(stale) = same {
             runtime.block_on(session.close())?;
             return Err(Hinted::from(stale).into());
         }
     } else {
         let color = console::colors_enabled() && io::stdout().is_terminal();
-        write!(
-            io::stdout().lock(),
-            "{}",
-            render::document_text(&document, RenderOptions { color })
-        )?;
+        let mut stdout = io::BufWriter::new(io::stdout().lock());
+        render::write_plan_text(&mut stdout, &view, RenderOptions { color })?;
+        stdout.flush()?;
+        drop(stdout);
         if plan.has_changes() && !run.auto_approve && !confirm(run.destroy)? {
             runtime.block_on(session.close())?;
             writeln!(
@@ -132,9 +139,7 @@ fn execute(run: &Run<'_>) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::FAILURE);
         }
     }
-
-    // Tens of megabytes at 10000 resources, and not needed once the plan is shown or checked.
-    drop(document);
+    drop(view);
     let mut journal = storage.begin(state, &lock)?;
     let progress = Progress::new();
     let cancel = CancelHandle::new();

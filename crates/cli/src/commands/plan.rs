@@ -9,8 +9,8 @@ use plinth_state::StateStorage;
 use crate::args::PlanArgs;
 use crate::commands::planning::{load_configuration, plan_options, runtime};
 use crate::commands::state::lock_request;
-use crate::planfile::{ConfigDigest, PlanFile};
-use crate::render::{self, PlanDocument, RenderOptions};
+use crate::planfile::{ConfigDigest, save_plan};
+use crate::render::{self, PlanView, RenderOptions};
 use crate::session::Session;
 use crate::workspace::Workspace;
 
@@ -35,27 +35,20 @@ pub fn run(workspace: &Workspace, args: &PlanArgs) -> anyhow::Result<ExitCode> {
     })?;
     drop(lock);
 
-    let document = PlanDocument::new(&plan, &state);
-    let mut stdout = io::stdout().lock();
+    let view = PlanView::new(&plan, &state);
+    let mut stdout = io::BufWriter::new(io::stdout().lock());
     if args.json {
-        serde_json::to_writer_pretty(&mut stdout, &render::document_json(&document))?;
-        writeln!(stdout)?;
+        render::write_json(&mut stdout, &view)?;
     } else {
         let color = console::colors_enabled() && io::stdout().is_terminal();
-        write!(
-            stdout,
-            "{}",
-            render::document_text(&document, RenderOptions { color })
-        )?;
+        render::write_plan_text(&mut stdout, &view, RenderOptions { color })?;
     }
     if let Some(path) = &args.out {
         let digest = ConfigDigest::of_configuration(
             &config,
             &crate::workspace::load_options(&args.planning.vars),
         );
-        PlanFile::new(document, digest, options)
-            .save(path)
-            .map_err(crate::commands::Hinted::from)?;
+        save_plan(path, &view, &digest, &options).map_err(crate::commands::Hinted::from)?;
         if !args.json {
             writeln!(
                 stdout,
@@ -65,6 +58,7 @@ pub fn run(workspace: &Workspace, args: &PlanArgs) -> anyhow::Result<ExitCode> {
             )?;
         }
     }
+    stdout.flush()?;
     if args.detailed_exitcode && plan.has_changes() {
         return Ok(ExitCode::from(EXIT_CHANGES));
     }

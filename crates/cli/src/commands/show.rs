@@ -14,17 +14,14 @@ pub fn run(workspace: &Workspace, args: &ShowArgs) -> anyhow::Result<ExitCode> {
     let mut stdout = io::stdout().lock();
     if let Some(path) = &args.planfile {
         let saved = PlanFile::load(path).map_err(crate::commands::Hinted::from)?;
+        let mut stdout = io::BufWriter::new(stdout);
         if args.json {
-            serde_json::to_writer_pretty(&mut stdout, &render::document_json(saved.plan()))?;
-            writeln!(stdout)?;
+            render::write_json(&mut stdout, saved.plan())?;
         } else {
             let color = console::colors_enabled() && io::stdout().is_terminal();
-            write!(
-                stdout,
-                "{}",
-                render::document_text(saved.plan(), RenderOptions { color })
-            )?;
+            render::write_document_text(&mut stdout, saved.plan(), RenderOptions { color })?;
         }
+        stdout.flush()?;
         return Ok(ExitCode::SUCCESS);
     }
     let state = workspace.load_state()?;

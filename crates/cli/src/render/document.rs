@@ -4,20 +4,34 @@
 //! Sensitive values never reach the document: they are replaced with `null` and marked in the
 //! `*_sensitive` mirrors. Unknown values are `null` and marked in the `after_unknown` mirrors.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::cell::Cell;
+use std::collections::BTreeSet;
 
 use plinth_config::Value;
 use plinth_planner::{Action, AttributePath, PathStep, Plan, PlanMode, PlannedChange, Reason};
 use plinth_state::{InstanceKey, Mode, ResourceAddress, State};
-use serde::{Deserialize, Serialize};
+use serde::ser::SerializeStruct as _;
+use serde::{Deserialize, Serialize, Serializer};
 use serde_json::{Map, Value as Json};
 
 /// The version of the plan JSON this plinth writes. A reader refuses a larger major version.
 pub const FORMAT_VERSION: &str = "1";
 
-/// A plan as a document: what `plinth plan --json` prints and a plan file holds.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A plan as a document: what `plinth plan --json` prints and a plan file holds. A plan just
+/// made is rendered through a [`PlanView`] instead, which makes its entries one at a time.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(from = "FlatDocument")]
 pub struct PlanDocument {
+    /// Everything but the resource changes.
+    pub head: DocumentHead,
+    /// One entry per resource instance, no-ops included, sorted by address.
+    pub resource_changes: Vec<ResourceChange>,
+}
+
+/// The parts of a plan document other than its resource changes: small, and known before the
+/// first change is written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DocumentHead {
     /// The version of this format: `"1"`.
     pub format_version: String,
     /// The version of plinth that made the plan.
@@ -28,12 +42,83 @@ pub struct PlanDocument {
     pub prior_state: PriorState,
     /// Values changed outside plinth since the last apply, by resource instance.
     pub resource_drift: Vec<ResourceDrift>,
-    /// One entry per resource instance, no-ops included, sorted by address.
-    pub resource_changes: Vec<ResourceChange>,
     /// Counts of the changes by kind.
     pub summary: SummaryCounts,
     /// Whether applying the plan would change anything.
     pub has_changes: bool,
+}
+
+/// The document as it is written: the fields of the head around `resource_changes`.
+#[derive(Deserialize)]
+struct FlatDocument {
+    format_version: String,
+    plinth_version: String,
+    mode: String,
+    prior_state: PriorState,
+    resource_drift: Vec<ResourceDrift>,
+    resource_changes: Vec<ResourceChange>,
+    summary: SummaryCounts,
+    has_changes: bool,
+}
+
+impl From<FlatDocument> for PlanDocument {
+    fn from(flat: FlatDocument) -> Self {
+        Self {
+            head: DocumentHead {
+                format_version: flat.format_version,
+                plinth_version: flat.plinth_version,
+                mode: flat.mode,
+                prior_state: flat.prior_state,
+                resource_drift: flat.resource_drift,
+                summary: flat.summary,
+                has_changes: flat.has_changes,
+            },
+            resource_changes: flat.resource_changes,
+        }
+    }
+}
+
+impl Serialize for PlanDocument {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serialize_document(&self.head, self.resource_changes.iter(), serializer)
+    }
+}
+
+/// Writes a document's fields in their documented order, the resource changes one at a time as
+/// `changes` yields them.
+fn serialize_document<S, C>(
+    head: &DocumentHead,
+    changes: impl Iterator<Item = C>,
+    serializer: S,
+) -> Result<S::Ok, S::Error>
+where
+    S: Serializer,
+    C: Serialize,
+{
+    let mut document = serializer.serialize_struct("PlanDocument", 8)?;
+    document.serialize_field("format_version", &head.format_version)?;
+    document.serialize_field("plinth_version", &head.plinth_version)?;
+    document.serialize_field("mode", &head.mode)?;
+    document.serialize_field("prior_state", &head.prior_state)?;
+    document.serialize_field("resource_drift", &head.resource_drift)?;
+    document.serialize_field("resource_changes", &Streamed(Cell::new(Some(changes))))?;
+    document.serialize_field("summary", &head.summary)?;
+    document.serialize_field("has_changes", &head.has_changes)?;
+    document.end()
+}
+
+/// A sequence serialized from an iterator, item by item (`Serialize` takes `&self`, hence the
+/// cell; a second serialization writes an empty sequence).
+struct Streamed<I>(Cell<Option<I>>);
+
+impl<I, C> Serialize for Streamed<I>
+where
+    I: Iterator<Item = C>,
+    C: Serialize,
+{
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.take().into_iter().flatten())
+    }
 }
 
 /// The state a plan was made against.
@@ -190,19 +275,27 @@ pub struct DriftEntry {
     pub sensitive: bool,
 }
 
-impl PlanDocument {
-    /// The document of `plan`, made against the state `prior` (whose sensitive paths it hides
-    /// too).
-    pub fn new(plan: &Plan, prior: &State) -> Self {
-        let mut sensitive = SensitivePaths::default();
-        for change in plan.changes() {
-            sensitive.add_change(change, prior);
-        }
-        for drift in plan.drift().iter().filter(|d| d.sensitive) {
-            sensitive.add(&drift.address, drift.path.to_pointer());
-        }
+#[cfg(test)]
+thread_local! {
+    /// How many entries [`PlanView::resource_change`] made on this thread: lets a test see which
+    /// renderings make an entry of a no-op.
+    pub(crate) static ENTRIES_MADE: Cell<usize> = const { Cell::new(0) };
+}
+
+/// A plan just made, seen as a document: its [`DocumentHead`] made at once, its resource changes
+/// made into entries one at a time, when asked, so that a rendering holds one at a time.
+#[derive(Debug)]
+pub struct PlanView<'a> {
+    plan: &'a Plan,
+    prior: &'a State,
+    head: DocumentHead,
+}
+
+impl<'a> PlanView<'a> {
+    /// The view of `plan`, made against the state `prior` (whose sensitive paths it hides too).
+    pub fn new(plan: &'a Plan, prior: &'a State) -> Self {
         let summary = plan.summary();
-        Self {
+        let head = DocumentHead {
             format_version: FORMAT_VERSION.to_owned(),
             plinth_version: env!("CARGO_PKG_VERSION").to_owned(),
             mode: match plan.mode() {
@@ -215,12 +308,7 @@ impl PlanDocument {
                 lineage: prior.lineage().to_string(),
                 serial: prior.serial(),
             },
-            resource_drift: drift_entries(plan, prior, &sensitive),
-            resource_changes: plan
-                .changes()
-                .iter()
-                .map(|change| resource_change(change, sensitive.of(&change.address)))
-                .collect(),
+            resource_drift: drift_entries(plan, prior),
             summary: SummaryCounts {
                 import: summary.import,
                 add: summary.add,
@@ -229,58 +317,135 @@ impl PlanDocument {
                 read: summary.read,
             },
             has_changes: plan.has_changes(),
-        }
+        };
+        Self { plan, prior, head }
     }
 
+    /// Everything of the document but the resource changes.
+    pub fn head(&self) -> &DocumentHead {
+        &self.head
+    }
+
+    /// The changes a person is shown: all but the no-ops, sorted by address.
+    pub fn shown(&self) -> impl Iterator<Item = &'a PlannedChange> + use<'a> {
+        self.plan
+            .changes()
+            .iter()
+            .filter(|change| change.action != Action::NoOp)
+    }
+
+    /// The document entry of one change of the plan.
+    pub fn resource_change(&self, change: &PlannedChange) -> ResourceChange {
+        #[cfg(test)]
+        ENTRIES_MADE.with(|made| made.set(made.get() + 1));
+        let sensitive = sensitive_paths(self.plan, self.prior, &change.address, Some(change));
+        resource_change(change, &sensitive)
+    }
+
+    #[cfg(test)]
+    /// The whole document, every entry made at once.
+    pub fn to_document(&self) -> PlanDocument {
+        PlanDocument {
+            head: self.head.clone(),
+            resource_changes: self
+                .plan
+                .changes()
+                .iter()
+                .map(|change| self.resource_change(change))
+                .collect(),
+        }
+    }
+}
+
+/// The document, written one resource change at a time.
+impl Serialize for PlanView<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let changes = self.plan.changes().iter();
+        serialize_document(
+            &self.head,
+            changes.map(|change| self.resource_change(change)),
+            serializer,
+        )
+    }
+}
+
+#[cfg(test)]
+impl PlanDocument {
+    /// The document of `plan`, made against the state `prior`, every entry at once.
+    pub fn new(plan: &Plan, prior: &State) -> Self {
+        PlanView::new(plan, prior).to_document()
+    }
+}
+
+impl DocumentHead {
     /// Whether this is a refresh-only plan.
     pub fn is_refresh_only(&self) -> bool {
         self.mode == "refresh_only"
     }
 }
 
-/// The JSON pointers of sensitive values, by resource instance.
-#[derive(Default)]
-struct SensitivePaths {
-    by_address: BTreeMap<ResourceAddress, BTreeSet<String>>,
+/// plinth's action and Terraform's list form of it, as the document writes them.
+pub(crate) fn action_names(action: Action) -> (&'static str, &'static [&'static str]) {
+    match action {
+        Action::NoOp => ("no-op", &["no-op"]),
+        Action::Create => ("create", &["create"]),
+        Action::Update => ("update", &["update"]),
+        Action::Replace {
+            create_before_destroy: false,
+        } => ("replace", &["delete", "create"]),
+        Action::Replace {
+            create_before_destroy: true,
+        } => ("replace", &["create", "delete"]),
+        Action::Delete => ("delete", &["delete"]),
+        Action::Read => ("read", &["read"]),
+        Action::Import { then_update: false } => ("import", &["no-op"]),
+        Action::Import { then_update: true } => ("import", &["update"]),
+    }
 }
 
-impl SensitivePaths {
-    fn add(&mut self, address: &ResourceAddress, pointer: String) {
-        self.by_address
-            .entry(address.clone())
-            .or_default()
-            .insert(pointer);
-    }
-
-    fn add_change(&mut self, change: &PlannedChange, prior: &State) {
-        if let Some(resource) = prior.resource(&change.address) {
-            for pointer in &resource.sensitive {
-                self.add(&change.address, pointer.clone());
-            }
+/// The JSON pointers of the sensitive values of one resource instance: what the state seals,
+/// what the configuration marks, and what the drift found sensitive. Made per instance, when
+/// its entry is made, so that no map of every instance is held.
+fn sensitive_paths(
+    plan: &Plan,
+    prior: &State,
+    address: &ResourceAddress,
+    change: Option<&PlannedChange>,
+) -> BTreeSet<String> {
+    let mut paths = BTreeSet::new();
+    if let Some(change) = change {
+        if let Some(resource) = prior.resource(address) {
+            paths.extend(resource.sensitive.iter().cloned());
         }
         if let Some(after) = &change.after {
             for path in after.sensitive_paths() {
-                self.add(&change.address, config_pointer(&path));
+                paths.insert(config_pointer(&path));
             }
         }
         for attribute in &change.changes {
             // The planner marks a change sensitive when its value is (the configuration's
             // marks, which are precise and added below) or when the state seals it.
             if attribute.sensitive && !attribute.after.contains_sensitive() {
-                self.add(&change.address, attribute.path.to_pointer());
+                paths.insert(attribute.path.to_pointer());
             }
             for path in attribute.after.sensitive_paths() {
                 let mut pointer = attribute.path.to_pointer();
                 pointer.push_str(&config_pointer(&path));
-                self.add(&change.address, pointer);
+                paths.insert(pointer);
             }
         }
     }
-
-    fn of(&self, address: &ResourceAddress) -> &BTreeSet<String> {
-        static EMPTY: BTreeSet<String> = BTreeSet::new();
-        self.by_address.get(address).unwrap_or(&EMPTY)
+    // The drift is sorted by address.
+    let drift = plan.drift();
+    let start = drift.partition_point(|d| d.address < *address);
+    for found in drift[start..]
+        .iter()
+        .take_while(|d| d.address == *address)
+        .filter(|d| d.sensitive)
+    {
+        paths.insert(found.path.to_pointer());
     }
+    paths
 }
 
 fn config_pointer(path: &[plinth_config::PathStep]) -> String {
@@ -308,21 +473,7 @@ fn resource_change(change: &PlannedChange, sensitive: &BTreeSet<String>) -> Reso
         Some(after) => value_json(after, sensitive, &mut String::new()),
         None => (Json::Null, None, None),
     };
-    let (action, actions): (&str, &[&str]) = match change.action {
-        Action::NoOp => ("no-op", &["no-op"]),
-        Action::Create => ("create", &["create"]),
-        Action::Update => ("update", &["update"]),
-        Action::Replace {
-            create_before_destroy: false,
-        } => ("replace", &["delete", "create"]),
-        Action::Replace {
-            create_before_destroy: true,
-        } => ("replace", &["create", "delete"]),
-        Action::Delete => ("delete", &["delete"]),
-        Action::Read => ("read", &["read"]),
-        Action::Import { then_update: false } => ("import", &["no-op"]),
-        Action::Import { then_update: true } => ("import", &["update"]),
-    };
+    let (action, actions) = action_names(change.action);
     let address = &change.address;
     ResourceChange {
         address: address.to_string(),
@@ -378,15 +529,17 @@ fn resource_change(change: &PlannedChange, sensitive: &BTreeSet<String>) -> Reso
     }
 }
 
-fn drift_entries(plan: &Plan, prior: &State, sensitive: &SensitivePaths) -> Vec<ResourceDrift> {
+fn drift_entries(plan: &Plan, prior: &State) -> Vec<ResourceDrift> {
     let mut out: Vec<ResourceDrift> = Vec::new();
+    let mut paths = BTreeSet::new();
     for drift in plan.drift() {
         let address = &drift.address;
         let name = address.to_string();
         if out.last().is_none_or(|last| last.address != name) {
-            let paths = sensitive.of(address);
-            let recorded = prior.resource(address).map(|r| &r.attributes);
-            let (before, before_sensitive) = match recorded.or(drift.in_state.as_ref()) {
+            paths = sensitive_paths(plan, prior, address, plan.change(address));
+            let paths = &paths;
+            let recorded = prior.resource(address).map(|r| r.attributes.to_value());
+            let (before, before_sensitive) = match recorded.as_ref().or(drift.in_state.as_ref()) {
                 Some(json) => redact_json(json, paths),
                 None => (Json::Null, Json::Bool(false)),
             };
@@ -413,7 +566,7 @@ fn drift_entries(plan: &Plan, prior: &State, sensitive: &SensitivePaths) -> Vec<
         if drift.path.is_root() {
             continue;
         }
-        let hidden = drift.sensitive || sensitive.of(address).contains(&drift.path.to_pointer());
+        let hidden = drift.sensitive || paths.contains(&drift.path.to_pointer());
         let shown = |v: &Option<Json>| match v {
             Some(v) if !hidden => v.clone(),
             _ => Json::Null,

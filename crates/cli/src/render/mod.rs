@@ -1,9 +1,12 @@
 //! How a plan is shown: the text a person reads (Terraform's conventions) and the versioned JSON
-//! of `--json` (docs/plan-format.md). Pure functions: the commands print what they return.
+//! of `--json` (docs/plan-format.md), written to the `io::Write` the command passes.
 //!
-//! Both are made from one [`PlanDocument`], which never holds a sensitive value, so neither
-//! the text nor the JSON can show one. A saved plan file holds the same document, and
-//! `plinth show PLANFILE` renders it with [`document_text`].
+//! Both are made from the entries of a plan document ([`ResourceChange`]), which never hold a
+//! sensitive value, so neither the text nor the JSON can show one. A plan just made is seen
+//! through a [`PlanView`], which makes each entry when it is written and drops it after, so a
+//! rendering never holds the whole document; the text makes no entry for a no-op at all. A
+//! saved plan file holds the whole [`PlanDocument`], and `plinth show PLANFILE` renders it with
+//! [`write_document_text`], through the same renderer.
 
 mod document;
 mod text;
@@ -11,16 +14,22 @@ mod text;
 #[cfg(test)]
 mod tests;
 
+use std::io;
+
 #[cfg(test)]
 use plinth_planner::{Plan, Summary};
 #[cfg(test)]
 use plinth_state::State;
+use serde::Serialize;
 
 #[cfg(test)]
 use crate::render::document::SummaryCounts;
+pub(crate) use crate::render::document::action_names;
 pub use crate::render::document::{
-    AttributeChangeEntry, FORMAT_VERSION, PlanDocument, ResourceChange, ResourceDrift,
+    AttributeChangeEntry, DocumentHead, FORMAT_VERSION, PlanDocument, PlanView, ResourceChange,
+    ResourceDrift,
 };
+use crate::render::text::Shown;
 
 /// How to render a plan as text.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -30,27 +39,93 @@ pub struct RenderOptions {
     pub color: bool,
 }
 
+/// Writes the text of a plan just made to `w`, one change at a time: each shown change is made
+/// into its document entry, rendered, written and dropped before the next; a no-op never becomes
+/// an entry.
+pub fn write_plan_text(
+    w: &mut dyn io::Write,
+    view: &PlanView<'_>,
+    options: RenderOptions,
+) -> io::Result<()> {
+    let mut shown = Shown::default();
+    for change in view.shown() {
+        let (action, actions) = action_names(change.action);
+        shown.add(action, actions);
+    }
+    let changes = view.shown().map(|change| view.resource_change(change));
+    text::write_text(w, view.head(), &shown, changes, options)
+}
+
+/// Writes the text of a plan document (e.g. from a plan file) to `w`.
+pub fn write_document_text(
+    w: &mut dyn io::Write,
+    document: &PlanDocument,
+    options: RenderOptions,
+) -> io::Result<()> {
+    let changes = || {
+        document
+            .resource_changes
+            .iter()
+            .filter(|change| change.action != "no-op")
+    };
+    let mut shown = Shown::default();
+    for change in changes() {
+        let actions: Vec<&str> = change.actions.iter().map(String::as_str).collect();
+        shown.add(&change.action, &actions);
+    }
+    text::write_text(w, &document.head, &shown, changes(), options)
+}
+
+/// Writes a plan as the versioned JSON of `--json` (pretty, then a newline) to `w`: a
+/// [`PlanView`] one resource change at a time, or a whole [`PlanDocument`].
+pub fn write_json(w: &mut dyn io::Write, document: &impl Serialize) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *w, document)?;
+    writeln!(w)
+}
+
 #[cfg(test)]
-/// The plan as text, made against the state `prior` (whose sensitive values it hides).
+/// The plan as text, made against the state `prior` (whose sensitive values it hides), written
+/// as `plinth plan` writes it. Checks that the plan's document, as a plan file holds it, renders
+/// the same.
 pub fn plan_text(plan: &Plan, prior: &State, options: RenderOptions) -> String {
-    document_text(&PlanDocument::new(plan, prior), options)
+    let mut streamed = Vec::new();
+    let written = write_plan_text(&mut streamed, &PlanView::new(plan, prior), options);
+    assert!(written.is_ok(), "{written:?}");
+    let text = String::from_utf8(streamed).unwrap_or_default();
+    assert_eq!(
+        text,
+        document_text(&PlanDocument::new(plan, prior), options),
+        "the plan and its document render differently"
+    );
+    text
 }
 
 #[cfg(test)]
-/// The plan as the versioned JSON of `plinth plan --json`.
-pub fn plan_json(plan: &Plan, prior: &State) -> serde_json::Value {
-    document_json(&PlanDocument::new(plan, prior))
-}
-
-/// A plan document (e.g. from a plan file) as text.
+/// A plan document as text.
 pub fn document_text(document: &PlanDocument, options: RenderOptions) -> String {
-    text::document_text(document, options)
+    let mut text = Vec::new();
+    let written = write_document_text(&mut text, document, options);
+    assert!(written.is_ok(), "{written:?}");
+    String::from_utf8(text).unwrap_or_default()
 }
 
-/// A plan document as JSON.
-pub fn document_json(document: &PlanDocument) -> serde_json::Value {
-    // Serializing plain structs of strings, numbers and JSON values cannot fail.
-    serde_json::to_value(document).unwrap_or(serde_json::Value::Null)
+#[cfg(test)]
+/// The plan as the versioned JSON of `plinth plan --json`. Checks that the streamed bytes are
+/// those of the whole document serialized at once.
+pub fn plan_json(plan: &Plan, prior: &State) -> serde_json::Value {
+    let mut streamed = Vec::new();
+    let written = write_json(&mut streamed, &PlanView::new(plan, prior));
+    assert!(written.is_ok(), "{written:?}");
+    let document = PlanDocument::new(plan, prior);
+    let mut expected = serde_json::to_vec_pretty(&document).unwrap_or_default();
+    expected.push(b'\n');
+    let whole = serde_json::to_value(document).unwrap_or_default();
+    assert_eq!(
+        String::from_utf8_lossy(&streamed),
+        String::from_utf8_lossy(&expected),
+        "the streamed JSON differs from the document's"
+    );
+    whole
 }
 
 #[cfg(test)]

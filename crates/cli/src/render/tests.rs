@@ -7,7 +7,10 @@ use plinth_planner::{Lookup, Observations, Observed, Plan, PlanOptions, RemoteOb
 use plinth_state::{Change, ResourceAddress, ResourceState, State, Status};
 use serde_json::{Value as Json, json};
 
-use super::{RenderOptions, plan_json, plan_text, summary_line};
+use super::document::ENTRIES_MADE;
+use super::{
+    PlanView, RenderOptions, plan_json, plan_text, summary_line, write_json, write_plan_text,
+};
 
 fn config(hcl: &str) -> Configuration {
     load_sources(Sources {
@@ -601,4 +604,57 @@ fn json_names_instances_by_key() {
     );
     assert_eq!(changes[0]["actions"], json!(["create"]));
     assert_eq!(json["summary"]["add"], json!(2));
+}
+
+/// What `render` returns, and how many document entries it made.
+fn entries_made<T>(render: impl FnOnce() -> T) -> (T, usize) {
+    let before = ENTRIES_MADE.with(std::cell::Cell::get);
+    let out = render();
+    (out, ENTRIES_MADE.with(std::cell::Cell::get) - before)
+}
+
+fn streamed_text(view: &PlanView<'_>) -> String {
+    let mut out = Vec::new();
+    write_plan_text(&mut out, view, RenderOptions::default()).unwrap();
+    String::from_utf8(out).unwrap()
+}
+
+#[test]
+fn the_text_makes_no_entry_for_a_no_op() {
+    let mut world = World::new();
+    world.in_state(
+        r#"huaweicloud_modelarts_pool_plugin.gpu["pool-a"]"#,
+        None,
+        plugin("pool-a"),
+    );
+    let plan = world.plan(PLUGINS, &PlanOptions::default());
+    assert_eq!(
+        plan.changes().len(),
+        2,
+        "pool-a is a no-op, pool-b a create"
+    );
+    let view = PlanView::new(&plan, &world.state);
+    let (text, made) = entries_made(|| streamed_text(&view));
+    assert_eq!(made, 1, "only the create became an entry:\n{text}");
+    assert!(text.contains(r#"gpu["pool-b"] will be created"#), "{text}");
+    assert!(!text.contains("pool-a"), "{text}");
+    // The JSON lists every instance, no-ops included.
+    let (json, made) = entries_made(|| {
+        let mut out = Vec::new();
+        write_json(&mut out, &view).unwrap();
+        serde_json::from_slice::<Json>(&out).unwrap()
+    });
+    assert_eq!(made, 2);
+    assert_eq!(json["resource_changes"][0]["action"], json!("no-op"));
+
+    // A plan that changes nothing makes no entry at all.
+    world.in_state(
+        r#"huaweicloud_modelarts_pool_plugin.gpu["pool-b"]"#,
+        None,
+        plugin("pool-b"),
+    );
+    let plan = world.plan(PLUGINS, &PlanOptions::default());
+    let (text, made) = entries_made(|| streamed_text(&PlanView::new(&plan, &world.state)));
+    assert_eq!(made, 0, "{text}");
+    assert!(text.starts_with("No changes."), "{text}");
 }

@@ -1,29 +1,63 @@
 //! The plan as a person reads it, in Terraform's conventions.
 
+use std::borrow::Borrow;
+use std::collections::BTreeSet;
 use std::fmt::Write as _;
+use std::io;
 
 use console::Style;
 use serde_json::Value as Json;
 
 use crate::render::RenderOptions;
 use crate::render::document::{
-    AttributeChangeEntry, DriftEntry, PlanDocument, ReasonEntry, ResourceChange, ResourceDrift,
+    AttributeChangeEntry, DocumentHead, DriftEntry, ReasonEntry, ResourceChange, ResourceDrift,
     SummaryCounts,
 };
 
 const SEPARATOR: &str =
     "─────────────────────────────────────────────────────────────────────────────";
 
-/// The text of a plan document.
-pub(crate) fn document_text(doc: &PlanDocument, options: RenderOptions) -> String {
+/// Which kinds of change a plan shows (all but its no-ops): what must be known before the first
+/// change is written, for the legend of symbols and the headline when nothing changes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Shown {
+    any: bool,
+    /// The symbols of the legend, in its order.
+    symbols: BTreeSet<Symbol>,
+}
+
+impl Shown {
+    /// Counts in a shown change by its action and Terraform's list form of it.
+    pub(crate) fn add(&mut self, action: &str, actions: &[&str]) {
+        self.any = true;
+        let symbol = match (action, actions) {
+            // An import shows `~` when it updates too, and no symbol of its own otherwise.
+            ("import", ["update"]) => Symbol::Update,
+            ("import", _) => return,
+            (_, ["create"]) => Symbol::Create,
+            (_, ["update"]) => Symbol::Update,
+            (_, ["delete"]) => Symbol::Delete,
+            (_, ["delete", "create"]) => Symbol::DeleteCreate,
+            (_, ["create", "delete"]) => Symbol::CreateDelete,
+            (_, ["read"]) => Symbol::Read,
+            _ => return,
+        };
+        self.symbols.insert(symbol);
+    }
+}
+
+/// Writes the text of a plan to `w`: `head` first, then the `changes` it shows (all but the
+/// no-ops, of the kinds `shown` counts), each rendered and written before the next is taken.
+pub(crate) fn write_text<C: Borrow<ResourceChange>>(
+    w: &mut dyn io::Write,
+    head: &DocumentHead,
+    shown: &Shown,
+    changes: impl Iterator<Item = C>,
+    options: RenderOptions,
+) -> io::Result<()> {
     let mut out = Out::new(options.color);
-    let shown: Vec<&ResourceChange> = doc
-        .resource_changes
-        .iter()
-        .filter(|c| c.action != "no-op")
-        .collect();
-    if doc.is_refresh_only() {
-        if doc.resource_drift.is_empty() {
+    if head.is_refresh_only() {
+        if head.resource_drift.is_empty() {
             out.raw(&format!(
                 "{}\n\nplinth has checked that the real remote objects still match the result of \
                  your most recent changes, and found no differences.\n",
@@ -32,7 +66,7 @@ pub(crate) fn document_text(doc: &PlanDocument, options: RenderOptions) -> Strin
                     .apply_to("No changes. Your infrastructure still matches the configuration.")
             ));
         } else {
-            drift_section(&mut out, doc, "since the last \"plinth apply\":");
+            drift_section(&mut out, head, "since the last \"plinth apply\":");
             out.raw(
                 "This is a refresh-only plan: plinth will update the state to match these objects, \
                  and will not take any action to undo these changes. If you expected them, apply \
@@ -40,26 +74,26 @@ pub(crate) fn document_text(doc: &PlanDocument, options: RenderOptions) -> Strin
                  object.\n",
             );
         }
-        return out.text;
+        return out.write_to(w);
     }
-    if shown.is_empty() {
-        if !doc.resource_drift.is_empty() {
-            drift_section(&mut out, doc, "since the last \"plinth apply\":");
+    if !shown.any {
+        if !head.resource_drift.is_empty() {
+            drift_section(&mut out, head, "since the last \"plinth apply\":");
         }
-        let headline = if doc.mode == "destroy" {
+        let headline = if head.mode == "destroy" {
             "No changes. No objects need to be destroyed."
         } else {
             "No changes. Your infrastructure matches the configuration."
         };
         let headline = out.styles.bold.apply_to(headline).to_string();
         out.raw(&format!("{headline}\n\n"));
-        if !doc.resource_drift.is_empty() {
+        if !head.resource_drift.is_empty() {
             out.raw(
                 "Your configuration already matches the changes detected above. If you'd like to \
                  update the plinth state to match, create and apply a refresh-only plan:\n  \
                  plinth apply --refresh-only\n",
             );
-        } else if doc.mode == "destroy" {
+        } else if head.mode == "destroy" {
             out.raw(
                 "Either you have not created any objects yet or the existing objects were already \
                  deleted outside plinth.\n",
@@ -70,12 +104,12 @@ pub(crate) fn document_text(doc: &PlanDocument, options: RenderOptions) -> Strin
                  found no differences, so no changes are needed.\n",
             );
         }
-        return out.text;
+        return out.write_to(w);
     }
-    if !doc.resource_drift.is_empty() {
+    if !head.resource_drift.is_empty() {
         drift_section(
             &mut out,
-            doc,
+            head,
             "since the last \"plinth apply\" which may have affected this plan:",
         );
         out.raw(
@@ -86,20 +120,21 @@ pub(crate) fn document_text(doc: &PlanDocument, options: RenderOptions) -> Strin
         out.raw(SEPARATOR);
         out.raw("\n\n");
     }
-    legend(&mut out, &shown);
+    legend(&mut out, shown);
     out.raw("plinth will perform the following actions:\n");
-    for change in &shown {
+    for change in changes {
         out.raw("\n");
-        resource_change(&mut out, change);
+        resource_change(&mut out, change.borrow());
+        out.write_to(w)?;
     }
     out.raw("\n");
-    let line = counts_line(&doc.summary);
+    let line = counts_line(&head.summary);
     out.raw(&format!(
         "{}{}\n",
         out.styles.bold.apply_to("Plan:"),
         &line["Plan:".len()..]
     ));
-    out.text
+    out.write_to(w)
 }
 
 /// `Plan: 1 to add, 2 to change, 0 to destroy.`, with `1 to import, ` first when there are
@@ -116,34 +151,24 @@ pub(crate) fn counts_line(summary: &SummaryCounts) -> String {
     )
 }
 
-fn legend(out: &mut Out, shown: &[&ResourceChange]) {
-    let has = |actions: &[&str]| {
-        shown
-            .iter()
-            .any(|c| c.actions == actions && c.action != "import")
-    };
-    let imports_update = shown
+fn legend(out: &mut Out, shown: &Shown) {
+    let lines: Vec<(Symbol, &str)> = shown
+        .symbols
         .iter()
-        .any(|c| c.action == "import" && c.actions == ["update"]);
-    let mut lines = Vec::new();
-    if has(&["create"]) {
-        lines.push((Symbol::Create, "create"));
-    }
-    if has(&["update"]) || imports_update {
-        lines.push((Symbol::Update, "update in place"));
-    }
-    if has(&["delete"]) {
-        lines.push((Symbol::Delete, "destroy"));
-    }
-    if has(&["delete", "create"]) {
-        lines.push((Symbol::DeleteCreate, "destroy and then create replacement"));
-    }
-    if has(&["create", "delete"]) {
-        lines.push((Symbol::CreateDelete, "create replacement and then destroy"));
-    }
-    if has(&["read"]) {
-        lines.push((Symbol::Read, "read (data resources)"));
-    }
+        .map(|&symbol| {
+            let text = match symbol {
+                Symbol::Create => "create",
+                Symbol::Update => "update in place",
+                Symbol::Delete => "destroy",
+                Symbol::DeleteCreate => "destroy and then create replacement",
+                Symbol::CreateDelete => "create replacement and then destroy",
+                Symbol::Read => "read (data resources)",
+                // `add` never puts it in a legend.
+                Symbol::None => "",
+            };
+            (symbol, text)
+        })
+        .collect();
     if lines.is_empty() {
         return;
     }
@@ -155,7 +180,7 @@ fn legend(out: &mut Out, shown: &[&ResourceChange]) {
     out.raw("\n");
 }
 
-fn drift_section(out: &mut Out, doc: &PlanDocument, since: &str) {
+fn drift_section(out: &mut Out, head: &DocumentHead, since: &str) {
     let note = out
         .styles
         .bold
@@ -164,7 +189,7 @@ fn drift_section(out: &mut Out, doc: &PlanDocument, since: &str) {
     out.raw(&format!(
         "{note}\n\nplinth detected the following changes made outside of plinth {since}\n"
     ));
-    for drift in &doc.resource_drift {
+    for drift in &head.resource_drift {
         out.raw("\n");
         resource_drift(out, drift);
     }
@@ -785,8 +810,8 @@ fn changed_object(
     out.hidden(indent + 2, hidden, noun);
 }
 
-/// The mark in front of a line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The mark in front of a line; ordered as the legend lists them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Symbol {
     None,
     Create,
@@ -828,6 +853,13 @@ impl Out {
 
     fn raw(&mut self, text: &str) {
         self.text.push_str(text);
+    }
+
+    /// Writes what was rendered so far to `w`, and starts again empty.
+    fn write_to(&mut self, w: &mut dyn io::Write) -> io::Result<()> {
+        w.write_all(self.text.as_bytes())?;
+        self.text.clear();
+        Ok(())
     }
 
     /// A symbol as wide as three columns, right-aligned, for resource headers and the legend.

@@ -201,6 +201,39 @@ async fn unknown_project_is_a_clear_error() {
 }
 
 #[tokio::test]
+async fn a_failed_project_lookup_is_not_repeated_by_every_waiting_call() {
+    // IAM keeps failing: the lookup is retried as any call is (1 + max_retries attempts), and
+    // then every call waiting for the project id fails with that error, at once, instead of
+    // each of them running the whole lookup again one after the other.
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v3/projects"))
+        .respond_with(ResponseTemplate::new(503).set_body_json(json!({
+            "error": {"code": "IAM.0001", "message": "service unavailable"}
+        })))
+        .mount(&server)
+        .await;
+    let client = Client::new(settings_for(&server.uri(), None)).unwrap();
+    let mut calls = tokio::task::JoinSet::new();
+    for _ in 0..20 {
+        let client = client.clone();
+        calls.spawn(async move { client.list_plugins("pool-a").await.map(drop) });
+    }
+    for result in calls.join_all().await {
+        let error = result.unwrap_err();
+        assert!(error.to_string().contains("IAM.0001"), "{error}");
+    }
+    let requests = server.received_requests().await.unwrap();
+    let lookups = requests
+        .iter()
+        .filter(|r| r.url.path() == "/v3/projects")
+        .count();
+    let attempts = 1 + client.settings().retry.max_retries as usize;
+    assert_eq!(lookups, attempts);
+    assert!(requests.iter().all(|r| r.url.path() == "/v3/projects"));
+}
+
+#[tokio::test]
 async fn addon_templates_are_listed_by_name() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))

@@ -78,7 +78,7 @@ fn resource() -> impl Strategy<Value = ResourceState> {
                 ResourceState {
                     id,
                     natural_key: natural_key.into_iter().collect::<BTreeMap<_, _>>(),
-                    attributes: Value::Object(attributes.into_iter().collect()),
+                    attributes: Value::Object(attributes.into_iter().collect()).into(),
                     sensitive: sensitive.into_iter().collect::<BTreeSet<_>>(),
                     dependencies,
                     status: if tainted {
