@@ -518,7 +518,7 @@ impl Run<'_> {
         // The refreshed object, sealed where the state seals: a value equal to the stored
         // fingerprint was not refreshed (the state's own copy), any other is sealed again.
         let mut refreshed = existing.clone();
-        refreshed.attributes = before.into();
+        refreshed.attributes = (&**before).into();
         refreshed.sensitive.clear();
         // Nothing to do means the object is as configured: an operation an earlier run left
         // pending has settled.
@@ -1019,7 +1019,7 @@ mod tests {
             reasons,
             id: Some("uid".to_owned()),
             natural_key: BTreeMap::new(),
-            before: Some(before),
+            before: Some(before.into()),
             after: after.then(|| Value::Object(BTreeMap::new())),
             changes: Vec::new(),
             dependencies: Vec::new(),

@@ -157,6 +157,8 @@ pub async fn refresh_and_plan(
         if wanted.is_empty() {
             return Ok((plan, observations));
         }
+        // The plan is made again with what the reads find: this one is not kept during them.
+        drop(plan);
         done.extend(wanted.iter().map(|read| wanted_address(read).clone()));
         let results = bounded(
             options.parallelism,
@@ -270,7 +272,7 @@ fn unsupported(address: &ResourceAddress) -> CloudError {
 pub(crate) fn planner_object(object: plinth_cloud::RemoteObject) -> RemoteObject {
     RemoteObject {
         id: object.id,
-        attributes: object.attributes,
+        attributes: Arc::new(object.attributes),
     }
 }
 

@@ -879,7 +879,7 @@ resource "huaweicloud_cce_addon" "dns" {
                 "huaweicloud_cce_addon.kept".parse().unwrap(),
                 plinth_planner::Observed::Present(plinth_planner::RemoteObject {
                     id: Some("uid-kept".into()),
-                    attributes: json!({"cluster_id": "c1", "template_name": "everest"}),
+                    attributes: json!({"cluster_id": "c1", "template_name": "everest"}).into(),
                 }),
             );
             observed
@@ -1209,7 +1209,7 @@ resource "huaweicloud_cce_addon" "dns" {
             address,
             plinth_planner::Observed::Present(plinth_planner::RemoteObject {
                 id: Some("uid-dns".into()),
-                attributes: now,
+                attributes: now.into(),
             }),
         );
         let plan = plan(&config, &state, &observed, &PlanOptions::default()).unwrap();

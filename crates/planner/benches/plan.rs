@@ -31,7 +31,7 @@ fn world(generated: &Generated, outdated: bool) -> (State, Observations) {
             address,
             Observed::Present(RemoteObject {
                 id: now.id,
-                attributes: now.attributes,
+                attributes: now.attributes.into(),
             }),
         );
     }

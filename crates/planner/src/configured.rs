@@ -1,7 +1,8 @@
 //! From the configuration crate's types to the planner's: blocks, instances, addresses, and the
 //! evaluation rounds that let unknown values spread to dependents.
 
-use std::collections::{BTreeMap, HashMap};
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use plinth_config::{
     Configuration, InstanceAddress, ReferenceStep, ResourceInstance, ResourceValues, Value,
@@ -10,15 +11,16 @@ use plinth_state::{InstanceKey, Mode, ResourceAddress, State};
 
 use crate::error::PlanError;
 use crate::observe::{Lookup, Observations, Observed, PlanOptions, RemoteObject};
-use crate::plan::{Block, Instance, Plan, plan_instances, with_id};
+use crate::plan::{Block, Instance, Plan, plan_instances, value_of, with_id};
 
 /// Plans the changes that bring the cloud to the configuration.
 ///
 /// `prior` is the state as loaded; `observed` what the refresh found (empty with
 /// `--no-refresh`). The configuration is evaluated with what is known about every resource:
-/// the refreshed objects first, then the planned objects, again until nothing changes, so that
-/// values known only after apply (the id of a resource being created, the status of one being
-/// updated) reach every expression that refers to them as [`Value::Unknown`].
+/// the refreshed objects first, then the planned objects, again until every object an
+/// expression read is planned as it was read, so that values known only after apply (the id of
+/// a resource being created, the status of one being updated) reach every expression that
+/// refers to them as [`Value::Unknown`].
 pub fn plan(
     config: &Configuration,
     prior: &State,
@@ -36,82 +38,194 @@ pub fn plan(
         // A destroy needs nothing evaluated: it deletes what the state has.
         return plan_instances(&blocks, Vec::new(), prior, observed, options).map(|(plan, _)| plan);
     }
-    let mut known = Known(initial_values(prior, observed));
+    let referred = referred_blocks(config);
     // Each round lets unknown values move one reference further; a chain cannot be longer than
     // the number of blocks, so this bound is never what ends a sound configuration's rounds.
     let rounds = blocks.len() + 2;
     let mut round = 0;
+    let mut planned = None;
     loop {
+        let known = Known::new(prior, observed, planned.take());
         let instances = plinth_config::expand(config, &known).map_err(PlanError::Configuration)?;
         let instances = instances
             .into_iter()
             .map(|instance| convert_instance(&index, instance))
             .collect::<Result<Vec<_>, _>>()?;
-        let (plan, afters) = plan_instances(&blocks, instances, prior, observed, options)?;
-        let next: HashMap<ResourceAddress, BTreeMap<String, Value>> = afters
-            .into_iter()
-            .map(|(address, value)| (address, into_map(value)))
-            .collect();
+        let (plan, left_out) = plan_instances(&blocks, instances, prior, observed, options)?;
         round += 1;
-        if next == known.0 || round >= rounds {
+        // Another round would read the planned objects: if every object this round read is
+        // planned as it was read, that round would evaluate the same and plan the same.
+        let settled = known.settled(|address| {
+            plan.change(address)
+                .and_then(|change| change.after.as_ref())
+                .or_else(|| left_out.get(address))
+        });
+        if settled || round >= rounds {
             return Ok(plan);
         }
-        known = Known(next);
+        // Only what expressions can refer to is kept for the next round.
+        planned = Some(
+            plan.into_afters()
+                .chain(left_out)
+                .filter(|(address, _)| referred.contains(&address.resource()))
+                .collect(),
+        );
     }
 }
 
-/// What expressions see of other resources, by state address.
-struct Known(HashMap<ResourceAddress, BTreeMap<String, Value>>);
+/// What expressions see of other resources, by state address: in the first round what is known
+/// before planning ([`initial_value`]), then the objects the previous round planned. An object
+/// is converted to configuration values only when an expression reads it; what is read is
+/// recorded to tell whether another round is needed.
+enum Known<'a> {
+    /// The first round. Each object is converted once, when first read, and kept as read.
+    Initial {
+        prior: &'a State,
+        observed: &'a Observations,
+        read: RefCell<HashMap<ResourceAddress, Option<BTreeMap<String, Value>>>>,
+    },
+    /// A later round: the previous round's planned objects of the blocks expressions refer to,
+    /// and the addresses read.
+    Planned {
+        planned: HashMap<ResourceAddress, Value>,
+        read: RefCell<HashSet<ResourceAddress>>,
+    },
+}
 
-impl ResourceValues for Known {
+impl<'a> Known<'a> {
+    fn new(
+        prior: &'a State,
+        observed: &'a Observations,
+        planned: Option<HashMap<ResourceAddress, Value>>,
+    ) -> Self {
+        match planned {
+            None => Known::Initial {
+                prior,
+                observed,
+                read: RefCell::default(),
+            },
+            Some(planned) => Known::Planned {
+                planned,
+                read: RefCell::default(),
+            },
+        }
+    }
+
+    /// Whether every object read is, in `after` (the objects just planned), what was read of
+    /// it: then another round would read the same and plan the same.
+    fn settled<'p>(self, after: impl Fn(&ResourceAddress) -> Option<&'p Value>) -> bool {
+        match self {
+            Known::Initial { read, .. } => read
+                .into_inner()
+                .iter()
+                .all(|(address, read)| same_object(after(address), read.as_ref())),
+            Known::Planned { planned, read } => read
+                .into_inner()
+                .iter()
+                .all(|address| same_object(after(address), planned.get(address).map(object_of))),
+        }
+    }
+}
+
+impl ResourceValues for Known<'_> {
     fn attributes(&self, instance: &InstanceAddress) -> Option<BTreeMap<String, Value>> {
         let address = state_address(instance).ok()?;
-        self.0.get(&address).cloned()
+        match self {
+            Known::Initial {
+                prior,
+                observed,
+                read,
+            } => {
+                if let Some(value) = read.borrow().get(&address) {
+                    return value.clone();
+                }
+                let value = initial_value(prior, observed, &address);
+                read.borrow_mut().insert(address, value.clone());
+                value
+            }
+            Known::Planned { planned, read } => {
+                let value = planned.get(&address).map(|after| object_of(after).clone());
+                read.borrow_mut().insert(address);
+                value
+            }
+        }
     }
 }
 
-/// What is known before planning: refreshed objects, or the state's where not refreshed (its
-/// sealed sensitive values marked sensitive), adopted objects and data source reads.
-fn initial_values(
+/// The attributes of an object; none for anything else.
+fn object_of(value: &Value) -> &BTreeMap<String, Value> {
+    static NONE: BTreeMap<String, Value> = BTreeMap::new();
+    match value {
+        Value::Object(map) => map,
+        _ => &NONE,
+    }
+}
+
+/// Whether a planned object is what was read of it.
+fn same_object(after: Option<&Value>, read: Option<&BTreeMap<String, Value>>) -> bool {
+    match (after, read) {
+        (None, None) => true,
+        (Some(after), Some(read)) => object_of(after) == read,
+        _ => false,
+    }
+}
+
+/// The blocks that expressions (of resources, locals and outputs) refer to.
+fn referred_blocks(config: &Configuration) -> HashSet<ResourceAddress> {
+    let resources = config
+        .all_resources()
+        .iter()
+        .flat_map(plinth_config::Resource::references);
+    let locals = config
+        .locals()
+        .iter()
+        .flat_map(plinth_config::Local::references);
+    let outputs = config
+        .outputs()
+        .iter()
+        .flat_map(plinth_config::Output::references);
+    resources
+        .chain(locals)
+        .chain(outputs)
+        .filter_map(|reference| block_address(&reference.address).ok())
+        .collect()
+}
+
+/// What is known of an object before planning: a data source read, an object adopted by natural
+/// key, the refreshed object, or the state's where not refreshed (its sealed sensitive values
+/// marked sensitive), with `id` filled from the cloud id.
+fn initial_value(
     prior: &State,
     observed: &Observations,
-) -> HashMap<ResourceAddress, BTreeMap<String, Value>> {
-    let mut known = HashMap::new();
-    for (address, resource) in prior.resources() {
-        let mut value = match observed.resource(address) {
-            Some(Observed::Present(object)) => Value::from(object.attributes.clone()),
-            Some(Observed::Gone) => continue,
-            None => {
-                let mut value = Value::from(resource.attributes.to_value());
-                for pointer in &resource.sensitive {
-                    mark_sensitive(&mut value, pointer);
-                }
-                value
+    address: &ResourceAddress,
+) -> Option<BTreeMap<String, Value>> {
+    if let Some(attributes) = observed.data(address) {
+        return Some(into_map(value_of(attributes)));
+    }
+    if let Some(Lookup::Found(object)) = observed.lookup(address) {
+        return Some(into_map(value_of(&object.attributes)));
+    }
+    let resource = prior.resource(address)?;
+    let refreshed = observed.resource(address);
+    let mut value = match refreshed {
+        Some(Observed::Present(object)) => value_of(&object.attributes),
+        Some(Observed::Gone) => return None,
+        None => {
+            let mut value = Value::from(resource.attributes.to_value());
+            for pointer in &resource.sensitive {
+                mark_sensitive(&mut value, pointer);
             }
-        };
-        let id = match observed.resource(address) {
-            Some(Observed::Present(RemoteObject { id: Some(id), .. })) => Some(id.as_str()),
-            _ => resource.id.as_deref(),
-        };
-        if let Some(schema) =
-            plinth_config::schema(config_mode(address.mode()), address.type_name())
-        {
-            with_id(schema, &mut value, id);
+            value
         }
-        known.insert(address.clone(), into_map(value));
+    };
+    let id = match refreshed {
+        Some(Observed::Present(RemoteObject { id: Some(id), .. })) => Some(id.as_str()),
+        _ => resource.id.as_deref(),
+    };
+    if let Some(schema) = plinth_config::schema(config_mode(address.mode()), address.type_name()) {
+        with_id(schema, &mut value, id);
     }
-    for (address, lookup) in observed.lookups() {
-        if let Lookup::Found(object) = lookup {
-            known.insert(
-                address.clone(),
-                into_map(Value::from(object.attributes.clone())),
-            );
-        }
-    }
-    for (address, attributes) in observed.data_reads() {
-        known.insert(address.clone(), into_map(Value::from(attributes.clone())));
-    }
-    known
+    Some(into_map(value))
 }
 
 fn into_map(value: Value) -> BTreeMap<String, Value> {
@@ -242,4 +356,377 @@ pub(crate) fn state_address(instance: &InstanceAddress) -> Result<ResourceAddres
         plinth_config::InstanceKey::String(key) => Some(InstanceKey::String(key.clone())),
     };
     Ok(block_address(&instance.resource)?.with_key(key))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use plinth_config::{SourceFile, Sources, load_sources};
+    use plinth_state::{Change, ResourceState};
+    use serde_json::{Value as Json, json};
+
+    use super::*;
+    use crate::plan::Action;
+
+    fn config(hcl: &str) -> Configuration {
+        load_sources(Sources {
+            files: vec![SourceFile::new("main.hcl", hcl)],
+            ..Sources::default()
+        })
+        .unwrap()
+    }
+
+    fn address(text: &str) -> ResourceAddress {
+        text.parse().unwrap()
+    }
+
+    /// A state with these add-ons, each observed as the state has it.
+    fn world(objects: &[(&str, &str, Json)]) -> (State, Observations) {
+        let mut state = State::new();
+        let mut observed = Observations::new();
+        for (addr, id, attributes) in objects {
+            state.apply(Change::Upsert {
+                address: address(addr),
+                resource: ResourceState::new(Some((*id).to_owned()), attributes.clone()),
+            });
+            observed.insert_resource(
+                address(addr),
+                Observed::Present(RemoteObject {
+                    id: Some((*id).to_owned()),
+                    attributes: attributes.clone().into(),
+                }),
+            );
+        }
+        (state, observed)
+    }
+
+    /// The rounds as they were before objects were read lazily: every object converted up
+    /// front, every planned object kept, rounds until the planned objects are all the same.
+    fn plan_eagerly(
+        config: &Configuration,
+        prior: &State,
+        observed: &Observations,
+        options: &PlanOptions,
+    ) -> Plan {
+        struct Eager(HashMap<ResourceAddress, BTreeMap<String, Value>>);
+        impl ResourceValues for Eager {
+            fn attributes(&self, instance: &InstanceAddress) -> Option<BTreeMap<String, Value>> {
+                self.0.get(&state_address(instance).ok()?).cloned()
+            }
+        }
+        let blocks = blocks(config).unwrap();
+        let index: HashMap<&plinth_config::ResourceAddress, usize> = config
+            .all_resources()
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.address(), i))
+            .collect();
+        let mut addresses: Vec<&ResourceAddress> = prior.resources().keys().collect();
+        addresses.extend(observed.lookups().map(|(a, _)| a));
+        addresses.extend(observed.data_reads().map(|(a, _)| a));
+        let mut known = Eager(
+            addresses
+                .into_iter()
+                .filter_map(|a| Some((a.clone(), initial_value(prior, observed, a)?)))
+                .collect(),
+        );
+        let rounds = blocks.len() + 2;
+        let mut round = 0;
+        loop {
+            let instances = plinth_config::expand(config, &known)
+                .unwrap()
+                .into_iter()
+                .map(|instance| convert_instance(&index, instance))
+                .collect::<Result<Vec<_>, _>>()
+                .unwrap();
+            let (plan, left_out) =
+                plan_instances(&blocks, instances, prior, observed, options).unwrap();
+            let next: HashMap<ResourceAddress, BTreeMap<String, Value>> = plan
+                .clone()
+                .into_afters()
+                .chain(left_out)
+                .map(|(a, v)| (a, into_map(v)))
+                .collect();
+            round += 1;
+            if next == known.0 || round >= rounds {
+                return plan;
+            }
+            known = Eager(next);
+        }
+    }
+
+    fn same_as_eager(
+        config: &Configuration,
+        state: &State,
+        observed: &Observations,
+        options: &PlanOptions,
+    ) -> Plan {
+        let lazy = plan(config, state, observed, options).unwrap();
+        let eager = plan_eagerly(config, state, observed, options);
+        assert_eq!(fingerprint(&lazy), fingerprint(&eager));
+        lazy
+    }
+
+    /// Everything a plan says, in a stable order.
+    fn fingerprint(plan: &Plan) -> String {
+        let graph = plan.graph();
+        let mut edges: Vec<String> = graph
+            .graph()
+            .edge_indices()
+            .filter_map(|e| graph.graph().edge_endpoints(e))
+            .map(|(a, b)| format!("{:?} -> {:?}", graph.step(a), graph.step(b)))
+            .collect();
+        edges.sort();
+        format!(
+            "{:#?}",
+            (
+                plan.changes(),
+                plan.drift(),
+                plan.wanted_reads(),
+                plan.mode(),
+                edges
+            )
+        )
+    }
+
+    const CHAIN: &str = r#"
+resource "huaweicloud_cce_addon" "a" {
+  cluster_id    = "c2"
+  template_name = "coredns"
+}
+resource "huaweicloud_cce_addon" "b" {
+  cluster_id    = "c1"
+  template_name = "b"
+  values        = { custom = { up = huaweicloud_cce_addon.a.id } }
+}
+resource "huaweicloud_cce_addon" "c" {
+  cluster_id    = "c1"
+  template_name = "c"
+  values        = { custom = { up = huaweicloud_cce_addon.b.id } }
+}
+resource "huaweicloud_cce_addon" "d" {
+  cluster_id    = "c1"
+  template_name = "d"
+  values        = { custom = { up = huaweicloud_cce_addon.c.id } }
+}
+output "end" {
+  value = huaweicloud_cce_addon.d.id
+}
+"#;
+
+    fn chain_world() -> (State, Observations) {
+        let link = |name: &str, up: &str| {
+            json!({"cluster_id": "c1", "template_name": name, "id": format!("uid-{name}"),
+                   "values": {"custom": {"up": up}}})
+        };
+        world(&[
+            (
+                "huaweicloud_cce_addon.a",
+                "uid-a",
+                json!({"cluster_id": "c1", "template_name": "coredns", "id": "uid-a"}),
+            ),
+            ("huaweicloud_cce_addon.b", "uid-b", link("b", "uid-a")),
+            ("huaweicloud_cce_addon.c", "uid-c", link("c", "uid-b")),
+            ("huaweicloud_cce_addon.d", "uid-d", link("d", "uid-c")),
+            (
+                "huaweicloud_cce_addon.gone",
+                "uid-gone",
+                json!({"cluster_id": "c9", "template_name": "gone"}),
+            ),
+        ])
+    }
+
+    #[test]
+    fn a_chain_of_references_takes_several_rounds_and_plans_as_before() {
+        // `a` is replaced: its id is unknown, so `b` is updated and its id unknown in turn,
+        // and so on down the chain, one reference further each round.
+        let (state, observed) = chain_world();
+        let plan = same_as_eager(&config(CHAIN), &state, &observed, &PlanOptions::default());
+        let action = |name: &str| {
+            plan.change(&address(&format!("huaweicloud_cce_addon.{name}")))
+                .unwrap()
+                .action
+        };
+        assert!(matches!(action("a"), Action::Replace { .. }));
+        assert_eq!([action("b"), action("c"), action("d")], [Action::Update; 3]);
+        assert_eq!(action("gone"), Action::Delete);
+    }
+
+    #[test]
+    fn options_that_leave_objects_out_plan_as_before() {
+        let (state, observed) = chain_world();
+        let config = config(CHAIN);
+        for options in [
+            PlanOptions {
+                targets: vec![address("huaweicloud_cce_addon.c")],
+                ..PlanOptions::default()
+            },
+            PlanOptions {
+                excludes: vec![address("huaweicloud_cce_addon.b")],
+                ..PlanOptions::default()
+            },
+            PlanOptions {
+                refresh_only: true,
+                ..PlanOptions::default()
+            },
+            PlanOptions {
+                replace: vec![address("huaweicloud_cce_addon.c")],
+                ..PlanOptions::default()
+            },
+        ] {
+            same_as_eager(&config, &state, &observed, &options);
+        }
+        // Nothing refreshed: the state's objects stand in.
+        same_as_eager(
+            &config,
+            &state,
+            &Observations::new(),
+            &PlanOptions::default(),
+        );
+    }
+
+    #[test]
+    fn instances_and_data_sources_plan_as_before() {
+        let hcl = r#"
+locals {
+  groups = { x = "c1", y = "c2" }
+}
+data "huaweicloud_cce_addon" "dns" {
+  cluster_id = "c1"
+  id         = "uid-dns"
+}
+resource "huaweicloud_cce_addon" "base" {
+  for_each      = local.groups
+  cluster_id    = each.value
+  template_name = "everest"
+  version       = data.huaweicloud_cce_addon.dns.version
+}
+resource "huaweicloud_cce_addon" "top" {
+  for_each      = local.groups
+  cluster_id    = each.value
+  template_name = "top"
+  values        = { custom = { base = huaweicloud_cce_addon.base[each.key].id } }
+}
+locals {
+  all = [for b in huaweicloud_cce_addon.base : b.id]
+}
+output "all" {
+  value = local.all
+}
+"#;
+        let (state, mut observed) = world(&[
+            (
+                "huaweicloud_cce_addon.base[\"x\"]",
+                "uid-bx",
+                json!({"cluster_id": "c1", "template_name": "everest", "version": "1"}),
+            ),
+            (
+                "huaweicloud_cce_addon.top[\"x\"]",
+                "uid-tx",
+                json!({"cluster_id": "c1", "template_name": "top",
+                       "values": {"custom": {"base": "uid-bx"}}}),
+            ),
+        ]);
+        let config = config(hcl);
+        // Before the data source is read, and after (the version changes: `base["x"]` is
+        // updated, its id unknown to `top["x"]`).
+        same_as_eager(&config, &state, &observed, &PlanOptions::default());
+        observed.insert_data(
+            address("data.huaweicloud_cce_addon.dns"),
+            json!({"cluster_id": "c1", "id": "uid-dns", "template_name": "coredns", "version": "2"}),
+        );
+        observed.insert_lookup(
+            address("huaweicloud_cce_addon.base[\"y\"]"),
+            Lookup::Found(RemoteObject {
+                id: Some("uid-by".to_owned()),
+                attributes: json!({"cluster_id": "c2", "template_name": "everest", "version": "2"})
+                    .into(),
+            }),
+        );
+        let plan = same_as_eager(&config, &state, &observed, &PlanOptions::default());
+        assert_eq!(
+            plan.change(&address("huaweicloud_cce_addon.base[\"y\"]"))
+                .unwrap()
+                .action,
+            Action::Import { then_update: false }
+        );
+    }
+
+    #[test]
+    fn the_plan_shares_the_refreshed_objects() {
+        let (state, observed) = chain_world();
+        let plan = plan(&config(CHAIN), &state, &observed, &PlanOptions::default()).unwrap();
+        for change in plan.changes() {
+            let Some(Observed::Present(object)) = observed.resource(&change.address) else {
+                panic!("{} was observed", change.address);
+            };
+            let before = change.before.as_ref().unwrap();
+            assert!(
+                Arc::ptr_eq(before, &object.attributes),
+                "{}",
+                change.address
+            );
+        }
+    }
+
+    #[test]
+    fn only_objects_that_expressions_read_are_converted() {
+        // `b` refers to `a`; nothing refers to `b`, `c` or the object no longer configured.
+        let hcl = r#"
+resource "huaweicloud_cce_addon" "a" {
+  cluster_id    = "c1"
+  template_name = "a"
+}
+resource "huaweicloud_cce_addon" "b" {
+  cluster_id    = "c1"
+  template_name = "b"
+  values        = { custom = { up = huaweicloud_cce_addon.a.id } }
+}
+resource "huaweicloud_cce_addon" "c" {
+  cluster_id    = "c1"
+  template_name = "c"
+}
+"#;
+        let (state, observed) = world(&[
+            (
+                "huaweicloud_cce_addon.a",
+                "uid-a",
+                json!({"cluster_id": "c1", "template_name": "a"}),
+            ),
+            (
+                "huaweicloud_cce_addon.b",
+                "uid-b",
+                json!({"cluster_id": "c1", "template_name": "b",
+                       "values": {"custom": {"up": "uid-a"}}}),
+            ),
+            (
+                "huaweicloud_cce_addon.c",
+                "uid-c",
+                json!({"cluster_id": "c1", "template_name": "c"}),
+            ),
+            (
+                "huaweicloud_cce_addon.old",
+                "uid-old",
+                json!({"cluster_id": "c1", "template_name": "old"}),
+            ),
+        ]);
+        let config = config(hcl);
+        let known = Known::new(&state, &observed, None);
+        plinth_config::expand(&config, &known).unwrap();
+        let Known::Initial { read, .. } = known else {
+            unreachable!("the first round")
+        };
+        let reads = read.into_inner();
+        let read: Vec<&ResourceAddress> = reads.keys().collect();
+        assert_eq!(read, [&address("huaweicloud_cce_addon.a")]);
+        // Read as the refresh saw it, with the cloud id filled in.
+        let a = reads.values().next().unwrap().as_ref().unwrap();
+        assert_eq!(a["id"], Value::string("uid-a"));
+        // Everything is as planned on the first round: one round is enough.
+        let plan = same_as_eager(&config, &state, &observed, &PlanOptions::default());
+        let summary = plan.summary();
+        assert_eq!((summary.add, summary.change, summary.destroy), (0, 0, 1));
+        assert_eq!(referred_blocks(&config).len(), 1);
+    }
 }

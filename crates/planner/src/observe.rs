@@ -1,6 +1,7 @@
 //! What a refresh observed in the cloud, and the options of a plan.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use plinth_state::ResourceAddress;
 use serde_json::Value as Json;
@@ -10,8 +11,9 @@ use serde_json::Value as Json;
 pub struct RemoteObject {
     /// Its cloud id (an add-on's uid); `None` for objects without one (pool plug-ins).
     pub id: Option<String>,
-    /// Its attributes, as a JSON object in the state's attribute layout.
-    pub attributes: Json,
+    /// Its attributes, as a JSON object in the state's attribute layout. Shared, not copied, with
+    /// the [`crate::PlannedChange::before`] of the plans made from it.
+    pub attributes: Arc<Json>,
 }
 
 /// What the refresh found for a resource in the state.

@@ -1,7 +1,9 @@
 //! Deciding one action per resource instance, and ordering them into a graph.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
+use std::sync::Arc;
 
 use plinth_config::{Lifecycle, Presence, ResourceSchema, Value};
 use plinth_state::{Mode, ResourceAddress, ResourceState, State, Status};
@@ -51,8 +53,10 @@ pub struct PlannedChange {
     /// creating, so an interrupted create is never repeated.
     pub natural_key: BTreeMap<String, String>,
     /// The whole object now (refreshed, or the state's when not refreshed); `None` when there is
-    /// none (create).
-    pub before: Option<Json>,
+    /// none (create). A refreshed object is shared with the [`RemoteObject`] it was observed as.
+    ///
+    /// [`RemoteObject`]: crate::RemoteObject
+    pub before: Option<Arc<Json>>,
     /// The whole object as planned: the configuration over what is there, with
     /// [`Value::Unknown`] for what only apply will know; `None` for a delete.
     pub after: Option<Value>,
@@ -138,6 +142,13 @@ pub struct Summary {
 }
 
 impl Plan {
+    /// The planned objects of its changes, taking the plan apart.
+    pub(crate) fn into_afters(self) -> impl Iterator<Item = (ResourceAddress, Value)> {
+        self.changes
+            .into_iter()
+            .filter_map(|change| Some((change.address, change.after?)))
+    }
+
     /// Every planned change, sorted by address, no-ops included.
     pub fn changes(&self) -> &[PlannedChange] {
         &self.changes
@@ -289,16 +300,20 @@ pub(crate) struct Instance {
     pub attributes: BTreeMap<String, Value>,
 }
 
+/// The planned objects of configured instances that a plan leaves out (a create hidden from a
+/// refresh-only plan, an instance outside `--target`): expressions referring to them still see
+/// them. The others are the [`PlannedChange::after`] of the plan's changes.
+pub(crate) type LeftOut = HashMap<ResourceAddress, Value>;
+
 /// Plans evaluated instances (each with the index of its block) against the prior state and the
-/// observations. Also returns the planned object of every configured instance: what expressions
-/// referring to it see.
+/// observations. Also returns the planned objects the plan leaves out (see [`LeftOut`]).
 pub(crate) fn plan_instances(
     blocks: &[Block<'_>],
     instances: Vec<(usize, Instance)>,
     prior: &State,
     observed: &Observations,
     options: &PlanOptions,
-) -> Result<(Plan, HashMap<ResourceAddress, Value>), PlanError> {
+) -> Result<(Plan, LeftOut), PlanError> {
     let mode = if options.destroy {
         PlanMode::Destroy
     } else if options.refresh_only {
@@ -312,21 +327,19 @@ pub(crate) fn plan_instances(
         observed,
         options,
         mode,
-        out: Vec::new(),
+        out: Vec::with_capacity(instances.len().max(prior.resources().len())),
         drift: Vec::new(),
         wanted: Vec::new(),
     };
     let by_block: HashMap<&ResourceAddress, &Block<'_>> =
         blocks.iter().map(|b| (&b.address, b)).collect();
-    let mut afters = HashMap::new();
     if mode != PlanMode::Destroy {
         for (index, instance) in instances {
             let block = &blocks[index];
-            let (change, after) = match block.address.mode() {
+            let change = match block.address.mode() {
                 Mode::Managed => planner.managed(block, instance),
                 Mode::Data => planner.data(block, instance),
             };
-            afters.insert(change.change.address.clone(), after);
             planner.out.push(change);
         }
     }
@@ -343,7 +356,7 @@ pub(crate) fn plan_instances(
         let change = planner.unconfigured(address, resource, block);
         planner.out.push(change);
     }
-    Ok((planner.finish()?, afters))
+    planner.finish()
 }
 
 /// A change with what the planner needs besides it.
@@ -387,7 +400,7 @@ impl Sealed for StateSeal<'_> {
 }
 
 impl Planner<'_> {
-    fn managed(&mut self, block: &Block<'_>, instance: Instance) -> (Planned, Value) {
+    fn managed(&mut self, block: &Block<'_>, instance: Instance) -> Planned {
         let Instance {
             address,
             attributes: desired,
@@ -419,14 +432,13 @@ impl Planner<'_> {
         ) {
             with_id(block.schema, &mut after, change.id.as_deref());
         }
-        change.after = Some(after.clone());
-        let planned = Planned {
+        change.after = Some(after);
+        Planned {
             change,
             prevent_destroy: block.lifecycle.prevent_destroy,
             state_dependencies,
             hidden,
-        };
-        (planned, after)
+        }
     }
 
     /// A configured instance that is in the state: decides between nothing, update, replace, and
@@ -475,7 +487,7 @@ impl Planner<'_> {
                     if object.id.is_some() {
                         change.id.clone_from(&object.id);
                     }
-                    (&object.attributes, None, Some(&recorded))
+                    (&*object.attributes, None, Some(&recorded))
                 }
                 _ => (&recorded, Some(&seal), None),
             };
@@ -492,7 +504,10 @@ impl Planner<'_> {
             },
         });
         self.record_drift(&address, found.drift);
-        change.before = Some(current.clone());
+        change.before = Some(match observed {
+            Some(Observed::Present(object)) => Arc::clone(&object.attributes),
+            _ => Arc::new(current.clone()),
+        });
         // Ignored paths keep the object's values: that is what the cloud keeps.
         let kept = without_ignored(desired, lifecycle);
         if self.mode == PlanMode::RefreshOnly {
@@ -565,7 +580,7 @@ impl Planner<'_> {
                 change.action = Action::Import { then_update };
                 change.reasons.push(Reason::AdoptedByNaturalKey);
                 change.id.clone_from(&object.id);
-                change.before = Some(object.attributes.clone());
+                change.before = Some(Arc::clone(&object.attributes));
                 change.changes = found.changes;
                 let kept = without_ignored(desired, lifecycle);
                 if then_update {
@@ -588,7 +603,7 @@ impl Planner<'_> {
         }
     }
 
-    fn data(&mut self, block: &Block<'_>, instance: Instance) -> (Planned, Value) {
+    fn data(&mut self, block: &Block<'_>, instance: Instance) -> Planned {
         let Instance {
             address,
             attributes: arguments,
@@ -610,7 +625,7 @@ impl Planner<'_> {
             created_object(block.schema, &arguments)
         } else if let Some(read) = self.observed.data(&address) {
             change.action = Action::NoOp;
-            change.before = Some(read.clone());
+            change.before = Some(Arc::new(read.clone()));
             merged_object(read, &arguments)
         } else {
             change.reasons.push(Reason::NotReadYet);
@@ -635,14 +650,13 @@ impl Planner<'_> {
             change.action = Action::NoOp;
             change.reasons.clear();
         }
-        change.after = Some(after.clone());
-        let planned = Planned {
+        change.after = Some(after);
+        Planned {
             change,
             prevent_destroy: false,
             state_dependencies: Vec::new(),
             hidden: false,
-        };
-        (planned, after)
+        }
     }
 
     /// A resource in the state that the configuration does not (or no longer) have, or any
@@ -655,8 +669,8 @@ impl Planner<'_> {
     ) -> Planned {
         let gone = matches!(self.observed.resource(address), Some(Observed::Gone));
         let before = match self.observed.resource(address) {
-            Some(Observed::Present(object)) => object.attributes.clone(),
-            _ => resource.attributes.to_value(),
+            Some(Observed::Present(object)) => Arc::clone(&object.attributes),
+            _ => Arc::new(resource.attributes.to_value()),
         };
         let mut change = PlannedChange {
             address: address.clone(),
@@ -715,7 +729,7 @@ impl Planner<'_> {
         );
     }
 
-    fn finish(self) -> Result<Plan, PlanError> {
+    fn finish(self) -> Result<(Plan, LeftOut), PlanError> {
         let Planner {
             out,
             drift,
@@ -724,7 +738,19 @@ impl Planner<'_> {
             mode,
             ..
         } = self;
-        let mut out: Vec<Planned> = out.into_iter().filter(|p| !p.hidden).collect();
+        let mut left_out = LeftOut::new();
+        let mut out: Vec<Planned> = out
+            .into_iter()
+            .filter_map(|mut planned| {
+                if !planned.hidden {
+                    return Some(planned);
+                }
+                if let Some(after) = planned.change.after.take() {
+                    left_out.insert(planned.change.address, after);
+                }
+                None
+            })
+            .collect();
         out.sort_by(|a, b| a.change.address.cmp(&b.change.address));
         let mut changes = Vec::with_capacity(out.len());
         let mut state_dependencies = Vec::with_capacity(out.len());
@@ -788,16 +814,24 @@ impl Planner<'_> {
         let changes = changes
             .into_iter()
             .zip(keep)
-            .filter(|(_, k)| *k)
-            .map(|(c, _)| c)
+            .filter_map(|(mut change, kept)| {
+                if kept {
+                    return Some(change);
+                }
+                if let Some(after) = change.after.take() {
+                    left_out.insert(change.address, after);
+                }
+                None
+            })
             .collect();
-        Ok(Plan {
+        let plan = Plan {
             changes,
             drift,
             graph,
             wanted_reads,
             mode,
-        })
+        };
+        Ok((plan, left_out))
     }
 }
 
@@ -902,19 +936,23 @@ fn updated_object(
     object
 }
 
-/// The written attributes without the paths `ignore_changes` masks.
-fn without_ignored(
-    desired: &BTreeMap<String, Value>,
+/// The written attributes without the paths `ignore_changes` masks (borrowed when it masks
+/// nothing).
+fn without_ignored<'d>(
+    desired: &'d BTreeMap<String, Value>,
     lifecycle: &Lifecycle,
-) -> BTreeMap<String, Value> {
+) -> Cow<'d, BTreeMap<String, Value>> {
     if lifecycle.ignore_all_changes {
-        return BTreeMap::new();
+        return Cow::Owned(BTreeMap::new());
+    }
+    if lifecycle.ignore_changes.is_empty() {
+        return Cow::Borrowed(desired);
     }
     let mut kept = desired.clone();
     for path in &lifecycle.ignore_changes {
         remove_path(&mut kept, path);
     }
-    kept
+    Cow::Owned(kept)
 }
 
 fn remove_path(object: &mut BTreeMap<String, Value>, path: &[String]) {
@@ -944,14 +982,28 @@ pub(crate) fn with_id(schema: &ResourceSchema, object: &mut Value, id: Option<&s
 
 /// What the user wrote deep-merged over an object that exists.
 fn merged_object(current: &Json, desired: &BTreeMap<String, Value>) -> Value {
-    let mut object = match Value::from(current.clone()) {
-        Value::Object(map) => map,
+    let mut object = match current {
+        Json::Object(map) => map.iter().map(|(k, v)| (k.clone(), value_of(v))).collect(),
         _ => BTreeMap::new(),
     };
     for (key, value) in desired {
         merge_into(&mut object, key, value);
     }
     Value::Object(object)
+}
+
+/// A JSON value as a configuration value: what `Value::from` makes of a copy, without the copy.
+pub(crate) fn value_of(json: &Json) -> Value {
+    match json {
+        Json::Null => Value::Null,
+        Json::Bool(b) => Value::Bool(*b),
+        Json::Number(n) => Value::Number(n.clone()),
+        Json::String(s) => Value::String(s.clone()),
+        Json::Array(items) => Value::List(items.iter().map(value_of).collect()),
+        Json::Object(map) => {
+            Value::Object(map.iter().map(|(k, v)| (k.clone(), value_of(v))).collect())
+        }
+    }
 }
 
 fn merge_into(object: &mut BTreeMap<String, Value>, key: &str, value: &Value) {

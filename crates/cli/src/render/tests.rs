@@ -51,7 +51,7 @@ impl World {
             address(addr),
             Observed::Present(RemoteObject {
                 id: id.map(str::to_owned),
-                attributes,
+                attributes: attributes.into(),
             }),
         );
         self
@@ -67,7 +67,7 @@ impl World {
             address(addr),
             Lookup::Found(RemoteObject {
                 id: id.map(str::to_owned),
-                attributes,
+                attributes: attributes.into(),
             }),
         );
         self

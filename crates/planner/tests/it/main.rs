@@ -63,7 +63,7 @@ impl World {
             address(addr),
             Observed::Present(RemoteObject {
                 id: id.map(str::to_owned),
-                attributes,
+                attributes: attributes.into(),
             }),
         );
         self
@@ -86,7 +86,7 @@ impl World {
             address(addr),
             Observed::Present(RemoteObject {
                 id: id.map(str::to_owned),
-                attributes,
+                attributes: attributes.into(),
             }),
         );
         self
@@ -104,7 +104,7 @@ impl World {
             address(addr),
             Lookup::Found(RemoteObject {
                 id: id.map(str::to_owned),
-                attributes,
+                attributes: attributes.into(),
             }),
         );
         self

@@ -44,7 +44,7 @@ resource "huaweicloud_modelarts_pool_plugin" "many" {{
             addr,
             Observed::Present(RemoteObject {
                 id: None,
-                attributes,
+                attributes: attributes.into(),
             }),
         );
     }
@@ -225,7 +225,7 @@ fn generated_configuration_plans_create_no_op_and_update() {
                 address(&now.address),
                 Observed::Present(RemoteObject {
                     id: now.id,
-                    attributes: now.attributes,
+                    attributes: now.attributes.into(),
                 }),
             );
         }
