@@ -518,7 +518,7 @@ impl Run<'_> {
         // The refreshed object, sealed where the state seals: a value equal to the stored
         // fingerprint was not refreshed (the state's own copy), any other is sealed again.
         let mut refreshed = existing.clone();
-        refreshed.attributes = (&**before).into();
+        refreshed.attributes = before.clone();
         refreshed.sensitive.clear();
         // Nothing to do means the object is as configured: an operation an earlier run left
         // pending has settled.
@@ -527,7 +527,7 @@ impl Run<'_> {
             refreshed.id.clone_from(&change.id);
         }
         for pointer in &existing.sensitive {
-            if before.pointer(pointer) == existing.attributes.pointer(pointer).as_ref() {
+            if before.pointer(pointer) == existing.attributes.pointer(pointer) {
                 refreshed.sensitive.insert(pointer.clone());
             } else {
                 state.seal_sensitive(&mut refreshed, pointer);
@@ -643,7 +643,7 @@ impl Run<'_> {
                 let mut object = change
                     .before
                     .as_ref()
-                    .map(|before| kind.object_ref(before))
+                    .map(|before| kind.object_ref(&before.to_value()))
                     .unwrap_or_default();
                 if object.id.is_none() {
                     object.id.clone_from(&change.id);
@@ -973,7 +973,7 @@ fn existing_object(
     let mut object = change
         .before
         .as_ref()
-        .map(|before| kind.object_ref(before))
+        .map(|before| kind.object_ref(&before.to_value()))
         .unwrap_or_default();
     if change.id.is_some() {
         object.id.clone_from(&change.id);

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use plinth_cloud::{Client, CloudError, ResourceType};
 use plinth_config::Configuration;
 use plinth_planner::{Lookup, Observations, Observed, Plan, PlanOptions, RemoteObject, WantedRead};
-use plinth_state::{Change, Mode, PendingAction, ResourceAddress, State};
+use plinth_state::{Attributes, Change, Mode, PendingAction, ResourceAddress, State};
 use serde_json::Value as Json;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
@@ -272,7 +272,7 @@ fn unsupported(address: &ResourceAddress) -> CloudError {
 pub(crate) fn planner_object(object: plinth_cloud::RemoteObject) -> RemoteObject {
     RemoteObject {
         id: object.id,
-        attributes: Arc::new(object.attributes),
+        attributes: Attributes::new(&object.attributes),
     }
 }
 

@@ -203,12 +203,12 @@ fn initial_value(
         return Some(into_map(value_of(attributes)));
     }
     if let Some(Lookup::Found(object)) = observed.lookup(address) {
-        return Some(into_map(value_of(&object.attributes)));
+        return Some(into_map(value_of(&object.attributes.to_value())));
     }
     let resource = prior.resource(address)?;
     let refreshed = observed.resource(address);
     let mut value = match refreshed {
-        Some(Observed::Present(object)) => value_of(&object.attributes),
+        Some(Observed::Present(object)) => value_of(&object.attributes.to_value()),
         Some(Observed::Gone) => return None,
         None => {
             let mut value = Value::from(resource.attributes.to_value());
@@ -360,7 +360,6 @@ pub(crate) fn state_address(instance: &InstanceAddress) -> Result<ResourceAddres
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
 
     use plinth_config::{SourceFile, Sources, load_sources};
     use plinth_state::{Change, ResourceState};
@@ -663,7 +662,7 @@ output "all" {
             };
             let before = change.before.as_ref().unwrap();
             assert!(
-                Arc::ptr_eq(before, &object.attributes),
+                before.is_shared_with(&object.attributes),
                 "{}",
                 change.address
             );

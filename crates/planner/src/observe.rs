@@ -1,9 +1,8 @@
 //! What a refresh observed in the cloud, and the options of a plan.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
-use plinth_state::ResourceAddress;
+use plinth_state::{Attributes, ResourceAddress};
 use serde_json::Value as Json;
 
 /// An object as the cloud reports it.
@@ -11,9 +10,9 @@ use serde_json::Value as Json;
 pub struct RemoteObject {
     /// Its cloud id (an add-on's uid); `None` for objects without one (pool plug-ins).
     pub id: Option<String>,
-    /// Its attributes, as a JSON object in the state's attribute layout. Shared, not copied, with
-    /// the [`crate::PlannedChange::before`] of the plans made from it.
-    pub attributes: Arc<Json>,
+    /// Its attributes, a JSON object in the state's attribute layout, kept compact. Shared, not
+    /// copied, with the [`crate::PlannedChange::before`] of the plans made from it.
+    pub attributes: Attributes,
 }
 
 /// What the refresh found for a resource in the state.

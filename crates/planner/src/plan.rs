@@ -3,10 +3,9 @@
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
-use std::sync::Arc;
 
 use plinth_config::{Lifecycle, Presence, ResourceSchema, Value};
-use plinth_state::{Mode, ResourceAddress, ResourceState, State, Status};
+use plinth_state::{Attributes, Mode, ResourceAddress, ResourceState, State, Status};
 use serde_json::Value as Json;
 
 use crate::diff::{AttributeChange, DiffInput, Drift, Sealed, diff};
@@ -56,7 +55,7 @@ pub struct PlannedChange {
     /// none (create). A refreshed object is shared with the [`RemoteObject`] it was observed as.
     ///
     /// [`RemoteObject`]: crate::RemoteObject
-    pub before: Option<Arc<Json>>,
+    pub before: Option<Attributes>,
     /// The whole object as planned: the configuration over what is there, with
     /// [`Value::Unknown`] for what only apply will know; `None` for a delete.
     pub after: Option<Value>,
@@ -479,15 +478,19 @@ impl Planner<'_> {
             resource,
         };
         let recorded = resource.attributes.to_value();
+        let refreshed = match observed {
+            Some(Observed::Present(object)) => Some(object.attributes.to_value()),
+            _ => None,
+        };
         // Refreshed: compare with the cloud, and the cloud with the state for drift. Not
         // refreshed: compare with the state, whose sensitive values are fingerprints.
         let (current, current_sealed, prior): (&Json, Option<&dyn Sealed>, Option<&Json>) =
-            match observed {
-                Some(Observed::Present(object)) => {
+            match (observed, &refreshed) {
+                (Some(Observed::Present(object)), Some(refreshed)) => {
                     if object.id.is_some() {
                         change.id.clone_from(&object.id);
                     }
-                    (&*object.attributes, None, Some(&recorded))
+                    (refreshed, None, Some(&recorded))
                 }
                 _ => (&recorded, Some(&seal), None),
             };
@@ -505,8 +508,8 @@ impl Planner<'_> {
         });
         self.record_drift(&address, found.drift);
         change.before = Some(match observed {
-            Some(Observed::Present(object)) => Arc::clone(&object.attributes),
-            _ => Arc::new(current.clone()),
+            Some(Observed::Present(object)) => object.attributes.clone(),
+            _ => resource.attributes.clone(),
         });
         // Ignored paths keep the object's values: that is what the cloud keeps.
         let kept = without_ignored(desired, lifecycle);
@@ -563,9 +566,10 @@ impl Planner<'_> {
         let (schema, lifecycle) = (block.schema, block.lifecycle);
         match self.observed.lookup(&change.address) {
             Some(Lookup::Found(object)) => {
+                let current = object.attributes.to_value();
                 let found = diff(&DiffInput {
                     desired,
-                    current: &object.attributes,
+                    current: &current,
                     current_sealed: None,
                     prior: None,
                     prior_sealed: None,
@@ -580,13 +584,13 @@ impl Planner<'_> {
                 change.action = Action::Import { then_update };
                 change.reasons.push(Reason::AdoptedByNaturalKey);
                 change.id.clone_from(&object.id);
-                change.before = Some(Arc::clone(&object.attributes));
+                change.before = Some(object.attributes.clone());
                 change.changes = found.changes;
                 let kept = without_ignored(desired, lifecycle);
                 if then_update {
-                    updated_object(schema, &object.attributes, &kept)
+                    updated_object(schema, &current, &kept)
                 } else {
-                    merged_object(&object.attributes, &kept)
+                    merged_object(&current, &kept)
                 }
             }
             lookup => {
@@ -625,7 +629,7 @@ impl Planner<'_> {
             created_object(block.schema, &arguments)
         } else if let Some(read) = self.observed.data(&address) {
             change.action = Action::NoOp;
-            change.before = Some(Arc::new(read.clone()));
+            change.before = Some(Attributes::new(read));
             merged_object(read, &arguments)
         } else {
             change.reasons.push(Reason::NotReadYet);
@@ -669,8 +673,8 @@ impl Planner<'_> {
     ) -> Planned {
         let gone = matches!(self.observed.resource(address), Some(Observed::Gone));
         let before = match self.observed.resource(address) {
-            Some(Observed::Present(object)) => Arc::clone(&object.attributes),
-            _ => Arc::new(resource.attributes.to_value()),
+            Some(Observed::Present(object)) => object.attributes.clone(),
+            _ => resource.attributes.clone(),
         };
         let mut change = PlannedChange {
             address: address.clone(),

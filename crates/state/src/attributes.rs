@@ -1,6 +1,7 @@
 //! The attributes of a recorded object, kept compact.
 
 use std::fmt;
+use std::sync::Arc;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value as Json;
@@ -13,7 +14,9 @@ use serde_json::Value as Json;
 /// map node and a string allocation for every key and value); as text they take 8 MB. Reading
 /// one ([`Attributes::to_value`]) costs a parse of that one object.
 ///
-/// The text is canonical: two `Attributes` are equal exactly when their values are.
+/// The text is canonical: two `Attributes` are equal exactly when their values are. It is shared:
+/// a clone (the plan's copy of a refreshed object, the state's record of it) costs a reference
+/// count.
 ///
 /// ```
 /// use plinth_state::Attributes;
@@ -24,12 +27,12 @@ use serde_json::Value as Json;
 /// assert_eq!(attributes.to_value()["status"], "running");
 /// ```
 #[derive(Clone, PartialEq, Eq, Hash)]
-pub struct Attributes(Box<str>);
+pub struct Attributes(Arc<str>);
 
 impl Attributes {
     /// The attributes of `value` (normally a JSON object).
     pub fn new(value: &Json) -> Self {
-        Self(canonical_text(value).into_boxed_str())
+        Self(canonical_text(value).into())
     }
 
     /// The attributes as a JSON value.
@@ -46,6 +49,11 @@ impl Attributes {
     /// The canonical compact JSON text.
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// Whether `other` is this very text, shared (not only an equal one).
+    pub fn is_shared_with(&self, other: &Attributes) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
     }
 
     /// Changes the attributes through their JSON value.

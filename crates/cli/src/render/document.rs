@@ -466,7 +466,7 @@ fn push_escaped(out: &mut String, key: &str) {
 
 fn resource_change(change: &PlannedChange, sensitive: &BTreeSet<String>) -> ResourceChange {
     let (before, before_sensitive) = match &change.before {
-        Some(before) => redact_json(before, sensitive),
+        Some(before) => redact_json(&before.to_value(), sensitive),
         None => (Json::Null, Json::Bool(false)),
     };
     let (after, after_unknown, after_sensitive) = match &change.after {
@@ -546,7 +546,7 @@ fn drift_entries(plan: &Plan, prior: &State) -> Vec<ResourceDrift> {
             let now = plan.change(address).and_then(|c| c.before.as_ref());
             let deleted = drift.path.is_root() && drift.now.is_none();
             let (after, after_sensitive) = match now.filter(|_| !deleted) {
-                Some(json) => redact_json(json, paths),
+                Some(now) => redact_json(&now.to_value(), paths),
                 None => (Json::Null, Json::Bool(false)),
             };
             out.push(ResourceDrift {
