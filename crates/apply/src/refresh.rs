@@ -92,7 +92,12 @@ pub async fn refresh_and_plan(
         options.parallelism,
         reads,
         |client, (address, kind, object)| async move {
-            let result = kind.read(&client, &object).await;
+            // Made compact where it was read: the cloud's answers of a large refresh are never
+            // all held as JSON trees at once.
+            let result = kind
+                .read(&client, &object)
+                .await
+                .map(|found| found.map(planner_object));
             (address, result)
         },
         client,
@@ -102,7 +107,7 @@ pub async fn refresh_and_plan(
     let mut failures = Vec::new();
     for (address, result) in found {
         match result {
-            Ok(Some(object)) => observed.push((address, Observed::Present(planner_object(object)))),
+            Ok(Some(object)) => observed.push((address, Observed::Present(object))),
             Ok(None) => observed.push((address, Observed::Gone)),
             Err(error) => failures.push(ReadFailure { address, error }),
         }
