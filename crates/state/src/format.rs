@@ -2,10 +2,14 @@
 //! converted to and from the core types here and nowhere else. docs/state-format.md documents it.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::btree_map::Entry;
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::fmt;
 use std::io;
+use std::marker::PhantomData;
 
-use serde::{Deserialize, Serialize, Serializer};
+use serde::de::{Error as _, SeqAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use uuid::Uuid;
 
 use crate::address::{InstanceKey, Mode, ResourceAddress};
@@ -43,16 +47,94 @@ pub(crate) struct JournalHeader {
 // straight from the state, without building (and sorting a copy of) a JSON tree of it first.
 // `resources` and `attributes` borrow from the state when writing.
 
-#[derive(Serialize, Deserialize)]
+/// A state file as read: `resources` is [`Decoded`] to load it, [`Checked`] to only check it.
+#[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct StateFile<'a> {
+struct StateFile<R> {
     fingerprint_key: String,
+    #[expect(
+        dead_code,
+        reason = "checked by `probe`, declared for `deny_unknown_fields`"
+    )]
     format: String,
     lineage: Uuid,
     outputs: BTreeMap<String, OutputEntry>,
-    resources: Vec<ResourceEntry<'a>>,
+    resources: R,
     serial: u64,
+    #[expect(
+        dead_code,
+        reason = "checked by `probe`, declared for `deny_unknown_fields`"
+    )]
     version: u64,
+}
+
+/// The resources of a state file, decoded into the state's map one entry at a time (no list of
+/// entries is built first).
+#[derive(Default)]
+struct Decoded(BTreeMap<ResourceAddress, ResourceState>);
+
+/// The resources of a state file, checked one entry at a time and not kept.
+#[derive(Default)]
+struct Checked(HashSet<ResourceAddress>);
+
+/// Where the visitor of a file's resources puts each one.
+trait Collect: Default {
+    /// Adds a resource; `false` if its address was there already.
+    fn add(&mut self, address: ResourceAddress, resource: ResourceState) -> bool;
+}
+
+impl Collect for Decoded {
+    fn add(&mut self, address: ResourceAddress, resource: ResourceState) -> bool {
+        match self.0.entry(address) {
+            Entry::Vacant(slot) => {
+                slot.insert(resource);
+                true
+            }
+            Entry::Occupied(_) => false,
+        }
+    }
+}
+
+impl Collect for Checked {
+    fn add(&mut self, address: ResourceAddress, _: ResourceState) -> bool {
+        self.0.insert(address)
+    }
+}
+
+struct ResourcesVisitor<C>(PhantomData<C>);
+
+impl<'de, C: Collect> Visitor<'de> for ResourcesVisitor<C> {
+    type Value = C;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a list of resources")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<C, A::Error> {
+        let mut collected = C::default();
+        while let Some(entry) = seq.next_element::<ResourceEntry>()? {
+            let (address, resource) = resource_from_entry(entry).map_err(A::Error::custom)?;
+            let shown = address.to_string();
+            if !collected.add(address, resource) {
+                return Err(A::Error::custom(format!(
+                    "resource `{shown}` appears twice"
+                )));
+            }
+        }
+        Ok(collected)
+    }
+}
+
+impl<'de> Deserialize<'de> for Decoded {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_seq(ResourcesVisitor(PhantomData))
+    }
+}
+
+impl<'de> Deserialize<'de> for Checked {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_seq(ResourcesVisitor(PhantomData))
+    }
 }
 
 #[derive(Serialize, Deserialize)]
@@ -201,9 +283,20 @@ impl Serialize for Resources<'_> {
 pub(crate) fn decode_state(bytes: &[u8]) -> Result<State, DecodeError> {
     probe(bytes)?;
     // Parse the bytes again rather than the probe, so that errors carry line and column.
-    let file: StateFile =
+    let file: StateFile<Decoded> =
         serde_json::from_slice(bytes).map_err(|error| DecodeError::Corrupt(error.to_string()))?;
     state_from_file(file).map_err(DecodeError::Corrupt)
+}
+
+/// Checks a state file's bytes as [`decode_state`] does, keeping only its lineage and serial:
+/// its resources are read one at a time and dropped.
+pub(crate) fn check_state(bytes: &[u8]) -> Result<(Uuid, u64), DecodeError> {
+    probe(bytes)?;
+    let file: StateFile<Checked> =
+        serde_json::from_slice(bytes).map_err(|error| DecodeError::Corrupt(error.to_string()))?;
+    fingerprint_key(&file.fingerprint_key).map_err(DecodeError::Corrupt)?;
+    outputs_from_entries(file.outputs).map_err(DecodeError::Corrupt)?;
+    Ok((file.lineage, file.serial))
 }
 
 /// The top-level fields that say what a file is. Deserializing it reads the whole text (so
@@ -359,31 +452,32 @@ fn output_entry(output: &OutputState) -> OutputEntry {
     }
 }
 
-fn state_from_file(file: StateFile) -> Result<State, String> {
-    let key_bytes = hex::decode(&file.fingerprint_key)
-        .ok()
-        .and_then(|bytes| <[u8; 32]>::try_from(bytes).ok())
-        .ok_or_else(|| "`fingerprint_key` must be 64 hex digits".to_owned())?;
-    let mut resources = BTreeMap::new();
-    for entry in file.resources {
-        let (address, resource) = resource_from_entry(entry)?;
-        if resources.contains_key(&address) {
-            return Err(format!("resource `{address}` appears twice"));
-        }
-        resources.insert(address, resource);
-    }
-    let mut outputs = BTreeMap::new();
-    for (name, entry) in file.outputs {
-        let output = output_from_entry(&name, entry)?;
-        outputs.insert(name, output);
-    }
+fn state_from_file(file: StateFile<Decoded>) -> Result<State, String> {
     Ok(State {
         lineage: file.lineage,
         serial: file.serial,
-        fingerprint_key: key_bytes,
-        resources,
-        outputs,
+        fingerprint_key: fingerprint_key(&file.fingerprint_key)?,
+        resources: file.resources.0,
+        outputs: outputs_from_entries(file.outputs)?,
     })
+}
+
+fn fingerprint_key(hex_digits: &str) -> Result<[u8; 32], String> {
+    hex::decode(hex_digits)
+        .ok()
+        .and_then(|bytes| <[u8; 32]>::try_from(bytes).ok())
+        .ok_or_else(|| "`fingerprint_key` must be 64 hex digits".to_owned())
+}
+
+fn outputs_from_entries(
+    entries: BTreeMap<String, OutputEntry>,
+) -> Result<BTreeMap<String, OutputState>, String> {
+    let mut outputs = BTreeMap::new();
+    for (name, entry) in entries {
+        let output = output_from_entry(&name, entry)?;
+        outputs.insert(name, output);
+    }
+    Ok(outputs)
 }
 
 fn resource_from_entry(entry: ResourceEntry) -> Result<(ResourceAddress, ResourceState), String> {
@@ -510,10 +604,15 @@ mod tests {
         let mut value: serde_json::Value = serde_json::from_str(&encode_state(&state)).unwrap();
         let entry = value["resources"][0].clone();
         value["resources"].as_array_mut().unwrap().push(entry);
-        let Err(DecodeError::Corrupt(reason)) = decode_state(value.to_string().as_bytes()) else {
+        let text = serde_json::to_string_pretty(&value).unwrap();
+        let Err(DecodeError::Corrupt(reason)) = decode_state(text.as_bytes()) else {
             panic!("a duplicate must be refused");
         };
-        assert_eq!(reason, "resource `a.b` appears twice");
+        assert_eq!(reason, "resource `a.b` appears twice at line 27 column 3");
+        let Err(DecodeError::Corrupt(checked)) = check_state(text.as_bytes()) else {
+            panic!("a check must refuse it too");
+        };
+        assert_eq!(checked, reason);
     }
 
     #[test]

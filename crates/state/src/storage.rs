@@ -384,12 +384,10 @@ impl StateStorage for LocalStorage {
         let previous = self.read_file()?;
         match &previous {
             Some(bytes) => {
-                // Never replace a file we cannot read: it may be the only copy of something.
-                // (Decoding it again costs its resources' memory for a moment: the JSON is
-                // parsed straight into them, and they go at the end of this block.)
-                let stored = self.decode(bytes)?;
-                let (lineage, serial) = (stored.lineage, stored.serial);
-                drop(stored);
+                // Never replace a file we cannot read: it may be the only copy of something. It
+                // is checked as a load would read it, one resource at a time, keeping none.
+                let (lineage, serial) =
+                    format::check_state(bytes).map_err(|error| self.decode_error(error))?;
                 if lineage != state.lineage {
                     return Err(conflict(format!(
                         "the stored state has lineage {lineage}, this one {}",
