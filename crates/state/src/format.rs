@@ -33,6 +33,8 @@ pub(crate) enum DecodeError {
     Corrupt(String),
     /// A state file from a newer plinth.
     NewerVersion(u64),
+    /// The file could not be read.
+    Io(io::Error),
 }
 
 /// The first line of a journal: which state, at which serial, the entries apply to.
@@ -290,13 +292,49 @@ pub(crate) fn decode_state(bytes: &[u8]) -> Result<State, DecodeError> {
 
 /// Checks a state file's bytes as [`decode_state`] does, keeping only its lineage and serial:
 /// its resources are read one at a time and dropped.
+#[cfg(test)]
 pub(crate) fn check_state(bytes: &[u8]) -> Result<(Uuid, u64), DecodeError> {
-    probe(bytes)?;
-    let file: StateFile<Checked> =
-        serde_json::from_slice(bytes).map_err(|error| DecodeError::Corrupt(error.to_string()))?;
+    check_state_from(|| Ok(bytes))
+}
+
+/// [`check_state`] of a file read twice through `open` (once to probe, once to check), without
+/// holding its text: a large state is tens of megabytes.
+pub(crate) fn check_state_from<R: io::Read>(
+    mut open: impl FnMut() -> io::Result<R>,
+) -> Result<(Uuid, u64), DecodeError> {
+    let mut first = Watched {
+        inner: open().map_err(DecodeError::Io)?,
+        seen_text: false,
+    };
+    let probed = serde_json::from_reader::<_, Probe>(&mut first);
+    if !first.seen_text && probed.as_ref().is_err_and(|error| !error.is_io()) {
+        return Err(DecodeError::Corrupt("the file is empty".to_owned()));
+    }
+    check_probe(probed)?;
+    let file: StateFile<Checked> = serde_json::from_reader(open().map_err(DecodeError::Io)?)
+        .map_err(|error| match error.io_error_kind() {
+            Some(kind) => DecodeError::Io(io::Error::new(kind, error)),
+            None => DecodeError::Corrupt(error.to_string()),
+        })?;
     fingerprint_key(&file.fingerprint_key).map_err(DecodeError::Corrupt)?;
     outputs_from_entries(file.outputs).map_err(DecodeError::Corrupt)?;
     Ok((file.lineage, file.serial))
+}
+
+/// A reader that notes whether anything but whitespace went through it.
+struct Watched<R> {
+    inner: R,
+    seen_text: bool,
+}
+
+impl<R: io::Read> io::Read for Watched<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let read = self.inner.read(buf)?;
+        if !self.seen_text {
+            self.seen_text = !buf[..read].iter().all(u8::is_ascii_whitespace);
+        }
+        Ok(read)
+    }
 }
 
 /// The top-level fields that say what a file is. Deserializing it reads the whole text (so
@@ -312,7 +350,14 @@ fn probe(bytes: &[u8]) -> Result<(), DecodeError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(DecodeError::Corrupt("the file is empty".to_owned()));
     }
-    let probe: Probe = serde_json::from_slice(bytes).map_err(|error| {
+    check_probe(serde_json::from_slice(bytes))
+}
+
+fn check_probe(probed: serde_json::Result<Probe>) -> Result<(), DecodeError> {
+    let probe: Probe = probed.map_err(|error| {
+        if let Some(kind) = error.io_error_kind() {
+            return DecodeError::Io(io::Error::new(kind, error));
+        }
         DecodeError::Corrupt(if error.is_eof() {
             format!("the file ends early, as if truncated ({error})")
         } else if error.is_data() {

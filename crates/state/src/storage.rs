@@ -2,7 +2,7 @@
 //! state file on disk with its backup, journal and lock file.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{BufWriter, ErrorKind, Write};
+use std::io::{BufReader, BufWriter, ErrorKind, Write};
 use std::path::{Path, PathBuf};
 
 use crate::error::{StateError, io};
@@ -209,6 +209,16 @@ impl LocalStorage {
                 found,
                 supported: format::STATE_VERSION,
             },
+            DecodeError::Io(error) => io("read the state file", &self.path)(error),
+        }
+    }
+
+    /// The state file, open for buffered reading, or `None` if there is none.
+    fn open_file(&self) -> Result<Option<BufReader<File>>, StateError> {
+        match File::open(&self.path) {
+            Ok(file) => Ok(Some(BufReader::new(file))),
+            Err(error) if error.kind() == ErrorKind::NotFound => Ok(None),
+            Err(error) => Err(io("read the state file", &self.path)(error)),
         }
     }
 
@@ -381,36 +391,34 @@ impl StateStorage for LocalStorage {
             location: self.location(),
             reason,
         };
-        let previous = self.read_file()?;
-        match &previous {
-            Some(bytes) => {
-                // Never replace a file we cannot read: it may be the only copy of something. It
-                // is checked as a load would read it, one resource at a time, keeping none.
-                let (lineage, serial) =
-                    format::check_state(bytes).map_err(|error| self.decode_error(error))?;
-                if lineage != state.lineage {
-                    return Err(conflict(format!(
-                        "the stored state has lineage {lineage}, this one {}",
-                        state.lineage
-                    )));
-                }
-                if serial != state.serial {
-                    return Err(conflict(format!(
-                        "the stored state has serial {serial}, this one was loaded at serial {}",
-                        state.serial
-                    )));
-                }
-            }
-            None if state.serial != 0 => {
+        // The stored file is read from disk each time it is needed rather than held: a large
+        // state is tens of megabytes, and a save runs while the plan is in memory.
+        if self.open_file()?.is_some() {
+            // Never replace a file we cannot read: it may be the only copy of something. It
+            // is checked as a load would read it, one resource at a time, keeping none.
+            let (lineage, serial) =
+                format::check_state_from(|| File::open(&self.path).map(BufReader::new))
+                    .map_err(|error| self.decode_error(error))?;
+            if lineage != state.lineage {
                 return Err(conflict(format!(
-                    "the state file `{}` was removed",
-                    self.path.display()
+                    "the stored state has lineage {lineage}, this one {}",
+                    state.lineage
                 )));
             }
-            None => {}
+            if serial != state.serial {
+                return Err(conflict(format!(
+                    "the stored state has serial {serial}, this one was loaded at serial {}",
+                    state.serial
+                )));
+            }
+        } else if state.serial != 0 {
+            return Err(conflict(format!(
+                "the state file `{}` was removed",
+                self.path.display()
+            )));
         }
-        if let Some(previous) = &previous
-            && same_text(previous, state)
+        if let Some(stored) = self.open_file()?
+            && same_text(stored, state)
         {
             if self.remove_journal()? {
                 self.sync_directory()?;
@@ -419,8 +427,10 @@ impl StateStorage for LocalStorage {
         }
         state.serial += 1;
         let written = (|| {
-            if let Some(previous) = &previous {
-                self.write_atomically(&self.backup_path(), |out| out.write_all(previous))?;
+            if let Some(mut stored) = self.open_file()? {
+                self.write_atomically(&self.backup_path(), |out| {
+                    std::io::copy(&mut stored, out).map(drop)
+                })?;
             }
             self.write_atomically(&self.path, |out| format::write_state(state, out))?;
             self.remove_journal()?;
@@ -470,29 +480,31 @@ impl StateStorage for LocalStorage {
     }
 }
 
-/// Whether `state` would be written as exactly `stored`; compared as the text is made, without
-/// making it.
-fn same_text(stored: &[u8], state: &State) -> bool {
+/// Whether `state` would be written as exactly the text `stored` reads; compared as the text is
+/// made, without making it or holding the stored one.
+fn same_text(stored: impl std::io::Read, state: &State) -> bool {
     let mut rest = SameAs {
         expected: stored,
+        scratch: Vec::new(),
         same: true,
     };
-    format::write_state(state, &mut rest).is_ok() && rest.same && rest.expected.is_empty()
+    let written = format::write_state(state, &mut rest).is_ok();
+    let mut extra = [0u8; 1];
+    written && rest.same && matches!(rest.expected.read(&mut extra), Ok(0))
 }
 
-/// A writer that checks what is written against the bytes expected, and keeps nothing.
-struct SameAs<'a> {
-    expected: &'a [u8],
+/// A writer that checks what is written against the bytes a reader gives, and keeps nothing.
+struct SameAs<R> {
+    expected: R,
+    scratch: Vec<u8>,
     same: bool,
 }
 
-impl Write for SameAs<'_> {
+impl<R: std::io::Read> Write for SameAs<R> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         if self.same {
-            match self.expected.strip_prefix(buf) {
-                Some(rest) => self.expected = rest,
-                None => self.same = false,
-            }
+            self.scratch.resize(buf.len(), 0);
+            self.same = self.expected.read_exact(&mut self.scratch).is_ok() && self.scratch == buf;
         }
         Ok(buf.len())
     }
@@ -557,12 +569,16 @@ mod tests {
         let state = State::new();
         let text = format::encode_state(&state);
         assert!(same_text(text.as_bytes(), &state));
+        assert!(same_text(
+            std::io::BufReader::with_capacity(3, text.as_bytes()),
+            &state
+        ));
         assert!(!same_text(&text.as_bytes()[..text.len() - 1], &state));
         assert!(!same_text(format!("{text} ").as_bytes(), &state));
         assert!(!same_text(
             text.replace("\"serial\": 0", "\"serial\": 1").as_bytes(),
             &state
         ));
-        assert!(!same_text(b"", &state));
+        assert!(!same_text(&b""[..], &state));
     }
 }
