@@ -1,6 +1,6 @@
 //! The executor: walks the plan graph, runs operations concurrently, records every result.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -238,6 +238,7 @@ pub async fn apply(
         report: ApplyReport::default(),
         serial: journal.state().serial(),
         replaced_records: HashMap::new(),
+        late_sensitive: HashMap::new(),
     };
     let parallelism = options.parallelism.max(1);
     let mut stop = options.cancel.subscribe();
@@ -387,6 +388,9 @@ struct Run<'a> {
     /// What the state held at the address of each create before its pending record replaced
     /// it: restored if the create certainly did not happen.
     replaced_records: HashMap<StepId, Option<ResourceState>>,
+    /// The sensitive parts of arguments evaluated again during the run (unknown when planning,
+    /// so the plan could not know them): sealed in the object's record too.
+    late_sensitive: HashMap<ResourceAddress, BTreeSet<String>>,
 }
 
 impl Run<'_> {
@@ -739,6 +743,10 @@ impl Run<'_> {
                 attribute: name.clone(),
             });
         }
+        let sensitive = sensitive_pointers(&arguments);
+        if !sensitive.is_empty() {
+            self.late_sensitive.insert(address.clone(), sensitive);
+        }
         Ok(arguments)
     }
 
@@ -755,12 +763,15 @@ impl Run<'_> {
             self.state[id.index()] = StepState::Done;
             return Vec::new();
         };
-        let sensitive = change
+        let mut sensitive = change
             .after
             .as_ref()
             .and_then(Value::as_object)
             .map(sensitive_pointers)
             .unwrap_or_default();
+        if let Some(late) = self.late_sensitive.remove(&address) {
+            sensitive.extend(late);
+        }
         // Needed only if the create certainly did not happen: not kept past its result.
         let replaced = self.replaced_records.remove(&id);
         let mut changes = Vec::new();

@@ -149,6 +149,8 @@ pub(crate) enum Finished {
         id: Option<String>,
         /// The attributes as the cloud reported them.
         attributes: Json,
+        /// The pointers the record seals: sensitive for the expressions that read them.
+        sensitive: BTreeSet<String>,
     },
     /// A data source's read (the state does not record reads).
     Read(Json),
@@ -163,6 +165,7 @@ impl Finished {
             Finished::Sealed {
                 id: object.id.clone(),
                 attributes: object.attributes.clone(),
+                sensitive: record.sensitive.clone(),
             }
         }
     }
@@ -210,8 +213,16 @@ impl ResourceValues for Known<'_> {
                     ));
                 }
             }
-            Some(Finished::Sealed { id, attributes }) => {
-                return Some(object_values(id.as_deref(), attributes));
+            Some(Finished::Sealed {
+                id,
+                attributes,
+                sensitive,
+            }) => {
+                let mut value = Value::Object(object_values(id.as_deref(), attributes));
+                for pointer in sensitive {
+                    plinth_planner::mark_sensitive(&mut value, pointer);
+                }
+                return Some(into_map(value));
             }
             Some(Finished::Read(attributes)) => {
                 return Some(into_map(Value::from(attributes.clone())));
@@ -226,10 +237,14 @@ impl ResourceValues for Known<'_> {
             return Some(into_map(after.clone()));
         }
         let resource = self.state.resource(&address)?;
-        Some(object_values(
+        let mut value = Value::Object(object_values(
             resource.id.as_deref(),
             &resource.attributes.to_value(),
-        ))
+        ));
+        for pointer in &resource.sensitive {
+            plinth_planner::mark_sensitive(&mut value, pointer);
+        }
+        Some(into_map(value))
     }
 }
 

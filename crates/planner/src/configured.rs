@@ -210,14 +210,13 @@ fn initial_value(
     let mut value = match refreshed {
         Some(Observed::Present(object)) => value_of(&object.attributes.to_value()),
         Some(Observed::Gone) => return None,
-        None => {
-            let mut value = Value::from(resource.attributes.to_value());
-            for pointer in &resource.sensitive {
-                mark_sensitive(&mut value, pointer);
-            }
-            value
-        }
+        None => Value::from(resource.attributes.to_value()),
     };
+    // What the state seals is sensitive, refreshed or not (the cloud's copy holds the real value):
+    // an expression that reads it carries the mark on.
+    for pointer in &resource.sensitive {
+        mark_sensitive(&mut value, pointer);
+    }
     let id = match refreshed {
         Some(Observed::Present(RemoteObject { id: Some(id), .. })) => Some(id.as_str()),
         _ => resource.id.as_deref(),
@@ -235,8 +234,8 @@ fn into_map(value: Value) -> BTreeMap<String, Value> {
     }
 }
 
-/// Marks the value at a JSON pointer sensitive.
-fn mark_sensitive(value: &mut Value, pointer: &str) {
+/// Marks the value at a JSON pointer (RFC 6901) sensitive; nothing if there is none there.
+pub fn mark_sensitive(value: &mut Value, pointer: &str) {
     let mut slot = value;
     for raw in pointer.split('/').skip(1) {
         let key = raw.replace("~1", "/").replace("~0", "~");

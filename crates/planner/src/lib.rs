@@ -38,7 +38,7 @@ mod order;
 mod path;
 mod plan;
 
-pub use crate::configured::plan;
+pub use crate::configured::{mark_sensitive, plan};
 pub use crate::diff::{AttributeChange, Drift};
 pub use crate::error::{PlanError, Refusal};
 pub use crate::graph::{Operation, PlanGraph, Step, StepId};

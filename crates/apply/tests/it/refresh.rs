@@ -334,6 +334,12 @@ async fn a_dependent_reads_the_real_values_of_an_object_recorded_sealed() {
     assert_eq!(custom["dns"], json!(recorded.id.clone().unwrap()));
     assert_eq!(custom["cluster_ip"], json!("10.247.3.10"));
     assert_eq!(custom["replicas"], json!(2));
-    // A value it took from the sensitive values the user wrote is sealed in its own record.
+    // A value it took from the sensitive values the user wrote is sealed in its own record, and
+    // so is one it took from the add-on's sealed values that the cloud filled in, though it was
+    // unknown when planning.
     assert!(storage.sensitive.contains("/values/custom/replicas"));
+    assert!(storage.sensitive.contains("/values/custom/cluster_ip"));
+    assert!(!storage.sensitive.contains("/values/custom/dns"));
+    let text = storage.attributes.as_str();
+    assert!(!text.contains("10.247.3.10"), "{text}");
 }
