@@ -1,9 +1,17 @@
 //! Values of the configuration language: what expressions evaluate to.
 
-use std::collections::BTreeMap;
 use std::fmt;
 
+use litemap::LiteMap;
+
 use serde_json::Number;
+
+/// The keys and values of an object, sorted by key.
+///
+/// A flat sorted vector ([`LiteMap`]) rather than a `BTreeMap`: most objects have a handful of
+/// keys, and a B-tree node costs hundreds of bytes even for one key. Iteration is in key order,
+/// like a `BTreeMap`.
+pub type ObjectMap = LiteMap<String, Value>;
 
 /// A value of the configuration language.
 ///
@@ -26,7 +34,7 @@ pub enum Value {
     /// A set: sorted, without duplicates (made by `toset`).
     Set(Vec<Value>),
     /// An object (or map), keys sorted.
-    Object(BTreeMap<String, Value>),
+    Object(ObjectMap),
     /// A value that is not known until apply.
     Unknown,
     /// A sensitive value: it must not be shown or stored in clear.
@@ -137,7 +145,7 @@ impl Value {
     }
 
     /// The object, if the value (ignoring marks) is one.
-    pub fn as_object(&self) -> Option<&BTreeMap<String, Value>> {
+    pub fn as_object(&self) -> Option<&ObjectMap> {
         match self.unmarked() {
             Value::Object(map) => Some(map),
             _ => None,
@@ -455,7 +463,7 @@ mod tests {
     fn to_json_refuses_unknown_and_sensitive() {
         let unknown = Value::List(vec![Value::int(1), Value::Unknown]);
         assert_eq!(unknown.to_json(), None);
-        let secret = Value::Object(BTreeMap::from([
+        let secret = Value::Object(ObjectMap::from_iter([
             ("user".to_owned(), Value::string("u")),
             ("password".to_owned(), Value::string("p").mark_sensitive()),
         ]));
@@ -477,7 +485,7 @@ mod tests {
 
     #[test]
     fn display_is_hcl_like() {
-        let v = Value::Object(BTreeMap::from([
+        let v = Value::Object(ObjectMap::from_iter([
             (
                 "a".to_owned(),
                 Value::List(vec![Value::int(1), Value::Unknown]),
