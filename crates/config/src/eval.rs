@@ -13,7 +13,7 @@ use serde_json::Number;
 
 use crate::diagnostic::{Diagnostic, SourceFile};
 use crate::model::{Mode, ResourceAddress};
-use crate::value::{ObjectMap, Value, compare, equal};
+use crate::value::{ObjectMap, Value, compact_object, compare, equal};
 
 /// What an expression can refer to by name.
 pub(crate) struct Env<'a> {
@@ -151,7 +151,7 @@ impl<'a> Context<'a> {
                 Ok(if unknown {
                     Value::Unknown
                 } else {
-                    Value::Object(map)
+                    Value::Object(compact_object(map))
                 })
             }
             Expression::StringTemplate(template) => self.eval_template(template),
@@ -684,7 +684,7 @@ impl<'a> Context<'a> {
         let result = if unknown {
             Value::Unknown
         } else if for_expr.key_expr.is_some() {
-            Value::Object(object)
+            Value::Object(compact_object(object))
         } else {
             Value::List(list)
         };

@@ -11,7 +11,7 @@ use crate::model::{
 };
 use crate::refs::{Target, references};
 use crate::schema::{Presence, schema};
-use crate::value::{ObjectMap, Value};
+use crate::value::{ObjectMap, Value, compact_object};
 
 /// What is known about resource instances: their attributes as the cloud reports them.
 ///
@@ -739,7 +739,7 @@ fn expand_resource(
                 }
             }
         }
-        instances.push((key, attributes));
+        instances.push((key, compact_object(attributes)));
     }
     let by_key = match repetition {
         Repetition::ForEach => instances

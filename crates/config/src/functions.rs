@@ -4,7 +4,7 @@ use std::ops::Range;
 use std::path::Path;
 
 use crate::eval::{EvalError, EvalResult, parse_number, value_to_string};
-use crate::value::{ObjectMap, Value, compare, equal};
+use crate::value::{ObjectMap, Value, compact_object, compare, equal};
 
 /// Names of every function, for suggestions.
 pub(crate) const FUNCTIONS: &[&str] = &[
@@ -207,7 +207,7 @@ fn apply(name: &str, args: &[Value], dir: Option<&Path>) -> Result<Value, Failur
                     }
                 }
             }
-            Ok(Value::Object(out))
+            Ok(Value::Object(compact_object(out)))
         }
         "lookup" => {
             let map = object_arg(args, 0)?;

@@ -69,4 +69,4 @@ pub use crate::schema::{
     data_source_types, resource_schema, resource_types, schema,
 };
 pub use crate::types::TypeConstraint;
-pub use crate::value::{ObjectMap, PathStep, Value};
+pub use crate::value::{ObjectMap, PathStep, Value, compact_object};

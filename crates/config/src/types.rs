@@ -5,7 +5,7 @@ use std::fmt;
 
 use hcl_edit::expr::{Expression, ObjectKey};
 
-use crate::value::{ObjectMap, Value, compare};
+use crate::value::{ObjectMap, Value, compact_object, compare};
 
 /// A type constraint, as written in a variable's `type` attribute.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -169,7 +169,7 @@ impl TypeConstraint {
                     let v = t.convert(v).map_err(|e| format!("key `{k}`: {e}"))?;
                     out.insert(k, v);
                 }
-                Ok(Value::Object(out))
+                Ok(Value::Object(compact_object(out)))
             }
             (TypeConstraint::Object(fields), Value::Object(mut map)) => {
                 let mut out = ObjectMap::new();
@@ -183,7 +183,7 @@ impl TypeConstraint {
                             .map_err(|e| format!("attribute `{name}`: {e}"))?,
                     );
                 }
-                Ok(Value::Object(out))
+                Ok(Value::Object(compact_object(out)))
             }
             (TypeConstraint::Tuple(types), Value::List(items)) if types.len() == items.len() => {
                 let items = types

@@ -13,6 +13,16 @@ use serde_json::Number;
 /// like a `BTreeMap`.
 pub type ObjectMap = LiteMap<String, Value>;
 
+/// The map without spare room.
+///
+/// A map built key by key keeps up to twice the room its keys need (its vector doubles as it
+/// grows); a map that lives as long as a plan does is compacted once it is complete.
+pub fn compact_object(map: ObjectMap) -> ObjectMap {
+    let mut pairs = map.into_tuple_vec();
+    pairs.shrink_to_fit();
+    ObjectMap::from_sorted_store_unchecked(pairs)
+}
+
 /// A value of the configuration language.
 ///
 /// Besides JSON-like data a value can be [`Value::Unknown`] (not known until apply, e.g. an

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 use std::sync::Arc;
 
-use plinth_config::{Lifecycle, ObjectMap, Presence, ResourceSchema, Value};
+use plinth_config::{Lifecycle, ObjectMap, Presence, ResourceSchema, Value, compact_object};
 use plinth_state::{Mode, ResourceAddress, ResourceState, State, Status};
 use serde_json::Value as Json;
 
@@ -910,7 +910,7 @@ fn created_object(schema: &ResourceSchema, desired: &ObjectMap) -> Value {
             .entry(attribute.name.to_owned())
             .or_insert(Value::Unknown);
     }
-    Value::Object(object)
+    Value::Object(compact_object(object))
 }
 
 /// An object updated in place: what the user wrote over what is there; computed attributes are
@@ -925,6 +925,7 @@ fn updated_object(schema: &ResourceSchema, current: &Json, desired: &ObjectMap) 
         {
             map.insert(attribute.name.to_owned(), Value::Unknown);
         }
+        *map = compact_object(std::mem::take(map));
     }
     object
 }
@@ -979,7 +980,7 @@ fn merged_object(current: &Json, desired: &ObjectMap) -> Value {
     for (key, value) in desired {
         merge_into(&mut object, key, value);
     }
-    Value::Object(object)
+    Value::Object(compact_object(object))
 }
 
 /// A JSON value as a configuration value: what `Value::from` makes of a copy, without the copy.
@@ -1005,6 +1006,7 @@ fn merge_into(object: &mut ObjectMap, key: &str, value: &Value) {
             for (k, v) in over {
                 merge_into(base, k, v);
             }
+            *base = compact_object(std::mem::take(base));
         }
         _ => {
             object.insert(key.to_owned(), value.clone());
