@@ -507,4 +507,35 @@ mod tests {
             r#"{ a = [1, (known after apply)], "b c" = (sensitive value) }"#
         );
     }
+
+    #[test]
+    fn objects_keep_keys_sorted_and_the_last_of_duplicates_like_a_btree_map() {
+        let mut map: ObjectMap = [("b", 1), ("a", 2), ("b", 3)]
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), Value::int(v)))
+            .collect();
+        map.insert("0".to_owned(), Value::int(4));
+        map.extend([
+            ("c".to_owned(), Value::int(5)),
+            ("a".to_owned(), Value::int(6)),
+        ]);
+        let pairs: Vec<(&str, i64)> = map
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_i64().unwrap()))
+            .collect();
+        assert_eq!(pairs, [("0", 4), ("a", 6), ("b", 3), ("c", 5)]);
+    }
+
+    #[test]
+    fn a_compacted_object_has_no_spare_room_and_the_same_keys() {
+        let mut map = ObjectMap::new();
+        for key in ["e", "d", "c", "b", "a"] {
+            map.insert(key.to_owned(), Value::Null);
+        }
+        let before = map.clone();
+        assert!(map.clone().into_tuple_vec().capacity() >= 5);
+        let compacted = compact_object(map);
+        assert_eq!(compacted, before);
+        assert_eq!(compacted.into_tuple_vec().capacity(), 5);
+    }
 }
