@@ -1,11 +1,11 @@
 //! The executor: walks the plan graph, runs operations concurrently, records every result.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 
 use plinth_cloud::{Client, ObjectRef, ResourceType};
-use plinth_config::{Configuration, Value};
+use plinth_config::{Configuration, ObjectMap, Value};
 use plinth_planner::{Action, Operation, Plan, PlanMode, PlannedChange, Reason, StepId};
 use plinth_state::{
     Change, Journal, Mode, OutputState, PendingAction, PendingOperation, ResourceAddress,
@@ -354,7 +354,7 @@ enum StepState {
 
 /// The arguments of a resource block's instances not taken yet, evaluated when the completion
 /// count was the first.
-type Expansion = (u64, HashMap<ResourceAddress, BTreeMap<String, Value>>);
+type Expansion = (u64, HashMap<ResourceAddress, ObjectMap>);
 
 enum Prepared {
     /// Nothing to send: done at once, with these changes to the state.
@@ -673,7 +673,7 @@ impl Run<'_> {
         address: &ResourceAddress,
         change: &PlannedChange,
         recorded: Recorded<'_>,
-    ) -> Result<BTreeMap<String, Value>, OperationError> {
+    ) -> Result<ObjectMap, OperationError> {
         let schema = schema_of(address).ok_or_else(|| OperationError::UnsupportedType {
             type_name: address.type_name().to_owned(),
         })?;
@@ -1031,7 +1031,7 @@ mod tests {
             id: Some("uid".to_owned()),
             natural_key: BTreeMap::new(),
             before: Some(before.into()),
-            after: after.then(|| Value::Object(BTreeMap::new())),
+            after: after.then(|| Value::Object(ObjectMap::new())),
             changes: Vec::new(),
             dependencies: Vec::new(),
         }

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use plinth_cloud::{Client, ResourceType};
-use plinth_config::{Configuration, InstanceAddress, ResourceValues, Value};
+use plinth_config::{Configuration, InstanceAddress, ObjectMap, ResourceValues};
 use plinth_state::{Change, Journal, Mode, ResourceAddress, ResourceState, State, Status};
 
 use crate::error::ApplyError;
@@ -107,7 +107,7 @@ pub async fn import(
 struct StateValues<'a>(&'a State);
 
 impl ResourceValues for StateValues<'_> {
-    fn attributes(&self, instance: &InstanceAddress) -> Option<BTreeMap<String, Value>> {
+    fn attributes(&self, instance: &InstanceAddress) -> Option<ObjectMap> {
         let address = state_address(instance)?;
         let resource = self.0.resource(&address)?;
         Some(object_values(

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use plinth_cloud::RemoteObject;
-use plinth_config::{InstanceAddress, PathStep, Presence, ResourceValues, Value};
+use plinth_config::{InstanceAddress, ObjectMap, PathStep, Presence, ResourceValues, Value};
 use plinth_planner::Plan;
 use plinth_state::{Change, InstanceKey, Mode, ResourceAddress, ResourceState, State, Status};
 use serde_json::Value as Json;
@@ -54,10 +54,7 @@ pub(crate) fn schema_of(
 }
 
 /// The attributes a user may set (or a data source takes), out of a whole planned object.
-pub(crate) fn settable(
-    schema: &plinth_config::ResourceSchema,
-    object: &BTreeMap<String, Value>,
-) -> BTreeMap<String, Value> {
+pub(crate) fn settable(schema: &plinth_config::ResourceSchema, object: &ObjectMap) -> ObjectMap {
     object
         .iter()
         .filter(|(name, _)| {
@@ -71,7 +68,7 @@ pub(crate) fn settable(
 
 /// A JSON object of values; unknown parts become `null` (callers check for unknowns first) and
 /// sensitive marks are removed: the cloud must receive the real values.
-pub(crate) fn to_json(attributes: &BTreeMap<String, Value>) -> Json {
+pub(crate) fn to_json(attributes: &ObjectMap) -> Json {
     Json::Object(
         attributes
             .iter()
@@ -86,7 +83,7 @@ pub(crate) fn to_json(attributes: &BTreeMap<String, Value>) -> Json {
 }
 
 /// The JSON pointers of the sensitive parts of attributes (`/values/custom/token`).
-pub(crate) fn sensitive_pointers(attributes: &BTreeMap<String, Value>) -> BTreeSet<String> {
+pub(crate) fn sensitive_pointers(attributes: &ObjectMap) -> BTreeSet<String> {
     let escape = |key: &str| format!("/{}", key.replace('~', "~0").replace('/', "~1"));
     attributes
         .iter()
@@ -202,7 +199,7 @@ pub(crate) struct Known<'a> {
 }
 
 impl ResourceValues for Known<'_> {
-    fn attributes(&self, instance: &InstanceAddress) -> Option<BTreeMap<String, Value>> {
+    fn attributes(&self, instance: &InstanceAddress) -> Option<ObjectMap> {
         let address = state_address(instance)?;
         match self.finished.get(&address) {
             Some(Finished::Recorded) => {
@@ -249,7 +246,7 @@ impl ResourceValues for Known<'_> {
 }
 
 /// Attributes as expressions see them, with `id` filled from the cloud id where missing.
-pub(crate) fn object_values(id: Option<&str>, attributes: &Json) -> BTreeMap<String, Value> {
+pub(crate) fn object_values(id: Option<&str>, attributes: &Json) -> ObjectMap {
     let mut map = into_map(Value::from(attributes.clone()));
     if let Some(id) = id {
         let entry = map.entry("id".to_owned()).or_insert(Value::Null);
@@ -260,20 +257,20 @@ pub(crate) fn object_values(id: Option<&str>, attributes: &Json) -> BTreeMap<Str
     map
 }
 
-pub(crate) fn into_map(value: Value) -> BTreeMap<String, Value> {
+pub(crate) fn into_map(value: Value) -> ObjectMap {
     match value {
         Value::Object(map) => map,
-        _ => BTreeMap::new(),
+        _ => ObjectMap::new(),
     }
 }
 
 /// Removes `ignore_changes` paths from written attributes: the cloud keeps its values there.
 pub(crate) fn without_ignored(
-    mut attributes: BTreeMap<String, Value>,
+    mut attributes: ObjectMap,
     lifecycle: &plinth_config::Lifecycle,
-) -> BTreeMap<String, Value> {
+) -> ObjectMap {
     if lifecycle.ignore_all_changes {
-        return BTreeMap::new();
+        return ObjectMap::new();
     }
     for path in &lifecycle.ignore_changes {
         remove_path(&mut attributes, path);
@@ -281,7 +278,7 @@ pub(crate) fn without_ignored(
     attributes
 }
 
-fn remove_path(object: &mut BTreeMap<String, Value>, path: &[String]) {
+fn remove_path(object: &mut ObjectMap, path: &[String]) {
     match path {
         [] => {}
         [last] => {
@@ -303,10 +300,10 @@ mod tests {
 
     #[test]
     fn sensitive_pointers_escape_keys_and_index_lists() {
-        let attributes = into_map(Value::Object(BTreeMap::from([
+        let attributes = into_map(Value::Object(ObjectMap::from_iter([
             (
                 "values".to_owned(),
-                Value::Object(BTreeMap::from([
+                Value::Object(ObjectMap::from_iter([
                     ("a/b".to_owned(), Value::string("x").mark_sensitive()),
                     (
                         "list".to_owned(),
@@ -347,8 +344,8 @@ mod tests {
     #[test]
     fn object_values_fill_the_id() {
         let values = object_values(Some("uid"), &json!({"status": "running"}));
-        assert_eq!(values["id"], Value::string("uid"));
+        assert_eq!(values[&"id".to_owned()], Value::string("uid"));
         let values = object_values(Some("uid"), &json!({"id": "other"}));
-        assert_eq!(values["id"], Value::string("other"));
+        assert_eq!(values[&"id".to_owned()], Value::string("other"));
     }
 }

@@ -1,7 +1,6 @@
 //! A tree-walking evaluator over hcl-edit expressions that carries unknown values and
 //! sensitive marks.
 
-use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::Path;
 
@@ -14,12 +13,12 @@ use serde_json::Number;
 
 use crate::diagnostic::{Diagnostic, SourceFile};
 use crate::model::{Mode, ResourceAddress};
-use crate::value::{Value, compare, equal};
+use crate::value::{ObjectMap, Value, compact_object, compare, equal};
 
 /// What an expression can refer to by name.
 pub(crate) struct Env<'a> {
-    pub variables: &'a BTreeMap<String, Value>,
-    pub locals: &'a BTreeMap<String, Value>,
+    pub variables: &'a ObjectMap,
+    pub locals: &'a ObjectMap,
     /// What a reference to a resource or data source finds, `None` when it is not declared.
     /// With the key of the reference's first index (`type.name[key]`), it may answer that
     /// instance alone, without building the value of every instance.
@@ -124,7 +123,7 @@ impl<'a> Context<'a> {
                     .collect::<Result<_, _>>()?,
             )),
             Expression::Object(object) => {
-                let mut map = BTreeMap::new();
+                let mut map = ObjectMap::new();
                 let mut unknown = false;
                 for (key, value) in object {
                     let key = match key {
@@ -152,7 +151,7 @@ impl<'a> Context<'a> {
                 Ok(if unknown {
                     Value::Unknown
                 } else {
-                    Value::Object(map)
+                    Value::Object(compact_object(map))
                 })
             }
             Expression::StringTemplate(template) => self.eval_template(template),
@@ -669,7 +668,7 @@ impl<'a> Context<'a> {
             Err(m) => return Err(EvalError::new(span(&intro.collection_expr), m)),
         };
         let mut list = Vec::new();
-        let mut object: BTreeMap<String, Value> = BTreeMap::new();
+        let mut object = ObjectMap::new();
         let mut unknown = false;
         for (key, value) in pairs {
             let pushed = self.bind(
@@ -685,7 +684,7 @@ impl<'a> Context<'a> {
         let result = if unknown {
             Value::Unknown
         } else if for_expr.key_expr.is_some() {
-            Value::Object(object)
+            Value::Object(compact_object(object))
         } else {
             Value::List(list)
         };
@@ -696,7 +695,7 @@ impl<'a> Context<'a> {
         &mut self,
         for_expr: &ForExpr,
         list: &mut Vec<Value>,
-        object: &mut BTreeMap<String, Value>,
+        object: &mut ObjectMap,
         unknown: &mut bool,
     ) -> Result<(), EvalError> {
         if let Some(cond) = &for_expr.cond {
@@ -747,7 +746,7 @@ impl<'a> Context<'a> {
             }
         } else {
             match object.entry(key) {
-                std::collections::btree_map::Entry::Occupied(entry) => {
+                litemap::Entry::Occupied(entry) => {
                     return Err(EvalError::new(
                         span(key_expr),
                         format!("duplicate key `{}` in `for` expression", entry.key()),
@@ -756,7 +755,7 @@ impl<'a> Context<'a> {
                         "use `...` after the value to group values with the same key into lists",
                     ));
                 }
-                std::collections::btree_map::Entry::Vacant(entry) => {
+                litemap::Entry::Vacant(entry) => {
                     entry.insert(value);
                 }
             }
@@ -1031,11 +1030,11 @@ pub(crate) mod tests {
     use super::*;
 
     pub(crate) fn eval_with(src: &str, variables: &[(&str, Value)]) -> Result<Value, String> {
-        let variables: BTreeMap<String, Value> = variables
+        let variables: ObjectMap = variables
             .iter()
             .map(|(k, v)| ((*k).to_owned(), v.clone()))
             .collect();
-        let locals = BTreeMap::new();
+        let locals = ObjectMap::new();
         let resources = |address: &ResourceAddress, _: Option<&Value>| -> Option<Found> {
             (address.resource_type == "huaweicloud_cce_addon")
                 .then_some(Found::Whole(Value::Unknown))
@@ -1233,8 +1232,8 @@ pub(crate) mod tests {
         let object = v(r#"{ user = "u", password = var.secret }"#);
         assert!(!object.is_sensitive());
         let map = object.as_object().unwrap();
-        assert!(map["password"].is_sensitive());
-        assert!(!map["user"].is_sensitive());
+        assert!(map[&"password".to_owned()].is_sensitive());
+        assert!(!map[&"user".to_owned()].is_sensitive());
         assert!(!v(r#"merge({ user = "u" }, { password = var.secret }).user"#).is_sensitive());
     }
 }

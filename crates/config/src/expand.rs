@@ -11,7 +11,7 @@ use crate::model::{
 };
 use crate::refs::{Target, references};
 use crate::schema::{Presence, schema};
-use crate::value::Value;
+use crate::value::{ObjectMap, Value, compact_object};
 
 /// What is known about resource instances: their attributes as the cloud reports them.
 ///
@@ -20,7 +20,7 @@ use crate::value::Value;
 /// references to its computed attributes then evaluate to [`Value::Unknown`].
 pub trait ResourceValues {
     /// The attributes of `instance`, when known.
-    fn attributes(&self, instance: &InstanceAddress) -> Option<BTreeMap<String, Value>>;
+    fn attributes(&self, instance: &InstanceAddress) -> Option<ObjectMap>;
 }
 
 /// Nothing is known: every computed attribute is unknown.
@@ -28,13 +28,13 @@ pub trait ResourceValues {
 pub struct NoValues;
 
 impl ResourceValues for NoValues {
-    fn attributes(&self, _: &InstanceAddress) -> Option<BTreeMap<String, Value>> {
+    fn attributes(&self, _: &InstanceAddress) -> Option<ObjectMap> {
         None
     }
 }
 
-impl ResourceValues for BTreeMap<InstanceAddress, BTreeMap<String, Value>> {
-    fn attributes(&self, instance: &InstanceAddress) -> Option<BTreeMap<String, Value>> {
+impl ResourceValues for BTreeMap<InstanceAddress, ObjectMap> {
+    fn attributes(&self, instance: &InstanceAddress) -> Option<ObjectMap> {
         self.get(instance).cloned()
     }
 }
@@ -46,7 +46,7 @@ pub struct ResourceInstance {
     pub address: InstanceAddress,
     /// The attributes the user set, evaluated and converted to the schema's types (unset and
     /// null attributes are absent). Values may be unknown or sensitive.
-    pub attributes: BTreeMap<String, Value>,
+    pub attributes: ObjectMap,
     /// References to other resources and data sources in its expressions.
     pub references: Vec<Reference>,
     /// Its explicit `depends_on`.
@@ -230,7 +230,7 @@ fn node_index(config: &Configuration, node: Node) -> usize {
 }
 
 pub(crate) struct Evaluated {
-    pub locals: BTreeMap<String, Value>,
+    pub locals: ObjectMap,
     pub instances: Vec<ResourceInstance>,
     pub outputs: Vec<OutputValue>,
     pub diagnostics: Diagnostics,
@@ -247,7 +247,7 @@ struct Expanded {
     schema: Option<&'static crate::schema::ResourceSchema>,
     repetition: Repetition,
     /// `None` when `count` or `for_each` is unknown.
-    instances: Option<Vec<(InstanceKey, BTreeMap<String, Value>)>>,
+    instances: Option<Vec<(InstanceKey, ObjectMap)>>,
     /// With `for_each`: the position of each instance in `instances`, by key.
     by_key: HashMap<String, usize>,
 }
@@ -290,12 +290,12 @@ fn evaluate_scope(
             .as_ref()
             .is_none_or(|needed| needed[node_index(config, node)])
     };
-    let variables: BTreeMap<String, Value> = config
+    let variables: ObjectMap = config
         .variables
         .iter()
         .map(|v| (v.name.clone(), v.value.clone()))
         .collect();
-    let mut locals = BTreeMap::new();
+    let mut locals = ObjectMap::new();
     let mut expanded: BTreeMap<ResourceAddress, Expanded> = BTreeMap::new();
     let mut diagnostics = Diagnostics::new();
     let report = |diagnostics: &mut Diagnostics, file: usize, e: EvalError| {
@@ -441,7 +441,7 @@ fn resource_value(
         return Found::Whole(Value::Unknown);
     };
     let schema = state.schema;
-    let object = |key: &InstanceKey, attributes: &BTreeMap<String, Value>| {
+    let object = |key: &InstanceKey, attributes: &ObjectMap| {
         let instance = InstanceAddress {
             resource: address.clone(),
             key: key.clone(),
@@ -695,7 +695,7 @@ fn expand_resource(
     };
     let mut instances = Vec::new();
     for (key, each, count_index) in keys {
-        let mut attributes = BTreeMap::new();
+        let mut attributes = ObjectMap::new();
         for (name, expr) in &resource.attributes {
             let mut context = Context::new(env);
             context.each.clone_from(&each);
@@ -739,7 +739,7 @@ fn expand_resource(
                 }
             }
         }
-        instances.push((key, attributes));
+        instances.push((key, compact_object(attributes)));
     }
     let by_key = match repetition {
         Repetition::ForEach => instances
@@ -825,7 +825,7 @@ output "dns_id" {
                 ResourceAddress::data("huaweicloud_modelarts_pool_plugins", "all"),
                 InstanceKey::None,
             ),
-            BTreeMap::from([(
+            ObjectMap::from_iter([(
                 "plugins".to_owned(),
                 Value::List(vec![Value::string("gpu-beta"), Value::string("volcano")]),
             )]),
@@ -835,9 +835,9 @@ output "dns_id" {
         assert_eq!(gpu.len(), 2);
         assert_eq!(gpu[0].key(), &InstanceKey::String("gpu-beta".to_owned()));
         // The user's own attributes are known before apply; computed ones are not.
-        let inputs = gpu[0].attributes["inputs"].as_object().unwrap();
-        assert_eq!(inputs["cluster"], Value::string("c1"));
-        assert_eq!(inputs["dns"], Value::Unknown);
+        let inputs = gpu[0].attributes[&"inputs".to_owned()].as_object().unwrap();
+        assert_eq!(inputs[&"cluster".to_owned()], Value::string("c1"));
+        assert_eq!(inputs[&"dns".to_owned()], Value::Unknown);
         let dependencies: Vec<String> = gpu[0]
             .dependencies()
             .iter()
@@ -857,12 +857,12 @@ output "dns_id" {
                 ResourceAddress::managed("huaweicloud_cce_addon", "dns"),
                 InstanceKey::None,
             ),
-            BTreeMap::from([("id".to_owned(), Value::string("addon-1"))]),
+            ObjectMap::from_iter([("id".to_owned(), Value::string("addon-1"))]),
         );
         let instances = expand(&config(), &known).unwrap();
         let gpu = instances.iter().find(|i| i.name() == "gpu").unwrap();
         assert_eq!(
-            gpu.attributes["inputs"].as_object().unwrap()["dns"],
+            gpu.attributes[&"inputs".to_owned()].as_object().unwrap()[&"dns".to_owned()],
             Value::string("addon-1")
         );
         let outputs = evaluate_outputs(&config(), &known).unwrap();
@@ -891,7 +891,7 @@ resource "huaweicloud_modelarts_pool_plugin" "gpu" {
 "#;
 
     /// The `inputs` of `gpu` when the add-on's known attributes are `known`.
-    fn gpu_inputs(known: BTreeMap<String, Value>) -> BTreeMap<String, Value> {
+    fn gpu_inputs(known: ObjectMap) -> ObjectMap {
         let config = load_sources(Sources {
             files: vec![SourceFile::new("main.hcl", VALUES)],
             ..Sources::default()
@@ -906,7 +906,10 @@ resource "huaweicloud_modelarts_pool_plugin" "gpu" {
         )]);
         let instances = expand(&config, &known).unwrap();
         let gpu = instances.iter().find(|i| i.name() == "gpu").unwrap();
-        gpu.attributes["inputs"].as_object().unwrap().clone()
+        gpu.attributes[&"inputs".to_owned()]
+            .as_object()
+            .unwrap()
+            .clone()
     }
 
     fn object(entries: &[(&str, Value)]) -> Value {
@@ -920,7 +923,7 @@ resource "huaweicloud_modelarts_pool_plugin" "gpu" {
 
     #[test]
     fn reference_sees_server_filled_keys_under_user_values() {
-        let known = BTreeMap::from([(
+        let known = ObjectMap::from_iter([(
             "values".to_owned(),
             object(&[
                 (
@@ -942,16 +945,22 @@ resource "huaweicloud_modelarts_pool_plugin" "gpu" {
         )]);
         let inputs = gpu_inputs(known);
         // A key only the cloud has keeps its known value, at any depth.
-        assert_eq!(inputs["cluster_ip"], Value::string("10.247.3.10"));
-        assert_eq!(inputs["cpu"], Value::int(500));
+        assert_eq!(
+            inputs[&"cluster_ip".to_owned()],
+            Value::string("10.247.3.10")
+        );
+        assert_eq!(inputs[&"cpu".to_owned()], Value::int(500));
         // What the user wrote wins: scalars and lists replace the known ones.
-        assert_eq!(inputs["replicas"], Value::int(2));
-        assert_eq!(inputs["stub"], Value::List(vec![Value::string("10.0.0.1")]));
+        assert_eq!(inputs[&"replicas".to_owned()], Value::int(2));
+        assert_eq!(
+            inputs[&"stub".to_owned()],
+            Value::List(vec![Value::string("10.0.0.1")])
+        );
     }
 
     #[test]
     fn reference_to_a_key_unknown_in_the_known_values_is_unknown() {
-        let known = BTreeMap::from([(
+        let known = ObjectMap::from_iter([(
             "values".to_owned(),
             object(&[
                 ("basic", Value::Unknown),
@@ -959,13 +968,16 @@ resource "huaweicloud_modelarts_pool_plugin" "gpu" {
             ]),
         )]);
         let inputs = gpu_inputs(known);
-        assert_eq!(inputs["cluster_ip"], Value::Unknown);
-        assert_eq!(inputs["cpu"], Value::Unknown);
-        assert_eq!(inputs["replicas"], Value::int(2));
+        assert_eq!(inputs[&"cluster_ip".to_owned()], Value::Unknown);
+        assert_eq!(inputs[&"cpu".to_owned()], Value::Unknown);
+        assert_eq!(inputs[&"replicas".to_owned()], Value::int(2));
 
         // Where the whole attribute is unknown, what the user wrote is still known.
-        let inputs = gpu_inputs(BTreeMap::from([("values".to_owned(), Value::Unknown)]));
-        assert_eq!(inputs["replicas"], Value::int(2));
+        let inputs = gpu_inputs(ObjectMap::from_iter([(
+            "values".to_owned(),
+            Value::Unknown,
+        )]));
+        assert_eq!(inputs[&"replicas".to_owned()], Value::int(2));
     }
 
     #[test]
@@ -1030,17 +1042,17 @@ resource "huaweicloud_modelarts_pool_plugin" "gpu" {
                 ResourceAddress::managed("huaweicloud_cce_addon", "many"),
                 InstanceKey::String("c".to_owned()),
             ),
-            BTreeMap::from([("id".to_owned(), Value::string("uid-c"))]),
+            ObjectMap::from_iter([("id".to_owned(), Value::string("uid-c"))]),
         )]);
         let instances = expand(&load_text(INDEXED).unwrap(), &known).unwrap();
         let gpu = instances.iter().find(|i| i.name() == "gpu").unwrap();
-        let inputs = gpu.attributes["inputs"].as_object().unwrap();
-        assert_eq!(inputs["literal"], Value::string("c-a"));
-        assert_eq!(inputs["variable"], Value::string("c-b"));
-        assert_eq!(inputs["one"], inputs["whole"]);
-        assert_eq!(inputs["counted"], Value::string("n-1"));
-        assert_eq!(inputs["legacy"], Value::string("n-0"));
-        assert_eq!(inputs["id"], Value::string("uid-c"));
+        let inputs = gpu.attributes[&"inputs".to_owned()].as_object().unwrap();
+        assert_eq!(inputs[&"literal".to_owned()], Value::string("c-a"));
+        assert_eq!(inputs[&"variable".to_owned()], Value::string("c-b"));
+        assert_eq!(inputs[&"one".to_owned()], inputs[&"whole".to_owned()]);
+        assert_eq!(inputs[&"counted".to_owned()], Value::string("n-1"));
+        assert_eq!(inputs[&"legacy".to_owned()], Value::string("n-0"));
+        assert_eq!(inputs[&"id".to_owned()], Value::string("uid-c"));
     }
 
     #[test]
@@ -1106,12 +1118,12 @@ output "name" {
 
     /// Known values that remember which instances were asked for.
     struct Counting {
-        known: BTreeMap<InstanceAddress, BTreeMap<String, Value>>,
+        known: BTreeMap<InstanceAddress, ObjectMap>,
         asked: std::cell::RefCell<Vec<InstanceAddress>>,
     }
 
     impl ResourceValues for Counting {
-        fn attributes(&self, instance: &InstanceAddress) -> Option<BTreeMap<String, Value>> {
+        fn attributes(&self, instance: &InstanceAddress) -> Option<ObjectMap> {
             self.asked.borrow_mut().push(instance.clone());
             self.known.attributes(instance)
         }
@@ -1124,7 +1136,7 @@ output "name" {
                 ResourceAddress::managed("huaweicloud_cce_addon", "dns"),
                 InstanceKey::None,
             ),
-            BTreeMap::from([("id".to_owned(), Value::string("addon-1"))]),
+            ObjectMap::from_iter([("id".to_owned(), Value::string("addon-1"))]),
         )]);
         if plugins {
             known.insert(
@@ -1132,7 +1144,7 @@ output "name" {
                     ResourceAddress::data("huaweicloud_modelarts_pool_plugins", "all"),
                     InstanceKey::None,
                 ),
-                BTreeMap::from([(
+                ObjectMap::from_iter([(
                     "plugins".to_owned(),
                     Value::List(vec![Value::string("gpu-beta")]),
                 )]),
@@ -1197,7 +1209,7 @@ output "name" {
             ]
         );
         assert_eq!(
-            instances[1].attributes["cluster_id"],
+            instances[1].attributes[&"cluster_id".to_owned()],
             Value::string("addon-1")
         );
         // The same instances as the whole expansion, for any choice.

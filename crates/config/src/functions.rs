@@ -1,11 +1,10 @@
 //! The standard library of functions.
 
-use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::Path;
 
 use crate::eval::{EvalError, EvalResult, parse_number, value_to_string};
-use crate::value::{Value, compare, equal};
+use crate::value::{ObjectMap, Value, compact_object, compare, equal};
 
 /// Names of every function, for suggestions.
 pub(crate) const FUNCTIONS: &[&str] = &[
@@ -152,7 +151,7 @@ fn list_arg(args: &[Value], i: usize) -> Result<Vec<Value>, Failure> {
     }
 }
 
-fn object_arg(args: &[Value], i: usize) -> Result<BTreeMap<String, Value>, Failure> {
+fn object_arg(args: &[Value], i: usize) -> Result<ObjectMap, Failure> {
     match &args[i] {
         Value::Object(map) => Ok(map.clone()),
         other => Err(at(
@@ -195,7 +194,7 @@ fn apply(name: &str, args: &[Value], dir: Option<&Path>) -> Result<Value, Failur
                 .map_err(|e| at(0, format!("cannot read `{path}`: {e}")))
         }
         "merge" => {
-            let mut out = BTreeMap::new();
+            let mut out = ObjectMap::new();
             for (i, arg) in args.iter().enumerate() {
                 match arg {
                     Value::Null => {}
@@ -208,7 +207,7 @@ fn apply(name: &str, args: &[Value], dir: Option<&Path>) -> Result<Value, Failur
                     }
                 }
             }
-            Ok(Value::Object(out))
+            Ok(Value::Object(compact_object(out)))
         }
         "lookup" => {
             let map = object_arg(args, 0)?;
@@ -237,11 +236,16 @@ fn apply(name: &str, args: &[Value], dir: Option<&Path>) -> Result<Value, Failur
         },
         "keys" => Ok(Value::List(
             object_arg(args, 0)?
-                .into_keys()
-                .map(Value::String)
+                .into_iter()
+                .map(|(key, _)| Value::String(key))
                 .collect(),
         )),
-        "values" => Ok(Value::List(object_arg(args, 0)?.into_values().collect())),
+        "values" => Ok(Value::List(
+            object_arg(args, 0)?
+                .into_iter()
+                .map(|(_, value)| value)
+                .collect(),
+        )),
         "contains" => {
             let items = list_arg(args, 0)?;
             Ok(Value::Bool(items.iter().any(|v| equal(v, &args[1]))))

@@ -32,7 +32,7 @@
 //! .unwrap();
 //! let instances = expand(&config, &NoValues).unwrap();
 //! assert_eq!(instances[1].address.to_string(), r#"huaweicloud_modelarts_pool_plugin.gpu["pool-b"]"#);
-//! assert_eq!(instances[1].attributes["pool_name"], Value::string("pool-b"));
+//! assert_eq!(instances[1].attributes.get("pool_name"), Some(&Value::string("pool-b")));
 //! ```
 
 mod diagnostic;
@@ -69,4 +69,4 @@ pub use crate::schema::{
     data_source_types, resource_schema, resource_types, schema,
 };
 pub use crate::types::TypeConstraint;
-pub use crate::value::{PathStep, Value};
+pub use crate::value::{ObjectMap, PathStep, Value, compact_object};

@@ -18,7 +18,7 @@ use crate::model::{
 use crate::refs::{RawRef, Target, references};
 use crate::schema::{Presence, schema, suggest};
 use crate::types::TypeConstraint;
-use crate::value::Value;
+use crate::value::{ObjectMap, Value};
 
 /// What the command line adds to the files of the directory.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -426,7 +426,7 @@ impl Loader {
 
     /// Evaluates an expression that may not refer to anything (defaults, var files).
     fn constant(&mut self, file: usize, expr: &Expression) -> Option<Value> {
-        let empty = BTreeMap::new();
+        let empty = ObjectMap::new();
         let resources = |_: &ResourceAddress, _: Option<&Value>| None;
         let env = Env {
             variables: &empty,
@@ -1445,8 +1445,8 @@ impl Loader {
                 value
             };
             for validation in &variable.validations {
-                let variables = BTreeMap::from([(variable.name.clone(), value.clone())]);
-                let locals = BTreeMap::new();
+                let variables = ObjectMap::from_iter([(variable.name.clone(), value.clone())]);
+                let locals = ObjectMap::new();
                 let resources = |_: &ResourceAddress, _: Option<&Value>| None;
                 let env = Env {
                     variables: &variables,
@@ -1522,7 +1522,7 @@ impl Loader {
         let parsed = hcl_edit::parser::parse_expr(raw)
             .ok()
             .filter(|e| references(e).is_empty());
-        let empty = BTreeMap::new();
+        let empty = ObjectMap::new();
         let resources = |_: &ResourceAddress, _: Option<&Value>| None;
         let env = Env {
             variables: &empty,
@@ -1630,11 +1630,11 @@ fn topological_order(graph: &BTreeMap<Node, Vec<Node>>) -> (Vec<Node>, Vec<Vec<N
 fn provider(
     config: &Configuration,
     attributes: &[(String, Expr)],
-    locals: &BTreeMap<String, Value>,
+    locals: &ObjectMap,
     diagnostics: &mut Diagnostics,
 ) -> Option<ProviderConfig> {
     let mut provider = config.provider.clone()?;
-    let variables: BTreeMap<String, Value> = config
+    let variables: ObjectMap = config
         .variables
         .iter()
         .map(|v| (v.name.clone(), v.value.clone()))

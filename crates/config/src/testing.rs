@@ -309,7 +309,7 @@ mod tests {
     use crate::expand::{ResourceValues, expand};
     use crate::load::load_sources;
     use crate::model::InstanceAddress;
-    use crate::value::Value;
+    use crate::value::{ObjectMap, Value};
 
     #[test]
     fn generated_configuration_expands_to_the_objects_the_cloud_reports() {
@@ -347,10 +347,10 @@ mod tests {
     }
 
     /// What the cloud reports, by instance address text.
-    struct Reported(BTreeMap<String, BTreeMap<String, Value>>);
+    struct Reported(BTreeMap<String, ObjectMap>);
 
     impl ResourceValues for Reported {
-        fn attributes(&self, instance: &InstanceAddress) -> Option<BTreeMap<String, Value>> {
+        fn attributes(&self, instance: &InstanceAddress) -> Option<ObjectMap> {
             self.0.get(&instance.to_string()).cloned()
         }
     }

@@ -5,7 +5,7 @@ use std::fmt;
 
 use hcl_edit::expr::{Expression, ObjectKey};
 
-use crate::value::{Value, compare};
+use crate::value::{ObjectMap, Value, compact_object, compare};
 
 /// A type constraint, as written in a variable's `type` attribute.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -164,15 +164,15 @@ impl TypeConstraint {
                 Ok(Value::Set(items))
             }
             (TypeConstraint::Map(t), Value::Object(map)) => {
-                let mut out = BTreeMap::new();
+                let mut out = ObjectMap::new();
                 for (k, v) in map {
                     let v = t.convert(v).map_err(|e| format!("key `{k}`: {e}"))?;
                     out.insert(k, v);
                 }
-                Ok(Value::Object(out))
+                Ok(Value::Object(compact_object(out)))
             }
             (TypeConstraint::Object(fields), Value::Object(mut map)) => {
-                let mut out = BTreeMap::new();
+                let mut out = ObjectMap::new();
                 for (name, t) in fields {
                     let v = map
                         .remove(name)
@@ -183,7 +183,7 @@ impl TypeConstraint {
                             .map_err(|e| format!("attribute `{name}`: {e}"))?,
                     );
                 }
-                Ok(Value::Object(out))
+                Ok(Value::Object(compact_object(out)))
             }
             (TypeConstraint::Tuple(types), Value::List(items)) if types.len() == items.len() => {
                 let items = types
@@ -252,7 +252,7 @@ mod tests {
             Err("expected map(string), found string".to_owned())
         );
         assert_eq!(
-            ty("object({ a = number })").convert(Value::Object(BTreeMap::new())),
+            ty("object({ a = number })").convert(Value::Object(ObjectMap::new())),
             Err("attribute `a` is required".to_owned())
         );
     }

@@ -1,9 +1,27 @@
 //! Values of the configuration language: what expressions evaluate to.
 
-use std::collections::BTreeMap;
 use std::fmt;
 
+use litemap::LiteMap;
+
 use serde_json::Number;
+
+/// The keys and values of an object, sorted by key.
+///
+/// A flat sorted vector ([`LiteMap`]) rather than a `BTreeMap`: most objects have a handful of
+/// keys, and a B-tree node costs hundreds of bytes even for one key. Iteration is in key order,
+/// like a `BTreeMap`.
+pub type ObjectMap = LiteMap<String, Value>;
+
+/// The map without spare room.
+///
+/// A map built key by key keeps up to twice the room its keys need (its vector doubles as it
+/// grows); a map that lives as long as a plan does is compacted once it is complete.
+pub fn compact_object(map: ObjectMap) -> ObjectMap {
+    let mut pairs = map.into_tuple_vec();
+    pairs.shrink_to_fit();
+    ObjectMap::from_sorted_store_unchecked(pairs)
+}
 
 /// A value of the configuration language.
 ///
@@ -26,7 +44,7 @@ pub enum Value {
     /// A set: sorted, without duplicates (made by `toset`).
     Set(Vec<Value>),
     /// An object (or map), keys sorted.
-    Object(BTreeMap<String, Value>),
+    Object(ObjectMap),
     /// A value that is not known until apply.
     Unknown,
     /// A sensitive value: it must not be shown or stored in clear.
@@ -137,7 +155,7 @@ impl Value {
     }
 
     /// The object, if the value (ignoring marks) is one.
-    pub fn as_object(&self) -> Option<&BTreeMap<String, Value>> {
+    pub fn as_object(&self) -> Option<&ObjectMap> {
         match self.unmarked() {
             Value::Object(map) => Some(map),
             _ => None,
@@ -455,7 +473,7 @@ mod tests {
     fn to_json_refuses_unknown_and_sensitive() {
         let unknown = Value::List(vec![Value::int(1), Value::Unknown]);
         assert_eq!(unknown.to_json(), None);
-        let secret = Value::Object(BTreeMap::from([
+        let secret = Value::Object(ObjectMap::from_iter([
             ("user".to_owned(), Value::string("u")),
             ("password".to_owned(), Value::string("p").mark_sensitive()),
         ]));
@@ -477,7 +495,7 @@ mod tests {
 
     #[test]
     fn display_is_hcl_like() {
-        let v = Value::Object(BTreeMap::from([
+        let v = Value::Object(ObjectMap::from_iter([
             (
                 "a".to_owned(),
                 Value::List(vec![Value::int(1), Value::Unknown]),
@@ -488,5 +506,36 @@ mod tests {
             v.to_string(),
             r#"{ a = [1, (known after apply)], "b c" = (sensitive value) }"#
         );
+    }
+
+    #[test]
+    fn objects_keep_keys_sorted_and_the_last_of_duplicates_like_a_btree_map() {
+        let mut map: ObjectMap = [("b", 1), ("a", 2), ("b", 3)]
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), Value::int(v)))
+            .collect();
+        map.insert("0".to_owned(), Value::int(4));
+        map.extend([
+            ("c".to_owned(), Value::int(5)),
+            ("a".to_owned(), Value::int(6)),
+        ]);
+        let pairs: Vec<(&str, i64)> = map
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_i64().unwrap()))
+            .collect();
+        assert_eq!(pairs, [("0", 4), ("a", 6), ("b", 3), ("c", 5)]);
+    }
+
+    #[test]
+    fn a_compacted_object_has_no_spare_room_and_the_same_keys() {
+        let mut map = ObjectMap::new();
+        for key in ["e", "d", "c", "b", "a"] {
+            map.insert(key.to_owned(), Value::Null);
+        }
+        let before = map.clone();
+        assert!(map.clone().into_tuple_vec().capacity() >= 5);
+        let compacted = compact_object(map);
+        assert_eq!(compacted, before);
+        assert_eq!(compacted.into_tuple_vec().capacity(), 5);
     }
 }

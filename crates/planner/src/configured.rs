@@ -2,10 +2,11 @@
 //! evaluation rounds that let unknown values spread to dependents.
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 
 use plinth_config::{
-    Configuration, InstanceAddress, ReferenceStep, ResourceInstance, ResourceValues, Value,
+    Configuration, InstanceAddress, ObjectMap, ReferenceStep, ResourceInstance, ResourceValues,
+    Value,
 };
 use plinth_state::{InstanceKey, Mode, ResourceAddress, State};
 
@@ -82,7 +83,7 @@ enum Known<'a> {
     Initial {
         prior: &'a State,
         observed: &'a Observations,
-        read: RefCell<HashMap<ResourceAddress, Option<BTreeMap<String, Value>>>>,
+        read: RefCell<HashMap<ResourceAddress, Option<ObjectMap>>>,
     },
     /// A later round: the previous round's planned objects of the blocks expressions refer to,
     /// and the addresses read.
@@ -128,7 +129,7 @@ impl<'a> Known<'a> {
 }
 
 impl ResourceValues for Known<'_> {
-    fn attributes(&self, instance: &InstanceAddress) -> Option<BTreeMap<String, Value>> {
+    fn attributes(&self, instance: &InstanceAddress) -> Option<ObjectMap> {
         let address = state_address(instance).ok()?;
         match self {
             Known::Initial {
@@ -153,8 +154,8 @@ impl ResourceValues for Known<'_> {
 }
 
 /// The attributes of an object; none for anything else.
-fn object_of(value: &Value) -> &BTreeMap<String, Value> {
-    static NONE: BTreeMap<String, Value> = BTreeMap::new();
+fn object_of(value: &Value) -> &ObjectMap {
+    static NONE: ObjectMap = ObjectMap::new();
     match value {
         Value::Object(map) => map,
         _ => &NONE,
@@ -162,7 +163,7 @@ fn object_of(value: &Value) -> &BTreeMap<String, Value> {
 }
 
 /// Whether a planned object is what was read of it.
-fn same_object(after: Option<&Value>, read: Option<&BTreeMap<String, Value>>) -> bool {
+fn same_object(after: Option<&Value>, read: Option<&ObjectMap>) -> bool {
     match (after, read) {
         (None, None) => true,
         (Some(after), Some(read)) => object_of(after) == read,
@@ -198,7 +199,7 @@ fn initial_value(
     prior: &State,
     observed: &Observations,
     address: &ResourceAddress,
-) -> Option<BTreeMap<String, Value>> {
+) -> Option<ObjectMap> {
     if let Some(attributes) = observed.data(address) {
         return Some(into_map(value_of(attributes)));
     }
@@ -227,10 +228,10 @@ fn initial_value(
     Some(into_map(value))
 }
 
-fn into_map(value: Value) -> BTreeMap<String, Value> {
+fn into_map(value: Value) -> ObjectMap {
     match value {
         Value::Object(map) => map,
-        _ => BTreeMap::new(),
+        _ => ObjectMap::new(),
     }
 }
 
@@ -407,9 +408,9 @@ mod tests {
         observed: &Observations,
         options: &PlanOptions,
     ) -> Plan {
-        struct Eager(HashMap<ResourceAddress, BTreeMap<String, Value>>);
+        struct Eager(HashMap<ResourceAddress, ObjectMap>);
         impl ResourceValues for Eager {
-            fn attributes(&self, instance: &InstanceAddress) -> Option<BTreeMap<String, Value>> {
+            fn attributes(&self, instance: &InstanceAddress) -> Option<ObjectMap> {
                 self.0.get(&state_address(instance).ok()?).cloned()
             }
         }
@@ -440,7 +441,7 @@ mod tests {
                 .unwrap();
             let (plan, left_out) =
                 plan_instances(&blocks, instances, prior, observed, options).unwrap();
-            let next: HashMap<ResourceAddress, BTreeMap<String, Value>> = plan
+            let next: HashMap<ResourceAddress, ObjectMap> = plan
                 .clone()
                 .into_afters()
                 .chain(left_out)
@@ -720,7 +721,7 @@ resource "huaweicloud_cce_addon" "c" {
         assert_eq!(read, [&address("huaweicloud_cce_addon.a")]);
         // Read as the refresh saw it, with the cloud id filled in.
         let a = reads.values().next().unwrap().as_ref().unwrap();
-        assert_eq!(a["id"], Value::string("uid-a"));
+        assert_eq!(a[&"id".to_owned()], Value::string("uid-a"));
         // Everything is as planned on the first round: one round is enough.
         let plan = same_as_eager(&config, &state, &observed, &PlanOptions::default());
         let summary = plan.summary();

@@ -4,9 +4,7 @@
 //! in are never a difference. Lists compare by length and then element by element with the same
 //! rule. A written key whose remote value differs from the value in the prior state is drift.
 
-use std::collections::BTreeMap;
-
-use plinth_config::Value;
+use plinth_config::{ObjectMap, Value};
 use serde_json::Value as Json;
 
 use crate::path::{AttributePath, PathStep, pointer};
@@ -61,7 +59,7 @@ pub(crate) trait Sealed {
 /// The inputs of one diff.
 pub(crate) struct DiffInput<'a> {
     /// The attributes the user wrote, evaluated.
-    pub desired: &'a BTreeMap<String, Value>,
+    pub desired: &'a ObjectMap,
     /// The object now: refreshed, or the state's attributes when not refreshed.
     pub current: &'a Json,
     /// Sealed pointers of `current` when it is the state's attributes.
@@ -385,7 +383,7 @@ mod tests {
         }
     }
 
-    fn desired(json: Json) -> BTreeMap<String, Value> {
+    fn desired(json: Json) -> ObjectMap {
         match Value::from(json) {
             Value::Object(map) => map,
             _ => unreachable!(),
@@ -393,17 +391,12 @@ mod tests {
     }
 
     /// Runs a diff and shows changes and drift one per line.
-    fn check(
-        desired: &BTreeMap<String, Value>,
-        current: &Json,
-        prior: Option<&Json>,
-        expect: &[&str],
-    ) {
+    fn check(desired: &ObjectMap, current: &Json, prior: Option<&Json>, expect: &[&str]) {
         check_with(desired, current, prior, &[], expect);
     }
 
     fn check_with(
-        desired: &BTreeMap<String, Value>,
+        desired: &ObjectMap,
         current: &Json,
         prior: Option<&Json>,
         ignore: &[Vec<String>],

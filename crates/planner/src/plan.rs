@@ -4,7 +4,7 @@ use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 
-use plinth_config::{Lifecycle, Presence, ResourceSchema, Value};
+use plinth_config::{Lifecycle, ObjectMap, Presence, ResourceSchema, Value, compact_object};
 use plinth_state::{Attributes, Mode, ResourceAddress, ResourceState, State, Status};
 use serde_json::Value as Json;
 
@@ -296,7 +296,7 @@ pub(crate) struct Instance {
     /// Its address.
     pub address: ResourceAddress,
     /// The attributes the user wrote, evaluated.
-    pub attributes: BTreeMap<String, Value>,
+    pub attributes: ObjectMap,
 }
 
 /// The planned objects of configured instances that a plan leaves out (a create hidden from a
@@ -446,7 +446,7 @@ impl Planner<'_> {
         &mut self,
         block: &Block<'_>,
         resource: &ResourceState,
-        desired: &BTreeMap<String, Value>,
+        desired: &ObjectMap,
         change: &mut PlannedChange,
     ) -> Value {
         let (schema, lifecycle) = (block.schema, block.lifecycle);
@@ -559,7 +559,7 @@ impl Planner<'_> {
     fn absent(
         &mut self,
         block: &Block<'_>,
-        desired: &BTreeMap<String, Value>,
+        desired: &ObjectMap,
         change: &mut PlannedChange,
         hidden: bool,
     ) -> Value {
@@ -873,10 +873,7 @@ fn block_order(blocks: &[Block<'_>]) -> Result<Vec<usize>, PlanError> {
 }
 
 /// The natural key, when every part of it is a known string.
-fn natural_key(
-    schema: &ResourceSchema,
-    desired: &BTreeMap<String, Value>,
-) -> BTreeMap<String, String> {
+fn natural_key(schema: &ResourceSchema, desired: &ObjectMap) -> BTreeMap<String, String> {
     let mut key = BTreeMap::new();
     for name in schema.natural_key() {
         match desired.get(name).and_then(Value::as_str) {
@@ -890,7 +887,7 @@ fn natural_key(
 }
 
 /// The changes of a create: every attribute written.
-fn creation_changes(desired: &BTreeMap<String, Value>) -> Vec<AttributeChange> {
+fn creation_changes(desired: &ObjectMap) -> Vec<AttributeChange> {
     desired
         .iter()
         .filter(|(_, value)| !value.is_null())
@@ -906,8 +903,8 @@ fn creation_changes(desired: &BTreeMap<String, Value>) -> Vec<AttributeChange> {
 }
 
 /// A new object: what the user wrote, and unknown for every other attribute.
-fn created_object(schema: &ResourceSchema, desired: &BTreeMap<String, Value>) -> Value {
-    let mut object: BTreeMap<String, Value> = desired
+fn created_object(schema: &ResourceSchema, desired: &ObjectMap) -> Value {
+    let mut object: ObjectMap = desired
         .iter()
         .filter(|(_, v)| !v.is_null())
         .map(|(k, v)| (k.clone(), v.clone()))
@@ -917,16 +914,12 @@ fn created_object(schema: &ResourceSchema, desired: &BTreeMap<String, Value>) ->
             .entry(attribute.name.to_owned())
             .or_insert(Value::Unknown);
     }
-    Value::Object(object)
+    Value::Object(compact_object(object))
 }
 
 /// An object updated in place: what the user wrote over what is there; computed attributes are
 /// known only after apply.
-fn updated_object(
-    schema: &ResourceSchema,
-    current: &Json,
-    desired: &BTreeMap<String, Value>,
-) -> Value {
+fn updated_object(schema: &ResourceSchema, current: &Json, desired: &ObjectMap) -> Value {
     let mut object = merged_object(current, desired);
     if let Value::Object(map) = &mut object {
         for attribute in schema
@@ -936,18 +929,16 @@ fn updated_object(
         {
             map.insert(attribute.name.to_owned(), Value::Unknown);
         }
+        *map = compact_object(std::mem::take(map));
     }
     object
 }
 
 /// The written attributes without the paths `ignore_changes` masks (borrowed when it masks
 /// nothing).
-fn without_ignored<'d>(
-    desired: &'d BTreeMap<String, Value>,
-    lifecycle: &Lifecycle,
-) -> Cow<'d, BTreeMap<String, Value>> {
+fn without_ignored<'d>(desired: &'d ObjectMap, lifecycle: &Lifecycle) -> Cow<'d, ObjectMap> {
     if lifecycle.ignore_all_changes {
-        return Cow::Owned(BTreeMap::new());
+        return Cow::Owned(ObjectMap::new());
     }
     if lifecycle.ignore_changes.is_empty() {
         return Cow::Borrowed(desired);
@@ -959,7 +950,7 @@ fn without_ignored<'d>(
     Cow::Owned(kept)
 }
 
-fn remove_path(object: &mut BTreeMap<String, Value>, path: &[String]) {
+fn remove_path(object: &mut ObjectMap, path: &[String]) {
     match path {
         [] => {}
         [last] => {
@@ -985,15 +976,15 @@ pub(crate) fn with_id(schema: &ResourceSchema, object: &mut Value, id: Option<&s
 }
 
 /// What the user wrote deep-merged over an object that exists.
-fn merged_object(current: &Json, desired: &BTreeMap<String, Value>) -> Value {
+fn merged_object(current: &Json, desired: &ObjectMap) -> Value {
     let mut object = match current {
         Json::Object(map) => map.iter().map(|(k, v)| (k.clone(), value_of(v))).collect(),
-        _ => BTreeMap::new(),
+        _ => ObjectMap::new(),
     };
     for (key, value) in desired {
         merge_into(&mut object, key, value);
     }
-    Value::Object(object)
+    Value::Object(compact_object(object))
 }
 
 /// A JSON value as a configuration value: what `Value::from` makes of a copy, without the copy.
@@ -1010,7 +1001,7 @@ pub(crate) fn value_of(json: &Json) -> Value {
     }
 }
 
-fn merge_into(object: &mut BTreeMap<String, Value>, key: &str, value: &Value) {
+fn merge_into(object: &mut ObjectMap, key: &str, value: &Value) {
     if value.is_null() {
         return;
     }
@@ -1019,6 +1010,7 @@ fn merge_into(object: &mut BTreeMap<String, Value>, key: &str, value: &Value) {
             for (k, v) in over {
                 merge_into(base, k, v);
             }
+            *base = compact_object(std::mem::take(base));
         }
         _ => {
             object.insert(key.to_owned(), value.clone());
@@ -1032,7 +1024,7 @@ mod tests {
 
     use super::*;
 
-    fn desired(json: Json) -> BTreeMap<String, Value> {
+    fn desired(json: Json) -> ObjectMap {
         match Value::from(json) {
             Value::Object(map) => map,
             _ => unreachable!(),
@@ -1065,9 +1057,11 @@ mod tests {
             &desired(json!({"cluster_id": "c1", "template_name": "coredns"})),
         );
         let map = created.as_object().unwrap();
-        assert_eq!(map["cluster_id"], Value::string("c1"));
+        assert_eq!(map[&"cluster_id".to_owned()], Value::string("c1"));
         assert!(
-            map["id"].is_unknown() && map["status"].is_unknown() && map["version"].is_unknown()
+            map[&"id".to_owned()].is_unknown()
+                && map[&"status".to_owned()].is_unknown()
+                && map[&"version".to_owned()].is_unknown()
         );
         let updated = updated_object(
             addon(),
@@ -1075,8 +1069,8 @@ mod tests {
             &desired(json!({"version": "2"})),
         );
         let map = updated.as_object().unwrap();
-        assert_eq!(map["version"], Value::string("2"));
-        assert!(map["status"].is_unknown() && map["id"].is_unknown());
+        assert_eq!(map[&"version".to_owned()], Value::string("2"));
+        assert!(map[&"status".to_owned()].is_unknown() && map[&"id".to_owned()].is_unknown());
     }
 
     #[test]
