@@ -142,6 +142,10 @@ impl<'de> Deserialize<'de> for Checked {
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ResourceEntry<'a> {
+    #[serde(
+        serialize_with = "attributes_json",
+        deserialize_with = "attributes_from_json"
+    )]
     attributes: Cow<'a, Attributes>,
     dependencies: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -157,6 +161,22 @@ struct ResourceEntry<'a> {
     status: StatusEntry,
     #[serde(rename = "type")]
     type_name: String,
+}
+
+/// Writes attributes as the JSON value they hold (so that a pretty printer indents them), keys
+/// sorted.
+fn attributes_json<S: Serializer>(
+    attributes: &Attributes,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    SortedJson(&attributes.to_value()).serialize(serializer)
+}
+
+/// Reads attributes from any JSON value, its keys sorted into the canonical text.
+fn attributes_from_json<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Cow<'static, Attributes>, D::Error> {
+    serde_json::Value::deserialize(deserializer).map(|value| Cow::Owned(Attributes::new(&value)))
 }
 
 /// Writes a JSON value with object keys sorted at every depth, without copying it.
