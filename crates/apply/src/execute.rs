@@ -9,7 +9,7 @@ use plinth_config::{Configuration, ObjectMap, Value};
 use plinth_planner::{Action, Operation, Plan, PlanMode, PlannedChange, Reason, StepId};
 use plinth_state::{
     Change, Journal, Mode, OutputState, PendingAction, PendingOperation, ResourceAddress,
-    ResourceState, Status,
+    ResourceState,
 };
 use serde_json::Value as Json;
 use tokio::task::JoinSet;
@@ -823,7 +823,7 @@ impl Run<'_> {
             Err(failure) => {
                 if operation == Operation::Create {
                     match &failure.created {
-                        Some(object) => changes.push(Change::Upsert {
+                        Some((object, status)) => changes.push(Change::Upsert {
                             address: address.clone(),
                             resource: record(
                                 state,
@@ -831,7 +831,7 @@ impl Run<'_> {
                                 &change.natural_key,
                                 &change.dependencies,
                                 &sensitive,
-                                Status::Tainted,
+                                *status,
                             ),
                         }),
                         // Nothing was created: the pending record goes, and what the state

@@ -72,9 +72,9 @@ pub(crate) enum Done {
 /// A failed task.
 pub(crate) struct Failure {
     pub error: OperationError,
-    /// An object the operation created (or adopted) that did not become healthy: it is recorded
-    /// tainted.
-    pub created: Option<RemoteObject>,
+    /// An object the operation created (or adopted) that did not become healthy, recorded with
+    /// this status: tainted when it failed, as it is when only waiting for it failed.
+    pub created: Option<(RemoteObject, Status)>,
     /// A create may have reached the cloud without our learning of it: its pending record stays.
     pub maybe_created: bool,
 }
@@ -227,19 +227,31 @@ async fn create(
         Ok(None) => Ok(Done::Object(created, Status::Ready)),
         Err(error @ CloudError::Disappeared { .. }) => Err(Failure::plain(error)),
         Err(error) => {
-            // Created, but not healthy: recorded tainted with what the cloud says now.
+            // Created, but not (known to be) healthy: recorded with what the cloud says now.
             let latest = kind
                 .read(client, &created.object_ref())
                 .await
                 .ok()
                 .flatten()
                 .unwrap_or(created);
+            let status = status_after_failed_wait(&error);
             Err(Failure {
                 error: error.into(),
-                created: Some(latest),
+                created: Some((latest, status)),
                 maybe_created: false,
             })
         }
+    }
+}
+
+/// How an object that was created is recorded when waiting for it failed. It failed or never
+/// became ready in time: tainted, the next plan replaces it. Only the waiting failed (the cloud
+/// could not be asked, or its answers were errors): its health is unknown, not bad, so it is
+/// recorded as it is and the next refresh reads it again; tainting it would install it twice.
+fn status_after_failed_wait(error: &CloudError) -> Status {
+    match error {
+        CloudError::OperationFailed { .. } | CloudError::Timeout { .. } => Status::Tainted,
+        _ => Status::Ready,
     }
 }
 
@@ -368,5 +380,46 @@ pub(crate) fn wait_options(client: &Client, timeout: Option<Duration>) -> WaitOp
     match timeout {
         Some(timeout) => defaults.with_timeout(timeout),
         None => defaults,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use plinth_cloud::{ApiError, Service};
+
+    use super::*;
+
+    #[test]
+    fn only_an_object_that_failed_or_timed_out_is_tainted_when_waiting_fails() {
+        let failed = CloudError::OperationFailed {
+            what: "cce add-on coredns".to_owned(),
+            status: "installFailed".to_owned(),
+            reason: None,
+            message: None,
+        };
+        let late = CloudError::Timeout {
+            what: "cce add-on coredns".to_owned(),
+            timeout: Duration::from_secs(60),
+            last_status: Some("installing".to_owned()),
+        };
+        let unreachable = CloudError::Transport {
+            service: Service::Cce,
+            method: "GET".to_owned(),
+            url: "https://cce.example/addons/uid".to_owned(),
+            message: "connection reset".to_owned(),
+        };
+        let unavailable = CloudError::Api(Box::new(ApiError {
+            service: Service::Cce,
+            status: 503,
+            method: "GET".to_owned(),
+            url: "https://cce.example/addons/uid".to_owned(),
+            code: None,
+            message: "busy".to_owned(),
+            request_id: None,
+        }));
+        assert_eq!(status_after_failed_wait(&failed), Status::Tainted);
+        assert_eq!(status_after_failed_wait(&late), Status::Tainted);
+        assert_eq!(status_after_failed_wait(&unreachable), Status::Ready);
+        assert_eq!(status_after_failed_wait(&unavailable), Status::Ready);
     }
 }
