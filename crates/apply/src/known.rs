@@ -215,11 +215,7 @@ impl ResourceValues for Known<'_> {
                 attributes,
                 sensitive,
             }) => {
-                let mut value = Value::Object(object_values(id.as_deref(), attributes));
-                for pointer in sensitive {
-                    plinth_planner::mark_sensitive(&mut value, pointer);
-                }
-                return Some(into_map(value));
+                return Some(sealed_values(id.as_deref(), attributes, sensitive));
             }
             Some(Finished::Read(attributes)) => {
                 return Some(into_map(Value::from(attributes.clone())));
@@ -234,15 +230,22 @@ impl ResourceValues for Known<'_> {
             return Some(into_map(after.clone()));
         }
         let resource = self.state.resource(&address)?;
-        let mut value = Value::Object(object_values(
+        Some(sealed_values(
             resource.id.as_deref(),
             &resource.attributes.to_value(),
-        ));
-        for pointer in &resource.sensitive {
-            plinth_planner::mark_sensitive(&mut value, pointer);
-        }
-        Some(into_map(value))
+            &resource.sensitive,
+        ))
     }
+}
+
+/// [`object_values`] with the values at the pointers a record seals marked sensitive: what the
+/// state seals stays sensitive for the expressions that read it.
+fn sealed_values(id: Option<&str>, attributes: &Json, sealed: &BTreeSet<String>) -> ObjectMap {
+    let mut value = Value::Object(object_values(id, attributes));
+    for pointer in sealed {
+        plinth_planner::mark_sensitive(&mut value, pointer);
+    }
+    into_map(value)
 }
 
 /// Attributes as expressions see them, with `id` filled from the cloud id where missing.
