@@ -1,9 +1,8 @@
 //! `plinth state list | show | rm | mv`, `show`, `output` and `force-unlock` on a state file written
 //! through plinth-state.
 
-use plinth_state::{
-    Change, LocalStorage, LockRequest, OutputState, ResourceAddress, ResourceState, StateStorage,
-};
+use plinth_core::ResourceAddress;
+use plinth_state::{Change, LocalStorage, LockRequest, OutputState, ResourceState, StateStorage};
 use serde_json::json;
 
 use crate::support::Project;

@@ -1,9 +1,9 @@
 //! What can stop a refresh, an apply or an import as a whole, and what fails one operation.
 
+use plinth_core::ResourceAddress;
 use std::fmt;
 
 use plinth_cloud::CloudError;
-use plinth_state::ResourceAddress;
 
 /// Why a refresh, an apply or an import could not be carried out. Failures of single operations
 /// of an apply are not errors: they are listed in the [`crate::ApplyReport`].

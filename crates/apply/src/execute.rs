@@ -1,5 +1,7 @@
 //! The executor: walks the plan graph, runs operations concurrently, records every result.
 
+use plinth_core::registry;
+use plinth_core::{Mode, ResourceAddress};
 use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
@@ -7,18 +9,15 @@ use std::time::Duration;
 use plinth_cloud::{Client, ObjectRef, ResourceType};
 use plinth_config::{Configuration, ObjectMap, Value};
 use plinth_planner::{Action, Operation, Plan, PlanMode, PlannedChange, Reason, StepId};
-use plinth_state::{
-    Change, Journal, Mode, OutputState, PendingAction, PendingOperation, ResourceAddress,
-    ResourceState,
-};
+use plinth_state::{Change, Journal, OutputState, PendingAction, PendingOperation, ResourceState};
 use serde_json::Value as Json;
 use tokio::task::JoinSet;
 
 use crate::cancel::{CancelHandle, StopLevel};
 use crate::error::{ApplyError, OperationError};
 use crate::known::{
-    Finished, Known, block_address, latest, record, schema_of, sensitive_pointers, settable,
-    state_address, to_json, without_ignored,
+    Finished, Known, latest, record, schema_of, sensitive_pointers, settable, to_json,
+    without_ignored,
 };
 use crate::operation::{self, Done, Failure, Task, Work, wait_options};
 
@@ -376,7 +375,7 @@ struct Run<'a> {
     /// What this run created, updated, adopted or read.
     finished: HashMap<ResourceAddress, Finished>,
     /// The last evaluation of each resource block whose arguments were unknown when planning.
-    expansions: HashMap<plinth_config::ResourceAddress, Expansion>,
+    expansions: HashMap<ResourceAddress, Expansion>,
     completions: u64,
     /// The completion count when each step became ready.
     ready_epoch: Vec<u64>,
@@ -554,7 +553,7 @@ impl Run<'_> {
         let state = recorded.state;
         let timeouts = self
             .config
-            .resource(&block_address(address))
+            .resource(&address.resource())
             .map(|resource| *resource.timeouts())
             .unwrap_or_default();
         let events = Arc::clone(&self.events);
@@ -566,9 +565,14 @@ impl Run<'_> {
             events,
         };
         if operation == Operation::Read {
+            let spec = registry::find(Mode::Data, address.type_name()).ok_or_else(|| {
+                OperationError::UnsupportedType {
+                    type_name: address.type_name().to_owned(),
+                }
+            })?;
             let arguments = self.arguments(address, change, recorded)?;
             let work = Work::Read {
-                type_name: address.type_name().to_owned(),
+                spec,
                 arguments: to_json(&arguments),
             };
             return Ok((None, task(work, timeouts.create)));
@@ -691,7 +695,7 @@ impl Run<'_> {
             .graph()
             .find(address, main_operation(change))
             .map_or(0, |id| self.ready_epoch[id.index()]);
-        let block = block_address(address);
+        let block = address.resource();
         let fresh = self
             .expansions
             .get(&block)
@@ -708,9 +712,7 @@ impl Run<'_> {
                     .map_err(OperationError::Configuration)?;
             let instances = instances
                 .into_iter()
-                .filter_map(|instance| {
-                    state_address(&instance.address).map(|a| (a, instance.attributes))
-                })
+                .filter_map(|instance| Some((instance.address, instance.attributes)))
                 .collect();
             self.expansions
                 .insert(block.clone(), (self.completions, instances));
@@ -729,7 +731,7 @@ impl Run<'_> {
         .ok_or(OperationError::NotConfigured)?;
         let lifecycle = self
             .config
-            .resource(&block_address(address))
+            .resource(&address.resource())
             .map(|resource| resource.lifecycle().clone())
             .unwrap_or_default();
         let arguments =

@@ -1,16 +1,17 @@
 //! `plinth import ADDR ID`: adopting one existing object into the state.
 
+use plinth_core::{Mode, ResourceAddress};
 use std::collections::BTreeMap;
 
 use plinth_cloud::{Client, ResourceType};
-use plinth_config::{Configuration, InstanceAddress, ObjectMap, ResourceValues};
-use plinth_state::{Change, Journal, Mode, ResourceAddress, ResourceState, State, Status};
+use plinth_config::{Configuration, ObjectMap, ResourceValues};
+use plinth_state::{Change, Journal, ResourceState, State, Status};
 
 use crate::error::ApplyError;
-use crate::known::{block_address, object_values, record, sensitive_pointers, state_address};
+use crate::known::{object_values, record, sensitive_pointers};
 
 /// Imports the object with import id `id` (`<cluster_id>/<addon_id>`, `<pool>/<template>`, ...,
-/// see [`plinth_cloud::ResourceKind::IMPORT_ID_FORMS`]) at `address`: reads it and records it in
+/// see [`plinth_core::TypeSpec::import_ids`]) at `address`: reads it and records it in
 /// `journal`. Refuses an address that is not a configured instance, one already in the state,
 /// an object the state already manages elsewhere, and an object that does not exist. Answers
 /// what was recorded.
@@ -34,13 +35,13 @@ pub async fn import(
     // Only its block, and what that refers to, is evaluated.
     let instances = plinth_config::expand_resources(
         config,
-        &[block_address(address)],
+        &[address.resource()],
         &StateValues(journal.state()),
     )
     .map_err(ApplyError::Configuration)?;
     let instance = instances
         .into_iter()
-        .find(|instance| state_address(&instance.address).as_ref() == Some(address))
+        .find(|instance| instance.address == *address)
         .ok_or_else(|| ApplyError::NotConfigured {
             address: address.clone(),
         })?;
@@ -72,16 +73,7 @@ pub async fn import(
             managed_as: Box::new(managed_as.clone()),
         });
     }
-    let mut dependencies: Vec<ResourceAddress> = instance
-        .dependencies()
-        .into_iter()
-        .filter_map(|dependency| {
-            state_address(&InstanceAddress {
-                resource: dependency,
-                key: plinth_config::InstanceKey::None,
-            })
-        })
-        .collect();
+    let mut dependencies: Vec<ResourceAddress> = instance.dependencies().into_iter().collect();
     dependencies.sort();
     let status = if found.progress == plinth_cloud::Progress::Failed {
         Status::Tainted
@@ -107,9 +99,8 @@ pub async fn import(
 struct StateValues<'a>(&'a State);
 
 impl ResourceValues for StateValues<'_> {
-    fn attributes(&self, instance: &InstanceAddress) -> Option<ObjectMap> {
-        let address = state_address(instance)?;
-        let resource = self.0.resource(&address)?;
+    fn attributes(&self, address: &ResourceAddress) -> Option<ObjectMap> {
+        let resource = self.0.resource(address)?;
         Some(object_values(
             resource.id.as_deref(),
             &resource.attributes.to_value(),

@@ -1,60 +1,23 @@
 //! What expressions see of resources while an apply runs, the addresses of the configuration
 //! against the state's, and the records the state keeps of remote objects.
 
+use plinth_core::path::{pointer, push_pointer_key};
+use plinth_core::{Presence, ResourceAddress, TypeSpec, registry};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use plinth_cloud::RemoteObject;
-use plinth_config::{InstanceAddress, ObjectMap, PathStep, Presence, ResourceValues, Value};
+use plinth_config::{ObjectMap, ResourceValues, Value};
 use plinth_planner::Plan;
-use plinth_state::{Change, InstanceKey, Mode, ResourceAddress, ResourceState, State, Status};
+use plinth_state::{Change, ResourceState, State, Status};
 use serde_json::Value as Json;
 
-/// The state's address of a configured instance; `None` for a negative index or a name the
-/// state cannot hold (the configuration checked both already).
-pub(crate) fn state_address(instance: &InstanceAddress) -> Option<ResourceAddress> {
-    let mode = match instance.resource.mode {
-        plinth_config::Mode::Managed => Mode::Managed,
-        plinth_config::Mode::Data => Mode::Data,
-    };
-    let key = match &instance.key {
-        plinth_config::InstanceKey::None => None,
-        plinth_config::InstanceKey::Int(index) => {
-            Some(InstanceKey::Int(u64::try_from(*index).ok()?))
-        }
-        plinth_config::InstanceKey::String(key) => Some(InstanceKey::String(key.clone())),
-    };
-    ResourceAddress::new(
-        mode,
-        &instance.resource.resource_type,
-        &instance.resource.name,
-    )
-    .ok()
-    .map(|address| address.with_key(key))
-}
-
-/// The configuration's address of the block of a state address.
-pub(crate) fn block_address(address: &ResourceAddress) -> plinth_config::ResourceAddress {
-    match address.mode() {
-        Mode::Managed => {
-            plinth_config::ResourceAddress::managed(address.type_name(), address.name())
-        }
-        Mode::Data => plinth_config::ResourceAddress::data(address.type_name(), address.name()),
-    }
-}
-
 /// The schema of the type of `address`.
-pub(crate) fn schema_of(
-    address: &ResourceAddress,
-) -> Option<&'static plinth_config::ResourceSchema> {
-    let mode = match address.mode() {
-        Mode::Managed => plinth_config::Mode::Managed,
-        Mode::Data => plinth_config::Mode::Data,
-    };
-    plinth_config::schema(mode, address.type_name())
+pub(crate) fn schema_of(address: &ResourceAddress) -> Option<&'static TypeSpec> {
+    registry::find(address.mode(), address.type_name())
 }
 
 /// The attributes a user may set (or a data source takes), out of a whole planned object.
-pub(crate) fn settable(schema: &plinth_config::ResourceSchema, object: &ObjectMap) -> ObjectMap {
+pub(crate) fn settable(schema: &TypeSpec, object: &ObjectMap) -> ObjectMap {
     object
         .iter()
         .filter(|(name, _)| {
@@ -84,22 +47,14 @@ pub(crate) fn to_json(attributes: &ObjectMap) -> Json {
 
 /// The JSON pointers of the sensitive parts of attributes (`/values/custom/token`).
 pub(crate) fn sensitive_pointers(attributes: &ObjectMap) -> BTreeSet<String> {
-    let escape = |key: &str| format!("/{}", key.replace('~', "~0").replace('/', "~1"));
     attributes
         .iter()
         .flat_map(|(name, value)| {
             value.sensitive_paths().into_iter().map(move |path| {
-                let mut pointer = escape(name);
-                for step in &path {
-                    match step {
-                        PathStep::Key(key) => pointer.push_str(&escape(key)),
-                        PathStep::Index(index) => {
-                            pointer.push('/');
-                            pointer.push_str(&index.to_string());
-                        }
-                    }
-                }
-                pointer
+                let mut text = String::new();
+                push_pointer_key(&mut text, name);
+                text.push_str(&pointer(&path));
+                text
             })
         })
         .collect()
@@ -199,11 +154,10 @@ pub(crate) struct Known<'a> {
 }
 
 impl ResourceValues for Known<'_> {
-    fn attributes(&self, instance: &InstanceAddress) -> Option<ObjectMap> {
-        let address = state_address(instance)?;
-        match self.finished.get(&address) {
+    fn attributes(&self, address: &ResourceAddress) -> Option<ObjectMap> {
+        match self.finished.get(address) {
             Some(Finished::Recorded) => {
-                if let Some(resource) = latest(&address, self.state, self.unrecorded) {
+                if let Some(resource) = latest(address, self.state, self.unrecorded) {
                     return Some(object_values(
                         resource.id.as_deref(),
                         &resource.attributes.to_value(),
@@ -224,12 +178,12 @@ impl ResourceValues for Known<'_> {
         }
         if let Some(after) = self
             .plan
-            .change(&address)
+            .change(address)
             .and_then(|change| change.after.as_ref())
         {
             return Some(into_map(after.clone()));
         }
-        let resource = self.state.resource(&address)?;
+        let resource = self.state.resource(address)?;
         Some(sealed_values(
             resource.id.as_deref(),
             &resource.attributes.to_value(),

@@ -44,7 +44,6 @@
 //! - `import ADDR ID`: lock, load, begin, [`import`], finish.
 
 mod cancel;
-mod data;
 mod error;
 mod execute;
 mod import;

@@ -1,17 +1,18 @@
 //! One operation of an apply, as a task: the cloud call, then waiting for the remote end state.
 
+use plinth_core::ResourceAddress;
+use plinth_core::TypeSpec;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
 use plinth_cloud::{
     Client, CloudError, ObjectRef, Progress, RemoteObject, ResourceType, WaitOptions, WaitProgress,
-    WaitTarget, deep_merge,
+    WaitTarget, deep_merge, read_data, running_version,
 };
 use plinth_planner::Operation;
-use plinth_state::{ResourceAddress, Status};
+use plinth_state::Status;
 use serde_json::Value as Json;
 
-use crate::data::read_data;
 use crate::error::OperationError;
 use crate::execute::{ApplyEvent, EventKind, EventSink};
 
@@ -56,7 +57,10 @@ pub(crate) enum Work {
         update: Option<Json>,
     },
     /// Read a data source.
-    Read { type_name: String, arguments: Json },
+    Read {
+        spec: &'static TypeSpec,
+        arguments: Json,
+    },
 }
 
 /// What a finished task answers.
@@ -174,10 +178,7 @@ pub(crate) async fn run(client: Client, task: Task) -> Result<Done, Failure> {
                 None => Ok(Done::Object(found, Status::Ready)),
             }
         }
-        Work::Read {
-            type_name,
-            arguments,
-        } => read_data(client, &type_name, &arguments)
+        Work::Read { spec, arguments } => read_data(client, spec, &arguments)
             .await
             .map(Done::Data)
             .map_err(Failure::plain),
@@ -339,15 +340,21 @@ async fn update(
         .update(client, &current, &merged)
         .await
         .map_err(Failure::plain)?;
-    let target = match merged.get("version").and_then(Json::as_str) {
-        Some(version) if !version.is_empty() => WaitTarget::ReadyAt(version.to_owned()),
-        _ => WaitTarget::Ready,
+    let wanted = kind.spec().version.and_then(|attributes| {
+        let version = merged.get(attributes.wanted).and_then(Json::as_str)?;
+        (!version.is_empty()).then(|| (version.to_owned(), attributes.running))
+    });
+    let target = match wanted {
+        Some((version, attribute)) => WaitTarget::ReadyAt { version, attribute },
+        None => WaitTarget::Ready,
     };
     let reference = current.object_ref();
     if let Ok(Some(now)) = kind.read(client, &reference).await
         && now.progress == Progress::Done
         && match &target {
-            WaitTarget::ReadyAt(version) => installed_version(&now).is_none_or(|v| v == version),
+            WaitTarget::ReadyAt { version, attribute } => {
+                running_version(&now, attribute).is_none_or(|v| v == version)
+            }
             _ => true,
         }
     {
@@ -358,14 +365,6 @@ async fn update(
         .await
         .map_err(Failure::plain)?;
     Ok(ready.unwrap_or(updated))
-}
-
-/// The version an object runs, as the cloud reports it (see [`WaitTarget::ReadyAt`]).
-fn installed_version(object: &RemoteObject) -> Option<&str> {
-    ["installed_version", "current_version"]
-        .iter()
-        .find_map(|name| object.attributes.get(*name).and_then(Json::as_str))
-        .filter(|version| !version.is_empty())
 }
 
 fn disappeared(kind: ResourceType, object: &ObjectRef) -> CloudError {

@@ -1,20 +1,21 @@
 //! Refresh: read what the state manages, look up configured instances by natural key, read data
 //! sources, and plan with what was found.
 
+use plinth_core::registry;
+use plinth_core::{Mode, ResourceAddress};
 use std::borrow::Cow;
 use std::collections::HashSet;
 use std::future::Future;
 use std::sync::Arc;
 
-use plinth_cloud::{Client, CloudError, ResourceType};
+use plinth_cloud::{Client, CloudError, ResourceType, read_data};
 use plinth_config::Configuration;
 use plinth_planner::{Lookup, Observations, Observed, Plan, PlanOptions, RemoteObject, WantedRead};
-use plinth_state::{Attributes, Change, Mode, PendingAction, ResourceAddress, State};
+use plinth_state::{Attributes, Change, PendingAction, State};
 use serde_json::Value as Json;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
-use crate::data::read_data;
 use crate::error::{ApplyError, ReadFailure};
 
 /// How a refresh reads the cloud.
@@ -184,9 +185,12 @@ pub async fn refresh_and_plan(
                         (address, result)
                     }
                     WantedRead::Data { address, arguments } => {
-                        let result = read_data(&client, address.type_name(), &arguments)
-                            .await
-                            .map(Answer::Data);
+                        let result = match registry::find(Mode::Data, address.type_name()) {
+                            Some(spec) => {
+                                read_data(&client, spec, &arguments).await.map(Answer::Data)
+                            }
+                            None => Err(unsupported(&address)),
+                        };
                         (address, result)
                     }
                 }

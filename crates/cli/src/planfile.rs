@@ -8,6 +8,7 @@
 //! a refresh and refuses with [`PlanFile::same_changes`] if the cloud moved so that the changes
 //! differ.
 
+use plinth_core::ResourceAddress;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -15,7 +16,7 @@ use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
 
 use plinth_planner::PlanOptions;
-use plinth_state::{ResourceAddress, State};
+use plinth_state::State;
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
 use sha2::{Digest as _, Sha256};

@@ -2,6 +2,7 @@
 //! its action, remote status and elapsed time; otherwise a line per event and a "still ..." line
 //! for each running operation every 10 seconds.
 
+use plinth_core::ResourceAddress;
 use std::collections::BTreeMap;
 use std::io::{self, IsTerminal, Write};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -10,7 +11,6 @@ use std::time::{Duration, Instant};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use plinth_apply::{ApplyEvent, EventKind, EventSink, Outcome};
 use plinth_planner::Operation;
-use plinth_state::ResourceAddress;
 
 /// How often a non-terminal gets a "still ..." line per running operation.
 const STILL_INTERVAL: Duration = Duration::from_secs(10);

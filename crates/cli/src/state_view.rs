@@ -1,6 +1,7 @@
 //! Showing what the state records about a resource, in the HCL-like form Terraform users know.
 
-use plinth_state::{ResourceAddress, ResourceState, Status};
+use plinth_core::ResourceAddress;
+use plinth_state::{ResourceState, Status};
 
 /// The text of `state show`: a comment naming the address, then a `resource` block holding the
 /// attributes last seen, with sensitive values hidden.
@@ -12,8 +13,8 @@ pub fn resource_block(address: &ResourceAddress, resource: &ResourceState) -> St
         }
     }
     let keyword = match address.mode() {
-        plinth_state::Mode::Managed => "resource",
-        plinth_state::Mode::Data => "data",
+        plinth_core::Mode::Managed => "resource",
+        plinth_core::Mode::Data => "data",
     };
     let mut block = hcl::Block::builder(keyword)
         .add_label(address.type_name())

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 use std::time::SystemTime;
 
+use plinth_core::AddonApi;
 use reqwest::{Method, StatusCode, Url};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -17,22 +18,11 @@ use crate::retry::parse_retry_after;
 use crate::settings::{Credentials, ResolvedSettings};
 use crate::signing::{SDK_DATE_FORMAT, SDK_DATE_HEADER, SignableRequest, sign};
 
-/// Which of the two add-on APIs a call goes to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum AddonApi {
-    /// CCE: `/api/v3/addons`, `cluster_id` query required on read, list and delete.
-    Cce,
-    /// CCE Autopilot: `/autopilot/v3/addons`, `cluster_id` optional on read and delete.
-    Autopilot,
-}
-
-impl AddonApi {
-    /// The first two path segments of the API.
-    fn path(self) -> [&'static str; 2] {
-        match self {
-            Self::Cce => ["api", "v3"],
-            Self::Autopilot => ["autopilot", "v3"],
-        }
+/// The first two path segments of an add-on API.
+fn addon_path(api: AddonApi) -> [&'static str; 2] {
+    match api {
+        AddonApi::Cce => ["api", "v3"],
+        AddonApi::Autopilot => ["autopilot", "v3"],
     }
 }
 
@@ -311,7 +301,7 @@ impl Client {
         template_name: Option<&str>,
     ) -> Result<AddonTemplateList, CloudError> {
         let project = self.project_id().await?.to_owned();
-        let [first, second] = api.path();
+        let [first, second] = addon_path(api);
         let query: Vec<(&str, &str)> = template_name
             .map(|name| vec![("addon_template_name", name)])
             .unwrap_or_default();
@@ -345,7 +335,7 @@ impl Client {
         id: Option<&str>,
         query_cluster: bool,
     ) -> Result<Url, CloudError> {
-        let [first, second] = api.path();
+        let [first, second] = addon_path(api);
         let mut path = vec![first, second, "addons"];
         path.extend(id);
         let query: Vec<(&str, &str)> = match cluster_id {

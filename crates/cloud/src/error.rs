@@ -214,7 +214,7 @@ pub enum CloudError {
         /// The id given.
         id: String,
         /// The accepted forms.
-        expected: &'static str,
+        expected: String,
     },
 
     /// Desired attributes the resource type cannot work with (a required one missing, a wrong type).

@@ -1,7 +1,7 @@
 //! The Huawei Cloud client of plinth: the only crate that talks HTTP.
 //!
 //! It drives three resource types, ModelArts pool plug-ins, CCE add-ons and CCE Autopilot add-ons,
-//! behind one interface ([`ResourceType`], [`ResourceKind`]): read, find by natural key, create,
+//! behind one interface ([`ResourceType`], one driver per API family of the registry): read, find by natural key, create,
 //! update, delete, wait, parse an import id, each mapping the wire objects ([`model`]) to plinth's
 //! attribute names. Underneath, [`Client`] signs every call (`SDK-HMAC-SHA256`, [`signing`]) or
 //! sends a token, finds the hosts from region and cloud domain (or the endpoint overrides), looks
@@ -29,7 +29,7 @@
 //!     "version": "1.28.6",
 //!     "values": {"flavor": {"replicas": 2}},
 //! });
-//! let kind = ResourceType::CceAddon;
+//! let kind = ResourceType::CCE_ADDON;
 //! let created = kind.create(&client, &desired).await?;
 //! let options = client.settings().wait;
 //! let ready = kind
@@ -57,18 +57,18 @@ mod settings;
 pub mod signing;
 mod wait;
 
-pub use client::{AddonApi, Client};
+pub use client::Client;
 pub use error::{ApiError, CloudError, Service, SettingsError};
 pub use model::Progress;
-pub use resource::{
-    AutopilotAddon, CceAddon, ObjectRef, PoolPlugin, RemoteObject, ResourceKind, ResourceType,
-    deep_merge,
-};
+pub use plinth_core::AddonApi;
+pub use resource::{ObjectRef, RemoteObject, ResourceType, deep_merge, read_data};
 pub use retry::{RetryPolicy, parse_retry_after};
 pub use settings::{
     ClientSettings, Credentials, DEFAULT_CLOUD, EndpointOverrides, ResolvedSettings,
 };
-pub use wait::{NOT_FOUND_STATUS, WaitOptions, WaitProgress, WaitTarget, wait_until};
+pub use wait::{
+    NOT_FOUND_STATUS, WaitOptions, WaitProgress, WaitTarget, running_version, wait_until,
+};
 
 /// A progress callback that ignores every observation, for callers that show none.
 pub fn no_progress(_: &WaitProgress) {}

@@ -67,9 +67,15 @@ pub enum WaitTarget {
     /// The object is ready (add-on `running` or `available`, plug-in `Running`).
     Ready,
     /// The object is ready and runs this version: for waiting after an upgrade, when the first
-    /// polls may still show the old version running. An object that reports no installed version
-    /// (`installed_version` of plug-ins, `current_version` of add-ons) is taken at its word.
-    ReadyAt(String),
+    /// polls may still show the old version running. An object that reports no running version
+    /// in `attribute` (the registry's [`plinth_core::registry::VersionAttributes::running`]:
+    /// `installed_version` of plug-ins, `current_version` of add-ons) is taken at its word.
+    ReadyAt {
+        /// The version wanted.
+        version: String,
+        /// The attribute that reports the running version.
+        attribute: &'static str,
+    },
     /// The object is gone (404 or `deleteSuccess`).
     Gone,
 }
@@ -79,22 +85,20 @@ impl WaitTarget {
     fn accepts(&self, object: &RemoteObject) -> bool {
         match self {
             Self::Ready => true,
-            Self::ReadyAt(version) => installed_version(object).is_none_or(|v| v == version),
+            Self::ReadyAt { version, attribute } => {
+                running_version(object, attribute).is_none_or(|v| v == version)
+            }
             Self::Gone => false,
         }
     }
 }
 
-/// The version an object reports running, whatever the type calls it.
-fn installed_version(object: &RemoteObject) -> Option<&str> {
-    ["installed_version", "current_version"]
-        .iter()
-        .find_map(|name| {
-            object
-                .attributes
-                .get(*name)
-                .and_then(serde_json::Value::as_str)
-        })
+/// The version an object reports running in `attribute`, when it reports one.
+pub fn running_version<'a>(object: &'a RemoteObject, attribute: &str) -> Option<&'a str> {
+    object
+        .attributes
+        .get(attribute)
+        .and_then(serde_json::Value::as_str)
         .filter(|version| !version.is_empty())
 }
 
@@ -347,7 +351,10 @@ mod tests {
             Some(object)
         };
         let (result, seen) = run(
-            WaitTarget::ReadyAt("2.0".to_owned()),
+            WaitTarget::ReadyAt {
+                version: "2.0".to_owned(),
+                attribute: "installed_version",
+            },
             vec![at("1.0"), at("1.0"), at("2.0")],
             Duration::from_secs(60),
         )
@@ -359,7 +366,10 @@ mod tests {
         assert_eq!(seen.len(), 3);
         // An object that reports no version is taken at its word.
         let (result, _) = run(
-            WaitTarget::ReadyAt("2.0".to_owned()),
+            WaitTarget::ReadyAt {
+                version: "2.0".to_owned(),
+                attribute: "installed_version",
+            },
             vec![Some(object("running", Progress::Done))],
             Duration::from_secs(60),
         )

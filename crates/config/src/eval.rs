@@ -12,7 +12,7 @@ use hcl_edit::template::{Directive, Element, Template};
 use serde_json::Number;
 
 use crate::diagnostic::{Diagnostic, SourceFile};
-use crate::model::{Mode, ResourceAddress};
+use crate::model::ResourceAddress;
 use crate::value::{ObjectMap, Value, compact_object, compare, equal};
 
 /// What an expression can refer to by name.
@@ -379,7 +379,8 @@ impl<'a> Context<'a> {
                     )
                     .static_());
                 };
-                let address = ResourceAddress::data(ty, name);
+                let address = ResourceAddress::data(&ty, &name)
+                    .map_err(|error| EvalError::new(range.clone(), error.reason()).static_())?;
                 self.resource_reference(&address, "data source", &operators[2..], range)
             }
             resource_type => {
@@ -387,11 +388,8 @@ impl<'a> Context<'a> {
                     return Err(EvalError::new(range, format!("unknown name `{resource_type}`"))
                         .with_hint("variables are written `var.NAME`, locals `local.NAME`, resources `TYPE.NAME`").static_());
                 };
-                let address = ResourceAddress {
-                    mode: Mode::Managed,
-                    resource_type: resource_type.to_owned(),
-                    name,
-                };
+                let address = ResourceAddress::managed(resource_type, &name)
+                    .map_err(|error| EvalError::new(range.clone(), error.reason()).static_())?;
                 self.resource_reference(&address, "resource", &operators[1..], range)
             }
         }
@@ -1036,8 +1034,7 @@ pub(crate) mod tests {
             .collect();
         let locals = ObjectMap::new();
         let resources = |address: &ResourceAddress, _: Option<&Value>| -> Option<Found> {
-            (address.resource_type == "huaweicloud_cce_addon")
-                .then_some(Found::Whole(Value::Unknown))
+            (address.type_name() == "huaweicloud_cce_addon").then_some(Found::Whole(Value::Unknown))
         };
         let env = Env {
             variables: &variables,

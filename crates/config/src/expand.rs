@@ -6,12 +6,13 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use crate::diagnostic::{Diagnostics, Location};
 use crate::eval::{Context, Env, EvalError, Found, span};
 use crate::model::{
-    Configuration, Expr, InstanceAddress, InstanceKey, Lifecycle, Mode, Node, Reference, Resource,
-    ResourceAddress, Timeouts,
+    Configuration, Expr, InstanceKey, Lifecycle, Mode, Node, Reference, Resource, ResourceAddress,
+    Timeouts,
 };
 use crate::refs::{Target, references};
-use crate::schema::{Presence, schema};
+use crate::schema::{convert, schema};
 use crate::value::{ObjectMap, Value, compact_object};
+use plinth_core::{Presence, TypeSpec};
 
 /// What is known about resource instances: their attributes as the cloud reports them.
 ///
@@ -20,7 +21,7 @@ use crate::value::{ObjectMap, Value, compact_object};
 /// references to its computed attributes then evaluate to [`Value::Unknown`].
 pub trait ResourceValues {
     /// The attributes of `instance`, when known.
-    fn attributes(&self, instance: &InstanceAddress) -> Option<ObjectMap>;
+    fn attributes(&self, instance: &ResourceAddress) -> Option<ObjectMap>;
 }
 
 /// Nothing is known: every computed attribute is unknown.
@@ -28,13 +29,13 @@ pub trait ResourceValues {
 pub struct NoValues;
 
 impl ResourceValues for NoValues {
-    fn attributes(&self, _: &InstanceAddress) -> Option<ObjectMap> {
+    fn attributes(&self, _: &ResourceAddress) -> Option<ObjectMap> {
         None
     }
 }
 
-impl ResourceValues for BTreeMap<InstanceAddress, ObjectMap> {
-    fn attributes(&self, instance: &InstanceAddress) -> Option<ObjectMap> {
+impl ResourceValues for BTreeMap<ResourceAddress, ObjectMap> {
+    fn attributes(&self, instance: &ResourceAddress) -> Option<ObjectMap> {
         self.get(instance).cloned()
     }
 }
@@ -43,7 +44,7 @@ impl ResourceValues for BTreeMap<InstanceAddress, ObjectMap> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ResourceInstance {
     /// `type.name[key]`.
-    pub address: InstanceAddress,
+    pub address: ResourceAddress,
     /// The attributes the user set, evaluated and converted to the schema's types (unset and
     /// null attributes are absent). Values may be unknown or sensitive.
     pub attributes: ObjectMap,
@@ -62,22 +63,22 @@ pub struct ResourceInstance {
 impl ResourceInstance {
     /// Managed or data.
     pub fn mode(&self) -> Mode {
-        self.address.resource.mode
+        self.address.mode()
     }
 
     /// The resource type.
     pub fn resource_type(&self) -> &str {
-        &self.address.resource.resource_type
+        self.address.type_name()
     }
 
     /// The block's name.
     pub fn name(&self) -> &str {
-        &self.address.resource.name
+        self.address.name()
     }
 
-    /// The instance key.
-    pub fn key(&self) -> &InstanceKey {
-        &self.address.key
+    /// The instance key: none without `count` or `for_each`.
+    pub fn key(&self) -> Option<&InstanceKey> {
+        self.address.key()
     }
 
     /// Every resource or data source it depends on: references and `depends_on`, deduplicated.
@@ -86,7 +87,7 @@ impl ResourceInstance {
             .iter()
             .map(|r| r.address.clone())
             .chain(self.depends_on.iter().cloned())
-            .filter(|a| a != &self.address.resource)
+            .filter(|a| *a != self.address.resource())
             .collect()
     }
 }
@@ -244,20 +245,17 @@ enum Repetition {
 }
 
 struct Expanded {
-    schema: Option<&'static crate::schema::ResourceSchema>,
+    schema: Option<&'static TypeSpec>,
     repetition: Repetition,
     /// `None` when `count` or `for_each` is unknown.
-    instances: Option<Vec<(InstanceKey, ObjectMap)>>,
+    instances: Option<Vec<(Option<InstanceKey>, ObjectMap)>>,
     /// With `for_each`: the position of each instance in `instances`, by key.
     by_key: HashMap<String, usize>,
 }
 
 impl Expanded {
     /// A resource whose `count` or `for_each` is not known.
-    fn unknown(
-        schema: Option<&'static crate::schema::ResourceSchema>,
-        repetition: Repetition,
-    ) -> Expanded {
+    fn unknown(schema: Option<&'static TypeSpec>, repetition: Repetition) -> Expanded {
         Expanded {
             schema,
             repetition,
@@ -398,10 +396,7 @@ fn evaluate_scope(
         };
         for (key, attributes) in result.instances.into_iter().flatten() {
             instances.push(ResourceInstance {
-                address: InstanceAddress {
-                    resource: resource.address.clone(),
-                    key,
-                },
+                address: resource.address.clone().with_key(key),
                 attributes,
                 references: resource.references.clone(),
                 depends_on: resource
@@ -441,11 +436,8 @@ fn resource_value(
         return Found::Whole(Value::Unknown);
     };
     let schema = state.schema;
-    let object = |key: &InstanceKey, attributes: &ObjectMap| {
-        let instance = InstanceAddress {
-            resource: address.clone(),
-            key: key.clone(),
-        };
+    let object = |key: &Option<InstanceKey>, attributes: &ObjectMap| {
+        let instance = address.clone().with_key(key.clone());
         let mut object = known.attributes(&instance).unwrap_or_default();
         for attribute in schema.map_or(&[][..], |s| s.attributes) {
             if !object.contains_key(attribute.name) {
@@ -489,8 +481,9 @@ fn resource_value(
                 .iter()
                 .map(|(k, a)| {
                     let name = match k {
-                        InstanceKey::String(s) => s.clone(),
-                        other => other.to_string(),
+                        Some(InstanceKey::String(s)) => s.clone(),
+                        Some(other) => other.to_string(),
+                        None => String::new(),
                     };
                     (name, object(k, a))
                 })
@@ -527,7 +520,7 @@ fn merge_over(known: Value, user: Value) -> Value {
 }
 
 /// The key of one instance, with its `each` (key, value) or `count.index`.
-type InstanceSeed = (InstanceKey, Option<(Value, Value)>, Option<i64>);
+type InstanceSeed = (Option<InstanceKey>, Option<(Value, Value)>, Option<i64>);
 
 fn expand_resource(
     resource: &Resource,
@@ -573,7 +566,8 @@ fn expand_resource(
                 Some(n) => Some((
                     Repetition::Count,
                     (0..n)
-                        .map(|i| (InstanceKey::Int(i), None, Some(i)))
+                        // `i` counts up from 0: its absolute value is itself.
+                        .map(|i| (Some(InstanceKey::Int(i.unsigned_abs())), None, Some(i)))
                         .collect(),
                 )),
                 None => {
@@ -616,7 +610,7 @@ fn expand_resource(
                 map.into_iter()
                     .map(|(k, v)| {
                         (
-                            InstanceKey::String(k.clone()),
+                            Some(InstanceKey::String(k.clone())),
                             Some((Value::String(k), v)),
                             None,
                         )
@@ -628,7 +622,7 @@ fn expand_resource(
                 for item in items {
                     match item.unmarked() {
                         Value::String(s) => keys.push((
-                            InstanceKey::String(s.clone()),
+                            Some(InstanceKey::String(s.clone())),
                             Some((item.clone(), item.clone())),
                             None,
                         )),
@@ -682,7 +676,7 @@ fn expand_resource(
             }
         }
     } else {
-        Some((Repetition::Single, vec![(InstanceKey::None, None, None)]))
+        Some((Repetition::Single, vec![(None, None, None)]))
     };
     let repetition = keys.as_ref().map_or(Repetition::Single, |(r, _)| *r);
     let Some((repetition, keys)) = keys else {
@@ -717,14 +711,15 @@ fn expand_resource(
                         EvalError::new(
                             span(&expr.expr),
                             format!(
-                                "required attribute `{name}` of {kind} `{address}{key}` is null"
+                                "required attribute `{name}` of {kind} `{}` is null",
+                                address.clone().with_key(key.clone())
                             ),
                         ),
                     );
                 }
                 continue;
             }
-            match attribute.ty.convert(value) {
+            match convert(attribute.ty, value) {
                 Ok(value) => {
                     attributes.insert(name.clone(), value);
                 }
@@ -746,7 +741,7 @@ fn expand_resource(
             .iter()
             .enumerate()
             .filter_map(|(i, (key, _))| match key {
-                InstanceKey::String(key) => Some((key.clone(), i)),
+                Some(InstanceKey::String(key)) => Some((key.clone(), i)),
                 _ => None,
             })
             .collect(),
@@ -804,8 +799,8 @@ output "dns_id" {
         .unwrap()
     }
 
-    fn instance(resource: ResourceAddress, key: InstanceKey) -> InstanceAddress {
-        InstanceAddress { resource, key }
+    fn instance(resource: ResourceAddress, key: Option<InstanceKey>) -> ResourceAddress {
+        resource.with_key(key)
     }
 
     #[test]
@@ -822,8 +817,8 @@ output "dns_id" {
         let mut known = BTreeMap::new();
         known.insert(
             instance(
-                ResourceAddress::data("huaweicloud_modelarts_pool_plugins", "all"),
-                InstanceKey::None,
+                ResourceAddress::data("huaweicloud_modelarts_pool_plugins", "all").unwrap(),
+                None,
             ),
             ObjectMap::from_iter([(
                 "plugins".to_owned(),
@@ -833,7 +828,10 @@ output "dns_id" {
         let instances = expand(&config(), &known).unwrap();
         let gpu: Vec<&ResourceInstance> = instances.iter().filter(|i| i.name() == "gpu").collect();
         assert_eq!(gpu.len(), 2);
-        assert_eq!(gpu[0].key(), &InstanceKey::String("gpu-beta".to_owned()));
+        assert_eq!(
+            gpu[0].key(),
+            Some(&InstanceKey::String("gpu-beta".to_owned()))
+        );
         // The user's own attributes are known before apply; computed ones are not.
         let inputs = gpu[0].attributes[&"inputs".to_owned()].as_object().unwrap();
         assert_eq!(inputs[&"cluster".to_owned()], Value::string("c1"));
@@ -854,8 +852,8 @@ output "dns_id" {
         // Once the add-on exists, its id is known too.
         known.insert(
             instance(
-                ResourceAddress::managed("huaweicloud_cce_addon", "dns"),
-                InstanceKey::None,
+                ResourceAddress::managed("huaweicloud_cce_addon", "dns").unwrap(),
+                None,
             ),
             ObjectMap::from_iter([("id".to_owned(), Value::string("addon-1"))]),
         );
@@ -899,8 +897,8 @@ resource "huaweicloud_modelarts_pool_plugin" "gpu" {
         .unwrap();
         let known = BTreeMap::from([(
             instance(
-                ResourceAddress::managed("huaweicloud_cce_addon", "dns"),
-                InstanceKey::None,
+                ResourceAddress::managed("huaweicloud_cce_addon", "dns").unwrap(),
+                None,
             ),
             known,
         )]);
@@ -1039,8 +1037,8 @@ resource "huaweicloud_modelarts_pool_plugin" "gpu" {
     fn indexed_reference_finds_the_instance_alone_with_the_same_value() {
         let known = BTreeMap::from([(
             instance(
-                ResourceAddress::managed("huaweicloud_cce_addon", "many"),
-                InstanceKey::String("c".to_owned()),
+                ResourceAddress::managed("huaweicloud_cce_addon", "many").unwrap(),
+                Some(InstanceKey::String("c".to_owned())),
             ),
             ObjectMap::from_iter([("id".to_owned(), Value::string("uid-c"))]),
         )]);
@@ -1118,12 +1116,12 @@ output "name" {
 
     /// Known values that remember which instances were asked for.
     struct Counting {
-        known: BTreeMap<InstanceAddress, ObjectMap>,
-        asked: std::cell::RefCell<Vec<InstanceAddress>>,
+        known: BTreeMap<ResourceAddress, ObjectMap>,
+        asked: std::cell::RefCell<Vec<ResourceAddress>>,
     }
 
     impl ResourceValues for Counting {
-        fn attributes(&self, instance: &InstanceAddress) -> Option<ObjectMap> {
+        fn attributes(&self, instance: &ResourceAddress) -> Option<ObjectMap> {
             self.asked.borrow_mut().push(instance.clone());
             self.known.attributes(instance)
         }
@@ -1133,16 +1131,16 @@ output "name" {
     fn partial_known(plugins: bool) -> Counting {
         let mut known = BTreeMap::from([(
             instance(
-                ResourceAddress::managed("huaweicloud_cce_addon", "dns"),
-                InstanceKey::None,
+                ResourceAddress::managed("huaweicloud_cce_addon", "dns").unwrap(),
+                None,
             ),
             ObjectMap::from_iter([("id".to_owned(), Value::string("addon-1"))]),
         )]);
         if plugins {
             known.insert(
                 instance(
-                    ResourceAddress::data("huaweicloud_modelarts_pool_plugins", "all"),
-                    InstanceKey::None,
+                    ResourceAddress::data("huaweicloud_modelarts_pool_plugins", "all").unwrap(),
+                    None,
                 ),
                 ObjectMap::from_iter([(
                     "plugins".to_owned(),
@@ -1157,11 +1155,7 @@ output "name" {
     }
 
     fn asked_data_source(known: &Counting) -> bool {
-        known
-            .asked
-            .borrow()
-            .iter()
-            .any(|i| i.resource.mode == Mode::Data)
+        known.asked.borrow().iter().any(|i| i.mode() == Mode::Data)
     }
 
     #[test]
@@ -1196,7 +1190,7 @@ output "name" {
     #[test]
     fn chosen_resources_evaluate_only_what_they_refer_to() {
         let config = load_text(PARTIAL).unwrap();
-        let chained = ResourceAddress::managed("huaweicloud_cce_addon", "chained");
+        let chained = ResourceAddress::managed("huaweicloud_cce_addon", "chained").unwrap();
         let known = partial_known(false);
         let instances = expand_resources(&config, std::slice::from_ref(&chained), &known).unwrap();
         assert!(!asked_data_source(&known));
@@ -1215,16 +1209,17 @@ output "name" {
         // The same instances as the whole expansion, for any choice.
         let known = partial_known(true);
         let all = expand(&config, &known).unwrap();
-        let unrelated = ResourceAddress::managed("huaweicloud_modelarts_pool_plugin", "unrelated");
+        let unrelated =
+            ResourceAddress::managed("huaweicloud_modelarts_pool_plugin", "unrelated").unwrap();
         for chosen in [
             vec![chained.clone()],
             vec![unrelated.clone(), chained.clone()],
-            vec![ResourceAddress::managed("huaweicloud_cce_addon", "dns")],
+            vec![ResourceAddress::managed("huaweicloud_cce_addon", "dns").unwrap()],
         ] {
             let some = expand_resources(&config, &chosen, &known).unwrap();
             let expected: Vec<&ResourceInstance> = all
                 .iter()
-                .filter(|i| chosen.contains(&i.address.resource))
+                .filter(|i| chosen.contains(&i.address.resource()))
                 .collect();
             assert_eq!(some.iter().collect::<Vec<_>>(), expected, "{chosen:?}");
         }

@@ -3,7 +3,7 @@
 //!
 //! [`load`] reads every `*.hcl` file of a directory and the variable files (`plinth.vars`,
 //! `*.auto.vars`, `--var-file`), resolves variables (`--var`, `PLINTH_VAR_name`, defaults),
-//! checks everything against the [schema](resource_schema) of the resource types plinth knows,
+//! checks everything against the [schema](schema) of the resource types plinth knows (the registry),
 //! and reports every mistake of the run together as [`Diagnostics`] rendered as code frames.
 //! [`expand`] then turns resources into instances (`count`, `for_each`) with evaluated
 //! attributes, given what is known about the cloud ([`ResourceValues`]): values not known yet
@@ -60,13 +60,9 @@ pub use crate::expand::{
 pub use crate::format::{FormatError, format_source};
 pub use crate::load::{ENV_PREFIX, LoadOptions, Sources, load, load_sources};
 pub use crate::model::{
-    Configuration, Endpoints, Expr, InstanceAddress, InstanceKey, Lifecycle, Local, Mode, Output,
-    ProviderConfig, Reference, ReferenceStep, Resource, ResourceAddress, Timeouts, Validation,
-    Variable,
+    Configuration, Endpoints, Expr, Lifecycle, Local, Output, ProviderConfig, Reference,
+    ReferenceStep, Resource, Timeouts, Validation, Variable,
 };
-pub use crate::schema::{
-    AttributeSchema, AttributeType, Presence, ResourceSchema, data_source_schema,
-    data_source_types, resource_schema, resource_types, schema,
-};
+pub use crate::schema::schema;
 pub use crate::types::TypeConstraint;
-pub use crate::value::{ObjectMap, PathStep, Value, compact_object};
+pub use crate::value::{ObjectMap, Value, compact_object};

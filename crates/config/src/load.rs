@@ -16,9 +16,10 @@ use crate::model::{
     Reference, ReferenceStep, Resource, ResourceAddress, Timeouts, Validation, Variable,
 };
 use crate::refs::{RawRef, Target, references};
-use crate::schema::{Presence, schema, suggest};
+use crate::schema::{schema, suggest};
 use crate::types::TypeConstraint;
 use crate::value::{ObjectMap, Value};
+use plinth_core::{Presence, TypeSpec, registry};
 
 /// What the command line adds to the files of the directory.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -732,40 +733,38 @@ impl Loader {
         let Some(labels) = self.labels(file, block, &["TYPE", "NAME"]) else {
             return;
         };
-        let address = ResourceAddress {
-            mode,
-            resource_type: labels[0].to_owned(),
-            name: labels[1].to_owned(),
-        };
+        let (type_name, name) = (labels[0], labels[1]);
         let type_range = block.labels[0].span().unwrap_or_else(|| block_range(block));
-        let Some(schema) = schema(mode, &address.resource_type) else {
-            let candidates = match mode {
-                Mode::Managed => crate::schema::resource_types(),
-                Mode::Data => crate::schema::data_source_types(),
-            };
-            let mut diagnostic = self.source(file).error(
-                &type_range,
-                format!("unknown {kind} type `{}`", address.resource_type),
-            );
-            diagnostic = match suggest(
-                &address.resource_type,
-                candidates.iter().map(|s| s.type_name),
-            ) {
+        let Some(schema) = schema(mode, type_name) else {
+            let candidates: Vec<&TypeSpec> = registry::types(mode).collect();
+            let mut diagnostic = self
+                .source(file)
+                .error(&type_range, format!("unknown {kind} type `{type_name}`"));
+            diagnostic = match suggest(type_name, candidates.iter().map(|s| s.name)) {
                 Some(s) => diagnostic.with_hint(format!("did you mean `{s}`?")),
                 None => diagnostic.with_note(format!(
                     "the {kind} types are {}",
                     candidates
                         .iter()
-                        .map(|s| format!("`{}`", s.type_name))
+                        .map(|s| format!("`{}`", s.name))
                         .collect::<Vec<_>>()
                         .join(", ")
                 )),
             };
             self.diagnostics.push(diagnostic);
-            self.unknown_types.insert(address);
+            if let Ok(address) = ResourceAddress::new(mode, type_name, name) {
+                self.unknown_types.insert(address);
+            }
             return;
         };
         let name_range = block.labels[1].span().unwrap_or_else(|| block_range(block));
+        let address = match ResourceAddress::new(mode, type_name, name) {
+            Ok(address) => address,
+            Err(error) => {
+                self.error(file, &name_range, error.reason().to_owned());
+                return;
+            }
+        };
         if !self.declare(
             address.to_string(),
             &format!("{kind} `{address}`"),
@@ -872,12 +871,7 @@ impl Loader {
         self.config.resources.push(resource);
     }
 
-    fn lifecycle(
-        &mut self,
-        file: usize,
-        block: &Block,
-        schema: &crate::schema::ResourceSchema,
-    ) -> Lifecycle {
+    fn lifecycle(&mut self, file: usize, block: &Block, schema: &TypeSpec) -> Lifecycle {
         let mut lifecycle = Lifecycle::default();
         self.no_blocks(file, &block.body, "a `lifecycle` block", &[]);
         for attribute in block.body.attributes() {
@@ -1090,7 +1084,7 @@ impl Loader {
         if scope.declared.contains(address) || scope.unknown_types.contains(address) {
             return;
         }
-        let kind = if address.mode == Mode::Data {
+        let kind = if address.mode() == Mode::Data {
             "data source"
         } else {
             "resource"
@@ -1105,7 +1099,7 @@ impl Loader {
         let candidates: Vec<String> = scope
             .declared
             .iter()
-            .filter(|a| a.mode == address.mode)
+            .filter(|a| a.mode() == address.mode())
             .map(ToString::to_string)
             .collect();
         if let Some(s) = suggest(&address.to_string(), candidates.iter().map(String::as_str)) {

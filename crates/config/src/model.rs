@@ -12,93 +12,7 @@ use crate::diagnostic::{Diagnostic, Diagnostics, Location, SourceFile};
 use crate::types::TypeConstraint;
 use crate::value::Value;
 
-/// Managed resource (`resource` block) or data source (`data` block).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Mode {
-    /// A `resource` block: plinth creates, updates and deletes it.
-    Managed,
-    /// A `data` block: plinth only reads it.
-    Data,
-}
-
-/// The address of a resource or data source block: `huaweicloud_cce_addon.coredns`,
-/// `data.huaweicloud_cce_addon.existing`.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct ResourceAddress {
-    /// Managed or data.
-    pub mode: Mode,
-    /// The type, e.g. `huaweicloud_cce_addon`.
-    pub resource_type: String,
-    /// The name given in the block's second label.
-    pub name: String,
-}
-
-impl ResourceAddress {
-    /// The address of a managed resource.
-    pub fn managed(resource_type: impl Into<String>, name: impl Into<String>) -> ResourceAddress {
-        ResourceAddress {
-            mode: Mode::Managed,
-            resource_type: resource_type.into(),
-            name: name.into(),
-        }
-    }
-
-    /// The address of a data source.
-    pub fn data(resource_type: impl Into<String>, name: impl Into<String>) -> ResourceAddress {
-        ResourceAddress {
-            mode: Mode::Data,
-            resource_type: resource_type.into(),
-            name: name.into(),
-        }
-    }
-}
-
-impl fmt::Display for ResourceAddress {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.mode == Mode::Data {
-            f.write_str("data.")?;
-        }
-        write!(f, "{}.{}", self.resource_type, self.name)
-    }
-}
-
-/// Which instance of a resource: none for a plain block, an index with `count`, a key with
-/// `for_each`.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum InstanceKey {
-    /// The block has neither `count` nor `for_each`.
-    None,
-    /// `count.index`.
-    Int(i64),
-    /// `each.key`.
-    String(String),
-}
-
-impl fmt::Display for InstanceKey {
-    /// `""`, `[0]` or `["key"]`, as appended to a resource address.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            InstanceKey::None => Ok(()),
-            InstanceKey::Int(i) => write!(f, "[{i}]"),
-            InstanceKey::String(s) => write!(f, "[{}]", serde_json::Value::String(s.clone())),
-        }
-    }
-}
-
-/// The address of one resource instance: `huaweicloud_modelarts_pool_plugin.gpu["pool-a"]`.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct InstanceAddress {
-    /// The resource block.
-    pub resource: ResourceAddress,
-    /// The instance of it.
-    pub key: InstanceKey,
-}
-
-impl fmt::Display for InstanceAddress {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}{}", self.resource, self.key)
-    }
-}
+pub(crate) use plinth_core::{InstanceKey, Mode, ResourceAddress};
 
 /// An expression as written, with the file it is in.
 #[allow(clippy::struct_field_names)]
@@ -204,17 +118,17 @@ impl Resource {
 
     /// Managed or data.
     pub fn mode(&self) -> Mode {
-        self.address.mode
+        self.address.mode()
     }
 
     /// Its type.
     pub fn resource_type(&self) -> &str {
-        &self.address.resource_type
+        self.address.type_name()
     }
 
     /// Its name.
     pub fn name(&self) -> &str {
-        &self.address.name
+        self.address.name()
     }
 
     /// Where the block starts.

@@ -172,9 +172,10 @@ impl Walker {
             "path" => Target::Path,
             "self" => Target::Invalid("`self` is not supported".to_owned(), None),
             "data" => match (attr(0), attr(1)) {
-                (Some(ty), Some(n)) => {
-                    Target::Resource(ResourceAddress::data(ty, n), steps(&operators[2..]))
-                }
+                (Some(ty), Some(n)) => match ResourceAddress::data(&ty, &n) {
+                    Ok(address) => Target::Resource(address, steps(&operators[2..])),
+                    Err(error) => Target::Invalid(error.reason().to_owned(), None),
+                },
                 _ => Target::Invalid(
                     "a data source reference needs a type and a name: `data.TYPE.NAME`".to_owned(),
                     None,
@@ -182,7 +183,10 @@ impl Walker {
             },
             other => {
                 if let Some(n) = attr(0) {
-                    Target::Resource(ResourceAddress::managed(other, n), steps(&operators[1..]))
+                    match ResourceAddress::managed(other, &n) {
+                        Ok(address) => Target::Resource(address, steps(&operators[1..])),
+                        Err(error) => Target::Invalid(error.reason().to_owned(), None),
+                    }
                 } else {
                     let hint = crate::schema::suggest(other, ["var", "local", "each", "count", "data", "path"])
                     .map(|s| format!("did you mean `{s}`?"))
@@ -192,7 +196,7 @@ impl Walker {
             }
         };
         let consumed = match &target {
-            Target::Resource(address, _) if address.mode == crate::model::Mode::Data => 2,
+            Target::Resource(address, _) if address.mode() == crate::model::Mode::Data => 2,
             Target::Invalid(..) => 0,
             _ => 1,
         };

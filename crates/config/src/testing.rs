@@ -308,7 +308,7 @@ mod tests {
     use super::*;
     use crate::expand::{ResourceValues, expand};
     use crate::load::load_sources;
-    use crate::model::InstanceAddress;
+    use crate::model::ResourceAddress;
     use crate::value::{ObjectMap, Value};
 
     #[test]
@@ -350,7 +350,7 @@ mod tests {
     struct Reported(BTreeMap<String, ObjectMap>);
 
     impl ResourceValues for Reported {
-        fn attributes(&self, instance: &InstanceAddress) -> Option<ObjectMap> {
+        fn attributes(&self, instance: &ResourceAddress) -> Option<ObjectMap> {
             self.0.get(&instance.to_string()).cloned()
         }
     }

@@ -1,5 +1,6 @@
 //! Values of the configuration language: what expressions evaluate to.
 
+use plinth_core::PathStep;
 use std::fmt;
 
 use litemap::LiteMap;
@@ -283,15 +284,6 @@ fn collect_marks(
         }
         _ => {}
     }
-}
-
-/// One step of a path into a value.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum PathStep {
-    /// An object key.
-    Key(String),
-    /// A list index.
-    Index(usize),
 }
 
 impl From<serde_json::Value> for Value {

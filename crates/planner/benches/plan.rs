@@ -22,7 +22,7 @@ fn world(generated: &Generated, outdated: bool) -> (State, Observations) {
         .into_iter()
         .zip(generated.cloud(outdated))
     {
-        let address: plinth_state::ResourceAddress = in_state.address.parse().expect("an address");
+        let address: plinth_core::ResourceAddress = in_state.address.parse().expect("an address");
         state.apply(Change::Upsert {
             address: address.clone(),
             resource: ResourceState::new(in_state.id, in_state.attributes),

@@ -1,14 +1,14 @@
 //! From the configuration crate's types to the planner's: blocks, instances, addresses, and the
 //! evaluation rounds that let unknown values spread to dependents.
 
+use plinth_core::{InstanceKey, ResourceAddress};
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 
 use plinth_config::{
-    Configuration, InstanceAddress, ObjectMap, ReferenceStep, ResourceInstance, ResourceValues,
-    Value,
+    Configuration, ObjectMap, ReferenceStep, ResourceInstance, ResourceValues, Value,
 };
-use plinth_state::{InstanceKey, Mode, ResourceAddress, State};
+use plinth_state::State;
 
 use crate::error::PlanError;
 use crate::observe::{Lookup, Observations, Observed, PlanOptions, RemoteObject};
@@ -29,7 +29,7 @@ pub fn plan(
     options: &PlanOptions,
 ) -> Result<Plan, PlanError> {
     let blocks = blocks(config)?;
-    let index: HashMap<&plinth_config::ResourceAddress, usize> = config
+    let index: HashMap<&ResourceAddress, usize> = config
         .all_resources()
         .iter()
         .enumerate()
@@ -129,8 +129,8 @@ impl<'a> Known<'a> {
 }
 
 impl ResourceValues for Known<'_> {
-    fn attributes(&self, instance: &InstanceAddress) -> Option<ObjectMap> {
-        let address = state_address(instance).ok()?;
+    fn attributes(&self, instance: &ResourceAddress) -> Option<ObjectMap> {
+        let address = instance.clone();
         match self {
             Known::Initial {
                 prior,
@@ -188,7 +188,7 @@ fn referred_blocks(config: &Configuration) -> HashSet<ResourceAddress> {
     resources
         .chain(locals)
         .chain(outputs)
-        .filter_map(|reference| block_address(&reference.address).ok())
+        .map(|reference| reference.address.clone())
         .collect()
 }
 
@@ -222,7 +222,7 @@ fn initial_value(
         Some(Observed::Present(RemoteObject { id: Some(id), .. })) => Some(id.as_str()),
         _ => resource.id.as_deref(),
     };
-    if let Some(schema) = plinth_config::schema(config_mode(address.mode()), address.type_name()) {
+    if let Some(schema) = plinth_config::schema(address.mode(), address.type_name()) {
         with_id(schema, &mut value, id);
     }
     Some(into_map(value))
@@ -262,7 +262,7 @@ fn blocks(config: &Configuration) -> Result<Vec<Block<'_>>, PlanError> {
         .all_resources()
         .iter()
         .map(|resource| {
-            let address = block_address(resource.address())?;
+            let address = resource.address().clone();
             let schema = plinth_config::schema(resource.mode(), resource.resource_type())
                 .ok_or_else(|| PlanError::UnknownType {
                     address: address.clone(),
@@ -270,7 +270,7 @@ fn blocks(config: &Configuration) -> Result<Vec<Block<'_>>, PlanError> {
                 })?;
             let mut dependencies = Vec::new();
             for reference in resource.references() {
-                let target = block_address(&reference.address)?;
+                let target = reference.address.clone();
                 let key = match reference.steps.first() {
                     Some(ReferenceStep::Index(key)) => parse_key(key),
                     _ => None,
@@ -278,7 +278,7 @@ fn blocks(config: &Configuration) -> Result<Vec<Block<'_>>, PlanError> {
                 dependencies.push(target.with_key(key));
             }
             for dependency in resource.depends_on() {
-                dependencies.push(block_address(&dependency.address)?);
+                dependencies.push(dependency.address.clone());
             }
             dependencies.sort();
             dependencies.dedup();
@@ -305,16 +305,16 @@ fn parse_key(key: &str) -> Option<InstanceKey> {
 }
 
 fn convert_instance(
-    index: &HashMap<&plinth_config::ResourceAddress, usize>,
+    index: &HashMap<&ResourceAddress, usize>,
     instance: ResourceInstance,
 ) -> Result<(usize, Instance), PlanError> {
-    let address = state_address(&instance.address)?;
+    let address = instance.address;
     let block = index
-        .get(&instance.address.resource)
+        .get(&address.resource())
         .copied()
         .ok_or_else(|| PlanError::UnknownType {
             address: address.clone(),
-            type_name: instance.address.resource.resource_type.clone(),
+            type_name: address.type_name().to_owned(),
         })?;
     Ok((
         block,
@@ -323,39 +323,6 @@ fn convert_instance(
             attributes: instance.attributes,
         },
     ))
-}
-
-fn config_mode(mode: Mode) -> plinth_config::Mode {
-    match mode {
-        Mode::Managed => plinth_config::Mode::Managed,
-        Mode::Data => plinth_config::Mode::Data,
-    }
-}
-
-/// The state's address of a configured block (no key).
-fn block_address(address: &plinth_config::ResourceAddress) -> Result<ResourceAddress, PlanError> {
-    let mode = match address.mode {
-        plinth_config::Mode::Managed => Mode::Managed,
-        plinth_config::Mode::Data => Mode::Data,
-    };
-    Ok(ResourceAddress::new(
-        mode,
-        &address.resource_type,
-        &address.name,
-    )?)
-}
-
-/// The state's address of a configured instance.
-pub(crate) fn state_address(instance: &InstanceAddress) -> Result<ResourceAddress, PlanError> {
-    let key = match &instance.key {
-        plinth_config::InstanceKey::None => None,
-        // `count.index` is never negative.
-        plinth_config::InstanceKey::Int(index) => {
-            Some(InstanceKey::Int(u64::try_from(*index).unwrap_or(0)))
-        }
-        plinth_config::InstanceKey::String(key) => Some(InstanceKey::String(key.clone())),
-    };
-    Ok(block_address(&instance.resource)?.with_key(key))
 }
 
 #[cfg(test)]
@@ -410,12 +377,12 @@ mod tests {
     ) -> Plan {
         struct Eager(HashMap<ResourceAddress, ObjectMap>);
         impl ResourceValues for Eager {
-            fn attributes(&self, instance: &InstanceAddress) -> Option<ObjectMap> {
-                self.0.get(&state_address(instance).ok()?).cloned()
+            fn attributes(&self, instance: &ResourceAddress) -> Option<ObjectMap> {
+                self.0.get(instance).cloned()
             }
         }
         let blocks = blocks(config).unwrap();
-        let index: HashMap<&plinth_config::ResourceAddress, usize> = config
+        let index: HashMap<&ResourceAddress, usize> = config
             .all_resources()
             .iter()
             .enumerate()

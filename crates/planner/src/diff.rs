@@ -7,7 +7,7 @@
 use plinth_config::{ObjectMap, Value};
 use serde_json::Value as Json;
 
-use crate::path::{AttributePath, PathStep, pointer};
+use plinth_core::path::{AttributePath, PathStep, pointer};
 
 /// One attribute path whose value the plan changes.
 #[derive(Debug, Clone, PartialEq)]
@@ -34,7 +34,7 @@ pub struct AttributeChange {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Drift {
     /// The resource instance.
-    pub address: plinth_state::ResourceAddress,
+    pub address: plinth_core::ResourceAddress,
     /// Where in it.
     pub path: AttributePath,
     /// The value the prior state recorded (a fingerprint for a sealed sensitive value).

@@ -1,8 +1,7 @@
 //! Why a plan cannot be made.
 
+use plinth_core::ResourceAddress;
 use std::fmt;
-
-use plinth_state::ResourceAddress;
 
 /// Why a plan cannot be made.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -31,9 +30,6 @@ pub enum PlanError {
         /// Its type.
         type_name: String,
     },
-    /// A name in the configuration that is not a valid address.
-    #[error("{0}")]
-    Address(#[from] plinth_state::AddressError),
 }
 
 /// A resource with `prevent_destroy = true` that a plan would destroy.

@@ -1,11 +1,11 @@
 //! The plan graph: the steps of an apply and the order between them.
 
+use plinth_core::ResourceAddress;
 use std::collections::{HashMap, HashSet};
 use std::fmt::{self, Write as _};
 
 use petgraph::Direction;
 use petgraph::graph::{DiGraph, NodeIndex};
-use plinth_state::ResourceAddress;
 
 use crate::error::PlanError;
 

@@ -35,7 +35,6 @@ mod error;
 mod graph;
 mod observe;
 mod order;
-mod path;
 mod plan;
 
 pub use crate::configured::{mark_sensitive, plan};
@@ -43,5 +42,4 @@ pub use crate::diff::{AttributeChange, Drift};
 pub use crate::error::{PlanError, Refusal};
 pub use crate::graph::{Operation, PlanGraph, Step, StepId};
 pub use crate::observe::{Lookup, Observations, Observed, PlanOptions, RemoteObject, WantedRead};
-pub use crate::path::{AttributePath, PathStep};
 pub use crate::plan::{Action, Plan, PlanMode, PlannedChange, Reason, Summary};

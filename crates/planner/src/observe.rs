@@ -1,8 +1,9 @@
 //! What a refresh observed in the cloud, and the options of a plan.
 
+use plinth_core::ResourceAddress;
 use std::collections::BTreeMap;
 
-use plinth_state::{Attributes, ResourceAddress};
+use plinth_state::Attributes;
 use serde_json::Value as Json;
 
 /// An object as the cloud reports it.

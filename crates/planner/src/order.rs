@@ -5,9 +5,8 @@
 //! than one per instance, so that N instances depending on M instances cost N + M, not N x M:
 //! the graph then routes such edges through one barrier step per group.
 
+use plinth_core::ResourceAddress;
 use std::collections::HashMap;
-
-use plinth_state::ResourceAddress;
 
 use crate::error::PlanError;
 use crate::graph::{GraphBuilder, Operation, PlanGraph, StepId};

@@ -1,11 +1,13 @@
 //! Deciding one action per resource instance, and ordering them into a graph.
 
+use plinth_core::{Mode, ResourceAddress};
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 
-use plinth_config::{Lifecycle, ObjectMap, Presence, ResourceSchema, Value, compact_object};
-use plinth_state::{Attributes, Mode, ResourceAddress, ResourceState, State, Status};
+use plinth_config::{Lifecycle, ObjectMap, Value, compact_object};
+use plinth_core::{Presence, TypeSpec};
+use plinth_state::{Attributes, ResourceState, State, Status};
 use serde_json::Value as Json;
 
 use crate::diff::{AttributeChange, DiffInput, Drift, Sealed, diff};
@@ -13,7 +15,7 @@ use crate::error::{PlanError, Refusal};
 use crate::graph::{PlanGraph, StepId};
 use crate::observe::{Lookup, Observations, Observed, PlanOptions, WantedRead};
 use crate::order::Dependencies;
-use crate::path::AttributePath;
+use plinth_core::AttributePath;
 
 /// A plan: one [`PlannedChange`] per resource instance, the drift found, and the graph of steps
 /// an apply runs.
@@ -284,7 +286,7 @@ pub(crate) struct Block<'c> {
     /// Its address, without instance key.
     pub address: ResourceAddress,
     /// Its type's schema.
-    pub schema: &'static ResourceSchema,
+    pub schema: &'static TypeSpec,
     /// Its `lifecycle` block.
     pub lifecycle: &'c Lifecycle,
     /// What it refers to and `depends_on`: whole resources (no key) or single instances.
@@ -503,7 +505,9 @@ impl Planner<'_> {
             ignore: &lifecycle.ignore_changes,
             ignore_all: lifecycle.ignore_all_changes,
             forces_replacement: &|name| {
-                schema.attribute(name).is_some_and(|a| a.forces_replacement)
+                schema
+                    .attribute(name)
+                    .is_some_and(|a| a.forces_replacement())
             },
         });
         self.record_drift(&address, found.drift);
@@ -577,7 +581,9 @@ impl Planner<'_> {
                     ignore: &lifecycle.ignore_changes,
                     ignore_all: lifecycle.ignore_all_changes,
                     forces_replacement: &|name| {
-                        schema.attribute(name).is_some_and(|a| a.forces_replacement)
+                        schema
+                            .attribute(name)
+                            .is_some_and(|a| a.forces_replacement())
                     },
                 });
                 let then_update = !found.changes.is_empty();
@@ -873,9 +879,9 @@ fn block_order(blocks: &[Block<'_>]) -> Result<Vec<usize>, PlanError> {
 }
 
 /// The natural key, when every part of it is a known string.
-fn natural_key(schema: &ResourceSchema, desired: &ObjectMap) -> BTreeMap<String, String> {
+fn natural_key(schema: &TypeSpec, desired: &ObjectMap) -> BTreeMap<String, String> {
     let mut key = BTreeMap::new();
-    for name in schema.natural_key() {
+    for &name in schema.natural_key {
         match desired.get(name).and_then(Value::as_str) {
             Some(value) => {
                 key.insert(name.to_owned(), value.to_owned());
@@ -903,7 +909,7 @@ fn creation_changes(desired: &ObjectMap) -> Vec<AttributeChange> {
 }
 
 /// A new object: what the user wrote, and unknown for every other attribute.
-fn created_object(schema: &ResourceSchema, desired: &ObjectMap) -> Value {
+fn created_object(schema: &TypeSpec, desired: &ObjectMap) -> Value {
     let mut object: ObjectMap = desired
         .iter()
         .filter(|(_, v)| !v.is_null())
@@ -919,7 +925,7 @@ fn created_object(schema: &ResourceSchema, desired: &ObjectMap) -> Value {
 
 /// An object updated in place: what the user wrote over what is there; computed attributes are
 /// known only after apply.
-fn updated_object(schema: &ResourceSchema, current: &Json, desired: &ObjectMap) -> Value {
+fn updated_object(schema: &TypeSpec, current: &Json, desired: &ObjectMap) -> Value {
     let mut object = merged_object(current, desired);
     if let Value::Object(map) = &mut object {
         for attribute in schema
@@ -966,7 +972,7 @@ fn remove_path(object: &mut ObjectMap, path: &[String]) {
 
 /// Sets the `id` attribute of an existing object from its cloud id, when the type has one and
 /// the attributes lack it, so that references to `.id` see it.
-pub(crate) fn with_id(schema: &ResourceSchema, object: &mut Value, id: Option<&str>) {
+pub(crate) fn with_id(schema: &TypeSpec, object: &mut Value, id: Option<&str>) {
     if let (Some(id), Some(_), Value::Object(map)) = (id, schema.attribute("id"), object) {
         let entry = map.entry("id".to_owned()).or_insert(Value::Null);
         if entry.is_null() {
@@ -1031,8 +1037,8 @@ mod tests {
         }
     }
 
-    fn addon() -> &'static ResourceSchema {
-        plinth_config::resource_schema("huaweicloud_cce_addon").unwrap()
+    fn addon() -> &'static TypeSpec {
+        &plinth_core::registry::CCE_ADDON
     }
 
     #[test]

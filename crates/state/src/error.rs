@@ -4,8 +4,8 @@ use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::address::ResourceAddress;
 use crate::lock::LockInfo;
+use plinth_core::ResourceAddress;
 
 /// An error reading, writing, locking or changing a state.
 #[derive(Debug, thiserror::Error)]

@@ -12,11 +12,11 @@ use serde::de::{Error as _, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use uuid::Uuid;
 
-use crate::address::{InstanceKey, Mode, ResourceAddress};
 use crate::attributes::{Attributes, SortedJson};
 use crate::state::{
     Change, Fingerprint, OutputState, PendingAction, PendingOperation, ResourceState, State, Status,
 };
+use plinth_core::{InstanceKey, Mode, ResourceAddress};
 
 /// The `format` field of a state file.
 pub(crate) const STATE_FORMAT: &str = "plinth-state";

@@ -2,7 +2,7 @@
 //!
 //! This crate owns the state file and is the only one that knows its JSON layout
 //! (docs/state-format.md). It provides the state in memory ([`State`], addressed by
-//! [`ResourceAddress`]), the operations behind `plinth state list/show/rm/mv` and `plinth output`,
+//! [`plinth_core::ResourceAddress`]), the operations behind `plinth state list/show/rm/mv` and `plinth output`,
 //! keyed fingerprints for sensitive values, and the storage: an atomic save that keeps a backup,
 //! a journal that makes each change of a run durable with one small append, and a lock against
 //! concurrent runs ([`StateStorage`], implemented by [`LocalStorage`]). It does not talk to the
@@ -26,7 +26,6 @@
 //! # }
 //! ```
 
-mod address;
 mod attributes;
 mod error;
 mod format;
@@ -34,7 +33,6 @@ mod lock;
 mod state;
 mod storage;
 
-pub use crate::address::{AddressError, InstanceKey, Mode, ResourceAddress};
 pub use crate::attributes::Attributes;
 pub use crate::error::StateError;
 pub use crate::lock::{ForceUnlock, LockGuard, LockInfo, LockRequest};

@@ -1,13 +1,13 @@
 //! Adoption by natural key, recovery of pending records left by an interrupted run, and import.
 
+use plinth_core::ResourceAddress;
 use std::time::Duration;
 
 use plinth_apply::{ApplyError, import};
 use plinth_cloud::{ResourceType, WaitTarget, no_progress};
 use plinth_planner::{Action, PlanOptions};
 use plinth_state::{
-    Change, LockRequest, PendingAction, PendingOperation, ResourceAddress, ResourceState,
-    StateStorage,
+    Change, LockRequest, PendingAction, PendingOperation, ResourceState, StateStorage,
 };
 use serde_json::json;
 
@@ -42,7 +42,7 @@ fn dns() -> ResourceAddress {
 
 /// Installs coredns directly through the cloud client, as someone outside plinth would.
 async fn install_outside(cloud: &Cloud, wait: bool) -> String {
-    let kind = ResourceType::CceAddon;
+    let kind = ResourceType::CCE_ADDON;
     let created = kind
         .create(
             &cloud.client,

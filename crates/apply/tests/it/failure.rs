@@ -1,12 +1,13 @@
 //! Failures: a template that fails to install, and a cloud that answers with faults.
 
+use plinth_core::ResourceAddress;
 use std::time::Duration;
 
 use plinth_apply::{OperationError, SkipCause};
 use plinth_cloud::CloudError;
 use plinth_emulator::{EmulatorOptions, Fixture};
 use plinth_planner::{Operation, PlanOptions};
-use plinth_state::{ResourceAddress, Status};
+use plinth_state::Status;
 
 use crate::{CLUSTER, CLUSTER_2, cloud, cloud_with, config, failures};
 

@@ -1,12 +1,13 @@
 //! Each resource type through its whole life: create, no-op, upgrade, values change, replace,
 //! destroy, with the state and the emulator compared at each step.
 
+use plinth_core::ResourceAddress;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
 use plinth_cloud::ResourceType;
 use plinth_planner::{Action, PlanOptions};
-use plinth_state::ResourceAddress;
+
 use serde_json::{Value as Json, json};
 
 use crate::{AUTOPILOT, CLUSTER, CLUSTER_2, Cloud, cloud, config, failures};
@@ -197,7 +198,7 @@ impl LifeCycle {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cce_addon_life_cycle() {
     LifeCycle {
-        kind: ResourceType::CceAddon,
+        kind: ResourceType::CCE_ADDON,
         container_attribute: "cluster_id",
         values_attribute: "values",
         first: Placement {
@@ -224,7 +225,7 @@ async fn cce_addon_life_cycle() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn autopilot_addon_life_cycle() {
     LifeCycle {
-        kind: ResourceType::AutopilotAddon,
+        kind: ResourceType::AUTOPILOT_ADDON,
         container_attribute: "cluster_id",
         values_attribute: "values",
         first: Placement {
@@ -251,7 +252,7 @@ async fn autopilot_addon_life_cycle() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pool_plugin_life_cycle() {
     LifeCycle {
-        kind: ResourceType::PoolPlugin,
+        kind: ResourceType::POOL_PLUGIN,
         container_attribute: "pool_name",
         values_attribute: "inputs",
         first: Placement {

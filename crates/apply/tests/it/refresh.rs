@@ -1,12 +1,13 @@
 //! What a refresh sees: changes and deletions outside plinth, data sources, `--no-refresh` and
 //! `--refresh-only`.
 
+use plinth_core::ResourceAddress;
 use std::time::Duration;
 
 use plinth_apply::{RefreshOptions, refresh_and_plan};
 use plinth_cloud::{ResourceType, WaitTarget, no_progress};
 use plinth_planner::{Action, PlanOptions, Reason};
-use plinth_state::ResourceAddress;
+
 use serde_json::json;
 
 use crate::{CLUSTER, Cloud, cloud, config, failures};
@@ -38,7 +39,7 @@ fn dns_config() -> plinth_config::Configuration {
 
 /// Upgrades the add-on directly through the cloud, as someone outside plinth would.
 async fn upgrade_outside(cloud: &Cloud, version: &str) {
-    let kind = ResourceType::CceAddon;
+    let kind = ResourceType::CCE_ADDON;
     let id = cloud.state().resource(&dns()).unwrap().id.clone();
     let object = plinth_cloud::ObjectRef {
         id,
@@ -53,7 +54,10 @@ async fn upgrade_outside(cloud: &Cloud, version: &str) {
     kind.wait(
         &cloud.client,
         &object,
-        WaitTarget::ReadyAt(version.to_owned()),
+        WaitTarget::ReadyAt {
+            version: version.to_owned(),
+            attribute: "current_version",
+        },
         &cloud.client.settings().wait,
         &no_progress,
     )
@@ -133,7 +137,7 @@ async fn drift_is_put_back_and_a_deletion_outside_is_created_again() {
 
     // Deleted outside: planned as a create again, and created.
     let id = cloud.state().resource(&dns()).unwrap().id.clone();
-    ResourceType::CceAddon
+    ResourceType::CCE_ADDON
         .delete(
             &cloud.client,
             &plinth_cloud::ObjectRef {
@@ -181,7 +185,7 @@ async fn a_refresh_only_apply_records_what_changed_outside_and_changes_nothing()
     assert!(plan.drift().is_empty(), "{:?}", plan.drift());
 
     // Deleted outside: a refresh-only apply forgets it, and deletes nothing else.
-    ResourceType::CceAddon
+    ResourceType::CCE_ADDON
         .delete(
             &cloud.client,
             &plinth_cloud::ObjectRef {
@@ -236,7 +240,7 @@ async fn sensitive_values_reach_the_cloud_but_only_their_fingerprints_the_state(
     assert!(recorded.sensitive.contains("/values/custom/token"));
     assert!(state.sensitive_matches(recorded, "/values/custom/token", &json!("s3cr3t-t0ken")));
     // The cloud has the real value.
-    let remote = ResourceType::CceAddon
+    let remote = ResourceType::CCE_ADDON
         .read(
             &cloud.client,
             &plinth_cloud::ObjectRef {
@@ -319,7 +323,7 @@ async fn a_dependent_reads_the_real_values_of_an_object_recorded_sealed() {
     let storage = state
         .resource(&"huaweicloud_cce_addon.storage".parse().unwrap())
         .unwrap();
-    let remote = ResourceType::CceAddon
+    let remote = ResourceType::CCE_ADDON
         .read(
             &cloud.client,
             &plinth_cloud::ObjectRef {

@@ -1,10 +1,11 @@
 //! `plinth import ADDR ID`: record an existing cloud object in the state under an address of the
 //! configuration.
 
+use plinth_core::ResourceAddress;
 use std::io::{self, Write};
 use std::process::ExitCode;
 
-use plinth_state::{ResourceAddress, StateStorage};
+use plinth_state::StateStorage;
 
 use crate::args::ImportArgs;
 use crate::commands::planning::{load_configuration, runtime};

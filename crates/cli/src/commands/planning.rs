@@ -3,8 +3,8 @@
 
 use anyhow::Context;
 use plinth_config::Configuration;
+use plinth_core::ResourceAddress;
 use plinth_planner::PlanOptions;
-use plinth_state::ResourceAddress;
 
 use crate::args::{PlanningArgs, VarArgs};
 use crate::commands::AlreadyReported;

@@ -1,9 +1,10 @@
 //! `plinth state list | show | rm | mv`: the state, inspected and changed by hand.
 
+use plinth_core::ResourceAddress;
 use std::io::{self, Write};
 use std::process::ExitCode;
 
-use plinth_state::{ListFilter, LockRequest, ResourceAddress, StateStorage};
+use plinth_state::{ListFilter, LockRequest, StateStorage};
 
 use crate::args::{LockArgs, StateCommand};
 use crate::workspace::Workspace;

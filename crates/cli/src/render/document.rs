@@ -4,12 +4,15 @@
 //! Sensitive values never reach the document: they are replaced with `null` and marked in the
 //! `*_sensitive` mirrors. Unknown values are `null` and marked in the `after_unknown` mirrors.
 
+use plinth_core::path::push_pointer_key;
+use plinth_core::{AttributePath, PathStep};
+use plinth_core::{InstanceKey, Mode, ResourceAddress};
 use std::cell::Cell;
 use std::collections::BTreeSet;
 
 use plinth_config::Value;
-use plinth_planner::{Action, AttributePath, PathStep, Plan, PlanMode, PlannedChange, Reason};
-use plinth_state::{InstanceKey, Mode, ResourceAddress, State};
+use plinth_planner::{Action, Plan, PlanMode, PlannedChange, Reason};
+use plinth_state::State;
 use serde::ser::SerializeStruct as _;
 use serde::{Deserialize, Serialize, Serializer};
 use serde_json::{Map, Value as Json};
@@ -419,7 +422,7 @@ fn sensitive_paths(
         }
         if let Some(after) = &change.after {
             for path in after.sensitive_paths() {
-                paths.insert(config_pointer(&path));
+                paths.insert(plinth_core::path::pointer(&path));
             }
         }
         for attribute in &change.changes {
@@ -430,7 +433,7 @@ fn sensitive_paths(
             }
             for path in attribute.after.sensitive_paths() {
                 let mut pointer = attribute.path.to_pointer();
-                pointer.push_str(&config_pointer(&path));
+                pointer.push_str(&plinth_core::path::pointer(&path));
                 paths.insert(pointer);
             }
         }
@@ -446,22 +449,6 @@ fn sensitive_paths(
         paths.insert(found.path.to_pointer());
     }
     paths
-}
-
-fn config_pointer(path: &[plinth_config::PathStep]) -> String {
-    let mut out = String::new();
-    for step in path {
-        out.push('/');
-        match step {
-            plinth_config::PathStep::Key(key) => push_escaped(&mut out, key),
-            plinth_config::PathStep::Index(index) => out.push_str(&index.to_string()),
-        }
-    }
-    out
-}
-
-fn push_escaped(out: &mut String, key: &str) {
-    out.push_str(&key.replace('~', "~0").replace('/', "~1"));
 }
 
 fn resource_change(change: &PlannedChange, sensitive: &BTreeSet<String>) -> ResourceChange {
@@ -663,8 +650,7 @@ fn redact_at(
             keys.sort_unstable();
             for (key, item) in keys.into_iter().filter_map(|k| Some((k, map.get(k)?))) {
                 let len = pointer.len();
-                pointer.push('/');
-                push_escaped(pointer, key);
+                push_pointer_key(pointer, key);
                 let (item, marks) = redact_at(item, sensitive, pointer);
                 pointer.truncate(len);
                 value.insert(key.clone(), item);
@@ -750,8 +736,7 @@ fn value_json(
             let mut hidden = Map::new();
             for (key, item) in map {
                 let len = pointer.len();
-                pointer.push('/');
-                push_escaped(pointer, key);
+                push_pointer_key(pointer, key);
                 let (item, u, s) = value_json(item, sensitive, pointer);
                 pointer.truncate(len);
                 out.insert(key.clone(), item);

@@ -3,8 +3,9 @@
 
 use insta::{assert_json_snapshot, assert_snapshot};
 use plinth_config::{Configuration, SourceFile, Sources, load_sources};
+use plinth_core::ResourceAddress;
 use plinth_planner::{Lookup, Observations, Observed, Plan, PlanOptions, RemoteObject, plan};
-use plinth_state::{Change, ResourceAddress, ResourceState, State, Status};
+use plinth_state::{Change, ResourceState, State, Status};
 use serde_json::{Value as Json, json};
 
 use super::document::ENTRIES_MADE;

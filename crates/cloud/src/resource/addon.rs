@@ -1,5 +1,6 @@
-//! `huaweicloud_cce_addon` and `huaweicloud_cce_autopilot_addon`: add-ons of CCE and CCE Autopilot
-//! clusters. Both APIs have the same shape under different paths (see [`AddonApi`]).
+//! The driver of the add-on family ([`plinth_core::ApiFamily::Addons`]): `huaweicloud_cce_addon`
+//! and `huaweicloud_cce_autopilot_addon`, add-ons of CCE and CCE Autopilot clusters, and their data
+//! sources. Both APIs have the same shape under different paths (see [`AddonApi`]).
 //!
 //! Identity: `id` (the add-on's uid); natural key `cluster_id` + `template_name`. Install is a `POST`
 //! (201), upgrade a `PUT` with the version and the FULL values, uninstall a `DELETE`.
@@ -11,135 +12,38 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value, json};
 
-use super::{
-    ObjectRef, RemoteObject, ResourceKind, non_empty, object_attribute, optional_str,
-    split_import_id,
-};
-use crate::client::{AddonApi, Client};
+use super::{ObjectRef, RemoteObject, non_empty, object_attribute, optional_str};
+use plinth_core::AddonApi;
+
+use crate::client::Client;
 use crate::error::CloudError;
 use crate::model::{Addon, AddonRequest, AddonRequestSpec, AddonState, Progress};
 
-/// `huaweicloud_cce_addon`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct CceAddon;
-
-/// `huaweicloud_cce_autopilot_addon`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct AutopilotAddon;
-
-const NATURAL_KEY: &[&str] = &["cluster_id", "template_name"];
-
-impl ResourceKind for CceAddon {
-    const TYPE_NAME: &'static str = "huaweicloud_cce_addon";
-    const NATURAL_KEY: &'static [&'static str] = NATURAL_KEY;
-    const IMPORT_ID_FORMS: &'static str = "`<cluster_id>/<addon_id>`";
-
-    fn parse_import_id(&self, id: &str) -> Result<ObjectRef, CloudError> {
-        let [cluster, addon] = split_import_id(id).ok_or_else(|| CloudError::InvalidImportId {
-            resource_type: Self::TYPE_NAME,
-            id: id.to_owned(),
-            expected: Self::IMPORT_ID_FORMS,
-        })?;
-        Ok(import_ref(Some(cluster), addon))
-    }
-
-    async fn read(
-        &self,
-        client: &Client,
-        object: &ObjectRef,
-    ) -> Result<Option<RemoteObject>, CloudError> {
-        read(AddonApi::Cce, Self::TYPE_NAME, client, object).await
-    }
-
-    async fn find_by_natural_key(
-        &self,
-        client: &Client,
-        natural_key: &BTreeMap<String, String>,
-    ) -> Result<Option<RemoteObject>, CloudError> {
-        find(AddonApi::Cce, Self::TYPE_NAME, client, natural_key).await
-    }
-
-    async fn create(&self, client: &Client, desired: &Value) -> Result<RemoteObject, CloudError> {
-        create(AddonApi::Cce, Self::TYPE_NAME, client, desired).await
-    }
-
-    async fn update(
-        &self,
-        client: &Client,
-        prior: &RemoteObject,
-        desired: &Value,
-    ) -> Result<RemoteObject, CloudError> {
-        update(AddonApi::Cce, Self::TYPE_NAME, client, prior, desired).await
-    }
-
-    async fn delete(&self, client: &Client, object: &ObjectRef) -> Result<(), CloudError> {
-        delete(AddonApi::Cce, Self::TYPE_NAME, client, object).await
-    }
-}
-
-impl ResourceKind for AutopilotAddon {
-    const TYPE_NAME: &'static str = "huaweicloud_cce_autopilot_addon";
-    const NATURAL_KEY: &'static [&'static str] = NATURAL_KEY;
-    const IMPORT_ID_FORMS: &'static str = "`<cluster_id>/<addon_id>` or `<addon_id>`";
-
-    fn parse_import_id(&self, id: &str) -> Result<ObjectRef, CloudError> {
-        if let Some([cluster, addon]) = split_import_id(id) {
-            return Ok(import_ref(Some(cluster), addon));
-        }
-        if let Some([addon]) = split_import_id(id) {
-            return Ok(import_ref(None, addon));
-        }
-        Err(CloudError::InvalidImportId {
-            resource_type: Self::TYPE_NAME,
-            id: id.to_owned(),
-            expected: Self::IMPORT_ID_FORMS,
-        })
-    }
-
-    async fn read(
-        &self,
-        client: &Client,
-        object: &ObjectRef,
-    ) -> Result<Option<RemoteObject>, CloudError> {
-        read(AddonApi::Autopilot, Self::TYPE_NAME, client, object).await
-    }
-
-    async fn find_by_natural_key(
-        &self,
-        client: &Client,
-        natural_key: &BTreeMap<String, String>,
-    ) -> Result<Option<RemoteObject>, CloudError> {
-        find(AddonApi::Autopilot, Self::TYPE_NAME, client, natural_key).await
-    }
-
-    async fn create(&self, client: &Client, desired: &Value) -> Result<RemoteObject, CloudError> {
-        create(AddonApi::Autopilot, Self::TYPE_NAME, client, desired).await
-    }
-
-    async fn update(
-        &self,
-        client: &Client,
-        prior: &RemoteObject,
-        desired: &Value,
-    ) -> Result<RemoteObject, CloudError> {
-        update(AddonApi::Autopilot, Self::TYPE_NAME, client, prior, desired).await
-    }
-
-    async fn delete(&self, client: &Client, object: &ObjectRef) -> Result<(), CloudError> {
-        delete(AddonApi::Autopilot, Self::TYPE_NAME, client, object).await
-    }
-}
-
-fn import_ref(cluster: Option<&str>, addon: &str) -> ObjectRef {
-    ObjectRef {
-        id: Some(addon.to_owned()),
-        natural_key: cluster
+/// Reads `data "huaweicloud_cce_addon"` / `"huaweicloud_cce_autopilot_addon"`: one add-on by `id`
+/// (and `cluster_id`, which CCE requires), mapped like the managed add-on.
+pub(super) async fn read_data(
+    api: AddonApi,
+    resource_type: &'static str,
+    client: &Client,
+    arguments: &Value,
+) -> Result<Value, CloudError> {
+    let id = super::required_str(resource_type, arguments, "id")?;
+    let object = ObjectRef {
+        id: Some(id.to_owned()),
+        natural_key: optional_str(arguments, "cluster_id")
             .map(|cluster| BTreeMap::from([("cluster_id".to_owned(), cluster.to_owned())]))
             .unwrap_or_default(),
+    };
+    match read(api, resource_type, client, &object).await? {
+        Some(found) => Ok(found.attributes),
+        None => Err(CloudError::InvalidAttributes {
+            resource_type,
+            message: format!("no add-on with id `{id}` exists"),
+        }),
     }
 }
 
-async fn read(
+pub(super) async fn read(
     api: AddonApi,
     resource_type: &'static str,
     client: &Client,
@@ -162,7 +66,7 @@ async fn read(
     }
 }
 
-async fn find(
+pub(super) async fn find(
     api: AddonApi,
     resource_type: &'static str,
     client: &Client,
@@ -192,7 +96,7 @@ async fn find(
         .map(|addon| remote_object(api, addon, Some(cluster))))
 }
 
-async fn create(
+pub(super) async fn create(
     api: AddonApi,
     resource_type: &'static str,
     client: &Client,
@@ -206,7 +110,7 @@ async fn create(
     Ok(remote_object(api, &answer, Some(&cluster)))
 }
 
-async fn update(
+pub(super) async fn update(
     api: AddonApi,
     resource_type: &'static str,
     client: &Client,
@@ -227,7 +131,7 @@ async fn update(
     Ok(remote_object(api, &answer, Some(&cluster)))
 }
 
-async fn delete(
+pub(super) async fn delete(
     api: AddonApi,
     resource_type: &'static str,
     client: &Client,

@@ -1,11 +1,11 @@
-//! The resource types plinth manages, behind one interface, so the planner and the apply engine
-//! stay generic and a new type touches one module.
+//! The resource types and data sources of the registry, driven through one driver per API family
+//! (`addon` for CCE and Autopilot add-ons, `plugin` for ModelArts plug-ins), so the planner and the
+//! apply engine stay generic.
 
 mod addon;
 mod plugin;
 
 use std::collections::BTreeMap;
-use std::future::Future;
 
 use serde_json::{Map, Value};
 
@@ -14,8 +14,8 @@ use crate::error::CloudError;
 use crate::model::Progress;
 use crate::wait::{WaitOptions, WaitProgress, WaitTarget, wait_until};
 
-pub use addon::{AutopilotAddon, CceAddon};
-pub use plugin::PoolPlugin;
+use plinth_core::Mode;
+use plinth_core::registry::{self, ApiFamily, TypeSpec};
 
 /// A remote object as plinth sees it: identity, attributes under plinth's names, and where its life
 /// cycle stands.
@@ -65,75 +65,116 @@ impl ObjectRef {
     }
 }
 
-/// The operations every resource type offers. Implemented by [`PoolPlugin`], [`CceAddon`] and
-/// [`AutopilotAddon`]; [`ResourceType`] dispatches over them.
+/// A resource type or data source as the cloud client drives it: a type of the registry
+/// ([`plinth_core::registry`]), whose API family picks the driver (`addon` or `plugin`) by a plain
+/// `match`. Cheap to copy.
 ///
 /// Desired states are JSON objects under the configuration's attribute names.
-pub trait ResourceKind {
-    /// The type name in configurations, e.g. `huaweicloud_cce_addon`.
-    const TYPE_NAME: &'static str;
+#[derive(Clone, Copy)]
+pub struct ResourceType(&'static TypeSpec);
+
+impl PartialEq for ResourceType {
+    fn eq(&self, other: &Self) -> bool {
+        (self.0.mode, self.0.name) == (other.0.mode, other.0.name)
+    }
+}
+
+impl std::fmt::Debug for ResourceType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ResourceType({})", self.0.name)
+    }
+}
+
+impl Eq for ResourceType {}
+
+impl ResourceType {
+    /// `huaweicloud_modelarts_pool_plugin`.
+    pub const POOL_PLUGIN: Self = Self(&registry::POOL_PLUGIN);
+    /// `huaweicloud_cce_addon`.
+    pub const CCE_ADDON: Self = Self(&registry::CCE_ADDON);
+    /// `huaweicloud_cce_autopilot_addon`.
+    pub const AUTOPILOT_ADDON: Self = Self(&registry::AUTOPILOT_ADDON);
+
+    /// The type the registry describes with `spec`.
+    pub fn new(spec: &'static TypeSpec) -> Self {
+        Self(spec)
+    }
+
+    /// Every managed resource type.
+    pub fn all() -> impl Iterator<Item = Self> {
+        registry::types(Mode::Managed).map(Self)
+    }
+
+    /// The managed type for a configuration type name, e.g. `huaweicloud_cce_addon`.
+    pub fn from_type_name(name: &str) -> Option<Self> {
+        registry::find(Mode::Managed, name).map(Self)
+    }
+
+    /// What the registry says of the type.
+    pub fn spec(self) -> &'static TypeSpec {
+        self.0
+    }
+
+    /// The configuration type name.
+    pub fn type_name(self) -> &'static str {
+        self.0.name
+    }
+
     /// The attributes that form the natural key.
-    const NATURAL_KEY: &'static [&'static str];
-    /// The accepted import id forms, for messages.
-    const IMPORT_ID_FORMS: &'static str;
+    pub fn natural_key_names(self) -> &'static [&'static str] {
+        self.0.natural_key
+    }
 
-    /// Parses an import id (`plinth import ADDR ID`).
-    fn parse_import_id(&self, id: &str) -> Result<ObjectRef, CloudError>;
+    /// Parses an import id (`plinth import ADDR ID`) in one of the registry's forms.
+    pub fn parse_import_id(self, id: &str) -> Result<ObjectRef, CloudError> {
+        let parts: Vec<&str> = id.split('/').map(str::trim).collect();
+        let form = self
+            .0
+            .import_ids
+            .iter()
+            .find(|form| form.len() == parts.len())
+            .filter(|_| parts.iter().all(|part| !part.is_empty()))
+            .ok_or_else(|| CloudError::InvalidImportId {
+                resource_type: self.0.name,
+                id: id.to_owned(),
+                expected: self.0.import_id_forms(),
+            })?;
+        let mut object = ObjectRef::default();
+        for (part, value) in form.iter().zip(parts) {
+            if Some(part.attribute) == self.0.id {
+                object.id = Some(value.to_owned());
+            } else {
+                object
+                    .natural_key
+                    .insert(part.attribute.to_owned(), value.to_owned());
+            }
+        }
+        Ok(object)
+    }
 
-    /// Reads the object: by id when known, else by natural key. `None` when it does not exist.
-    fn read(
-        &self,
-        client: &Client,
-        object: &ObjectRef,
-    ) -> impl Future<Output = Result<Option<RemoteObject>, CloudError>> + Send;
-
-    /// Finds the object with this natural key (all of [`ResourceKind::NATURAL_KEY`]), by listing.
-    fn find_by_natural_key(
-        &self,
-        client: &Client,
-        natural_key: &BTreeMap<String, String>,
-    ) -> impl Future<Output = Result<Option<RemoteObject>, CloudError>> + Send;
-
-    /// Creates the object; answers it as the cloud's answer shows it (usually still in progress:
-    /// wait for it).
-    fn create(
-        &self,
-        client: &Client,
-        desired: &Value,
-    ) -> impl Future<Output = Result<RemoteObject, CloudError>> + Send;
-
-    /// Updates the object in place. `desired` holds the full values to send (the caller has
-    /// deep-merged the user's values over the installed ones, see [`deep_merge`]).
-    fn update(
-        &self,
-        client: &Client,
-        prior: &RemoteObject,
-        desired: &Value,
-    ) -> impl Future<Output = Result<RemoteObject, CloudError>> + Send;
-
-    /// Deletes the object. An object already gone is not an error.
-    fn delete(
-        &self,
-        client: &Client,
-        object: &ObjectRef,
-    ) -> impl Future<Output = Result<(), CloudError>> + Send;
-
-    /// The natural key of a desired state or of attributes.
-    fn natural_key(&self, attributes: &Value) -> Result<BTreeMap<String, String>, CloudError> {
-        Self::NATURAL_KEY
+    /// The natural key of a desired state or of attributes: every attribute of it, non-empty.
+    pub fn natural_key(self, attributes: &Value) -> Result<BTreeMap<String, String>, CloudError> {
+        self.0
+            .natural_key
             .iter()
             .map(|name| {
-                required_str(Self::TYPE_NAME, attributes, name)
+                required_str(self.0.name, attributes, name)
                     .map(|value| ((*name).to_owned(), value.to_owned()))
             })
             .collect()
     }
 
     /// How to find the object that `attributes` (as stored in state) describe.
-    fn object_ref(&self, attributes: &Value) -> ObjectRef {
+    pub fn object_ref(self, attributes: &Value) -> ObjectRef {
         ObjectRef {
-            id: optional_str(attributes, "id").map(str::to_owned),
-            natural_key: Self::NATURAL_KEY
+            id: self
+                .0
+                .id
+                .and_then(|id| optional_str(attributes, id))
+                .map(str::to_owned),
+            natural_key: self
+                .0
+                .natural_key
                 .iter()
                 .filter_map(|name| {
                     optional_str(attributes, name)
@@ -143,9 +184,10 @@ pub trait ResourceKind {
         }
     }
 
-    /// Names the object in messages, e.g. `huaweicloud_cce_addon coredns (id ...) in cluster ...`.
-    fn describe(&self, object: &ObjectRef) -> String {
-        let mut parts = vec![Self::TYPE_NAME.to_owned()];
+    /// Names the object in messages, e.g. `huaweicloud_cce_addon cluster_id=c1
+    /// template_name=coredns id=...`.
+    pub fn describe(self, object: &ObjectRef) -> String {
+        let mut parts = vec![self.0.name.to_owned()];
         parts.extend(
             object
                 .natural_key
@@ -155,126 +197,64 @@ pub trait ResourceKind {
         parts.extend(object.id.iter().map(|id| format!("id={id}")));
         parts.join(" ")
     }
-}
 
-/// One of the resource types, dispatching to its module.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ResourceType {
-    /// `huaweicloud_modelarts_pool_plugin`.
-    PoolPlugin,
-    /// `huaweicloud_cce_addon`.
-    CceAddon,
-    /// `huaweicloud_cce_autopilot_addon`.
-    AutopilotAddon,
-}
-
-macro_rules! dispatch {
-    ($self:expr, $kind:ident => $body:expr) => {
-        match $self {
-            ResourceType::PoolPlugin => {
-                let $kind = PoolPlugin;
-                $body
-            }
-            ResourceType::CceAddon => {
-                let $kind = CceAddon;
-                $body
-            }
-            ResourceType::AutopilotAddon => {
-                let $kind = AutopilotAddon;
-                $body
-            }
-        }
-    };
-}
-
-/// The generic body of [`ResourceKind::TYPE_NAME`] etc. for a kind value.
-fn type_name_of<K: ResourceKind>(_: &K) -> &'static str {
-    K::TYPE_NAME
-}
-
-fn natural_key_of<K: ResourceKind>(_: &K) -> &'static [&'static str] {
-    K::NATURAL_KEY
-}
-
-impl ResourceType {
-    /// Every resource type.
-    pub const ALL: [Self; 3] = [Self::PoolPlugin, Self::CceAddon, Self::AutopilotAddon];
-
-    /// The type for a configuration type name, e.g. `huaweicloud_cce_addon`.
-    pub fn from_type_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|kind| kind.type_name() == name)
-    }
-
-    /// The configuration type name.
-    pub fn type_name(self) -> &'static str {
-        dispatch!(self, kind => type_name_of(&kind))
-    }
-
-    /// The attributes that form the natural key.
-    pub fn natural_key_names(self) -> &'static [&'static str] {
-        dispatch!(self, kind => natural_key_of(&kind))
-    }
-
-    /// See [`ResourceKind::parse_import_id`].
-    pub fn parse_import_id(self, id: &str) -> Result<ObjectRef, CloudError> {
-        dispatch!(self, kind => kind.parse_import_id(id))
-    }
-
-    /// See [`ResourceKind::natural_key`].
-    pub fn natural_key(self, attributes: &Value) -> Result<BTreeMap<String, String>, CloudError> {
-        dispatch!(self, kind => kind.natural_key(attributes))
-    }
-
-    /// See [`ResourceKind::object_ref`].
-    pub fn object_ref(self, attributes: &Value) -> ObjectRef {
-        dispatch!(self, kind => kind.object_ref(attributes))
-    }
-
-    /// See [`ResourceKind::describe`].
-    pub fn describe(self, object: &ObjectRef) -> String {
-        dispatch!(self, kind => kind.describe(object))
-    }
-
-    /// See [`ResourceKind::read`].
+    /// Reads the object: by id when known, else by natural key. `None` when it does not exist.
     pub async fn read(
         self,
         client: &Client,
         object: &ObjectRef,
     ) -> Result<Option<RemoteObject>, CloudError> {
-        dispatch!(self, kind => kind.read(client, object).await)
+        match self.0.family {
+            ApiFamily::Addons(api) => addon::read(api, self.0.name, client, object).await,
+            ApiFamily::PoolPlugins => plugin::find(self, client, &object.natural_key).await,
+        }
     }
 
-    /// See [`ResourceKind::find_by_natural_key`].
+    /// Finds the object with this natural key (all of [`TypeSpec::natural_key`]), by listing.
     pub async fn find_by_natural_key(
         self,
         client: &Client,
         natural_key: &BTreeMap<String, String>,
     ) -> Result<Option<RemoteObject>, CloudError> {
-        dispatch!(self, kind => kind.find_by_natural_key(client, natural_key).await)
+        match self.0.family {
+            ApiFamily::Addons(api) => addon::find(api, self.0.name, client, natural_key).await,
+            ApiFamily::PoolPlugins => plugin::find(self, client, natural_key).await,
+        }
     }
 
-    /// See [`ResourceKind::create`].
+    /// Creates the object; answers it as the cloud's answer shows it (usually still in progress:
+    /// wait for it).
     pub async fn create(
         self,
         client: &Client,
         desired: &Value,
     ) -> Result<RemoteObject, CloudError> {
-        dispatch!(self, kind => kind.create(client, desired).await)
+        match self.0.family {
+            ApiFamily::Addons(api) => addon::create(api, self.0.name, client, desired).await,
+            ApiFamily::PoolPlugins => plugin::create(self, client, desired).await,
+        }
     }
 
-    /// See [`ResourceKind::update`].
+    /// Updates the object in place. `desired` holds the full values to send (the caller has
+    /// deep-merged the user's values over the installed ones, see [`deep_merge`]).
     pub async fn update(
         self,
         client: &Client,
         prior: &RemoteObject,
         desired: &Value,
     ) -> Result<RemoteObject, CloudError> {
-        dispatch!(self, kind => kind.update(client, prior, desired).await)
+        match self.0.family {
+            ApiFamily::Addons(api) => addon::update(api, self.0.name, client, prior, desired).await,
+            ApiFamily::PoolPlugins => plugin::update(self, client, prior, desired).await,
+        }
     }
 
-    /// See [`ResourceKind::delete`].
+    /// Deletes the object. An object already gone is not an error.
     pub async fn delete(self, client: &Client, object: &ObjectRef) -> Result<(), CloudError> {
-        dispatch!(self, kind => kind.delete(client, object).await)
+        match self.0.family {
+            ApiFamily::Addons(api) => addon::delete(api, self.0.name, client, object).await,
+            ApiFamily::PoolPlugins => plugin::delete(self, client, object).await,
+        }
     }
 
     /// Waits until the object is ready (answers it) or gone (answers `None`), polling
@@ -300,6 +280,20 @@ impl ResourceType {
 impl std::fmt::Display for ResourceType {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.type_name())
+    }
+}
+
+/// Reads the data source `spec` with its evaluated `arguments`, answering its attributes in the
+/// registry's layout: an add-on by id (the same mapping as the managed type's), or the list of a
+/// pool's plug-ins (each mapped like the managed plug-in).
+pub async fn read_data(
+    client: &Client,
+    spec: &'static TypeSpec,
+    arguments: &Value,
+) -> Result<Value, CloudError> {
+    match spec.family {
+        ApiFamily::Addons(api) => addon::read_data(api, spec.name, client, arguments).await,
+        ApiFamily::PoolPlugins => plugin::read_data(spec.name, client, arguments).await,
     }
 }
 
@@ -368,14 +362,6 @@ fn non_empty(value: Option<&str>) -> Option<String> {
         .map(str::to_owned)
 }
 
-fn split_import_id<const N: usize>(id: &str) -> Option<[&str; N]> {
-    let parts: Vec<&str> = id.split('/').map(str::trim).collect();
-    if parts.iter().any(|part| part.is_empty()) {
-        return None;
-    }
-    parts.try_into().ok()
-}
-
 #[cfg(test)]
 mod tests {
     use serde_json::json;
@@ -422,40 +408,46 @@ mod tests {
 
     #[test]
     fn type_names_round_trip() {
-        for kind in ResourceType::ALL {
+        for kind in ResourceType::all() {
             assert_eq!(ResourceType::from_type_name(kind.type_name()), Some(kind));
         }
+        assert_eq!(ResourceType::all().count(), 3);
         assert_eq!(
             ResourceType::from_type_name("huaweicloud_cce_autopilot_addon"),
-            Some(ResourceType::AutopilotAddon)
+            Some(ResourceType::AUTOPILOT_ADDON)
+        );
+        assert_eq!(
+            ResourceType::from_type_name("huaweicloud_modelarts_pool_plugins"),
+            None,
+            "a data source is not a managed type"
         );
         assert_eq!(ResourceType::from_type_name("aws_instance"), None);
     }
 
     #[test]
     fn import_ids() {
-        let cce = ResourceType::CceAddon.parse_import_id("c1/a1").unwrap();
+        let cce = ResourceType::CCE_ADDON.parse_import_id("c1/a1").unwrap();
         assert_eq!(cce.id.as_deref(), Some("a1"));
         assert_eq!(cce.key("cluster_id"), Some("c1"));
-        assert!(ResourceType::CceAddon.parse_import_id("a1").is_err());
-        assert!(ResourceType::CceAddon.parse_import_id("c1/").is_err());
-        assert!(ResourceType::CceAddon.parse_import_id("c1/a1/x").is_err());
+        assert!(ResourceType::CCE_ADDON.parse_import_id("a1").is_err());
+        assert!(ResourceType::CCE_ADDON.parse_import_id("c1/").is_err());
+        assert!(ResourceType::CCE_ADDON.parse_import_id("c1/a1/x").is_err());
 
-        let autopilot = ResourceType::AutopilotAddon.parse_import_id("a1").unwrap();
+        let autopilot = ResourceType::AUTOPILOT_ADDON.parse_import_id("a1").unwrap();
         assert_eq!(autopilot.id.as_deref(), Some("a1"));
         assert!(autopilot.natural_key.is_empty());
-        let autopilot = ResourceType::AutopilotAddon
+        let autopilot = ResourceType::AUTOPILOT_ADDON
             .parse_import_id("c1/a1")
             .unwrap();
         assert_eq!(autopilot.key("cluster_id"), Some("c1"));
 
-        let plugin = ResourceType::PoolPlugin
+        let plugin = ResourceType::POOL_PLUGIN
             .parse_import_id("pool-a/gpu-beta")
             .unwrap();
         assert_eq!(plugin.id, None);
         assert_eq!(plugin.key("pool_name"), Some("pool-a"));
         assert_eq!(plugin.key("template_name"), Some("gpu-beta"));
-        let error = ResourceType::PoolPlugin
+        let error = ResourceType::POOL_PLUGIN
             .parse_import_id("gpu-beta")
             .unwrap_err();
         assert_eq!(
@@ -466,11 +458,11 @@ mod tests {
 
     #[test]
     fn natural_key_needs_every_part() {
-        let key = ResourceType::CceAddon
+        let key = ResourceType::CCE_ADDON
             .natural_key(&json!({"cluster_id": "c1", "template_name": "coredns", "version": "1"}))
             .unwrap();
         assert_eq!(key.len(), 2);
-        let error = ResourceType::PoolPlugin
+        let error = ResourceType::POOL_PLUGIN
             .natural_key(&json!({"template_name": "gpu-beta"}))
             .unwrap_err();
         assert!(

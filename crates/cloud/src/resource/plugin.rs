@@ -1,4 +1,6 @@
-//! `huaweicloud_modelarts_pool_plugin`: a plug-in of a ModelArts resource pool.
+//! The driver of the plug-in family ([`plinth_core::ApiFamily::PoolPlugins`]):
+//! `huaweicloud_modelarts_pool_plugin`, a plug-in of a ModelArts resource pool, and the data source
+//! `huaweicloud_modelarts_pool_plugins`.
 //!
 //! Identity: `pool_name` + `template_name` (at most one plug-in per template and pool; plug-ins have
 //! no id). Create and update are the same `POST` with all inputs; delete is by template name; read
@@ -11,110 +13,101 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
-use super::{
-    ObjectRef, RemoteObject, ResourceKind, non_empty, object_attribute, optional_str,
-    split_import_id,
-};
+use super::{ObjectRef, RemoteObject, ResourceType, non_empty, object_attribute, optional_str};
 use crate::client::Client;
 use crate::error::CloudError;
 use crate::model::{Plugin, PluginPhase, PluginRequest, Progress};
 
-/// `huaweicloud_modelarts_pool_plugin`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct PoolPlugin;
+/// Finds the plug-in of a template in a pool by listing the pool's plug-ins.
+pub(super) async fn find(
+    kind: ResourceType,
+    client: &Client,
+    natural_key: &BTreeMap<String, String>,
+) -> Result<Option<RemoteObject>, CloudError> {
+    let key = serde_json::to_value(natural_key).unwrap_or_default();
+    let key = kind.natural_key(&key)?;
+    let (pool, template) = (&key["pool_name"], &key["template_name"]);
+    let list = match client.list_plugins(pool).await {
+        Ok(list) => list,
+        // The pool itself is gone, and its plug-ins with it.
+        Err(error) if error.is_not_found() => return Ok(None),
+        Err(error) => return Err(error),
+    };
+    Ok(list
+        .items
+        .iter()
+        .find(|plugin| plugin.template_name() == template.as_str())
+        .map(|plugin| remote_object(pool, plugin)))
+}
 
-impl ResourceKind for PoolPlugin {
-    const TYPE_NAME: &'static str = "huaweicloud_modelarts_pool_plugin";
-    const NATURAL_KEY: &'static [&'static str] = &["pool_name", "template_name"];
-    const IMPORT_ID_FORMS: &'static str = "`<pool_name>/<template_name>`";
+pub(super) async fn create(
+    kind: ResourceType,
+    client: &Client,
+    desired: &Value,
+) -> Result<RemoteObject, CloudError> {
+    let (pool, request) = request(kind, desired, None)?;
+    let answer = client.create_plugin(&pool, &request).await?;
+    Ok(remote_object(&pool, &with_template(answer, &request)))
+}
 
-    fn parse_import_id(&self, id: &str) -> Result<ObjectRef, CloudError> {
-        let [pool, template] = split_import_id(id).ok_or_else(|| CloudError::InvalidImportId {
-            resource_type: Self::TYPE_NAME,
-            id: id.to_owned(),
-            expected: Self::IMPORT_ID_FORMS,
-        })?;
-        Ok(ObjectRef {
-            id: None,
-            natural_key: natural_key(pool, template),
-        })
-    }
+pub(super) async fn update(
+    kind: ResourceType,
+    client: &Client,
+    prior: &RemoteObject,
+    desired: &Value,
+) -> Result<RemoteObject, CloudError> {
+    let (pool, request) = request(kind, desired, Some(prior))?;
+    let answer = client.upgrade_plugin(&pool, &request).await?;
+    Ok(remote_object(&pool, &with_template(answer, &request)))
+}
 
-    async fn read(
-        &self,
-        client: &Client,
-        object: &ObjectRef,
-    ) -> Result<Option<RemoteObject>, CloudError> {
-        self.find_by_natural_key(client, &object.natural_key).await
-    }
-
-    async fn find_by_natural_key(
-        &self,
-        client: &Client,
-        natural_key: &BTreeMap<String, String>,
-    ) -> Result<Option<RemoteObject>, CloudError> {
-        let key = serde_json::to_value(natural_key).unwrap_or_default();
-        let key = self.natural_key(&key)?;
-        let (pool, template) = (&key["pool_name"], &key["template_name"]);
-        let list = match client.list_plugins(pool).await {
-            Ok(list) => list,
-            // The pool itself is gone, and its plug-ins with it.
-            Err(error) if error.is_not_found() => return Ok(None),
-            Err(error) => return Err(error),
-        };
-        Ok(list
-            .items
-            .iter()
-            .find(|plugin| plugin.template_name() == template.as_str())
-            .map(|plugin| remote_object(pool, plugin)))
-    }
-
-    async fn create(&self, client: &Client, desired: &Value) -> Result<RemoteObject, CloudError> {
-        let (pool, request) = self.request(desired, None)?;
-        let answer = client.create_plugin(&pool, &request).await?;
-        Ok(remote_object(&pool, &with_template(answer, &request)))
-    }
-
-    async fn update(
-        &self,
-        client: &Client,
-        prior: &RemoteObject,
-        desired: &Value,
-    ) -> Result<RemoteObject, CloudError> {
-        let (pool, request) = self.request(desired, Some(prior))?;
-        let answer = client.upgrade_plugin(&pool, &request).await?;
-        Ok(remote_object(&pool, &with_template(answer, &request)))
-    }
-
-    async fn delete(&self, client: &Client, object: &ObjectRef) -> Result<(), CloudError> {
-        let key = serde_json::to_value(&object.natural_key).unwrap_or_default();
-        let key = self.natural_key(&key)?;
-        match client
-            .delete_plugin(&key["pool_name"], &key["template_name"])
-            .await
-        {
-            Err(error) if error.is_not_found() => Ok(()),
-            other => other,
-        }
+pub(super) async fn delete(
+    kind: ResourceType,
+    client: &Client,
+    object: &ObjectRef,
+) -> Result<(), CloudError> {
+    let key = serde_json::to_value(&object.natural_key).unwrap_or_default();
+    let key = kind.natural_key(&key)?;
+    match client
+        .delete_plugin(&key["pool_name"], &key["template_name"])
+        .await
+    {
+        Err(error) if error.is_not_found() => Ok(()),
+        other => other,
     }
 }
 
-impl PoolPlugin {
-    /// The pool and the `POST` body for `desired`: ALL inputs, and the version wanted (or, on an
-    /// update that names none, the version installed, so an update never upgrades by surprise).
-    fn request(
-        self,
-        desired: &Value,
-        prior: Option<&RemoteObject>,
-    ) -> Result<(String, PluginRequest), CloudError> {
-        let key = self.natural_key(desired)?;
-        let inputs = object_attribute(Self::TYPE_NAME, desired, "inputs")?;
-        let version = optional_str(desired, "version")
-            .or_else(|| prior.and_then(|prior| optional_str(&prior.attributes, "version")))
-            .map(str::to_owned);
-        let request = PluginRequest::new(key["template_name"].clone(), version, Some(inputs));
-        Ok((key["pool_name"].clone(), request))
-    }
+/// Reads `data "huaweicloud_modelarts_pool_plugins"`: every plug-in of `pool_name`, each mapped
+/// like the managed plug-in.
+pub(super) async fn read_data(
+    resource_type: &'static str,
+    client: &Client,
+    arguments: &Value,
+) -> Result<Value, CloudError> {
+    let pool = super::required_str(resource_type, arguments, "pool_name")?;
+    let list = client.list_plugins(pool).await?;
+    let plugins: Vec<Value> = list
+        .items
+        .iter()
+        .map(|plugin| remote_object(pool, plugin).attributes)
+        .collect();
+    Ok(json!({"pool_name": pool, "plugins": plugins}))
+}
+
+/// The pool and the `POST` body for `desired`: ALL inputs, and the version wanted (or, on an
+/// update that names none, the version installed, so an update never upgrades by surprise).
+fn request(
+    kind: ResourceType,
+    desired: &Value,
+    prior: Option<&RemoteObject>,
+) -> Result<(String, PluginRequest), CloudError> {
+    let key = kind.natural_key(desired)?;
+    let inputs = object_attribute(kind.type_name(), desired, "inputs")?;
+    let version = optional_str(desired, "version")
+        .or_else(|| prior.and_then(|prior| optional_str(&prior.attributes, "version")))
+        .map(str::to_owned);
+    let request = PluginRequest::new(key["template_name"].clone(), version, Some(inputs));
+    Ok((key["pool_name"].clone(), request))
 }
 
 /// The create answer holds only `spec` (seed 001); fill what it left out from the request.

@@ -68,8 +68,8 @@ fn error_messages() {
         CloudError::ProjectNotFound {
             region: "cn-north-4".to_owned(),
         },
-        ResourceType::CceAddon.parse_import_id("a1").unwrap_err(),
-        ResourceType::AutopilotAddon.parse_import_id("a/b/c").unwrap_err(),
+        ResourceType::CCE_ADDON.parse_import_id("a1").unwrap_err(),
+        ResourceType::AUTOPILOT_ADDON.parse_import_id("a/b/c").unwrap_err(),
         ClientSettings::default().resolve(|_| None).unwrap_err().into(),
         ClientSettings {
             region: Some("cn-north-4".to_owned()),

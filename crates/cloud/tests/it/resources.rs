@@ -75,7 +75,7 @@ async fn cce_addon_life_cycle() {
         .mount(&server)
         .await;
     let client = client(&server);
-    let kind = ResourceType::CceAddon;
+    let kind = ResourceType::CCE_ADDON;
 
     let desired = json!({"cluster_id": CLUSTER, "template_name": "coredns", "version": "1.28.6",
                          "values": {"flavor": {"replicas": 2}}});
@@ -122,7 +122,7 @@ async fn delete_of_a_missing_addon_is_not_an_error() {
         .expect(1)
         .mount(&server)
         .await;
-    let kind = ResourceType::AutopilotAddon;
+    let kind = ResourceType::AUTOPILOT_ADDON;
     kind.delete(&client(&server), &kind.parse_import_id("gone").unwrap())
         .await
         .unwrap();
@@ -145,7 +145,7 @@ async fn autopilot_install_sends_alias() {
         .expect(1)
         .mount(&server)
         .await;
-    let created = ResourceType::AutopilotAddon
+    let created = ResourceType::AUTOPILOT_ADDON
         .create(
             &client(&server),
             &json!({"cluster_id": CLUSTER, "template_name": "coredns", "alias": "dns"}),
@@ -182,7 +182,7 @@ async fn plugin_create_update_and_delete() {
         .mount(&server)
         .await;
     let client = client(&server);
-    let kind = ResourceType::PoolPlugin;
+    let kind = ResourceType::POOL_PLUGIN;
     let desired = json!({"pool_name": "pool-a", "template_name": "node-local-dns", "version": "1.6.36",
                          "inputs": {"custom": {"ndots": "8"}}});
     let created = kind.create(&client, &desired).await.unwrap();
@@ -211,7 +211,7 @@ async fn plugin_of_a_missing_pool_is_absent() {
         .expect(1)
         .mount(&server)
         .await;
-    let kind = ResourceType::PoolPlugin;
+    let kind = ResourceType::POOL_PLUGIN;
     let found = kind
         .read(
             &client(&server),
@@ -225,7 +225,7 @@ async fn plugin_of_a_missing_pool_is_absent() {
 #[tokio::test]
 async fn missing_desired_attribute_is_reported_without_a_call() {
     let server = MockServer::start().await;
-    let error = ResourceType::CceAddon
+    let error = ResourceType::CCE_ADDON
         .create(&client(&server), &json!({"template_name": "coredns"}))
         .await
         .unwrap_err();
@@ -243,7 +243,7 @@ fn resource_futures_are_send() {
     let client =
         plinth_cloud::Client::new(crate::support::settings_for("http://127.0.0.1:9", None))
             .unwrap();
-    let kind = ResourceType::CceAddon;
+    let kind = ResourceType::CCE_ADDON;
     let object = kind.parse_import_id("c/a").unwrap();
     let desired = json!({});
     assert_send(kind.read(&client, &object));

@@ -147,7 +147,7 @@ async fn client_error_is_not_retried_and_keeps_code_and_message() {
         .mount(&server)
         .await;
     let desired = json!({"cluster_id": CLUSTER, "template_name": "coredns"});
-    let error = plinth_cloud::ResourceType::CceAddon
+    let error = plinth_cloud::ResourceType::CCE_ADDON
         .create(&client(&server), &desired)
         .await
         .unwrap_err();
@@ -175,7 +175,7 @@ async fn timed_out_create_is_outcome_unknown_and_sent_once() {
     settings.request_timeout = Duration::from_millis(300);
     let client = Client::new(settings).unwrap();
     let desired = json!({"cluster_id": CLUSTER, "template_name": "coredns"});
-    let error = plinth_cloud::ResourceType::CceAddon
+    let error = plinth_cloud::ResourceType::CCE_ADDON
         .create(&client, &desired)
         .await
         .unwrap_err();
@@ -234,7 +234,7 @@ async fn dropped_connection_on_create_is_outcome_unknown_and_sent_once() {
     let (uri, accepted) = dropping_server().await;
     let client = Client::new(settings_for(&uri, Some(PROJECT))).unwrap();
     let desired = json!({"pool_name": "pool-a", "template_name": "gpu-beta", "version": "1.2.15"});
-    let error = plinth_cloud::ResourceType::PoolPlugin
+    let error = plinth_cloud::ResourceType::POOL_PLUGIN
         .create(&client, &desired)
         .await
         .unwrap_err();

@@ -159,10 +159,10 @@ async fn seed_answers_map_to_attributes() {
         .await;
     let client = client(&server);
 
-    let plugin = ResourceType::PoolPlugin
+    let plugin = ResourceType::POOL_PLUGIN
         .read(
             &client,
-            &ResourceType::PoolPlugin
+            &ResourceType::POOL_PLUGIN
                 .parse_import_id("pool-a/gpu-beta")
                 .unwrap(),
         )
@@ -185,10 +185,10 @@ async fn seed_answers_map_to_attributes() {
     assert_eq!(plugin.progress, Progress::Done);
     assert_eq!(plugin.id, None);
 
-    let cce = ResourceType::CceAddon
+    let cce = ResourceType::CCE_ADDON
         .read(
             &client,
-            &ResourceType::CceAddon
+            &ResourceType::CCE_ADDON
                 .parse_import_id(
                     "0c0e4a63-5539-11e9-95f7-0255ac10177e/24b23108-55c0-11e9-926f-0255ac101a31",
                 )
@@ -215,7 +215,7 @@ async fn seed_answers_map_to_attributes() {
     assert_eq!(cce.progress, Progress::InProgress);
     assert_eq!(cce.natural_key["template_name"], "gpu-beta");
 
-    let autopilot = ResourceType::AutopilotAddon
+    let autopilot = ResourceType::AUTOPILOT_ADDON
         .read(
             &client,
             &ObjectRef {

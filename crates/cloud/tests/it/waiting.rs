@@ -41,7 +41,7 @@ async fn serve_addon_sequence(
 }
 
 fn addon_ref() -> ObjectRef {
-    ResourceType::CceAddon
+    ResourceType::CCE_ADDON
         .parse_import_id(&format!("{CLUSTER}/a1"))
         .unwrap()
 }
@@ -58,7 +58,7 @@ async fn installing_then_running() {
     .await;
     let client = client(&server);
     let seen = Mutex::new(Vec::<WaitProgress>::new());
-    let ready = ResourceType::CceAddon
+    let ready = ResourceType::CCE_ADDON
         .wait(
             &client,
             &addon_ref(),
@@ -92,7 +92,7 @@ async fn installing_then_install_failed_carries_the_reason() {
     )
     .await;
     let client = client(&server);
-    let error = ResourceType::CceAddon
+    let error = ResourceType::CCE_ADDON
         .wait(
             &client,
             &addon_ref(),
@@ -128,7 +128,7 @@ async fn available_counts_as_ready() {
     )
     .await;
     let client = client(&server);
-    let ready = ResourceType::CceAddon
+    let ready = ResourceType::CCE_ADDON
         .wait(
             &client,
             &addon_ref(),
@@ -159,7 +159,7 @@ async fn deleting_then_404_is_gone() {
         .mount(&server)
         .await;
     let client = client(&server);
-    let gone = ResourceType::CceAddon
+    let gone = ResourceType::CCE_ADDON
         .wait(
             &client,
             &addon_ref(),
@@ -187,7 +187,7 @@ async fn timeout_names_the_last_status() {
         timeout: Duration::from_millis(400),
         ..client.settings().wait
     };
-    let error = ResourceType::CceAddon
+    let error = ResourceType::CCE_ADDON
         .wait(
             &client,
             &addon_ref(),
@@ -229,10 +229,10 @@ async fn plugin_pending_then_abnormal_fails_with_reason() {
         .mount(&server)
         .await;
     let client = client(&server);
-    let object = ResourceType::PoolPlugin
+    let object = ResourceType::POOL_PLUGIN
         .parse_import_id("pool-a/gpu-beta")
         .unwrap();
-    let error = ResourceType::PoolPlugin
+    let error = ResourceType::POOL_PLUGIN
         .wait(
             &client,
             &object,

@@ -51,15 +51,15 @@ async fn client_drives_the_emulator() {
     );
     for (kind, desired) in [
         (
-            ResourceType::CceAddon,
+            ResourceType::CCE_ADDON,
             json!({"cluster_id": "c0ffee00-0000-4000-8000-000000000001", "template_name": "coredns", "version": "1.28.6", "values": {"flavor": {"replicas": 3}}}),
         ),
         (
-            ResourceType::AutopilotAddon,
+            ResourceType::AUTOPILOT_ADDON,
             json!({"cluster_id": "a1b2c3d4-0000-4000-8000-000000000001", "template_name": "coredns", "version": "1.28.6", "values": {}}),
         ),
         (
-            ResourceType::PoolPlugin,
+            ResourceType::POOL_PLUGIN,
             json!({"pool_name": "pool-a", "template_name": "gpu-beta", "version": "1.2.15", "inputs": {}}),
         ),
     ] {
@@ -107,11 +107,11 @@ async fn client_drives_the_emulator() {
         .unwrap();
     assert!(plugin_templates.items.len() >= 5);
     let desired = json!({"cluster_id": "c0ffee00-0000-4000-8000-000000000002", "template_name": "always-fails", "values": {}});
-    let created = ResourceType::CceAddon
+    let created = ResourceType::CCE_ADDON
         .create(&client, &desired)
         .await
         .unwrap();
-    let failure = ResourceType::CceAddon
+    let failure = ResourceType::CCE_ADDON
         .wait(
             &client,
             &created.object_ref(),
@@ -122,7 +122,7 @@ async fn client_drives_the_emulator() {
         .await
         .unwrap_err();
     assert!(failure.to_string().contains("installFailed"));
-    let duplicate = ResourceType::CceAddon
+    let duplicate = ResourceType::CCE_ADDON
         .create(&client, &desired)
         .await
         .unwrap_err();

@@ -7,13 +7,14 @@ mod options;
 mod ordering;
 mod scale;
 
+use plinth_core::ResourceAddress;
 use std::fmt::Write as _;
 
 use plinth_config::{Configuration, SourceFile, Sources, load_sources};
 use plinth_planner::{
     Lookup, Observations, Observed, Plan, PlanError, PlanOptions, RemoteObject, plan,
 };
-use plinth_state::{Change, ResourceAddress, ResourceState, State, Status};
+use plinth_state::{Change, ResourceState, State, Status};
 use serde_json::Value as Json;
 
 /// Loads a configuration from HCL text.

@@ -1,11 +1,12 @@
 //! Any state survives a save and a load unchanged, and saving it again is byte-identical.
 
+use plinth_core::{InstanceKey, Mode, ResourceAddress};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 
 use plinth_state::{
-    Change, InstanceKey, LocalStorage, Mode, OutputState, PendingAction, PendingOperation,
-    ResourceAddress, ResourceState, SaveOutcome, State, StateStorage, Status,
+    Change, LocalStorage, OutputState, PendingAction, PendingOperation, ResourceState, SaveOutcome,
+    State, StateStorage, Status,
 };
 use proptest::prelude::*;
 use serde_json::Value;

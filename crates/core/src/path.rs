@@ -67,17 +67,58 @@ impl AttributePath {
     }
 }
 
-/// The JSON pointer (RFC 6901) of `steps`.
-pub(crate) fn pointer(steps: &[PathStep]) -> String {
+/// The JSON pointer (RFC 6901) of `steps`: `/values/a~1b/0`.
+pub fn pointer(steps: &[PathStep]) -> String {
     let mut out = String::new();
     for step in steps {
-        out.push('/');
         match step {
-            PathStep::Key(key) => out.push_str(&key.replace('~', "~0").replace('/', "~1")),
-            PathStep::Index(index) => out.push_str(&index.to_string()),
+            PathStep::Key(key) => push_pointer_key(&mut out, key),
+            PathStep::Index(index) => {
+                out.push('/');
+                out.push_str(&index.to_string());
+            }
         }
     }
     out
+}
+
+/// Appends `/` and `key` escaped as a JSON pointer token (`~` as `~0`, `/` as `~1`).
+pub fn push_pointer_key(out: &mut String, key: &str) {
+    out.push('/');
+    for c in key.chars() {
+        match c {
+            '~' => out.push_str("~0"),
+            '/' => out.push_str("~1"),
+            c => out.push(c),
+        }
+    }
+}
+
+/// The unescaped tokens of a JSON pointer (RFC 6901): `/values/a~1b/0` is `values`, `a/b`, `0`.
+/// The empty pointer (the whole document) has none. `None` when `pointer` is not a pointer: it
+/// does not start with `/`, or holds a `~` not followed by `0` or `1`.
+pub fn pointer_tokens(pointer: &str) -> Option<Vec<String>> {
+    if pointer.is_empty() {
+        return Some(Vec::new());
+    }
+    let rest = pointer.strip_prefix('/')?;
+    rest.split('/')
+        .map(|raw| {
+            let mut token = String::with_capacity(raw.len());
+            let mut chars = raw.chars();
+            while let Some(c) = chars.next() {
+                match (c, c == '~') {
+                    (_, true) => match chars.next() {
+                        Some('0') => token.push('~'),
+                        Some('1') => token.push('/'),
+                        _ => return None,
+                    },
+                    (c, false) => token.push(c),
+                }
+            }
+            Some(token)
+        })
+        .collect()
 }
 
 impl fmt::Display for AttributePath {
@@ -135,5 +176,25 @@ mod tests {
         assert!(replicas.starts_with(&AttributePath::attribute("values")));
         assert!(!AttributePath::attribute("values").starts_with(&replicas));
         assert_eq!(AttributePath::root().to_string(), "");
+    }
+
+    #[test]
+    fn pointers_round_trip_their_escapes() {
+        let steps = [
+            PathStep::Key("values".into()),
+            PathStep::Key("a~/b".into()),
+            PathStep::Index(0),
+        ];
+        let text = pointer(&steps);
+        assert_eq!(text, "/values/a~0~1b/0");
+        assert_eq!(
+            pointer_tokens(&text),
+            Some(vec!["values".to_owned(), "a~/b".to_owned(), "0".to_owned()])
+        );
+        assert_eq!(pointer_tokens(""), Some(Vec::new()));
+        assert_eq!(pointer_tokens("/"), Some(vec![String::new()]));
+        assert_eq!(pointer_tokens("no-leading-slash"), None);
+        assert_eq!(pointer_tokens("/a~2"), None);
+        assert_eq!(pointer_tokens("/a~"), None);
     }
 }

@@ -1,4 +1,7 @@
 //! Resource addresses: `huaweicloud_cce_addon.dns`, `huaweicloud_modelarts_pool_plugin.gpu["pool-a"]`.
+//!
+//! One address type serves the whole of plinth: a configuration block (no key), one instance of it
+//! (with a key), a record of the state, a step of a plan, a `--target`.
 
 use std::fmt;
 use std::str::FromStr;
@@ -15,7 +18,8 @@ pub enum Mode {
 
 /// The key of one instance of a resource with `count` (an integer) or `for_each` (a string).
 ///
-/// Integer keys sort before string keys; integers sort numerically and strings lexically.
+/// Integer keys sort before string keys; integers sort numerically and strings lexically. An
+/// instance key is never negative: `count.index` counts from 0.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum InstanceKey {
     /// An index from `count`: `[0]`.
@@ -36,9 +40,74 @@ pub enum InstanceKey {
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ResourceAddress(Arc<Parts>);
 
+/// The module an address lies in: empty for the root module, else the `module` calls from the
+/// root down, each with its instance key (`module.dns["c1"].`). Shared like the address's names.
+///
+/// The language has no modules yet; the path is part of the address so that every map, plan and
+/// state record keyed by addresses is already right when they come.
+#[derive(Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ModulePath(Option<Arc<[ModuleStep]>>);
+
+/// One `module` call of a [`ModulePath`]: its name and the instance key of its `count` or
+/// `for_each`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ModuleStep {
+    /// The name in `module "NAME"`.
+    pub name: Arc<str>,
+    /// Which instance of the module, when it uses `count` or `for_each`.
+    pub key: Option<InstanceKey>,
+}
+
+impl ModulePath {
+    /// The root module.
+    pub fn root() -> Self {
+        Self(None)
+    }
+
+    /// The path made of `steps` from the root down; empty is the root.
+    pub fn new(steps: Vec<ModuleStep>) -> Self {
+        if steps.is_empty() {
+            Self(None)
+        } else {
+            Self(Some(steps.into()))
+        }
+    }
+
+    /// Whether this is the root module.
+    pub fn is_root(&self) -> bool {
+        self.0.is_none()
+    }
+
+    /// The module calls from the root down.
+    pub fn steps(&self) -> &[ModuleStep] {
+        self.0.as_deref().unwrap_or_default()
+    }
+}
+
+impl fmt::Display for ModulePath {
+    /// `module.a["x"].module.b.`, or nothing for the root: the prefix of an address.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for step in self.steps() {
+            write!(f, "module.{}", step.name)?;
+            if let Some(key) = &step.key {
+                write!(f, "{key}")?;
+            }
+            f.write_str(".")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for ModulePath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ModulePath({self})")
+    }
+}
+
 /// What an address is made of; the type and name are shared by the instances of a resource.
 #[derive(PartialEq, Eq, PartialOrd, Ord, Hash)]
 struct Parts {
+    module: ModulePath,
     mode: Mode,
     type_name: Arc<str>,
     name: Arc<str>,
@@ -85,6 +154,16 @@ impl ResourceAddress {
         Ok(Self::from_parts(mode, type_name.into(), name.into(), None))
     }
 
+    /// The address of a managed resource, checked like [`ResourceAddress::new`].
+    pub fn managed(type_name: &str, name: &str) -> Result<Self, AddressError> {
+        Self::new(Mode::Managed, type_name, name)
+    }
+
+    /// The address of a data source, checked like [`ResourceAddress::new`].
+    pub fn data(type_name: &str, name: &str) -> Result<Self, AddressError> {
+        Self::new(Mode::Data, type_name, name)
+    }
+
     fn from_parts(
         mode: Mode,
         type_name: Arc<str>,
@@ -92,6 +171,7 @@ impl ResourceAddress {
         key: Option<InstanceKey>,
     ) -> Self {
         Self(Arc::new(Parts {
+            module: ModulePath::root(),
             mode,
             type_name,
             name,
@@ -105,12 +185,33 @@ impl ResourceAddress {
         if self.0.key == key {
             return self;
         }
-        Self::from_parts(
-            self.0.mode,
-            Arc::clone(&self.0.type_name),
-            Arc::clone(&self.0.name),
+        Self(Arc::new(Parts {
+            module: self.0.module.clone(),
+            mode: self.0.mode,
+            type_name: Arc::clone(&self.0.type_name),
+            name: Arc::clone(&self.0.name),
             key,
-        )
+        }))
+    }
+
+    /// The same address in module `module`.
+    #[must_use]
+    pub fn with_module(self, module: ModulePath) -> Self {
+        if self.0.module == module {
+            return self;
+        }
+        Self(Arc::new(Parts {
+            module,
+            mode: self.0.mode,
+            type_name: Arc::clone(&self.0.type_name),
+            name: Arc::clone(&self.0.name),
+            key: self.0.key.clone(),
+        }))
+    }
+
+    /// The module the resource is declared in; the root module for now.
+    pub fn module(&self) -> &ModulePath {
+        &self.0.module
     }
 
     /// Managed resource or data source.
@@ -146,7 +247,8 @@ impl ResourceAddress {
         match &self.0.key {
             Some(_) => self == other,
             None => {
-                self.0.mode == other.0.mode
+                self.0.module == other.0.module
+                    && self.0.mode == other.0.mode
                     && self.0.type_name == other.0.type_name
                     && self.0.name == other.0.name
             }
@@ -170,6 +272,7 @@ impl fmt::Display for InstanceKey {
 
 impl fmt::Display for ResourceAddress {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0.module)?;
         if self.0.mode == Mode::Data {
             f.write_str("data.")?;
         }
@@ -183,7 +286,11 @@ impl fmt::Display for ResourceAddress {
 
 impl fmt::Debug for ResourceAddress {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ResourceAddress")
+        let mut debug = f.debug_struct("ResourceAddress");
+        if !self.0.module.is_root() {
+            debug.field("module", &self.0.module);
+        }
+        debug
             .field("mode", &self.0.mode)
             .field("type_name", &&*self.0.type_name)
             .field("name", &&*self.0.name)
@@ -421,6 +528,46 @@ mod tests {
                 "b.a",
                 "data.a.a"
             ]
+        );
+    }
+
+    #[test]
+    fn module_path_prefixes_and_sorts_first() {
+        let root: ResourceAddress = "a.b[1]".parse().unwrap();
+        let module = ModulePath::new(vec![ModuleStep {
+            name: "dns".into(),
+            key: Some(InstanceKey::String("c1".to_owned())),
+        }]);
+        let inner = root.clone().with_module(module.clone());
+        assert_eq!(inner.to_string(), r#"module.dns["c1"].a.b[1]"#);
+        assert_eq!(inner.module(), &module);
+        assert!(root.module().is_root());
+        assert!(root < inner);
+        assert!(!root.resource().contains(&inner));
+        assert!(inner.resource().contains(&inner));
+        assert_eq!(
+            inner.clone().with_key(None).to_string(),
+            r#"module.dns["c1"].a.b"#
+        );
+        assert_eq!(ModulePath::new(Vec::new()), ModulePath::root());
+    }
+
+    #[test]
+    fn checked_constructors() {
+        assert_eq!(
+            ResourceAddress::managed("huaweicloud_cce_addon", "dns")
+                .unwrap()
+                .to_string(),
+            "huaweicloud_cce_addon.dns"
+        );
+        assert_eq!(
+            ResourceAddress::data("t", "x").unwrap().to_string(),
+            "data.t.x"
+        );
+        let error = ResourceAddress::managed("t", "a b").unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "invalid resource address `t.a b`: the resource name `a b` must start with a letter or `_` and hold only letters, digits, `_` and `-`"
         );
     }
 
