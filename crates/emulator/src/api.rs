@@ -5,6 +5,7 @@
 // emulator, even while all current fields are set.
 #![allow(clippy::needless_update)]
 
+use plinth_core::registry::{self, AddonApi, ApiFamily};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -24,23 +25,39 @@ use crate::server::Shared;
 
 type Params = Query<HashMap<String, String>>;
 
-/// Every route of every emulated service.
+/// Every route of every emulated service: IAM, and the API family of every type of the registry.
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
-    Router::new()
-        .route(
-            "/v2/{project_id}/pools/{pool_name}/plugins",
-            get(list_plugins).post(create_plugin),
+    let mut families: Vec<ApiFamily> = registry::TYPES.iter().map(|spec| spec.family).collect();
+    families.sort_unstable();
+    families.dedup();
+    families
+        .into_iter()
+        .fold(
+            Router::new().route("/v3/projects", get(projects)),
+            family_routes,
         )
-        .route(
-            "/v2/{project_id}/pools/{pool_name}/plugins/{template_name}",
-            axum::routing::delete(delete_plugin),
-        )
-        .route("/v2/{project_id}/plugintemplates", get(plugin_templates))
-        .route("/v3/projects", get(projects))
-        .nest("/api/v3", addon_routes(AddonService::Cce))
-        .nest("/autopilot/v3", addon_routes(AddonService::Autopilot))
         .fallback(unknown_api)
         .with_state(shared)
+}
+
+/// The routes of one API family.
+fn family_routes(router: Router<Arc<Shared>>, family: ApiFamily) -> Router<Arc<Shared>> {
+    match family {
+        ApiFamily::Addons(AddonApi::Cce) => router.nest("/api/v3", addon_routes(AddonService::Cce)),
+        ApiFamily::Addons(AddonApi::Autopilot) => {
+            router.nest("/autopilot/v3", addon_routes(AddonService::Autopilot))
+        }
+        ApiFamily::PoolPlugins => router
+            .route(
+                "/v2/{project_id}/pools/{pool_name}/plugins",
+                get(list_plugins).post(create_plugin),
+            )
+            .route(
+                "/v2/{project_id}/pools/{pool_name}/plugins/{template_name}",
+                axum::routing::delete(delete_plugin),
+            )
+            .route("/v2/{project_id}/plugintemplates", get(plugin_templates)),
+    }
 }
 
 fn addon_routes(service: AddonService) -> Router<Arc<Shared>> {
