@@ -37,6 +37,9 @@ mod observe;
 mod order;
 mod path;
 mod plan;
+#[cfg(any(test, feature = "testing"))]
+#[doc(hidden)]
+pub mod testing;
 
 pub use crate::configured::{mark_sensitive, plan};
 pub use crate::diff::{AttributeChange, Drift};
