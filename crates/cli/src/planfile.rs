@@ -21,8 +21,8 @@ use serde_json::Value as Json;
 use sha2::{Digest as _, Sha256};
 
 use crate::render::{
-    AttributeChangeEntry, DocumentHead, FORMAT_VERSION, PlanDocument, PlanView, ResourceChange,
-    ResourceDrift, action_names,
+    ActionNames, AttributeChangeEntry, ChangeAction, DocumentHead, FORMAT_VERSION, PlanDocument,
+    PlanView, ResourceChange, ResourceDrift, TerraformAction,
 };
 
 /// The `format` field of every plan file.
@@ -353,7 +353,7 @@ impl PlanFile {
     /// renders it.
     pub fn keep_only_what_apply_compares(&mut self) {
         let changes = &mut self.plan.resource_changes;
-        changes.retain(|change| change.action != "no-op");
+        changes.retain(|change| change.action != ChangeAction::NoOp);
         changes.shrink_to_fit();
         for change in changes {
             change.before = Json::Null;
@@ -548,11 +548,11 @@ impl PlanFile {
         let changes: Vec<FreshChange<'_>> = fresh
             .shown()
             .map(|change| {
-                let (action, actions) = action_names(change.action);
+                let names = ActionNames::of(change.action);
                 FreshChange {
                     address: change.address.to_string(),
-                    action,
-                    actions: actions.to_vec(),
+                    action: names.action,
+                    actions: names.actions,
                     entry: Box::new(move || Cow::Owned(fresh.resource_change(change))),
                 }
             })
@@ -566,11 +566,11 @@ impl PlanFile {
         let changes: Vec<FreshChange<'_>> = fresh
             .resource_changes
             .iter()
-            .filter(|change| change.action != "no-op")
+            .filter(|change| change.action != ChangeAction::NoOp)
             .map(|change| FreshChange {
                 address: change.address.clone(),
-                action: &change.action,
-                actions: change.actions.iter().map(String::as_str).collect(),
+                action: change.action,
+                actions: &change.actions,
                 entry: Box::new(move || Cow::Borrowed(change)),
             })
             .collect();
@@ -599,7 +599,7 @@ impl PlanFile {
                 (Some(saved), None) => {
                     return Err(differ(format!(
                         "`{address}` was planned to {}, and a fresh plan does not change it",
-                        verb(&saved.action)
+                        verb(saved.action)
                     )));
                 }
                 (None, Some(now)) => {
@@ -613,7 +613,7 @@ impl PlanFile {
                 {
                     return Err(differ(format!(
                         "`{address}` was planned to {}, a fresh plan would {} it",
-                        verb(&saved.action),
+                        verb(saved.action),
                         verb(now.action)
                     )));
                 }
@@ -659,8 +659,8 @@ impl PlanFile {
 /// One change of a fresh plan, made into its document entry only when it is compared.
 struct FreshChange<'f> {
     address: String,
-    action: &'f str,
-    actions: Vec<&'f str>,
+    action: ChangeAction,
+    actions: &'f [TerraformAction],
     entry: Box<dyn Fn() -> Cow<'f, ResourceChange> + 'f>,
 }
 
@@ -683,7 +683,7 @@ fn major(version: &str) -> u64 {
 fn changes_by_address(plan: &PlanDocument) -> BTreeMap<&str, &ResourceChange> {
     plan.resource_changes
         .iter()
-        .filter(|c| c.action != "no-op")
+        .filter(|c| c.action != ChangeAction::NoOp)
         .map(|c| (c.address.as_str(), c))
         .collect()
 }
@@ -738,10 +738,11 @@ fn path_text(path: &[Json]) -> String {
     out
 }
 
-fn verb(action: &str) -> &str {
+/// The action as a verb of a sentence: `create`, `destroy`.
+fn verb(action: ChangeAction) -> &'static str {
     match action {
-        "delete" => "destroy",
-        other => other,
+        ChangeAction::Delete => "destroy",
+        other => other.as_str(),
     }
 }
 
@@ -917,13 +918,13 @@ resource "huaweicloud_cce_addon" "dns" {
         assert_eq!(loaded.plan().resource_changes.len(), 2);
         let mut other = loaded.plan().clone();
         loaded.keep_only_what_apply_compares();
-        let kept: Vec<(&str, &Json)> = loaded
+        let kept: Vec<(ChangeAction, &Json)> = loaded
             .plan()
             .resource_changes
             .iter()
-            .map(|c| (c.action.as_str(), &c.after))
+            .map(|c| (c.action, &c.after))
             .collect();
-        assert_eq!(kept, [("create", &Json::Null)]);
+        assert_eq!(kept, [(ChangeAction::Create, &Json::Null)]);
         assert!(loaded.same_changes(&PlanView::new(&fresh, &state)).is_ok());
         let version = other.resource_changes[0]
             .attribute_changes
@@ -1082,8 +1083,8 @@ resource "huaweicloud_cce_addon" "dns" {
         let state = State::new();
         let file = saved(&state);
         let mut fresh = file.plan().clone();
-        fresh.resource_changes[0].action = "import".into();
-        fresh.resource_changes[0].actions = vec!["no-op".into()];
+        fresh.resource_changes[0].action = ChangeAction::Import;
+        fresh.resource_changes[0].actions = vec![TerraformAction::NoOp];
         let error = file.same_changes_as(&fresh).unwrap_err();
         assert_snapshot!(message(&error, Some(error.hint())), @r"
         the cloud has changed since the plan was saved: `huaweicloud_cce_addon.dns` was planned to create, a fresh plan would import it
@@ -1100,7 +1101,7 @@ resource "huaweicloud_cce_addon" "dns" {
         let error = file.same_changes_as(&fresh).unwrap_err();
         assert_snapshot!(error.to_string(), @"the cloud has changed since the plan was saved: the planned changes of `huaweicloud_cce_addon.dns` differ at `version`");
         let mut fresh = file.plan().clone();
-        fresh.resource_changes[0].action = "no-op".into();
+        fresh.resource_changes[0].action = ChangeAction::NoOp;
         assert_snapshot!(file.same_changes_as(&fresh).unwrap_err().to_string(), @"the cloud has changed since the plan was saved: `huaweicloud_cce_addon.dns` was planned to create, and a fresh plan does not change it");
     }
 
@@ -1142,6 +1143,27 @@ resource "huaweicloud_cce_addon" "dns" {
             matches!(error, PlanFileError::NewerVersion { .. }),
             "{error}"
         );
+    }
+
+    #[test]
+    fn an_unknown_action_or_reason_is_refused() {
+        let file = saved(&State::new());
+        let damaged = |pointer: &str, value: Json| {
+            let mut json: Json = serde_json::from_str(&file.to_json()).unwrap();
+            *json.pointer_mut(pointer).unwrap() = value;
+            let error = PlanFile::from_json(Path::new("tfplan"), &json.to_string()).unwrap_err();
+            assert!(
+                matches!(error, PlanFileError::NotAPlanFile { .. }),
+                "{error}"
+            );
+            error.to_string()
+        };
+        assert_snapshot!(damaged("/plan/resource_changes/0/action", json!("rebuild")), @"`tfplan` is not a plinth plan file: its plan is damaged (unknown variant `rebuild`, expected one of `no-op`, `create`, `update`, `replace`, `delete`, `read`, `import`)");
+        assert_snapshot!(damaged("/plan/resource_changes/0/actions/0", json!("upsert")), @"`tfplan` is not a plinth plan file: its plan is damaged (unknown variant `upsert`, expected one of `no-op`, `create`, `update`, `delete`, `read`)");
+        let reason = json!([{"code": "cosmic_rays", "message": "bit flips"}]);
+        assert_snapshot!(damaged("/plan/resource_changes/0/reasons", reason), @"`tfplan` is not a plinth plan file: its plan is damaged (unknown variant `cosmic_rays`, expected one of `forced_by`, `drift`, `requested`, `tainted`, `no_longer_in_configuration`, `instance_key_removed`, `deleted_outside`, `adopted_by_natural_key`, `destroy_requested`, `depends_on_unknown`, `not_read_yet`)");
+        assert_snapshot!(damaged("/plan/mode", json!("partial")), @"`tfplan` is not a plinth plan file: its plan is damaged (unknown variant `partial`, expected one of `normal`, `refresh_only`, `destroy`)");
+        assert_snapshot!(damaged("/plan/resource_changes/0/mode", json!("ephemeral")), @"`tfplan` is not a plinth plan file: its plan is damaged (unknown variant `ephemeral`, expected `managed` or `data`)");
     }
 
     #[test]

@@ -24,10 +24,9 @@ use serde::Serialize;
 
 #[cfg(test)]
 use crate::render::document::SummaryCounts;
-pub(crate) use crate::render::document::action_names;
 pub use crate::render::document::{
-    AttributeChangeEntry, DocumentHead, FORMAT_VERSION, PlanDocument, PlanView, ResourceChange,
-    ResourceDrift,
+    ActionNames, AttributeChangeEntry, ChangeAction, DocumentHead, FORMAT_VERSION, PlanDocument,
+    PlanView, ResourceChange, ResourceDrift, TerraformAction,
 };
 use crate::render::text::Shown;
 
@@ -49,8 +48,8 @@ pub fn write_plan_text(
 ) -> io::Result<()> {
     let mut shown = Shown::default();
     for change in view.shown() {
-        let (action, actions) = action_names(change.action);
-        shown.add(action, actions);
+        let names = ActionNames::of(change.action);
+        shown.add(names.action, names.actions);
     }
     let changes = view.shown().map(|change| view.resource_change(change));
     text::write_text(w, view.head(), &shown, changes, options)
@@ -66,12 +65,11 @@ pub fn write_document_text(
         document
             .resource_changes
             .iter()
-            .filter(|change| change.action != "no-op")
+            .filter(|change| change.action != ChangeAction::NoOp)
     };
     let mut shown = Shown::default();
     for change in changes() {
-        let actions: Vec<&str> = change.actions.iter().map(String::as_str).collect();
-        shown.add(&change.action, &actions);
+        shown.add(change.action, &change.actions);
     }
     text::write_text(w, &document.head, &shown, changes(), options)
 }
