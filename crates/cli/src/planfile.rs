@@ -757,7 +757,8 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::render::{RenderOptions, document_text, plan_text};
+    use crate::render::RenderOptions;
+    use crate::render::testing::{document_text, plan_text, whole_document};
 
     const MAIN: &str = r#"
 variable "token" {
@@ -800,7 +801,7 @@ resource "huaweicloud_cce_addon" "dns" {
             &PlanOptions::default(),
         )
         .unwrap();
-        PlanDocument::new(&plan, state)
+        whole_document(&plan, state)
     }
 
     fn saved(state: &State) -> PlanFile {
@@ -905,7 +906,7 @@ resource "huaweicloud_cce_addon" "dns" {
         )
         .unwrap();
         let whole = dir.path().join("whole");
-        PlanFile::new(PlanDocument::new(&fresh, &state), digest(&sources), options)
+        PlanFile::new(whole_document(&fresh, &state), digest(&sources), options)
             .save(&whole)
             .unwrap();
         let text = std::fs::read_to_string(&streamed).unwrap();
@@ -1244,7 +1245,7 @@ resource "huaweicloud_cce_addon" "dns" {
         };
         assert_eq!(*text, plan_text(&plan, &state, RenderOptions::default()));
         let file = PlanFile::from_json(Path::new("docs"), file_json).unwrap();
-        let mut fresh = PlanDocument::new(&plan, &state);
+        let mut fresh = whole_document(&plan, &state);
         fresh.head.prior_state = file.plan().head.prior_state.clone();
         assert_eq!(
             *file.plan(),

@@ -473,20 +473,6 @@ impl<'a> PlanView<'a> {
         let sensitive = sensitive_paths(self.plan, self.prior, &change.address, Some(change));
         resource_change(change, &sensitive)
     }
-
-    #[cfg(test)]
-    /// The whole document, every entry made at once.
-    pub fn to_document(&self) -> PlanDocument {
-        PlanDocument {
-            head: self.head.clone(),
-            resource_changes: self
-                .plan
-                .changes()
-                .iter()
-                .map(|change| self.resource_change(change))
-                .collect(),
-        }
-    }
 }
 
 /// The document, written one resource change at a time.
@@ -498,14 +484,6 @@ impl Serialize for PlanView<'_> {
             changes.map(|change| self.resource_change(change)),
             serializer,
         )
-    }
-}
-
-#[cfg(test)]
-impl PlanDocument {
-    /// The document of `plan`, made against the state `prior`, every entry at once.
-    pub fn new(plan: &Plan, prior: &State) -> Self {
-        PlanView::new(plan, prior).to_document()
     }
 }
 

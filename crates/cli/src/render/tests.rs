@@ -8,9 +8,8 @@ use plinth_state::{Change, ResourceState, State};
 use serde_json::{Value as Json, json};
 
 use super::document::ENTRIES_MADE;
-use super::{
-    PlanView, RenderOptions, plan_json, plan_text, summary_line, write_json, write_plan_text,
-};
+use super::testing::{plan_json, plan_text, summary_line};
+use super::{PlanView, RenderOptions, write_json, write_plan_text};
 
 /// Planning HCL text against a world, and rendering the plan.
 trait PlanText {
