@@ -45,6 +45,15 @@ pub struct PlanFile {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigDigest(String);
 
+/// One file of a configuration, as its digest covers it.
+#[derive(Debug, Clone, Copy)]
+pub struct DigestedFile<'a> {
+    /// Its name, as the loader gives it.
+    pub name: &'a str,
+    /// Its bytes.
+    pub contents: &'a [u8],
+}
+
 /// A plan file that cannot be read or written.
 #[derive(Debug, thiserror::Error)]
 pub enum PlanFileError {
@@ -164,11 +173,11 @@ impl StalePlan {
 }
 
 impl ConfigDigest {
-    /// The digest of configuration files (`(name, contents)`: the `*.hcl` files, `plinth.vars`,
-    /// `*.auto.vars` and `--var-file`s), raw `--var` arguments and `PLINTH_VAR_*` environment
-    /// entries. Files are taken sorted by name; `--var`s in the order given (the last wins).
+    /// The digest of configuration files (the `*.hcl` files, `plinth.vars`, `*.auto.vars` and
+    /// `--var-file`s), raw `--var` arguments and `PLINTH_VAR_*` environment entries. Files are
+    /// taken sorted by name; `--var`s in the order given (the last wins).
     pub fn compute(
-        files: &[(String, Vec<u8>)],
+        files: &[DigestedFile<'_>],
         vars: &[String],
         env_vars: &[(String, String)],
     ) -> Self {
@@ -179,11 +188,11 @@ impl ConfigDigest {
             hasher.update((bytes.len() as u64).to_le_bytes());
             hasher.update(bytes);
         };
-        let mut sorted: Vec<&(String, Vec<u8>)> = files.iter().collect();
-        sorted.sort_by(|a, b| a.0.cmp(&b.0));
-        for (name, contents) in sorted {
-            part(b'f', name.as_bytes());
-            part(b'c', contents);
+        let mut sorted: Vec<&DigestedFile<'_>> = files.iter().collect();
+        sorted.sort_by(|a, b| a.name.cmp(b.name));
+        for file in sorted {
+            part(b'f', file.name.as_bytes());
+            part(b'c', file.contents);
         }
         for var in vars {
             part(b'v', var.as_bytes());
@@ -204,10 +213,13 @@ impl ConfigDigest {
         config: &plinth_config::Configuration,
         options: &plinth_config::LoadOptions,
     ) -> Self {
-        let files: Vec<(String, Vec<u8>)> = config
+        let files: Vec<DigestedFile<'_>> = config
             .sources()
             .iter()
-            .map(|source| (source.name().to_owned(), source.text().as_bytes().to_vec()))
+            .map(|source| DigestedFile {
+                name: source.name(),
+                contents: source.text().as_bytes(),
+            })
             .collect();
         Self::compute(&files, &options.vars, &options.env_vars)
     }
@@ -784,10 +796,13 @@ resource "huaweicloud_cce_addon" "dns" {
     }
 
     fn digest(sources: &Sources) -> ConfigDigest {
-        let files: Vec<(String, Vec<u8>)> = sources
+        let files: Vec<DigestedFile<'_>> = sources
             .files
             .iter()
-            .map(|f| (f.name().to_owned(), f.text().as_bytes().to_vec()))
+            .map(|f| DigestedFile {
+                name: f.name(),
+                contents: f.text().as_bytes(),
+            })
             .collect();
         ConfigDigest::compute(&files, &sources.vars, &sources.env_vars)
     }
@@ -1010,18 +1025,22 @@ resource "huaweicloud_cce_addon" "dns" {
         );
     }
 
+    fn file<'a>(name: &'a str, contents: &'a [u8]) -> DigestedFile<'a> {
+        DigestedFile { name, contents }
+    }
+
     #[test]
     fn digest_covers_names_contents_and_variables() {
-        let base = ConfigDigest::compute(&[("a.hcl".into(), b"x".to_vec())], &[], &[]);
+        let base = ConfigDigest::compute(&[file("a.hcl", b"x")], &[], &[]);
         assert!(base.as_str().starts_with("sha256:") && base.as_str().len() == 7 + 64);
-        let same = ConfigDigest::compute(&[("a.hcl".into(), b"x".to_vec())], &[], &[]);
+        let same = ConfigDigest::compute(&[file("a.hcl", b"x")], &[], &[]);
         assert_eq!(base, same);
         for other in [
-            ConfigDigest::compute(&[("b.hcl".into(), b"x".to_vec())], &[], &[]),
-            ConfigDigest::compute(&[("a.hcl".into(), b"y".to_vec())], &[], &[]),
-            ConfigDigest::compute(&[("a.hcl".into(), b"x".to_vec())], &["v=1".into()], &[]),
+            ConfigDigest::compute(&[file("b.hcl", b"x")], &[], &[]),
+            ConfigDigest::compute(&[file("a.hcl", b"y")], &[], &[]),
+            ConfigDigest::compute(&[file("a.hcl", b"x")], &["v=1".into()], &[]),
             ConfigDigest::compute(
-                &[("a.hcl".into(), b"x".to_vec())],
+                &[file("a.hcl", b"x")],
                 &[],
                 &[("PLINTH_VAR_v".into(), "1".into())],
             ),
@@ -1029,27 +1048,28 @@ resource "huaweicloud_cce_addon" "dns" {
             assert_ne!(base, other);
         }
         // File order does not matter; the boundaries between parts do.
-        let two = ConfigDigest::compute(
-            &[
-                ("a.hcl".into(), b"1".to_vec()),
-                ("b.hcl".into(), b"2".to_vec()),
-            ],
-            &[],
-            &[],
-        );
-        let swapped = ConfigDigest::compute(
-            &[
-                ("b.hcl".into(), b"2".to_vec()),
-                ("a.hcl".into(), b"1".to_vec()),
-            ],
-            &[],
-            &[],
-        );
+        let two = ConfigDigest::compute(&[file("a.hcl", b"1"), file("b.hcl", b"2")], &[], &[]);
+        let swapped = ConfigDigest::compute(&[file("b.hcl", b"2"), file("a.hcl", b"1")], &[], &[]);
         assert_eq!(two, swapped);
-        let shifted = ConfigDigest::compute(&[("a.hcl".into(), b"12".to_vec())], &[], &[]);
+        let shifted = ConfigDigest::compute(&[file("a.hcl", b"12")], &[], &[]);
         assert_ne!(
             shifted,
-            ConfigDigest::compute(&[("a.hcl1".into(), b"2".to_vec())], &[], &[])
+            ConfigDigest::compute(&[file("a.hcl1", b"2")], &[], &[])
+        );
+    }
+
+    #[test]
+    fn digest_of_the_same_inputs_stays_the_same() {
+        // Plan files saved by earlier versions hold digests made so; a change of the hashing
+        // would refuse every one of them as a changed configuration.
+        let digest = ConfigDigest::compute(
+            &[file("b.hcl", b"2"), file("a.hcl", b"1")],
+            &["v=1".into()],
+            &[("PLINTH_VAR_w".into(), "2".into())],
+        );
+        assert_eq!(
+            digest.as_str(),
+            "sha256:727fe4ce0920860675f8baff50b0b2287cdff40719110c70eed599cf88279ee1"
         );
     }
 
