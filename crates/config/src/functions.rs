@@ -644,7 +644,7 @@ fn format(call: &Call<'_>) -> Result<Value, Failure> {
 
 #[cfg(test)]
 mod tests {
-    use super::{Body, FUNCTIONS};
+    use super::{Arity, Body, FUNCTIONS};
     use crate::value::Value;
 
     fn eval(src: &str) -> Result<Value, String> {
@@ -802,7 +802,7 @@ mod tests {
 
     /// How many arguments the documented calls of a function take, read from their parameters
     /// (`x` required, `x?` optional, `x...` any number).
-    fn documented_arity(signatures: &[&str]) -> (usize, Option<usize>) {
+    fn documented_arity(signatures: &[&str]) -> Arity {
         let mut min = usize::MAX;
         let mut max = Some(0);
         for signature in signatures {
@@ -820,7 +820,7 @@ mod tests {
                 _ => None,
             };
         }
-        (min, max)
+        Arity { min, max }
     }
 
     #[test]
@@ -829,14 +829,14 @@ mod tests {
             let Body::Eager { arity, .. } = function.body else {
                 continue;
             };
-            let (min, max) = documented_arity(function.signatures);
-            assert_eq!(arity.max, max, "{}", function.name);
+            let documented = documented_arity(function.signatures);
+            assert_eq!(arity.max, documented.max, "{}", function.name);
             // `coalesce(v...)` asks for one argument at least: a call without any is refused
             // by its arity, before it runs.
             if function.name == "coalesce" {
                 assert_eq!(arity.min, 1);
             } else {
-                assert_eq!(arity.min, min, "{}", function.name);
+                assert_eq!(arity.min, documented.min, "{}", function.name);
             }
         }
     }
