@@ -764,6 +764,7 @@ mod tests {
 
     use insta::assert_snapshot;
     use plinth_config::{SourceFile, Sources, load_sources};
+    use plinth_planner::testing::World;
     use plinth_planner::{Observations, plan};
     use plinth_state::{Change, LocalStorage, LockRequest, ResourceState, StateStorage};
     use serde_json::json;
@@ -875,33 +876,22 @@ resource "huaweicloud_cce_addon" "dns" {
     #[test]
     fn a_plan_just_made_is_saved_as_its_whole_document_would_be() {
         let dir = tempfile::tempdir().unwrap();
-        let mut state = State::new();
         // One no-op besides the create, so the file holds an entry the text never shows.
-        state.apply(Change::Upsert {
-            address: "huaweicloud_cce_addon.kept".parse().unwrap(),
-            resource: ResourceState::new(
-                Some("uid-kept".into()),
-                json!({"cluster_id": "c1", "template_name": "everest"}),
-            ),
-        });
+        let mut world = World::new();
+        world.in_state(
+            "huaweicloud_cce_addon.kept",
+            Some("uid-kept"),
+            json!({"cluster_id": "c1", "template_name": "everest"}),
+            &[],
+        );
         let mut sources = sources("1.28.6");
         sources.files.push(SourceFile::new(
             "kept.hcl",
             "resource \"huaweicloud_cce_addon\" \"kept\" {\n  cluster_id    = \"c1\"\n  template_name = \"everest\"\n}\n",
         ));
         let config = load_sources(sources.clone()).unwrap();
-        let observed = {
-            let mut observed = Observations::new();
-            observed.insert_resource(
-                "huaweicloud_cce_addon.kept".parse().unwrap(),
-                plinth_planner::Observed::Present(plinth_planner::RemoteObject {
-                    id: Some("uid-kept".into()),
-                    attributes: json!({"cluster_id": "c1", "template_name": "everest"}).into(),
-                }),
-            );
-            observed
-        };
-        let fresh = plan(&config, &state, &observed, &PlanOptions::default()).unwrap();
+        let fresh = world.plan(&config, &PlanOptions::default()).unwrap();
+        let state = &world.state;
         let actions: Vec<String> = fresh
             .changes()
             .iter()
@@ -915,13 +905,13 @@ resource "huaweicloud_cce_addon" "dns" {
         let streamed = dir.path().join("streamed");
         save_plan(
             &streamed,
-            &PlanView::new(&fresh, &state),
+            &PlanView::new(&fresh, state),
             &digest(&sources),
             &options,
         )
         .unwrap();
         let whole = dir.path().join("whole");
-        PlanFile::new(whole_document(&fresh, &state), digest(&sources), options)
+        PlanFile::new(whole_document(&fresh, state), digest(&sources), options)
             .save(&whole)
             .unwrap();
         let text = std::fs::read_to_string(&streamed).unwrap();
@@ -941,7 +931,7 @@ resource "huaweicloud_cce_addon" "dns" {
             .map(|c| (c.action, &c.after))
             .collect();
         assert_eq!(kept, [(ChangeAction::Create, &Json::Null)]);
-        assert!(loaded.same_changes(&PlanView::new(&fresh, &state)).is_ok());
+        assert!(loaded.same_changes(&PlanView::new(&fresh, state)).is_ok());
         let version = other.resource_changes[0]
             .attribute_changes
             .iter_mut()
@@ -1236,26 +1226,17 @@ resource "huaweicloud_cce_addon" "dns" {
             ..Sources::default()
         })
         .unwrap();
-        let mut state = State::new();
         let recorded = json!({"cluster_id": "c1", "template_name": "coredns", "version": "1.28.5",
             "id": "uid-dns", "status": "running",
             "values": {"flavor": {"replicas": 2, "cpu": "500m"}, "custom": {"token": "old"}}});
-        let address: ResourceAddress = "huaweicloud_cce_addon.dns".parse().unwrap();
-        state.apply(Change::Upsert {
-            address: address.clone(),
-            resource: ResourceState::new(Some("uid-dns".into()), recorded.clone()),
-        });
-        let mut now = recorded;
+        let mut now = recorded.clone();
         now["values"]["flavor"]["replicas"] = json!(3);
-        let mut observed = Observations::new();
-        observed.insert_resource(
-            address,
-            plinth_planner::Observed::Present(plinth_planner::RemoteObject {
-                id: Some("uid-dns".into()),
-                attributes: now.into(),
-            }),
-        );
-        let plan = plan(&config, &state, &observed, &PlanOptions::default()).unwrap();
+        let mut world = World::new();
+        world
+            .in_state("huaweicloud_cce_addon.dns", Some("uid-dns"), recorded, &[])
+            .remote("huaweicloud_cce_addon.dns", Some("uid-dns"), now);
+        let plan = world.plan(&config, &PlanOptions::default()).unwrap();
+        let state = &world.state;
         let blocks = doc_blocks();
         let [text, plan_json, file_json] = &blocks[..] else {
             panic!(
@@ -1263,9 +1244,9 @@ resource "huaweicloud_cce_addon" "dns" {
                 blocks.len()
             );
         };
-        assert_eq!(*text, plan_text(&plan, &state, RenderOptions::default()));
+        assert_eq!(*text, plan_text(&plan, state, RenderOptions::default()));
         let file = PlanFile::from_json(Path::new("docs"), file_json).unwrap();
-        let mut fresh = whole_document(&plan, &state);
+        let mut fresh = whole_document(&plan, state);
         fresh.head.prior_state = file.plan().head.prior_state.clone();
         assert_eq!(
             *file.plan(),
