@@ -3,6 +3,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use plinth_emulator::testing::TestCloud;
+
 /// A temporary working directory with files in it.
 pub struct Project {
     dir: tempfile::TempDir,
@@ -102,7 +104,7 @@ impl Run {
 /// An emulated Huawei Cloud running in the test process, on 127.0.0.1.
 pub struct Cloud {
     runtime: tokio::runtime::Runtime,
-    emulator: Option<plinth_emulator::RunningEmulator>,
+    running: Option<TestCloud>,
     url: String,
 }
 
@@ -122,11 +124,11 @@ impl Cloud {
             .enable_all()
             .build()
             .unwrap();
-        let emulator = runtime.block_on(plinth_emulator::start(options)).unwrap();
-        let url = emulator.base_url();
+        let cloud = runtime.block_on(TestCloud::start(options));
+        let url = cloud.emulator.base_url();
         Self {
             runtime,
-            emulator: Some(emulator),
+            running: Some(cloud),
             url,
         }
     }
@@ -150,25 +152,12 @@ impl Cloud {
     }
 
     pub fn snapshot(&self) -> plinth_emulator::CloudSnapshot {
-        self.emulator.as_ref().unwrap().snapshot()
+        self.running.as_ref().unwrap().emulator.snapshot()
     }
 
     /// A client of this emulator, to change the cloud behind plinth's back.
     pub fn client(&self) -> plinth_cloud::Client {
-        let settings = plinth_cloud::ClientSettings {
-            region: Some("cn-north-4".to_owned()),
-            access_key: Some(ACCESS_KEY.to_owned()),
-            secret_key: Some(SECRET_KEY.to_owned()),
-            endpoints: plinth_cloud::EndpointOverrides {
-                modelarts: Some(self.url.clone()),
-                cce: Some(self.url.clone()),
-                iam: Some(self.url.clone()),
-            },
-            ..plinth_cloud::ClientSettings::default()
-        }
-        .resolve(|_| None)
-        .unwrap();
-        plinth_cloud::Client::new(settings).unwrap()
+        self.running.as_ref().unwrap().client.clone()
     }
 
     pub fn block_on<F: std::future::Future>(&self, future: F) -> F::Output {
@@ -178,8 +167,8 @@ impl Cloud {
 
 impl Drop for Cloud {
     fn drop(&mut self) {
-        if let Some(emulator) = self.emulator.take() {
-            let _ = self.runtime.block_on(emulator.shutdown());
+        if let Some(cloud) = self.running.take() {
+            let _ = self.runtime.block_on(cloud.emulator.shutdown());
         }
     }
 }

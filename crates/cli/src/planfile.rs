@@ -22,8 +22,8 @@ use serde_json::Value as Json;
 use sha2::{Digest as _, Sha256};
 
 use crate::render::{
-    AttributeChangeEntry, DocumentHead, FORMAT_VERSION, PlanDocument, PlanView, ResourceChange,
-    ResourceDrift, action_names,
+    ActionNames, AttributeChangeEntry, ChangeAction, DocumentHead, FORMAT_VERSION, PlanDocument,
+    PlanView, ResourceChange, ResourceDrift, TerraformAction,
 };
 
 /// The `format` field of every plan file.
@@ -45,6 +45,15 @@ pub struct PlanFile {
 /// given on the command line and in the environment. Shown as `sha256:` and 64 hex digits.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigDigest(String);
+
+/// One file of a configuration, as its digest covers it.
+#[derive(Debug, Clone, Copy)]
+pub struct DigestedFile<'a> {
+    /// Its name, as the loader gives it.
+    pub name: &'a str,
+    /// Its bytes.
+    pub contents: &'a [u8],
+}
 
 /// A plan file that cannot be read or written.
 #[derive(Debug, thiserror::Error)]
@@ -165,11 +174,11 @@ impl StalePlan {
 }
 
 impl ConfigDigest {
-    /// The digest of configuration files (`(name, contents)`: the `*.hcl` files, `plinth.vars`,
-    /// `*.auto.vars` and `--var-file`s), raw `--var` arguments and `PLINTH_VAR_*` environment
-    /// entries. Files are taken sorted by name; `--var`s in the order given (the last wins).
+    /// The digest of configuration files (the `*.hcl` files, `plinth.vars`, `*.auto.vars` and
+    /// `--var-file`s), raw `--var` arguments and `PLINTH_VAR_*` environment entries. Files are
+    /// taken sorted by name; `--var`s in the order given (the last wins).
     pub fn compute(
-        files: &[(String, Vec<u8>)],
+        files: &[DigestedFile<'_>],
         vars: &[String],
         env_vars: &[(String, String)],
     ) -> Self {
@@ -180,11 +189,11 @@ impl ConfigDigest {
             hasher.update((bytes.len() as u64).to_le_bytes());
             hasher.update(bytes);
         };
-        let mut sorted: Vec<&(String, Vec<u8>)> = files.iter().collect();
-        sorted.sort_by(|a, b| a.0.cmp(&b.0));
-        for (name, contents) in sorted {
-            part(b'f', name.as_bytes());
-            part(b'c', contents);
+        let mut sorted: Vec<&DigestedFile<'_>> = files.iter().collect();
+        sorted.sort_by(|a, b| a.name.cmp(b.name));
+        for file in sorted {
+            part(b'f', file.name.as_bytes());
+            part(b'c', file.contents);
         }
         for var in vars {
             part(b'v', var.as_bytes());
@@ -205,10 +214,13 @@ impl ConfigDigest {
         config: &plinth_config::Configuration,
         options: &plinth_config::LoadOptions,
     ) -> Self {
-        let files: Vec<(String, Vec<u8>)> = config
+        let files: Vec<DigestedFile<'_>> = config
             .sources()
             .iter()
-            .map(|source| (source.name().to_owned(), source.text().as_bytes().to_vec()))
+            .map(|source| DigestedFile {
+                name: source.name(),
+                contents: source.text().as_bytes(),
+            })
             .collect();
         Self::compute(&files, &options.vars, &options.env_vars)
     }
@@ -354,7 +366,7 @@ impl PlanFile {
     /// renders it.
     pub fn keep_only_what_apply_compares(&mut self) {
         let changes = &mut self.plan.resource_changes;
-        changes.retain(|change| change.action != "no-op");
+        changes.retain(|change| change.action != ChangeAction::NoOp);
         changes.shrink_to_fit();
         for change in changes {
             change.before = Json::Null;
@@ -549,11 +561,11 @@ impl PlanFile {
         let changes: Vec<FreshChange<'_>> = fresh
             .shown()
             .map(|change| {
-                let (action, actions) = action_names(change.action);
+                let names = ActionNames::of(change.action);
                 FreshChange {
                     address: change.address.to_string(),
-                    action,
-                    actions: actions.to_vec(),
+                    action: names.action,
+                    actions: names.actions,
                     entry: Box::new(move || Cow::Owned(fresh.resource_change(change))),
                 }
             })
@@ -567,11 +579,11 @@ impl PlanFile {
         let changes: Vec<FreshChange<'_>> = fresh
             .resource_changes
             .iter()
-            .filter(|change| change.action != "no-op")
+            .filter(|change| change.action != ChangeAction::NoOp)
             .map(|change| FreshChange {
                 address: change.address.clone(),
-                action: &change.action,
-                actions: change.actions.iter().map(String::as_str).collect(),
+                action: change.action,
+                actions: &change.actions,
                 entry: Box::new(move || Cow::Borrowed(change)),
             })
             .collect();
@@ -600,7 +612,7 @@ impl PlanFile {
                 (Some(saved), None) => {
                     return Err(differ(format!(
                         "`{address}` was planned to {}, and a fresh plan does not change it",
-                        verb(&saved.action)
+                        verb(saved.action)
                     )));
                 }
                 (None, Some(now)) => {
@@ -614,7 +626,7 @@ impl PlanFile {
                 {
                     return Err(differ(format!(
                         "`{address}` was planned to {}, a fresh plan would {} it",
-                        verb(&saved.action),
+                        verb(saved.action),
                         verb(now.action)
                     )));
                 }
@@ -660,8 +672,8 @@ impl PlanFile {
 /// One change of a fresh plan, made into its document entry only when it is compared.
 struct FreshChange<'f> {
     address: String,
-    action: &'f str,
-    actions: Vec<&'f str>,
+    action: ChangeAction,
+    actions: &'f [TerraformAction],
     entry: Box<dyn Fn() -> Cow<'f, ResourceChange> + 'f>,
 }
 
@@ -684,7 +696,7 @@ fn major(version: &str) -> u64 {
 fn changes_by_address(plan: &PlanDocument) -> BTreeMap<&str, &ResourceChange> {
     plan.resource_changes
         .iter()
-        .filter(|c| c.action != "no-op")
+        .filter(|c| c.action != ChangeAction::NoOp)
         .map(|c| (c.address.as_str(), c))
         .collect()
 }
@@ -739,10 +751,11 @@ fn path_text(path: &[Json]) -> String {
     out
 }
 
-fn verb(action: &str) -> &str {
+/// The action as a verb of a sentence: `create`, `destroy`.
+fn verb(action: ChangeAction) -> &'static str {
     match action {
-        "delete" => "destroy",
-        other => other,
+        ChangeAction::Delete => "destroy",
+        other => other.as_str(),
     }
 }
 
@@ -752,12 +765,14 @@ mod tests {
 
     use insta::assert_snapshot;
     use plinth_config::{SourceFile, Sources, load_sources};
+    use plinth_planner::testing::World;
     use plinth_planner::{Observations, plan};
     use plinth_state::{Change, LocalStorage, LockRequest, ResourceState, StateStorage};
     use serde_json::json;
 
     use super::*;
-    use crate::render::{RenderOptions, document_text, plan_text};
+    use crate::render::RenderOptions;
+    use crate::render::testing::{document_text, plan_text, whole_document};
 
     const MAIN: &str = r#"
 variable "token" {
@@ -783,10 +798,13 @@ resource "huaweicloud_cce_addon" "dns" {
     }
 
     fn digest(sources: &Sources) -> ConfigDigest {
-        let files: Vec<(String, Vec<u8>)> = sources
+        let files: Vec<DigestedFile<'_>> = sources
             .files
             .iter()
-            .map(|f| (f.name().to_owned(), f.text().as_bytes().to_vec()))
+            .map(|f| DigestedFile {
+                name: f.name(),
+                contents: f.text().as_bytes(),
+            })
             .collect();
         ConfigDigest::compute(&files, &sources.vars, &sources.env_vars)
     }
@@ -800,7 +818,7 @@ resource "huaweicloud_cce_addon" "dns" {
             &PlanOptions::default(),
         )
         .unwrap();
-        PlanDocument::new(&plan, state)
+        whole_document(&plan, state)
     }
 
     fn saved(state: &State) -> PlanFile {
@@ -859,33 +877,22 @@ resource "huaweicloud_cce_addon" "dns" {
     #[test]
     fn a_plan_just_made_is_saved_as_its_whole_document_would_be() {
         let dir = tempfile::tempdir().unwrap();
-        let mut state = State::new();
         // One no-op besides the create, so the file holds an entry the text never shows.
-        state.apply(Change::Upsert {
-            address: "huaweicloud_cce_addon.kept".parse().unwrap(),
-            resource: ResourceState::new(
-                Some("uid-kept".into()),
-                json!({"cluster_id": "c1", "template_name": "everest"}),
-            ),
-        });
+        let mut world = World::new();
+        world.in_state(
+            "huaweicloud_cce_addon.kept",
+            Some("uid-kept"),
+            json!({"cluster_id": "c1", "template_name": "everest"}),
+            &[],
+        );
         let mut sources = sources("1.28.6");
         sources.files.push(SourceFile::new(
             "kept.hcl",
             "resource \"huaweicloud_cce_addon\" \"kept\" {\n  cluster_id    = \"c1\"\n  template_name = \"everest\"\n}\n",
         ));
         let config = load_sources(sources.clone()).unwrap();
-        let observed = {
-            let mut observed = Observations::new();
-            observed.insert_resource(
-                "huaweicloud_cce_addon.kept".parse().unwrap(),
-                plinth_planner::Observed::Present(plinth_planner::RemoteObject {
-                    id: Some("uid-kept".into()),
-                    attributes: json!({"cluster_id": "c1", "template_name": "everest"}).into(),
-                }),
-            );
-            observed
-        };
-        let fresh = plan(&config, &state, &observed, &PlanOptions::default()).unwrap();
+        let fresh = world.plan(&config, &PlanOptions::default()).unwrap();
+        let state = &world.state;
         let actions: Vec<String> = fresh
             .changes()
             .iter()
@@ -899,13 +906,13 @@ resource "huaweicloud_cce_addon" "dns" {
         let streamed = dir.path().join("streamed");
         save_plan(
             &streamed,
-            &PlanView::new(&fresh, &state),
+            &PlanView::new(&fresh, state),
             &digest(&sources),
             &options,
         )
         .unwrap();
         let whole = dir.path().join("whole");
-        PlanFile::new(PlanDocument::new(&fresh, &state), digest(&sources), options)
+        PlanFile::new(whole_document(&fresh, state), digest(&sources), options)
             .save(&whole)
             .unwrap();
         let text = std::fs::read_to_string(&streamed).unwrap();
@@ -918,14 +925,14 @@ resource "huaweicloud_cce_addon" "dns" {
         assert_eq!(loaded.plan().resource_changes.len(), 2);
         let mut other = loaded.plan().clone();
         loaded.keep_only_what_apply_compares();
-        let kept: Vec<(&str, &Json)> = loaded
+        let kept: Vec<(ChangeAction, &Json)> = loaded
             .plan()
             .resource_changes
             .iter()
-            .map(|c| (c.action.as_str(), &c.after))
+            .map(|c| (c.action, &c.after))
             .collect();
-        assert_eq!(kept, [("create", &Json::Null)]);
-        assert!(loaded.same_changes(&PlanView::new(&fresh, &state)).is_ok());
+        assert_eq!(kept, [(ChangeAction::Create, &Json::Null)]);
+        assert!(loaded.same_changes(&PlanView::new(&fresh, state)).is_ok());
         let version = other.resource_changes[0]
             .attribute_changes
             .iter_mut()
@@ -1009,18 +1016,22 @@ resource "huaweicloud_cce_addon" "dns" {
         );
     }
 
+    fn file<'a>(name: &'a str, contents: &'a [u8]) -> DigestedFile<'a> {
+        DigestedFile { name, contents }
+    }
+
     #[test]
     fn digest_covers_names_contents_and_variables() {
-        let base = ConfigDigest::compute(&[("a.hcl".into(), b"x".to_vec())], &[], &[]);
+        let base = ConfigDigest::compute(&[file("a.hcl", b"x")], &[], &[]);
         assert!(base.as_str().starts_with("sha256:") && base.as_str().len() == 7 + 64);
-        let same = ConfigDigest::compute(&[("a.hcl".into(), b"x".to_vec())], &[], &[]);
+        let same = ConfigDigest::compute(&[file("a.hcl", b"x")], &[], &[]);
         assert_eq!(base, same);
         for other in [
-            ConfigDigest::compute(&[("b.hcl".into(), b"x".to_vec())], &[], &[]),
-            ConfigDigest::compute(&[("a.hcl".into(), b"y".to_vec())], &[], &[]),
-            ConfigDigest::compute(&[("a.hcl".into(), b"x".to_vec())], &["v=1".into()], &[]),
+            ConfigDigest::compute(&[file("b.hcl", b"x")], &[], &[]),
+            ConfigDigest::compute(&[file("a.hcl", b"y")], &[], &[]),
+            ConfigDigest::compute(&[file("a.hcl", b"x")], &["v=1".into()], &[]),
             ConfigDigest::compute(
-                &[("a.hcl".into(), b"x".to_vec())],
+                &[file("a.hcl", b"x")],
                 &[],
                 &[("PLINTH_VAR_v".into(), "1".into())],
             ),
@@ -1028,27 +1039,28 @@ resource "huaweicloud_cce_addon" "dns" {
             assert_ne!(base, other);
         }
         // File order does not matter; the boundaries between parts do.
-        let two = ConfigDigest::compute(
-            &[
-                ("a.hcl".into(), b"1".to_vec()),
-                ("b.hcl".into(), b"2".to_vec()),
-            ],
-            &[],
-            &[],
-        );
-        let swapped = ConfigDigest::compute(
-            &[
-                ("b.hcl".into(), b"2".to_vec()),
-                ("a.hcl".into(), b"1".to_vec()),
-            ],
-            &[],
-            &[],
-        );
+        let two = ConfigDigest::compute(&[file("a.hcl", b"1"), file("b.hcl", b"2")], &[], &[]);
+        let swapped = ConfigDigest::compute(&[file("b.hcl", b"2"), file("a.hcl", b"1")], &[], &[]);
         assert_eq!(two, swapped);
-        let shifted = ConfigDigest::compute(&[("a.hcl".into(), b"12".to_vec())], &[], &[]);
+        let shifted = ConfigDigest::compute(&[file("a.hcl", b"12")], &[], &[]);
         assert_ne!(
             shifted,
-            ConfigDigest::compute(&[("a.hcl1".into(), b"2".to_vec())], &[], &[])
+            ConfigDigest::compute(&[file("a.hcl1", b"2")], &[], &[])
+        );
+    }
+
+    #[test]
+    fn digest_of_the_same_inputs_stays_the_same() {
+        // Plan files saved by earlier versions hold digests made so; a change of the hashing
+        // would refuse every one of them as a changed configuration.
+        let digest = ConfigDigest::compute(
+            &[file("b.hcl", b"2"), file("a.hcl", b"1")],
+            &["v=1".into()],
+            &[("PLINTH_VAR_w".into(), "2".into())],
+        );
+        assert_eq!(
+            digest.as_str(),
+            "sha256:727fe4ce0920860675f8baff50b0b2287cdff40719110c70eed599cf88279ee1"
         );
     }
 
@@ -1083,8 +1095,8 @@ resource "huaweicloud_cce_addon" "dns" {
         let state = State::new();
         let file = saved(&state);
         let mut fresh = file.plan().clone();
-        fresh.resource_changes[0].action = "import".into();
-        fresh.resource_changes[0].actions = vec!["no-op".into()];
+        fresh.resource_changes[0].action = ChangeAction::Import;
+        fresh.resource_changes[0].actions = vec![TerraformAction::NoOp];
         let error = file.same_changes_as(&fresh).unwrap_err();
         assert_snapshot!(message(&error, Some(error.hint())), @r"
         the cloud has changed since the plan was saved: `huaweicloud_cce_addon.dns` was planned to create, a fresh plan would import it
@@ -1101,7 +1113,7 @@ resource "huaweicloud_cce_addon" "dns" {
         let error = file.same_changes_as(&fresh).unwrap_err();
         assert_snapshot!(error.to_string(), @"the cloud has changed since the plan was saved: the planned changes of `huaweicloud_cce_addon.dns` differ at `version`");
         let mut fresh = file.plan().clone();
-        fresh.resource_changes[0].action = "no-op".into();
+        fresh.resource_changes[0].action = ChangeAction::NoOp;
         assert_snapshot!(file.same_changes_as(&fresh).unwrap_err().to_string(), @"the cloud has changed since the plan was saved: `huaweicloud_cce_addon.dns` was planned to create, and a fresh plan does not change it");
     }
 
@@ -1143,6 +1155,27 @@ resource "huaweicloud_cce_addon" "dns" {
             matches!(error, PlanFileError::NewerVersion { .. }),
             "{error}"
         );
+    }
+
+    #[test]
+    fn an_unknown_action_or_reason_is_refused() {
+        let file = saved(&State::new());
+        let damaged = |pointer: &str, value: Json| {
+            let mut json: Json = serde_json::from_str(&file.to_json()).unwrap();
+            *json.pointer_mut(pointer).unwrap() = value;
+            let error = PlanFile::from_json(Path::new("tfplan"), &json.to_string()).unwrap_err();
+            assert!(
+                matches!(error, PlanFileError::NotAPlanFile { .. }),
+                "{error}"
+            );
+            error.to_string()
+        };
+        assert_snapshot!(damaged("/plan/resource_changes/0/action", json!("rebuild")), @"`tfplan` is not a plinth plan file: its plan is damaged (unknown variant `rebuild`, expected one of `no-op`, `create`, `update`, `replace`, `delete`, `read`, `import`)");
+        assert_snapshot!(damaged("/plan/resource_changes/0/actions/0", json!("upsert")), @"`tfplan` is not a plinth plan file: its plan is damaged (unknown variant `upsert`, expected one of `no-op`, `create`, `update`, `delete`, `read`)");
+        let reason = json!([{"code": "cosmic_rays", "message": "bit flips"}]);
+        assert_snapshot!(damaged("/plan/resource_changes/0/reasons", reason), @"`tfplan` is not a plinth plan file: its plan is damaged (unknown variant `cosmic_rays`, expected one of `forced_by`, `drift`, `requested`, `tainted`, `no_longer_in_configuration`, `instance_key_removed`, `deleted_outside`, `adopted_by_natural_key`, `destroy_requested`, `depends_on_unknown`, `not_read_yet`)");
+        assert_snapshot!(damaged("/plan/mode", json!("partial")), @"`tfplan` is not a plinth plan file: its plan is damaged (unknown variant `partial`, expected one of `normal`, `refresh_only`, `destroy`)");
+        assert_snapshot!(damaged("/plan/resource_changes/0/mode", json!("ephemeral")), @"`tfplan` is not a plinth plan file: its plan is damaged (unknown variant `ephemeral`, expected `managed` or `data`)");
     }
 
     #[test]
@@ -1194,26 +1227,17 @@ resource "huaweicloud_cce_addon" "dns" {
             ..Sources::default()
         })
         .unwrap();
-        let mut state = State::new();
         let recorded = json!({"cluster_id": "c1", "template_name": "coredns", "version": "1.28.5",
             "id": "uid-dns", "status": "running",
             "values": {"flavor": {"replicas": 2, "cpu": "500m"}, "custom": {"token": "old"}}});
-        let address: ResourceAddress = "huaweicloud_cce_addon.dns".parse().unwrap();
-        state.apply(Change::Upsert {
-            address: address.clone(),
-            resource: ResourceState::new(Some("uid-dns".into()), recorded.clone()),
-        });
-        let mut now = recorded;
+        let mut now = recorded.clone();
         now["values"]["flavor"]["replicas"] = json!(3);
-        let mut observed = Observations::new();
-        observed.insert_resource(
-            address,
-            plinth_planner::Observed::Present(plinth_planner::RemoteObject {
-                id: Some("uid-dns".into()),
-                attributes: now.into(),
-            }),
-        );
-        let plan = plan(&config, &state, &observed, &PlanOptions::default()).unwrap();
+        let mut world = World::new();
+        world
+            .in_state("huaweicloud_cce_addon.dns", Some("uid-dns"), recorded, &[])
+            .remote("huaweicloud_cce_addon.dns", Some("uid-dns"), now);
+        let plan = world.plan(&config, &PlanOptions::default()).unwrap();
+        let state = &world.state;
         let blocks = doc_blocks();
         let [text, plan_json, file_json] = &blocks[..] else {
             panic!(
@@ -1221,9 +1245,9 @@ resource "huaweicloud_cce_addon" "dns" {
                 blocks.len()
             );
         };
-        assert_eq!(*text, plan_text(&plan, &state, RenderOptions::default()));
+        assert_eq!(*text, plan_text(&plan, state, RenderOptions::default()));
         let file = PlanFile::from_json(Path::new("docs"), file_json).unwrap();
-        let mut fresh = PlanDocument::new(&plan, &state);
+        let mut fresh = whole_document(&plan, state);
         fresh.head.prior_state = file.plan().head.prior_state.clone();
         assert_eq!(
             *file.plan(),

@@ -6,57 +6,169 @@ use std::path::Path;
 use crate::eval::{EvalError, EvalResult, parse_number, value_to_string};
 use crate::value::{ObjectMap, Value, compact_object, compare, equal};
 
-/// Names of every function, for suggestions.
-pub(crate) const FUNCTIONS: &[&str] = &[
-    "can",
-    "coalesce",
-    "concat",
-    "contains",
-    "file",
-    "format",
-    "join",
-    "jsondecode",
-    "jsonencode",
-    "keys",
-    "length",
-    "lookup",
-    "lower",
-    "merge",
-    "range",
-    "split",
-    "tolist",
-    "tomap",
-    "tonumber",
-    "toset",
-    "tostring",
-    "trimspace",
-    "try",
-    "upper",
-    "values",
+/// One function of the library: its name, how the documentation writes its calls, and how it
+/// is evaluated.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Function {
+    /// The name a call uses.
+    pub(crate) name: &'static str,
+    /// The calls as the function table of docs/language.md writes them:
+    /// `lookup(map, key, default?)`.
+    #[cfg_attr(
+        not(test),
+        allow(
+            dead_code,
+            reason = "the test that keeps docs/language.md honest reads it"
+        )
+    )]
+    pub(crate) signatures: &'static [&'static str],
+    /// How it is evaluated.
+    pub(crate) body: Body,
+}
+
+/// How a function is evaluated.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Body {
+    /// Called by [`call`] with its arguments evaluated.
+    Eager {
+        /// How many arguments it takes.
+        arity: Arity,
+        /// How sensitive and unknown arguments mark the result.
+        marks: Marks,
+        /// The function itself.
+        apply: fn(&Call<'_>) -> Result<Value, Failure>,
+    },
+    /// Evaluated by the evaluator itself, which evaluates the arguments one at a time and
+    /// catches their errors (`try`, `can`); [`call`] never sees it.
+    Lazy,
+}
+
+/// How many arguments a function takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Arity {
+    /// At least this many.
+    pub(crate) min: usize,
+    /// At most this many; `None` when there is no limit.
+    pub(crate) max: Option<usize>,
+}
+
+impl Arity {
+    const fn exactly(n: usize) -> Self {
+        Self {
+            min: n,
+            max: Some(n),
+        }
+    }
+
+    const fn between(min: usize, max: usize) -> Self {
+        Self {
+            min,
+            max: Some(max),
+        }
+    }
+
+    const fn at_least(min: usize) -> Self {
+        Self { min, max: None }
+    }
+
+    /// `1`, `2 to 3`, `at least 1`, as an error message says how many arguments are expected.
+    fn expected(self) -> String {
+        match self.max {
+            Some(max) if max == self.min => format!("{max}"),
+            Some(max) => format!("{} to {max}", self.min),
+            None => format!("at least {}", self.min),
+        }
+    }
+}
+
+/// How sensitive and unknown arguments mark a function's result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Marks {
+    /// The result depends on every part of the arguments: one sensitive or unknown part
+    /// anywhere makes the whole result sensitive or unknown.
+    Deep,
+    /// Only an argument that is sensitive or unknown as a whole marks the result.
+    Shallow,
+    /// As `Shallow` for sensitivity, but unknown arguments are the function's to handle
+    /// (`coalesce` returns the first argument that is set, which may be unknown).
+    ShallowSeesUnknown,
+}
+
+/// The arguments of one call, evaluated, and what the call may read.
+pub(crate) struct Call<'a> {
+    /// The arguments, without marks; none is unknown but for [`Marks::ShallowSeesUnknown`].
+    args: &'a [Value],
+    /// The configuration's directory, which `file()` reads relative to.
+    dir: Option<&'a Path>,
+}
+
+/// Why a call failed: the message, and the argument it is about (`None`: the call as a whole).
+#[derive(Debug)]
+pub(crate) struct Failure {
+    argument: Option<usize>,
+    message: String,
+}
+
+const fn eager(
+    name: &'static str,
+    signatures: &'static [&'static str],
+    arity: Arity,
+    marks: Marks,
+    apply: fn(&Call<'_>) -> Result<Value, Failure>,
+) -> Function {
+    Function {
+        name,
+        signatures,
+        body: Body::Eager {
+            arity,
+            marks,
+            apply,
+        },
+    }
+}
+
+const fn lazy(name: &'static str, signatures: &'static [&'static str]) -> Function {
+    Function {
+        name,
+        signatures,
+        body: Body::Lazy,
+    }
+}
+
+/// Every function, sorted by name: dispatch, suggestions and the check of the documentation's
+/// table all read this one list.
+#[rustfmt::skip]
+pub(crate) const FUNCTIONS: &[Function] = &[
+    lazy("can",         &["can(e)"]),
+    eager("coalesce",   &["coalesce(v...)"],                         Arity::at_least(1),   Marks::ShallowSeesUnknown, coalesce),
+    eager("concat",     &["concat(list...)"],                        Arity::at_least(0),   Marks::Shallow,            concat),
+    eager("contains",   &["contains(list, v)"],                      Arity::exactly(2),    Marks::Deep,               contains),
+    eager("file",       &["file(path)"],                             Arity::exactly(1),    Marks::Shallow,            file),
+    eager("format",     &["format(spec, v...)"],                     Arity::at_least(1),   Marks::Deep,               format),
+    eager("join",       &["join(sep, list)"],                        Arity::exactly(2),    Marks::Deep,               join),
+    eager("jsondecode", &["jsondecode(s)"],                          Arity::exactly(1),    Marks::Shallow,            jsondecode),
+    eager("jsonencode", &["jsonencode(v)"],                          Arity::exactly(1),    Marks::Deep,               jsonencode),
+    eager("keys",       &["keys(map)"],                              Arity::exactly(1),    Marks::Shallow,            keys),
+    eager("length",     &["length(x)"],                              Arity::exactly(1),    Marks::Shallow,            length),
+    eager("lookup",     &["lookup(map, key, default?)"],             Arity::between(2, 3), Marks::Shallow,            lookup),
+    eager("lower",      &["lower(s)"],                               Arity::exactly(1),    Marks::Shallow,            lower),
+    eager("merge",      &["merge(obj...)"],                          Arity::at_least(0),   Marks::Shallow,            merge),
+    eager("range",      &["range(end)", "range(start, end, step?)"], Arity::between(1, 3), Marks::Shallow,            range),
+    eager("split",      &["split(sep, s)"],                          Arity::exactly(2),    Marks::Shallow,            split),
+    eager("tolist",     &["tolist(x)"],                              Arity::exactly(1),    Marks::Shallow,            tolist),
+    eager("tomap",      &["tomap(obj)"],                             Arity::exactly(1),    Marks::Shallow,            tomap),
+    eager("tonumber",   &["tonumber(v)"],                            Arity::exactly(1),    Marks::Shallow,            tonumber),
+    eager("toset",      &["toset(list)"],                            Arity::exactly(1),    Marks::Deep,               toset),
+    eager("tostring",   &["tostring(v)"],                            Arity::exactly(1),    Marks::Deep,               tostring),
+    eager("trimspace",  &["trimspace(s)"],                           Arity::exactly(1),    Marks::Shallow,            trimspace),
+    lazy("try",         &["try(e...)"]),
+    eager("upper",      &["upper(s)"],                               Arity::exactly(1),    Marks::Shallow,            upper),
+    eager("values",     &["values(map)"],                            Arity::exactly(1),    Marks::Shallow,            values),
 ];
 
-/// Functions whose result depends on every part of their arguments: one sensitive or unknown
-/// part anywhere makes the whole result sensitive or unknown.
-const DEEP: &[&str] = &[
-    "jsonencode",
-    "format",
-    "join",
-    "tostring",
-    "toset",
-    "contains",
-];
-
-fn arity(name: &str) -> Option<(usize, Option<usize>)> {
-    Some(match name {
-        "jsonencode" | "jsondecode" | "file" | "length" | "keys" | "values" | "toset" | "tomap"
-        | "tolist" | "lower" | "upper" | "tostring" | "tonumber" | "trimspace" => (1, Some(1)),
-        "contains" | "join" | "split" => (2, Some(2)),
-        "lookup" => (2, Some(3)),
-        "range" => (1, Some(3)),
-        "format" | "coalesce" => (1, None),
-        "merge" | "concat" => (0, None),
-        _ => return None,
-    })
+/// The function called `name`.
+fn lookup_function(name: &str) -> Option<&'static Function> {
+    FUNCTIONS.iter().find(|function| function.name == name)
 }
 
 /// Calls function `name` with evaluated arguments (`spans` are their places, `range` the call's).
@@ -67,21 +179,26 @@ pub(crate) fn call(
     range: Range<usize>,
     dir: Option<&Path>,
 ) -> EvalResult {
-    let Some((min, max)) = arity(name) else {
+    // `try` and `can` are evaluated before a call is made; here they are as unknown as any name
+    // that is not in the table.
+    let Some(&Function {
+        body: Body::Eager {
+            arity,
+            marks,
+            apply,
+        },
+        ..
+    }) = lookup_function(name)
+    else {
         let error = EvalError::new(range, format!("unknown function `{name}`"));
-        return Err(
-            match crate::schema::suggest(name, FUNCTIONS.iter().copied()) {
-                Some(s) => error.with_hint(format!("did you mean `{s}`?")),
-                None => error,
-            },
-        );
+        let names = FUNCTIONS.iter().map(|function| function.name);
+        return Err(match crate::schema::suggest(name, names) {
+            Some(s) => error.with_hint(format!("did you mean `{s}`?")),
+            None => error,
+        });
     };
-    if args.len() < min || max.is_some_and(|max| args.len() > max) {
-        let expected = match max {
-            Some(max) if max == min => format!("{min}"),
-            Some(max) => format!("{min} to {max}"),
-            None => format!("at least {min}"),
-        };
+    if args.len() < arity.min || arity.max.is_some_and(|max| args.len() > max) {
+        let expected = arity.expected();
         let plural = if expected == "1" { "" } else { "s" };
         return Err(EvalError::new(
             range,
@@ -91,7 +208,7 @@ pub(crate) fn call(
             ),
         ));
     }
-    let deep = DEEP.contains(&name);
+    let deep = marks == Marks::Deep;
     let marked = if deep {
         args.iter().any(Value::contains_sensitive)
     } else {
@@ -102,19 +219,19 @@ pub(crate) fn call(
     } else {
         args.into_iter().map(|a| a.unmark().0).collect()
     };
-    let unknown = if deep {
-        args.iter().any(Value::contains_unknown)
-    } else {
-        name != "coalesce" && args.iter().any(Value::is_unknown)
+    let unknown = match marks {
+        Marks::Deep => args.iter().any(Value::contains_unknown),
+        Marks::Shallow => args.iter().any(Value::is_unknown),
+        Marks::ShallowSeesUnknown => false,
     };
     let result = if unknown {
         Value::Unknown
     } else {
         let arg_span = |i: usize| spans.get(i).cloned().unwrap_or_else(|| range.clone());
-        apply(name, &args, dir).map_err(|(i, message)| {
+        apply(&Call { args: &args, dir }).map_err(|failure| {
             EvalError::new(
-                i.map_or_else(|| range.clone(), arg_span),
-                format!("{name}: {message}"),
+                failure.argument.map_or_else(|| range.clone(), arg_span),
+                format!("{name}: {}", failure.message),
             )
         })?
     };
@@ -125,11 +242,20 @@ pub(crate) fn call(
     })
 }
 
-/// An error message, with the index of the argument it is about.
-type Failure = (Option<usize>, String);
-
+/// A failure about argument `i`.
 fn at(i: usize, message: impl Into<String>) -> Failure {
-    (Some(i), message.into())
+    Failure {
+        argument: Some(i),
+        message: message.into(),
+    }
+}
+
+/// A failure of the call as a whole.
+fn whole(message: impl Into<String>) -> Failure {
+    Failure {
+        argument: None,
+        message: message.into(),
+    }
 }
 
 fn string_arg(args: &[Value], i: usize) -> Result<String, Failure> {
@@ -174,181 +300,242 @@ fn len_value(n: usize) -> Value {
     Value::int(i64::try_from(n).unwrap_or(i64::MAX))
 }
 
-fn apply(name: &str, args: &[Value], dir: Option<&Path>) -> Result<Value, Failure> {
-    match name {
-        "jsonencode" => {
-            let json = args[0].to_json_with(&mut |_| serde_json::Value::Null);
-            Ok(Value::String(json.to_string()))
-        }
-        "jsondecode" => {
-            let text = string_arg(args, 0)?;
-            serde_json::from_str::<serde_json::Value>(&text)
-                .map(Value::from)
-                .map_err(|e| at(0, format!("invalid JSON: {e}")))
-        }
-        "file" => {
-            let path = string_arg(args, 0)?;
-            let full = dir.map_or_else(|| Path::new(&path).to_path_buf(), |d| d.join(&path));
-            std::fs::read_to_string(&full)
-                .map(Value::String)
-                .map_err(|e| at(0, format!("cannot read `{path}`: {e}")))
-        }
-        "merge" => {
-            let mut out = ObjectMap::new();
-            for (i, arg) in args.iter().enumerate() {
-                match arg {
-                    Value::Null => {}
-                    Value::Object(map) => out.extend(map.clone()),
-                    other => {
-                        return Err(at(
-                            i,
-                            format!("expected a map or object, found {}", other.type_name()),
-                        ));
-                    }
-                }
-            }
-            Ok(Value::Object(compact_object(out)))
-        }
-        "lookup" => {
-            let map = object_arg(args, 0)?;
-            let key = string_arg(args, 1)?;
-            match (map.get(&key), args.get(2)) {
-                (Some(v), _) => Ok(v.clone()),
-                (None, Some(default)) => Ok(default.clone()),
-                (None, None) => Err(at(1, format!("no key `{key}` and no default given"))),
+#[allow(
+    clippy::unnecessary_wraps,
+    reason = "every function of the table has the same signature"
+)]
+fn jsonencode(call: &Call<'_>) -> Result<Value, Failure> {
+    let args = call.args;
+    let json = args[0].to_json_with(&mut |_| serde_json::Value::Null);
+    Ok(Value::String(json.to_string()))
+}
+
+fn jsondecode(call: &Call<'_>) -> Result<Value, Failure> {
+    let args = call.args;
+    let text = string_arg(args, 0)?;
+    serde_json::from_str::<serde_json::Value>(&text)
+        .map(Value::from)
+        .map_err(|e| at(0, format!("invalid JSON: {e}")))
+}
+
+fn file(call: &Call<'_>) -> Result<Value, Failure> {
+    let args = call.args;
+    let dir = call.dir;
+    let path = string_arg(args, 0)?;
+    let full = dir.map_or_else(|| Path::new(&path).to_path_buf(), |d| d.join(&path));
+    std::fs::read_to_string(&full)
+        .map(Value::String)
+        .map_err(|e| at(0, format!("cannot read `{path}`: {e}")))
+}
+
+fn merge(call: &Call<'_>) -> Result<Value, Failure> {
+    let args = call.args;
+    let mut out = ObjectMap::new();
+    for (i, arg) in args.iter().enumerate() {
+        match arg {
+            Value::Null => {}
+            Value::Object(map) => out.extend(map.clone()),
+            other => {
+                return Err(at(
+                    i,
+                    format!("expected a map or object, found {}", other.type_name()),
+                ));
             }
         }
-        "concat" => {
-            let mut out = Vec::new();
-            for i in 0..args.len() {
-                out.extend(list_arg(args, i)?);
-            }
-            Ok(Value::List(out))
-        }
-        "length" => match &args[0] {
-            Value::List(items) | Value::Set(items) => Ok(len_value(items.len())),
-            Value::Object(map) => Ok(len_value(map.len())),
-            Value::String(s) => Ok(len_value(s.chars().count())),
-            other => Err(at(
-                0,
-                format!("cannot take the length of {}", other.type_name()),
-            )),
-        },
-        "keys" => Ok(Value::List(
-            object_arg(args, 0)?
-                .into_iter()
-                .map(|(key, _)| Value::String(key))
-                .collect(),
-        )),
-        "values" => Ok(Value::List(
-            object_arg(args, 0)?
-                .into_iter()
-                .map(|(_, value)| value)
-                .collect(),
-        )),
-        "contains" => {
-            let items = list_arg(args, 0)?;
-            Ok(Value::Bool(items.iter().any(|v| equal(v, &args[1]))))
-        }
-        "range" => {
-            let ints = (0..args.len())
-                .map(|i| int_arg(args, i))
-                .collect::<Result<Vec<_>, _>>()?;
-            let (start, end, step) = match ints.as_slice() {
-                [end] => (0, *end, 1),
-                [start, end] => (*start, *end, if start <= end { 1 } else { -1 }),
-                [start, end, step] => (*start, *end, *step),
-                _ => (0, 0, 1),
-            };
-            if step == 0 || (step > 0 && start > end) || (step < 0 && start < end) {
-                return Err((None, "step must move from start towards end".to_owned()));
-            }
-            let mut out = Vec::new();
-            let mut i = start;
-            while (step > 0 && i < end) || (step < 0 && i > end) {
-                out.push(Value::int(i));
-                if out.len() > 1024 * 1024 {
-                    return Err((None, "the range has more than 1048576 elements".to_owned()));
-                }
-                i = i.saturating_add(step);
-            }
-            Ok(Value::List(out))
-        }
-        "coalesce" => {
-            for arg in args {
-                match arg {
-                    Value::Unknown => return Ok(Value::Unknown),
-                    Value::Null => {}
-                    Value::String(s) if s.is_empty() => {}
-                    other => return Ok(other.clone()),
-                }
-            }
-            Err((None, "every argument is null or an empty string".to_owned()))
-        }
-        "toset" => {
-            let mut items = list_arg(args, 0)?;
-            items.sort_by(compare);
-            items.dedup_by(|a, b| equal(a, b));
-            Ok(Value::Set(items))
-        }
-        "tolist" => Ok(Value::List(list_arg(args, 0)?)),
-        "tomap" => Ok(Value::Object(object_arg(args, 0)?)),
-        "lower" => Ok(Value::String(string_arg(args, 0)?.to_lowercase())),
-        "upper" => Ok(Value::String(string_arg(args, 0)?.to_uppercase())),
-        "trimspace" => Ok(Value::String(string_arg(args, 0)?.trim().to_owned())),
-        "tostring" => match &args[0] {
-            Value::Null => Ok(Value::Null),
-            v => value_to_string(v)
-                .map(Value::String)
-                .ok_or_else(|| at(0, format!("cannot convert {} to a string", v.type_name()))),
-        },
-        "tonumber" => match &args[0] {
-            Value::Null => Ok(Value::Null),
-            v @ Value::Number(_) => Ok(v.clone()),
-            Value::String(s) => {
-                parse_number(s).ok_or_else(|| at(0, format!("`{s}` is not a number")))
-            }
-            v => Err(at(
-                0,
-                format!("cannot convert {} to a number", v.type_name()),
-            )),
-        },
-        "join" => {
-            let separator = string_arg(args, 0)?;
-            let items = list_arg(args, 1)?;
-            let parts = items
-                .iter()
-                .map(|v| {
-                    value_to_string(v).ok_or_else(|| {
-                        at(
-                            1,
-                            format!(
-                                "expected a list of strings, found an element of type {}",
-                                v.type_name()
-                            ),
-                        )
-                    })
-                })
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok(Value::String(parts.join(&separator)))
-        }
-        "split" => {
-            let separator = string_arg(args, 0)?;
-            let text = string_arg(args, 1)?;
-            if separator.is_empty() {
-                return Err(at(0, "the separator is empty"));
-            }
-            Ok(Value::List(
-                text.split(&separator).map(Value::from).collect(),
-            ))
-        }
-        "format" => format(args),
-        _ => Err((None, "not implemented".to_owned())),
+    }
+    Ok(Value::Object(compact_object(out)))
+}
+
+fn lookup(call: &Call<'_>) -> Result<Value, Failure> {
+    let args = call.args;
+    let map = object_arg(args, 0)?;
+    let key = string_arg(args, 1)?;
+    match (map.get(&key), args.get(2)) {
+        (Some(v), _) => Ok(v.clone()),
+        (None, Some(default)) => Ok(default.clone()),
+        (None, None) => Err(at(1, format!("no key `{key}` and no default given"))),
     }
 }
 
+fn concat(call: &Call<'_>) -> Result<Value, Failure> {
+    let args = call.args;
+    let mut out = Vec::new();
+    for i in 0..args.len() {
+        out.extend(list_arg(args, i)?);
+    }
+    Ok(Value::List(out))
+}
+
+fn length(call: &Call<'_>) -> Result<Value, Failure> {
+    let args = call.args;
+    match &args[0] {
+        Value::List(items) | Value::Set(items) => Ok(len_value(items.len())),
+        Value::Object(map) => Ok(len_value(map.len())),
+        Value::String(s) => Ok(len_value(s.chars().count())),
+        other => Err(at(
+            0,
+            format!("cannot take the length of {}", other.type_name()),
+        )),
+    }
+}
+
+fn keys(call: &Call<'_>) -> Result<Value, Failure> {
+    let args = call.args;
+    Ok(Value::List(
+        object_arg(args, 0)?
+            .into_iter()
+            .map(|(key, _)| Value::String(key))
+            .collect(),
+    ))
+}
+
+fn values(call: &Call<'_>) -> Result<Value, Failure> {
+    let args = call.args;
+    Ok(Value::List(
+        object_arg(args, 0)?
+            .into_iter()
+            .map(|(_, value)| value)
+            .collect(),
+    ))
+}
+
+fn contains(call: &Call<'_>) -> Result<Value, Failure> {
+    let args = call.args;
+    let items = list_arg(args, 0)?;
+    Ok(Value::Bool(items.iter().any(|v| equal(v, &args[1]))))
+}
+
+fn range(call: &Call<'_>) -> Result<Value, Failure> {
+    let args = call.args;
+    let ints = (0..args.len())
+        .map(|i| int_arg(args, i))
+        .collect::<Result<Vec<_>, _>>()?;
+    let (start, end, step) = match ints.as_slice() {
+        [end] => (0, *end, 1),
+        [start, end] => (*start, *end, if start <= end { 1 } else { -1 }),
+        [start, end, step] => (*start, *end, *step),
+        _ => (0, 0, 1),
+    };
+    if step == 0 || (step > 0 && start > end) || (step < 0 && start < end) {
+        return Err(whole("step must move from start towards end"));
+    }
+    let mut out = Vec::new();
+    let mut i = start;
+    while (step > 0 && i < end) || (step < 0 && i > end) {
+        out.push(Value::int(i));
+        if out.len() > 1024 * 1024 {
+            return Err(whole("the range has more than 1048576 elements"));
+        }
+        i = i.saturating_add(step);
+    }
+    Ok(Value::List(out))
+}
+
+fn coalesce(call: &Call<'_>) -> Result<Value, Failure> {
+    let args = call.args;
+    for arg in args {
+        match arg {
+            Value::Unknown => return Ok(Value::Unknown),
+            Value::Null => {}
+            Value::String(s) if s.is_empty() => {}
+            other => return Ok(other.clone()),
+        }
+    }
+    Err(whole("every argument is null or an empty string"))
+}
+
+fn toset(call: &Call<'_>) -> Result<Value, Failure> {
+    let args = call.args;
+    let mut items = list_arg(args, 0)?;
+    items.sort_by(compare);
+    items.dedup_by(|a, b| equal(a, b));
+    Ok(Value::Set(items))
+}
+
+fn tolist(call: &Call<'_>) -> Result<Value, Failure> {
+    let args = call.args;
+    Ok(Value::List(list_arg(args, 0)?))
+}
+
+fn tomap(call: &Call<'_>) -> Result<Value, Failure> {
+    let args = call.args;
+    Ok(Value::Object(object_arg(args, 0)?))
+}
+
+fn lower(call: &Call<'_>) -> Result<Value, Failure> {
+    let args = call.args;
+    Ok(Value::String(string_arg(args, 0)?.to_lowercase()))
+}
+
+fn upper(call: &Call<'_>) -> Result<Value, Failure> {
+    let args = call.args;
+    Ok(Value::String(string_arg(args, 0)?.to_uppercase()))
+}
+
+fn trimspace(call: &Call<'_>) -> Result<Value, Failure> {
+    let args = call.args;
+    Ok(Value::String(string_arg(args, 0)?.trim().to_owned()))
+}
+
+fn tostring(call: &Call<'_>) -> Result<Value, Failure> {
+    let args = call.args;
+    match &args[0] {
+        Value::Null => Ok(Value::Null),
+        v => value_to_string(v)
+            .map(Value::String)
+            .ok_or_else(|| at(0, format!("cannot convert {} to a string", v.type_name()))),
+    }
+}
+
+fn tonumber(call: &Call<'_>) -> Result<Value, Failure> {
+    let args = call.args;
+    match &args[0] {
+        Value::Null => Ok(Value::Null),
+        v @ Value::Number(_) => Ok(v.clone()),
+        Value::String(s) => parse_number(s).ok_or_else(|| at(0, format!("`{s}` is not a number"))),
+        v => Err(at(
+            0,
+            format!("cannot convert {} to a number", v.type_name()),
+        )),
+    }
+}
+
+fn join(call: &Call<'_>) -> Result<Value, Failure> {
+    let args = call.args;
+    let separator = string_arg(args, 0)?;
+    let items = list_arg(args, 1)?;
+    let parts = items
+        .iter()
+        .map(|v| {
+            value_to_string(v).ok_or_else(|| {
+                at(
+                    1,
+                    format!(
+                        "expected a list of strings, found an element of type {}",
+                        v.type_name()
+                    ),
+                )
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Value::String(parts.join(&separator)))
+}
+
+fn split(call: &Call<'_>) -> Result<Value, Failure> {
+    let args = call.args;
+    let separator = string_arg(args, 0)?;
+    let text = string_arg(args, 1)?;
+    if separator.is_empty() {
+        return Err(at(0, "the separator is empty"));
+    }
+    Ok(Value::List(
+        text.split(&separator).map(Value::from).collect(),
+    ))
+}
+
 /// `format(spec, args...)` with `%s`, `%d`, `%v`, `%q` and `%%`.
-fn format(args: &[Value]) -> Result<Value, Failure> {
+fn format(call: &Call<'_>) -> Result<Value, Failure> {
+    let args = call.args;
     let spec = string_arg(args, 0)?;
     let mut out = String::new();
     let mut next = 1;
@@ -457,6 +644,7 @@ fn format(args: &[Value]) -> Result<Value, Failure> {
 
 #[cfg(test)]
 mod tests {
+    use super::{Arity, Body, FUNCTIONS};
     use crate::value::Value;
 
     fn eval(src: &str) -> Result<Value, String> {
@@ -559,6 +747,108 @@ mod tests {
             r#"format("%03d|%-4s|%4s|%03d", 7, "ab", "cd", -7)"#,
             serde_json::json!("007|ab  |  cd|-07"),
         );
+    }
+
+    /// The function calls in the first column of the function table of docs/language.md.
+    fn documented_signatures() -> Vec<String> {
+        let doc = include_str!("../../../docs/language.md");
+        let table = doc
+            .split("## Functions")
+            .nth(1)
+            .and_then(|rest| rest.split("\n## ").next())
+            .expect("docs/language.md has a `## Functions` section");
+        let mut signatures = Vec::new();
+        for row in table.lines().filter(|line| line.starts_with("| `")) {
+            let first = row.split(" | ").next().unwrap();
+            // The code spans of the first column: `toset(list)`, `tolist(x)`, `tomap(obj)`.
+            signatures.extend(first.split('`').skip(1).step_by(2).map(str::to_owned));
+        }
+        signatures
+    }
+
+    #[test]
+    fn the_documented_functions_are_the_registry() {
+        let mut documented = documented_signatures();
+        assert!(documented.len() > 20, "{documented:?}");
+        let mut registered: Vec<String> = FUNCTIONS
+            .iter()
+            .flat_map(|function| function.signatures.iter().map(|s| (*s).to_owned()))
+            .collect();
+        documented.sort();
+        registered.sort();
+        assert_eq!(
+            documented, registered,
+            "the function table of docs/language.md and the registry differ"
+        );
+    }
+
+    #[test]
+    fn the_registry_is_sorted_and_its_signatures_name_their_function() {
+        let names: Vec<&str> = FUNCTIONS.iter().map(|function| function.name).collect();
+        let mut sorted = names.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(names, sorted);
+        for function in FUNCTIONS {
+            for signature in function.signatures {
+                assert!(
+                    signature.starts_with(&format!("{}(", function.name)),
+                    "{signature} is not a call of `{}`",
+                    function.name
+                );
+            }
+        }
+    }
+
+    /// How many arguments the documented calls of a function take, read from their parameters
+    /// (`x` required, `x?` optional, `x...` any number).
+    fn documented_arity(signatures: &[&str]) -> Arity {
+        let mut min = usize::MAX;
+        let mut max = Some(0);
+        for signature in signatures {
+            let inside = &signature[signature.find('(').unwrap() + 1..signature.len() - 1];
+            let params: Vec<&str> = inside.split(", ").filter(|p| !p.is_empty()).collect();
+            let required = params
+                .iter()
+                .filter(|p| !p.ends_with('?') && !p.ends_with("..."))
+                .count();
+            min = min.min(required);
+            max = match max {
+                Some(max) if !params.iter().any(|p| p.ends_with("...")) => {
+                    Some(max.max(params.len()))
+                }
+                _ => None,
+            };
+        }
+        Arity { min, max }
+    }
+
+    #[test]
+    fn arities_are_those_the_signatures_document() {
+        for function in FUNCTIONS {
+            let Body::Eager { arity, .. } = function.body else {
+                continue;
+            };
+            let documented = documented_arity(function.signatures);
+            assert_eq!(arity.max, documented.max, "{}", function.name);
+            // `coalesce(v...)` asks for one argument at least: a call without any is refused
+            // by its arity, before it runs.
+            if function.name == "coalesce" {
+                assert_eq!(arity.min, 1);
+            } else {
+                assert_eq!(arity.min, documented.min, "{}", function.name);
+            }
+        }
+    }
+
+    #[test]
+    fn an_unknown_function_suggests_a_close_name() {
+        let error = super::call("lenght", Vec::new(), &[], 0..6, None).unwrap_err();
+        assert_eq!(error.message, "unknown function `lenght`");
+        assert_eq!(error.hint.as_deref(), Some("did you mean `length`?"));
+        // `try` and `can` are suggested too, though the evaluator calls them itself.
+        let error = super::call("trye", Vec::new(), &[], 0..4, None).unwrap_err();
+        assert_eq!(error.hint.as_deref(), Some("did you mean `try`?"));
     }
 
     #[test]

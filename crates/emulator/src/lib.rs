@@ -29,6 +29,9 @@ mod cloud;
 mod errors;
 mod options;
 mod server;
+#[cfg(feature = "testing")]
+#[doc(hidden)]
+pub mod testing;
 
 pub use cloud::{AddonSummary, CloudSnapshot, PluginSummary};
 pub use options::{

@@ -328,43 +328,19 @@ fn convert_instance(
 #[cfg(test)]
 mod tests {
 
-    use plinth_config::{SourceFile, Sources, load_sources};
-    use plinth_state::{Change, ResourceState};
     use serde_json::{Value as Json, json};
 
     use super::*;
     use crate::plan::Action;
-
-    fn config(hcl: &str) -> Configuration {
-        load_sources(Sources {
-            files: vec![SourceFile::new("main.hcl", hcl)],
-            ..Sources::default()
-        })
-        .unwrap()
-    }
-
-    fn address(text: &str) -> ResourceAddress {
-        text.parse().unwrap()
-    }
+    use crate::testing::{World, address, config};
 
     /// A state with these add-ons, each observed as the state has it.
-    fn world(objects: &[(&str, &str, Json)]) -> (State, Observations) {
-        let mut state = State::new();
-        let mut observed = Observations::new();
+    fn world(objects: &[(&str, &str, Json)]) -> World {
+        let mut world = World::new();
         for (addr, id, attributes) in objects {
-            state.apply(Change::Upsert {
-                address: address(addr),
-                resource: ResourceState::new(Some((*id).to_owned()), attributes.clone()),
-            });
-            observed.insert_resource(
-                address(addr),
-                Observed::Present(RemoteObject {
-                    id: Some((*id).to_owned()),
-                    attributes: attributes.clone().into(),
-                }),
-            );
+            world.in_state(addr, Some(id), attributes.clone(), &[]);
         }
-        (state, observed)
+        world
     }
 
     /// The rounds as they were before objects were read lazily: every object converted up
@@ -481,7 +457,7 @@ output "end" {
 }
 "#;
 
-    fn chain_world() -> (State, Observations) {
+    fn chain_world() -> World {
         let link = |name: &str, up: &str| {
             json!({"cluster_id": "c1", "template_name": name, "id": format!("uid-{name}"),
                    "values": {"custom": {"up": up}}})
@@ -507,7 +483,7 @@ output "end" {
     fn a_chain_of_references_takes_several_rounds_and_plans_as_before() {
         // `a` is replaced: its id is unknown, so `b` is updated and its id unknown in turn,
         // and so on down the chain, one reference further each round.
-        let (state, observed) = chain_world();
+        let World { state, observed } = chain_world();
         let plan = same_as_eager(&config(CHAIN), &state, &observed, &PlanOptions::default());
         let action = |name: &str| {
             plan.change(&address(&format!("huaweicloud_cce_addon.{name}")))
@@ -521,7 +497,7 @@ output "end" {
 
     #[test]
     fn options_that_leave_objects_out_plan_as_before() {
-        let (state, observed) = chain_world();
+        let World { state, observed } = chain_world();
         let config = config(CHAIN);
         for options in [
             PlanOptions {
@@ -581,7 +557,10 @@ output "all" {
   value = local.all
 }
 "#;
-        let (state, mut observed) = world(&[
+        let World {
+            state,
+            mut observed,
+        } = world(&[
             (
                 "huaweicloud_cce_addon.base[\"x\"]",
                 "uid-bx",
@@ -621,7 +600,7 @@ output "all" {
 
     #[test]
     fn the_plan_shares_the_refreshed_objects() {
-        let (state, observed) = chain_world();
+        let World { state, observed } = chain_world();
         let plan = plan(&config(CHAIN), &state, &observed, &PlanOptions::default()).unwrap();
         for change in plan.changes() {
             let Some(Observed::Present(object)) = observed.resource(&change.address) else {
@@ -654,7 +633,7 @@ resource "huaweicloud_cce_addon" "c" {
   template_name = "c"
 }
 "#;
-        let (state, observed) = world(&[
+        let World { state, observed } = world(&[
             (
                 "huaweicloud_cce_addon.a",
                 "uid-a",

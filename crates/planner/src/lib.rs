@@ -36,6 +36,9 @@ mod graph;
 mod observe;
 mod order;
 mod plan;
+#[cfg(any(test, feature = "testing"))]
+#[doc(hidden)]
+pub mod testing;
 
 pub use crate::configured::{mark_sensitive, plan};
 pub use crate::diff::{AttributeChange, Drift};

@@ -16,8 +16,9 @@ use plinth_apply::{
     ApplyEvent, ApplyOptions, ApplyReport, EventSink, RefreshOptions, apply, no_events,
     refresh_and_plan,
 };
-use plinth_cloud::{Client, ClientSettings, EndpointOverrides, RetryPolicy, WaitOptions};
+use plinth_cloud::Client;
 use plinth_config::{Configuration, SourceFile, Sources, load_sources};
+use plinth_emulator::testing::TestCloud;
 use plinth_emulator::{EmulatorOptions, RunningEmulator};
 use plinth_planner::{Plan, PlanOptions};
 use plinth_state::{LocalStorage, LockRequest, State, StateStorage};
@@ -42,35 +43,7 @@ pub(crate) async fn cloud(op: Duration) -> Cloud {
 }
 
 pub(crate) async fn cloud_with(options: EmulatorOptions) -> Cloud {
-    let emulator = plinth_emulator::start(options).await.unwrap();
-    let base = emulator.base_url();
-    let mut settings = ClientSettings {
-        region: Some("cn-north-4".to_owned()),
-        project_id: Some(emulator.fixture().project_id),
-        access_key: Some("AK".to_owned()),
-        secret_key: Some("SK".to_owned()),
-        endpoints: EndpointOverrides {
-            modelarts: Some(base.clone()),
-            cce: Some(base.clone()),
-            iam: Some(base),
-        },
-        ..ClientSettings::default()
-    }
-    .resolve(|_| None)
-    .unwrap();
-    settings.wait = WaitOptions {
-        first_poll: Duration::from_millis(10),
-        fraction: 0.1,
-        max_interval: Duration::from_millis(50),
-        timeout: Duration::from_secs(30),
-    };
-    settings.retry = RetryPolicy {
-        max_retries: 8,
-        base: Duration::from_millis(5),
-        cap: Duration::from_millis(50),
-        max_retry_after: Duration::from_millis(20),
-    };
-    let client = Client::new(settings).unwrap();
+    let TestCloud { emulator, client } = TestCloud::start(options).await;
     Cloud {
         emulator,
         client,

@@ -40,7 +40,7 @@ pub struct DocumentHead {
     /// The version of plinth that made the plan.
     pub plinth_version: String,
     /// `normal`, `refresh_only` or `destroy`.
-    pub mode: String,
+    pub mode: DocumentMode,
     /// The state the plan was made against.
     pub prior_state: PriorState,
     /// Values changed outside plinth since the last apply, by resource instance.
@@ -56,7 +56,7 @@ pub struct DocumentHead {
 struct FlatDocument {
     format_version: String,
     plinth_version: String,
-    mode: String,
+    mode: DocumentMode,
     prior_state: PriorState,
     resource_drift: Vec<ResourceDrift>,
     resource_changes: Vec<ResourceChange>,
@@ -154,7 +154,7 @@ pub struct ResourceChange {
     /// The instance's address: `huaweicloud_cce_addon.dns`.
     pub address: String,
     /// `managed` or `data`.
-    pub mode: String,
+    pub mode: ResourceMode,
     /// The resource type.
     #[serde(rename = "type")]
     pub type_name: String,
@@ -164,10 +164,10 @@ pub struct ResourceChange {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub index: Option<Json>,
     /// plinth's action: `no-op`, `create`, `update`, `replace`, `delete`, `read`, `import`.
-    pub action: String,
+    pub action: ChangeAction,
     /// Terraform's list form of the action: `["create"]`, `["delete", "create"]`,
     /// `["create", "delete"]`, `["update"]`, `["delete"]`, `["read"]`, `["no-op"]`.
-    pub actions: Vec<String>,
+    pub actions: Vec<TerraformAction>,
     /// Why, when the action is not simply what the configuration asks.
     pub reasons: Vec<ReasonEntry>,
     /// The cloud id of the existing (or adopted) object.
@@ -200,12 +200,145 @@ pub struct ReasonEntry {
     /// A stable code: `forced_by`, `drift`, `requested`, `tainted`, `no_longer_in_configuration`,
     /// `instance_key_removed`, `deleted_outside`, `adopted_by_natural_key`, `destroy_requested`,
     /// `depends_on_unknown`, `not_read_yet`.
-    pub code: String,
+    pub code: ReasonCode,
     /// The reason in words.
     pub message: String,
     /// For `forced_by`: the attributes whose change forces replacement.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attributes: Vec<String>,
+}
+
+/// What a plan does, as the document's `mode` names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DocumentMode {
+    /// `normal`: make the cloud match the configuration.
+    Normal,
+    /// `refresh_only`: record in the state what changed outside plinth, and change nothing.
+    RefreshOnly,
+    /// `destroy`: delete everything the state manages.
+    Destroy,
+}
+
+/// The `mode` of a resource instance in the document: `managed` or `data`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ResourceMode {
+    /// A `resource` block.
+    Managed,
+    /// A `data` block.
+    Data,
+}
+
+/// plinth's action on one resource instance, as the document's `action` names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ChangeAction {
+    /// `no-op`: nothing to do.
+    NoOp,
+    /// `create`.
+    Create,
+    /// `update`: in place.
+    Update,
+    /// `replace`: delete and create, in the order `actions` gives.
+    Replace,
+    /// `delete`.
+    Delete,
+    /// `read`: a data source read during apply.
+    Read,
+    /// `import`: an existing object adopted by its natural key (and updated when `actions` says so).
+    Import,
+}
+
+impl ChangeAction {
+    /// The name the document writes.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChangeAction::NoOp => "no-op",
+            ChangeAction::Create => "create",
+            ChangeAction::Update => "update",
+            ChangeAction::Replace => "replace",
+            ChangeAction::Delete => "delete",
+            ChangeAction::Read => "read",
+            ChangeAction::Import => "import",
+        }
+    }
+}
+
+/// One element of Terraform's list form of an action (the document's `actions`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TerraformAction {
+    /// `no-op`.
+    NoOp,
+    /// `create`.
+    Create,
+    /// `update`.
+    Update,
+    /// `delete`.
+    Delete,
+    /// `read`.
+    Read,
+}
+
+/// plinth's action and Terraform's list form of it, as the document writes them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ActionNames {
+    /// The document's `action`.
+    pub action: ChangeAction,
+    /// The document's `actions`.
+    pub actions: &'static [TerraformAction],
+}
+
+impl ActionNames {
+    /// The names of a planned action.
+    pub fn of(action: Action) -> Self {
+        use TerraformAction as T;
+        let (action, actions): (ChangeAction, &'static [TerraformAction]) = match action {
+            Action::NoOp => (ChangeAction::NoOp, &[T::NoOp]),
+            Action::Create => (ChangeAction::Create, &[T::Create]),
+            Action::Update => (ChangeAction::Update, &[T::Update]),
+            Action::Replace {
+                create_before_destroy: false,
+            } => (ChangeAction::Replace, &[T::Delete, T::Create]),
+            Action::Replace {
+                create_before_destroy: true,
+            } => (ChangeAction::Replace, &[T::Create, T::Delete]),
+            Action::Delete => (ChangeAction::Delete, &[T::Delete]),
+            Action::Read => (ChangeAction::Read, &[T::Read]),
+            Action::Import { then_update: false } => (ChangeAction::Import, &[T::NoOp]),
+            Action::Import { then_update: true } => (ChangeAction::Import, &[T::Update]),
+        };
+        Self { action, actions }
+    }
+}
+
+/// Why a change is planned, as the document's reason `code` names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReasonCode {
+    /// `forced_by`: a change of these attributes forces the replacement.
+    ForcedBy,
+    /// `drift`: values were changed outside plinth.
+    Drift,
+    /// `requested`: `--replace` asked for it.
+    Requested,
+    /// `tainted`: the object is tainted.
+    Tainted,
+    /// `no_longer_in_configuration`: the block is gone from the configuration.
+    NoLongerInConfiguration,
+    /// `instance_key_removed`: the instance's key is no longer in `count` or `for_each`.
+    InstanceKeyRemoved,
+    /// `deleted_outside`: the object was deleted outside plinth.
+    DeletedOutside,
+    /// `adopted_by_natural_key`: an existing object is adopted.
+    AdoptedByNaturalKey,
+    /// `destroy_requested`: a destroy plan.
+    DestroyRequested,
+    /// `depends_on_unknown`: the data source's arguments are known only during apply.
+    DependsOnUnknown,
+    /// `not_read_yet`: the data source was not read yet.
+    NotReadYet,
 }
 
 /// The object an import adopts.
@@ -242,7 +375,7 @@ pub struct ResourceDrift {
     /// The instance's address.
     pub address: String,
     /// `managed` or `data`.
-    pub mode: String,
+    pub mode: ResourceMode,
     /// The resource type.
     #[serde(rename = "type")]
     pub type_name: String,
@@ -302,11 +435,10 @@ impl<'a> PlanView<'a> {
             format_version: FORMAT_VERSION.to_owned(),
             plinth_version: env!("CARGO_PKG_VERSION").to_owned(),
             mode: match plan.mode() {
-                PlanMode::Normal => "normal",
-                PlanMode::RefreshOnly => "refresh_only",
-                PlanMode::Destroy => "destroy",
-            }
-            .to_owned(),
+                PlanMode::Normal => DocumentMode::Normal,
+                PlanMode::RefreshOnly => DocumentMode::RefreshOnly,
+                PlanMode::Destroy => DocumentMode::Destroy,
+            },
             prior_state: PriorState {
                 lineage: prior.lineage().to_string(),
                 serial: prior.serial(),
@@ -344,20 +476,6 @@ impl<'a> PlanView<'a> {
         let sensitive = sensitive_paths(self.plan, self.prior, &change.address, Some(change));
         resource_change(change, &sensitive)
     }
-
-    #[cfg(test)]
-    /// The whole document, every entry made at once.
-    pub fn to_document(&self) -> PlanDocument {
-        PlanDocument {
-            head: self.head.clone(),
-            resource_changes: self
-                .plan
-                .changes()
-                .iter()
-                .map(|change| self.resource_change(change))
-                .collect(),
-        }
-    }
 }
 
 /// The document, written one resource change at a time.
@@ -372,37 +490,10 @@ impl Serialize for PlanView<'_> {
     }
 }
 
-#[cfg(test)]
-impl PlanDocument {
-    /// The document of `plan`, made against the state `prior`, every entry at once.
-    pub fn new(plan: &Plan, prior: &State) -> Self {
-        PlanView::new(plan, prior).to_document()
-    }
-}
-
 impl DocumentHead {
     /// Whether this is a refresh-only plan.
     pub fn is_refresh_only(&self) -> bool {
-        self.mode == "refresh_only"
-    }
-}
-
-/// plinth's action and Terraform's list form of it, as the document writes them.
-pub(crate) fn action_names(action: Action) -> (&'static str, &'static [&'static str]) {
-    match action {
-        Action::NoOp => ("no-op", &["no-op"]),
-        Action::Create => ("create", &["create"]),
-        Action::Update => ("update", &["update"]),
-        Action::Replace {
-            create_before_destroy: false,
-        } => ("replace", &["delete", "create"]),
-        Action::Replace {
-            create_before_destroy: true,
-        } => ("replace", &["create", "delete"]),
-        Action::Delete => ("delete", &["delete"]),
-        Action::Read => ("read", &["read"]),
-        Action::Import { then_update: false } => ("import", &["no-op"]),
-        Action::Import { then_update: true } => ("import", &["update"]),
+        self.mode == DocumentMode::RefreshOnly
     }
 }
 
@@ -460,16 +551,16 @@ fn resource_change(change: &PlannedChange, sensitive: &BTreeSet<String>) -> Reso
         Some(after) => value_json(after, sensitive, &mut String::new()),
         None => (Json::Null, None, None),
     };
-    let (action, actions) = action_names(change.action);
+    let names = ActionNames::of(change.action);
     let address = &change.address;
     ResourceChange {
         address: address.to_string(),
-        mode: mode_name(address).to_owned(),
+        mode: resource_mode(address),
         type_name: address.type_name().to_owned(),
         name: address.name().to_owned(),
         index: index_json(address),
-        action: action.to_owned(),
-        actions: actions.iter().map(|&a| a.to_owned()).collect(),
+        action: names.action,
+        actions: names.actions.to_vec(),
         reasons: change.reasons.iter().map(reason_entry).collect(),
         id: change.id.clone(),
         importing: matches!(change.action, Action::Import { .. }).then(|| Importing {
@@ -538,7 +629,7 @@ fn drift_entries(plan: &Plan, prior: &State) -> Vec<ResourceDrift> {
             };
             out.push(ResourceDrift {
                 address: name,
-                mode: mode_name(address).to_owned(),
+                mode: resource_mode(address),
                 type_name: address.type_name().to_owned(),
                 name: address.name().to_owned(),
                 index: index_json(address),
@@ -570,10 +661,10 @@ fn drift_entries(plan: &Plan, prior: &State) -> Vec<ResourceDrift> {
     out
 }
 
-fn mode_name(address: &ResourceAddress) -> &'static str {
+fn resource_mode(address: &ResourceAddress) -> ResourceMode {
     match address.mode() {
-        Mode::Managed => "managed",
-        Mode::Data => "data",
+        Mode::Managed => ResourceMode::Managed,
+        Mode::Data => ResourceMode::Data,
     }
 }
 
@@ -596,20 +687,20 @@ fn path_json(path: &AttributePath) -> Vec<Json> {
 
 fn reason_entry(reason: &Reason) -> ReasonEntry {
     let (code, attributes) = match reason {
-        Reason::ForcedBy { attributes } => ("forced_by", attributes.clone()),
-        Reason::Drift => ("drift", Vec::new()),
-        Reason::Requested => ("requested", Vec::new()),
-        Reason::Tainted => ("tainted", Vec::new()),
-        Reason::NoLongerInConfiguration => ("no_longer_in_configuration", Vec::new()),
-        Reason::InstanceKeyRemoved => ("instance_key_removed", Vec::new()),
-        Reason::DeletedOutside => ("deleted_outside", Vec::new()),
-        Reason::AdoptedByNaturalKey => ("adopted_by_natural_key", Vec::new()),
-        Reason::DestroyRequested => ("destroy_requested", Vec::new()),
-        Reason::DependsOnUnknown => ("depends_on_unknown", Vec::new()),
-        Reason::NotReadYet => ("not_read_yet", Vec::new()),
+        Reason::ForcedBy { attributes } => (ReasonCode::ForcedBy, attributes.clone()),
+        Reason::Drift => (ReasonCode::Drift, Vec::new()),
+        Reason::Requested => (ReasonCode::Requested, Vec::new()),
+        Reason::Tainted => (ReasonCode::Tainted, Vec::new()),
+        Reason::NoLongerInConfiguration => (ReasonCode::NoLongerInConfiguration, Vec::new()),
+        Reason::InstanceKeyRemoved => (ReasonCode::InstanceKeyRemoved, Vec::new()),
+        Reason::DeletedOutside => (ReasonCode::DeletedOutside, Vec::new()),
+        Reason::AdoptedByNaturalKey => (ReasonCode::AdoptedByNaturalKey, Vec::new()),
+        Reason::DestroyRequested => (ReasonCode::DestroyRequested, Vec::new()),
+        Reason::DependsOnUnknown => (ReasonCode::DependsOnUnknown, Vec::new()),
+        Reason::NotReadYet => (ReasonCode::NotReadYet, Vec::new()),
     };
     ReasonEntry {
-        code: code.to_owned(),
+        code,
         message: reason.to_string(),
         attributes,
     }
@@ -755,5 +846,29 @@ fn value_json(
         }
         // `is_sensitive` caught every marked value above.
         Value::Sensitive(_) => (Json::Null, None, Some(Json::Bool(true))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn action_names_are_the_names_serde_writes() {
+        let all = [
+            ChangeAction::NoOp,
+            ChangeAction::Create,
+            ChangeAction::Update,
+            ChangeAction::Replace,
+            ChangeAction::Delete,
+            ChangeAction::Read,
+            ChangeAction::Import,
+        ];
+        for action in all {
+            assert_eq!(
+                serde_json::to_value(action).ok(),
+                Some(Json::String(action.as_str().to_owned())),
+            );
+        }
     }
 }

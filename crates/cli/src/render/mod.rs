@@ -12,22 +12,17 @@ mod document;
 mod text;
 
 #[cfg(test)]
+pub(crate) mod testing;
+#[cfg(test)]
 mod tests;
 
 use std::io;
 
-#[cfg(test)]
-use plinth_planner::{Plan, Summary};
-#[cfg(test)]
-use plinth_state::State;
 use serde::Serialize;
 
-#[cfg(test)]
-use crate::render::document::SummaryCounts;
-pub(crate) use crate::render::document::action_names;
 pub use crate::render::document::{
-    AttributeChangeEntry, DocumentHead, FORMAT_VERSION, PlanDocument, PlanView, ResourceChange,
-    ResourceDrift,
+    ActionNames, AttributeChangeEntry, ChangeAction, DocumentHead, FORMAT_VERSION, PlanDocument,
+    PlanView, ResourceChange, ResourceDrift, TerraformAction,
 };
 use crate::render::text::Shown;
 
@@ -49,8 +44,8 @@ pub fn write_plan_text(
 ) -> io::Result<()> {
     let mut shown = Shown::default();
     for change in view.shown() {
-        let (action, actions) = action_names(change.action);
-        shown.add(action, actions);
+        let names = ActionNames::of(change.action);
+        shown.add(names.action, names.actions);
     }
     let changes = view.shown().map(|change| view.resource_change(change));
     text::write_text(w, view.head(), &shown, changes, options)
@@ -66,12 +61,11 @@ pub fn write_document_text(
         document
             .resource_changes
             .iter()
-            .filter(|change| change.action != "no-op")
+            .filter(|change| change.action != ChangeAction::NoOp)
     };
     let mut shown = Shown::default();
     for change in changes() {
-        let actions: Vec<&str> = change.actions.iter().map(String::as_str).collect();
-        shown.add(&change.action, &actions);
+        shown.add(change.action, &change.actions);
     }
     text::write_text(w, &document.head, &shown, changes(), options)
 }
@@ -81,62 +75,4 @@ pub fn write_document_text(
 pub fn write_json(w: &mut dyn io::Write, document: &impl Serialize) -> io::Result<()> {
     serde_json::to_writer_pretty(&mut *w, document)?;
     writeln!(w)
-}
-
-#[cfg(test)]
-/// The plan as text, made against the state `prior` (whose sensitive values it hides), written
-/// as `plinth plan` writes it. Checks that the plan's document, as a plan file holds it, renders
-/// the same.
-pub fn plan_text(plan: &Plan, prior: &State, options: RenderOptions) -> String {
-    let mut streamed = Vec::new();
-    let written = write_plan_text(&mut streamed, &PlanView::new(plan, prior), options);
-    assert!(written.is_ok(), "{written:?}");
-    let text = String::from_utf8(streamed).unwrap_or_default();
-    assert_eq!(
-        text,
-        document_text(&PlanDocument::new(plan, prior), options),
-        "the plan and its document render differently"
-    );
-    text
-}
-
-#[cfg(test)]
-/// A plan document as text.
-pub fn document_text(document: &PlanDocument, options: RenderOptions) -> String {
-    let mut text = Vec::new();
-    let written = write_document_text(&mut text, document, options);
-    assert!(written.is_ok(), "{written:?}");
-    String::from_utf8(text).unwrap_or_default()
-}
-
-#[cfg(test)]
-/// The plan as the versioned JSON of `plinth plan --json`. Checks that the streamed bytes are
-/// those of the whole document serialized at once.
-pub fn plan_json(plan: &Plan, prior: &State) -> serde_json::Value {
-    let mut streamed = Vec::new();
-    let written = write_json(&mut streamed, &PlanView::new(plan, prior));
-    assert!(written.is_ok(), "{written:?}");
-    let document = PlanDocument::new(plan, prior);
-    let mut expected = serde_json::to_vec_pretty(&document).unwrap_or_default();
-    expected.push(b'\n');
-    let whole = serde_json::to_value(document).unwrap_or_default();
-    assert_eq!(
-        String::from_utf8_lossy(&streamed),
-        String::from_utf8_lossy(&expected),
-        "the streamed JSON differs from the document's"
-    );
-    whole
-}
-
-#[cfg(test)]
-/// `Plan: 1 to add, 2 to change, 0 to destroy.`, with `1 to import, ` first when there are
-/// imports, as Terraform 1.5 writes it.
-pub fn summary_line(summary: &Summary) -> String {
-    text::counts_line(&SummaryCounts {
-        import: summary.import,
-        add: summary.add,
-        change: summary.change,
-        destroy: summary.destroy,
-        read: summary.read,
-    })
 }

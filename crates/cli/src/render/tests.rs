@@ -2,95 +2,30 @@
 //! observations.
 
 use insta::{assert_json_snapshot, assert_snapshot};
-use plinth_config::{Configuration, SourceFile, Sources, load_sources};
-use plinth_core::ResourceAddress;
-use plinth_planner::{Lookup, Observations, Observed, Plan, PlanOptions, RemoteObject, plan};
-use plinth_state::{Change, ResourceState, State, Status};
+use plinth_planner::testing::{World, address, config};
+use plinth_planner::{Plan, PlanOptions};
+use plinth_state::{Change, ResourceState, State};
 use serde_json::{Value as Json, json};
 
 use super::document::ENTRIES_MADE;
-use super::{
-    PlanView, RenderOptions, plan_json, plan_text, summary_line, write_json, write_plan_text,
-};
+use super::testing::{plan_json, plan_text, summary_line};
+use super::{PlanView, RenderOptions, write_json, write_plan_text};
 
-fn config(hcl: &str) -> Configuration {
-    load_sources(Sources {
-        files: vec![SourceFile::new("main.hcl", hcl)],
-        ..Sources::default()
-    })
-    .unwrap_or_else(|e| panic!("configuration does not load:\n{e}"))
-}
-
-fn address(text: &str) -> ResourceAddress {
-    text.parse().unwrap()
-}
-
-/// A prior state and what the refresh saw.
-#[derive(Default)]
-struct World {
-    state: State,
-    observed: Observations,
-}
-
-impl World {
-    fn new() -> Self {
-        Self::default()
-    }
-
-    /// Puts a resource in the state, observed unchanged.
-    fn in_state(&mut self, addr: &str, id: Option<&str>, attributes: Json) -> &mut Self {
-        let resource = ResourceState::new(id.map(str::to_owned), attributes.clone());
-        self.state.apply(Change::Upsert {
-            address: address(addr),
-            resource,
-        });
-        self.remote(addr, id, attributes)
-    }
-
-    fn remote(&mut self, addr: &str, id: Option<&str>, attributes: Json) -> &mut Self {
-        self.observed.insert_resource(
-            address(addr),
-            Observed::Present(RemoteObject {
-                id: id.map(str::to_owned),
-                attributes: attributes.into(),
-            }),
-        );
-        self
-    }
-
-    fn gone(&mut self, addr: &str) -> &mut Self {
-        self.observed.insert_resource(address(addr), Observed::Gone);
-        self
-    }
-
-    fn found(&mut self, addr: &str, id: Option<&str>, attributes: Json) -> &mut Self {
-        self.observed.insert_lookup(
-            address(addr),
-            Lookup::Found(RemoteObject {
-                id: id.map(str::to_owned),
-                attributes: attributes.into(),
-            }),
-        );
-        self
-    }
-
-    fn tainted(&mut self, addr: &str) -> &mut Self {
-        let mut resource = self.state.resource(&address(addr)).unwrap().clone();
-        resource.status = Status::Tainted;
-        self.state.apply(Change::Upsert {
-            address: address(addr),
-            resource,
-        });
-        self
-    }
-
-    fn plan(&self, hcl: &str, options: &PlanOptions) -> Plan {
-        plan(&config(hcl), &self.state, &self.observed, options).unwrap()
-    }
-
+/// Planning HCL text against a world, and rendering the plan.
+trait PlanText {
+    /// The plan of `hcl`.
+    fn plan_of(&self, hcl: &str, options: &PlanOptions) -> Plan;
     /// The plain text of the plan of `hcl`.
+    fn text(&self, hcl: &str, options: &PlanOptions) -> String;
+}
+
+impl PlanText for World {
+    fn plan_of(&self, hcl: &str, options: &PlanOptions) -> Plan {
+        self.plan(&config(hcl), options).unwrap()
+    }
+
     fn text(&self, hcl: &str, options: &PlanOptions) -> String {
-        check_text(&self.plan(hcl, options), &self.state)
+        check_text(&self.plan_of(hcl, options), &self.state)
     }
 }
 
@@ -135,7 +70,7 @@ fn dns_remote() -> Json {
 
 fn dns_world(remote: Json) -> World {
     let mut world = World::new();
-    world.in_state("huaweicloud_cce_addon.dns", Some("uid-dns"), remote);
+    world.in_state("huaweicloud_cce_addon.dns", Some("uid-dns"), remote, &[]);
     world
 }
 
@@ -274,12 +209,14 @@ resource "huaweicloud_cce_addon" "metrics" {
         "huaweicloud_cce_addon.dns",
         Some("uid-dns"),
         json!({"cluster_id": "c1", "template_name": "coredns", "id": "uid-dns"}),
+        &[],
     );
     world.in_state(
         "huaweicloud_cce_addon.metrics",
         Some("uid-m"),
         json!({"cluster_id": "c1", "template_name": "metrics-server",
                "values": {"custom": {"dns_addon": "uid-dns", "keep": "yes"}}}),
+        &[],
     );
     let text = world.text(hcl, &PlanOptions::default());
     assert!(
@@ -321,8 +258,9 @@ fn sensitive_values_are_never_shown() {
         Some("uid-dns"),
         json!({"cluster_id": "c1", "template_name": "coredns",
                "values": {"custom": {"token": "old-secret-value", "plain": "x"}}}),
+        &[],
     );
-    let plan = world.plan(&sensitive_hcl(), &PlanOptions::default());
+    let plan = world.plan_of(&sensitive_hcl(), &PlanOptions::default());
     let text = check_text(&plan, &world.state);
     let json = plan_json(&plan, &world.state).to_string();
     for secret in [SECRET, "old-secret-value"] {
@@ -357,7 +295,7 @@ fn sealed_sensitive_drift_is_never_shown() {
         json!({"cluster_id": "c1", "template_name": "coredns",
                "values": {"custom": {"token": "changed-outside", "plain": "x"}}}),
     );
-    let plan = world.plan(&hcl, &PlanOptions::default());
+    let plan = world.plan_of(&hcl, &PlanOptions::default());
     let text = check_text(&plan, &world.state);
     let json = plan_json(&plan, &world.state).to_string();
     for secret in [SECRET, "changed-outside"] {
@@ -387,11 +325,13 @@ fn for_each_instances_with_string_keys() {
         r#"huaweicloud_modelarts_pool_plugin.gpu["pool-a"]"#,
         None,
         plugin("pool-a"),
+        &[],
     );
     world.in_state(
         r#"huaweicloud_modelarts_pool_plugin.gpu["pool-c"]"#,
         None,
         plugin("pool-c"),
+        &[],
     );
     assert_snapshot!(world.text(PLUGINS, &PlanOptions::default()));
 }
@@ -411,6 +351,7 @@ resource "huaweicloud_cce_addon" "extra" {
             &format!("huaweicloud_cce_addon.extra[{i}]"),
             Some(&format!("uid-{i}")),
             json!({"cluster_id": format!("c{i}"), "template_name": "everest"}),
+            &[],
         );
     }
     let text = world.text(hcl, &PlanOptions::default());
@@ -460,7 +401,7 @@ fn refresh_only_without_drift() {
 #[test]
 fn color_on_and_off() {
     let world = World::new();
-    let plan = world.plan(DNS, &PlanOptions::default());
+    let plan = world.plan_of(DNS, &PlanOptions::default());
     let colored = plan_text(&plan, &world.state, RenderOptions { color: true });
     assert!(
         colored.contains("\u{1b}[32m+\u{1b}[0m resource"),
@@ -499,7 +440,7 @@ fn json_of_an_update_with_drift() {
     now["values"]["flavor"]["replicas"] = json!(3);
     now["cluster_id"] = json!("c0");
     world.remote("huaweicloud_cce_addon.dns", Some("uid-dns"), now);
-    let plan = world.plan(DNS, &PlanOptions::default());
+    let plan = world.plan_of(DNS, &PlanOptions::default());
     assert_json_snapshot!(plan_json(&plan, &world.state), {
         ".prior_state.lineage" => "[lineage]",
         ".plinth_version" => "[version]",
@@ -514,8 +455,9 @@ fn json_of_unknown_and_sensitive_values() {
         Some("uid-dns"),
         json!({"cluster_id": "c1", "template_name": "coredns",
                "values": {"custom": {"token": "old-secret-value", "plain": "x"}}}),
+        &[],
     );
-    let plan = world.plan(&sensitive_hcl(), &PlanOptions::default());
+    let plan = world.plan_of(&sensitive_hcl(), &PlanOptions::default());
     assert_json_snapshot!(plan_json(&plan, &world.state), {
         ".prior_state.lineage" => "[lineage]",
         ".plinth_version" => "[version]",
@@ -583,7 +525,7 @@ fn refresh_only_with_an_object_deleted_outside() {
 #[test]
 fn json_names_instances_by_key() {
     let world = World::new();
-    let plan = world.plan(PLUGINS, &PlanOptions::default());
+    let plan = world.plan_of(PLUGINS, &PlanOptions::default());
     let json = plan_json(&plan, &world.state);
     let changes = json["resource_changes"].as_array().unwrap();
     let keys: Vec<(&str, &Json)> = changes
@@ -627,8 +569,9 @@ fn the_text_makes_no_entry_for_a_no_op() {
         r#"huaweicloud_modelarts_pool_plugin.gpu["pool-a"]"#,
         None,
         plugin("pool-a"),
+        &[],
     );
-    let plan = world.plan(PLUGINS, &PlanOptions::default());
+    let plan = world.plan_of(PLUGINS, &PlanOptions::default());
     assert_eq!(
         plan.changes().len(),
         2,
@@ -653,8 +596,9 @@ fn the_text_makes_no_entry_for_a_no_op() {
         r#"huaweicloud_modelarts_pool_plugin.gpu["pool-b"]"#,
         None,
         plugin("pool-b"),
+        &[],
     );
-    let plan = world.plan(PLUGINS, &PlanOptions::default());
+    let plan = world.plan_of(PLUGINS, &PlanOptions::default());
     let (text, made) = entries_made(|| streamed_text(&PlanView::new(&plan, &world.state)));
     assert_eq!(made, 0, "{text}");
     assert!(text.starts_with("No changes."), "{text}");

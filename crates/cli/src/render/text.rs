@@ -10,8 +10,8 @@ use serde_json::Value as Json;
 
 use crate::render::RenderOptions;
 use crate::render::document::{
-    AttributeChangeEntry, DocumentHead, DriftEntry, ReasonEntry, ResourceChange, ResourceDrift,
-    SummaryCounts,
+    AttributeChangeEntry, ChangeAction, DocumentHead, DocumentMode, DriftEntry, ReasonCode,
+    ReasonEntry, ResourceChange, ResourceDrift, ResourceMode, SummaryCounts, TerraformAction,
 };
 
 const SEPARATOR: &str =
@@ -28,18 +28,19 @@ pub(crate) struct Shown {
 
 impl Shown {
     /// Counts in a shown change by its action and Terraform's list form of it.
-    pub(crate) fn add(&mut self, action: &str, actions: &[&str]) {
+    pub(crate) fn add(&mut self, action: ChangeAction, actions: &[TerraformAction]) {
+        use TerraformAction as T;
         self.any = true;
         let symbol = match (action, actions) {
             // An import shows `~` when it updates too, and no symbol of its own otherwise.
-            ("import", ["update"]) => Symbol::Update,
-            ("import", _) => return,
-            (_, ["create"]) => Symbol::Create,
-            (_, ["update"]) => Symbol::Update,
-            (_, ["delete"]) => Symbol::Delete,
-            (_, ["delete", "create"]) => Symbol::DeleteCreate,
-            (_, ["create", "delete"]) => Symbol::CreateDelete,
-            (_, ["read"]) => Symbol::Read,
+            (ChangeAction::Import, [T::Update]) => Symbol::Update,
+            (ChangeAction::Import, _) => return,
+            (_, [T::Create]) => Symbol::Create,
+            (_, [T::Update]) => Symbol::Update,
+            (_, [T::Delete]) => Symbol::Delete,
+            (_, [T::Delete, T::Create]) => Symbol::DeleteCreate,
+            (_, [T::Create, T::Delete]) => Symbol::CreateDelete,
+            (_, [T::Read]) => Symbol::Read,
             _ => return,
         };
         self.symbols.insert(symbol);
@@ -80,7 +81,7 @@ pub(crate) fn write_text<C: Borrow<ResourceChange>>(
         if !head.resource_drift.is_empty() {
             drift_section(&mut out, head, "since the last \"plinth apply\":");
         }
-        let headline = if head.mode == "destroy" {
+        let headline = if head.mode == DocumentMode::Destroy {
             "No changes. No objects need to be destroyed."
         } else {
             "No changes. Your infrastructure matches the configuration."
@@ -93,7 +94,7 @@ pub(crate) fn write_text<C: Borrow<ResourceChange>>(
                  update the plinth state to match, create and apply a refresh-only plan:\n  \
                  plinth apply --refresh-only\n",
             );
-        } else if head.mode == "destroy" {
+        } else if head.mode == DocumentMode::Destroy {
             out.raw(
                 "Either you have not created any objects yet or the existing objects were already \
                  deleted outside plinth.\n",
@@ -199,7 +200,7 @@ fn drift_section(out: &mut Out, head: &DocumentHead, since: &str) {
 fn resource_drift(out: &mut Out, drift: &ResourceDrift) {
     let before = V::of(&drift.before, None, Some(&drift.before_sensitive));
     let after = V::of(&drift.after, None, Some(&drift.after_sensitive));
-    let keyword = block_keyword(&drift.mode, &drift.type_name, &drift.name);
+    let keyword = block_keyword(drift.mode, &drift.type_name, &drift.name);
     if drift.deleted {
         out.comment(&drift.address, "has been deleted", &[]);
         out.header(Symbol::Delete, &keyword);
@@ -214,8 +215,8 @@ fn resource_drift(out: &mut Out, drift: &ResourceDrift) {
 }
 
 fn resource_change(out: &mut Out, change: &ResourceChange) {
-    let has = |code: &str| change.reasons.iter().any(|r| r.code == code);
-    let keyword = block_keyword(&change.mode, &change.type_name, &change.name);
+    let has = |code: ReasonCode| change.reasons.iter().any(|r| r.code == code);
+    let keyword = block_keyword(change.mode, &change.type_name, &change.name);
     let before = V::of(&change.before, None, Some(&change.before_sensitive));
     let after = V::of(
         &change.after,
@@ -231,36 +232,36 @@ fn resource_change(out: &mut Out, change: &ResourceChange) {
         .importing
         .as_ref()
         .map(|i| format!("(imported from {})", quoted(i.id.as_deref().unwrap_or(""))));
-    match (change.action.as_str(), change.actions.as_slice()) {
-        ("create", _) => {
-            let because = reason_lines(change, &["deleted_outside"]);
+    match (change.action, change.actions.as_slice()) {
+        (ChangeAction::Create, _) => {
+            let because = reason_lines(change, &[ReasonCode::DeletedOutside]);
             out.comment(&change.address, "will be created", &because);
             out.header(Symbol::Create, &keyword);
             whole_object(out, Symbol::Create, after, "");
         }
-        ("read", _) => {
+        (ChangeAction::Read, _) => {
             let mut because = Vec::new();
-            if has("depends_on_unknown") {
+            if has(ReasonCode::DependsOnUnknown) {
                 because.push("(config refers to values not yet known)".to_owned());
             }
-            because.extend(reason_lines(change, &["not_read_yet"]));
+            because.extend(reason_lines(change, &[ReasonCode::NotReadYet]));
             out.comment(&change.address, "will be read during apply", &because);
             out.header(Symbol::Read, &keyword);
             whole_object(out, Symbol::Create, after, "");
         }
-        ("update", _) => {
-            let because = reason_lines(change, &["drift"]);
+        (ChangeAction::Update, _) => {
+            let because = reason_lines(change, &[ReasonCode::Drift]);
             out.comment(&change.address, "will be updated in place", &because);
             out.header(Symbol::Update, &keyword);
             changed_object(out, 6, before, after, &leaves, true, false);
         }
-        ("import", [update]) if update == "update" => {
+        (ChangeAction::Import, [TerraformAction::Update]) => {
             let because: Vec<String> = imported_from.into_iter().collect();
             out.comment(&change.address, "will be updated in place", &because);
             out.header(Symbol::Update, &keyword);
             changed_object(out, 6, before, after, &leaves, true, false);
         }
-        ("import", _) => {
+        (ChangeAction::Import, _) => {
             let because: Vec<String> = imported_from.into_iter().collect();
             out.comment(&change.address, "will be imported", &because);
             out.header(Symbol::None, &keyword);
@@ -273,33 +274,33 @@ fn resource_change(out: &mut Out, change: &ResourceChange) {
             ));
             out.hidden(8, hidden, "attribute");
         }
-        ("replace", actions) => {
-            let symbol = if actions.first().is_some_and(|a| a == "create") {
+        (ChangeAction::Replace, actions) => {
+            let symbol = if actions.first() == Some(&TerraformAction::Create) {
                 Symbol::CreateDelete
             } else {
                 Symbol::DeleteCreate
             };
-            let headline = if has("tainted") {
+            let headline = if has(ReasonCode::Tainted) {
                 "is tainted, so must be replaced"
-            } else if has("requested") {
+            } else if has(ReasonCode::Requested) {
                 "will be replaced, as requested"
             } else {
                 "must be replaced"
             };
-            let because = reason_lines(change, &["drift"]);
+            let because = reason_lines(change, &[ReasonCode::Drift]);
             out.comment(&change.address, headline, &because);
             out.header(symbol, &keyword);
             changed_object(out, 6, before, after, &leaves, true, true);
         }
-        ("delete", _) => {
+        (ChangeAction::Delete, _) => {
             let mut because = Vec::new();
-            if has("no_longer_in_configuration") {
+            if has(ReasonCode::NoLongerInConfiguration) {
                 because.push(format!(
                     "(because {} is not in configuration)",
                     change.address
                 ));
             }
-            if has("instance_key_removed") {
+            if has(ReasonCode::InstanceKeyRemoved) {
                 because.push(match &change.index {
                     Some(Json::String(key)) => {
                         format!("(because key [{}] is not in for_each map)", quoted(key))
@@ -312,7 +313,9 @@ fn resource_change(out: &mut Out, change: &ResourceChange) {
             out.header(Symbol::Delete, &keyword);
             whole_object(out, Symbol::Delete, before, " -> null");
         }
-        (other, _) => {
+        // A no-op is never shown; were one passed, it would read as a change of no kind.
+        (ChangeAction::NoOp, _) => {
+            let other = ChangeAction::NoOp.as_str();
             out.comment(&change.address, &format!("will be changed ({other})"), &[]);
             out.header(Symbol::Update, &keyword);
             changed_object(out, 6, before, after, &leaves, true, false);
@@ -322,17 +325,20 @@ fn resource_change(out: &mut Out, change: &ResourceChange) {
 }
 
 /// The `(because ...)` lines of the reasons with these codes.
-fn reason_lines(change: &ResourceChange, codes: &[&str]) -> Vec<String> {
+fn reason_lines(change: &ResourceChange, codes: &[ReasonCode]) -> Vec<String> {
     change
         .reasons
         .iter()
-        .filter(|r| codes.contains(&r.code.as_str()))
+        .filter(|r| codes.contains(&r.code))
         .map(|r: &ReasonEntry| format!("(because {})", r.message))
         .collect()
 }
 
-fn block_keyword(mode: &str, type_name: &str, name: &str) -> String {
-    let keyword = if mode == "data" { "data" } else { "resource" };
+fn block_keyword(mode: ResourceMode, type_name: &str, name: &str) -> String {
+    let keyword = match mode {
+        ResourceMode::Data => "data",
+        ResourceMode::Managed => "resource",
+    };
     format!("{keyword} {} {} {{", quoted(type_name), quoted(name))
 }
 

@@ -2,41 +2,19 @@
 //! emulator answers the way the client expects, signatures included.
 use std::time::Duration;
 
-use plinth_cloud::{
-    AddonApi, Client, ClientSettings, EndpointOverrides, ResourceType, RetryPolicy, WaitOptions,
-    WaitTarget, no_progress, read_data,
-};
+use plinth_cloud::{AddonApi, Client, ResourceType, WaitTarget, no_progress, read_data};
 use plinth_core::Mode;
 use plinth_core::registry::{self, ApiFamily};
-use plinth_emulator::{EmulatorOptions, Fixture, SANDBOX_ACCESS_KEY, SANDBOX_SECRET_KEY, start};
+use plinth_emulator::testing::client_settings;
+use plinth_emulator::{
+    EmulatorOptions, Fixture, RunningEmulator, SANDBOX_ACCESS_KEY, SANDBOX_SECRET_KEY, start,
+};
 use serde_json::json;
 
-fn client(uri: &str) -> Client {
-    let mut settings = ClientSettings {
-        region: Some("cn-north-4".to_owned()),
-        project_id: None,
-        access_key: Some(SANDBOX_ACCESS_KEY.to_owned()),
-        secret_key: Some(SANDBOX_SECRET_KEY.to_owned()),
-        endpoints: EndpointOverrides {
-            modelarts: Some(uri.to_owned()),
-            cce: Some(uri.to_owned()),
-            iam: Some(uri.to_owned()),
-        },
-        ..ClientSettings::default()
-    }
-    .resolve(|_| None)
-    .unwrap();
-    settings.retry = RetryPolicy {
-        base: Duration::from_millis(5),
-        cap: Duration::from_millis(20),
-        ..RetryPolicy::default()
-    };
-    settings.wait = WaitOptions {
-        first_poll: Duration::from_millis(20),
-        fraction: 0.1,
-        max_interval: Duration::from_millis(100),
-        timeout: Duration::from_secs(10),
-    };
+/// A client of `emulator` signing with the sandbox's keys, which asks IAM for its project id.
+fn client(emulator: &RunningEmulator) -> Client {
+    let mut settings = client_settings(emulator, SANDBOX_ACCESS_KEY, SANDBOX_SECRET_KEY);
+    settings.project_id = None;
     Client::new(settings).unwrap()
 }
 
@@ -46,7 +24,7 @@ async fn client_drives_the_emulator() {
     let mut options = EmulatorOptions::sandbox(dir.path().join("sandbox.json"));
     options.op_duration = Duration::from_millis(200);
     let emulator = start(options).await.unwrap();
-    let client = client(&emulator.base_url());
+    let client = client(&emulator);
     assert_eq!(
         client.project_id().await.unwrap(),
         Fixture::default().project_id
@@ -141,7 +119,7 @@ async fn client_survives_faults() {
     })
     .await
     .unwrap();
-    let client = client(&emulator.base_url());
+    let client = client(&emulator);
     let mut ok = 0;
     for _ in 0..100 {
         if client.list_plugins("pool-a").await.is_ok() {
@@ -184,7 +162,7 @@ async fn every_registered_type_is_served_end_to_end() {
     let mut options = EmulatorOptions::sandbox(dir.path().join("sandbox.json"));
     options.op_duration = Duration::from_millis(50);
     let emulator = start(options).await.unwrap();
-    let client = client(&emulator.base_url());
+    let client = client(&emulator);
     let fixture = Fixture::default();
     for spec in registry::types(Mode::Managed) {
         assert!(plinth_config::schema(Mode::Managed, spec.name).is_some());

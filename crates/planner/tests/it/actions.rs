@@ -1,10 +1,23 @@
 //! One action per instance: create, no-op, update, replace, delete, drift, import, data sources.
 
 use insta::assert_snapshot;
-use plinth_planner::{Action, PlanOptions, Reason, WantedRead};
+use plinth_planner::{Action, Plan, PlanOptions, Reason, WantedRead};
 use serde_json::json;
 
 use crate::{World, address, config, show};
+
+/// The plan of `hcl` against `world`, with the default options.
+fn planned(world: &World, hcl: &str) -> Plan {
+    world.plan(&config(hcl), &PlanOptions::default()).unwrap()
+}
+
+/// Plans `hcl` against `world` with the default options, checks the action of its first change,
+/// and returns the plan for what else the test checks.
+fn check(world: &World, hcl: &str, expected: Action) -> Plan {
+    let plan = planned(world, hcl);
+    assert_eq!(plan.changes()[0].action, expected, "{}", show(&plan));
+    plan
+}
 
 const DNS: &str = r#"
 resource "huaweicloud_cce_addon" "dns" {
@@ -60,8 +73,7 @@ fn server_filled_defaults_are_not_a_diff() {
         dns_remote(),
         &[],
     );
-    let plan = world.plan(&config(DNS), &PlanOptions::default()).unwrap();
-    assert_eq!(plan.changes()[0].action, Action::NoOp);
+    let plan = check(&world, DNS, Action::NoOp);
     assert!(!plan.has_changes());
     assert!(plan.drift().is_empty());
     assert_snapshot!(show(&plan), @"Plan: 0 to import, 0 to add, 0 to change, 0 to destroy, 0 to read.");
@@ -77,7 +89,7 @@ fn no_refresh_trusts_the_state() {
         &[],
     );
     world.observed = plinth_planner::Observations::new();
-    let plan = world.plan(&config(DNS), &PlanOptions::default()).unwrap();
+    let plan = planned(&world, DNS);
     assert!(!plan.has_changes());
 }
 
@@ -88,8 +100,7 @@ fn update_of_version_compares_the_installed_version() {
     old["version"] = json!("1.28.5");
     old["current_version"] = json!("1.28.5");
     world.in_state("huaweicloud_cce_addon.dns", Some("uid-dns"), old, &[]);
-    let plan = world.plan(&config(DNS), &PlanOptions::default()).unwrap();
-    assert_eq!(plan.changes()[0].action, Action::Update);
+    let plan = check(&world, DNS, Action::Update);
     assert_snapshot!(show(&plan));
 }
 
@@ -100,8 +111,7 @@ fn update_of_values_key_by_key() {
     old["values"]["flavor"]["replicas"] = json!(1);
     old["values"]["custom"]["upstream_nameservers"] = json!(["1.1.1.1", "8.8.4.4"]);
     world.in_state("huaweicloud_cce_addon.dns", Some("uid-dns"), old, &[]);
-    let plan = world.plan(&config(DNS), &PlanOptions::default()).unwrap();
-    assert_eq!(plan.changes()[0].action, Action::Update);
+    let plan = check(&world, DNS, Action::Update);
     assert!(plan.drift().is_empty());
     assert_snapshot!(show(&plan));
 }
@@ -112,7 +122,7 @@ fn replace_on_cluster_change_names_the_attribute() {
     let mut old = dns_remote();
     old["cluster_id"] = json!("c0");
     world.in_state("huaweicloud_cce_addon.dns", Some("uid-dns"), old, &[]);
-    let plan = world.plan(&config(DNS), &PlanOptions::default()).unwrap();
+    let plan = planned(&world, DNS);
     let change = &plan.changes()[0];
     assert_eq!(
         change.action,
@@ -143,8 +153,7 @@ fn drift_is_reported_and_changed_back() {
     // A server-side change of a key the user did not write is no drift.
     now["values"]["flavor"]["cpu"] = json!("1");
     world.remote("huaweicloud_cce_addon.dns", Some("uid-dns"), now);
-    let plan = world.plan(&config(DNS), &PlanOptions::default()).unwrap();
-    assert_eq!(plan.changes()[0].action, Action::Update);
+    let plan = check(&world, DNS, Action::Update);
     assert_eq!(plan.changes()[0].reasons, [Reason::Drift]);
     assert_eq!(plan.drift().len(), 1);
     assert_snapshot!(show(&plan));
@@ -160,8 +169,7 @@ fn deleted_outside_is_created_again() {
         &[],
     );
     world.gone("huaweicloud_cce_addon.dns");
-    let plan = world.plan(&config(DNS), &PlanOptions::default()).unwrap();
-    assert_eq!(plan.changes()[0].action, Action::Create);
+    let plan = check(&world, DNS, Action::Create);
     assert_eq!(plan.changes()[0].reasons, [Reason::DeletedOutside]);
     assert_snapshot!(show(&plan));
 }
@@ -170,11 +178,7 @@ fn deleted_outside_is_created_again() {
 fn adopted_by_natural_key_is_an_import() {
     let mut world = World::new();
     world.found("huaweicloud_cce_addon.dns", Some("uid-dns"), dns_remote());
-    let plan = world.plan(&config(DNS), &PlanOptions::default()).unwrap();
-    assert_eq!(
-        plan.changes()[0].action,
-        Action::Import { then_update: false }
-    );
+    let plan = check(&world, DNS, Action::Import { then_update: false });
     assert_eq!(plan.changes()[0].id.as_deref(), Some("uid-dns"));
     assert!(plan.wanted_reads().is_empty());
     assert_snapshot!(show(&plan), @r#"
@@ -191,11 +195,7 @@ fn adopted_object_that_differs_is_imported_then_updated() {
     found["version"] = json!("1.27.1");
     found["current_version"] = json!("1.27.1");
     world.found("huaweicloud_cce_addon.dns", Some("uid-dns"), found);
-    let plan = world.plan(&config(DNS), &PlanOptions::default()).unwrap();
-    assert_eq!(
-        plan.changes()[0].action,
-        Action::Import { then_update: true }
-    );
+    let plan = check(&world, DNS, Action::Import { then_update: true });
     assert_snapshot!(show(&plan));
 }
 
@@ -209,12 +209,12 @@ fn tainted_is_replaced() {
         &[],
     );
     world.tainted("huaweicloud_cce_addon.dns");
-    let plan = world.plan(&config(DNS), &PlanOptions::default()).unwrap();
-    assert_eq!(
-        plan.changes()[0].action,
+    let plan = check(
+        &world,
+        DNS,
         Action::Replace {
-            create_before_destroy: false
-        }
+            create_before_destroy: false,
+        },
     );
     assert_eq!(plan.changes()[0].reasons, [Reason::Tainted]);
 }
@@ -228,8 +228,7 @@ fn delete_when_no_longer_in_configuration() {
         dns_remote(),
         &[],
     );
-    let plan = world.plan(&config(""), &PlanOptions::default()).unwrap();
-    assert_eq!(plan.changes()[0].action, Action::Delete);
+    let plan = check(&world, "", Action::Delete);
     assert_snapshot!(show(&plan), @r"
     huaweicloud_cce_addon.dns: delete
       because it is no longer in the configuration
@@ -289,7 +288,7 @@ resource "huaweicloud_cce_addon" "extra" {
             &[],
         );
     }
-    let plan = world.plan(&config(hcl), &PlanOptions::default()).unwrap();
+    let plan = planned(&world, hcl);
     assert_eq!(plan.summary().destroy, 2);
     assert_snapshot!(show(&plan));
 }
@@ -322,7 +321,7 @@ resource "huaweicloud_cce_addon" "metrics" {
         json!({"cluster_id": "c1", "template_name": "metrics-server", "values": {"custom": {"dns_addon": "uid-dns"}}}),
         &["huaweicloud_cce_addon.dns"],
     );
-    let plan = world.plan(&config(hcl), &PlanOptions::default()).unwrap();
+    let plan = planned(&world, hcl);
     let metrics = plan
         .change(&address("huaweicloud_cce_addon.metrics"))
         .unwrap();
@@ -373,8 +372,7 @@ resource "huaweicloud_cce_addon" "dns" {
     let mut now = dns_remote();
     now["values"]["flavor"]["replicas"] = json!(7);
     world.remote("huaweicloud_cce_addon.dns", Some("uid-dns"), now);
-    let plan = world.plan(&config(hcl), &PlanOptions::default()).unwrap();
-    assert_eq!(plan.changes()[0].action, Action::NoOp);
+    let plan = check(&world, hcl, Action::NoOp);
     assert!(plan.drift().is_empty());
 }
 
@@ -399,7 +397,7 @@ resource "huaweicloud_cce_addon" "dns" {
         json!({"cluster_id": "c1", "template_name": "coredns", "values": {"custom": {"token": "old", "plain": "x"}}}),
         &[],
     );
-    let plan = world.plan(&config(hcl), &PlanOptions::default()).unwrap();
+    let plan = planned(&world, hcl);
     let change = &plan.changes()[0];
     assert_eq!(change.action, Action::Update);
     assert_eq!(change.changes.len(), 1);
@@ -440,7 +438,7 @@ resource "huaweicloud_cce_addon" "dns" {
         address: address.clone(),
         resource,
     });
-    let plan = world.plan(&config(hcl), &PlanOptions::default()).unwrap();
+    let plan = planned(&world, hcl);
     assert_eq!(plan.change(&address).unwrap().action, Action::NoOp);
     // Refreshed, and changed in the cloud: drift, shown without the value.
     world.remote(
@@ -448,7 +446,7 @@ resource "huaweicloud_cce_addon" "dns" {
         Some("uid-dns"),
         json!({"cluster_id": "c1", "template_name": "coredns", "values": {"custom": {"token": "other"}}}),
     );
-    let plan = world.plan(&config(hcl), &PlanOptions::default()).unwrap();
+    let plan = planned(&world, hcl);
     assert_snapshot!(show(&plan), @r"
     huaweicloud_cce_addon.dns: update
       because values were changed outside plinth
@@ -494,7 +492,7 @@ fn data_source_read_feeds_its_dependents() {
         address("data.huaweicloud_cce_addon.existing"),
         json!({"cluster_id": "c1", "id": "uid-x", "template_name": "everest"}),
     );
-    let plan = world.plan(&config(DATA), &PlanOptions::default()).unwrap();
+    let plan = planned(&world, DATA);
     let dns = plan.change(&address("huaweicloud_cce_addon.dns")).unwrap();
     assert_eq!(
         dns.natural_key.get("template_name").map(String::as_str),
@@ -530,7 +528,7 @@ resource "huaweicloud_cce_addon" "metrics" {
         json!({"cluster_id": "c1", "template_name": "metrics-server", "values": {"custom": {"dns_addon": "uid-dns"}}}),
         &["huaweicloud_cce_addon.dns"],
     );
-    let plan = world.plan(&config(hcl), &PlanOptions::default()).unwrap();
+    let plan = planned(&world, hcl);
     assert!(!plan.has_changes(), "{}", show(&plan));
 }
 
@@ -554,7 +552,7 @@ resource "huaweicloud_cce_addon" "dns" {
         dns_remote(),
         &[],
     );
-    let plan = world.plan(&config(hcl), &PlanOptions::default()).unwrap();
+    let plan = planned(&world, hcl);
     assert!(!plan.has_changes(), "{}", show(&plan));
 }
 
@@ -613,7 +611,7 @@ resource "huaweicloud_cce_addon" "dns" {
         json!({"cluster_id": "c1", "template_name": "coredns", "values": {"flavor": {"replicas": 7}}}),
         &[],
     );
-    let plan = world.plan(&config(hcl), &PlanOptions::default()).unwrap();
+    let plan = planned(&world, hcl);
     let dns = plan.change(&address("huaweicloud_cce_addon.dns")).unwrap();
     assert_eq!(dns.action, Action::NoOp);
     let after = dns

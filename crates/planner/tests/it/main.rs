@@ -7,115 +7,11 @@ mod options;
 mod ordering;
 mod scale;
 
-use plinth_core::ResourceAddress;
 use std::fmt::Write as _;
 
-use plinth_config::{Configuration, SourceFile, Sources, load_sources};
-use plinth_planner::{
-    Lookup, Observations, Observed, Plan, PlanError, PlanOptions, RemoteObject, plan,
-};
-use plinth_state::{Change, ResourceState, State, Status};
+use plinth_planner::Plan;
+pub use plinth_planner::testing::{World, address, config};
 use serde_json::Value as Json;
-
-/// Loads a configuration from HCL text.
-pub fn config(hcl: &str) -> Configuration {
-    load_sources(Sources {
-        files: vec![SourceFile::new("main.hcl", hcl)],
-        ..Sources::default()
-    })
-    .unwrap_or_else(|e| panic!("configuration does not load:\n{e}"))
-}
-
-/// Parses an address.
-pub fn address(text: &str) -> ResourceAddress {
-    text.parse().unwrap()
-}
-
-/// A state under construction.
-#[derive(Default)]
-pub struct World {
-    /// The prior state.
-    pub state: State,
-    /// What the refresh saw.
-    pub observed: Observations,
-}
-
-impl World {
-    /// Nothing in the state, nothing observed.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Puts a resource in the state (and, unless told otherwise, observes it unchanged).
-    pub fn in_state(
-        &mut self,
-        addr: &str,
-        id: Option<&str>,
-        attributes: Json,
-        dependencies: &[&str],
-    ) -> &mut Self {
-        let mut resource = ResourceState::new(id.map(str::to_owned), attributes.clone());
-        resource.dependencies = dependencies.iter().map(|d| address(d)).collect();
-        self.state.apply(Change::Upsert {
-            address: address(addr),
-            resource,
-        });
-        self.observed.insert_resource(
-            address(addr),
-            Observed::Present(RemoteObject {
-                id: id.map(str::to_owned),
-                attributes: attributes.into(),
-            }),
-        );
-        self
-    }
-
-    /// Marks a resource in the state tainted.
-    pub fn tainted(&mut self, addr: &str) -> &mut Self {
-        let mut resource = self.state.resource(&address(addr)).unwrap().clone();
-        resource.status = Status::Tainted;
-        self.state.apply(Change::Upsert {
-            address: address(addr),
-            resource,
-        });
-        self
-    }
-
-    /// What the refresh sees now.
-    pub fn remote(&mut self, addr: &str, id: Option<&str>, attributes: Json) -> &mut Self {
-        self.observed.insert_resource(
-            address(addr),
-            Observed::Present(RemoteObject {
-                id: id.map(str::to_owned),
-                attributes: attributes.into(),
-            }),
-        );
-        self
-    }
-
-    /// The refresh finds the resource deleted.
-    pub fn gone(&mut self, addr: &str) -> &mut Self {
-        self.observed.insert_resource(address(addr), Observed::Gone);
-        self
-    }
-
-    /// A lookup by natural key finds this object.
-    pub fn found(&mut self, addr: &str, id: Option<&str>, attributes: Json) -> &mut Self {
-        self.observed.insert_lookup(
-            address(addr),
-            Lookup::Found(RemoteObject {
-                id: id.map(str::to_owned),
-                attributes: attributes.into(),
-            }),
-        );
-        self
-    }
-
-    /// Plans `config` against this world.
-    pub fn plan(&self, config: &Configuration, options: &PlanOptions) -> Result<Plan, PlanError> {
-        plan(config, &self.state, &self.observed, options)
-    }
-}
 
 /// A plain text dump of a plan: every change that does something, with reasons and attribute
 /// changes, the drift, the order between steps, and the summary.

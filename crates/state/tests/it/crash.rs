@@ -14,6 +14,7 @@ use rand::{Rng, SeedableRng};
 use serde_json::json;
 
 use crate::child;
+use crate::{StateDir, state_dir};
 
 const RUNNER: &str = "crash::runner_process";
 const ROUNDS: usize = 200;
@@ -98,8 +99,7 @@ fn completed(progress: &Path) -> u64 {
 
 #[test]
 fn sigkill_at_random_points_loses_no_completed_operation() {
-    let dir = tempfile::tempdir().unwrap();
-    let storage = LocalStorage::new(dir.path().join("plinth.state.json"));
+    let StateDir { dir, storage } = state_dir();
     let progress = dir.path().join("progress");
     let mut rng = StdRng::seed_from_u64(0x5eed_0005);
     let mut done = 0;

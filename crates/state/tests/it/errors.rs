@@ -3,9 +3,10 @@
 use std::fs;
 use std::path::Path;
 
-use plinth_state::{LocalStorage, State, StateStorage};
+use plinth_state::{State, StateStorage};
 
 use crate::storage::lock;
+use crate::{StateDir, state_dir};
 
 const VALID: &str = r#"{
   "fingerprint_key": "0000000000000000000000000000000000000000000000000000000000000000",
@@ -36,8 +37,7 @@ const VALID: &str = r#"{
 /// loading and saving both fail and leave the files untouched, and returns the message with the
 /// directory redacted.
 fn check(content: &[u8], with_backup: bool) -> String {
-    let dir = tempfile::tempdir().unwrap();
-    let storage = LocalStorage::new(dir.path().join("plinth.state.json"));
+    let StateDir { dir, storage } = state_dir();
     fs::write(storage.path(), content).unwrap();
     if with_backup {
         fs::write(storage.backup_path(), VALID).unwrap();
@@ -67,8 +67,7 @@ fn redact(message: &str, dir: &Path) -> String {
 
 #[test]
 fn valid_sample_loads() {
-    let dir = tempfile::tempdir().unwrap();
-    let storage = LocalStorage::new(dir.path().join("plinth.state.json"));
+    let StateDir { dir: _dir, storage } = state_dir();
     fs::write(storage.path(), VALID).unwrap();
     let mut state = storage.load().unwrap();
     assert_eq!(state.serial(), 3);
@@ -138,8 +137,7 @@ fn documented_example_loads_and_saves_byte_identical() {
     let doc = include_str!("../../../../docs/state-format.md");
     let start = doc.find("```json\n").unwrap() + "```json\n".len();
     let example = &doc[start..start + doc[start..].find("```").unwrap()];
-    let dir = tempfile::tempdir().unwrap();
-    let storage = LocalStorage::new(dir.path().join("plinth.state.json"));
+    let StateDir { dir: _dir, storage } = state_dir();
     fs::write(storage.path(), example).unwrap();
     let state = storage.load().unwrap();
     assert_eq!(state.serial(), 7);

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 use plinth_state::{LocalStorage, LockRequest, StateError, StateStorage};
 
 use crate::child::{self, MARKER};
+use crate::{StateDir, state_dir};
 
 const HOLDER: &str = "locking::holder_process";
 
@@ -71,8 +72,7 @@ fn report(stdout: &mut BufReader<ChildStdout>) -> (String, u32) {
 
 #[test]
 fn exactly_one_of_two_racing_processes_proceeds_and_the_other_names_it() {
-    let dir = tempfile::tempdir().unwrap();
-    let storage = LocalStorage::new(dir.path().join("plinth.state.json"));
+    let StateDir { dir: _dir, storage } = state_dir();
     let mut first = spawn_holder(&storage, 30_000);
     let mut second = spawn_holder(&storage, 30_000);
     let mut reports = Vec::new();
@@ -99,8 +99,7 @@ fn exactly_one_of_two_racing_processes_proceeds_and_the_other_names_it() {
 
 #[test]
 fn lock_timeout_waits_for_the_holder_to_release() {
-    let dir = tempfile::tempdir().unwrap();
-    let storage = LocalStorage::new(dir.path().join("plinth.state.json"));
+    let StateDir { dir: _dir, storage } = state_dir();
     let mut holder = spawn_holder(&storage, 600);
     let mut stdout = BufReader::new(holder.stdout.take().unwrap());
     let (what, pid) = report(&mut stdout);
@@ -143,8 +142,7 @@ fn lock_timeout_waits_for_the_holder_to_release() {
 
 #[test]
 fn killing_the_holder_frees_the_lock() {
-    let dir = tempfile::tempdir().unwrap();
-    let storage = LocalStorage::new(dir.path().join("plinth.state.json"));
+    let StateDir { dir: _dir, storage } = state_dir();
     let mut holder = spawn_holder(&storage, 60_000);
     let mut stdout = BufReader::new(holder.stdout.take().unwrap());
     assert_eq!(report(&mut stdout).0, "acquired");

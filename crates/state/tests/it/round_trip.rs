@@ -5,13 +5,14 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 
 use plinth_state::{
-    Change, LocalStorage, OutputState, PendingAction, PendingOperation, ResourceState, SaveOutcome,
-    State, StateStorage, Status,
+    Change, OutputState, PendingAction, PendingOperation, ResourceState, SaveOutcome, State,
+    StateStorage, Status,
 };
 use proptest::prelude::*;
 use serde_json::Value;
 
 use crate::storage::lock;
+use crate::{StateDir, state_dir};
 
 fn json_value() -> impl Strategy<Value = Value> {
     let leaf = prop_oneof![
@@ -119,8 +120,7 @@ proptest! {
 
     #[test]
     fn save_load_round_trips_and_resave_is_byte_identical(mut state in state()) {
-        let dir = tempfile::tempdir().unwrap();
-        let storage = LocalStorage::new(dir.path().join("plinth.state.json"));
+        let StateDir { dir: _dir, storage } = state_dir();
         let guard = lock(&storage);
         prop_assert_eq!(storage.save(&mut state, &guard).unwrap(), SaveOutcome::Written { serial: 1 });
         let written = fs::read(storage.path()).unwrap();

@@ -2,16 +2,16 @@
 
 use std::fs;
 
-use plinth_state::{Change, LocalStorage, OutputState, ResourceState, StateStorage};
+use plinth_state::{Change, OutputState, ResourceState, StateStorage};
 use serde_json::json;
 
 use crate::storage::lock;
+use crate::{StateDir, state_dir};
 
 #[test]
 fn sensitive_values_are_stored_as_fingerprints_only() {
     let secret = "correct-horse-battery-staple";
-    let dir = tempfile::tempdir().unwrap();
-    let storage = LocalStorage::new(dir.path().join("plinth.state.json"));
+    let StateDir { dir: _dir, storage } = state_dir();
     let guard = lock(&storage);
     let mut journal = storage.begin(storage.load().unwrap(), &guard).unwrap();
 

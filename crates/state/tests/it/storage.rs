@@ -9,6 +9,8 @@ use plinth_state::{
 };
 use serde_json::json;
 
+use crate::{StateDir, state_dir};
+
 pub fn lock(storage: &LocalStorage) -> LockGuard {
     storage
         .lock(&LockRequest {
@@ -27,8 +29,7 @@ pub fn upsert(address: &str, n: u64) -> Change {
 
 #[test]
 fn missing_state_loads_empty_and_first_save_writes_serial_one() {
-    let dir = tempfile::tempdir().unwrap();
-    let storage = LocalStorage::new(dir.path().join("plinth.state.json"));
+    let StateDir { dir: _dir, storage } = state_dir();
     let mut state = storage.load().unwrap();
     assert_eq!(state.serial(), 0);
     assert!(state.resources().is_empty());
@@ -43,8 +44,7 @@ fn missing_state_loads_empty_and_first_save_writes_serial_one() {
 
 #[test]
 fn unchanged_save_writes_nothing_and_a_change_bumps_serial_and_keeps_backup() {
-    let dir = tempfile::tempdir().unwrap();
-    let storage = LocalStorage::new(dir.path().join("plinth.state.json"));
+    let StateDir { dir: _dir, storage } = state_dir();
     let guard = lock(&storage);
     let mut state = State::new();
     state.apply(upsert("a_type.one", 1));
@@ -70,8 +70,7 @@ fn unchanged_save_writes_nothing_and_a_change_bumps_serial_and_keeps_backup() {
 
 #[test]
 fn save_refuses_a_state_loaded_before_another_save() {
-    let dir = tempfile::tempdir().unwrap();
-    let storage = LocalStorage::new(dir.path().join("plinth.state.json"));
+    let StateDir { dir: _dir, storage } = state_dir();
     let guard = lock(&storage);
     let mut state = State::new();
     storage.save(&mut state, &guard).unwrap();
@@ -90,8 +89,7 @@ fn save_refuses_a_state_loaded_before_another_save() {
 
 #[test]
 fn journal_records_survive_without_finish_and_fold_on_next_load() {
-    let dir = tempfile::tempdir().unwrap();
-    let storage = LocalStorage::new(dir.path().join("plinth.state.json"));
+    let StateDir { dir: _dir, storage } = state_dir();
     let guard = lock(&storage);
     let mut journal = storage.begin(storage.load().unwrap(), &guard).unwrap();
     journal.record(upsert("a_type.one", 1)).unwrap();
@@ -126,8 +124,7 @@ fn journal_records_survive_without_finish_and_fold_on_next_load() {
 
 #[test]
 fn record_all_writes_a_batch_that_survives_and_keeps_dependent_changes() {
-    let dir = tempfile::tempdir().unwrap();
-    let storage = LocalStorage::new(dir.path().join("plinth.state.json"));
+    let StateDir { dir: _dir, storage } = state_dir();
     let guard = lock(&storage);
     let mut state = State::new();
     state.apply(upsert("a_type.kept", 9));
@@ -167,8 +164,7 @@ fn record_all_writes_a_batch_that_survives_and_keeps_dependent_changes() {
 
 #[test]
 fn finish_writes_once_and_removes_the_journal() {
-    let dir = tempfile::tempdir().unwrap();
-    let storage = LocalStorage::new(dir.path().join("plinth.state.json"));
+    let StateDir { dir: _dir, storage } = state_dir();
     let guard = lock(&storage);
     let mut journal = storage.begin(storage.load().unwrap(), &guard).unwrap();
     for n in 0..5 {
@@ -184,8 +180,7 @@ fn finish_writes_once_and_removes_the_journal() {
 
 #[test]
 fn torn_last_journal_line_is_ignored_and_earlier_lines_kept() {
-    let dir = tempfile::tempdir().unwrap();
-    let storage = LocalStorage::new(dir.path().join("plinth.state.json"));
+    let StateDir { dir: _dir, storage } = state_dir();
     let guard = lock(&storage);
     let mut journal = storage.begin(storage.load().unwrap(), &guard).unwrap();
     journal.record(upsert("a_type.one", 1)).unwrap();
@@ -202,8 +197,7 @@ fn torn_last_journal_line_is_ignored_and_earlier_lines_kept() {
 
 #[test]
 fn broken_journal_line_in_the_middle_is_an_error_naming_the_line() {
-    let dir = tempfile::tempdir().unwrap();
-    let storage = LocalStorage::new(dir.path().join("plinth.state.json"));
+    let StateDir { dir, storage } = state_dir();
     let guard = lock(&storage);
     let mut journal = storage.begin(storage.load().unwrap(), &guard).unwrap();
     journal.record(upsert("a_type.one", 1)).unwrap();
@@ -237,8 +231,7 @@ fn broken_journal_line_in_the_middle_is_an_error_naming_the_line() {
 
 #[test]
 fn journal_left_after_its_fold_was_saved_is_ignored() {
-    let dir = tempfile::tempdir().unwrap();
-    let storage = LocalStorage::new(dir.path().join("plinth.state.json"));
+    let StateDir { dir: _dir, storage } = state_dir();
     let guard = lock(&storage);
     let mut journal = storage.begin(storage.load().unwrap(), &guard).unwrap();
     journal.record(upsert("a_type.one", 1)).unwrap();
