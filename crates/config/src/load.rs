@@ -148,11 +148,14 @@ pub fn load_sources(sources: Sources) -> Result<Configuration, Diagnostics> {
                     e.location().column(),
                     format!("syntax error: {}", e.message()),
                 );
-                loader.diagnostics.push(with_syntax_hint(
-                    diagnostic,
-                    e.message(),
-                    e.location().offset() + 1 >= file.text().len(),
-                ));
+                let at = if e.location().offset() + 1 >= file.text().len() {
+                    ErrorAt::EndOfFile
+                } else {
+                    ErrorAt::Within
+                };
+                loader
+                    .diagnostics
+                    .push(with_syntax_hint(diagnostic, e.message(), at));
             }
         }
         loader.config.sources.push(file);
@@ -171,7 +174,11 @@ pub fn load_sources(sources: Sources) -> Result<Configuration, Diagnostics> {
     // are unknown, which evaluates without further errors.
     let mut config = loader.config;
     let mut diagnostics = loader.diagnostics;
-    let evaluated = crate::expand::evaluate(&config, &crate::expand::NoValues, false);
+    let evaluated = crate::expand::evaluate(
+        &config,
+        &crate::expand::NoValues,
+        crate::expand::UnknownRepetition::Skip,
+    );
     diagnostics.extend(evaluated.diagnostics);
     config.provider = provider(
         &config,
@@ -188,8 +195,18 @@ pub fn load_sources(sources: Sources) -> Result<Configuration, Diagnostics> {
     diagnostics.into_result(config)
 }
 
+/// Where in its file a syntax error is found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ErrorAt {
+    /// At the end: something opened was never closed.
+    EndOfFile,
+    /// Before the end.
+    Within,
+}
+
 /// Adds a hint for the syntax errors people make most.
-fn with_syntax_hint(diagnostic: Diagnostic, message: &str, at_end: bool) -> Diagnostic {
+fn with_syntax_hint(diagnostic: Diagnostic, message: &str, at: ErrorAt) -> Diagnostic {
+    let at_end = at == ErrorAt::EndOfFile;
     if at_end && message.contains("expected `}`") {
         diagnostic.with_hint("a block or object is not closed: add the missing `}`")
     } else if at_end && message.contains("expected `]`") {
@@ -739,30 +756,7 @@ impl Loader {
         };
         let type_range = block.labels[0].span().unwrap_or_else(|| block_range(block));
         let Some(schema) = schema(mode, &address.resource_type) else {
-            let candidates = match mode {
-                Mode::Managed => crate::schema::resource_types(),
-                Mode::Data => crate::schema::data_source_types(),
-            };
-            let mut diagnostic = self.source(file).error(
-                &type_range,
-                format!("unknown {kind} type `{}`", address.resource_type),
-            );
-            diagnostic = match suggest(
-                &address.resource_type,
-                candidates.iter().map(|s| s.type_name),
-            ) {
-                Some(s) => diagnostic.with_hint(format!("did you mean `{s}`?")),
-                None => diagnostic.with_note(format!(
-                    "the {kind} types are {}",
-                    candidates
-                        .iter()
-                        .map(|s| format!("`{}`", s.type_name))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )),
-            };
-            self.diagnostics.push(diagnostic);
-            self.unknown_types.insert(address);
+            self.unknown_type(file, &type_range, address);
             return;
         };
         let name_range = block.labels[1].span().unwrap_or_else(|| block_range(block));
@@ -787,6 +781,70 @@ impl Loader {
             attributes: BTreeMap::new(),
             references: Vec::new(),
         };
+        let suggested = self.resource_attributes(file, block, schema, &context, &mut resource);
+        self.check_resource(file, block, schema, &context, &resource, &suggested);
+        let allowed: &[&str] = if mode == Mode::Managed {
+            &["lifecycle", "timeouts"]
+        } else {
+            &[]
+        };
+        self.no_blocks(file, &block.body, &context, allowed);
+        if mode == Mode::Managed {
+            for lifecycle in block.body.get_blocks("lifecycle") {
+                resource.lifecycle = self.lifecycle(file, lifecycle, schema);
+            }
+            for timeouts in block.body.get_blocks("timeouts") {
+                resource.timeouts = self.timeouts(file, timeouts);
+            }
+        }
+        self.config.resources.push(resource);
+    }
+
+    /// Reports a resource block of a type plinth does not know, with the closest known one.
+    fn unknown_type(&mut self, file: usize, type_range: &Range<usize>, address: ResourceAddress) {
+        let mode = address.mode;
+        let kind = if mode == Mode::Data {
+            "data source"
+        } else {
+            "resource"
+        };
+        let candidates = match mode {
+            Mode::Managed => crate::schema::resource_types(),
+            Mode::Data => crate::schema::data_source_types(),
+        };
+        let mut diagnostic = self.source(file).error(
+            type_range,
+            format!("unknown {kind} type `{}`", address.resource_type),
+        );
+        diagnostic = match suggest(
+            &address.resource_type,
+            candidates.iter().map(|s| s.type_name),
+        ) {
+            Some(s) => diagnostic.with_hint(format!("did you mean `{s}`?")),
+            None => diagnostic.with_note(format!(
+                "the {kind} types are {}",
+                candidates
+                    .iter()
+                    .map(|s| format!("`{}`", s.type_name))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+        };
+        self.diagnostics.push(diagnostic);
+        self.unknown_types.insert(address);
+    }
+
+    /// Reads the attributes of a resource block into `resource`; answers the required
+    /// attributes that a suggestion for an unknown attribute already points to.
+    fn resource_attributes(
+        &mut self,
+        file: usize,
+        block: &Block,
+        schema: &crate::schema::ResourceSchema,
+        context: &str,
+        resource: &mut Resource,
+    ) -> BTreeSet<&'static str> {
+        let address = &resource.address;
         let settable: Vec<&str> = schema
             .settable()
             .chain(["count", "for_each", "depends_on"])
@@ -819,12 +877,26 @@ impl Loader {
                         }
                         None => {
                             suggested.extend(suggest(name, settable.iter().copied()));
-                            self.unknown_attribute(file, attribute, &context, &settable);
+                            self.unknown_attribute(file, attribute, context, &settable);
                         }
                     }
                 }
             }
         }
+        suggested
+    }
+
+    /// The checks of a resource block as a whole: `count` with `for_each`, and missing
+    /// required attributes (but those an earlier suggestion points to).
+    fn check_resource(
+        &mut self,
+        file: usize,
+        block: &Block,
+        schema: &crate::schema::ResourceSchema,
+        context: &str,
+        resource: &Resource,
+        suggested: &BTreeSet<&'static str>,
+    ) {
         if let (Some(_), Some(for_each)) = (&resource.count, &resource.for_each) {
             let range = block
                 .body
@@ -855,21 +927,6 @@ impl Loader {
                 );
             }
         }
-        let allowed: &[&str] = if mode == Mode::Managed {
-            &["lifecycle", "timeouts"]
-        } else {
-            &[]
-        };
-        self.no_blocks(file, &block.body, &context, allowed);
-        if mode == Mode::Managed {
-            for lifecycle in block.body.get_blocks("lifecycle") {
-                resource.lifecycle = self.lifecycle(file, lifecycle, schema);
-            }
-            for timeouts in block.body.get_blocks("timeouts") {
-                resource.timeouts = self.timeouts(file, timeouts);
-            }
-        }
-        self.config.resources.push(resource);
     }
 
     fn lifecycle(
@@ -1327,53 +1384,7 @@ impl Loader {
             }
         }
         for source in var_files {
-            let file = self.config.sources.len();
-            self.config.sources.push(source.clone());
-            let body = match hcl_edit::parser::parse_body(source.text()) {
-                Ok(body) => body,
-                Err(e) => {
-                    let diagnostic = source.error_at_line_col(
-                        e.location().line(),
-                        e.location().column(),
-                        format!("syntax error: {}", e.message()),
-                    );
-                    self.diagnostics.push(diagnostic);
-                    continue;
-                }
-            };
-            for block in body.blocks() {
-                self.error(
-                    file,
-                    &block_range(block),
-                    "a variables file holds only `name = value` lines, not blocks",
-                );
-            }
-            for attribute in body.attributes() {
-                let name = attribute.key.as_str();
-                if !declared.contains_key(name) {
-                    let mut warning = source
-                        .error(
-                            &key_range(attribute),
-                            format!("value for undeclared variable `{name}`"),
-                        )
-                        .into_warning();
-                    if let Some(s) = suggest(name, declared.keys().map(String::as_str)) {
-                        warning = warning.with_hint(format!("did you mean `{s}`?"));
-                    }
-                    self.config.warnings.push(warning);
-                    continue;
-                }
-                if let Some(value) = self.constant(file, &attribute.value) {
-                    given.insert(
-                        name.to_owned(),
-                        (
-                            value,
-                            Some((file, span(&attribute.value))),
-                            format!("`{}`", source.name()),
-                        ),
-                    );
-                }
-            }
+            self.variables_file(source, &declared, &mut given);
         }
         for raw in cli_vars {
             let Some((name, value)) = raw.split_once('=') else {
@@ -1399,98 +1410,171 @@ impl Loader {
                 given.insert(name.to_owned(), (value, None, "`--var`".to_owned()));
             }
         }
-        let mut resolved = BTreeMap::new();
         for i in 0..self.config.variables.len() {
-            let variable = self.config.variables[i].clone();
-            let decl_offset = self.variable_offset(&variable);
-            let decl_file = self.file_index(&variable.location.file);
-            let (value, origin, from) = match given.remove(&variable.name) {
-                Some(v) => v,
-                None => {
-                    if let Some(default) = &variable.default {
-                        (
-                            default.clone(),
-                            variable.default_origin.clone(),
-                            "its default".to_owned(),
-                        )
-                    } else {
-                        let name = &variable.name;
-                        self.error(decl_file, &(decl_offset..decl_offset + 8), format!("no value for required variable `{name}`"))
-                        .set_hint(format!("set it with `--var {name}=VALUE`, in `plinth.vars`, or with the environment variable `{ENV_PREFIX}{name}`; or give it a `default`"));
-                        continue;
-                    }
+            self.resolve_variable(i, &mut given);
+        }
+    }
+
+    /// Reads the values of a variables file (`name = value` lines) into `given`.
+    fn variables_file(
+        &mut self,
+        source: &SourceFile,
+        declared: &BTreeMap<String, Option<TypeConstraint>>,
+        given: &mut BTreeMap<String, GivenValue>,
+    ) {
+        let file = self.config.sources.len();
+        self.config.sources.push(source.clone());
+        let body = match hcl_edit::parser::parse_body(source.text()) {
+            Ok(body) => body,
+            Err(e) => {
+                let diagnostic = source.error_at_line_col(
+                    e.location().line(),
+                    e.location().column(),
+                    format!("syntax error: {}", e.message()),
+                );
+                self.diagnostics.push(diagnostic);
+                return;
+            }
+        };
+        for block in body.blocks() {
+            self.error(
+                file,
+                &block_range(block),
+                "a variables file holds only `name = value` lines, not blocks",
+            );
+        }
+        for attribute in body.attributes() {
+            let name = attribute.key.as_str();
+            if !declared.contains_key(name) {
+                let mut warning = source
+                    .error(
+                        &key_range(attribute),
+                        format!("value for undeclared variable `{name}`"),
+                    )
+                    .into_warning();
+                if let Some(s) = suggest(name, declared.keys().map(String::as_str)) {
+                    warning = warning.with_hint(format!("did you mean `{s}`?"));
                 }
-            };
-            let (file, range) = origin.unwrap_or((decl_file, decl_offset..decl_offset + 8));
-            let value = match &variable.type_constraint {
-                Some(t) => match t.convert(value) {
-                    Ok(v) => v,
-                    Err(message) => {
-                        self.error(
-                            file,
-                            &range,
-                            format!(
-                                "invalid value for variable `{}` from {from}: {message}",
-                                variable.name
-                            ),
-                        );
-                        continue;
-                    }
-                },
-                None => value,
-            };
-            let value = if variable.sensitive {
-                value.mark_sensitive()
-            } else {
-                value
-            };
-            for validation in &variable.validations {
-                let variables = ObjectMap::from_iter([(variable.name.clone(), value.clone())]);
-                let locals = ObjectMap::new();
-                let resources = |_: &ResourceAddress, _: Option<&Value>| None;
-                let env = Env {
-                    variables: &variables,
-                    locals: &locals,
-                    resources: &resources,
-                    dir: self.config.dir.as_deref(),
-                };
-                match Context::new(&env)
-                    .eval(&validation.condition.expr)
-                    .map(|v| v.unmark().0)
-                {
-                    Ok(Value::Bool(true) | Value::Unknown) => {}
-                    Ok(Value::Bool(false)) => {
-                        self.error(
-                            file,
-                            &range,
-                            format!(
-                                "invalid value for variable `{}`: {}",
-                                variable.name, validation.error_message
-                            ),
-                        )
-                        .set_note(format!(
-                            "the value from {from} fails the validation at {}",
-                            validation.condition.location
-                        ));
-                    }
-                    Ok(other) => {
-                        self.error(
-                            validation.condition.file,
-                            &span(&validation.condition.expr),
-                            format!(
-                                "a validation condition must be a bool, found {}",
-                                other.type_name()
-                            ),
-                        );
-                    }
-                    Err(e) => {
-                        let diagnostic = e.into_diagnostic(self.source(validation.condition.file));
-                        self.diagnostics.push(diagnostic);
-                    }
+                self.config.warnings.push(warning);
+                continue;
+            }
+            if let Some(value) = self.constant(file, &attribute.value) {
+                given.insert(
+                    name.to_owned(),
+                    (
+                        value,
+                        Some((file, span(&attribute.value))),
+                        format!("`{}`", source.name()),
+                    ),
+                );
+            }
+        }
+    }
+
+    /// Sets the value of the `i`th variable from what was given (taken out of `given`) or its
+    /// default, converted to its type and validated.
+    fn resolve_variable(&mut self, i: usize, given: &mut BTreeMap<String, GivenValue>) {
+        let variable = self.config.variables[i].clone();
+        let decl_offset = self.variable_offset(&variable);
+        let decl_file = self.file_index(&variable.location.file);
+        let (value, origin, from) = match given.remove(&variable.name) {
+            Some(v) => v,
+            None => {
+                if let Some(default) = &variable.default {
+                    (
+                        default.clone(),
+                        variable.default_origin.clone(),
+                        "its default".to_owned(),
+                    )
+                } else {
+                    let name = &variable.name;
+                    self.error(decl_file, &(decl_offset..decl_offset + 8), format!("no value for required variable `{name}`"))
+                    .set_hint(format!("set it with `--var {name}=VALUE`, in `plinth.vars`, or with the environment variable `{ENV_PREFIX}{name}`; or give it a `default`"));
+                    return;
                 }
             }
-            resolved.insert(variable.name.clone(), value.clone());
-            self.config.variables[i].value = value;
+        };
+        let (file, range) = origin.unwrap_or((decl_file, decl_offset..decl_offset + 8));
+        let value = match &variable.type_constraint {
+            Some(t) => match t.convert(value) {
+                Ok(v) => v,
+                Err(message) => {
+                    self.error(
+                        file,
+                        &range,
+                        format!(
+                            "invalid value for variable `{}` from {from}: {message}",
+                            variable.name
+                        ),
+                    );
+                    return;
+                }
+            },
+            None => value,
+        };
+        let value = if variable.sensitive {
+            value.mark_sensitive()
+        } else {
+            value
+        };
+        self.validate_variable(&variable, &value, (file, &range), &from);
+        self.config.variables[i].value = value;
+    }
+
+    /// Checks a variable's value against its `validation` blocks; `(file, range)` is where the value is
+    /// written (or the declaration, for a value from outside a file), `from` says where it
+    /// came from.
+    fn validate_variable(
+        &mut self,
+        variable: &Variable,
+        value: &Value,
+        (file, range): (usize, &Range<usize>),
+        from: &str,
+    ) {
+        for validation in &variable.validations {
+            let variables = ObjectMap::from_iter([(variable.name.clone(), value.clone())]);
+            let locals = ObjectMap::new();
+            let resources = |_: &ResourceAddress, _: Option<&Value>| None;
+            let env = Env {
+                variables: &variables,
+                locals: &locals,
+                resources: &resources,
+                dir: self.config.dir.as_deref(),
+            };
+            match Context::new(&env)
+                .eval(&validation.condition.expr)
+                .map(|v| v.unmark().0)
+            {
+                Ok(Value::Bool(true) | Value::Unknown) => {}
+                Ok(Value::Bool(false)) => {
+                    self.error(
+                        file,
+                        range,
+                        format!(
+                            "invalid value for variable `{}`: {}",
+                            variable.name, validation.error_message
+                        ),
+                    )
+                    .set_note(format!(
+                        "the value from {from} fails the validation at {}",
+                        validation.condition.location
+                    ));
+                }
+                Ok(other) => {
+                    self.error(
+                        validation.condition.file,
+                        &span(&validation.condition.expr),
+                        format!(
+                            "a validation condition must be a bool, found {}",
+                            other.type_name()
+                        ),
+                    );
+                }
+                Err(e) => {
+                    let diagnostic = e.into_diagnostic(self.source(validation.condition.file));
+                    self.diagnostics.push(diagnostic);
+                }
+            }
         }
     }
 
