@@ -423,7 +423,7 @@ impl Planner<'_> {
         } else {
             // A refresh-only plan neither creates nor adopts.
             hidden = self.mode == PlanMode::RefreshOnly;
-            self.absent(block, &desired, &mut change, hidden)
+            self.absent(block, &desired, &mut change)
         };
         if matches!(
             change.action,
@@ -561,9 +561,10 @@ impl Planner<'_> {
         block: &Block<'_>,
         desired: &ObjectMap,
         change: &mut PlannedChange,
-        hidden: bool,
     ) -> Value {
         let (schema, lifecycle) = (block.schema, block.lifecycle);
+        // A refresh-only plan neither creates nor adopts: it wants no lookup either.
+        let hidden = self.mode == PlanMode::RefreshOnly;
         match self.observed.lookup(&change.address) {
             Some(Lookup::Found(object)) => {
                 let current = object.attributes.to_value();
