@@ -40,6 +40,12 @@ mod duration;
 mod eval;
 mod expand;
 mod format;
+// `functions::call` (one long `match` over the built-in functions) is being rewritten on
+// another branch; it is split there, and this expectation goes when that lands.
+#[expect(
+    clippy::too_many_lines,
+    reason = "functions.rs is being rewritten elsewhere; its long dispatch is split there"
+)]
 mod functions;
 mod load;
 mod model;
