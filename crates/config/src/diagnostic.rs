@@ -305,6 +305,60 @@ impl fmt::Display for Diagnostics {
 
 impl std::error::Error for Diagnostics {}
 
+/// One source file of a configuration, as the [`SourceMap`] that holds it names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) struct FileId(u32);
+
+impl FileId {
+    /// Its position in the source map.
+    fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// The source files of a configuration, each named by a [`FileId`]: expressions and blocks keep
+/// a file and byte offsets, and this turns them into lines and columns when a diagnostic or a
+/// location is made.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct SourceMap {
+    files: Vec<SourceFile>,
+}
+
+impl SourceMap {
+    /// Adds a file; answers its id.
+    pub(crate) fn add(&mut self, file: SourceFile) -> FileId {
+        // Four billion files do not fit in memory: the conversion cannot fail in practice.
+        let id = FileId(u32::try_from(self.files.len()).unwrap_or(u32::MAX));
+        self.files.push(file);
+        id
+    }
+
+    /// The file `id` names.
+    pub(crate) fn get(&self, id: FileId) -> &SourceFile {
+        &self.files[id.index()]
+    }
+
+    /// Every file, in the order they were added.
+    pub(crate) fn files(&self) -> &[SourceFile] {
+        &self.files
+    }
+
+    /// The line and column of byte `offset` of file `id`.
+    pub(crate) fn location(&self, id: FileId, offset: usize) -> Location {
+        self.get(id).location(offset)
+    }
+
+    /// An error at `range` of file `id`.
+    pub(crate) fn error(
+        &self,
+        id: FileId,
+        range: &Range<usize>,
+        message: impl Into<String>,
+    ) -> Diagnostic {
+        self.get(id).error(range, message)
+    }
+}
+
 /// One source file of a configuration: a name for messages and its text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SourceFile {
@@ -444,6 +498,21 @@ mod tests {
         assert_eq!(
             (diagnostic.line(), diagnostic.column(), diagnostic.width()),
             (Some(12), Some(3), 7)
+        );
+    }
+
+    #[test]
+    fn a_source_map_names_each_file_by_its_id() {
+        let mut map = SourceMap::default();
+        let main = map.add(SourceFile::new("main.hcl", "a = 1\n"));
+        let vars = map.add(SourceFile::new("plinth.vars", "x = 1\ny = 2\n"));
+        assert_ne!(main, vars);
+        assert_eq!(map.get(vars).name(), "plinth.vars");
+        assert_eq!(map.location(vars, 6).to_string(), "plinth.vars:2:1");
+        assert_eq!(map.location(main, 4).to_string(), "main.hcl:1:5");
+        assert_eq!(
+            map.files().iter().map(SourceFile::name).collect::<Vec<_>>(),
+            ["main.hcl", "plinth.vars"]
         );
     }
 

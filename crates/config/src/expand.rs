@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::ops::Range;
 
-use crate::diagnostic::{Diagnostics, Location};
+use crate::diagnostic::{Diagnostics, FileId, Location};
 use crate::eval::{Context, Env, EvalError, Found, span};
 use crate::model::{
     Configuration, Expr, InstanceAddress, InstanceKey, Lifecycle, Mode, Node, Reference, Resource,
@@ -313,7 +313,7 @@ fn evaluate_scope(
     let mut locals = ObjectMap::new();
     let mut expanded: BTreeMap<ResourceAddress, Expanded> = BTreeMap::new();
     let mut diagnostics = Diagnostics::new();
-    let report = |diagnostics: &mut Diagnostics, file: usize, e: EvalError| {
+    let report = |diagnostics: &mut Diagnostics, file: FileId, e: EvalError| {
         report_eval_error(config, diagnostics, file, e);
     };
     for node in &config.order {
@@ -374,7 +374,7 @@ fn evaluate_scope(
 fn report_eval_error(
     config: &Configuration,
     diagnostics: &mut Diagnostics,
-    file: usize,
+    file: FileId,
     e: EvalError,
 ) {
     if !e.is_static {
@@ -581,7 +581,7 @@ fn expand_resource(
     resource: &Resource,
     env: &Env<'_>,
     unknowns: UnknownRepetition,
-    report: &mut dyn FnMut(usize, EvalError),
+    report: &mut dyn FnMut(FileId, EvalError),
 ) -> Expanded {
     let file = resource.file;
     let mut report = |e: EvalError| report(file, e);

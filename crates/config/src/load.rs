@@ -8,7 +8,9 @@ use hcl_edit::Span as _;
 use hcl_edit::expr::{Expression, TraversalOperator};
 use hcl_edit::structure::{Attribute, Block, Body, Structure};
 
-use crate::diagnostic::{Diagnostic, Diagnostics, Location, SourceFile, display_path};
+use crate::diagnostic::{
+    Diagnostic, Diagnostics, FileId, Location, SourceFile, SourceMap, display_path,
+};
 use crate::duration::parse_duration;
 use crate::eval::{Context, Env, span};
 use crate::model::{
@@ -123,7 +125,7 @@ pub fn load_sources(sources: Sources) -> Result<Configuration, Diagnostics> {
     let mut loader = Loader {
         config: Configuration {
             dir: sources.dir,
-            sources: Vec::new(),
+            sources: SourceMap::default(),
             provider: None,
             variables: Vec::new(),
             locals: Vec::new(),
@@ -139,7 +141,8 @@ pub fn load_sources(sources: Sources) -> Result<Configuration, Diagnostics> {
     };
     let mut bodies = Vec::new();
     for file in sources.files {
-        let index = loader.config.sources.len();
+        let index = loader.config.sources.add(file);
+        let file = loader.config.sources.get(index);
         match hcl_edit::parser::parse_body(file.text()) {
             Ok(body) => bodies.push((index, body)),
             Err(e) => {
@@ -158,7 +161,6 @@ pub fn load_sources(sources: Sources) -> Result<Configuration, Diagnostics> {
                     .push(with_syntax_hint(diagnostic, e.message(), at));
             }
         }
-        loader.config.sources.push(file);
     }
     // Later checks would only echo a syntax error as confusing follow-up errors.
     if loader.diagnostics.has_errors() {
@@ -256,13 +258,13 @@ fn key_range(attribute: &Attribute) -> Range<usize> {
 }
 
 impl Loader {
-    fn source(&self, file: usize) -> &SourceFile {
-        &self.config.sources[file]
+    fn source(&self, file: FileId) -> &SourceFile {
+        self.config.sources.get(file)
     }
 
     fn error(
         &mut self,
-        file: usize,
+        file: FileId,
         range: &Range<usize>,
         message: impl Into<String>,
     ) -> &mut Diagnostic {
@@ -270,17 +272,17 @@ impl Loader {
         self.diagnostics.push_mut(diagnostic)
     }
 
-    fn expr(&self, file: usize, expr: &Expression) -> Expr {
+    fn expr(&self, file: FileId, expr: &Expression) -> Expr {
         Expr {
             expr: expr.clone(),
             file,
-            location: self.source(file).location(span(expr).start),
+            location: self.config.sources.location(file, span(expr).start),
         }
     }
 
     /// Records the first declaration of `key`; reports a duplicate otherwise.
-    fn declare(&mut self, key: String, what: &str, file: usize, range: &Range<usize>) -> bool {
-        let location = self.source(file).location(range.start);
+    fn declare(&mut self, key: String, what: &str, file: FileId, range: &Range<usize>) -> bool {
+        let location = self.config.sources.location(file, range.start);
         if let Some(first) = self.locations.get(&key).cloned() {
             let diagnostic = self
                 .source(file)
@@ -295,7 +297,7 @@ impl Loader {
 
     fn labels<'b>(
         &mut self,
-        file: usize,
+        file: FileId,
         block: &'b Block,
         expected: &[&str],
     ) -> Option<Vec<&'b str>> {
@@ -328,7 +330,7 @@ impl Loader {
         None
     }
 
-    fn body(&mut self, file: usize, body: &Body) {
+    fn body(&mut self, file: FileId, body: &Body) {
         for structure in body {
             match structure {
                 Structure::Attribute(attribute) => {
@@ -369,7 +371,7 @@ impl Loader {
     }
 
     /// Reports nested blocks of a block that takes none.
-    fn no_blocks(&mut self, file: usize, body: &Body, context: &str, allowed: &[&str]) {
+    fn no_blocks(&mut self, file: FileId, body: &Body, context: &str, allowed: &[&str]) {
         for block in body.blocks() {
             let name = block.ident.as_str();
             if allowed.contains(&name) {
@@ -390,7 +392,7 @@ impl Loader {
 
     fn unknown_attribute(
         &mut self,
-        file: usize,
+        file: FileId,
         attribute: &Attribute,
         context: &str,
         candidates: &[&str],
@@ -406,7 +408,7 @@ impl Loader {
         self.diagnostics.push(diagnostic);
     }
 
-    fn provider_block(&mut self, file: usize, block: &Block) {
+    fn provider_block(&mut self, file: FileId, block: &Block) {
         let Some(labels) = self.labels(file, block, &["huaweicloud"]) else {
             return;
         };
@@ -434,7 +436,7 @@ impl Loader {
                 self.unknown_attribute(file, attribute, "the provider block", PROVIDER_ATTRIBUTES);
             }
         }
-        let location = self.source(file).location(block_range(block).start);
+        let location = self.config.sources.location(file, block_range(block).start);
         self.config.provider = Some(ProviderConfig {
             location: Some(location),
             ..ProviderConfig::default()
@@ -442,7 +444,7 @@ impl Loader {
     }
 
     /// Evaluates an expression that may not refer to anything (defaults, var files).
-    fn constant(&mut self, file: usize, expr: &Expression) -> Option<Value> {
+    fn constant(&mut self, file: FileId, expr: &Expression) -> Option<Value> {
         let empty = ObjectMap::new();
         let resources = |_: &ResourceAddress, _: Option<&Value>| None;
         let env = Env {
@@ -469,7 +471,12 @@ impl Loader {
         }
     }
 
-    fn literal_string(&mut self, file: usize, attribute: &Attribute, what: &str) -> Option<String> {
+    fn literal_string(
+        &mut self,
+        file: FileId,
+        attribute: &Attribute,
+        what: &str,
+    ) -> Option<String> {
         match &attribute.value {
             Expression::String(s) => Some(s.value().clone()),
             other => {
@@ -483,7 +490,7 @@ impl Loader {
         }
     }
 
-    fn literal_bool(&mut self, file: usize, attribute: &Attribute, what: &str) -> Option<bool> {
+    fn literal_bool(&mut self, file: FileId, attribute: &Attribute, what: &str) -> Option<bool> {
         match &attribute.value {
             Expression::Bool(b) => Some(*b.value()),
             other => {
@@ -497,7 +504,7 @@ impl Loader {
         }
     }
 
-    fn variable_block(&mut self, file: usize, block: &Block) {
+    fn variable_block(&mut self, file: FileId, block: &Block) {
         let Some(labels) = self.labels(file, block, &["NAME"]) else {
             return;
         };
@@ -513,7 +520,9 @@ impl Loader {
         }
         let mut variable = Variable {
             name: name.clone(),
-            location: self.source(file).location(block_range(block).start),
+            location: self.config.sources.location(file, block_range(block).start),
+            file,
+            offset: block_range(block).start,
             type_constraint: None,
             default: None,
             default_origin: None,
@@ -606,7 +615,7 @@ impl Loader {
         self.config.variables.push(variable);
     }
 
-    fn locals_block(&mut self, file: usize, block: &Block) {
+    fn locals_block(&mut self, file: FileId, block: &Block) {
         if !block.labels.is_empty() {
             self.error(
                 file,
@@ -634,7 +643,7 @@ impl Loader {
         }
     }
 
-    fn output_block(&mut self, file: usize, block: &Block) {
+    fn output_block(&mut self, file: FileId, block: &Block) {
         let Some(labels) = self.labels(file, block, &["NAME"]) else {
             return;
         };
@@ -681,7 +690,7 @@ impl Loader {
             );
             return;
         };
-        let location = self.source(file).location(block_range(block).start);
+        let location = self.config.sources.location(file, block_range(block).start);
         self.config.outputs.push(Output {
             name,
             location,
@@ -693,7 +702,7 @@ impl Loader {
         });
     }
 
-    fn depends_on(&mut self, file: usize, attribute: &Attribute) -> Vec<Reference> {
+    fn depends_on(&mut self, file: FileId, attribute: &Attribute) -> Vec<Reference> {
         let Expression::Array(items) = &attribute.value else {
             self.error(
                 file,
@@ -721,7 +730,8 @@ impl Loader {
                     out.push(Reference {
                         address: address.clone(),
                         steps: steps.clone(),
-                        location: self.source(file).location(range.start),
+                        location: self.config.sources.location(file, range.start),
+                        offset: range.start,
                     });
                 }
                 (Expression::String(text), _) => {
@@ -740,7 +750,7 @@ impl Loader {
         out
     }
 
-    fn resource_block(&mut self, file: usize, block: &Block, mode: Mode) {
+    fn resource_block(&mut self, file: FileId, block: &Block, mode: Mode) {
         let kind = if mode == Mode::Data {
             "data source"
         } else {
@@ -771,8 +781,9 @@ impl Loader {
         let context = format!("{kind} `{address}`");
         let mut resource = Resource {
             address: address.clone(),
-            location: self.source(file).location(block_range(block).start),
+            location: self.config.sources.location(file, block_range(block).start),
             file,
+            offset: block_range(block).start,
             count: None,
             for_each: None,
             depends_on: Vec::new(),
@@ -801,7 +812,7 @@ impl Loader {
     }
 
     /// Reports a resource block of a type plinth does not know, with the closest known one.
-    fn unknown_type(&mut self, file: usize, type_range: &Range<usize>, address: ResourceAddress) {
+    fn unknown_type(&mut self, file: FileId, type_range: &Range<usize>, address: ResourceAddress) {
         let mode = address.mode;
         let kind = if mode == Mode::Data {
             "data source"
@@ -838,7 +849,7 @@ impl Loader {
     /// attributes that a suggestion for an unknown attribute already points to.
     fn resource_attributes(
         &mut self,
-        file: usize,
+        file: FileId,
         block: &Block,
         schema: &crate::schema::ResourceSchema,
         context: &str,
@@ -890,7 +901,7 @@ impl Loader {
     /// required attributes (but those an earlier suggestion points to).
     fn check_resource(
         &mut self,
-        file: usize,
+        file: FileId,
         block: &Block,
         schema: &crate::schema::ResourceSchema,
         context: &str,
@@ -931,7 +942,7 @@ impl Loader {
 
     fn lifecycle(
         &mut self,
-        file: usize,
+        file: FileId,
         block: &Block,
         schema: &crate::schema::ResourceSchema,
     ) -> Lifecycle {
@@ -1002,7 +1013,7 @@ impl Loader {
         lifecycle
     }
 
-    fn timeouts(&mut self, file: usize, block: &Block) -> Timeouts {
+    fn timeouts(&mut self, file: FileId, block: &Block) -> Timeouts {
         let mut timeouts = Timeouts::default();
         self.no_blocks(file, &block.body, "a `timeouts` block", &[]);
         for attribute in block.body.attributes() {
@@ -1142,7 +1153,7 @@ impl Loader {
         }
     }
 
-    fn check_declared(&mut self, file: usize, reference: &Reference, scope: &Scope<'_>) {
+    fn check_declared(&mut self, file: FileId, reference: &Reference, scope: &Scope<'_>) {
         let address = &reference.address;
         if scope.declared.contains(address) || scope.unknown_types.contains(address) {
             return;
@@ -1152,8 +1163,7 @@ impl Loader {
         } else {
             "resource"
         };
-        let (line, column) = (reference.location.line, reference.location.column);
-        let offset = self.offset_of(file, line, column);
+        let offset = reference.offset;
         let width = address.to_string().len();
         let mut diagnostic = self.source(file).error(
             &(offset..offset + width),
@@ -1169,21 +1179,6 @@ impl Loader {
             diagnostic = diagnostic.with_hint(format!("did you mean `{s}`?"));
         }
         self.diagnostics.push(diagnostic);
-    }
-
-    fn offset_of(&self, file: usize, line: usize, column: usize) -> usize {
-        let text = self.source(file).text();
-        let start: usize = text
-            .split_inclusive('\n')
-            .take(line - 1)
-            .map(str::len)
-            .sum();
-        start
-            + text[start..]
-                .chars()
-                .take(column - 1)
-                .map(char::len_utf8)
-                .sum::<usize>()
     }
 
     fn check(&mut self, expr: &Expr, scope: &Scope<'_>, allowed: &Allowed<'_>) -> Vec<Reference> {
@@ -1239,7 +1234,8 @@ impl Loader {
                     let reference = Reference {
                         address,
                         steps,
-                        location: self.source(file).location(range.start),
+                        location: self.config.sources.location(file, range.start),
+                        offset: range.start,
                     };
                     self.check_declared(file, &reference, scope);
                     if scope.declared.contains(&reference.address) {
@@ -1328,7 +1324,7 @@ impl Loader {
                 ),
                 Node::Resource(i) => {
                     let r = &self.config.resources[i];
-                    let offset = self.offset_of(r.file, r.location.line, r.location.column);
+                    let offset = r.offset;
                     (
                         r.file,
                         offset..offset + if r.mode() == Mode::Data { 4 } else { 8 },
@@ -1422,8 +1418,7 @@ impl Loader {
         declared: &BTreeMap<String, Option<TypeConstraint>>,
         given: &mut BTreeMap<String, GivenValue>,
     ) {
-        let file = self.config.sources.len();
-        self.config.sources.push(source.clone());
+        let file = self.config.sources.add(source.clone());
         let body = match hcl_edit::parser::parse_body(source.text()) {
             Ok(body) => body,
             Err(e) => {
@@ -1475,8 +1470,8 @@ impl Loader {
     /// default, converted to its type and validated.
     fn resolve_variable(&mut self, i: usize, given: &mut BTreeMap<String, GivenValue>) {
         let variable = self.config.variables[i].clone();
-        let decl_offset = self.variable_offset(&variable);
-        let decl_file = self.file_index(&variable.location.file);
+        let decl_offset = variable.offset;
+        let decl_file = variable.file;
         let (value, origin, from) = match given.remove(&variable.name) {
             Some(v) => v,
             None => {
@@ -1528,7 +1523,7 @@ impl Loader {
         &mut self,
         variable: &Variable,
         value: &Value,
-        (file, range): (usize, &Range<usize>),
+        (file, range): (FileId, &Range<usize>),
         from: &str,
     ) {
         for validation in &variable.validations {
@@ -1578,19 +1573,6 @@ impl Loader {
         }
     }
 
-    fn file_index(&self, name: &str) -> usize {
-        self.config
-            .sources
-            .iter()
-            .position(|s| s.name() == name)
-            .unwrap_or(0)
-    }
-
-    fn variable_offset(&self, variable: &Variable) -> usize {
-        let file = self.file_index(&variable.location.file);
-        self.offset_of(file, variable.location.line, variable.location.column)
-    }
-
     /// A value given as text on the command line or in the environment: taken literally for a
     /// string variable, else parsed as an expression.
     fn raw_value(
@@ -1627,7 +1609,7 @@ impl Loader {
 
 /// A value given for a variable: the value, the file and range it is written at (if in a
 /// file), and a description of where it came from.
-type GivenValue = (Value, Option<(usize, Range<usize>)>, String);
+type GivenValue = (Value, Option<(FileId, Range<usize>)>, String);
 
 struct Scope<'a> {
     declared: &'a BTreeSet<ResourceAddress>,
