@@ -3,6 +3,7 @@
 
 use std::ops::Range;
 use std::path::Path;
+use std::sync::Arc;
 
 use hcl_edit::Span as _;
 use hcl_edit::expr::{
@@ -69,7 +70,7 @@ impl EvalError {
         self
     }
 
-    pub fn into_diagnostic(self, source: &SourceFile) -> Diagnostic {
+    pub fn into_diagnostic(self, source: &Arc<SourceFile>) -> Diagnostic {
         let diagnostic = source.error(&self.range, self.message);
         match self.hint {
             Some(hint) => diagnostic.with_hint(hint),

@@ -3,6 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use hcl_edit::Span as _;
 use hcl_edit::expr::{Expression, TraversalOperator};
@@ -258,7 +259,7 @@ fn key_range(attribute: &Attribute) -> Range<usize> {
 }
 
 impl Loader {
-    fn source(&self, file: FileId) -> &SourceFile {
+    fn source(&self, file: FileId) -> &Arc<SourceFile> {
         self.config.sources.get(file)
     }
 
@@ -1419,6 +1420,7 @@ impl Loader {
         given: &mut BTreeMap<String, GivenValue>,
     ) {
         let file = self.config.sources.add(source.clone());
+        let source = Arc::clone(self.source(file));
         let body = match hcl_edit::parser::parse_body(source.text()) {
             Ok(body) => body,
             Err(e) => {
@@ -1773,7 +1775,7 @@ fn provider(
 
 fn endpoints(
     value: &Value,
-    source: &SourceFile,
+    source: &Arc<SourceFile>,
     range: &Range<usize>,
     diagnostics: &mut Diagnostics,
 ) -> Endpoints {

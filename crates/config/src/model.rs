@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use hcl_edit::expr::Expression;
@@ -469,7 +470,7 @@ impl Configuration {
     }
 
     /// The source files, in load order.
-    pub fn sources(&self) -> &[SourceFile] {
+    pub fn sources(&self) -> &[Arc<SourceFile>] {
         self.sources.files()
     }
 
@@ -523,7 +524,7 @@ impl Configuration {
         &self.warnings
     }
 
-    pub(crate) fn source(&self, file: FileId) -> &SourceFile {
+    pub(crate) fn source(&self, file: FileId) -> &Arc<SourceFile> {
         self.sources.get(file)
     }
 
