@@ -34,6 +34,10 @@ resource "huaweicloud_cce_addon" "dns" {{
 }
 
 #[test]
+#[expect(
+    clippy::too_many_lines,
+    reason = "one add-on's whole life cycle, each step checked before the next, reads best in order"
+)]
 fn cce_addon_life_cycle() {
     let cloud = Cloud::start(50);
     let project = Project::new();

@@ -2,7 +2,7 @@
 
 use plinth_core::registry;
 use plinth_core::{Mode, ResourceAddress};
-use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -19,7 +19,8 @@ use crate::known::{
     Finished, Known, latest, record, schema_of, sensitive_pointers, settable, to_json,
     without_ignored,
 };
-use crate::operation::{self, Done, Failure, Task, Work, wait_options};
+use crate::operation::{self, CreateLookup, Done, Failure, Task, Work, wait_options};
+use crate::schedule::{Schedule, StepState};
 
 /// How an apply runs.
 #[derive(Debug, Clone)]
@@ -212,16 +213,6 @@ pub async fn apply(
     options: &ApplyOptions,
     events: EventSink,
 ) -> Result<ApplyReport, ApplyError> {
-    let graph = plan.graph();
-    let steps = graph.graph().node_count();
-    let mut waiting = vec![0_usize; steps];
-    let mut ready = VecDeque::new();
-    for &id in graph.order() {
-        waiting[id.index()] = graph.prerequisites(id).count();
-        if waiting[id.index()] == 0 {
-            ready.push_back(id);
-        }
-    }
     let mut run = Run {
         plan,
         config,
@@ -229,11 +220,7 @@ pub async fn apply(
         events,
         finished: HashMap::new(),
         expansions: HashMap::new(),
-        completions: 0,
-        ready_epoch: vec![0; steps],
-        state: vec![StepState::Waiting; steps],
-        waiting,
-        ready,
+        schedule: Schedule::new(plan.graph()),
         report: ApplyReport::default(),
         serial: journal.state().serial(),
         replaced_records: HashMap::new(),
@@ -241,8 +228,7 @@ pub async fn apply(
     };
     let parallelism = options.parallelism.max(1);
     let mut stop = options.cancel.subscribe();
-    let mut tasks: JoinSet<Result<Done, Failure>> = JoinSet::new();
-    let mut running: HashMap<tokio::task::Id, StepId> = HashMap::new();
+    let mut in_flight = InFlight::default();
     // Results of finished operations not yet durable, and their steps: they are recorded
     // together with the pending records of the operations they release, in one append.
     let mut settled: Vec<Change> = Vec::new();
@@ -252,68 +238,35 @@ pub async fn apply(
         if level == StopLevel::Aborted {
             journal.record_all(std::mem::take(&mut settled))?;
             run.announce(to_announce.drain(..));
-            run.abandon(journal, running.values().copied())?;
-            tasks.abort_all();
+            run.abandon(journal, in_flight.running.values().copied())?;
+            in_flight.tasks.abort_all();
             break;
         }
         let mut changes = std::mem::take(&mut settled);
-        let mut starting = Vec::new();
-        if level == StopLevel::Running {
-            while running.len() + starting.len() < parallelism {
-                let Some(id) = run.ready.pop_front() else {
-                    break;
-                };
-                match run.prepare(id, journal.state(), &changes) {
-                    Prepared::Instant(change) => {
-                        changes.extend(change);
-                        run.complete(id);
-                    }
-                    Prepared::Start { pending, task } => {
-                        changes.extend(pending);
-                        starting.push((id, task));
-                    }
-                    Prepared::Fail(error) => run.fail(id, error),
-                }
-            }
-        }
+        let starting = if level == StopLevel::Running {
+            let room = parallelism.saturating_sub(in_flight.running.len());
+            run.start_ready(room, journal.state(), &mut changes)
+        } else {
+            Vec::new()
+        };
         // Results are durable before what depends on them starts, and pending records before
         // their creates are sent.
         journal.record_all(changes)?;
         run.announce(to_announce.drain(..));
         for (id, task) in starting {
             run.emit(id, EventKind::Started);
-            run.state[id.index()] = StepState::Running;
-            let handle = tasks.spawn(operation::run(client.clone(), *task));
-            running.insert(handle.id(), id);
+            run.schedule.start(id);
+            in_flight.spawn(client, id, *task);
         }
-        if running.is_empty() {
-            if level != StopLevel::Running || run.ready.is_empty() {
+        if in_flight.running.is_empty() {
+            if level != StopLevel::Running || !run.schedule.has_ready() {
                 break;
             }
             continue;
         }
         tokio::select! {
-            joined = tasks.join_next_with_id() => {
-                let mut batch = Vec::new();
-                batch.extend(joined);
-                while let Some(more) = tasks.try_join_next_with_id() {
-                    batch.push(more);
-                }
-                for joined in batch {
-                    let (task, result) = match joined {
-                        Ok((task, result)) => (task, result),
-                        Err(error) => (
-                            error.id(),
-                            Err(Failure {
-                                error: OperationError::Task(error.to_string()),
-                                created: None,
-                                maybe_created: true,
-                            }),
-                        ),
-                    };
-                    let Some(id) = running.remove(&task) else {
-                        continue;
-                    };
+            finished = in_flight.join() => {
+                for (id, result) in finished {
                     settled.extend(run.settle(id, result, journal.state()));
                     to_announce.push(id);
                 }
@@ -326,29 +279,52 @@ pub async fn apply(
     journal.record_all(settled)?;
     run.announce(to_announce.drain(..));
     let level = *stop.borrow();
-    run.report.interrupted = level != StopLevel::Running;
-    for &id in graph.order() {
-        if run.state[id.index()] == StepState::Waiting {
-            run.skip(id, SkipCause::Interrupted);
-        }
-    }
-    if level != StopLevel::Aborted {
-        let outputs = run.outputs(journal.state());
-        match outputs {
-            Ok(changes) => journal.record_all(changes)?,
-            Err(error) => run.report.output_error = Some(error),
-        }
-    }
+    run.finish(journal, level)?;
     Ok(run.report)
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum StepState {
-    Waiting,
-    Running,
-    Done,
-    Failed,
-    Skipped,
+/// The operations running, as tokio tasks, and the step of each.
+#[derive(Default)]
+struct InFlight {
+    tasks: JoinSet<Result<Done, Failure>>,
+    running: HashMap<tokio::task::Id, StepId>,
+}
+
+impl InFlight {
+    /// Starts the task of step `id` on the runtime.
+    fn spawn(&mut self, client: &Client, id: StepId, task: Task) {
+        let handle = self.tasks.spawn(operation::run(client.clone(), task));
+        self.running.insert(handle.id(), id);
+    }
+
+    /// Waits for a task to end; answers it with every other one already ended, each with its
+    /// step. A task that panicked or was cancelled is a failure that may have created its
+    /// object.
+    async fn join(&mut self) -> Vec<(StepId, Result<Done, Failure>)> {
+        let mut batch = Vec::new();
+        batch.extend(self.tasks.join_next_with_id().await);
+        while let Some(more) = self.tasks.try_join_next_with_id() {
+            batch.push(more);
+        }
+        let mut finished = Vec::new();
+        for joined in batch {
+            let (task, result) = match joined {
+                Ok((task, result)) => (task, result),
+                Err(error) => (
+                    error.id(),
+                    Err(Failure {
+                        error: OperationError::Task(error.to_string()),
+                        created: None,
+                        maybe_created: true,
+                    }),
+                ),
+            };
+            if let Some(id) = self.running.remove(&task) {
+                finished.push((id, result));
+            }
+        }
+        finished
+    }
 }
 
 /// The arguments of a resource block's instances not taken yet, evaluated when the completion
@@ -376,12 +352,8 @@ struct Run<'a> {
     finished: HashMap<ResourceAddress, Finished>,
     /// The last evaluation of each resource block whose arguments were unknown when planning.
     expansions: HashMap<ResourceAddress, Expansion>,
-    completions: u64,
-    /// The completion count when each step became ready.
-    ready_epoch: Vec<u64>,
-    state: Vec<StepState>,
-    waiting: Vec<usize>,
-    ready: VecDeque<StepId>,
+    /// Which steps are ready, running, done, failed or skipped.
+    schedule: Schedule,
     report: ApplyReport,
     serial: u64,
     /// What the state held at the address of each create before its pending record replaced
@@ -414,22 +386,11 @@ impl Run<'_> {
 
     /// Marks a step done and releases the steps waiting for it.
     fn complete(&mut self, id: StepId) {
-        self.state[id.index()] = StepState::Done;
-        self.completions += 1;
-        let dependents: Vec<StepId> = self.plan.graph().dependents(id).collect();
-        for next in dependents {
-            let slot = &mut self.waiting[next.index()];
-            *slot = slot.saturating_sub(1);
-            if *slot == 0 && self.state[next.index()] == StepState::Waiting {
-                self.ready_epoch[next.index()] = self.completions;
-                self.ready.push_back(next);
-            }
-        }
+        self.schedule.complete(self.plan.graph(), id);
     }
 
     /// Marks a step failed and skips everything that waits for it, directly or not.
     fn fail(&mut self, id: StepId, error: OperationError) {
-        self.state[id.index()] = StepState::Failed;
         let (address, operation) = self.step(id);
         let address = address.clone();
         self.emit(
@@ -445,18 +406,13 @@ impl Run<'_> {
             operation,
             error,
         });
-        let mut work: Vec<StepId> = self.plan.graph().dependents(id).collect();
-        while let Some(next) = work.pop() {
-            if self.state[next.index()] != StepState::Waiting {
-                continue;
-            }
-            self.skip(next, SkipCause::FailedDependency(address.clone()));
-            work.extend(self.plan.graph().dependents(next));
+        for next in self.schedule.fail(self.plan.graph(), id) {
+            self.report_skipped(next, SkipCause::FailedDependency(address.clone()));
         }
     }
 
-    fn skip(&mut self, id: StepId, cause: SkipCause) {
-        self.state[id.index()] = StepState::Skipped;
+    /// Lists a step the schedule skipped in the report, and tells the sink.
+    fn report_skipped(&mut self, id: StepId, cause: SkipCause) {
         let (address, operation) = self.step(id);
         if Self::is_operation(operation) {
             self.report.skipped.push(SkippedOperation {
@@ -471,6 +427,51 @@ impl Run<'_> {
                 },
             );
         }
+    }
+
+    /// Takes ready steps off the schedule until `room` of them are to start: those with
+    /// nothing to send are done at once, those that cannot start fail. Their changes to the
+    /// state join `changes`; answers the tasks to start.
+    fn start_ready(
+        &mut self,
+        room: usize,
+        state: &plinth_state::State,
+        changes: &mut Vec<Change>,
+    ) -> Vec<(StepId, Box<Task>)> {
+        let mut starting = Vec::new();
+        while starting.len() < room {
+            let Some(id) = self.schedule.next_ready() else {
+                break;
+            };
+            match self.prepare(id, state, changes) {
+                Prepared::Instant(change) => {
+                    changes.extend(change);
+                    self.complete(id);
+                }
+                Prepared::Start { pending, task } => {
+                    changes.extend(pending);
+                    starting.push((id, task));
+                }
+                Prepared::Fail(error) => self.fail(id, error),
+            }
+        }
+        starting
+    }
+
+    /// After the graph: what never started is skipped as interrupted, and unless the run was
+    /// aborted, the outputs are evaluated and recorded.
+    fn finish(&mut self, journal: &mut Journal<'_>, level: StopLevel) -> Result<(), ApplyError> {
+        self.report.interrupted = level != StopLevel::Running;
+        for id in self.schedule.skip_waiting(self.plan.graph()) {
+            self.report_skipped(id, SkipCause::Interrupted);
+        }
+        if level != StopLevel::Aborted {
+            match self.outputs(journal.state()) {
+                Ok(changes) => journal.record_all(changes)?,
+                Err(error) => self.report.output_error = Some(error),
+            }
+        }
+        Ok(())
     }
 
     /// Decides what a ready step does.
@@ -612,7 +613,11 @@ impl Run<'_> {
                     desired,
                     natural_key,
                     // A natural key known only now was not looked up by the refresh.
-                    lookup_first: !planned_key,
+                    lookup: if planned_key {
+                        CreateLookup::Done
+                    } else {
+                        CreateLookup::First
+                    },
                 };
                 Ok((
                     Some(Change::Upsert {
@@ -694,7 +699,7 @@ impl Run<'_> {
             .plan
             .graph()
             .find(address, main_operation(change))
-            .map_or(0, |id| self.ready_epoch[id.index()]);
+            .map_or(0, |id| self.schedule.ready_epoch(id));
         let block = address.resource();
         let fresh = self
             .expansions
@@ -712,10 +717,10 @@ impl Run<'_> {
                     .map_err(OperationError::Configuration)?;
             let instances = instances
                 .into_iter()
-                .filter_map(|instance| Some((instance.address, instance.attributes)))
+                .map(|instance| (instance.address, instance.attributes))
                 .collect();
             self.expansions
-                .insert(block.clone(), (self.completions, instances));
+                .insert(block.clone(), (self.schedule.completions(), instances));
         }
         // Each instance's arguments are taken once: the block's evaluation goes when all are.
         let written = match self.expansions.get_mut(&block) {
@@ -762,7 +767,7 @@ impl Run<'_> {
         let (address, operation) = self.step(id);
         let address = address.clone();
         let Some(change) = self.plan.step_change(id) else {
-            self.state[id.index()] = StepState::Done;
+            self.complete(id);
             return Vec::new();
         };
         let mut sensitive = change
@@ -862,7 +867,7 @@ impl Run<'_> {
     /// Tells the sink that settled steps finished (after their records are durable).
     fn announce(&self, ids: impl Iterator<Item = StepId>) {
         for id in ids {
-            if self.state[id.index()] == StepState::Done {
+            if self.schedule.state(id) == StepState::Done {
                 self.emit(
                     id,
                     EventKind::Finished {
@@ -902,7 +907,7 @@ impl Run<'_> {
                     resource,
                 });
             }
-            self.state[id.index()] = StepState::Skipped;
+            self.schedule.abandon(id);
             self.report.abandoned.push(Completed { address, operation });
             self.emit(
                 id,

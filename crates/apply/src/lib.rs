@@ -50,6 +50,7 @@ mod import;
 mod known;
 mod operation;
 mod refresh;
+mod schedule;
 
 pub use crate::cancel::CancelHandle;
 pub use crate::error::{ApplyError, OperationError, ReadFailure};

@@ -29,15 +29,25 @@ pub(crate) struct Task {
     pub events: EventSink,
 }
 
+/// Whether a create looks its object up by natural key before sending the create.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CreateLookup {
+    /// The natural key was not known when planning, so the refresh did not look it up: it is
+    /// looked up now, and an object found is adopted.
+    First,
+    /// The refresh looked it up and found nothing: create at once.
+    Done,
+}
+
 /// What a task does.
 pub(crate) enum Work {
-    /// Create an object with these attributes. With `lookup_first` the natural key was not known
-    /// when planning, so it is looked up now: an object found is adopted.
+    /// Create an object with these attributes, or adopt the one its natural key finds, as
+    /// `lookup` says.
     Create {
         kind: ResourceType,
         desired: Json,
         natural_key: BTreeMap<String, String>,
-        lookup_first: bool,
+        lookup: CreateLookup,
     },
     /// Update the object to the user's values (deep-merged over what is installed).
     Update {
@@ -118,14 +128,14 @@ pub(crate) async fn run(client: Client, task: Task) -> Result<Done, Failure> {
             kind,
             desired,
             natural_key,
-            lookup_first,
+            lookup,
         } => {
             create(
                 client,
                 kind,
                 &desired,
                 &natural_key,
-                lookup_first,
+                lookup,
                 &wait,
                 &progress,
             )
@@ -190,11 +200,11 @@ async fn create(
     kind: ResourceType,
     desired: &Json,
     natural_key: &BTreeMap<String, String>,
-    lookup_first: bool,
+    lookup: CreateLookup,
     wait: &WaitOptions,
     progress: &(dyn Fn(&WaitProgress) + Send + Sync),
 ) -> Result<Done, Failure> {
-    let existing = if lookup_first {
+    let existing = if lookup == CreateLookup::First {
         kind.find_by_natural_key(client, natural_key)
             .await
             .map_err(Failure::plain)?

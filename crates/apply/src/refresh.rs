@@ -8,7 +8,7 @@ use std::collections::HashSet;
 use std::future::Future;
 use std::sync::Arc;
 
-use plinth_cloud::{Client, CloudError, ResourceType, read_data};
+use plinth_cloud::{Client, CloudError, ObjectRef, ResourceType, read_data};
 use plinth_config::Configuration;
 use plinth_planner::{Lookup, Observations, Observed, Plan, PlanOptions, RemoteObject, WantedRead};
 use plinth_state::{Attributes, Change, PendingAction, State};
@@ -55,89 +55,10 @@ pub async fn refresh_and_plan(
     plan_options: &PlanOptions,
     options: &RefreshOptions,
 ) -> Result<(Plan, Observations), ApplyError> {
-    let pending_creates: HashSet<&ResourceAddress> = state
-        .resources()
-        .iter()
-        .filter(|(address, resource)| {
-            address.mode() == Mode::Managed
-                && resource
-                    .pending
-                    .is_some_and(|pending| pending.action == PendingAction::Create)
-        })
-        .map(|(address, _)| address)
-        .collect();
-    let mut reads = Vec::new();
-    for (address, resource) in state.resources() {
-        if address.mode() != Mode::Managed
-            || !(options.refresh || pending_creates.contains(address))
-        {
-            continue;
-        }
-        let kind = ResourceType::from_type_name(address.type_name()).ok_or_else(|| {
-            ApplyError::UnsupportedType {
-                address: address.clone(),
-            }
-        })?;
-        let mut object = kind.object_ref(&resource.attributes.to_value());
-        if resource.id.is_some() {
-            object.id.clone_from(&resource.id);
-        }
-        object.natural_key.extend(resource.natural_key.clone());
-        if pending_creates.contains(address) {
-            // What a crashed create left: no id was recorded, only the natural key.
-            object.id = None;
-        }
-        reads.push((address.clone(), kind, object));
-    }
-    let found = bounded(
-        options.parallelism,
-        reads,
-        |client, (address, kind, object)| async move {
-            // Made compact where it was read: the cloud's answers of a large refresh are never
-            // all held as JSON trees at once.
-            let result = kind
-                .read(&client, &object)
-                .await
-                .map(|found| found.map(planner_object));
-            (address, result)
-        },
-        client,
-    )
-    .await?;
-    let mut observed = Vec::with_capacity(found.len());
-    let mut failures = Vec::new();
-    for (address, result) in found {
-        match result {
-            Ok(Some(object)) => observed.push((address, Observed::Present(object))),
-            Ok(None) => observed.push((address, Observed::Gone)),
-            Err(error) => failures.push(ReadFailure { address, error }),
-        }
-    }
-    if !failures.is_empty() {
-        failures.sort_by(|a, b| a.address.cmp(&b.address));
-        return Err(ApplyError::Refresh { failures });
-    }
-    // Pending creates still configured under the same natural key are planned as if not in
-    // the state: found or not, the lookup says what the configuration's object is. Under
-    // another key (the configuration changed since), they stay objects in the state, which
-    // the plan replaces or forgets.
-    let mut adopted: HashSet<&ResourceAddress> = HashSet::new();
-    if !pending_creates.is_empty() {
-        let mut first = Observations::new();
-        for (address, seen) in &observed {
-            first.insert_resource(address.clone(), seen.clone());
-        }
-        let plan = plinth_planner::plan(config, state, &first, plan_options)?;
-        for address in &pending_creates {
-            let recorded_key = state.resource(address).map(|r| &r.natural_key);
-            if plan
-                .change(address)
-                .is_some_and(|c| c.after.is_some() && Some(&c.natural_key) == recorded_key)
-            {
-                adopted.insert(address);
-            }
-        }
-    }
+    let pending_creates = pending_creates(state);
+    let reads = state_reads(state, options, &pending_creates)?;
+    let observed = read_objects(client, options, reads).await?;
+    let adopted = adopted_creates(config, state, plan_options, &observed, &pending_creates)?;
     let mut observations = Observations::new();
     for (address, seen) in observed {
         if adopted.contains(&address) {
@@ -166,54 +87,182 @@ pub async fn refresh_and_plan(
         // The plan is made again with what the reads find: this one is not kept during them.
         drop(plan);
         done.extend(wanted.iter().map(|read| wanted_address(read).clone()));
-        let results = bounded(
-            options.parallelism,
-            wanted,
-            |client, read| async move {
-                match read {
-                    WantedRead::NaturalKey {
-                        address,
-                        natural_key,
-                    } => {
-                        let result = match ResourceType::from_type_name(address.type_name()) {
-                            Some(kind) => kind
-                                .find_by_natural_key(&client, &natural_key)
-                                .await
-                                .map(|found| Answer::Lookup(found.map(planner_object))),
-                            None => Err(unsupported(&address)),
-                        };
-                        (address, result)
-                    }
-                    WantedRead::Data { address, arguments } => {
-                        let result = match registry::find(Mode::Data, address.type_name()) {
-                            Some(spec) => {
-                                read_data(&client, spec, &arguments).await.map(Answer::Data)
-                            }
-                            None => Err(unsupported(&address)),
-                        };
-                        (address, result)
-                    }
-                }
-            },
-            client,
-        )
-        .await?;
-        let mut failures = Vec::new();
-        for (address, result) in results {
-            match result {
-                Ok(Answer::Lookup(Some(object))) => {
-                    observations.insert_lookup(address, Lookup::Found(object));
-                }
-                Ok(Answer::Lookup(None)) => observations.insert_lookup(address, Lookup::NotFound),
-                Ok(Answer::Data(attributes)) => observations.insert_data(address, attributes),
-                Err(error) => failures.push(ReadFailure { address, error }),
-            }
+        perform_wanted(client, options, wanted, &mut observations).await?;
+    }
+}
+
+/// The managed resources recorded with a create an interrupted run left pending.
+fn pending_creates(state: &State) -> HashSet<&ResourceAddress> {
+    state
+        .resources()
+        .iter()
+        .filter(|(address, resource)| {
+            address.mode() == Mode::Managed
+                && resource
+                    .pending
+                    .is_some_and(|pending| pending.action == PendingAction::Create)
+        })
+        .map(|(address, _)| address)
+        .collect()
+}
+
+/// The reads of the state's managed resources a refresh makes: all of them, or with
+/// `--no-refresh` only the pending creates (by natural key: their id was never recorded).
+fn state_reads(
+    state: &State,
+    options: &RefreshOptions,
+    pending_creates: &HashSet<&ResourceAddress>,
+) -> Result<Vec<(ResourceAddress, ResourceType, ObjectRef)>, ApplyError> {
+    let mut reads = Vec::new();
+    for (address, resource) in state.resources() {
+        if address.mode() != Mode::Managed
+            || !(options.refresh || pending_creates.contains(address))
+        {
+            continue;
         }
-        if !failures.is_empty() {
-            failures.sort_by(|a, b| a.address.cmp(&b.address));
-            return Err(ApplyError::Refresh { failures });
+        let kind = ResourceType::from_type_name(address.type_name()).ok_or_else(|| {
+            ApplyError::UnsupportedType {
+                address: address.clone(),
+            }
+        })?;
+        let mut object = kind.object_ref(&resource.attributes.to_value());
+        if resource.id.is_some() {
+            object.id.clone_from(&resource.id);
+        }
+        object.natural_key.extend(resource.natural_key.clone());
+        if pending_creates.contains(address) {
+            // What a crashed create left: no id was recorded, only the natural key.
+            object.id = None;
+        }
+        reads.push((address.clone(), kind, object));
+    }
+    Ok(reads)
+}
+
+/// Reads the objects concurrently; answers what each address holds, or every read that
+/// failed.
+async fn read_objects(
+    client: &Client,
+    options: &RefreshOptions,
+    reads: Vec<(ResourceAddress, ResourceType, ObjectRef)>,
+) -> Result<Vec<(ResourceAddress, Observed)>, ApplyError> {
+    let found = bounded(
+        options.parallelism,
+        reads,
+        |client, (address, kind, object)| async move {
+            // Made compact where it was read: the cloud's answers of a large refresh are never
+            // all held as JSON trees at once.
+            let result = kind
+                .read(&client, &object)
+                .await
+                .map(|found| found.map(planner_object));
+            (address, result)
+        },
+        client,
+    )
+    .await?;
+    let mut observed = Vec::with_capacity(found.len());
+    let mut failures = Vec::new();
+    for (address, result) in found {
+        match result {
+            Ok(Some(object)) => observed.push((address, Observed::Present(object))),
+            Ok(None) => observed.push((address, Observed::Gone)),
+            Err(error) => failures.push(ReadFailure { address, error }),
         }
     }
+    if !failures.is_empty() {
+        failures.sort_by(|a, b| a.address.cmp(&b.address));
+        return Err(ApplyError::Refresh { failures });
+    }
+    Ok(observed)
+}
+
+/// The pending creates still configured under the same natural key: planned as if not in the
+/// state, so that the lookup, found or not, says what the configuration's object is. Under
+/// another key (the configuration changed since), they stay objects in the state, which the
+/// plan replaces or forgets.
+fn adopted_creates<'s>(
+    config: &Configuration,
+    state: &State,
+    plan_options: &PlanOptions,
+    observed: &[(ResourceAddress, Observed)],
+    pending_creates: &HashSet<&'s ResourceAddress>,
+) -> Result<HashSet<&'s ResourceAddress>, ApplyError> {
+    let mut adopted: HashSet<&ResourceAddress> = HashSet::new();
+    if pending_creates.is_empty() {
+        return Ok(adopted);
+    }
+    let mut first = Observations::new();
+    for (address, seen) in observed {
+        first.insert_resource(address.clone(), seen.clone());
+    }
+    let plan = plinth_planner::plan(config, state, &first, plan_options)?;
+    for address in pending_creates {
+        let recorded_key = state.resource(address).map(|r| &r.natural_key);
+        if plan
+            .change(address)
+            .is_some_and(|c| c.after.is_some() && Some(&c.natural_key) == recorded_key)
+        {
+            adopted.insert(address);
+        }
+    }
+    Ok(adopted)
+}
+
+/// Performs the reads a plan wants (lookups by natural key, data sources) and adds what they
+/// find to `observations`; fails with every read that failed.
+async fn perform_wanted(
+    client: &Client,
+    options: &RefreshOptions,
+    wanted: Vec<WantedRead>,
+    observations: &mut Observations,
+) -> Result<(), ApplyError> {
+    let results = bounded(
+        options.parallelism,
+        wanted,
+        |client, read| async move {
+            match read {
+                WantedRead::NaturalKey {
+                    address,
+                    natural_key,
+                } => {
+                    let result = match ResourceType::from_type_name(address.type_name()) {
+                        Some(kind) => kind
+                            .find_by_natural_key(&client, &natural_key)
+                            .await
+                            .map(|found| Answer::Lookup(found.map(planner_object))),
+                        None => Err(unsupported(&address)),
+                    };
+                    (address, result)
+                }
+                WantedRead::Data { address, arguments } => {
+                    let result = match registry::find(Mode::Data, address.type_name()) {
+                        Some(spec) => read_data(&client, spec, &arguments).await.map(Answer::Data),
+                        None => Err(unsupported(&address)),
+                    };
+                    (address, result)
+                }
+            }
+        },
+        client,
+    )
+    .await?;
+    let mut failures = Vec::new();
+    for (address, result) in results {
+        match result {
+            Ok(Answer::Lookup(Some(object))) => {
+                observations.insert_lookup(address, Lookup::Found(object));
+            }
+            Ok(Answer::Lookup(None)) => observations.insert_lookup(address, Lookup::NotFound),
+            Ok(Answer::Data(attributes)) => observations.insert_data(address, attributes),
+            Err(error) => failures.push(ReadFailure { address, error }),
+        }
+    }
+    if !failures.is_empty() {
+        failures.sort_by(|a, b| a.address.cmp(&b.address));
+        return Err(ApplyError::Refresh { failures });
+    }
+    Ok(())
 }
 
 /// Plans again from what a refresh observed, without reading the cloud: the same plan

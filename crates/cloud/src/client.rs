@@ -146,7 +146,8 @@ impl Client {
         pool_name: &str,
         request: &PluginRequest,
     ) -> Result<Plugin, CloudError> {
-        self.post_plugin(pool_name, request, false).await
+        self.post_plugin(pool_name, request, PluginPost::Install)
+            .await
     }
 
     /// ModelArts: upgrades an installed plug-in or changes its inputs: the same `POST` as a create,
@@ -157,14 +158,15 @@ impl Client {
         pool_name: &str,
         request: &PluginRequest,
     ) -> Result<Plugin, CloudError> {
-        self.post_plugin(pool_name, request, true).await
+        self.post_plugin(pool_name, request, PluginPost::Upgrade)
+            .await
     }
 
     async fn post_plugin(
         &self,
         pool_name: &str,
         request: &PluginRequest,
-        idempotent: bool,
+        post: PluginPost,
     ) -> Result<Plugin, CloudError> {
         let project = self.project_id().await?.to_owned();
         let url = self.modelarts_url(&project, &["pools", pool_name, "plugins"], &[])?;
@@ -174,7 +176,8 @@ impl Client {
             method: Method::POST,
             url,
             body: Some(body),
-            idempotent,
+            // An upgrade to a version sent twice is the same upgrade; an install is not.
+            idempotent: post == PluginPost::Upgrade,
             project_id: Some(project),
         };
         let body = self.execute(&call).await?;
@@ -225,7 +228,7 @@ impl Client {
         id: &str,
     ) -> Result<Addon, CloudError> {
         let project = self.project_id().await?.to_owned();
-        let url = self.addon_url(api, cluster_id, Some(id), true)?;
+        let url = self.addon_url(api, cluster_id, Some(id), ClusterIdIn::Query)?;
         self.json(Service::Cce, Method::GET, url, Some(project), None)
             .await
     }
@@ -237,7 +240,7 @@ impl Client {
         cluster_id: &str,
     ) -> Result<AddonList, CloudError> {
         let project = self.project_id().await?.to_owned();
-        let url = self.addon_url(api, Some(cluster_id), None, true)?;
+        let url = self.addon_url(api, Some(cluster_id), None, ClusterIdIn::Query)?;
         self.json(Service::Cce, Method::GET, url, Some(project), None)
             .await
     }
@@ -249,7 +252,7 @@ impl Client {
         request: &AddonRequest,
     ) -> Result<Addon, CloudError> {
         let project = self.project_id().await?.to_owned();
-        let url = self.addon_url(api, Some(&request.spec.cluster_id), None, false)?;
+        let url = self.addon_url(api, Some(&request.spec.cluster_id), None, ClusterIdIn::Body)?;
         let call = Call {
             service: Service::Cce,
             method: Method::POST,
@@ -270,7 +273,12 @@ impl Client {
         request: &AddonRequest,
     ) -> Result<Addon, CloudError> {
         let project = self.project_id().await?.to_owned();
-        let url = self.addon_url(api, Some(&request.spec.cluster_id), Some(id), false)?;
+        let url = self.addon_url(
+            api,
+            Some(&request.spec.cluster_id),
+            Some(id),
+            ClusterIdIn::Body,
+        )?;
         self.json(
             Service::Cce,
             Method::PUT,
@@ -289,7 +297,7 @@ impl Client {
         id: &str,
     ) -> Result<(), CloudError> {
         let project = self.project_id().await?.to_owned();
-        let url = self.addon_url(api, cluster_id, Some(id), true)?;
+        let url = self.addon_url(api, cluster_id, Some(id), ClusterIdIn::Query)?;
         self.empty(Service::Cce, Method::DELETE, url, Some(project))
             .await
     }
@@ -326,20 +334,20 @@ impl Client {
         self.url(Service::ModelArts, None, &path, query)
     }
 
-    /// `/{prefix}/addons[/{id}][?cluster_id=]`. The cluster id goes in the query when `query_cluster`
-    /// is set (reads, lists, deletes); install and upgrade carry it in the body.
+    /// `/{prefix}/addons[/{id}][?cluster_id=]`. The cluster id goes in the query or the body, as
+    /// `carried` says.
     fn addon_url(
         &self,
         api: AddonApi,
         cluster_id: Option<&str>,
         id: Option<&str>,
-        query_cluster: bool,
+        carried: ClusterIdIn,
     ) -> Result<Url, CloudError> {
         let [first, second] = addon_path(api);
         let mut path = vec![first, second, "addons"];
         path.extend(id);
         let query: Vec<(&str, &str)> = match cluster_id {
-            Some(cluster) if query_cluster => vec![("cluster_id", cluster)],
+            Some(cluster) if carried == ClusterIdIn::Query => vec![("cluster_id", cluster)],
             _ => Vec::new(),
         };
         let base = match (api, cluster_id) {
@@ -607,4 +615,22 @@ fn error_chain(error: &dyn std::error::Error) -> String {
         source = cause.source();
     }
     text
+}
+
+/// Which plug-in call a POST to a pool's plug-ins is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PluginPost {
+    /// Install: not retried once it may have reached the cloud.
+    Install,
+    /// Upgrade: retried, as sending it twice does no harm.
+    Upgrade,
+}
+
+/// Where an add-on call carries its cluster id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ClusterIdIn {
+    /// In the query (reads, lists, deletes).
+    Query,
+    /// In the body (install and upgrade).
+    Body,
 }

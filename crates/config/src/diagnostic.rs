@@ -3,6 +3,7 @@
 use std::fmt;
 use std::ops::Range;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// How serious a [`Diagnostic`] is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -51,12 +52,77 @@ impl fmt::Display for Location {
 pub struct Diagnostic {
     severity: Severity,
     message: String,
-    location: Option<Location>,
-    source_line: Option<String>,
-    /// Number of characters to underline from the column, at least 1.
-    width: usize,
+    place: Option<Place>,
     hint: Option<String>,
     note: Option<String>,
+}
+
+/// Where a diagnostic points, in a file it shares with the configuration's [`SourceMap`]:
+/// byte offsets, from which the line, column, source line and underline are computed when the
+/// diagnostic is read or rendered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Place {
+    /// A range of bytes.
+    Range {
+        file: Arc<SourceFile>,
+        range: Range<usize>,
+    },
+    /// A line and column as the parser reported them (a syntax error); underlined with one caret.
+    LineColumn {
+        file: Arc<SourceFile>,
+        line: usize,
+        column: usize,
+    },
+}
+
+impl Place {
+    fn file(&self) -> &SourceFile {
+        match self {
+            Place::Range { file, .. } | Place::LineColumn { file, .. } => file,
+        }
+    }
+
+    /// 1-based line and column.
+    fn line_col(&self) -> (usize, usize) {
+        match self {
+            Place::Range { file, range } => file.line_col(range.start),
+            Place::LineColumn { line, column, .. } => (*line, *column),
+        }
+    }
+
+    fn location(&self) -> Location {
+        let (line, column) = self.line_col();
+        Location {
+            file: self.file().name.clone(),
+            line,
+            column,
+        }
+    }
+
+    /// The whole line the place starts on.
+    fn source_line(&self) -> &str {
+        self.file().line_text(self.line_col().0)
+    }
+
+    /// How many characters to underline: the range's, on its first line, at least 1.
+    fn width(&self) -> usize {
+        match self {
+            Place::LineColumn { .. } => 1,
+            Place::Range { file, range } => {
+                let (_, column) = file.line_col(range.start);
+                let available = self
+                    .source_line()
+                    .chars()
+                    .count()
+                    .saturating_sub(column - 1);
+                let wanted = file
+                    .text
+                    .get(range.start..range.end.max(range.start).min(file.text.len()))
+                    .map_or(1, |s| s.lines().next().map_or(1, |l| l.chars().count()));
+                wanted.min(available).max(1)
+            }
+        }
+    }
 }
 
 impl Diagnostic {
@@ -65,9 +131,7 @@ impl Diagnostic {
         Diagnostic {
             severity: Severity::Error,
             message: message.into(),
-            location: None,
-            source_line: None,
-            width: 1,
+            place: None,
             hint: None,
             note: None,
         }
@@ -115,33 +179,33 @@ impl Diagnostic {
     }
 
     /// Where the problem is, when it is in a source file.
-    pub fn location(&self) -> Option<&Location> {
-        self.location.as_ref()
+    pub fn location(&self) -> Option<Location> {
+        self.place.as_ref().map(Place::location)
     }
 
     /// The file name, when the problem is in a source file.
     pub fn file(&self) -> Option<&str> {
-        self.location.as_ref().map(|l| l.file.as_str())
+        self.place.as_ref().map(|p| p.file().name())
     }
 
     /// 1-based line, when the problem is in a source file.
     pub fn line(&self) -> Option<usize> {
-        self.location.as_ref().map(|l| l.line)
+        self.place.as_ref().map(|p| p.line_col().0)
     }
 
     /// 1-based column, when the problem is in a source file.
     pub fn column(&self) -> Option<usize> {
-        self.location.as_ref().map(|l| l.column)
+        self.place.as_ref().map(|p| p.line_col().1)
     }
 
     /// The whole source line the problem is on.
     pub fn source_line(&self) -> Option<&str> {
-        self.source_line.as_deref()
+        self.place.as_ref().map(Place::source_line)
     }
 
     /// How many characters from the column are underlined (at least 1).
     pub fn width(&self) -> usize {
-        self.width
+        self.place.as_ref().map_or(1, Place::width)
     }
 
     /// The hint, if any.
@@ -158,14 +222,12 @@ impl Diagnostic {
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "{}: {}", self.severity, self.message)?;
-        let gutter = self
-            .location
-            .as_ref()
-            .map_or(1, |l| l.line.to_string().len());
+        let location = self.location();
+        let gutter = location.as_ref().map_or(1, |l| l.line.to_string().len());
         let pad = " ".repeat(gutter);
-        if let Some(location) = &self.location {
+        if let Some(location) = &location {
             writeln!(f, "{pad}--> {location}")?;
-            if let Some(line) = &self.source_line {
+            if let Some(line) = self.source_line() {
                 let prefix: String = line
                     .chars()
                     .take(location.column.saturating_sub(1))
@@ -173,7 +235,7 @@ impl fmt::Display for Diagnostic {
                     .collect();
                 writeln!(f, "{pad} |")?;
                 writeln!(f, "{} | {}", location.line, line.trim_end())?;
-                writeln!(f, "{pad} | {prefix}{}", "^".repeat(self.width.max(1)))?;
+                writeln!(f, "{pad} | {prefix}{}", "^".repeat(self.width()))?;
             }
         }
         if let Some(note) = &self.note {
@@ -214,7 +276,7 @@ impl Diagnostics {
     pub(crate) fn dedup(&mut self) {
         let mut seen = std::collections::HashSet::new();
         self.items
-            .retain(|d| seen.insert((d.location.clone(), d.message.clone())));
+            .retain(|d| seen.insert((d.location(), d.message.clone())));
     }
 
     /// Appends all diagnostics of `other`.
@@ -261,7 +323,8 @@ impl Diagnostics {
 
     /// Sorts by file, line and column, keeping the order of diagnostics at the same place.
     pub(crate) fn sort(&mut self) {
-        self.items.sort_by(|a, b| a.location.cmp(&b.location));
+        // A stable sort: diagnostics at one place keep their order.
+        self.items.sort_by_cached_key(Diagnostic::location);
     }
 }
 
@@ -304,6 +367,61 @@ impl fmt::Display for Diagnostics {
 }
 
 impl std::error::Error for Diagnostics {}
+
+/// One source file of a configuration, as the [`SourceMap`] that holds it names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) struct FileId(u32);
+
+impl FileId {
+    /// Its position in the source map.
+    fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// The source files of a configuration, each named by a [`FileId`]: expressions and blocks keep
+/// a file and byte offsets, and this turns them into lines and columns when a diagnostic or a
+/// location is made.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct SourceMap {
+    /// Shared with the diagnostics that point into them.
+    files: Vec<Arc<SourceFile>>,
+}
+
+impl SourceMap {
+    /// Adds a file; answers its id.
+    pub(crate) fn add(&mut self, file: SourceFile) -> FileId {
+        // Four billion files do not fit in memory: the conversion cannot fail in practice.
+        let id = FileId(u32::try_from(self.files.len()).unwrap_or(u32::MAX));
+        self.files.push(Arc::new(file));
+        id
+    }
+
+    /// The file `id` names.
+    pub(crate) fn get(&self, id: FileId) -> &Arc<SourceFile> {
+        &self.files[id.index()]
+    }
+
+    /// Every file, in the order they were added.
+    pub(crate) fn files(&self) -> &[Arc<SourceFile>] {
+        &self.files
+    }
+
+    /// The line and column of byte `offset` of file `id`.
+    pub(crate) fn location(&self, id: FileId, offset: usize) -> Location {
+        self.get(id).location(offset)
+    }
+
+    /// An error at `range` of file `id`.
+    pub(crate) fn error(
+        &self,
+        id: FileId,
+        range: &Range<usize>,
+        message: impl Into<String>,
+    ) -> Diagnostic {
+        self.get(id).error(range, message)
+    }
+}
 
 /// One source file of a configuration: a name for messages and its text.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -372,20 +490,18 @@ impl SourceFile {
     }
 
     /// An error at `range` of this file.
-    pub(crate) fn error(&self, range: &Range<usize>, message: impl Into<String>) -> Diagnostic {
-        let location = self.location(range.start);
-        let line = self.line_text(location.line).to_owned();
-        let available = line.chars().count().saturating_sub(location.column - 1);
-        let wanted = self
-            .text
-            .get(range.start..range.end.max(range.start).min(self.text.len()))
-            .map_or(1, |s| s.lines().next().map_or(1, |l| l.chars().count()));
+    pub(crate) fn error(
+        self: &Arc<Self>,
+        range: &Range<usize>,
+        message: impl Into<String>,
+    ) -> Diagnostic {
         Diagnostic {
             severity: Severity::Error,
             message: message.into(),
-            location: Some(location),
-            source_line: Some(line),
-            width: wanted.min(available).max(1),
+            place: Some(Place::Range {
+                file: Arc::clone(self),
+                range: range.clone(),
+            }),
             hint: None,
             note: None,
         }
@@ -393,22 +509,19 @@ impl SourceFile {
 
     /// An error at a line and column given by the parser.
     pub(crate) fn error_at_line_col(
-        &self,
+        self: &Arc<Self>,
         line: usize,
         column: usize,
         message: impl Into<String>,
     ) -> Diagnostic {
-        let line = line.clamp(1, self.line_starts.len());
         Diagnostic {
             severity: Severity::Error,
             message: message.into(),
-            location: Some(Location {
-                file: self.name.clone(),
-                line,
+            place: Some(Place::LineColumn {
+                file: Arc::clone(self),
+                line: line.clamp(1, self.line_starts.len()),
                 column: column.max(1),
             }),
-            source_line: Some(self.line_text(line).to_owned()),
-            width: 1,
             hint: None,
             note: None,
         }
@@ -429,7 +542,7 @@ mod tests {
         let text = "resource \"huaweicloud_cce_addon\" \"coredns\" {\n".to_owned()
             + &"\n".repeat(10)
             + "  verison = \"1.28.6\"\n}\n";
-        let source = SourceFile::new("main.hcl", text.clone());
+        let source = Arc::new(SourceFile::new("main.hcl", text.clone()));
         let start = text.find("verison").unwrap();
         let diagnostic = source
             .error(
@@ -448,8 +561,23 @@ mod tests {
     }
 
     #[test]
+    fn a_source_map_names_each_file_by_its_id() {
+        let mut map = SourceMap::default();
+        let main = map.add(SourceFile::new("main.hcl", "a = 1\n"));
+        let vars = map.add(SourceFile::new("plinth.vars", "x = 1\ny = 2\n"));
+        assert_ne!(main, vars);
+        assert_eq!(map.get(vars).name(), "plinth.vars");
+        assert_eq!(map.location(vars, 6).to_string(), "plinth.vars:2:1");
+        assert_eq!(map.location(main, 4).to_string(), "main.hcl:1:5");
+        assert_eq!(
+            map.files().iter().map(|f| f.name()).collect::<Vec<_>>(),
+            ["main.hcl", "plinth.vars"]
+        );
+    }
+
+    #[test]
     fn columns_count_characters_and_carets_stay_on_the_line() {
-        let source = SourceFile::new("x.hcl", "a = \"é\" + b\nnext\n");
+        let source = Arc::new(SourceFile::new("x.hcl", "a = \"é\" + b\nnext\n"));
         let diagnostic = source.error(&(11..100), "m");
         assert_eq!(diagnostic.column(), Some(11));
         assert_eq!(diagnostic.width(), 1);

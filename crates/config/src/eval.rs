@@ -3,6 +3,7 @@
 
 use std::ops::Range;
 use std::path::Path;
+use std::sync::Arc;
 
 use hcl_edit::Span as _;
 use hcl_edit::expr::{
@@ -69,7 +70,7 @@ impl EvalError {
         self
     }
 
-    pub fn into_diagnostic(self, source: &SourceFile) -> Diagnostic {
+    pub fn into_diagnostic(self, source: &Arc<SourceFile>) -> Diagnostic {
         let diagnostic = source.error(&self.range, self.message);
         match self.hint {
             Some(hint) => diagnostic.with_hint(hint),
@@ -90,6 +91,11 @@ pub(crate) struct Context<'a> {
 
 pub(crate) fn span(expr: &Expression) -> Range<usize> {
     expr.span().unwrap_or(0..0)
+}
+
+/// Drops the whitespace at the end of a rendered template (a strip marker `~` asks for it).
+fn trim_end(out: &mut String) {
+    out.truncate(out.trim_end().len());
 }
 
 fn mark(value: Value, marked: bool) -> Value {
@@ -122,38 +128,7 @@ impl<'a> Context<'a> {
                     .map(|e| self.eval(e))
                     .collect::<Result<_, _>>()?,
             )),
-            Expression::Object(object) => {
-                let mut map = ObjectMap::new();
-                let mut unknown = false;
-                for (key, value) in object {
-                    let key = match key {
-                        ObjectKey::Ident(ident) => Value::String(ident.as_str().to_owned()),
-                        ObjectKey::Expression(e) => self.eval(e)?,
-                    };
-                    let value = self.eval(value.expr())?;
-                    let (key, key_marked) = key.unmark();
-                    match key {
-                        Value::Unknown => unknown = true,
-                        key => {
-                            let key = value_to_string(&key).ok_or_else(|| {
-                                EvalError::new(
-                                    span_of_key(object, map.len()),
-                                    format!(
-                                        "object key must be a string, found {}",
-                                        key.type_name()
-                                    ),
-                                )
-                            })?;
-                            map.insert(key, mark(value, key_marked));
-                        }
-                    }
-                }
-                Ok(if unknown {
-                    Value::Unknown
-                } else {
-                    Value::Object(compact_object(map))
-                })
-            }
+            Expression::Object(object) => self.eval_object(object),
             Expression::StringTemplate(template) => self.eval_template(template),
             Expression::HeredocTemplate(heredoc) => self.eval_template(&heredoc.template),
             Expression::Parenthesis(inner) => self.eval(inner.inner()),
@@ -170,101 +145,9 @@ impl<'a> Context<'a> {
                     self.apply_operators(root, &traversal.operators, span(expr))
                 }
             }
-            Expression::Conditional(cond) => {
-                let condition = self.eval(&cond.cond_expr)?;
-                let (condition, marked) = condition.unmark();
-                match condition {
-                    Value::Unknown => Ok(mark(Value::Unknown, marked)),
-                    Value::Bool(true) => Ok(mark(self.eval(&cond.true_expr)?, marked)),
-                    Value::Bool(false) => Ok(mark(self.eval(&cond.false_expr)?, marked)),
-                    other => Err(EvalError::new(
-                        span(&cond.cond_expr),
-                        format!("condition must be a bool, found {}", other.type_name()),
-                    )),
-                }
-            }
-            Expression::FuncCall(call) => {
-                let name = call.name.name.as_str();
-                let range = span(expr);
-                if !call.name.namespace.is_empty() {
-                    return Err(EvalError::new(
-                        range,
-                        format!("unknown function `{}`", call_name(call)),
-                    ));
-                }
-                match name {
-                    "try" | "can" => {
-                        let mut last = None;
-                        for arg in &call.args {
-                            match self.eval(arg) {
-                                Ok(v) => {
-                                    return Ok(if name == "can" { Value::Bool(true) } else { v });
-                                }
-                                Err(e) => last = Some(e),
-                            }
-                        }
-                        if name == "can" {
-                            return Ok(Value::Bool(false));
-                        }
-                        Err(last.unwrap_or_else(|| {
-                            EvalError::new(range, "`try` needs at least one argument")
-                        }))
-                    }
-                    _ => {
-                        let mut args = Vec::new();
-                        let mut spans = Vec::new();
-                        for arg in &call.args {
-                            args.push(self.eval(arg)?);
-                            spans.push(span(arg));
-                        }
-                        if call.args.expand_final() {
-                            let last = args.pop().map(Value::unmark);
-                            match last {
-                                Some((Value::List(items) | Value::Set(items), marked)) => {
-                                    let last_span = spans.pop().unwrap_or(range.clone());
-                                    for item in items {
-                                        args.push(mark(item, marked));
-                                        spans.push(last_span.clone());
-                                    }
-                                }
-                                Some((Value::Unknown, marked)) => {
-                                    return Ok(mark(Value::Unknown, marked));
-                                }
-                                Some((other, _)) => {
-                                    return Err(EvalError::new(
-                                        range,
-                                        format!(
-                                            "`...` expands a list, found {}",
-                                            other.type_name()
-                                        ),
-                                    ));
-                                }
-                                None => {}
-                            }
-                        }
-                        crate::functions::call(name, args, &spans, range, self.env.dir)
-                    }
-                }
-            }
-            Expression::UnaryOp(op) => {
-                let (value, marked) = self.eval(&op.expr)?.unmark();
-                let result = match (op.operator.value(), value) {
-                    (_, Value::Unknown) => Value::Unknown,
-                    (UnaryOperator::Not, Value::Bool(b)) => Value::Bool(!b),
-                    (UnaryOperator::Neg, Value::Number(n)) => negate(&n),
-                    (op, other) => {
-                        return Err(EvalError::new(
-                            span(expr),
-                            format!(
-                                "operator `{}` cannot be applied to {}",
-                                op.as_str(),
-                                other.type_name()
-                            ),
-                        ));
-                    }
-                };
-                Ok(mark(result, marked))
-            }
+            Expression::Conditional(cond) => self.eval_conditional(cond),
+            Expression::FuncCall(call) => self.eval_call(call, span(expr)),
+            Expression::UnaryOp(op) => self.eval_unary(op, span(expr)),
             Expression::BinaryOp(op) => {
                 let operator = *op.operator.value();
                 let lhs = self.eval(&op.lhs_expr)?;
@@ -273,6 +156,134 @@ impl<'a> Context<'a> {
             }
             Expression::ForExpr(for_expr) => self.eval_for(for_expr),
         }
+    }
+
+    /// An object constructor: keys evaluated to strings; unknown if a key is.
+    fn eval_object(&mut self, object: &hcl_edit::expr::Object) -> EvalResult {
+        let mut map = ObjectMap::new();
+        let mut unknown = false;
+        for (key, value) in object {
+            let key = match key {
+                ObjectKey::Ident(ident) => Value::String(ident.as_str().to_owned()),
+                ObjectKey::Expression(e) => self.eval(e)?,
+            };
+            let value = self.eval(value.expr())?;
+            let (key, key_marked) = key.unmark();
+            match key {
+                Value::Unknown => unknown = true,
+                key => {
+                    let key = value_to_string(&key).ok_or_else(|| {
+                        EvalError::new(
+                            span_of_key(object, map.len()),
+                            format!("object key must be a string, found {}", key.type_name()),
+                        )
+                    })?;
+                    map.insert(key, mark(value, key_marked));
+                }
+            }
+        }
+        Ok(if unknown {
+            Value::Unknown
+        } else {
+            Value::Object(compact_object(map))
+        })
+    }
+
+    /// `cond ? a : b`: only the branch taken is evaluated.
+    fn eval_conditional(&mut self, cond: &hcl_edit::expr::Conditional) -> EvalResult {
+        let condition = self.eval(&cond.cond_expr)?;
+        let (condition, marked) = condition.unmark();
+        match condition {
+            Value::Unknown => Ok(mark(Value::Unknown, marked)),
+            Value::Bool(true) => Ok(mark(self.eval(&cond.true_expr)?, marked)),
+            Value::Bool(false) => Ok(mark(self.eval(&cond.false_expr)?, marked)),
+            other => Err(EvalError::new(
+                span(&cond.cond_expr),
+                format!("condition must be a bool, found {}", other.type_name()),
+            )),
+        }
+    }
+
+    /// A function call (`range` is the whole call's): `try` and `can` evaluate their arguments
+    /// themselves, the others get them evaluated, with a final `...` expanded.
+    fn eval_call(&mut self, call: &hcl_edit::expr::FuncCall, range: Range<usize>) -> EvalResult {
+        let name = call.name.name.as_str();
+        if !call.name.namespace.is_empty() {
+            return Err(EvalError::new(
+                range,
+                format!("unknown function `{}`", call_name(call)),
+            ));
+        }
+        match name {
+            "try" | "can" => {
+                let mut last = None;
+                for arg in &call.args {
+                    match self.eval(arg) {
+                        Ok(v) => {
+                            return Ok(if name == "can" { Value::Bool(true) } else { v });
+                        }
+                        Err(e) => last = Some(e),
+                    }
+                }
+                if name == "can" {
+                    return Ok(Value::Bool(false));
+                }
+                Err(last
+                    .unwrap_or_else(|| EvalError::new(range, "`try` needs at least one argument")))
+            }
+            _ => {
+                let mut args = Vec::new();
+                let mut spans = Vec::new();
+                for arg in &call.args {
+                    args.push(self.eval(arg)?);
+                    spans.push(span(arg));
+                }
+                if call.args.expand_final() {
+                    let last = args.pop().map(Value::unmark);
+                    match last {
+                        Some((Value::List(items) | Value::Set(items), marked)) => {
+                            let last_span = spans.pop().unwrap_or(range.clone());
+                            for item in items {
+                                args.push(mark(item, marked));
+                                spans.push(last_span.clone());
+                            }
+                        }
+                        Some((Value::Unknown, marked)) => {
+                            return Ok(mark(Value::Unknown, marked));
+                        }
+                        Some((other, _)) => {
+                            return Err(EvalError::new(
+                                range,
+                                format!("`...` expands a list, found {}", other.type_name()),
+                            ));
+                        }
+                        None => {}
+                    }
+                }
+                crate::functions::call(name, args, &spans, range, self.env.dir)
+            }
+        }
+    }
+
+    /// `!x` and `-x` (`range` is the whole operation's).
+    fn eval_unary(&mut self, op: &hcl_edit::expr::UnaryOp, range: Range<usize>) -> EvalResult {
+        let (value, marked) = self.eval(&op.expr)?.unmark();
+        let result = match (op.operator.value(), value) {
+            (_, Value::Unknown) => Value::Unknown,
+            (UnaryOperator::Not, Value::Bool(b)) => Value::Bool(!b),
+            (UnaryOperator::Neg, Value::Number(n)) => negate(&n),
+            (op, other) => {
+                return Err(EvalError::new(
+                    range,
+                    format!(
+                        "operator `{}` cannot be applied to {}",
+                        op.as_str(),
+                        other.type_name()
+                    ),
+                ));
+            }
+        };
+        Ok(mark(result, marked))
     }
 
     fn lookup_binding(&self, name: &str) -> Option<&Value> {
@@ -509,9 +520,6 @@ impl<'a> Context<'a> {
         marked: &mut bool,
         mut trim: bool,
     ) -> Result<bool, EvalError> {
-        fn trim_end(out: &mut String) {
-            out.truncate(out.trim_end().len());
-        }
         for element in template {
             match element {
                 Element::Literal(literal) => {
@@ -524,127 +532,153 @@ impl<'a> Context<'a> {
                         trim_end(out);
                     }
                     trim = interpolation.strip.strip_end();
-                    let value = self.eval(&interpolation.expr)?;
-                    *marked |= value.contains_sensitive();
-                    let value = value.strip_marks();
-                    match value {
-                        Value::Unknown => *unknown = true,
-                        Value::Null => {
-                            return Err(EvalError::new(
-                                span(&interpolation.expr),
-                                "cannot interpolate a null value",
-                            ));
-                        }
-                        ref v => match value_to_string(v) {
-                            Some(s) => out.push_str(&s),
-                            None => {
-                                return Err(EvalError::new(
-                                    span(&interpolation.expr),
-                                    format!(
-                                        "cannot interpolate {} value into a string",
-                                        article_type(v)
-                                    ),
-                                )
-                                .with_hint(
-                                    "use `jsonencode(...)` to turn a collection into a string",
-                                ));
-                            }
-                        },
-                    }
+                    self.render_interpolation(&interpolation.expr, out, unknown, marked)?;
                 }
                 Element::Directive(directive) => match directive.as_ref() {
                     Directive::If(if_directive) => {
-                        let if_expr = &if_directive.if_expr;
-                        if if_expr.strip.strip_start() {
-                            trim_end(out);
-                        }
-                        let (cond, cond_marked) = self.eval(&if_expr.cond_expr)?.unmark();
-                        *marked |= cond_marked;
-                        match cond {
-                            Value::Unknown => *unknown = true,
-                            Value::Bool(true) => {
-                                self.render_template(
-                                    &if_expr.template,
-                                    out,
-                                    unknown,
-                                    marked,
-                                    if_expr.strip.strip_end(),
-                                )?;
-                                let closing = if_directive
-                                    .else_expr
-                                    .as_ref()
-                                    .map_or(if_directive.endif_expr.strip, |e| e.strip);
-                                if closing.strip_start() {
-                                    trim_end(out);
-                                }
-                            }
-                            Value::Bool(false) => {
-                                if let Some(else_expr) = &if_directive.else_expr {
-                                    self.render_template(
-                                        &else_expr.template,
-                                        out,
-                                        unknown,
-                                        marked,
-                                        else_expr.strip.strip_end(),
-                                    )?;
-                                    if if_directive.endif_expr.strip.strip_start() {
-                                        trim_end(out);
-                                    }
-                                }
-                            }
-                            other => {
-                                return Err(EvalError::new(
-                                    span(&if_expr.cond_expr),
-                                    format!(
-                                        "condition must be a bool, found {}",
-                                        other.type_name()
-                                    ),
-                                ));
-                            }
-                        }
-                        trim = if_directive.endif_expr.strip.strip_end();
+                        trim = self.render_if(if_directive, out, unknown, marked)?;
                     }
                     Directive::For(for_directive) => {
-                        let intro = &for_directive.for_expr;
-                        if intro.strip.strip_start() {
-                            trim_end(out);
-                        }
-                        let (collection, coll_marked) = self.eval(&intro.collection_expr)?.unmark();
-                        *marked |= coll_marked;
-                        let pairs = match iterate(collection) {
-                            Ok(Some(pairs)) => pairs,
-                            Ok(None) => {
-                                *unknown = true;
-                                Vec::new()
-                            }
-                            Err(m) => return Err(EvalError::new(span(&intro.collection_expr), m)),
-                        };
-                        for (key, value) in pairs {
-                            let pushed = self.bind(
-                                intro.key_var.as_ref().map(|k| k.as_str()),
-                                intro.value_var.as_str(),
-                                key,
-                                value,
-                            );
-                            let result = self.render_template(
-                                &intro.template,
-                                out,
-                                unknown,
-                                marked,
-                                intro.strip.strip_end(),
-                            );
-                            self.bindings.truncate(self.bindings.len() - pushed);
-                            result?;
-                            if for_directive.endfor_expr.strip.strip_start() {
-                                trim_end(out);
-                            }
-                        }
-                        trim = for_directive.endfor_expr.strip.strip_end();
+                        trim = self.render_for(for_directive, out, unknown, marked)?;
                     }
                 },
             }
         }
         Ok(trim)
+    }
+
+    /// Renders the value of an interpolation `${expr}` into `out`.
+    fn render_interpolation(
+        &mut self,
+        expr: &Expression,
+        out: &mut String,
+        unknown: &mut bool,
+        marked: &mut bool,
+    ) -> Result<(), EvalError> {
+        let value = self.eval(expr)?;
+        *marked |= value.contains_sensitive();
+        let value = value.strip_marks();
+        match value {
+            Value::Unknown => *unknown = true,
+            Value::Null => {
+                return Err(EvalError::new(
+                    span(expr),
+                    "cannot interpolate a null value",
+                ));
+            }
+            ref v => match value_to_string(v) {
+                Some(s) => out.push_str(&s),
+                None => {
+                    return Err(EvalError::new(
+                        span(expr),
+                        format!("cannot interpolate {} value into a string", article_type(v)),
+                    )
+                    .with_hint("use `jsonencode(...)` to turn a collection into a string"));
+                }
+            },
+        }
+        Ok(())
+    }
+
+    /// Renders `%{if}` into `out`; answers whether whitespace after it is dropped.
+    fn render_if(
+        &mut self,
+        if_directive: &hcl_edit::template::IfDirective,
+        out: &mut String,
+        unknown: &mut bool,
+        marked: &mut bool,
+    ) -> Result<bool, EvalError> {
+        let if_expr = &if_directive.if_expr;
+        if if_expr.strip.strip_start() {
+            trim_end(out);
+        }
+        let (cond, cond_marked) = self.eval(&if_expr.cond_expr)?.unmark();
+        *marked |= cond_marked;
+        match cond {
+            Value::Unknown => *unknown = true,
+            Value::Bool(true) => {
+                self.render_template(
+                    &if_expr.template,
+                    out,
+                    unknown,
+                    marked,
+                    if_expr.strip.strip_end(),
+                )?;
+                let closing = if_directive
+                    .else_expr
+                    .as_ref()
+                    .map_or(if_directive.endif_expr.strip, |e| e.strip);
+                if closing.strip_start() {
+                    trim_end(out);
+                }
+            }
+            Value::Bool(false) => {
+                if let Some(else_expr) = &if_directive.else_expr {
+                    self.render_template(
+                        &else_expr.template,
+                        out,
+                        unknown,
+                        marked,
+                        else_expr.strip.strip_end(),
+                    )?;
+                    if if_directive.endif_expr.strip.strip_start() {
+                        trim_end(out);
+                    }
+                }
+            }
+            other => {
+                return Err(EvalError::new(
+                    span(&if_expr.cond_expr),
+                    format!("condition must be a bool, found {}", other.type_name()),
+                ));
+            }
+        }
+        Ok(if_directive.endif_expr.strip.strip_end())
+    }
+
+    /// Renders `%{for}` into `out`; answers whether whitespace after it is dropped.
+    fn render_for(
+        &mut self,
+        for_directive: &hcl_edit::template::ForDirective,
+        out: &mut String,
+        unknown: &mut bool,
+        marked: &mut bool,
+    ) -> Result<bool, EvalError> {
+        let intro = &for_directive.for_expr;
+        if intro.strip.strip_start() {
+            trim_end(out);
+        }
+        let (collection, coll_marked) = self.eval(&intro.collection_expr)?.unmark();
+        *marked |= coll_marked;
+        let pairs = match iterate(collection) {
+            Ok(Some(pairs)) => pairs,
+            Ok(None) => {
+                *unknown = true;
+                Vec::new()
+            }
+            Err(m) => return Err(EvalError::new(span(&intro.collection_expr), m)),
+        };
+        for (key, value) in pairs {
+            let pushed = self.bind(
+                intro.key_var.as_ref().map(|k| k.as_str()),
+                intro.value_var.as_str(),
+                key,
+                value,
+            );
+            let result = self.render_template(
+                &intro.template,
+                out,
+                unknown,
+                marked,
+                intro.strip.strip_end(),
+            );
+            self.bindings.truncate(self.bindings.len() - pushed);
+            result?;
+            if for_directive.endfor_expr.strip.strip_start() {
+                trim_end(out);
+            }
+        }
+        Ok(for_directive.endfor_expr.strip.strip_end())
     }
 
     fn bind(&mut self, key_var: Option<&str>, value_var: &str, key: Value, value: Value) -> usize {

@@ -2,8 +2,9 @@
 //! outputs, given what is known about the cloud so far.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::ops::Range;
 
-use crate::diagnostic::{Diagnostics, Location};
+use crate::diagnostic::{Diagnostics, FileId, Location};
 use crate::eval::{Context, Env, EvalError, Found, span};
 use crate::model::{
     Configuration, Expr, InstanceKey, Lifecycle, Mode, Node, Reference, Resource, ResourceAddress,
@@ -111,7 +112,7 @@ pub fn expand(
     config: &Configuration,
     known: &dyn ResourceValues,
 ) -> Result<Vec<ResourceInstance>, Diagnostics> {
-    let evaluated = evaluate(config, known, true);
+    let evaluated = evaluate(config, known, UnknownRepetition::Error);
     evaluated.diagnostics.into_result(evaluated.instances)
 }
 
@@ -125,7 +126,12 @@ pub fn expand_resources(
     addresses: &[ResourceAddress],
     known: &dyn ResourceValues,
 ) -> Result<Vec<ResourceInstance>, Diagnostics> {
-    let evaluated = evaluate_scope(config, known, true, Scope::Resources(addresses));
+    let evaluated = evaluate_scope(
+        config,
+        known,
+        UnknownRepetition::Error,
+        Scope::Resources(addresses),
+    );
     evaluated.diagnostics.into_result(evaluated.instances)
 }
 
@@ -135,7 +141,7 @@ pub fn evaluate_outputs(
     config: &Configuration,
     known: &dyn ResourceValues,
 ) -> Result<Vec<OutputValue>, Diagnostics> {
-    let evaluated = evaluate_scope(config, known, true, Scope::Outputs);
+    let evaluated = evaluate_scope(config, known, UnknownRepetition::Error, Scope::Outputs);
     evaluated.diagnostics.into_result(evaluated.outputs)
 }
 
@@ -265,21 +271,30 @@ impl Expanded {
     }
 }
 
-/// Evaluates locals, resources and outputs in dependency order. With `strict` false (at load),
-/// a `count` or `for_each` that is unknown is not an error: that resource is skipped.
+/// What an evaluation does with a `count` or `for_each` whose value is not known yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum UnknownRepetition {
+    /// An error: planning and apply need to know every instance.
+    Error,
+    /// Not an error, the resource is skipped: the checks made at load.
+    Skip,
+}
+
+/// Evaluates locals, resources and outputs in dependency order. A `count` or `for_each` that is
+/// unknown is an error or skips its resource, as `unknowns` says.
 pub(crate) fn evaluate(
     config: &Configuration,
     known: &dyn ResourceValues,
-    strict: bool,
+    unknowns: UnknownRepetition,
 ) -> Evaluated {
-    evaluate_scope(config, known, strict, Scope::All)
+    evaluate_scope(config, known, unknowns, Scope::All)
 }
 
 /// [`evaluate`] restricted to what `scope` needs.
 fn evaluate_scope(
     config: &Configuration,
     known: &dyn ResourceValues,
-    strict: bool,
+    unknowns: UnknownRepetition,
     scope: Scope<'_>,
 ) -> Evaluated {
     let needed = needed(config, scope);
@@ -296,11 +311,8 @@ fn evaluate_scope(
     let mut locals = ObjectMap::new();
     let mut expanded: BTreeMap<ResourceAddress, Expanded> = BTreeMap::new();
     let mut diagnostics = Diagnostics::new();
-    let report = |diagnostics: &mut Diagnostics, file: usize, e: EvalError| {
-        // Undeclared names and misplaced `each`/`count` are found by the static checks of `load`.
-        if !e.is_static {
-            diagnostics.push(e.into_diagnostic(config.source(file)));
-        }
+    let report = |diagnostics: &mut Diagnostics, file: FileId, e: EvalError| {
+        report_eval_error(config, diagnostics, file, e);
     };
     for node in &config.order {
         if !is_needed(*node) {
@@ -328,7 +340,7 @@ fn evaluate_scope(
             }
             Node::Resource(i) => {
                 let resource = &config.resources[i];
-                let result = expand_resource(resource, &env, strict, &mut |file, e| {
+                let result = expand_resource(resource, &env, unknowns, &mut |file, e| {
                     report(&mut diagnostics, file, e);
                 });
                 expanded.insert(resource.address.clone(), result);
@@ -344,16 +356,47 @@ fn evaluate_scope(
         resources: &resources,
         dir: config.dir.as_deref(),
     };
+    let outputs = output_values(config, &env, scope, &mut diagnostics);
+    let instances = take_instances(config, scope, &mut expanded);
+    diagnostics.dedup();
+    Evaluated {
+        locals,
+        instances,
+        outputs,
+        diagnostics,
+    }
+}
+
+/// Reports an error of evaluation: undeclared names and misplaced `each` or `count` are left to
+/// the static checks of `load`, which find them all.
+fn report_eval_error(
+    config: &Configuration,
+    diagnostics: &mut Diagnostics,
+    file: FileId,
+    e: EvalError,
+) {
+    if !e.is_static {
+        diagnostics.push(e.into_diagnostic(config.source(file)));
+    }
+}
+
+/// The outputs `scope` asks for, evaluated in `env` (where locals and resources are done).
+fn output_values(
+    config: &Configuration,
+    env: &Env<'_>,
+    scope: Scope<'_>,
+    diagnostics: &mut Diagnostics,
+) -> Vec<OutputValue> {
     let mut outputs = Vec::new();
     let all_outputs: &[crate::model::Output] = match scope {
         Scope::All | Scope::Outputs => &config.outputs,
         Scope::Resources(_) => &[],
     };
     for output in all_outputs {
-        let value = match Context::new(&env).eval(&output.value.expr) {
+        let value = match Context::new(env).eval(&output.value.expr) {
             Ok(value) => value,
             Err(e) => {
-                report(&mut diagnostics, output.value.file, e);
+                report_eval_error(config, diagnostics, output.value.file, e);
                 continue;
             }
         };
@@ -377,6 +420,15 @@ fn evaluate_scope(
             location: output.location.clone(),
         });
     }
+    outputs
+}
+
+/// The instances `scope` asks for, in the configuration's order, taken out of `expanded`.
+fn take_instances(
+    config: &Configuration,
+    scope: Scope<'_>,
+    expanded: &mut BTreeMap<ResourceAddress, Expanded>,
+) -> Vec<ResourceInstance> {
     // The instances are moved out of `expanded` once nothing refers to it any more: a copy of
     // every instance's attributes doubled the memory of a large configuration.
     let mut instances = Vec::new();
@@ -410,13 +462,7 @@ fn evaluate_scope(
             });
         }
     }
-    diagnostics.dedup();
-    Evaluated {
-        locals,
-        instances,
-        outputs,
-        diagnostics,
-    }
+    instances
 }
 
 /// What a reference to `address` evaluates to: an object per instance (a list of them with
@@ -522,220 +568,29 @@ fn merge_over(known: Value, user: Value) -> Value {
 /// The key of one instance, with its `each` (key, value) or `count.index`.
 type InstanceSeed = (Option<InstanceKey>, Option<(Value, Value)>, Option<i64>);
 
+/// The instances of one resource: the keys its `count` or `for_each` gives, then the
+/// attributes of each instance evaluated and converted to the schema's types.
 fn expand_resource(
     resource: &Resource,
     env: &Env<'_>,
-    strict: bool,
-    report: &mut dyn FnMut(usize, EvalError),
+    unknowns: UnknownRepetition,
+    report: &mut dyn FnMut(FileId, EvalError),
 ) -> Expanded {
-    let address = &resource.address;
     let file = resource.file;
+    let mut report = |e: EvalError| report(file, e);
     let schema = schema(resource.mode(), resource.resource_type());
-    let unknown_repetition = |meta: &str, range| {
-        EvalError::new(range, format!("`{meta}` of `{address}` depends on values that are not known until apply"))
-            .with_hint("use values known before apply (variables, locals, data sources), or apply the resources it depends on first with `--target`")
+    let (repetition, seeds) = match instance_seeds(resource, env, unknowns, &mut report) {
+        Ok(seeds) => seeds,
+        Err(repetition) => return Expanded::unknown(schema, repetition),
     };
-    let keys: Option<(Repetition, Vec<InstanceSeed>)> = if let Some(count) = &resource.count {
-        let range = span(&count.expr);
-        match Context::new(env).eval(&count.expr).map(Value::unmark) {
-            Err(e) => {
-                report(file, e);
-                None
-            }
-            Ok((_, true)) => {
-                report(
-                    file,
-                    EvalError::new(range, "`count` cannot be a sensitive value"),
-                );
-                None
-            }
-            Ok((Value::Unknown, _)) => {
-                if strict {
-                    report(file, unknown_repetition("count", range));
-                }
-                None
-            }
-            Ok((value, _)) => match value.as_i64() {
-                Some(n) if n < 0 => {
-                    report(
-                        file,
-                        EvalError::new(range, format!("`count` must not be negative, found {n}")),
-                    );
-                    None
-                }
-                Some(n) => Some((
-                    Repetition::Count,
-                    (0..n)
-                        // `i` counts up from 0: its absolute value is itself.
-                        .map(|i| (Some(InstanceKey::Int(i.unsigned_abs())), None, Some(i)))
-                        .collect(),
-                )),
-                None => {
-                    report(
-                        file,
-                        EvalError::new(
-                            range,
-                            format!("`count` must be a whole number, found {}", describe(&value)),
-                        ),
-                    );
-                    None
-                }
-            },
-        }
-    } else if let Some(for_each) = &resource.for_each {
-        let range = span(&for_each.expr);
-        match Context::new(env).eval(&for_each.expr).map(Value::unmark) {
-            Err(e) => {
-                report(file, e);
-                None
-            }
-            Ok((_, true)) => {
-                report(
-                    file,
-                    EvalError::new(
-                        range,
-                        "`for_each` cannot be a sensitive value: its keys would appear in resource addresses",
-                    ),
-                );
-                None
-            }
-            Ok((Value::Unknown, _)) => {
-                if strict {
-                    report(file, unknown_repetition("for_each", range));
-                }
-                None
-            }
-            Ok((Value::Object(map), _)) => Some((
-                Repetition::ForEach,
-                map.into_iter()
-                    .map(|(k, v)| {
-                        (
-                            Some(InstanceKey::String(k.clone())),
-                            Some((Value::String(k), v)),
-                            None,
-                        )
-                    })
-                    .collect(),
-            )),
-            Ok((Value::Set(items), _)) => {
-                let mut keys = Vec::new();
-                for item in items {
-                    match item.unmarked() {
-                        Value::String(s) => keys.push((
-                            Some(InstanceKey::String(s.clone())),
-                            Some((item.clone(), item.clone())),
-                            None,
-                        )),
-                        Value::Unknown if strict => {
-                            report(file, unknown_repetition("for_each", range.clone()));
-                            return Expanded::unknown(schema, Repetition::ForEach);
-                        }
-                        Value::Unknown => {
-                            return Expanded::unknown(schema, Repetition::ForEach);
-                        }
-                        other => {
-                            report(
-                                file,
-                                EvalError::new(
-                                    range.clone(),
-                                    format!(
-                                        "`for_each` over a set needs strings, found an element of type {}",
-                                        other.type_name()
-                                    ),
-                                ),
-                            );
-                            return Expanded::unknown(schema, Repetition::ForEach);
-                        }
-                    }
-                }
-                Some((Repetition::ForEach, keys))
-            }
-            Ok((Value::List(_), _)) => {
-                report(file, EvalError::new(range, "`for_each` needs a map or a set of strings, found a list")
-                    .with_hint("convert the list with `toset(...)`, e.g. `for_each = toset([\"pool-a\", \"pool-b\"])`"));
-                None
-            }
-            Ok((other, _)) => {
-                let hint = if matches!(other, Value::Number(_)) {
-                    "to create several copies from a number, use `count`"
-                } else {
-                    "use a map or `toset([...])`"
-                };
-                report(
-                    file,
-                    EvalError::new(
-                        range,
-                        format!(
-                            "`for_each` needs a map or a set of strings, found {}",
-                            describe(&other)
-                        ),
-                    )
-                    .with_hint(hint),
-                );
-                None
-            }
-        }
-    } else {
-        Some((Repetition::Single, vec![(None, None, None)]))
-    };
-    let repetition = keys.as_ref().map_or(Repetition::Single, |(r, _)| *r);
-    let Some((repetition, keys)) = keys else {
-        return Expanded::unknown(schema, repetition);
-    };
-    let kind = if resource.mode() == Mode::Data {
-        "data source"
-    } else {
-        "resource"
-    };
-    let mut instances = Vec::new();
-    for (key, each, count_index) in keys {
-        let mut attributes = ObjectMap::new();
-        for (name, expr) in &resource.attributes {
-            let mut context = Context::new(env);
-            context.each.clone_from(&each);
-            context.count_index = count_index;
-            let value = match context.eval(&expr.expr) {
-                Ok(value) => value,
-                Err(e) => {
-                    report(file, e);
-                    continue;
-                }
-            };
-            let Some(attribute) = schema.and_then(|s| s.attribute(name)) else {
-                continue;
-            };
-            if value.is_null() {
-                if attribute.presence == Presence::Required {
-                    report(
-                        file,
-                        EvalError::new(
-                            span(&expr.expr),
-                            format!(
-                                "required attribute `{name}` of {kind} `{}` is null",
-                                address.clone().with_key(key.clone())
-                            ),
-                        ),
-                    );
-                }
-                continue;
-            }
-            match convert(attribute.ty, value) {
-                Ok(value) => {
-                    attributes.insert(name.clone(), value);
-                }
-                Err(message) => {
-                    report(
-                        file,
-                        EvalError::new(
-                            span(&expr.expr),
-                            format!("wrong type for `{name}` in {kind} `{address}`: {message}"),
-                        ),
-                    );
-                }
-            }
-        }
-        instances.push((key, compact_object(attributes)));
-    }
+    let instances: Vec<(Option<InstanceKey>, ObjectMap)> = seeds
+        .into_iter()
+        .map(|(key, each, count_index)| {
+            let seed = (&key, &each, count_index);
+            let attributes = instance_attributes(resource, schema, env, seed, &mut report);
+            (key, attributes)
+        })
+        .collect();
     let by_key = match repetition {
         Repetition::ForEach => instances
             .iter()
@@ -753,6 +608,234 @@ fn expand_resource(
         instances: Some(instances),
         by_key,
     }
+}
+
+/// The instances a resource's `count` or `for_each` asks for, or, when they are not known (or
+/// wrong, which is reported), the repetition to record the resource as unknown with.
+fn instance_seeds(
+    resource: &Resource,
+    env: &Env<'_>,
+    unknowns: UnknownRepetition,
+    report: &mut dyn FnMut(EvalError),
+) -> Result<(Repetition, Vec<InstanceSeed>), Repetition> {
+    if let Some(count) = &resource.count {
+        let seeds = count_seeds(&resource.address, count, env, unknowns, report);
+        seeds
+            .map(|seeds| (Repetition::Count, seeds))
+            .ok_or(Repetition::Single)
+    } else if let Some(for_each) = &resource.for_each {
+        let seeds = for_each_seeds(&resource.address, for_each, env, unknowns, report)?;
+        Ok((Repetition::ForEach, seeds))
+    } else {
+        Ok((Repetition::Single, vec![(None, None, None)]))
+    }
+}
+
+/// The error for a `count` or `for_each` (`meta`) that is not known yet where it must be.
+fn unknown_repetition(meta: &str, address: &ResourceAddress, range: Range<usize>) -> EvalError {
+    EvalError::new(range, format!("`{meta}` of `{address}` depends on values that are not known until apply"))
+        .with_hint("use values known before apply (variables, locals, data sources), or apply the resources it depends on first with `--target`")
+}
+
+/// The instances of `count`: `None` when it is unknown or not a whole number of them.
+fn count_seeds(
+    address: &ResourceAddress,
+    count: &Expr,
+    env: &Env<'_>,
+    unknowns: UnknownRepetition,
+    report: &mut dyn FnMut(EvalError),
+) -> Option<Vec<InstanceSeed>> {
+    let range = span(&count.expr);
+    match Context::new(env).eval(&count.expr).map(Value::unmark) {
+        Err(e) => {
+            report(e);
+            None
+        }
+        Ok((_, true)) => {
+            report(EvalError::new(range, "`count` cannot be a sensitive value"));
+            None
+        }
+        Ok((Value::Unknown, _)) => {
+            if unknowns == UnknownRepetition::Error {
+                report(unknown_repetition("count", address, range));
+            }
+            None
+        }
+        Ok((value, _)) => match value.as_i64() {
+            Some(n) if n < 0 => {
+                report(EvalError::new(
+                    range,
+                    format!("`count` must not be negative, found {n}"),
+                ));
+                None
+            }
+            Some(n) => Some(
+                (0..n)
+                    // `i` counts up from 0: its absolute value is itself.
+                    .map(|i| (Some(InstanceKey::Int(i.unsigned_abs())), None, Some(i)))
+                    .collect(),
+            ),
+            None => {
+                report(EvalError::new(
+                    range,
+                    format!("`count` must be a whole number, found {}", describe(&value)),
+                ));
+                None
+            }
+        },
+    }
+}
+
+/// The instances of `for_each`, or the repetition to record the resource as unknown with.
+fn for_each_seeds(
+    address: &ResourceAddress,
+    for_each: &Expr,
+    env: &Env<'_>,
+    unknowns: UnknownRepetition,
+    report: &mut dyn FnMut(EvalError),
+) -> Result<Vec<InstanceSeed>, Repetition> {
+    let range = span(&for_each.expr);
+    match Context::new(env).eval(&for_each.expr).map(Value::unmark) {
+        Err(e) => report(e),
+        Ok((_, true)) => report(EvalError::new(
+            range,
+            "`for_each` cannot be a sensitive value: its keys would appear in resource addresses",
+        )),
+        Ok((Value::Unknown, _)) => {
+            if unknowns == UnknownRepetition::Error {
+                report(unknown_repetition("for_each", address, range));
+            }
+        }
+        Ok((Value::Object(map), _)) => {
+            return Ok(map
+                .into_iter()
+                .map(|(k, v)| {
+                    (
+                        Some(InstanceKey::String(k.clone())),
+                        Some((Value::String(k), v)),
+                        None,
+                    )
+                })
+                .collect());
+        }
+        Ok((Value::Set(items), _)) => {
+            return set_seeds(address, items, range, unknowns, report);
+        }
+        Ok((Value::List(_), _)) => {
+            report(EvalError::new(range, "`for_each` needs a map or a set of strings, found a list")
+                .with_hint("convert the list with `toset(...)`, e.g. `for_each = toset([\"pool-a\", \"pool-b\"])`"));
+        }
+        Ok((other, _)) => {
+            let hint = if matches!(other, Value::Number(_)) {
+                "to create several copies from a number, use `count`"
+            } else {
+                "use a map or `toset([...])`"
+            };
+            report(
+                EvalError::new(
+                    range,
+                    format!(
+                        "`for_each` needs a map or a set of strings, found {}",
+                        describe(&other)
+                    ),
+                )
+                .with_hint(hint),
+            );
+        }
+    }
+    Err(Repetition::Single)
+}
+
+/// The instances of `for_each` over a set, which must hold known strings.
+fn set_seeds(
+    address: &ResourceAddress,
+    items: Vec<Value>,
+    range: Range<usize>,
+    unknowns: UnknownRepetition,
+    report: &mut dyn FnMut(EvalError),
+) -> Result<Vec<InstanceSeed>, Repetition> {
+    let mut keys = Vec::new();
+    for item in items {
+        match item.unmarked() {
+            Value::String(s) => keys.push((
+                Some(InstanceKey::String(s.clone())),
+                Some((item.clone(), item.clone())),
+                None,
+            )),
+            Value::Unknown => {
+                if unknowns == UnknownRepetition::Error {
+                    report(unknown_repetition("for_each", address, range));
+                }
+                return Err(Repetition::ForEach);
+            }
+            other => {
+                report(EvalError::new(
+                    range,
+                    format!(
+                        "`for_each` over a set needs strings, found an element of type {}",
+                        other.type_name()
+                    ),
+                ));
+                return Err(Repetition::ForEach);
+            }
+        }
+    }
+    Ok(keys)
+}
+
+/// The attributes of one instance (its key, `each` and `count.index`), evaluated and
+/// converted to the types of the schema; an attribute that fails is reported and left out.
+fn instance_attributes(
+    resource: &Resource,
+    schema: Option<&'static TypeSpec>,
+    env: &Env<'_>,
+    (key, each, count_index): (&Option<InstanceKey>, &Option<(Value, Value)>, Option<i64>),
+    report: &mut dyn FnMut(EvalError),
+) -> ObjectMap {
+    let address = &resource.address;
+    let kind = if resource.mode() == Mode::Data {
+        "data source"
+    } else {
+        "resource"
+    };
+    let mut attributes = ObjectMap::new();
+    for (name, expr) in &resource.attributes {
+        let mut context = Context::new(env);
+        context.each.clone_from(each);
+        context.count_index = count_index;
+        let value = match context.eval(&expr.expr) {
+            Ok(value) => value,
+            Err(e) => {
+                report(e);
+                continue;
+            }
+        };
+        let Some(attribute) = schema.and_then(|s| s.attribute(name)) else {
+            continue;
+        };
+        if value.is_null() {
+            if attribute.presence == Presence::Required {
+                report(EvalError::new(
+                    span(&expr.expr),
+                    format!(
+                        "required attribute `{name}` of {kind} `{}` is null",
+                        address.clone().with_key(key.clone())
+                    ),
+                ));
+            }
+            continue;
+        }
+        match convert(attribute.ty, value) {
+            Ok(value) => {
+                attributes.insert(name.clone(), value);
+            }
+            Err(message) => report(EvalError::new(
+                span(&expr.expr),
+                format!("wrong type for `{name}` in {kind} `{address}`: {message}"),
+            )),
+        }
+    }
+    compact_object(attributes)
 }
 
 fn describe(value: &Value) -> String {
@@ -1183,7 +1266,7 @@ output "name" {
         let known = partial_known(true);
         assert_eq!(
             evaluate_outputs(&config, &known).unwrap(),
-            evaluate(&config, &known, true).outputs
+            evaluate(&config, &known, UnknownRepetition::Error).outputs
         );
     }
 

@@ -3,12 +3,15 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use hcl_edit::Span as _;
 use hcl_edit::expr::{Expression, TraversalOperator};
 use hcl_edit::structure::{Attribute, Block, Body, Structure};
 
-use crate::diagnostic::{Diagnostic, Diagnostics, Location, SourceFile, display_path};
+use crate::diagnostic::{
+    Diagnostic, Diagnostics, FileId, Location, SourceFile, SourceMap, display_path,
+};
 use crate::duration::parse_duration;
 use crate::eval::{Context, Env, span};
 use crate::model::{
@@ -124,7 +127,7 @@ pub fn load_sources(sources: Sources) -> Result<Configuration, Diagnostics> {
     let mut loader = Loader {
         config: Configuration {
             dir: sources.dir,
-            sources: Vec::new(),
+            sources: SourceMap::default(),
             provider: None,
             variables: Vec::new(),
             locals: Vec::new(),
@@ -140,7 +143,8 @@ pub fn load_sources(sources: Sources) -> Result<Configuration, Diagnostics> {
     };
     let mut bodies = Vec::new();
     for file in sources.files {
-        let index = loader.config.sources.len();
+        let index = loader.config.sources.add(file);
+        let file = loader.config.sources.get(index);
         match hcl_edit::parser::parse_body(file.text()) {
             Ok(body) => bodies.push((index, body)),
             Err(e) => {
@@ -149,14 +153,16 @@ pub fn load_sources(sources: Sources) -> Result<Configuration, Diagnostics> {
                     e.location().column(),
                     format!("syntax error: {}", e.message()),
                 );
-                loader.diagnostics.push(with_syntax_hint(
-                    diagnostic,
-                    e.message(),
-                    e.location().offset() + 1 >= file.text().len(),
-                ));
+                let at = if e.location().offset() + 1 >= file.text().len() {
+                    ErrorAt::EndOfFile
+                } else {
+                    ErrorAt::Within
+                };
+                loader
+                    .diagnostics
+                    .push(with_syntax_hint(diagnostic, e.message(), at));
             }
         }
-        loader.config.sources.push(file);
     }
     // Later checks would only echo a syntax error as confusing follow-up errors.
     if loader.diagnostics.has_errors() {
@@ -172,7 +178,11 @@ pub fn load_sources(sources: Sources) -> Result<Configuration, Diagnostics> {
     // are unknown, which evaluates without further errors.
     let mut config = loader.config;
     let mut diagnostics = loader.diagnostics;
-    let evaluated = crate::expand::evaluate(&config, &crate::expand::NoValues, false);
+    let evaluated = crate::expand::evaluate(
+        &config,
+        &crate::expand::NoValues,
+        crate::expand::UnknownRepetition::Skip,
+    );
     diagnostics.extend(evaluated.diagnostics);
     config.provider = provider(
         &config,
@@ -189,8 +199,18 @@ pub fn load_sources(sources: Sources) -> Result<Configuration, Diagnostics> {
     diagnostics.into_result(config)
 }
 
+/// Where in its file a syntax error is found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ErrorAt {
+    /// At the end: something opened was never closed.
+    EndOfFile,
+    /// Before the end.
+    Within,
+}
+
 /// Adds a hint for the syntax errors people make most.
-fn with_syntax_hint(diagnostic: Diagnostic, message: &str, at_end: bool) -> Diagnostic {
+fn with_syntax_hint(diagnostic: Diagnostic, message: &str, at: ErrorAt) -> Diagnostic {
+    let at_end = at == ErrorAt::EndOfFile;
     if at_end && message.contains("expected `}`") {
         diagnostic.with_hint("a block or object is not closed: add the missing `}`")
     } else if at_end && message.contains("expected `]`") {
@@ -240,13 +260,13 @@ fn key_range(attribute: &Attribute) -> Range<usize> {
 }
 
 impl Loader {
-    fn source(&self, file: usize) -> &SourceFile {
-        &self.config.sources[file]
+    fn source(&self, file: FileId) -> &Arc<SourceFile> {
+        self.config.sources.get(file)
     }
 
     fn error(
         &mut self,
-        file: usize,
+        file: FileId,
         range: &Range<usize>,
         message: impl Into<String>,
     ) -> &mut Diagnostic {
@@ -254,17 +274,17 @@ impl Loader {
         self.diagnostics.push_mut(diagnostic)
     }
 
-    fn expr(&self, file: usize, expr: &Expression) -> Expr {
+    fn expr(&self, file: FileId, expr: &Expression) -> Expr {
         Expr {
             expr: expr.clone(),
             file,
-            location: self.source(file).location(span(expr).start),
+            location: self.config.sources.location(file, span(expr).start),
         }
     }
 
     /// Records the first declaration of `key`; reports a duplicate otherwise.
-    fn declare(&mut self, key: String, what: &str, file: usize, range: &Range<usize>) -> bool {
-        let location = self.source(file).location(range.start);
+    fn declare(&mut self, key: String, what: &str, file: FileId, range: &Range<usize>) -> bool {
+        let location = self.config.sources.location(file, range.start);
         if let Some(first) = self.locations.get(&key).cloned() {
             let diagnostic = self
                 .source(file)
@@ -279,7 +299,7 @@ impl Loader {
 
     fn labels<'b>(
         &mut self,
-        file: usize,
+        file: FileId,
         block: &'b Block,
         expected: &[&str],
     ) -> Option<Vec<&'b str>> {
@@ -312,7 +332,7 @@ impl Loader {
         None
     }
 
-    fn body(&mut self, file: usize, body: &Body) {
+    fn body(&mut self, file: FileId, body: &Body) {
         for structure in body {
             match structure {
                 Structure::Attribute(attribute) => {
@@ -353,7 +373,7 @@ impl Loader {
     }
 
     /// Reports nested blocks of a block that takes none.
-    fn no_blocks(&mut self, file: usize, body: &Body, context: &str, allowed: &[&str]) {
+    fn no_blocks(&mut self, file: FileId, body: &Body, context: &str, allowed: &[&str]) {
         for block in body.blocks() {
             let name = block.ident.as_str();
             if allowed.contains(&name) {
@@ -374,7 +394,7 @@ impl Loader {
 
     fn unknown_attribute(
         &mut self,
-        file: usize,
+        file: FileId,
         attribute: &Attribute,
         context: &str,
         candidates: &[&str],
@@ -390,7 +410,7 @@ impl Loader {
         self.diagnostics.push(diagnostic);
     }
 
-    fn provider_block(&mut self, file: usize, block: &Block) {
+    fn provider_block(&mut self, file: FileId, block: &Block) {
         let Some(labels) = self.labels(file, block, &["huaweicloud"]) else {
             return;
         };
@@ -418,7 +438,7 @@ impl Loader {
                 self.unknown_attribute(file, attribute, "the provider block", PROVIDER_ATTRIBUTES);
             }
         }
-        let location = self.source(file).location(block_range(block).start);
+        let location = self.config.sources.location(file, block_range(block).start);
         self.config.provider = Some(ProviderConfig {
             location: Some(location),
             ..ProviderConfig::default()
@@ -426,7 +446,7 @@ impl Loader {
     }
 
     /// Evaluates an expression that may not refer to anything (defaults, var files).
-    fn constant(&mut self, file: usize, expr: &Expression) -> Option<Value> {
+    fn constant(&mut self, file: FileId, expr: &Expression) -> Option<Value> {
         let empty = ObjectMap::new();
         let resources = |_: &ResourceAddress, _: Option<&Value>| None;
         let env = Env {
@@ -453,7 +473,12 @@ impl Loader {
         }
     }
 
-    fn literal_string(&mut self, file: usize, attribute: &Attribute, what: &str) -> Option<String> {
+    fn literal_string(
+        &mut self,
+        file: FileId,
+        attribute: &Attribute,
+        what: &str,
+    ) -> Option<String> {
         match &attribute.value {
             Expression::String(s) => Some(s.value().clone()),
             other => {
@@ -467,7 +492,7 @@ impl Loader {
         }
     }
 
-    fn literal_bool(&mut self, file: usize, attribute: &Attribute, what: &str) -> Option<bool> {
+    fn literal_bool(&mut self, file: FileId, attribute: &Attribute, what: &str) -> Option<bool> {
         match &attribute.value {
             Expression::Bool(b) => Some(*b.value()),
             other => {
@@ -481,7 +506,7 @@ impl Loader {
         }
     }
 
-    fn variable_block(&mut self, file: usize, block: &Block) {
+    fn variable_block(&mut self, file: FileId, block: &Block) {
         let Some(labels) = self.labels(file, block, &["NAME"]) else {
             return;
         };
@@ -497,7 +522,9 @@ impl Loader {
         }
         let mut variable = Variable {
             name: name.clone(),
-            location: self.source(file).location(block_range(block).start),
+            location: self.config.sources.location(file, block_range(block).start),
+            file,
+            offset: block_range(block).start,
             type_constraint: None,
             default: None,
             default_origin: None,
@@ -590,7 +617,7 @@ impl Loader {
         self.config.variables.push(variable);
     }
 
-    fn locals_block(&mut self, file: usize, block: &Block) {
+    fn locals_block(&mut self, file: FileId, block: &Block) {
         if !block.labels.is_empty() {
             self.error(
                 file,
@@ -618,7 +645,7 @@ impl Loader {
         }
     }
 
-    fn output_block(&mut self, file: usize, block: &Block) {
+    fn output_block(&mut self, file: FileId, block: &Block) {
         let Some(labels) = self.labels(file, block, &["NAME"]) else {
             return;
         };
@@ -665,7 +692,7 @@ impl Loader {
             );
             return;
         };
-        let location = self.source(file).location(block_range(block).start);
+        let location = self.config.sources.location(file, block_range(block).start);
         self.config.outputs.push(Output {
             name,
             location,
@@ -677,7 +704,7 @@ impl Loader {
         });
     }
 
-    fn depends_on(&mut self, file: usize, attribute: &Attribute) -> Vec<Reference> {
+    fn depends_on(&mut self, file: FileId, attribute: &Attribute) -> Vec<Reference> {
         let Expression::Array(items) = &attribute.value else {
             self.error(
                 file,
@@ -705,7 +732,8 @@ impl Loader {
                     out.push(Reference {
                         address: address.clone(),
                         steps: steps.clone(),
-                        location: self.source(file).location(range.start),
+                        location: self.config.sources.location(file, range.start),
+                        offset: range.start,
                     });
                 }
                 (Expression::String(text), _) => {
@@ -724,7 +752,7 @@ impl Loader {
         out
     }
 
-    fn resource_block(&mut self, file: usize, block: &Block, mode: Mode) {
+    fn resource_block(&mut self, file: FileId, block: &Block, mode: Mode) {
         let kind = if mode == Mode::Data {
             "data source"
         } else {
@@ -736,25 +764,7 @@ impl Loader {
         let (type_name, name) = (labels[0], labels[1]);
         let type_range = block.labels[0].span().unwrap_or_else(|| block_range(block));
         let Some(schema) = schema(mode, type_name) else {
-            let candidates: Vec<&TypeSpec> = registry::types(mode).collect();
-            let mut diagnostic = self
-                .source(file)
-                .error(&type_range, format!("unknown {kind} type `{type_name}`"));
-            diagnostic = match suggest(type_name, candidates.iter().map(|s| s.name)) {
-                Some(s) => diagnostic.with_hint(format!("did you mean `{s}`?")),
-                None => diagnostic.with_note(format!(
-                    "the {kind} types are {}",
-                    candidates
-                        .iter()
-                        .map(|s| format!("`{}`", s.name))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )),
-            };
-            self.diagnostics.push(diagnostic);
-            if let Ok(address) = ResourceAddress::new(mode, type_name, name) {
-                self.unknown_types.insert(address);
-            }
+            self.unknown_type(file, &type_range, mode, type_name, name);
             return;
         };
         let name_range = block.labels[1].span().unwrap_or_else(|| block_range(block));
@@ -776,8 +786,9 @@ impl Loader {
         let context = format!("{kind} `{address}`");
         let mut resource = Resource {
             address: address.clone(),
-            location: self.source(file).location(block_range(block).start),
+            location: self.config.sources.location(file, block_range(block).start),
             file,
+            offset: block_range(block).start,
             count: None,
             for_each: None,
             depends_on: Vec::new(),
@@ -786,6 +797,71 @@ impl Loader {
             attributes: BTreeMap::new(),
             references: Vec::new(),
         };
+        let suggested = self.resource_attributes(file, block, schema, &context, &mut resource);
+        self.check_resource(file, block, schema, &context, &resource, &suggested);
+        let allowed: &[&str] = if mode == Mode::Managed {
+            &["lifecycle", "timeouts"]
+        } else {
+            &[]
+        };
+        self.no_blocks(file, &block.body, &context, allowed);
+        if mode == Mode::Managed {
+            for lifecycle in block.body.get_blocks("lifecycle") {
+                resource.lifecycle = self.lifecycle(file, lifecycle, schema);
+            }
+            for timeouts in block.body.get_blocks("timeouts") {
+                resource.timeouts = self.timeouts(file, timeouts);
+            }
+        }
+        self.config.resources.push(resource);
+    }
+
+    /// Reports a resource block of a type plinth does not know, with the closest known one.
+    fn unknown_type(
+        &mut self,
+        file: FileId,
+        type_range: &Range<usize>,
+        mode: Mode,
+        type_name: &str,
+        name: &str,
+    ) {
+        let kind = if mode == Mode::Data {
+            "data source"
+        } else {
+            "resource"
+        };
+        let candidates: Vec<&TypeSpec> = registry::types(mode).collect();
+        let mut diagnostic = self
+            .source(file)
+            .error(type_range, format!("unknown {kind} type `{type_name}`"));
+        diagnostic = match suggest(type_name, candidates.iter().map(|s| s.name)) {
+            Some(s) => diagnostic.with_hint(format!("did you mean `{s}`?")),
+            None => diagnostic.with_note(format!(
+                "the {kind} types are {}",
+                candidates
+                    .iter()
+                    .map(|s| format!("`{}`", s.name))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+        };
+        self.diagnostics.push(diagnostic);
+        if let Ok(address) = ResourceAddress::new(mode, type_name, name) {
+            self.unknown_types.insert(address);
+        }
+    }
+
+    /// Reads the attributes of a resource block into `resource`; answers the required
+    /// attributes that a suggestion for an unknown attribute already points to.
+    fn resource_attributes(
+        &mut self,
+        file: FileId,
+        block: &Block,
+        schema: &TypeSpec,
+        context: &str,
+        resource: &mut Resource,
+    ) -> BTreeSet<&'static str> {
+        let address = &resource.address;
         let settable: Vec<&str> = schema
             .settable()
             .chain(["count", "for_each", "depends_on"])
@@ -818,12 +894,26 @@ impl Loader {
                         }
                         None => {
                             suggested.extend(suggest(name, settable.iter().copied()));
-                            self.unknown_attribute(file, attribute, &context, &settable);
+                            self.unknown_attribute(file, attribute, context, &settable);
                         }
                     }
                 }
             }
         }
+        suggested
+    }
+
+    /// The checks of a resource block as a whole: `count` with `for_each`, and missing
+    /// required attributes (but those an earlier suggestion points to).
+    fn check_resource(
+        &mut self,
+        file: FileId,
+        block: &Block,
+        schema: &TypeSpec,
+        context: &str,
+        resource: &Resource,
+        suggested: &BTreeSet<&'static str>,
+    ) {
         if let (Some(_), Some(for_each)) = (&resource.count, &resource.for_each) {
             let range = block
                 .body
@@ -854,24 +944,9 @@ impl Loader {
                 );
             }
         }
-        let allowed: &[&str] = if mode == Mode::Managed {
-            &["lifecycle", "timeouts"]
-        } else {
-            &[]
-        };
-        self.no_blocks(file, &block.body, &context, allowed);
-        if mode == Mode::Managed {
-            for lifecycle in block.body.get_blocks("lifecycle") {
-                resource.lifecycle = self.lifecycle(file, lifecycle, schema);
-            }
-            for timeouts in block.body.get_blocks("timeouts") {
-                resource.timeouts = self.timeouts(file, timeouts);
-            }
-        }
-        self.config.resources.push(resource);
     }
 
-    fn lifecycle(&mut self, file: usize, block: &Block, schema: &TypeSpec) -> Lifecycle {
+    fn lifecycle(&mut self, file: FileId, block: &Block, schema: &TypeSpec) -> Lifecycle {
         let mut lifecycle = Lifecycle::default();
         self.no_blocks(file, &block.body, "a `lifecycle` block", &[]);
         for attribute in block.body.attributes() {
@@ -939,7 +1014,7 @@ impl Loader {
         lifecycle
     }
 
-    fn timeouts(&mut self, file: usize, block: &Block) -> Timeouts {
+    fn timeouts(&mut self, file: FileId, block: &Block) -> Timeouts {
         let mut timeouts = Timeouts::default();
         self.no_blocks(file, &block.body, "a `timeouts` block", &[]);
         for attribute in block.body.attributes() {
@@ -1079,7 +1154,7 @@ impl Loader {
         }
     }
 
-    fn check_declared(&mut self, file: usize, reference: &Reference, scope: &Scope<'_>) {
+    fn check_declared(&mut self, file: FileId, reference: &Reference, scope: &Scope<'_>) {
         let address = &reference.address;
         if scope.declared.contains(address) || scope.unknown_types.contains(address) {
             return;
@@ -1089,8 +1164,7 @@ impl Loader {
         } else {
             "resource"
         };
-        let (line, column) = (reference.location.line, reference.location.column);
-        let offset = self.offset_of(file, line, column);
+        let offset = reference.offset;
         let width = address.to_string().len();
         let mut diagnostic = self.source(file).error(
             &(offset..offset + width),
@@ -1106,21 +1180,6 @@ impl Loader {
             diagnostic = diagnostic.with_hint(format!("did you mean `{s}`?"));
         }
         self.diagnostics.push(diagnostic);
-    }
-
-    fn offset_of(&self, file: usize, line: usize, column: usize) -> usize {
-        let text = self.source(file).text();
-        let start: usize = text
-            .split_inclusive('\n')
-            .take(line - 1)
-            .map(str::len)
-            .sum();
-        start
-            + text[start..]
-                .chars()
-                .take(column - 1)
-                .map(char::len_utf8)
-                .sum::<usize>()
     }
 
     fn check(&mut self, expr: &Expr, scope: &Scope<'_>, allowed: &Allowed<'_>) -> Vec<Reference> {
@@ -1176,7 +1235,8 @@ impl Loader {
                     let reference = Reference {
                         address,
                         steps,
-                        location: self.source(file).location(range.start),
+                        location: self.config.sources.location(file, range.start),
+                        offset: range.start,
                     };
                     self.check_declared(file, &reference, scope);
                     if scope.declared.contains(&reference.address) {
@@ -1265,7 +1325,7 @@ impl Loader {
                 ),
                 Node::Resource(i) => {
                     let r = &self.config.resources[i];
-                    let offset = self.offset_of(r.file, r.location.line, r.location.column);
+                    let offset = r.offset;
                     (
                         r.file,
                         offset..offset + if r.mode() == Mode::Data { 4 } else { 8 },
@@ -1321,53 +1381,7 @@ impl Loader {
             }
         }
         for source in var_files {
-            let file = self.config.sources.len();
-            self.config.sources.push(source.clone());
-            let body = match hcl_edit::parser::parse_body(source.text()) {
-                Ok(body) => body,
-                Err(e) => {
-                    let diagnostic = source.error_at_line_col(
-                        e.location().line(),
-                        e.location().column(),
-                        format!("syntax error: {}", e.message()),
-                    );
-                    self.diagnostics.push(diagnostic);
-                    continue;
-                }
-            };
-            for block in body.blocks() {
-                self.error(
-                    file,
-                    &block_range(block),
-                    "a variables file holds only `name = value` lines, not blocks",
-                );
-            }
-            for attribute in body.attributes() {
-                let name = attribute.key.as_str();
-                if !declared.contains_key(name) {
-                    let mut warning = source
-                        .error(
-                            &key_range(attribute),
-                            format!("value for undeclared variable `{name}`"),
-                        )
-                        .into_warning();
-                    if let Some(s) = suggest(name, declared.keys().map(String::as_str)) {
-                        warning = warning.with_hint(format!("did you mean `{s}`?"));
-                    }
-                    self.config.warnings.push(warning);
-                    continue;
-                }
-                if let Some(value) = self.constant(file, &attribute.value) {
-                    given.insert(
-                        name.to_owned(),
-                        (
-                            value,
-                            Some((file, span(&attribute.value))),
-                            format!("`{}`", source.name()),
-                        ),
-                    );
-                }
-            }
+            self.variables_file(source, &declared, &mut given);
         }
         for raw in cli_vars {
             let Some((name, value)) = raw.split_once('=') else {
@@ -1393,112 +1407,172 @@ impl Loader {
                 given.insert(name.to_owned(), (value, None, "`--var`".to_owned()));
             }
         }
-        let mut resolved = BTreeMap::new();
         for i in 0..self.config.variables.len() {
-            let variable = self.config.variables[i].clone();
-            let decl_offset = self.variable_offset(&variable);
-            let decl_file = self.file_index(&variable.location.file);
-            let (value, origin, from) = match given.remove(&variable.name) {
-                Some(v) => v,
-                None => {
-                    if let Some(default) = &variable.default {
-                        (
-                            default.clone(),
-                            variable.default_origin.clone(),
-                            "its default".to_owned(),
-                        )
-                    } else {
-                        let name = &variable.name;
-                        self.error(decl_file, &(decl_offset..decl_offset + 8), format!("no value for required variable `{name}`"))
-                        .set_hint(format!("set it with `--var {name}=VALUE`, in `plinth.vars`, or with the environment variable `{ENV_PREFIX}{name}`; or give it a `default`"));
-                        continue;
-                    }
-                }
-            };
-            let (file, range) = origin.unwrap_or((decl_file, decl_offset..decl_offset + 8));
-            let value = match &variable.type_constraint {
-                Some(t) => match t.convert(value) {
-                    Ok(v) => v,
-                    Err(message) => {
-                        self.error(
-                            file,
-                            &range,
-                            format!(
-                                "invalid value for variable `{}` from {from}: {message}",
-                                variable.name
-                            ),
-                        );
-                        continue;
-                    }
-                },
-                None => value,
-            };
-            let value = if variable.sensitive {
-                value.mark_sensitive()
-            } else {
-                value
-            };
-            for validation in &variable.validations {
-                let variables = ObjectMap::from_iter([(variable.name.clone(), value.clone())]);
-                let locals = ObjectMap::new();
-                let resources = |_: &ResourceAddress, _: Option<&Value>| None;
-                let env = Env {
-                    variables: &variables,
-                    locals: &locals,
-                    resources: &resources,
-                    dir: self.config.dir.as_deref(),
-                };
-                match Context::new(&env)
-                    .eval(&validation.condition.expr)
-                    .map(|v| v.unmark().0)
-                {
-                    Ok(Value::Bool(true) | Value::Unknown) => {}
-                    Ok(Value::Bool(false)) => {
-                        self.error(
-                            file,
-                            &range,
-                            format!(
-                                "invalid value for variable `{}`: {}",
-                                variable.name, validation.error_message
-                            ),
-                        )
-                        .set_note(format!(
-                            "the value from {from} fails the validation at {}",
-                            validation.condition.location
-                        ));
-                    }
-                    Ok(other) => {
-                        self.error(
-                            validation.condition.file,
-                            &span(&validation.condition.expr),
-                            format!(
-                                "a validation condition must be a bool, found {}",
-                                other.type_name()
-                            ),
-                        );
-                    }
-                    Err(e) => {
-                        let diagnostic = e.into_diagnostic(self.source(validation.condition.file));
-                        self.diagnostics.push(diagnostic);
-                    }
-                }
-            }
-            resolved.insert(variable.name.clone(), value.clone());
-            self.config.variables[i].value = value;
+            self.resolve_variable(i, &mut given);
         }
     }
 
-    fn file_index(&self, name: &str) -> usize {
-        self.config
-            .sources
-            .iter()
-            .position(|s| s.name() == name)
-            .unwrap_or(0)
+    /// Reads the values of a variables file (`name = value` lines) into `given`.
+    fn variables_file(
+        &mut self,
+        source: &SourceFile,
+        declared: &BTreeMap<String, Option<TypeConstraint>>,
+        given: &mut BTreeMap<String, GivenValue>,
+    ) {
+        let file = self.config.sources.add(source.clone());
+        let source = Arc::clone(self.source(file));
+        let body = match hcl_edit::parser::parse_body(source.text()) {
+            Ok(body) => body,
+            Err(e) => {
+                let diagnostic = source.error_at_line_col(
+                    e.location().line(),
+                    e.location().column(),
+                    format!("syntax error: {}", e.message()),
+                );
+                self.diagnostics.push(diagnostic);
+                return;
+            }
+        };
+        for block in body.blocks() {
+            self.error(
+                file,
+                &block_range(block),
+                "a variables file holds only `name = value` lines, not blocks",
+            );
+        }
+        for attribute in body.attributes() {
+            let name = attribute.key.as_str();
+            if !declared.contains_key(name) {
+                let mut warning = source
+                    .error(
+                        &key_range(attribute),
+                        format!("value for undeclared variable `{name}`"),
+                    )
+                    .into_warning();
+                if let Some(s) = suggest(name, declared.keys().map(String::as_str)) {
+                    warning = warning.with_hint(format!("did you mean `{s}`?"));
+                }
+                self.config.warnings.push(warning);
+                continue;
+            }
+            if let Some(value) = self.constant(file, &attribute.value) {
+                given.insert(
+                    name.to_owned(),
+                    (
+                        value,
+                        Some((file, span(&attribute.value))),
+                        format!("`{}`", source.name()),
+                    ),
+                );
+            }
+        }
     }
 
-    fn variable_offset(&self, variable: &Variable) -> usize {
-        let file = self.file_index(&variable.location.file);
-        self.offset_of(file, variable.location.line, variable.location.column)
+    /// Sets the value of the `i`th variable from what was given (taken out of `given`) or its
+    /// default, converted to its type and validated.
+    fn resolve_variable(&mut self, i: usize, given: &mut BTreeMap<String, GivenValue>) {
+        let variable = self.config.variables[i].clone();
+        let decl_offset = variable.offset;
+        let decl_file = variable.file;
+        let (value, origin, from) = match given.remove(&variable.name) {
+            Some(v) => v,
+            None => {
+                if let Some(default) = &variable.default {
+                    (
+                        default.clone(),
+                        variable.default_origin.clone(),
+                        "its default".to_owned(),
+                    )
+                } else {
+                    let name = &variable.name;
+                    self.error(decl_file, &(decl_offset..decl_offset + 8), format!("no value for required variable `{name}`"))
+                    .set_hint(format!("set it with `--var {name}=VALUE`, in `plinth.vars`, or with the environment variable `{ENV_PREFIX}{name}`; or give it a `default`"));
+                    return;
+                }
+            }
+        };
+        let (file, range) = origin.unwrap_or((decl_file, decl_offset..decl_offset + 8));
+        let value = match &variable.type_constraint {
+            Some(t) => match t.convert(value) {
+                Ok(v) => v,
+                Err(message) => {
+                    self.error(
+                        file,
+                        &range,
+                        format!(
+                            "invalid value for variable `{}` from {from}: {message}",
+                            variable.name
+                        ),
+                    );
+                    return;
+                }
+            },
+            None => value,
+        };
+        let value = if variable.sensitive {
+            value.mark_sensitive()
+        } else {
+            value
+        };
+        self.validate_variable(&variable, &value, (file, &range), &from);
+        self.config.variables[i].value = value;
+    }
+
+    /// Checks a variable's value against its `validation` blocks; `(file, range)` is where the value is
+    /// written (or the declaration, for a value from outside a file), `from` says where it
+    /// came from.
+    fn validate_variable(
+        &mut self,
+        variable: &Variable,
+        value: &Value,
+        (file, range): (FileId, &Range<usize>),
+        from: &str,
+    ) {
+        for validation in &variable.validations {
+            let variables = ObjectMap::from_iter([(variable.name.clone(), value.clone())]);
+            let locals = ObjectMap::new();
+            let resources = |_: &ResourceAddress, _: Option<&Value>| None;
+            let env = Env {
+                variables: &variables,
+                locals: &locals,
+                resources: &resources,
+                dir: self.config.dir.as_deref(),
+            };
+            match Context::new(&env)
+                .eval(&validation.condition.expr)
+                .map(|v| v.unmark().0)
+            {
+                Ok(Value::Bool(true) | Value::Unknown) => {}
+                Ok(Value::Bool(false)) => {
+                    self.error(
+                        file,
+                        range,
+                        format!(
+                            "invalid value for variable `{}`: {}",
+                            variable.name, validation.error_message
+                        ),
+                    )
+                    .set_note(format!(
+                        "the value from {from} fails the validation at {}",
+                        validation.condition.location
+                    ));
+                }
+                Ok(other) => {
+                    self.error(
+                        validation.condition.file,
+                        &span(&validation.condition.expr),
+                        format!(
+                            "a validation condition must be a bool, found {}",
+                            other.type_name()
+                        ),
+                    );
+                }
+                Err(e) => {
+                    let diagnostic = e.into_diagnostic(self.source(validation.condition.file));
+                    self.diagnostics.push(diagnostic);
+                }
+            }
+        }
     }
 
     /// A value given as text on the command line or in the environment: taken literally for a
@@ -1537,7 +1611,7 @@ impl Loader {
 
 /// A value given for a variable: the value, the file and range it is written at (if in a
 /// file), and a description of where it came from.
-type GivenValue = (Value, Option<(usize, Range<usize>)>, String);
+type GivenValue = (Value, Option<(FileId, Range<usize>)>, String);
 
 struct Scope<'a> {
     declared: &'a BTreeSet<ResourceAddress>,
@@ -1701,7 +1775,7 @@ fn provider(
 
 fn endpoints(
     value: &Value,
-    source: &SourceFile,
+    source: &Arc<SourceFile>,
     range: &Range<usize>,
     diagnostics: &mut Diagnostics,
 ) -> Endpoints {

@@ -4,11 +4,12 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use hcl_edit::expr::Expression;
 
-use crate::diagnostic::{Diagnostic, Diagnostics, Location, SourceFile};
+use crate::diagnostic::{Diagnostic, Diagnostics, FileId, Location, SourceFile, SourceMap};
 use crate::types::TypeConstraint;
 use crate::value::Value;
 
@@ -19,7 +20,7 @@ pub(crate) use plinth_core::{InstanceKey, Mode, ResourceAddress};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Expr {
     pub(crate) expr: Expression,
-    pub(crate) file: usize,
+    pub(crate) file: FileId,
     pub(crate) location: Location,
 }
 
@@ -55,6 +56,8 @@ pub struct Reference {
     pub steps: Vec<ReferenceStep>,
     /// Where the reference is written.
     pub location: Location,
+    /// The byte offset it is written at, in the file of what holds it.
+    pub(crate) offset: usize,
 }
 
 impl fmt::Display for Reference {
@@ -100,7 +103,9 @@ pub struct Timeouts {
 pub struct Resource {
     pub(crate) address: ResourceAddress,
     pub(crate) location: Location,
-    pub(crate) file: usize,
+    pub(crate) file: FileId,
+    /// The byte offset the block starts at.
+    pub(crate) offset: usize,
     pub(crate) count: Option<Expr>,
     pub(crate) for_each: Option<Expr>,
     pub(crate) depends_on: Vec<Reference>,
@@ -187,10 +192,13 @@ pub struct Validation {
 pub struct Variable {
     pub(crate) name: String,
     pub(crate) location: Location,
+    /// The file of the block, and the byte offset it starts at.
+    pub(crate) file: FileId,
+    pub(crate) offset: usize,
     pub(crate) type_constraint: Option<TypeConstraint>,
     pub(crate) default: Option<Value>,
     /// The file and range of the `default` expression.
-    pub(crate) default_origin: Option<(usize, Range<usize>)>,
+    pub(crate) default_origin: Option<(FileId, Range<usize>)>,
     pub(crate) description: Option<String>,
     pub(crate) sensitive: bool,
     pub(crate) validations: Vec<Validation>,
@@ -351,7 +359,7 @@ pub struct ProviderConfig {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Configuration {
     pub(crate) dir: Option<PathBuf>,
-    pub(crate) sources: Vec<SourceFile>,
+    pub(crate) sources: SourceMap,
     pub(crate) provider: Option<ProviderConfig>,
     pub(crate) variables: Vec<Variable>,
     pub(crate) locals: Vec<Local>,
@@ -376,8 +384,8 @@ impl Configuration {
     }
 
     /// The source files, in load order.
-    pub fn sources(&self) -> &[SourceFile] {
-        &self.sources
+    pub fn sources(&self) -> &[Arc<SourceFile>] {
+        self.sources.files()
     }
 
     /// The provider block, if there is one.
@@ -430,16 +438,16 @@ impl Configuration {
         &self.warnings
     }
 
-    pub(crate) fn source(&self, file: usize) -> &SourceFile {
-        &self.sources[file]
+    pub(crate) fn source(&self, file: FileId) -> &Arc<SourceFile> {
+        self.sources.get(file)
     }
 
     pub(crate) fn error(
         &self,
-        file: usize,
+        file: FileId,
         range: &Range<usize>,
         message: impl Into<String>,
     ) -> Diagnostic {
-        self.sources[file].error(range, message)
+        self.sources.error(file, range, message)
     }
 }

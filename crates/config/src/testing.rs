@@ -38,6 +38,15 @@ pub struct Generated {
     pub explicit: usize,
 }
 
+/// Which versions the objects of [`Generated::cloud`] run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Versions {
+    /// The versions the configuration asks for: nothing to do.
+    Configured,
+    /// The versions before them: every instance is an update.
+    Previous,
+}
+
 /// An object as the cloud reports it, for one generated instance.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CloudObject {
@@ -56,128 +65,10 @@ impl Generated {
         let per_for_each = rest * 3 / 10;
         let explicit = rest - 3 * per_for_each;
         let mut hcl = String::new();
-        let _ = write!(
-            hcl,
-            r#"variable "addon_version" {{
-  type    = string
-  default = "{ADDON_VERSION}"
-}}
-
-variable "plugin_version" {{
-  default = "{PLUGIN_VERSION}"
-}}
-
-variable "region" {{
-  default = "ap-southeast-1"
-}}
-
-locals {{
-  clusters = [for i in range({per_for_each}) : "c-${{i}}"]
-  pools    = {{ for i in range({per_for_each}) : "pool-${{i}}" => "c-${{i}}" }}
-  common = {{
-    flavor = {{ replicas = 2, cpu = "500m" }}
-    region = var.region
-  }}
-}}
-
-resource "huaweicloud_cce_addon" "chain_0" {{
-  cluster_id    = "chain-0"
-  template_name = "coredns"
-  version       = var.addon_version
-  values = {{
-    basic  = {{ cluster_ip = "10.247.0.10" }}
-    flavor = {{ replicas = 2 }}
-  }}
-}}
-"#
-        );
-        for k in 1..CHAIN {
-            let _ = write!(
-                hcl,
-                r#"
-resource "huaweicloud_cce_addon" "chain_{k}" {{
-  cluster_id    = "chain-{k}"
-  template_name = "coredns"
-  version       = var.addon_version
-  values = {{
-    basic  = {{ upstream = huaweicloud_cce_addon.chain_{previous}.id }}
-    flavor = local.common.flavor
-  }}
-}}
-"#,
-                previous = k - 1
-            );
-        }
-        let last = CHAIN - 1;
-        let _ = write!(
-            hcl,
-            r#"
-resource "huaweicloud_cce_addon" "fleet" {{
-  for_each      = toset(local.clusters)
-  cluster_id    = each.key
-  template_name = "everest"
-  version       = var.addon_version
-  values = {{
-    basic  = {{ cluster = each.key, region = var.region }}
-    custom = {{ dns = huaweicloud_cce_addon.chain_{last}.id, tags = ["bench", each.key] }}
-  }}
-}}
-
-resource "huaweicloud_modelarts_pool_plugin" "gpu" {{
-  for_each      = local.pools
-  pool_name     = each.key
-  template_name = "gpu-beta"
-  version       = var.plugin_version
-  inputs = {{
-    addon   = huaweicloud_cce_addon.fleet[each.value].id
-    cluster = each.value
-    limits  = {{ gpu = 8, memory = "64Gi" }}
-  }}
-}}
-
-resource "huaweicloud_cce_autopilot_addon" "metrics" {{
-  for_each      = toset(local.clusters)
-  cluster_id    = each.key
-  template_name = "metrics-server"
-  version       = var.addon_version
-  values        = merge(local.common, {{ cluster = each.key }})
-  depends_on    = [huaweicloud_cce_addon.chain_{last}]
-}}
-
-output "chain_end" {{
-  value = huaweicloud_cce_addon.chain_{last}.id
-}}
-"#
-        );
-        for i in 0..explicit {
-            let link = i % CHAIN;
-            if i % 2 == 0 {
-                let _ = write!(
-                    hcl,
-                    r#"
-resource "huaweicloud_cce_autopilot_addon" "explicit_{i}" {{
-  cluster_id    = "e-{i}"
-  template_name = "metrics-server"
-  version       = var.addon_version
-  values        = {{ flavor = local.common.flavor, index = {i} }}
-  depends_on    = [huaweicloud_cce_addon.chain_{link}]
-}}
-"#
-                );
-            } else {
-                let _ = write!(
-                    hcl,
-                    r#"
-resource "huaweicloud_modelarts_pool_plugin" "explicit_{i}" {{
-  pool_name     = "pool-e-{i}"
-  template_name = "gpu-beta"
-  version       = var.plugin_version
-  inputs        = {{ dns = huaweicloud_cce_addon.chain_{link}.id, index = {i} }}
-}}
-"#
-                );
-            }
-        }
+        write_header(&mut hcl, per_for_each);
+        write_chain(&mut hcl);
+        write_fan_out(&mut hcl);
+        write_explicit(&mut hcl, explicit);
         Generated {
             hcl,
             per_for_each,
@@ -198,13 +89,12 @@ resource "huaweicloud_modelarts_pool_plugin" "explicit_{i}" {{
         }
     }
 
-    /// What the cloud reports for every instance once the configuration is applied; with
-    /// `outdated`, every object runs the previous version (so that every instance is an update).
-    pub fn cloud(&self, outdated: bool) -> Vec<CloudObject> {
-        let (addon_version, plugin_version) = if outdated {
-            (OLD_ADDON_VERSION, OLD_PLUGIN_VERSION)
-        } else {
-            (ADDON_VERSION, PLUGIN_VERSION)
+    /// What the cloud reports for every instance once the configuration is applied, every
+    /// object running the `versions` given (the previous ones make every instance an update).
+    pub fn cloud(&self, versions: Versions) -> Vec<CloudObject> {
+        let (addon_version, plugin_version) = match versions {
+            Versions::Configured => (ADDON_VERSION, PLUGIN_VERSION),
+            Versions::Previous => (OLD_ADDON_VERSION, OLD_PLUGIN_VERSION),
         };
         let flavor = json!({"replicas": 2, "cpu": "500m"});
         let addon = |address: String, id: String, cluster: &str, template: &str, values: Json| {
@@ -301,6 +191,144 @@ resource "huaweicloud_modelarts_pool_plugin" "explicit_{i}" {{
     }
 }
 
+/// The variables, the locals (`per_for_each` clusters and pools) and the chain's first link.
+fn write_header(hcl: &mut String, per_for_each: usize) {
+    let _ = write!(
+        hcl,
+        r#"variable "addon_version" {{
+  type    = string
+  default = "{ADDON_VERSION}"
+}}
+
+variable "plugin_version" {{
+  default = "{PLUGIN_VERSION}"
+}}
+
+variable "region" {{
+  default = "ap-southeast-1"
+}}
+
+locals {{
+  clusters = [for i in range({per_for_each}) : "c-${{i}}"]
+  pools    = {{ for i in range({per_for_each}) : "pool-${{i}}" => "c-${{i}}" }}
+  common = {{
+    flavor = {{ replicas = 2, cpu = "500m" }}
+    region = var.region
+  }}
+}}
+
+resource "huaweicloud_cce_addon" "chain_0" {{
+  cluster_id    = "chain-0"
+  template_name = "coredns"
+  version       = var.addon_version
+  values = {{
+    basic  = {{ cluster_ip = "10.247.0.10" }}
+    flavor = {{ replicas = 2 }}
+  }}
+}}
+"#
+    );
+}
+
+/// The links of the chain after the first, each referring to the one before.
+fn write_chain(hcl: &mut String) {
+    for k in 1..CHAIN {
+        let _ = write!(
+            hcl,
+            r#"
+resource "huaweicloud_cce_addon" "chain_{k}" {{
+  cluster_id    = "chain-{k}"
+  template_name = "coredns"
+  version       = var.addon_version
+  values = {{
+    basic  = {{ upstream = huaweicloud_cce_addon.chain_{previous}.id }}
+    flavor = local.common.flavor
+  }}
+}}
+"#,
+            previous = k - 1
+        );
+    }
+}
+
+/// The three `for_each` blocks, fanning out from the end of the chain, and the output.
+fn write_fan_out(hcl: &mut String) {
+    let last = CHAIN - 1;
+    let _ = write!(
+        hcl,
+        r#"
+resource "huaweicloud_cce_addon" "fleet" {{
+  for_each      = toset(local.clusters)
+  cluster_id    = each.key
+  template_name = "everest"
+  version       = var.addon_version
+  values = {{
+    basic  = {{ cluster = each.key, region = var.region }}
+    custom = {{ dns = huaweicloud_cce_addon.chain_{last}.id, tags = ["bench", each.key] }}
+  }}
+}}
+
+resource "huaweicloud_modelarts_pool_plugin" "gpu" {{
+  for_each      = local.pools
+  pool_name     = each.key
+  template_name = "gpu-beta"
+  version       = var.plugin_version
+  inputs = {{
+    addon   = huaweicloud_cce_addon.fleet[each.value].id
+    cluster = each.value
+    limits  = {{ gpu = 8, memory = "64Gi" }}
+  }}
+}}
+
+resource "huaweicloud_cce_autopilot_addon" "metrics" {{
+  for_each      = toset(local.clusters)
+  cluster_id    = each.key
+  template_name = "metrics-server"
+  version       = var.addon_version
+  values        = merge(local.common, {{ cluster = each.key }})
+  depends_on    = [huaweicloud_cce_addon.chain_{last}]
+}}
+
+output "chain_end" {{
+  value = huaweicloud_cce_addon.chain_{last}.id
+}}
+"#
+    );
+}
+
+/// `explicit` blocks, autopilot add-ons and plug-ins alternately, each on a link of the chain.
+fn write_explicit(hcl: &mut String, explicit: usize) {
+    for i in 0..explicit {
+        let link = i % CHAIN;
+        if i % 2 == 0 {
+            let _ = write!(
+                hcl,
+                r#"
+resource "huaweicloud_cce_autopilot_addon" "explicit_{i}" {{
+  cluster_id    = "e-{i}"
+  template_name = "metrics-server"
+  version       = var.addon_version
+  values        = {{ flavor = local.common.flavor, index = {i} }}
+  depends_on    = [huaweicloud_cce_addon.chain_{link}]
+}}
+"#
+            );
+        } else {
+            let _ = write!(
+                hcl,
+                r#"
+resource "huaweicloud_modelarts_pool_plugin" "explicit_{i}" {{
+  pool_name     = "pool-e-{i}"
+  template_name = "gpu-beta"
+  version       = var.plugin_version
+  inputs        = {{ dns = huaweicloud_cce_addon.chain_{link}.id, index = {i} }}
+}}
+"#
+            );
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::{BTreeMap, BTreeSet};
@@ -315,7 +343,7 @@ mod tests {
     fn generated_configuration_expands_to_the_objects_the_cloud_reports() {
         let generated = Generated::new(200);
         let config = load_sources(generated.sources()).unwrap();
-        let cloud = generated.cloud(false);
+        let cloud = generated.cloud(Versions::Configured);
         assert_eq!(cloud.len(), generated.instances());
         assert!(generated.instances().abs_diff(200) <= 3);
         // With everything known, every written attribute equals what the cloud reports.

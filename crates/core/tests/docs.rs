@@ -2,6 +2,8 @@
 //! attribute changed, without the docs saying so.
 
 use plinth_core::Mode;
+use std::fmt::Write as _;
+
 use plinth_core::registry::{self, OnChange, Presence, TypeSpec};
 
 const LANGUAGE: &str = include_str!("../../../docs/language.md");
@@ -23,11 +25,12 @@ fn managed_table(spec: &TypeSpec) -> String {
             OnChange::Nothing => String::new(),
         };
         let separator = if on_change.is_empty() { "" } else { " " };
-        out.push_str(&format!(
-            "| `{}` | {kind} | {} |{separator}{on_change} |\n",
+        let _ = writeln!(
+            out,
+            "| `{}` | {kind} | {} |{separator}{on_change} |",
             attribute.name,
             attribute.ty.name()
-        ));
+        );
     }
     out
 }

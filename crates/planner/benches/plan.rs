@@ -9,18 +9,18 @@ use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use plinth_config::load_sources;
-use plinth_config::testing::Generated;
+use plinth_config::testing::{Generated, Versions};
 use plinth_planner::{Observations, Observed, PlanOptions, RemoteObject, plan};
 use plinth_state::{Change, ResourceState, State};
 
-/// The state after applying `generated`, and a refresh that observed `outdated` objects or not.
-fn world(generated: &Generated, outdated: bool) -> (State, Observations) {
+/// The state after applying `generated`, and a refresh that observed objects running `versions`.
+fn world(generated: &Generated, versions: Versions) -> (State, Observations) {
     let mut state = State::new();
     let mut observed = Observations::new();
     for (in_state, now) in generated
-        .cloud(false)
+        .cloud(Versions::Configured)
         .into_iter()
-        .zip(generated.cloud(outdated))
+        .zip(generated.cloud(versions))
     {
         let address: plinth_core::ResourceAddress = in_state.address.parse().expect("an address");
         state.apply(Change::Upsert {
@@ -49,8 +49,13 @@ fn planning(criterion: &mut Criterion) {
         group.throughput(Throughput::Elements(instances as u64));
         let cases = [
             ("create", (State::new(), Observations::new()), instances, 0),
-            ("no_op", world(&generated, false), 0, 0),
-            ("update", world(&generated, true), 0, instances),
+            ("no_op", world(&generated, Versions::Configured), 0, 0),
+            (
+                "update",
+                world(&generated, Versions::Previous),
+                0,
+                instances,
+            ),
         ];
         for (name, (state, observed), add, change) in cases {
             group.bench_with_input(BenchmarkId::new(name, n), &(), |b, ()| {

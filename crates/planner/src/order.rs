@@ -217,41 +217,7 @@ impl Dependencies {
         keep: &[bool],
     ) -> Result<PlanGraph, PlanError> {
         let mut builder = GraphBuilder::new();
-        let n = changes.len();
-        let mut main: Vec<Option<StepId>> = vec![None; n];
-        let mut delete: Vec<Option<StepId>> = vec![None; n];
-        for (i, change) in changes.iter().enumerate() {
-            if !keep[i] {
-                continue;
-            }
-            let address = &change.address;
-            match change.action {
-                Action::Replace {
-                    create_before_destroy,
-                } => {
-                    let old = builder.add(address.clone(), Operation::Delete);
-                    let new = builder.add(address.clone(), Operation::Create);
-                    if create_before_destroy {
-                        builder.edge(new, old);
-                    } else {
-                        builder.edge(old, new);
-                    }
-                    main[i] = Some(new);
-                    delete[i] = Some(old);
-                }
-                Action::Delete => delete[i] = Some(builder.add(address.clone(), Operation::Delete)),
-                other => {
-                    let operation = match other {
-                        Action::Create => Operation::Create,
-                        Action::Update => Operation::Update,
-                        Action::Read => Operation::Read,
-                        Action::Import { .. } => Operation::Import,
-                        _ => Operation::NoOp,
-                    };
-                    main[i] = Some(builder.add(address.clone(), operation));
-                }
-            }
-        }
+        let (main, delete) = add_steps(&mut builder, changes, keep);
         let cbd_old = |j: usize| match changes[j].action {
             Action::Replace {
                 create_before_destroy: true,
@@ -342,4 +308,51 @@ impl Dependencies {
         }
         builder.finish()
     }
+}
+
+/// The steps of the kept changes, without their order: for each change, the step that carries
+/// it out (create, update, read, import, no-op; the create of a replace) and the step that
+/// deletes its old object (a delete, or the delete of a replace), ordered within a replace by
+/// `create_before_destroy`.
+fn add_steps(
+    builder: &mut GraphBuilder,
+    changes: &[PlannedChange],
+    keep: &[bool],
+) -> (Vec<Option<StepId>>, Vec<Option<StepId>>) {
+    let n = changes.len();
+    let mut main: Vec<Option<StepId>> = vec![None; n];
+    let mut delete: Vec<Option<StepId>> = vec![None; n];
+    for (i, change) in changes.iter().enumerate() {
+        if !keep[i] {
+            continue;
+        }
+        let address = &change.address;
+        match change.action {
+            Action::Replace {
+                create_before_destroy,
+            } => {
+                let old = builder.add(address.clone(), Operation::Delete);
+                let new = builder.add(address.clone(), Operation::Create);
+                if create_before_destroy {
+                    builder.edge(new, old);
+                } else {
+                    builder.edge(old, new);
+                }
+                main[i] = Some(new);
+                delete[i] = Some(old);
+            }
+            Action::Delete => delete[i] = Some(builder.add(address.clone(), Operation::Delete)),
+            other => {
+                let operation = match other {
+                    Action::Create => Operation::Create,
+                    Action::Update => Operation::Update,
+                    Action::Read => Operation::Read,
+                    Action::Import { .. } => Operation::Import,
+                    _ => Operation::NoOp,
+                };
+                main[i] = Some(builder.add(address.clone(), operation));
+            }
+        }
+    }
+    (main, delete)
 }

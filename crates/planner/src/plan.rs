@@ -425,7 +425,7 @@ impl Planner<'_> {
         } else {
             // A refresh-only plan neither creates nor adopts.
             hidden = self.mode == PlanMode::RefreshOnly;
-            self.absent(block, &desired, &mut change, hidden)
+            self.absent(block, &desired, &mut change)
         };
         if matches!(
             change.action,
@@ -507,7 +507,7 @@ impl Planner<'_> {
             forces_replacement: &|name| {
                 schema
                     .attribute(name)
-                    .is_some_and(|a| a.forces_replacement())
+                    .is_some_and(plinth_core::AttributeSpec::forces_replacement)
             },
         });
         self.record_drift(&address, found.drift);
@@ -565,9 +565,10 @@ impl Planner<'_> {
         block: &Block<'_>,
         desired: &ObjectMap,
         change: &mut PlannedChange,
-        hidden: bool,
     ) -> Value {
         let (schema, lifecycle) = (block.schema, block.lifecycle);
+        // A refresh-only plan neither creates nor adopts: it wants no lookup either.
+        let hidden = self.mode == PlanMode::RefreshOnly;
         match self.observed.lookup(&change.address) {
             Some(Lookup::Found(object)) => {
                 let current = object.attributes.to_value();
@@ -583,7 +584,7 @@ impl Planner<'_> {
                     forces_replacement: &|name| {
                         schema
                             .attribute(name)
-                            .is_some_and(|a| a.forces_replacement())
+                            .is_some_and(plinth_core::AttributeSpec::forces_replacement)
                     },
                 });
                 let then_update = !found.changes.is_empty();

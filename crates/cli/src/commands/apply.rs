@@ -32,7 +32,26 @@ struct Run<'a> {
     parallelism: usize,
     auto_approve: bool,
     saved: Option<PlanFile>,
-    destroy: bool,
+    command: Command,
+}
+
+/// Which of the two commands runs: they differ in their words and in showing outputs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Command {
+    /// `plinth apply`: carry out a plan, made now or saved.
+    Apply,
+    /// `plinth destroy` (or the apply of a saved plan whose options ask to destroy).
+    Destroy,
+}
+
+impl Command {
+    /// The command's name, as typed.
+    fn name(self) -> &'static str {
+        match self {
+            Command::Apply => "apply",
+            Command::Destroy => "destroy",
+        }
+    }
 }
 
 pub fn run(workspace: &Workspace, args: &ApplyArgs) -> anyhow::Result<ExitCode> {
@@ -54,7 +73,11 @@ pub fn run(workspace: &Workspace, args: &ApplyArgs) -> anyhow::Result<ExitCode> 
         workspace,
         vars: &args.planning.vars,
         lock: &args.planning.lock,
-        destroy: options.destroy,
+        command: if options.destroy {
+            Command::Destroy
+        } else {
+            Command::Apply
+        },
         options,
         refresh: RefreshOptions {
             parallelism: usize::from(args.planning.parallelism),
@@ -83,7 +106,7 @@ pub fn destroy(workspace: &Workspace, args: &DestroyArgs) -> anyhow::Result<Exit
         parallelism: usize::from(args.parallelism),
         auto_approve: args.auto_approve,
         saved: None,
-        destroy: true,
+        command: Command::Destroy,
     })
 }
 
@@ -91,8 +114,7 @@ fn execute(run: Run<'_>) -> anyhow::Result<ExitCode> {
     let Run { saved, .. } = run;
     let config = load_configuration(run.workspace, run.vars)?;
     let storage = run.workspace.storage();
-    let operation = if run.destroy { "destroy" } else { "apply" };
-    let lock = storage.lock(&lock_request(operation, run.lock))?;
+    let lock = storage.lock(&lock_request(run.command.name(), run.lock))?;
     let state = storage.load()?;
     if let Some(saved) = &saved {
         let digest =
@@ -130,7 +152,7 @@ fn execute(run: Run<'_>) -> anyhow::Result<ExitCode> {
         render::write_plan_text(&mut stdout, &view, RenderOptions { color })?;
         stdout.flush()?;
         drop(stdout);
-        if plan.has_changes() && !run.auto_approve && !confirm(run.destroy)? {
+        if plan.has_changes() && !run.auto_approve && !confirm(run.command)? {
             runtime.block_on(session.close())?;
             writeln!(
                 io::stdout().lock(),
@@ -170,18 +192,18 @@ fn execute(run: Run<'_>) -> anyhow::Result<ExitCode> {
     let report = report?;
     let (state, _) = finished?;
     drop(lock);
-    summarize(&report, &state, run.destroy)
+    summarize(&report, &state, run.command)
 }
 
 /// Asks for `yes` on a terminal; refuses without one.
-fn confirm(destroy: bool) -> anyhow::Result<bool> {
+fn confirm(command: Command) -> anyhow::Result<bool> {
     if !io::stdin().is_terminal() {
         return Err(Hinted {
             message: "cannot ask for confirmation: standard input is not a terminal".to_owned(),
             hint: format!(
                 "review the plan above and run `plinth {} --auto-approve`, or save a plan with \
                  `plinth plan --out FILE` and apply it with `plinth apply FILE`",
-                if destroy { "destroy" } else { "apply" }
+                command.name()
             ),
         }
         .into());
@@ -191,10 +213,9 @@ fn confirm(destroy: bool) -> anyhow::Result<bool> {
         stdout,
         "\nDo you want to {}?\n  plinth will perform the actions described above.\n  Only 'yes' \
          will be accepted to approve.\n\n  Enter a value: ",
-        if destroy {
-            "destroy all resources"
-        } else {
-            "perform these actions"
+        match command {
+            Command::Destroy => "destroy all resources",
+            Command::Apply => "perform these actions",
         }
     )?;
     stdout.flush()?;
@@ -235,11 +256,11 @@ async fn tick(progress: Progress) {
 
 /// The closing lines: what succeeded, what failed (with the cloud's code, message and request id)
 /// and what was skipped; and the exit status.
-fn summarize(report: &ApplyReport, state: &State, destroy: bool) -> anyhow::Result<ExitCode> {
+fn summarize(report: &ApplyReport, state: &State, command: Command) -> anyhow::Result<ExitCode> {
     let mut stdout = io::stdout().lock();
     let summary = report.summary();
     if report.is_success() {
-        if destroy {
+        if command == Command::Destroy {
             writeln!(
                 stdout,
                 "\nDestroy complete! Resources: {} destroyed.",
@@ -257,7 +278,7 @@ fn summarize(report: &ApplyReport, state: &State, destroy: bool) -> anyhow::Resu
                 summary.added, summary.changed, summary.destroyed
             )?;
         }
-        if !destroy && !state.outputs().is_empty() {
+        if command == Command::Apply && !state.outputs().is_empty() {
             writeln!(stdout, "\nOutputs:\n")?;
             for (name, output) in state.outputs() {
                 writeln!(

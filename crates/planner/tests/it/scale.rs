@@ -1,5 +1,6 @@
 //! Planning many instances stays linear: a quadratic step would make these time out.
 
+use plinth_config::testing::Versions;
 use plinth_planner::{Action, Observations, Observed, Operation, PlanOptions, RemoteObject, plan};
 use plinth_state::{Change, ResourceState, State};
 use serde_json::json;
@@ -209,13 +210,13 @@ fn generated_configuration_plans_create_no_op_and_update() {
     let created = plan(&config, &State::new(), &Observations::new(), &options).unwrap();
     assert_eq!(created.summary().add, n);
 
-    for (outdated, change) in [(false, 0), (true, n)] {
+    for (versions, change) in [(Versions::Configured, 0), (Versions::Previous, n)] {
         let mut state = State::new();
         let mut observed = Observations::new();
         for (in_state, now) in generated
-            .cloud(false)
+            .cloud(Versions::Configured)
             .into_iter()
-            .zip(generated.cloud(outdated))
+            .zip(generated.cloud(versions))
         {
             state.apply(Change::Upsert {
                 address: address(&in_state.address),
@@ -234,9 +235,9 @@ fn generated_configuration_plans_create_no_op_and_update() {
         assert_eq!(
             (summary.add, summary.change, summary.destroy),
             (0, change, 0),
-            "outdated: {outdated}"
+            "objects running the {versions:?} versions"
         );
-        if !outdated {
+        if versions == Versions::Configured {
             assert!(!planned.has_changes());
             assert!(planned.drift().is_empty());
         }
