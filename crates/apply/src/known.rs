@@ -116,7 +116,7 @@ impl Finished {
         } else {
             Finished::Sealed {
                 id: object.id.clone(),
-                attributes: object.attributes.clone(),
+                attributes: object.attributes.to_value(),
                 sensitive: record.sensitive.clone(),
             }
         }

@@ -345,7 +345,7 @@ async fn update(
     wait: &WaitOptions,
     progress: &(dyn Fn(&WaitProgress) + Send + Sync),
 ) -> Result<RemoteObject, Failure> {
-    let merged = deep_merge(&current.attributes, desired);
+    let merged = deep_merge(&current.attributes.to_value(), desired);
     let updated = kind
         .update(client, &current, &merged)
         .await
@@ -363,7 +363,7 @@ async fn update(
         && now.progress == Progress::Done
         && match &target {
             WaitTarget::ReadyAt { version, attribute } => {
-                running_version(&now, attribute).is_none_or(|v| v == version)
+                running_version(&now, attribute).is_none_or(|v| v == *version)
             }
             _ => true,
         }

@@ -1,6 +1,7 @@
 //! Refresh: read what the state manages, look up configured instances by natural key, read data
 //! sources, and plan with what was found.
 
+use plinth_core::RemoteObject;
 use plinth_core::registry;
 use plinth_core::{Mode, ResourceAddress};
 use std::borrow::Cow;
@@ -10,8 +11,8 @@ use std::sync::Arc;
 
 use plinth_cloud::{Client, CloudError, ObjectRef, ResourceType, read_data};
 use plinth_config::Configuration;
-use plinth_planner::{Lookup, Observations, Observed, Plan, PlanOptions, RemoteObject, WantedRead};
-use plinth_state::{Attributes, Change, PendingAction, State};
+use plinth_planner::{Lookup, Observations, Observed, Plan, PlanOptions, WantedRead};
+use plinth_state::{Change, PendingAction, State};
 use serde_json::Value as Json;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
@@ -150,12 +151,9 @@ async fn read_objects(
         options.parallelism,
         reads,
         |client, (address, kind, object)| async move {
-            // Made compact where it was read: the cloud's answers of a large refresh are never
-            // all held as JSON trees at once.
-            let result = kind
-                .read(&client, &object)
-                .await
-                .map(|found| found.map(planner_object));
+            // The driver makes the object compact where it was read: the cloud's answers of a
+            // large refresh are never all held as JSON trees at once.
+            let result = kind.read(&client, &object).await;
             (address, result)
         },
         client,
@@ -230,7 +228,7 @@ async fn perform_wanted(
                         Some(kind) => kind
                             .find_by_natural_key(&client, &natural_key)
                             .await
-                            .map(|found| Answer::Lookup(found.map(planner_object))),
+                            .map(Answer::Lookup),
                         None => Err(unsupported(&address)),
                     };
                     (address, result)
@@ -323,14 +321,6 @@ fn unsupported(address: &ResourceAddress) -> CloudError {
     CloudError::InvalidAttributes {
         resource_type: "unknown",
         message: format!("plinth cannot manage `{}`", address.type_name()),
-    }
-}
-
-/// The planner's view of a remote object.
-pub(crate) fn planner_object(object: plinth_cloud::RemoteObject) -> RemoteObject {
-    RemoteObject {
-        id: object.id,
-        attributes: Attributes::new(&object.attributes),
     }
 }
 

@@ -167,10 +167,8 @@ impl Schedule {
 #[cfg(test)]
 mod tests {
     use plinth_config::{SourceFile, Sources, load_sources};
-    use plinth_core::ResourceAddress;
-    use plinth_planner::{
-        Observations, Observed, Operation, PlanOptions, RemoteObject, StepId, plan,
-    };
+    use plinth_core::{RemoteObject, ResourceAddress};
+    use plinth_planner::{Observations, Observed, Operation, PlanOptions, StepId, plan};
     use plinth_state::{Change, ResourceState, State};
     use serde_json::json;
 
@@ -363,10 +361,7 @@ mod tests {
         let mut observed = Observations::new();
         observed.insert_resource(
             address.clone(),
-            Observed::Present(RemoteObject {
-                id: Some("uid".to_owned()),
-                attributes: attributes.into(),
-            }),
+            Observed::Present(RemoteObject::new(Some("uid".to_owned()), attributes.into())),
         );
         let plan = plan(&config, &state, &observed, &PlanOptions::default()).unwrap();
         let graph = plan.graph().clone();

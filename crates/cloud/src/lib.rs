@@ -61,7 +61,8 @@ pub use client::Client;
 pub use error::{ApiError, CloudError, Service, SettingsError};
 pub use model::Progress;
 pub use plinth_core::AddonApi;
-pub use resource::{ObjectRef, RemoteObject, ResourceType, deep_merge, read_data};
+pub use plinth_core::{ObjectRef, RemoteObject};
+pub use resource::{ResourceType, deep_merge, read_data};
 pub use retry::{RetryPolicy, parse_retry_after};
 pub use settings::{
     ClientSettings, Credentials, DEFAULT_CLOUD, EndpointOverrides, ResolvedSettings,

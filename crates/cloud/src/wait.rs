@@ -7,7 +7,7 @@ use tokio::time::Instant;
 
 use crate::error::CloudError;
 use crate::model::Progress;
-use crate::resource::RemoteObject;
+use plinth_core::RemoteObject;
 
 /// How a wait polls: the first poll after `first_poll`, then each interval a `fraction` of the
 /// time already waited, at least `first_poll` and at most `max_interval`, until `timeout`.
@@ -86,7 +86,7 @@ impl WaitTarget {
         match self {
             Self::Ready => true,
             Self::ReadyAt { version, attribute } => {
-                running_version(object, attribute).is_none_or(|v| v == version)
+                running_version(object, attribute).is_none_or(|v| v == *version)
             }
             Self::Gone => false,
         }
@@ -94,12 +94,16 @@ impl WaitTarget {
 }
 
 /// The version an object reports running in `attribute`, when it reports one.
-pub fn running_version<'a>(object: &'a RemoteObject, attribute: &str) -> Option<&'a str> {
-    object
+pub fn running_version(object: &RemoteObject, attribute: &str) -> Option<String> {
+    match object
         .attributes
-        .get(attribute)
-        .and_then(serde_json::Value::as_str)
-        .filter(|version| !version.is_empty())
+        .to_value()
+        .get_mut(attribute)
+        .map(serde_json::Value::take)
+    {
+        Some(serde_json::Value::String(version)) if !version.is_empty() => Some(version),
+        _ => None,
+    }
 }
 
 /// One observation during a wait, for live progress display.
@@ -195,7 +199,7 @@ mod tests {
         RemoteObject {
             id: Some("id".to_owned()),
             natural_key: BTreeMap::new(),
-            attributes: serde_json::json!({}),
+            attributes: serde_json::json!({}).into(),
             progress,
             status: status.to_owned(),
             reason: Some("r".to_owned()),
@@ -347,7 +351,7 @@ mod tests {
     async fn ready_at_waits_for_the_new_version() {
         let at = |version: &str| {
             let mut object = object("Running", Progress::Done);
-            object.attributes = serde_json::json!({"installed_version": version});
+            object.attributes = serde_json::json!({"installed_version": version}).into();
             Some(object)
         };
         let (result, seen) = run(
@@ -360,7 +364,7 @@ mod tests {
         )
         .await;
         assert_eq!(
-            result.unwrap().unwrap().attributes["installed_version"],
+            result.unwrap().unwrap().attributes.to_value()["installed_version"],
             "2.0"
         );
         assert_eq!(seen.len(), 3);

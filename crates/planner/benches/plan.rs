@@ -5,12 +5,13 @@
 // A benchmark panics on a broken setup; `criterion_group!` generates an undocumented function.
 #![allow(clippy::expect_used, missing_docs)]
 
+use plinth_core::RemoteObject;
 use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use plinth_config::load_sources;
 use plinth_config::testing::{Generated, Versions};
-use plinth_planner::{Observations, Observed, PlanOptions, RemoteObject, plan};
+use plinth_planner::{Observations, Observed, PlanOptions, plan};
 use plinth_state::{Change, ResourceState, State};
 
 /// The state after applying `generated`, and a refresh that observed objects running `versions`.
@@ -29,10 +30,7 @@ fn world(generated: &Generated, versions: Versions) -> (State, Observations) {
         });
         observed.insert_resource(
             address,
-            Observed::Present(RemoteObject {
-                id: now.id,
-                attributes: now.attributes.into(),
-            }),
+            Observed::Present(RemoteObject::new(now.id, now.attributes.into())),
         );
     }
     (state, observed)

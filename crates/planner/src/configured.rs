@@ -11,8 +11,9 @@ use plinth_config::{
 use plinth_state::State;
 
 use crate::error::PlanError;
-use crate::observe::{Lookup, Observations, Observed, PlanOptions, RemoteObject};
+use crate::observe::{Lookup, Observations, Observed, PlanOptions};
 use crate::plan::{Block, Instance, Plan, plan_instances, value_of, with_id};
+use plinth_core::RemoteObject;
 
 /// Plans the changes that bring the cloud to the configuration.
 ///
@@ -583,11 +584,10 @@ output "all" {
         );
         observed.insert_lookup(
             address("huaweicloud_cce_addon.base[\"y\"]"),
-            Lookup::Found(RemoteObject {
-                id: Some("uid-by".to_owned()),
-                attributes: json!({"cluster_id": "c2", "template_name": "everest", "version": "2"})
-                    .into(),
-            }),
+            Lookup::Found(RemoteObject::new(
+                Some("uid-by".to_owned()),
+                json!({"cluster_id": "c2", "template_name": "everest", "version": "2"}).into(),
+            )),
         );
         let plan = same_as_eager(&config, &state, &observed, &PlanOptions::default());
         assert_eq!(

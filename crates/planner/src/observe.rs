@@ -1,20 +1,10 @@
 //! What a refresh observed in the cloud, and the options of a plan.
 
+use plinth_core::RemoteObject;
 use plinth_core::ResourceAddress;
 use std::collections::BTreeMap;
 
-use plinth_state::Attributes;
 use serde_json::Value as Json;
-
-/// An object as the cloud reports it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RemoteObject {
-    /// Its cloud id (an add-on's uid); `None` for objects without one (pool plug-ins).
-    pub id: Option<String>,
-    /// Its attributes, a JSON object in the state's attribute layout, kept compact. Shared, not
-    /// copied, with the [`crate::PlannedChange::before`] of the plans made from it.
-    pub attributes: Attributes,
-}
 
 /// What the refresh found for a resource in the state.
 #[derive(Debug, Clone, PartialEq)]

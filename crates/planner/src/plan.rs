@@ -1,5 +1,6 @@
 //! Deciding one action per resource instance, and ordering them into a graph.
 
+use plinth_core::Attributes;
 use plinth_core::{Mode, ResourceAddress};
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -7,7 +8,7 @@ use std::fmt;
 
 use plinth_config::{Lifecycle, ObjectMap, Value, compact_object};
 use plinth_core::{Presence, TypeSpec};
-use plinth_state::{Attributes, ResourceState, State, Status};
+use plinth_state::{ResourceState, State, Status};
 use serde_json::Value as Json;
 
 use crate::diff::{AttributeChange, DiffInput, Drift, Sealed, diff};
@@ -56,7 +57,7 @@ pub struct PlannedChange {
     /// The whole object now (refreshed, or the state's when not refreshed); `None` when there is
     /// none (create). A refreshed object is shared with the [`RemoteObject`] it was observed as.
     ///
-    /// [`RemoteObject`]: crate::RemoteObject
+    /// [`RemoteObject`]: plinth_core::RemoteObject
     pub before: Option<Attributes>,
     /// The whole object as planned: the configuration over what is there, with
     /// [`Value::Unknown`] for what only apply will know; `None` for a delete.

@@ -10,7 +10,8 @@ use plinth_core::ResourceAddress;
 use plinth_state::{Change, ResourceState, State, Status};
 use serde_json::Value as Json;
 
-use crate::{Lookup, Observations, Observed, Plan, PlanError, PlanOptions, RemoteObject, plan};
+use crate::{Lookup, Observations, Observed, Plan, PlanError, PlanOptions, plan};
+use plinth_core::RemoteObject;
 
 /// Loads a configuration from HCL text (one file, `main.hcl`); panics with the diagnostics when
 /// it does not load.
@@ -75,10 +76,7 @@ impl World {
     pub fn remote(&mut self, addr: &str, id: Option<&str>, attributes: Json) -> &mut Self {
         self.observed.insert_resource(
             address(addr),
-            Observed::Present(RemoteObject {
-                id: id.map(str::to_owned),
-                attributes: attributes.into(),
-            }),
+            Observed::Present(RemoteObject::new(id.map(str::to_owned), attributes.into())),
         );
         self
     }
@@ -93,10 +91,7 @@ impl World {
     pub fn found(&mut self, addr: &str, id: Option<&str>, attributes: Json) -> &mut Self {
         self.observed.insert_lookup(
             address(addr),
-            Lookup::Found(RemoteObject {
-                id: id.map(str::to_owned),
-                attributes: attributes.into(),
-            }),
+            Lookup::Found(RemoteObject::new(id.map(str::to_owned), attributes.into())),
         );
         self
     }

@@ -12,10 +12,10 @@ use serde::de::{Error as _, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use uuid::Uuid;
 
-use crate::attributes::{Attributes, SortedJson};
 use crate::state::{
     Change, Fingerprint, OutputState, PendingAction, PendingOperation, ResourceState, State, Status,
 };
+use plinth_core::attributes::{Attributes, SortedJson};
 use plinth_core::{InstanceKey, Mode, ResourceAddress};
 
 /// The `format` field of a state file.

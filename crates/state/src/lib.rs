@@ -26,14 +26,12 @@
 //! # }
 //! ```
 
-mod attributes;
 mod error;
 mod format;
 mod lock;
 mod state;
 mod storage;
 
-pub use crate::attributes::Attributes;
 pub use crate::error::StateError;
 pub use crate::lock::{ForceUnlock, LockGuard, LockInfo, LockRequest};
 pub use crate::state::{

@@ -9,9 +9,9 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use uuid::Uuid;
 
-use crate::attributes::{Attributes, canonical_text};
 use crate::error::StateError;
 use plinth_core::ResourceAddress;
+use plinth_core::attributes::{Attributes, canonical_text};
 
 /// What plinth manages, as last saved: resources by address, and outputs.
 ///

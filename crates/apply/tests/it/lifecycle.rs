@@ -77,10 +77,10 @@ impl LifeCycle {
         assert_eq!(remote.progress, plinth_cloud::Progress::Done, "{remote:?}");
         assert_eq!(recorded.id, remote.id);
         assert_eq!(recorded.attributes.to_value()["version"], json!(at.version));
-        assert_eq!(remote.attributes["version"], json!(at.version));
+        assert_eq!(remote.attributes.to_value()["version"], json!(at.version));
         assert_eq!(
             recorded.attributes.to_value()[self.values_attribute],
-            remote.attributes[self.values_attribute]
+            remote.attributes.to_value()[self.values_attribute]
         );
         let snapshot = cloud.emulator.snapshot();
         assert_eq!(
@@ -88,7 +88,7 @@ impl LifeCycle {
             1,
             "{snapshot:?}"
         );
-        remote.attributes[self.values_attribute].clone()
+        remote.attributes.to_value()[self.values_attribute].clone()
     }
 
     async fn no_changes(&self, cloud: &Cloud, configuration: &plinth_config::Configuration) {

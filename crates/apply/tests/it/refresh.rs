@@ -46,7 +46,7 @@ async fn upgrade_outside(cloud: &Cloud, version: &str) {
         natural_key: [("cluster_id".to_owned(), CLUSTER.to_owned())].into(),
     };
     let current = kind.read(&cloud.client, &object).await.unwrap().unwrap();
-    let mut desired = current.attributes.clone();
+    let mut desired = current.attributes.to_value();
     desired["version"] = json!(version);
     kind.update(&cloud.client, &current, &desired)
         .await
@@ -252,7 +252,7 @@ async fn sensitive_values_reach_the_cloud_but_only_their_fingerprints_the_state(
         .unwrap()
         .unwrap();
     assert_eq!(
-        remote.attributes["values"]["custom"]["token"],
+        remote.attributes.to_value()["values"]["custom"]["token"],
         json!("s3cr3t-t0ken")
     );
     // And the next plan sees no change, with or without refresh.
@@ -334,7 +334,7 @@ async fn a_dependent_reads_the_real_values_of_an_object_recorded_sealed() {
         .await
         .unwrap()
         .unwrap();
-    let custom = &remote.attributes["values"]["custom"];
+    let custom = &remote.attributes.to_value()["values"]["custom"];
     assert_eq!(custom["dns"], json!(recorded.id.clone().unwrap()));
     assert_eq!(custom["cluster_ip"], json!("10.247.3.10"));
     assert_eq!(custom["replicas"], json!(2));

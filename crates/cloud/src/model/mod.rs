@@ -28,19 +28,7 @@ pub use plugin::{
 
 use serde::de::DeserializeOwned;
 
-/// How an object's remote life cycle stands, whatever the service calls its states.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Progress {
-    /// The operation finished and the object is usable (add-on `running` or `available`, plug-in
-    /// `Running`).
-    Done,
-    /// An operation is still running (`installing`, `upgrading`, `Pending`, `Updating`, ...).
-    InProgress,
-    /// The operation failed; the object's reason and message say why.
-    Failed,
-    /// The object was deleted (`deleteSuccess`); a 404 means the same.
-    Gone,
-}
+pub use plinth_core::Progress;
 
 /// Decodes a response body into `T`, tolerating duplicated object keys (the last one wins).
 ///

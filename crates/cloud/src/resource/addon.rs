@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value, json};
 
 use super::{ObjectRef, RemoteObject, non_empty, object_attribute, optional_str};
-use plinth_core::AddonApi;
+use plinth_core::{AddonApi, Attributes};
 
 use crate::client::Client;
 use crate::error::CloudError;
@@ -35,7 +35,7 @@ pub(super) async fn read_data(
             .unwrap_or_default(),
     };
     match read(api, resource_type, client, &object).await? {
-        Some(found) => Ok(found.attributes),
+        Some(found) => Ok(found.attributes.to_value()),
         None => Err(CloudError::InvalidAttributes {
             resource_type,
             message: format!("no add-on with id `{id}` exists"),
@@ -162,11 +162,11 @@ fn request_spec(
     let cluster_id = super::required_str(resource_type, desired, "cluster_id")?.to_owned();
     let template = super::required_str(resource_type, desired, "template_name")?.to_owned();
     let values = object_attribute(resource_type, desired, "values")?;
+    let prior = prior.map(|prior| prior.attributes.to_value());
     let version = optional_str(desired, "version")
         .or_else(|| {
-            prior.and_then(|prior| {
-                optional_str(&prior.attributes, "version")
-                    .or_else(|| optional_str(&prior.attributes, "current_version"))
+            prior.as_ref().and_then(|prior| {
+                optional_str(prior, "version").or_else(|| optional_str(prior, "current_version"))
             })
         })
         .map(str::to_owned);
@@ -242,7 +242,7 @@ pub(crate) fn remote_object(api: AddonApi, addon: &Addon, cluster: Option<&str>)
             ("cluster_id".to_owned(), cluster_id),
             ("template_name".to_owned(), template),
         ]),
-        attributes: Value::Object(attributes),
+        attributes: Attributes::new(&Value::Object(attributes)),
         progress,
         status: raw_status,
         reason,

@@ -11,59 +11,10 @@ use serde_json::{Map, Value};
 
 use crate::client::Client;
 use crate::error::CloudError;
-use crate::model::Progress;
 use crate::wait::{WaitOptions, WaitProgress, WaitTarget, wait_until};
 
-use plinth_core::Mode;
 use plinth_core::registry::{self, ApiFamily, TypeSpec};
-
-/// A remote object as plinth sees it: identity, attributes under plinth's names, and where its life
-/// cycle stands.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RemoteObject {
-    /// The cloud's id (`metadata.uid` of an add-on); `None` for plug-ins, which have none.
-    pub id: Option<String>,
-    /// The natural key: `cluster_id` + `template_name`, or `pool_name` + `template_name`.
-    pub natural_key: BTreeMap<String, String>,
-    /// The attributes under plinth's names, a JSON object (see each type for the names).
-    pub attributes: Value,
-    /// The status, interpreted.
-    pub progress: Progress,
-    /// The status exactly as the cloud spelled it (`installing`, `Running`, ...); empty when the
-    /// answer had none.
-    pub status: String,
-    /// The cloud's reason for the status (`Reason` of add-ons, `reason` of plug-ins), when not
-    /// empty.
-    pub reason: Option<String>,
-    /// The cloud's message (add-ons), when not empty.
-    pub message: Option<String>,
-}
-
-impl RemoteObject {
-    /// How to find this object again.
-    pub fn object_ref(&self) -> ObjectRef {
-        ObjectRef {
-            id: self.id.clone(),
-            natural_key: self.natural_key.clone(),
-        }
-    }
-}
-
-/// How to find one remote object: its id where the type has ids, and (part of) its natural key.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ObjectRef {
-    /// The cloud's id, when known.
-    pub id: Option<String>,
-    /// Natural-key attributes known (an import id may give only some).
-    pub natural_key: BTreeMap<String, String>,
-}
-
-impl ObjectRef {
-    /// A natural-key attribute.
-    pub fn key(&self, name: &str) -> Option<&str> {
-        self.natural_key.get(name).map(String::as_str)
-    }
-}
+use plinth_core::{Mode, ObjectRef, RemoteObject};
 
 /// A resource type or data source as the cloud client drives it: a type of the registry
 /// ([`plinth_core::registry`]), whose API family picks the driver (`addon` or `plugin`) by a plain

@@ -17,6 +17,7 @@ use super::{ObjectRef, RemoteObject, ResourceType, non_empty, object_attribute, 
 use crate::client::Client;
 use crate::error::CloudError;
 use crate::model::{Plugin, PluginPhase, PluginRequest, Progress};
+use plinth_core::Attributes;
 
 /// Finds the plug-in of a template in a pool by listing the pool's plug-ins.
 pub(super) async fn find(
@@ -89,7 +90,7 @@ pub(super) async fn read_data(
     let plugins: Vec<Value> = list
         .items
         .iter()
-        .map(|plugin| remote_object(pool, plugin).attributes)
+        .map(|plugin| remote_object(pool, plugin).attributes.to_value())
         .collect();
     Ok(json!({"pool_name": pool, "plugins": plugins}))
 }
@@ -104,8 +105,11 @@ fn request(
     let key = kind.natural_key(desired)?;
     let inputs = object_attribute(kind.type_name(), desired, "inputs")?;
     let version = optional_str(desired, "version")
-        .or_else(|| prior.and_then(|prior| optional_str(&prior.attributes, "version")))
-        .map(str::to_owned);
+        .map(str::to_owned)
+        .or_else(|| {
+            let prior = prior?.attributes.to_value();
+            optional_str(&prior, "version").map(str::to_owned)
+        });
     let request = PluginRequest::new(key["template_name"].clone(), version, Some(inputs));
     Ok((key["pool_name"].clone(), request))
 }
@@ -176,7 +180,7 @@ pub(crate) fn remote_object(pool: &str, plugin: &Plugin) -> RemoteObject {
     RemoteObject {
         id: None,
         natural_key: natural_key(pool, &template.name),
-        attributes,
+        attributes: Attributes::new(&attributes),
         progress,
         status: phase,
         reason,

@@ -90,7 +90,7 @@ async fn cce_addon_life_cycle() {
         .unwrap()
         .unwrap();
     assert_eq!(found.id.as_deref(), Some("a1"));
-    assert_eq!(found.attributes["values"], installed_values);
+    assert_eq!(found.attributes.to_value()["values"], installed_values);
     let missing = kind
         .find_by_natural_key(
             &client,
@@ -152,7 +152,7 @@ async fn autopilot_install_sends_alias() {
         )
         .await
         .unwrap();
-    assert_eq!(created.attributes["alias"], json!("coredns"));
+    assert_eq!(created.attributes.to_value()["alias"], json!("coredns"));
     server.verify().await;
 }
 
@@ -187,9 +187,9 @@ async fn plugin_create_update_and_delete() {
                          "inputs": {"custom": {"ndots": "8"}}});
     let created = kind.create(&client, &desired).await.unwrap();
     assert_eq!(created.progress, Progress::InProgress);
-    assert_eq!(created.attributes["pool_name"], json!("pool-a"));
+    assert_eq!(created.attributes.to_value()["pool_name"], json!("pool-a"));
     assert_eq!(
-        created.attributes["inputs"]["custom"]["search"],
+        created.attributes.to_value()["inputs"]["custom"]["search"],
         json!("1321")
     );
     // An update re-sends the version installed when the user names none.

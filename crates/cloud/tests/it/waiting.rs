@@ -70,7 +70,7 @@ async fn installing_then_running() {
         .unwrap()
         .unwrap();
     assert_eq!(ready.status, "running");
-    assert_eq!(ready.attributes["status"], json!("running"));
+    assert_eq!(ready.attributes.to_value()["status"], json!("running"));
     let seen = seen.into_inner().unwrap();
     let statuses: Vec<&str> = seen.iter().map(|p| p.status.as_str()).collect();
     assert_eq!(statuses, ["installing", "installing", "running"]);

@@ -182,14 +182,15 @@ async fn every_registered_type_is_served_end_to_end() {
             .unwrap_or_else(|| panic!("{}: installed", spec.name));
         for name in spec.natural_key {
             assert_eq!(
-                ready.attributes[*name], desired[*name],
+                ready.attributes.to_value()[*name],
+                desired[*name],
                 "{}.{name}",
                 spec.name
             );
         }
         for attribute in spec.attributes {
             assert!(
-                ready.attributes.get(attribute.name).is_some(),
+                ready.attributes.to_value().get(attribute.name).is_some(),
                 "{}: the driver maps `{}`",
                 spec.name,
                 attribute.name

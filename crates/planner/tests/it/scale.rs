@@ -1,7 +1,8 @@
 //! Planning many instances stays linear: a quadratic step would make these time out.
 
 use plinth_config::testing::Versions;
-use plinth_planner::{Action, Observations, Observed, Operation, PlanOptions, RemoteObject, plan};
+use plinth_core::RemoteObject;
+use plinth_planner::{Action, Observations, Observed, Operation, PlanOptions, plan};
 use plinth_state::{Change, ResourceState, State};
 use serde_json::json;
 
@@ -43,10 +44,7 @@ resource "huaweicloud_modelarts_pool_plugin" "many" {{
         });
         observed.insert_resource(
             addr,
-            Observed::Present(RemoteObject {
-                id: None,
-                attributes: attributes.into(),
-            }),
+            Observed::Present(RemoteObject::new(None, attributes.into())),
         );
     }
     let plan = plan(&config, &state, &observed, &PlanOptions::default()).unwrap();
@@ -224,10 +222,7 @@ fn generated_configuration_plans_create_no_op_and_update() {
             });
             observed.insert_resource(
                 address(&now.address),
-                Observed::Present(RemoteObject {
-                    id: now.id,
-                    attributes: now.attributes.into(),
-                }),
+                Observed::Present(RemoteObject::new(now.id, now.attributes.into())),
             );
         }
         let planned = plan(&config, &state, &observed, &options).unwrap();

@@ -19,7 +19,7 @@ use serde_json::Value as Json;
 /// count.
 ///
 /// ```
-/// use plinth_state::Attributes;
+/// use plinth_core::Attributes;
 /// use serde_json::json;
 ///
 /// let attributes = Attributes::new(&json!({"version": "1.28.6", "status": "running"}));
@@ -103,14 +103,14 @@ impl fmt::Display for Attributes {
 }
 
 /// Compact JSON with object keys sorted at every depth: equal values give equal text.
-pub(crate) fn canonical_text(value: &Json) -> String {
+pub fn canonical_text(value: &Json) -> String {
     // Serializing a JSON value into a string cannot fail.
     serde_json::to_string(&SortedJson(value)).unwrap_or_default()
 }
 
 /// Writes a JSON value with object keys sorted at every depth, whatever order the map keeps,
 /// without copying it.
-pub(crate) struct SortedJson<'a>(pub(crate) &'a Json);
+pub struct SortedJson<'a>(pub &'a Json);
 
 impl Serialize for SortedJson<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {

@@ -1,0 +1,86 @@
+//! A cloud object as plinth sees it: what the cloud drivers answer, what a refresh observes and
+//! what the planner compares with the configuration.
+
+use std::collections::BTreeMap;
+
+use crate::attributes::Attributes;
+
+/// How an object's remote life cycle stands, whatever the service calls its states.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Progress {
+    /// The operation finished and the object is usable (add-on `running` or `available`, plug-in
+    /// `Running`).
+    Done,
+    /// An operation is still running (`installing`, `upgrading`, `Pending`, `Updating`, ...).
+    InProgress,
+    /// The operation failed; the object's reason and message say why.
+    Failed,
+    /// The object was deleted (`deleteSuccess`); a 404 means the same.
+    Gone,
+}
+
+/// A remote object: its identity, its attributes under the registry's names, and where its life
+/// cycle stands.
+///
+/// The attributes are kept compact ([`Attributes`]): a refresh of ten thousand objects holds them
+/// as text, shared by reference count with the plan's `before` and the state's records.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RemoteObject {
+    /// The cloud's id (an add-on's `metadata.uid`); `None` for types without ids (plug-ins).
+    pub id: Option<String>,
+    /// The natural key: `cluster_id` + `template_name`, or `pool_name` + `template_name`.
+    pub natural_key: BTreeMap<String, String>,
+    /// The attributes under the registry's names, a JSON object.
+    pub attributes: Attributes,
+    /// The status, interpreted.
+    pub progress: Progress,
+    /// The status exactly as the cloud spelled it (`installing`, `Running`, ...); empty when the
+    /// answer had none.
+    pub status: String,
+    /// The cloud's reason for the status, when not empty.
+    pub reason: Option<String>,
+    /// The cloud's message (add-ons), when not empty.
+    pub message: Option<String>,
+}
+
+impl RemoteObject {
+    /// A ready object with these id and attributes, and no more known of it: what a test or a
+    /// benchmark observes.
+    pub fn new(id: Option<String>, attributes: Attributes) -> Self {
+        Self {
+            id,
+            natural_key: BTreeMap::new(),
+            attributes,
+            progress: Progress::Done,
+            status: String::new(),
+            reason: None,
+            message: None,
+        }
+    }
+}
+
+impl RemoteObject {
+    /// How to find this object again.
+    pub fn object_ref(&self) -> ObjectRef {
+        ObjectRef {
+            id: self.id.clone(),
+            natural_key: self.natural_key.clone(),
+        }
+    }
+}
+
+/// How to find one remote object: its id where the type has ids, and (part of) its natural key.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ObjectRef {
+    /// The cloud's id, when known.
+    pub id: Option<String>,
+    /// Natural-key attributes known (an import id may give only some).
+    pub natural_key: BTreeMap<String, String>,
+}
+
+impl ObjectRef {
+    /// A natural-key attribute.
+    pub fn key(&self, name: &str) -> Option<&str> {
+        self.natural_key.get(name).map(String::as_str)
+    }
+}
