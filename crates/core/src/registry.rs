@@ -76,6 +76,9 @@ pub struct AttributeSpec {
     /// attributes that name the object in the cloud (its natural key, its id) are shown in
     /// addresses, messages and the cloud's URLs, and cannot be secret.
     pub sensitive_capable: bool,
+    /// For a computed attribute: whether an update in place leaves it as it is (the cloud's id,
+    /// the creation time), so a plan of an update knows it and what reads it is not touched.
+    pub stable: bool,
 }
 
 impl AttributeSpec {
@@ -210,6 +213,7 @@ const fn attribute(
         ty,
         on_change,
         sensitive_capable,
+        stable: false,
     }
 }
 
@@ -231,6 +235,14 @@ const fn optional(name: &'static str, ty: AttributeType, how: &'static str) -> A
 
 const fn computed(name: &'static str, ty: AttributeType) -> AttributeSpec {
     attribute(name, Presence::Computed, ty, OnChange::Nothing, false)
+}
+
+/// A computed attribute that an update in place never changes.
+const fn stable(name: &'static str) -> AttributeSpec {
+    AttributeSpec {
+        stable: true,
+        ..computed(name, AttributeType::String)
+    }
 }
 
 /// A required argument of a data source.
@@ -282,7 +294,7 @@ pub static POOL_PLUGIN: TypeSpec = TypeSpec {
         computed("phase", Str),
         computed("reason", Str),
         computed("installed_version", Str),
-        computed("created_at", Str),
+        stable("created_at"),
     ],
     natural_key: &["pool_name", "template_name"],
     id: None,
@@ -310,7 +322,7 @@ pub static CCE_ADDON: TypeSpec = TypeSpec {
             Object,
             "sent deep-merged over the installed values",
         ),
-        computed("id", Str),
+        stable("id"),
         computed("status", Str),
         computed("description", Str),
         computed("current_version", Str),
@@ -332,7 +344,7 @@ pub static AUTOPILOT_ADDON: TypeSpec = TypeSpec {
         optional("version", Str, ""),
         optional("alias", Str, ""),
         optional("values", Object, ""),
-        computed("id", Str),
+        stable("id"),
         computed("status", Str),
         computed("current_version", Str),
     ],
@@ -449,7 +461,16 @@ mod tests {
                 assert!(!attribute.sensitive_capable, "{}.{name}", spec.name);
             }
             if let Some(id) = spec.id {
-                assert!(spec.attribute(id).is_some(), "{}: id `{id}`", spec.name);
+                let attribute = spec.attribute(id);
+                assert!(attribute.is_some(), "{}: id `{id}`", spec.name);
+                assert!(
+                    spec.mode == Mode::Data || attribute.is_some_and(|a| a.stable),
+                    "{}: an update keeps the id `{id}`",
+                    spec.name
+                );
+            }
+            for attribute in spec.attributes.iter().filter(|a| a.stable) {
+                assert_eq!(attribute.presence, Presence::Computed, "{}", spec.name);
             }
             for form in spec.import_ids {
                 for part in *form {

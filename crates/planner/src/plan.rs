@@ -428,9 +428,11 @@ impl Planner<'_> {
             hidden = self.mode == PlanMode::RefreshOnly;
             self.absent(block, &desired, &mut change)
         };
+        // The id is kept by an update too (the registry's stable attributes), so what reads it
+        // sees it whatever the plan does to the object, but for a replacement.
         if matches!(
             change.action,
-            Action::NoOp | Action::Import { then_update: false }
+            Action::NoOp | Action::Update | Action::Import { .. }
         ) {
             with_id(block.schema, &mut after, change.id.as_deref());
         }
@@ -926,14 +928,15 @@ fn created_object(schema: &TypeSpec, desired: &ObjectMap) -> Value {
 }
 
 /// An object updated in place: what the user wrote over what is there; computed attributes are
-/// known only after apply.
+/// known only after apply, but for those an update keeps (the id): what reads only them is not
+/// changed by the update.
 fn updated_object(schema: &TypeSpec, current: &Json, desired: &ObjectMap) -> Value {
     let mut object = merged_object(current, desired);
     if let Value::Object(map) = &mut object {
         for attribute in schema
             .attributes
             .iter()
-            .filter(|a| a.presence == Presence::Computed)
+            .filter(|a| a.presence == Presence::Computed && !a.stable)
         {
             map.insert(attribute.name.to_owned(), Value::Unknown);
         }
@@ -1059,7 +1062,7 @@ mod tests {
     }
 
     #[test]
-    fn created_and_updated_objects_leave_computed_attributes_unknown() {
+    fn created_and_updated_objects_leave_computed_attributes_unknown_but_an_update_keeps_the_id() {
         let created = created_object(
             addon(),
             &desired(json!({"cluster_id": "c1", "template_name": "coredns"})),
@@ -1078,7 +1081,8 @@ mod tests {
         );
         let map = updated.as_object().unwrap();
         assert_eq!(map[&"version".to_owned()], Value::string("2"));
-        assert!(map[&"status".to_owned()].is_unknown() && map[&"id".to_owned()].is_unknown());
+        assert!(map[&"status".to_owned()].is_unknown());
+        assert_eq!(map[&"id".to_owned()], Value::string("uid"));
     }
 
     #[test]

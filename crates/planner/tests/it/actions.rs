@@ -622,3 +622,59 @@ resource "huaweicloud_cce_addon" "dns" {
         .to_json_with(&mut |_| json!("?"));
     assert_eq!(after["values"]["flavor"]["replicas"], json!(7));
 }
+
+/// An upgrade in place keeps the add-on's id known: a plug-in that reads it is not changed.
+#[test]
+fn upgrade_keeps_the_id_known_to_dependants() {
+    let hcl = r#"
+resource "huaweicloud_cce_addon" "dns" {
+  cluster_id    = "c1"
+  template_name = "coredns"
+  version       = "1.30.6"
+}
+resource "huaweicloud_modelarts_pool_plugin" "gpu" {
+  pool_name     = "pool-a"
+  template_name = "gpu-beta"
+  inputs        = { dns = huaweicloud_cce_addon.dns.id }
+}
+"#;
+    let mut world = World::new();
+    world.in_state(
+        "huaweicloud_cce_addon.dns",
+        Some("uid-dns"),
+        dns_remote(),
+        &[],
+    );
+    world.in_state(
+        "huaweicloud_modelarts_pool_plugin.gpu",
+        None,
+        json!({"pool_name": "pool-a", "template_name": "gpu-beta", "version": "1.2.15",
+               "inputs": {"dns": "uid-dns"}, "phase": "Running"}),
+        &["huaweicloud_cce_addon.dns"],
+    );
+    let plan = planned(&world, hcl);
+    let action = |addr: &str| plan.change(&address(addr)).unwrap().action;
+    assert_eq!(action("huaweicloud_cce_addon.dns"), Action::Update);
+    assert_eq!(
+        action("huaweicloud_modelarts_pool_plugin.gpu"),
+        Action::NoOp,
+        "{}",
+        show(&plan)
+    );
+    let after = plan
+        .change(&address("huaweicloud_cce_addon.dns"))
+        .unwrap()
+        .after
+        .clone();
+    let Some(plinth_config::Value::Object(after)) = after else {
+        panic!("an update plans an object");
+    };
+    assert_eq!(
+        after.get("id"),
+        Some(&plinth_config::Value::string("uid-dns"))
+    );
+    assert_eq!(
+        after.get("current_version"),
+        Some(&plinth_config::Value::Unknown)
+    );
+}
