@@ -226,6 +226,9 @@ pub async fn apply(
         replaced_records: HashMap::new(),
         late_sensitive: HashMap::new(),
     };
+    // Objects that move change address first, in one durable append: what follows finds them
+    // where the plan does.
+    journal.record_all(moves(plan, journal.state()))?;
     let parallelism = options.parallelism.max(1);
     let mut stop = options.cancel.subscribe();
     let mut in_flight = InFlight::default();
@@ -281,6 +284,27 @@ pub async fn apply(
     let level = *stop.borrow();
     run.finish(journal, level)?;
     Ok(run.report)
+}
+
+/// The state changes that move each object the plan moves: its record leaves the old address
+/// for the new one, as it is (the cloud object is the same).
+fn moves(plan: &Plan, state: &plinth_state::State) -> Vec<Change> {
+    let mut changes = Vec::new();
+    for change in plan.changes() {
+        let Some(from) = &change.previous_address else {
+            continue;
+        };
+        if let Some(resource) = state.resource(from) {
+            changes.push(Change::Remove {
+                address: from.clone(),
+            });
+            changes.push(Change::Upsert {
+                address: change.address.clone(),
+                resource: resource.clone(),
+            });
+        }
+    }
+    changes
 }
 
 /// The operations running, as tokio tasks, and the step of each.
@@ -1041,6 +1065,7 @@ mod tests {
             after: after.then(|| Value::Object(ObjectMap::new())),
             changes: Vec::new(),
             dependencies: Vec::new(),
+            previous_address: None,
         }
     }
 

@@ -60,8 +60,8 @@ pub use crate::expand::{
 pub use crate::format::{FormatError, format_source};
 pub use crate::load::{ENV_PREFIX, LoadOptions, Sources, load, load_sources};
 pub use crate::model::{
-    Configuration, Endpoints, Expr, Lifecycle, Local, Output, ProviderConfig, Reference,
-    ReferenceStep, Resource, Timeouts, Validation, Variable,
+    Configuration, Endpoints, Expr, Lifecycle, Local, MovedBlock, Output, ProviderConfig,
+    Reference, ReferenceStep, Resource, Timeouts, Validation, Variable,
 };
 pub use crate::schema::schema;
 pub use crate::types::TypeConstraint;

@@ -15,8 +15,9 @@ use crate::diagnostic::{
 use crate::duration::parse_duration;
 use crate::eval::{Context, Env, span};
 use crate::model::{
-    Configuration, Endpoints, Expr, Lifecycle, Local, Mode, Node, Output, ProviderConfig,
-    Reference, ReferenceStep, Resource, ResourceAddress, Timeouts, Validation, Variable,
+    Configuration, Endpoints, Expr, Lifecycle, Local, Mode, MovedBlock, Node, Output,
+    ProviderConfig, Reference, ReferenceStep, Resource, ResourceAddress, Timeouts, Validation,
+    Variable,
 };
 use crate::refs::{RawRef, Target, references};
 use crate::schema::{schema, suggest};
@@ -133,6 +134,7 @@ pub fn load_sources(sources: Sources) -> Result<Configuration, Diagnostics> {
             locals: Vec::new(),
             resources: Vec::new(),
             outputs: Vec::new(),
+            moved: Vec::new(),
             warnings: Diagnostics::new(),
             order: Vec::new(),
         },
@@ -238,7 +240,7 @@ struct Loader {
 }
 
 const BLOCK_TYPES: &[&str] = &[
-    "provider", "variable", "locals", "resource", "data", "output",
+    "provider", "variable", "locals", "resource", "data", "output", "moved",
 ];
 const PROVIDER_ATTRIBUTES: &[&str] = &[
     "region",
@@ -350,6 +352,7 @@ impl Loader {
                     "resource" => self.resource_block(file, block, Mode::Managed),
                     "data" => self.resource_block(file, block, Mode::Data),
                     "output" => self.output_block(file, block),
+                    "moved" => self.moved_block(file, block),
                     other => {
                         let mut diagnostic = self
                             .source(file)
@@ -642,6 +645,91 @@ impl Loader {
                 expr,
                 references: Vec::new(),
             });
+        }
+    }
+
+    /// `moved { from = ADDR  to = ADDR }`: both bare managed addresses of the same type, both a
+    /// whole resource or both an instance, and not the same.
+    fn moved_block(&mut self, file: FileId, block: &Block) {
+        if self.labels(file, block, &[]).is_none() {
+            return;
+        }
+        self.no_blocks(file, &block.body, "a `moved` block", &[]);
+        let (mut from, mut to) = (None, None);
+        for attribute in block.body.attributes() {
+            let slot = match attribute.key.as_str() {
+                "from" => &mut from,
+                "to" => &mut to,
+                _ => {
+                    self.unknown_attribute(file, attribute, "a `moved` block", &["from", "to"]);
+                    continue;
+                }
+            };
+            *slot = self.moved_address(file, attribute);
+        }
+        let range = block_range(block);
+        let (Some(from), Some(to)) = (from, to) else {
+            self.error(
+                file,
+                &range,
+                "a `moved` block needs both `from` and `to`",
+            )
+            .set_hint("e.g. `moved { from = huaweicloud_cce_addon.dns  to = huaweicloud_cce_addon.coredns }`");
+            return;
+        };
+        let problem = if from == to {
+            Some("`from` and `to` are the same address".to_owned())
+        } else if from.type_name() != to.type_name() {
+            Some(format!(
+                "cannot move `{from}` to `{to}`: a move keeps the resource type (`{}` is not `{}`)",
+                from.type_name(),
+                to.type_name()
+            ))
+        } else if from.key().is_some() != to.key().is_some() {
+            Some(format!(
+                "cannot move `{from}` to `{to}`: a whole resource moves to a whole resource, an \
+                 instance to an instance"
+            ))
+        } else {
+            None
+        };
+        if let Some(problem) = problem {
+            self.error(file, &range, problem);
+            return;
+        }
+        let location = self.config.sources.location(file, range.start);
+        self.config.moved.push(MovedBlock { from, to, location });
+    }
+
+    /// The address of `from` or `to` in a `moved` block: a bare reference to a managed resource
+    /// or one instance of it, not a string.
+    fn moved_address(&mut self, file: FileId, attribute: &Attribute) -> Option<ResourceAddress> {
+        let range = span(&attribute.value);
+        let text = self.source(file).text()[range.clone()].trim().to_owned();
+        let name = attribute.key.as_str();
+        if matches!(attribute.value, Expression::String(_)) {
+            self.error(
+                file,
+                &range,
+                format!("`{name}` must be an address, not a string"),
+            )
+            .set_hint(format!("remove the quotes: `{}`", text.trim_matches('"')));
+            return None;
+        }
+        match text.parse::<ResourceAddress>() {
+            Ok(address) if address.mode() == Mode::Data => {
+                self.error(
+                    file,
+                    &range,
+                    format!("`{text}` is a data source: only managed resources move"),
+                );
+                None
+            }
+            Ok(address) => Some(address),
+            Err(error) => {
+                self.error(file, &range, format!("`{name}`: {}", error.reason()));
+                None
+            }
         }
     }
 

@@ -365,9 +365,21 @@ pub struct Configuration {
     pub(crate) locals: Vec<Local>,
     pub(crate) resources: Vec<Resource>,
     pub(crate) outputs: Vec<Output>,
+    pub(crate) moved: Vec<MovedBlock>,
     pub(crate) warnings: Diagnostics,
     /// Locals and resources in an order where each comes after what it refers to.
     pub(crate) order: Vec<Node>,
+}
+
+/// A `moved { from = ... to = ... }` block: the object recorded at `from` is now `to`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MovedBlock {
+    /// The old address: a whole resource or one instance.
+    pub from: ResourceAddress,
+    /// The new address, of the same type and of the same kind (resource or instance).
+    pub to: ResourceAddress,
+    /// Where the block starts.
+    pub location: Location,
 }
 
 /// A local or a resource, as a node of the evaluation order.
@@ -381,6 +393,11 @@ impl Configuration {
     /// The directory it was loaded from (`None` for in-memory sources).
     pub fn dir(&self) -> Option<&Path> {
         self.dir.as_deref()
+    }
+
+    /// The `moved` blocks, in the order they are written.
+    pub fn moved_blocks(&self) -> &[MovedBlock] {
+        &self.moved
     }
 
     /// The source files, in load order.

@@ -11,6 +11,7 @@ use plinth_config::{
 use plinth_state::State;
 
 use crate::error::PlanError;
+use crate::moves::Moves;
 use crate::observe::{Lookup, Observations, Observed, PlanOptions};
 use crate::plan::{Block, Instance, Plan, plan_instances, value_of, with_id};
 use plinth_core::RemoteObject;
@@ -38,8 +39,11 @@ pub fn plan(
         .collect();
     if options.destroy {
         // A destroy needs nothing evaluated: it deletes what the state has.
-        return plan_instances(&blocks, Vec::new(), prior, observed, options).map(|(plan, _)| plan);
+        let none = Moves::default();
+        return plan_instances(&blocks, Vec::new(), prior, &none, observed, options)
+            .map(|(plan, _)| plan);
     }
+    let moves = Moves::from_statements(config.moved_blocks(), prior)?;
     let referred = referred_blocks(config);
     // Each round lets unknown values move one reference further; a chain cannot be longer than
     // the number of blocks, so this bound is never what ends a sound configuration's rounds.
@@ -53,7 +57,8 @@ pub fn plan(
             .into_iter()
             .map(|instance| convert_instance(&index, instance))
             .collect::<Result<Vec<_>, _>>()?;
-        let (plan, left_out) = plan_instances(&blocks, instances, prior, observed, options)?;
+        let (plan, left_out) =
+            plan_instances(&blocks, instances, prior, &moves, observed, options)?;
         round += 1;
         // Another round would read the planned objects: if every object this round read is
         // planned as it was read, that round would evaluate the same and plan the same.
@@ -289,6 +294,7 @@ fn blocks(config: &Configuration) -> Result<Vec<Block<'_>>, PlanError> {
                 schema,
                 lifecycle: resource.lifecycle(),
                 dependencies,
+                location: Some(resource.location()),
             })
         })
         .collect()
@@ -383,8 +389,15 @@ mod tests {
                 .map(|instance| convert_instance(&index, instance))
                 .collect::<Result<Vec<_>, _>>()
                 .unwrap();
-            let (plan, left_out) =
-                plan_instances(&blocks, instances, prior, observed, options).unwrap();
+            let (plan, left_out) = plan_instances(
+                &blocks,
+                instances,
+                prior,
+                &Moves::default(),
+                observed,
+                options,
+            )
+            .unwrap();
             let next: HashMap<ResourceAddress, ObjectMap> = plan
                 .clone()
                 .into_afters()

@@ -22,6 +22,13 @@ pub enum PlanError {
     /// known only after apply); rendered as code frames.
     #[error("{0}")]
     Configuration(#[source] plinth_config::Diagnostics),
+    /// A `moved` block that cannot apply (ambiguous, a cycle, onto an object), or two objects the
+    /// configuration gives one identity; the message names the blocks.
+    #[error("{message}")]
+    Move {
+        /// What is wrong, with where the blocks are written.
+        message: String,
+    },
     /// A resource or data source type the planner has no schema for.
     #[error("unknown resource type `{type_name}` of `{address}`")]
     UnknownType {

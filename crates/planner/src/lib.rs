@@ -33,6 +33,7 @@ mod configured;
 mod diff;
 mod error;
 mod graph;
+mod moves;
 mod observe;
 mod order;
 mod plan;

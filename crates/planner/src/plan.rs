@@ -14,6 +14,7 @@ use serde_json::Value as Json;
 use crate::diff::{AttributeChange, DiffInput, Drift, Sealed, diff};
 use crate::error::{PlanError, Refusal};
 use crate::graph::{PlanGraph, StepId};
+use crate::moves::{MoveCause, Moves};
 use crate::observe::{Lookup, Observations, Observed, PlanOptions, WantedRead};
 use crate::order::Dependencies;
 use plinth_core::AttributePath;
@@ -67,6 +68,9 @@ pub struct PlannedChange {
     /// The resources it directly depends on (from the configuration, or from the state for a
     /// resource no longer configured): what the state should record after apply.
     pub dependencies: Vec<ResourceAddress>,
+    /// Where the state records the object now, when it moves to this address (a `moved` block,
+    /// or its identity configured here): apply moves the record before anything else.
+    pub previous_address: Option<ResourceAddress>,
 }
 
 /// What a plan does to one resource instance.
@@ -119,6 +123,9 @@ pub enum Reason {
     DeletedOutside,
     /// An object with the same natural key already exists: it is adopted, not installed twice.
     AdoptedByNaturalKey,
+    /// The state records this object (found by its natural key) at another address, which the
+    /// configuration no longer has: it moves, and is neither destroyed nor adopted again.
+    MovedByIdentity,
     /// `plinth destroy`.
     DestroyRequested,
     /// A data source whose arguments are known only after apply.
@@ -227,10 +234,10 @@ impl Plan {
     pub fn has_changes(&self) -> bool {
         match self.mode {
             PlanMode::RefreshOnly => !self.drift.is_empty(),
-            PlanMode::Normal | PlanMode::Destroy => self
-                .changes
-                .iter()
-                .any(|change| !matches!(change.action, Action::NoOp | Action::Read)),
+            PlanMode::Normal | PlanMode::Destroy => self.changes.iter().any(|change| {
+                !matches!(change.action, Action::NoOp | Action::Read)
+                    || change.previous_address.is_some()
+            }),
         }
     }
 }
@@ -273,6 +280,9 @@ impl fmt::Display for Reason {
             Reason::AdoptedByNaturalKey => {
                 f.write_str("an object with the same natural key already exists")
             }
+            Reason::MovedByIdentity => f.write_str(
+                "the state records this object, found by its natural key, at its old address",
+            ),
             Reason::DestroyRequested => f.write_str("destroy was requested"),
             Reason::DependsOnUnknown => {
                 f.write_str("its arguments depend on values known only after apply")
@@ -292,6 +302,8 @@ pub(crate) struct Block<'c> {
     pub lifecycle: &'c Lifecycle,
     /// What it refers to and `depends_on`: whole resources (no key) or single instances.
     pub dependencies: Vec<ResourceAddress>,
+    /// Where the block is written (`main.hcl:3:1`), for messages.
+    pub location: Option<&'c plinth_config::Location>,
 }
 
 /// One instance of a block with its evaluated attributes.
@@ -313,6 +325,7 @@ pub(crate) fn plan_instances(
     blocks: &[Block<'_>],
     instances: Vec<(usize, Instance)>,
     prior: &State,
+    moves: &Moves,
     observed: &Observations,
     options: &PlanOptions,
 ) -> Result<(Plan, LeftOut), PlanError> {
@@ -324,8 +337,14 @@ pub(crate) fn plan_instances(
         PlanMode::Normal
     };
     block_order(blocks)?;
+    let mut moves = moves.clone();
+    if mode != PlanMode::Destroy {
+        check_identities(blocks, &instances)?;
+        identity_moves(&mut moves, blocks, &instances, prior);
+    }
     let mut planner = Planner {
         prior,
+        moves,
         observed,
         options,
         mode,
@@ -351,7 +370,10 @@ pub(crate) fn plan_instances(
         .map(|p| p.change.address.clone())
         .collect();
     for (address, resource) in prior.resources() {
-        if address.mode() != Mode::Managed || configured.contains(address) {
+        if address.mode() != Mode::Managed
+            || configured.contains(address)
+            || planner.moves.moves_away(address)
+        {
             continue;
         }
         let block = by_block.get(&address.resource()).copied();
@@ -359,6 +381,143 @@ pub(crate) fn plan_instances(
         planner.out.push(change);
     }
     planner.finish()
+}
+
+/// What a cloud object is, whatever its address: its type and its natural key.
+type Identity<'a> = (&'a str, BTreeMap<String, String>);
+
+/// Refuses a create-before-destroy replacement whose new object has the old one's identity: the
+/// cloud holds one object per natural key, so the create would fail (409) mid-apply.
+fn check_create_before_destroy(
+    changes: &[PlannedChange],
+    keep: &[bool],
+    prior: &State,
+) -> Result<(), PlanError> {
+    for (change, _) in changes.iter().zip(keep).filter(|(_, kept)| **kept) {
+        if change.action
+            != (Action::Replace {
+                create_before_destroy: true,
+            })
+            || change.natural_key.is_empty()
+        {
+            continue;
+        }
+        let recorded_at = change.previous_address.as_ref().unwrap_or(&change.address);
+        if prior
+            .resource(recorded_at)
+            .is_some_and(|resource| resource.natural_key == change.natural_key)
+        {
+            let key: Vec<String> = change
+                .natural_key
+                .iter()
+                .map(|(k, v)| format!("{k} = {v:?}"))
+                .collect();
+            return Err(PlanError::Move {
+                message: format!(
+                    "`{}` cannot be replaced create-before-destroy: the new object would have \
+                     the same identity ({}) as the old one, and the cloud holds one object per \
+                     identity, so creating it first would fail; remove `create_before_destroy` \
+                     (from it, or from the resource that depends on it and passes it on) to \
+                     replace it destroy-first",
+                    change.address,
+                    key.join(", ")
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Refuses two configured instances with one identity (type and natural key): they would be the
+/// same cloud object, recorded twice, each undoing the other's changes and destroying it with
+/// its own. Identities known only during apply are checked there, before the create.
+fn check_identities(
+    blocks: &[Block<'_>],
+    instances: &[(usize, Instance)],
+) -> Result<(), PlanError> {
+    let mut seen: HashMap<Identity<'_>, (usize, &ResourceAddress)> = HashMap::new();
+    for (index, instance) in instances {
+        let block = &blocks[*index];
+        if block.address.mode() != Mode::Managed {
+            continue;
+        }
+        let key = natural_key(block.schema, &instance.attributes);
+        if key.is_empty() {
+            continue;
+        }
+        let shown: Vec<String> = key.iter().map(|(k, v)| format!("{k} = {v:?}")).collect();
+        let entry = (instance.address.type_name(), key);
+        if let Some((first_block, first)) = seen.get(&entry) {
+            let at = |block: &Block<'_>| {
+                block
+                    .location
+                    .map_or_else(String::new, |location| format!(" ({location})"))
+            };
+            return Err(PlanError::Move {
+                message: format!(
+                    "`{first}`{} and `{}`{} are the same cloud object ({}): an object can be \
+                     managed at one address only; remove one of them, or change its {}",
+                    at(&blocks[*first_block]),
+                    instance.address,
+                    at(block),
+                    shown.join(", "),
+                    block.schema.natural_key.join(" or ")
+                ),
+            });
+        }
+        seen.insert(entry, (*index, &instance.address));
+    }
+    Ok(())
+}
+
+/// Adds to `moves` the objects of the prior state that the configuration no longer has at their
+/// address but names by their identity (their natural key) at an address the state does not
+/// have: the same cloud object, so a move, never a delete and an adoption. Only a one-to-one
+/// match moves; two configured instances with one identity are refused elsewhere.
+fn identity_moves(
+    moves: &mut Moves,
+    blocks: &[Block<'_>],
+    instances: &[(usize, Instance)],
+    prior: &State,
+) {
+    let configured: HashSet<&ResourceAddress> = instances.iter().map(|(_, i)| &i.address).collect();
+    let mut unconfigured: HashMap<Identity<'_>, Vec<&ResourceAddress>> = HashMap::new();
+    for (address, resource) in prior.resources() {
+        if address.mode() == Mode::Managed
+            && !resource.natural_key.is_empty()
+            && !configured.contains(address)
+            && !moves.moves_away(address)
+        {
+            unconfigured
+                .entry((address.type_name(), resource.natural_key.clone()))
+                .or_default()
+                .push(address);
+        }
+    }
+    if unconfigured.is_empty() {
+        return;
+    }
+    for (index, instance) in instances {
+        let block = &blocks[*index];
+        if block.address.mode() != Mode::Managed
+            || prior.resource(&instance.address).is_some()
+            || moves.source(&instance.address).is_some()
+        {
+            continue;
+        }
+        let key = (
+            instance.address.type_name(),
+            natural_key(block.schema, &instance.attributes),
+        );
+        if key.1.is_empty() {
+            continue;
+        }
+        if let Some([from]) = unconfigured.get(&key).map(Vec::as_slice) {
+            let from = (*from).clone();
+            unconfigured.remove(&key);
+            moves.insert(from, instance.address.clone(), MoveCause::Identity);
+        }
+    }
 }
 
 /// A change with what the planner needs besides it.
@@ -373,6 +532,7 @@ struct Planned {
 
 struct Planner<'a> {
     prior: &'a State,
+    moves: Moves,
     observed: &'a Observations,
     options: &'a PlanOptions,
     mode: PlanMode,
@@ -417,12 +577,21 @@ impl Planner<'_> {
             after: None,
             changes: Vec::new(),
             dependencies: block.dependencies.clone(),
+            previous_address: None,
         };
         let mut hidden = false;
         let mut state_dependencies = Vec::new();
-        let mut after = if let Some(resource) = self.prior.resource(&change.address) {
+        let moved = self.moves.source(&change.address).cloned();
+        if let Some((from, cause)) = &moved {
+            change.previous_address = Some(from.clone());
+            if *cause == MoveCause::Identity {
+                change.reasons.push(Reason::MovedByIdentity);
+            }
+        }
+        let recorded_at = moved.map_or_else(|| change.address.clone(), |(from, _)| from);
+        let mut after = if let Some(resource) = self.prior.resource(&recorded_at) {
             state_dependencies.clone_from(&resource.dependencies);
-            self.existing(block, resource, &desired, &mut change)
+            self.existing(block, &recorded_at, resource, &desired, &mut change)
         } else {
             // A refresh-only plan neither creates nor adopts.
             hidden = self.mode == PlanMode::RefreshOnly;
@@ -450,6 +619,7 @@ impl Planner<'_> {
     fn existing(
         &mut self,
         block: &Block<'_>,
+        recorded_at: &ResourceAddress,
         resource: &ResourceState,
         desired: &ObjectMap,
         change: &mut PlannedChange,
@@ -460,7 +630,7 @@ impl Planner<'_> {
         if change.natural_key.is_empty() {
             change.natural_key.clone_from(&resource.natural_key);
         }
-        let observed = self.observed.resource(&address);
+        let observed = self.observed.resource(recorded_at);
         if let Some(Observed::Gone) = observed {
             self.drift.push(Drift {
                 address,
@@ -632,6 +802,7 @@ impl Planner<'_> {
             after: None,
             changes: Vec::new(),
             dependencies: block.dependencies.clone(),
+            previous_address: None,
         };
         let unknown = arguments.values().any(Value::contains_unknown);
         let after = if unknown {
@@ -696,6 +867,7 @@ impl Planner<'_> {
             after: None,
             changes: Vec::new(),
             dependencies: resource.dependencies.clone(),
+            previous_address: None,
         };
         if gone {
             self.drift.push(Drift {
@@ -750,6 +922,7 @@ impl Planner<'_> {
             wanted,
             options,
             mode,
+            prior,
             ..
         } = self;
         let mut left_out = LeftOut::new();
@@ -783,6 +956,7 @@ impl Planner<'_> {
         let order = Dependencies::resolve(&changes, &dependencies);
         let keep = order.select(&changes, options, mode);
         order.inherit_create_before_destroy(&mut changes, &keep);
+        check_create_before_destroy(&changes, &keep, prior)?;
         let mut refusals = Vec::new();
         for (i, change) in changes.iter().enumerate() {
             let destroying = match change.action {
@@ -1089,6 +1263,7 @@ mod tests {
     fn block_cycles_name_their_blocks() {
         let lifecycle = Lifecycle::default();
         let block = |name: &str, on: &str| Block {
+            location: None,
             address: format!("huaweicloud_cce_addon.{name}").parse().unwrap(),
             schema: addon(),
             lifecycle: &lifecycle,

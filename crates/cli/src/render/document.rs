@@ -176,6 +176,9 @@ pub struct ResourceChange {
     /// Present for an import: the id of the adopted object.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub importing: Option<Importing>,
+    /// Present when the object moves here: the address the state records it at now.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_address: Option<String>,
     /// The whole object now; `null` for a create.
     pub before: Json,
     /// The whole object as planned; `null` for a delete.
@@ -333,6 +336,8 @@ pub enum ReasonCode {
     DeletedOutside,
     /// `adopted_by_natural_key`: an existing object is adopted.
     AdoptedByNaturalKey,
+    /// `moved_by_identity`: the state records the object at another address; it moves.
+    MovedByIdentity,
     /// `destroy_requested`: a destroy plan.
     DestroyRequested,
     /// `depends_on_unknown`: the data source's arguments are known only during apply.
@@ -461,12 +466,12 @@ impl<'a> PlanView<'a> {
         &self.head
     }
 
-    /// The changes a person is shown: all but the no-ops, sorted by address.
+    /// The changes a person is shown: all but the no-ops that do not move, sorted by address.
     pub fn shown(&self) -> impl Iterator<Item = &'a PlannedChange> + use<'a> {
         self.plan
             .changes()
             .iter()
-            .filter(|change| change.action != Action::NoOp)
+            .filter(|change| change.action != Action::NoOp || change.previous_address.is_some())
     }
 
     /// The document entry of one change of the plan.
@@ -566,6 +571,7 @@ fn resource_change(change: &PlannedChange, sensitive: &BTreeSet<String>) -> Reso
         importing: matches!(change.action, Action::Import { .. }).then(|| Importing {
             id: change.id.clone(),
         }),
+        previous_address: change.previous_address.as_ref().map(ToString::to_string),
         before,
         after_unknown: mirror_or_empty(after_unknown, &after),
         after_sensitive: mirror_or_empty(after_sensitive, &after),
@@ -695,6 +701,7 @@ fn reason_entry(reason: &Reason) -> ReasonEntry {
         Reason::InstanceKeyRemoved => (ReasonCode::InstanceKeyRemoved, Vec::new()),
         Reason::DeletedOutside => (ReasonCode::DeletedOutside, Vec::new()),
         Reason::AdoptedByNaturalKey => (ReasonCode::AdoptedByNaturalKey, Vec::new()),
+        Reason::MovedByIdentity => (ReasonCode::MovedByIdentity, Vec::new()),
         Reason::DestroyRequested => (ReasonCode::DestroyRequested, Vec::new()),
         Reason::DependsOnUnknown => (ReasonCode::DependsOnUnknown, Vec::new()),
         Reason::NotReadYet => (ReasonCode::NotReadYet, Vec::new()),

@@ -58,10 +58,9 @@ pub fn write_document_text(
     options: RenderOptions,
 ) -> io::Result<()> {
     let changes = || {
-        document
-            .resource_changes
-            .iter()
-            .filter(|change| change.action != ChangeAction::NoOp)
+        document.resource_changes.iter().filter(|change| {
+            change.action != ChangeAction::NoOp || change.previous_address.is_some()
+        })
     };
     let mut shown = Shown::default();
     for change in changes() {

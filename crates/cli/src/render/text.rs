@@ -235,7 +235,11 @@ fn resource_change(out: &mut Out, change: &ResourceChange) {
     match (change.action, change.actions.as_slice()) {
         (ChangeAction::Create, _) => {
             let because = reason_lines(change, &[ReasonCode::DeletedOutside]);
-            out.comment(&change.address, "will be created", &because);
+            out.comment(
+                &change.address,
+                "will be created",
+                &with_move(change, because),
+            );
             out.header(Symbol::Create, &keyword);
             whole_object(out, Symbol::Create, after, "");
         }
@@ -245,34 +249,43 @@ fn resource_change(out: &mut Out, change: &ResourceChange) {
                 because.push("(config refers to values not yet known)".to_owned());
             }
             because.extend(reason_lines(change, &[ReasonCode::NotReadYet]));
-            out.comment(&change.address, "will be read during apply", &because);
+            out.comment(
+                &change.address,
+                "will be read during apply",
+                &with_move(change, because),
+            );
             out.header(Symbol::Read, &keyword);
             whole_object(out, Symbol::Create, after, "");
         }
         (ChangeAction::Update, _) => {
             let because = reason_lines(change, &[ReasonCode::Drift]);
-            out.comment(&change.address, "will be updated in place", &because);
+            out.comment(
+                &change.address,
+                "will be updated in place",
+                &with_move(change, because),
+            );
             out.header(Symbol::Update, &keyword);
             changed_object(out, 6, before, after, &leaves, true, false);
         }
         (ChangeAction::Import, [TerraformAction::Update]) => {
             let because: Vec<String> = imported_from.into_iter().collect();
-            out.comment(&change.address, "will be updated in place", &because);
+            out.comment(
+                &change.address,
+                "will be updated in place",
+                &with_move(change, because),
+            );
             out.header(Symbol::Update, &keyword);
             changed_object(out, 6, before, after, &leaves, true, false);
         }
         (ChangeAction::Import, _) => {
             let because: Vec<String> = imported_from.into_iter().collect();
-            out.comment(&change.address, "will be imported", &because);
+            out.comment(
+                &change.address,
+                "will be imported",
+                &with_move(change, because),
+            );
             out.header(Symbol::None, &keyword);
-            let total = after.keys().len();
-            if let Some(id) = &change.id {
-                out.line(6, Symbol::None, &format!("id = {}", quoted(id)));
-            }
-            let hidden = total.saturating_sub(usize::from(
-                change.id.is_some() && after.key("id").json.is_some(),
-            ));
-            out.hidden(8, hidden, "attribute");
+            id_and_hidden(out, change, after);
         }
         (ChangeAction::Replace, actions) => {
             let symbol = if actions.first() == Some(&TerraformAction::Create) {
@@ -288,40 +301,89 @@ fn resource_change(out: &mut Out, change: &ResourceChange) {
                 "must be replaced"
             };
             let because = reason_lines(change, &[ReasonCode::Drift]);
-            out.comment(&change.address, headline, &because);
+            out.comment(&change.address, headline, &with_move(change, because));
             out.header(symbol, &keyword);
             changed_object(out, 6, before, after, &leaves, true, true);
         }
         (ChangeAction::Delete, _) => {
-            let mut because = Vec::new();
-            if has(ReasonCode::NoLongerInConfiguration) {
-                because.push(format!(
-                    "(because {} is not in configuration)",
-                    change.address
-                ));
-            }
-            if has(ReasonCode::InstanceKeyRemoved) {
-                because.push(match &change.index {
-                    Some(Json::String(key)) => {
-                        format!("(because key [{}] is not in for_each map)", quoted(key))
-                    }
-                    Some(index) => format!("(because index [{index}] is out of range for count)"),
-                    None => "(because its key is no longer in count or for_each)".to_owned(),
-                });
-            }
-            out.comment(&change.address, "will be destroyed", &because);
+            let because = delete_reasons(change);
+            out.comment(
+                &change.address,
+                "will be destroyed",
+                &with_move(change, because),
+            );
             out.header(Symbol::Delete, &keyword);
             whole_object(out, Symbol::Delete, before, " -> null");
         }
-        // A no-op is never shown; were one passed, it would read as a change of no kind.
+        // A no-op is shown only when the object moves: it moves and nothing else.
         (ChangeAction::NoOp, _) => {
-            let other = ChangeAction::NoOp.as_str();
-            out.comment(&change.address, &format!("will be changed ({other})"), &[]);
-            out.header(Symbol::Update, &keyword);
-            changed_object(out, 6, before, after, &leaves, true, false);
+            let from = change.previous_address.as_deref().unwrap_or_default();
+            let headline = format!("has moved to {}", change.address);
+            out.comment(from, &headline, &move_hint(change));
+            out.header(Symbol::None, &keyword);
+            id_and_hidden(out, change, after);
         }
     }
     out.raw("    }\n");
+}
+
+/// The object's id, and how many attributes are not shown: a change that changes no attribute.
+fn id_and_hidden(out: &mut Out, change: &ResourceChange, after: V<'_>) {
+    if let Some(id) = &change.id {
+        out.line(6, Symbol::None, &format!("id = {}", quoted(id)));
+    }
+    let hidden = after.keys().len().saturating_sub(usize::from(
+        change.id.is_some() && after.key("id").json.is_some(),
+    ));
+    out.hidden(8, hidden, "attribute");
+}
+
+/// Why an object is destroyed, as Terraform says it.
+fn delete_reasons(change: &ResourceChange) -> Vec<String> {
+    let has = |code: ReasonCode| change.reasons.iter().any(|r| r.code == code);
+    let mut because = Vec::new();
+    if has(ReasonCode::NoLongerInConfiguration) {
+        because.push(format!(
+            "(because {} is not in configuration)",
+            change.address
+        ));
+    }
+    if has(ReasonCode::InstanceKeyRemoved) {
+        because.push(match &change.index {
+            Some(Json::String(key)) => {
+                format!("(because key [{}] is not in for_each map)", quoted(key))
+            }
+            Some(index) => format!("(because index [{index}] is out of range for count)"),
+            None => "(because its key is no longer in count or for_each)".to_owned(),
+        });
+    }
+    because
+}
+
+/// The lines under a change's headline, after `(moved from ...)` when the object moves.
+fn with_move(change: &ResourceChange, because: Vec<String>) -> Vec<String> {
+    match &change.previous_address {
+        Some(from) => std::iter::once(format!("(moved from {from})"))
+            .chain(move_hint(change))
+            .chain(because)
+            .collect(),
+        None => because,
+    }
+}
+
+/// For an object found at a new address by its natural key: how to say so in the configuration.
+fn move_hint(change: &ResourceChange) -> Vec<String> {
+    let found = change
+        .reasons
+        .iter()
+        .any(|r| r.code == ReasonCode::MovedByIdentity);
+    match (&change.previous_address, found) {
+        (Some(from), true) => vec![format!(
+            "(found by its natural key; record the move with `moved {{ from = {from}  to = {} }}`)",
+            change.address
+        )],
+        _ => Vec::new(),
+    }
 }
 
 /// The `(because ...)` lines of the reasons with these codes.
