@@ -7,6 +7,7 @@ mod cli;
 mod emulator;
 mod fmt;
 mod lifecycle;
+mod moves;
 mod plans;
 mod resilience;
 mod state;
