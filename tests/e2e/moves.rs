@@ -79,15 +79,26 @@ fn a_rename_without_a_moved_block_moves_every_type_by_identity() {
     assert_eq!(before.0.len(), 2);
     assert_eq!(before.1.len(), 1);
 
-    project.write("main.hcl", &three(&cloud, ["coredns", "metrics_server", "gpu_beta"]));
+    project.write(
+        "main.hcl",
+        &three(&cloud, ["coredns", "metrics_server", "gpu_beta"]),
+    );
     let plan = project.plinth(&["plan", "--detailed-exitcode"]);
     plan.code(2);
     snapshot!("rename_by_identity", plan.stdout.clone());
-    assert!(!plan.stdout.contains("will be destroyed"), "{}", plan.stdout);
+    assert!(
+        !plan.stdout.contains("will be destroyed"),
+        "{}",
+        plan.stdout
+    );
     assert!(!plan.stdout.contains("will be imported"), "{}", plan.stdout);
 
     project.plinth(&["apply", "--auto-approve"]).code(0);
-    assert_eq!(cloud_view(&cloud), before, "nothing installed, deleted or changed");
+    assert_eq!(
+        cloud_view(&cloud),
+        before,
+        "nothing installed, deleted or changed"
+    );
     assert_eq!(
         addresses(&project),
         [
@@ -171,7 +182,11 @@ moved {{
     snapshot!("count_to_for_each_and_chain", plan.stdout.clone());
     assert!(!plan.stdout.contains("found by its natural key"));
     project.plinth(&["apply", "--auto-approve"]).code(0);
-    assert_eq!(cloud_view(&cloud), before, "nothing installed, deleted or changed");
+    assert_eq!(
+        cloud_view(&cloud),
+        before,
+        "nothing installed, deleted or changed"
+    );
     assert_eq!(
         addresses(&project),
         [
@@ -205,6 +220,12 @@ resource "huaweicloud_cce_addon" "also_dns" {{
     let plan = project.plinth(&["plan"]);
     plan.code(1);
     snapshot!("duplicate_identity", plan.stderr.clone());
+    let validate = project.plinth(&["validate"]);
+    validate.code(1);
+    assert!(
+        validate.stdout.contains("the same cloud object")
+            || validate.stderr.contains("the same cloud object")
+    );
     let apply = project.plinth(&["apply", "--auto-approve"]);
     apply.code(1);
     assert!(cloud.snapshot().addons.is_empty(), "nothing was sent");
@@ -276,7 +297,11 @@ resource "huaweicloud_modelarts_pool_plugin" "gpu" {{
         "{}",
         plan.stdout
     );
-    assert!(!plan.stdout.contains("huaweicloud_modelarts_pool_plugin.gpu will"));
+    assert!(
+        !plan
+            .stdout
+            .contains("huaweicloud_modelarts_pool_plugin.gpu will")
+    );
     project.plinth(&["apply", "--auto-approve"]).code(0);
     assert_eq!(cloud.snapshot().addons[0].version, "1.29.4");
     assert_eq!(cloud.snapshot().installs_of("modelarts/pool-a/gpu-beta"), 1);

@@ -186,6 +186,7 @@ pub fn load_sources(sources: Sources) -> Result<Configuration, Diagnostics> {
         crate::expand::UnknownRepetition::Skip,
     );
     diagnostics.extend(evaluated.diagnostics);
+    duplicate_identities(&config, &evaluated.instances, &mut diagnostics);
     config.provider = provider(
         &config,
         &loader.provider_attributes,
@@ -199,6 +200,70 @@ pub fn load_sources(sources: Sources) -> Result<Configuration, Diagnostics> {
     }
     diagnostics.sort();
     diagnostics.into_result(config)
+}
+
+/// Refuses two managed instances whose identity (type and natural key, from the registry) is
+/// known and the same: they would be one cloud object at two addresses. Identities known only
+/// later are checked by the planner and before a create.
+fn duplicate_identities(
+    config: &Configuration,
+    instances: &[crate::expand::ResourceInstance],
+    diagnostics: &mut Diagnostics,
+) {
+    let mut seen: BTreeMap<(String, Vec<String>), &crate::expand::ResourceInstance> =
+        BTreeMap::new();
+    for instance in instances.iter().filter(|i| i.mode() == Mode::Managed) {
+        let Some(spec) = schema(Mode::Managed, instance.resource_type()) else {
+            continue;
+        };
+        let key: Option<Vec<String>> = spec
+            .natural_key
+            .iter()
+            .map(|name| {
+                let value = instance.attributes.get(*name)?;
+                (!value.contains_sensitive())
+                    .then(|| value.as_str().map(str::to_owned))
+                    .flatten()
+            })
+            .collect();
+        let Some(key) = key else { continue };
+        let shown: Vec<String> = spec
+            .natural_key
+            .iter()
+            .zip(&key)
+            .map(|(name, value)| format!("{name} = {value:?}"))
+            .collect();
+        let identity = (instance.resource_type().to_owned(), key);
+        let Some(first) = seen.get(&identity).copied() else {
+            seen.insert(identity, instance);
+            continue;
+        };
+        let Some(block) = config.resource(&instance.address.resource()) else {
+            continue;
+        };
+        let keyword = block.offset..block.offset + "resource".len();
+        let diagnostic = config
+            .sources
+            .error(
+                block.file,
+                &keyword,
+                format!(
+                    "`{}` and `{}` are the same cloud object ({})",
+                    first.address,
+                    instance.address,
+                    shown.join(", ")
+                ),
+            )
+            .with_note(format!(
+                "`{}` is declared at {}; an object can be managed at one address only",
+                first.address, first.location
+            ))
+            .with_hint(format!(
+                "remove one of them, or change its {}",
+                spec.natural_key.join(" or ")
+            ));
+        diagnostics.push(diagnostic);
+    }
 }
 
 /// Where in its file a syntax error is found.

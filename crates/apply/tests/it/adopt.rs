@@ -31,7 +31,7 @@ fn two_addons() -> plinth_config::Configuration {
            }}
            resource "huaweicloud_cce_addon" "other" {{
              cluster_id    = "{CLUSTER}"
-             template_name = "coredns"
+             template_name = "everest"
            }}"#
     ))
 }
