@@ -3,6 +3,9 @@
 //! nothing deleted); duplicate identities and create-before-destroy onto one identity are refused
 //! before anything is sent.
 
+use plinth_cloud::AddonApi;
+use plinth_cloud::model::{AddonRequest, AddonRequestSpec};
+
 use crate::support::{AUTOPILOT, CLUSTER_1, Cloud, Project};
 
 macro_rules! snapshot {
@@ -305,4 +308,68 @@ resource "huaweicloud_modelarts_pool_plugin" "gpu" {{
     project.plinth(&["apply", "--auto-approve"]).code(0);
     assert_eq!(cloud.snapshot().addons[0].version, "1.29.4");
     assert_eq!(cloud.snapshot().installs_of("modelarts/pool-a/gpu-beta"), 1);
+}
+
+#[test]
+fn no_adopt_refuses_an_object_no_record_of_this_state_names_until_it_is_imported() {
+    let cloud = Cloud::start(0);
+    let project = Project::new();
+    let client = cloud.client();
+    let uid = cloud.block_on(async {
+        let request = AddonRequest::install(
+            AddonRequestSpec {
+                cluster_id: CLUSTER_1.to_owned(),
+                version: Some("1.28.6".to_owned()),
+                addon_template_name: "coredns".to_owned(),
+                values: serde_json::json!({}),
+            },
+            None,
+        );
+        let addon = client.install_addon(AddonApi::Cce, &request).await.unwrap();
+        addon.uid().unwrap().to_owned()
+    });
+    let config = format!(
+        r#"{provider}
+resource "huaweicloud_cce_addon" "dns" {{
+  cluster_id    = "{CLUSTER_1}"
+  template_name = "coredns"
+  version       = "1.28.6"
+}}
+"#,
+        provider = cloud.provider()
+    );
+    project.write("main.hcl", &config);
+    let refused = project.plinth(&["plan", "--no-adopt"]);
+    refused.code(1);
+    snapshot!("no_adopt", refused.stderr.clone());
+    project
+        .plinth(&["apply", "--auto-approve", "--no-adopt"])
+        .code(1);
+    assert_eq!(project.resource_count(), 0, "nothing recorded");
+    // Without the flag the adoption is shown, as an import of that very object.
+    let shown = project.plinth(&["plan"]);
+    shown.code(0);
+    assert!(
+        shown.stdout.contains("will be imported"),
+        "{}",
+        shown.stdout
+    );
+    assert!(shown.stdout.contains(&uid), "{}", shown.stdout);
+    // Imported explicitly, it is this state's: --no-adopt has nothing to refuse.
+    project
+        .plinth(&[
+            "import",
+            "huaweicloud_cce_addon.dns",
+            &format!("{CLUSTER_1}/{uid}"),
+        ])
+        .code(0);
+    project
+        .plinth(&["plan", "--no-adopt", "--detailed-exitcode"])
+        .code(0);
+    assert_eq!(
+        cloud
+            .snapshot()
+            .installs_of(&format!("cce/{CLUSTER_1}/coredns")),
+        1
+    );
 }

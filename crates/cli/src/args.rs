@@ -145,6 +145,11 @@ pub struct PlanningArgs {
     #[arg(long)]
     pub refresh_only: bool,
 
+    /// Refuse to adopt configured objects that already exist in the cloud but not in the state
+    /// (import them explicitly instead)
+    #[arg(long, env = "PLINTH_NO_ADOPT", value_parser = clap::builder::FalseyValueParser::new())]
+    pub no_adopt: bool,
+
     /// At most this many cloud operations at once
     #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..))]
     pub parallelism: u16,

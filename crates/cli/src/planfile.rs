@@ -15,7 +15,7 @@ use std::fmt::Write as _;
 use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
 
-use plinth_planner::PlanOptions;
+use plinth_planner::{Adoption, PlanOptions};
 use plinth_state::State;
 use serde::{Deserialize, Serialize};
 use serde_json::Value as Json;
@@ -268,6 +268,9 @@ struct OnDiskOptions {
     replace: Vec<String>,
     refresh_only: bool,
     destroy: bool,
+    /// `--no-adopt`; absent when not given, so plan files without it read the same.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    no_adopt: bool,
 }
 
 impl OnDiskOptions {
@@ -281,6 +284,7 @@ impl OnDiskOptions {
             replace: names(&options.replace),
             refresh_only: options.refresh_only,
             destroy: options.destroy,
+            no_adopt: options.adopt == Adoption::ExplicitOnly,
         }
     }
 }
@@ -518,6 +522,11 @@ impl PlanFile {
             replace: parse(&on_disk.options.replace)?,
             refresh_only: on_disk.options.refresh_only,
             destroy: on_disk.options.destroy,
+            adopt: if on_disk.options.no_adopt {
+                Adoption::ExplicitOnly
+            } else {
+                Adoption::ByNaturalKey
+            },
         };
         Ok(Self {
             plinth_version: on_disk.plinth_version,

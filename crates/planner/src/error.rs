@@ -1,7 +1,7 @@
 //! Why a plan cannot be made.
 
 use plinth_core::ResourceAddress;
-use std::fmt;
+use std::fmt::{self, Write as _};
 
 /// Why a plan cannot be made.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -28,6 +28,13 @@ pub enum PlanError {
     Move {
         /// What is wrong, with where the blocks are written.
         message: String,
+    },
+    /// Configured objects that exist in the cloud but in no record of the state, which
+    /// `--no-adopt` refuses to adopt.
+    #[error("{}", show_unadopted(.objects))]
+    Unadopted {
+        /// Each configured address, and the id of the object found there.
+        objects: Vec<(ResourceAddress, Option<String>)>,
     },
     /// A resource or data source type the planner has no schema for.
     #[error("unknown resource type `{type_name}` of `{address}`")]
@@ -80,4 +87,22 @@ fn show_refusals(refusals: &[Refusal]) -> String {
             .to_owned(),
     );
     out.join("\n")
+}
+
+fn show_unadopted(objects: &[(ResourceAddress, Option<String>)]) -> String {
+    let mut out = String::from(
+        "these objects already exist in the cloud, but this state does not manage them, and \
+         --no-adopt refuses to adopt them (another configuration's state may manage them):",
+    );
+    for (address, id) in objects {
+        let _ = match id {
+            Some(id) => write!(out, "\n  - `{address}` (id {id})"),
+            None => write!(out, "\n  - `{address}`"),
+        };
+    }
+    out.push_str(
+        "\n\nhint: if this configuration should manage them, import them explicitly \
+         (`plinth import ADDR ID`), or plan without --no-adopt to adopt them",
+    );
+    out
 }

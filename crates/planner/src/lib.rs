@@ -45,5 +45,5 @@ pub use crate::configured::{mark_sensitive, plan};
 pub use crate::diff::{AttributeChange, Drift};
 pub use crate::error::{PlanError, Refusal};
 pub use crate::graph::{Operation, PlanGraph, Step, StepId};
-pub use crate::observe::{Lookup, Observations, Observed, PlanOptions, WantedRead};
+pub use crate::observe::{Adoption, Lookup, Observations, Observed, PlanOptions, WantedRead};
 pub use crate::plan::{Action, Plan, PlanMode, PlannedChange, Reason, Summary};

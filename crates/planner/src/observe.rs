@@ -94,6 +94,22 @@ pub struct PlanOptions {
     pub refresh_only: bool,
     /// `destroy`: delete every managed resource in the state.
     pub destroy: bool,
+    /// Whether a configured object that exists in the cloud but in no record of the state is
+    /// adopted by its natural key (`--no-adopt` refuses it).
+    pub adopt: Adoption,
+}
+
+/// What a plan does with a configured object that already exists in the cloud, found by its
+/// natural key, but that the state does not record: perhaps installed by hand, perhaps managed by
+/// another configuration's state.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Adoption {
+    /// Adopt it: the plan shows an import (`adopted_by_natural_key`) with its id.
+    #[default]
+    ByNaturalKey,
+    /// Refuse the plan, naming it: it must be imported explicitly (`plinth import`), so that two
+    /// states never come to manage one object without someone deciding so.
+    ExplicitOnly,
 }
 
 /// A read the planner needs before it can plan precisely: the refresh performs it, records the

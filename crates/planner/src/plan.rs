@@ -15,7 +15,7 @@ use crate::diff::{AttributeChange, DiffInput, Drift, Sealed, diff};
 use crate::error::{PlanError, Refusal};
 use crate::graph::{PlanGraph, StepId};
 use crate::moves::{MoveCause, Moves};
-use crate::observe::{Lookup, Observations, Observed, PlanOptions, WantedRead};
+use crate::observe::{Adoption, Lookup, Observations, Observed, PlanOptions, WantedRead};
 use crate::order::Dependencies;
 use plinth_core::AttributePath;
 
@@ -345,6 +345,7 @@ pub(crate) fn plan_instances(
     let mut planner = Planner {
         prior,
         moves,
+        unadopted: Vec::new(),
         observed,
         options,
         mode,
@@ -533,6 +534,8 @@ struct Planned {
 struct Planner<'a> {
     prior: &'a State,
     moves: Moves,
+    /// Objects found by natural key that `--no-adopt` refuses to adopt, with their ids.
+    unadopted: Vec<(ResourceAddress, Option<String>)>,
     observed: &'a Observations,
     options: &'a PlanOptions,
     mode: PlanMode,
@@ -743,6 +746,12 @@ impl Planner<'_> {
         // A refresh-only plan neither creates nor adopts: it wants no lookup either.
         let hidden = self.mode == PlanMode::RefreshOnly;
         match self.observed.lookup(&change.address) {
+            Some(Lookup::Found(object)) if self.options.adopt == Adoption::ExplicitOnly => {
+                self.unadopted
+                    .push((change.address.clone(), object.id.clone()));
+                change.action = Action::Create;
+                created_object(schema, desired)
+            }
             Some(Lookup::Found(object)) => {
                 let current = object.attributes.to_value();
                 let found = diff(&DiffInput {
@@ -923,8 +932,12 @@ impl Planner<'_> {
             options,
             mode,
             prior,
+            unadopted,
             ..
         } = self;
+        if !unadopted.is_empty() {
+            return Err(PlanError::Unadopted { objects: unadopted });
+        }
         let mut left_out = LeftOut::new();
         let mut out: Vec<Planned> = out
             .into_iter()

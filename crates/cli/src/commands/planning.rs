@@ -4,7 +4,7 @@
 use anyhow::Context;
 use plinth_config::Configuration;
 use plinth_core::ResourceAddress;
-use plinth_planner::PlanOptions;
+use plinth_planner::{Adoption, PlanOptions};
 
 use crate::args::{PlanningArgs, VarArgs};
 use crate::commands::AlreadyReported;
@@ -34,6 +34,11 @@ pub fn plan_options(args: &PlanningArgs) -> anyhow::Result<PlanOptions> {
         replace: parse_addresses(&args.replace)?,
         refresh_only: args.refresh_only,
         destroy: false,
+        adopt: if args.no_adopt {
+            Adoption::ExplicitOnly
+        } else {
+            Adoption::ByNaturalKey
+        },
     })
 }
 
