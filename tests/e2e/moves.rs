@@ -373,3 +373,43 @@ resource "huaweicloud_cce_addon" "dns" {{
         1
     );
 }
+
+#[test]
+fn an_identity_known_only_during_apply_is_checked_before_the_create() {
+    let cloud = Cloud::start(0);
+    let project = Project::new();
+    let config = format!(
+        r#"{provider}
+resource "huaweicloud_cce_addon" "a" {{
+  cluster_id    = "{CLUSTER_1}"
+  template_name = "coredns"
+}}
+
+# Its template is known only once `a` runs: the same identity as `a`'s.
+resource "huaweicloud_cce_addon" "b" {{
+  cluster_id    = "{CLUSTER_1}"
+  template_name = lookup({{ running = "coredns" }}, huaweicloud_cce_addon.a.status, "everest")
+}}
+"#,
+        provider = cloud.provider()
+    );
+    project.write("main.hcl", &config);
+    project.plinth(&["plan"]).code(0);
+    let apply = project.plinth(&["apply", "--auto-approve"]);
+    apply.code(1);
+    assert!(
+        apply
+            .stderr
+            .contains("is already `huaweicloud_cce_addon.a`'s"),
+        "{}",
+        apply.stderr
+    );
+    assert_eq!(
+        cloud
+            .snapshot()
+            .installs_of(&format!("cce/{CLUSTER_1}/coredns")),
+        1
+    );
+    assert_eq!(cloud.snapshot().addons.len(), 1);
+    assert_eq!(addresses(&project), ["huaweicloud_cce_addon.a"]);
+}

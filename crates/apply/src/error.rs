@@ -160,6 +160,18 @@ pub enum OperationError {
         /// The type.
         type_name: String,
     },
+    /// The identity of an object to create, known only now, is already the identity of another
+    /// object this state records: creating it would make one cloud object two resources.
+    #[error(
+        "its identity ({identity}) is already `{other}`'s: an object can be managed at one address \
+         only; change its natural key, or remove one of them from the configuration"
+    )]
+    DuplicateIdentity {
+        /// The natural key, shown.
+        identity: String,
+        /// The address that has it.
+        other: ResourceAddress,
+    },
     /// The operation's task ended abnormally (a bug).
     #[error("the operation stopped abnormally: {0}")]
     Task(String),

@@ -615,7 +615,10 @@ impl Run<'_> {
                 let natural_key = if planned_key {
                     change.natural_key.clone()
                 } else {
-                    kind.natural_key(&desired)?
+                    let key = kind.natural_key(&desired)?;
+                    // Known only now, so the plan could not check it.
+                    check_identity(address, &key, &recorded)?;
+                    key
                 };
                 let mut pending = ResourceState::new(
                     None,
@@ -1003,6 +1006,45 @@ fn latest_record(
 struct Recorded<'a> {
     state: &'a plinth_state::State,
     unrecorded: &'a [Change],
+}
+
+/// Refuses to create `address` with a natural key that another record of its type has, in the
+/// state or among the changes not recorded yet (the pending creates starting with it).
+fn check_identity(
+    address: &ResourceAddress,
+    key: &std::collections::BTreeMap<String, String>,
+    recorded: &Recorded<'_>,
+) -> Result<(), OperationError> {
+    let same = |other: &ResourceAddress, resource: &ResourceState| {
+        other != address
+            && other.mode() == address.mode()
+            && other.type_name() == address.type_name()
+            && resource.natural_key == *key
+    };
+    let unrecorded = recorded
+        .unrecorded
+        .iter()
+        .filter_map(|change| match change {
+            Change::Upsert { address, resource } => Some((address, resource)),
+            _ => None,
+        });
+    let found = recorded
+        .state
+        .resources()
+        .iter()
+        .chain(unrecorded)
+        .find(|(other, resource)| same(other, resource));
+    match found {
+        Some((other, _)) => Err(OperationError::DuplicateIdentity {
+            identity: key
+                .iter()
+                .map(|(name, value)| format!("{name} = {value:?}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            other: other.clone(),
+        }),
+        None => Ok(()),
+    }
 }
 
 /// How to find the object a change works on: its id and natural key as planned, completed from
