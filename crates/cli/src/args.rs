@@ -48,6 +48,10 @@ pub enum Command {
     Graph(GraphArgs),
     /// Bring an existing cloud object under plinth's management
     Import(ImportArgs),
+    /// Mark a resource instance for replacement by the next apply
+    Taint(TaintArgs),
+    /// Clear the taint of a resource instance
+    Untaint(TaintArgs),
     /// Show the state, or a saved plan
     Show(ShowArgs),
     /// Show the output values recorded by the last apply
@@ -229,6 +233,16 @@ pub struct ImportArgs {
 
     #[command(flatten)]
     pub vars: VarArgs,
+
+    #[command(flatten)]
+    pub lock: LockArgs,
+}
+
+/// `plinth taint` and `plinth untaint`.
+#[derive(Debug, Args)]
+pub struct TaintArgs {
+    /// The resource instance in the state, e.g. `huaweicloud_cce_addon.dns`
+    pub address: String,
 
     #[command(flatten)]
     pub lock: LockArgs,
