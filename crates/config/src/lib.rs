@@ -45,6 +45,7 @@ mod load;
 mod model;
 mod refs;
 mod schema;
+mod statements;
 #[cfg(any(test, feature = "testing"))]
 #[doc(hidden)]
 pub mod testing;
@@ -64,5 +65,6 @@ pub use crate::model::{
     ReferenceStep, Resource, Timeouts, Validation, Variable,
 };
 pub use crate::schema::schema;
+pub use crate::statements::{Import, Removed};
 pub use crate::types::TypeConstraint;
 pub use crate::value::{ObjectMap, Value, compact_object};

@@ -365,6 +365,8 @@ pub struct Configuration {
     pub(crate) locals: Vec<Local>,
     pub(crate) resources: Vec<Resource>,
     pub(crate) outputs: Vec<Output>,
+    /// The `removed` and `import` blocks.
+    pub(crate) statements: crate::statements::Statements,
     pub(crate) warnings: Diagnostics,
     /// Locals and resources in an order where each comes after what it refers to.
     pub(crate) order: Vec<Node>,
