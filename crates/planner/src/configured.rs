@@ -13,6 +13,7 @@ use plinth_state::State;
 use crate::error::PlanError;
 use crate::observe::{Lookup, Observations, Observed, PlanOptions, RemoteObject};
 use crate::plan::{Block, Instance, Plan, plan_instances, value_of, with_id};
+use crate::statements::Statements;
 
 /// Plans the changes that bring the cloud to the configuration.
 ///
@@ -29,6 +30,7 @@ pub fn plan(
     options: &PlanOptions,
 ) -> Result<Plan, PlanError> {
     let blocks = blocks(config)?;
+    let statements = Statements::new(config);
     let index: HashMap<&ResourceAddress, usize> = config
         .all_resources()
         .iter()
@@ -37,7 +39,8 @@ pub fn plan(
         .collect();
     if options.destroy {
         // A destroy needs nothing evaluated: it deletes what the state has.
-        return plan_instances(&blocks, Vec::new(), prior, observed, options).map(|(plan, _)| plan);
+        return plan_instances(&blocks, Vec::new(), prior, observed, options, &statements)
+            .map(|(plan, _)| plan);
     }
     let referred = referred_blocks(config);
     // Each round lets unknown values move one reference further; a chain cannot be longer than
@@ -52,7 +55,8 @@ pub fn plan(
             .into_iter()
             .map(|instance| convert_instance(&index, instance))
             .collect::<Result<Vec<_>, _>>()?;
-        let (plan, left_out) = plan_instances(&blocks, instances, prior, observed, options)?;
+        let (plan, left_out) =
+            plan_instances(&blocks, instances, prior, observed, options, &statements)?;
         round += 1;
         // Another round would read the planned objects: if every object this round read is
         // planned as it was read, that round would evaluate the same and plan the same.
@@ -382,8 +386,15 @@ mod tests {
                 .map(|instance| convert_instance(&index, instance))
                 .collect::<Result<Vec<_>, _>>()
                 .unwrap();
-            let (plan, left_out) =
-                plan_instances(&blocks, instances, prior, observed, options).unwrap();
+            let (plan, left_out) = plan_instances(
+                &blocks,
+                instances,
+                prior,
+                observed,
+                options,
+                &Statements::new(config),
+            )
+            .unwrap();
             let next: HashMap<ResourceAddress, ObjectMap> = plan
                 .clone()
                 .into_afters()

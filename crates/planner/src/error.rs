@@ -22,6 +22,30 @@ pub enum PlanError {
     /// known only after apply); rendered as code frames.
     #[error("{0}")]
     Configuration(#[source] plinth_config::Diagnostics),
+    /// An `import` block whose `to` is not an instance of the configuration.
+    #[error(
+        "the configuration for import target `{address}` does not exist ({location})\n\nhint: add its `resource` block (with the `count` or `for_each` key it needs), or let plinth write one: `plinth plan --generate-config-out generated.hcl`"
+    )]
+    ImportTargetNotConfigured {
+        /// The import target.
+        address: ResourceAddress,
+        /// Where the `import` block is.
+        location: plinth_config::Location,
+    },
+    /// An `import` block whose `to` is in the state already, as another object.
+    #[error(
+        "cannot import `{id}` to `{address}` ({location}): the state already manages another object there ({recorded})\n\nhint: remove the `import` block, or `plinth state rm {address}` first to manage the other object instead"
+    )]
+    ImportConflict {
+        /// The import target.
+        address: ResourceAddress,
+        /// The import id of the block.
+        id: String,
+        /// What the state records there.
+        recorded: String,
+        /// Where the `import` block is.
+        location: plinth_config::Location,
+    },
     /// A resource or data source type the planner has no schema for.
     #[error("unknown resource type `{type_name}` of `{address}`")]
     UnknownType {

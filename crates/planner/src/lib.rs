@@ -36,6 +36,7 @@ mod graph;
 mod observe;
 mod order;
 mod plan;
+mod statements;
 #[cfg(any(test, feature = "testing"))]
 #[doc(hidden)]
 pub mod testing;
