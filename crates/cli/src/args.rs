@@ -175,6 +175,11 @@ pub struct PlanArgs {
     #[arg(long)]
     pub detailed_exitcode: bool,
 
+    /// Write `resource` blocks for `import` targets that have none to FILE (a new `.hcl` file
+    /// of the directory), and plan with them
+    #[arg(long, value_name = "FILE")]
+    pub generate_config_out: Option<PathBuf>,
+
     #[command(flatten)]
     pub planning: PlanningArgs,
 }

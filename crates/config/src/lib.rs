@@ -41,6 +41,7 @@ mod eval;
 mod expand;
 mod format;
 mod functions;
+mod generate;
 mod load;
 mod model;
 mod refs;
@@ -59,6 +60,7 @@ pub use crate::expand::{
     expand_resources,
 };
 pub use crate::format::{FormatError, format_source};
+pub use crate::generate::{GENERATED_HEADER, generated_resource};
 pub use crate::load::{ENV_PREFIX, LoadOptions, Sources, load, load_sources};
 pub use crate::model::{
     Configuration, Endpoints, Expr, Lifecycle, Local, Output, ProviderConfig, Reference,

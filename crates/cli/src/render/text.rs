@@ -41,6 +41,7 @@ impl Shown {
             (_, [T::Delete, T::Create]) => Symbol::DeleteCreate,
             (_, [T::Create, T::Delete]) => Symbol::CreateDelete,
             (_, [T::Read]) => Symbol::Read,
+            // A forget shows `.`, which Terraform's legend does not list either.
             _ => return,
         };
         self.symbols.insert(symbol);
@@ -139,15 +140,20 @@ pub(crate) fn write_text<C: Borrow<ResourceChange>>(
 }
 
 /// `Plan: 1 to add, 2 to change, 0 to destroy.`, with `1 to import, ` first when there are
-/// imports.
+/// imports and `, 1 to forget` last when there are forgets.
 pub(crate) fn counts_line(summary: &SummaryCounts) -> String {
     let imports = if summary.import > 0 {
         format!("{} to import, ", summary.import)
     } else {
         String::new()
     };
+    let forgets = if summary.forget > 0 {
+        format!(", {} to forget", summary.forget)
+    } else {
+        String::new()
+    };
     format!(
-        "Plan: {imports}{} to add, {} to change, {} to destroy.",
+        "Plan: {imports}{} to add, {} to change, {} to destroy{forgets}.",
         summary.add, summary.change, summary.destroy
     )
 }
@@ -313,6 +319,7 @@ fn resource_change(out: &mut Out, change: &ResourceChange) {
             out.header(Symbol::Delete, &keyword);
             whole_object(out, Symbol::Delete, before, " -> null");
         }
+        (ChangeAction::Forget, _) => forgotten(out, change, &keyword, before),
         // A no-op is never shown; were one passed, it would read as a change of no kind.
         (ChangeAction::NoOp, _) => {
             let other = ChangeAction::NoOp.as_str();
@@ -322,6 +329,27 @@ fn resource_change(out: &mut Out, change: &ResourceChange) {
         }
     }
     out.raw("    }\n");
+}
+
+/// An object a `removed` block forgets, in Terraform's words and layout: its id, the other
+/// attributes folded.
+fn forgotten(out: &mut Out, change: &ResourceChange, keyword: &str, before: V<'_>) {
+    let address = out
+        .styles
+        .bold
+        .apply_to(format!("# {}", change.address))
+        .to_string();
+    out.raw(&format!(
+        " {address} will no longer be managed by plinth, but will not be destroyed\n \
+         # (destroy = false is set in the configuration)\n . {keyword} {{\n"
+    ));
+    let total = before.keys().len();
+    let id = before.key("id").json.and_then(Json::as_str).or(change.id.as_deref());
+    if let Some(id) = id {
+        out.line(6, Symbol::None, &format!("id = {}", quoted(id)));
+    }
+    let shown = usize::from(id.is_some() && before.key("id").json.is_some());
+    out.hidden(8, total.saturating_sub(shown), "attribute");
 }
 
 /// The `(because ...)` lines of the reasons with these codes.
