@@ -177,7 +177,7 @@ async fn read_imports(
         let failed = |source| ApplyError::ImportBlock {
             address: address.clone(),
             id: import.id().to_owned(),
-            source: Box::new(source),
+            error: Box::new(source),
         };
         let object = kind.parse_import_id(import.id()).map_err(failed)?;
         reads.push((address.clone(), import.id().to_owned(), kind, object));
@@ -198,10 +198,10 @@ async fn read_imports(
         match result {
             Ok(Some(object)) => found.push((address, object)),
             Ok(None) => errors.push(ApplyError::ImportNotFound { address, id }),
-            Err(source) => errors.push(ApplyError::ImportBlock {
+            Err(error) => errors.push(ApplyError::ImportBlock {
                 address,
                 id,
-                source: Box::new(source),
+                error: Box::new(error),
             }),
         }
     }

@@ -16,7 +16,11 @@ pub const GENERATED_HEADER: &str = "# __generated__ by plinth\n\
 /// attribute the user may set (required and optional ones of the registry), with the value
 /// the cloud reported (`attributes`, in the state's layout); absent and null ones are left out.
 /// `None` for a type plinth does not know.
-pub fn generated_resource(address: &ResourceAddress, id: &str, attributes: &Json) -> Option<String> {
+pub fn generated_resource(
+    address: &ResourceAddress,
+    id: &str,
+    attributes: &Json,
+) -> Option<String> {
     let spec = registry::find(Mode::Managed, address.type_name())?;
     let mut text = format!(
         "# __generated__ by plinth from {}\nresource {} {} {{\n",
@@ -46,7 +50,10 @@ fn expression(value: &Json) -> String {
         Json::String(s) => quoted(s),
         Json::Array(items) if items.is_empty() => "[]".to_owned(),
         Json::Array(items) => {
-            let items: Vec<String> = items.iter().map(|i| format!("{},\n", expression(i))).collect();
+            let items: Vec<String> = items
+                .iter()
+                .map(|i| format!("{},\n", expression(i)))
+                .collect();
             format!("[\n{}]", items.concat())
         }
         Json::Object(map) if map.is_empty() => "{}".to_owned(),

@@ -7,9 +7,7 @@ use plinth_apply::{RefreshOptions, refresh_and_plan};
 use plinth_state::StateStorage;
 
 use crate::args::PlanArgs;
-use crate::commands::planning::{
-    check_import_targets, load_configuration, plan_options, runtime,
-};
+use crate::commands::planning::{check_import_targets, load_configuration, plan_options, runtime};
 use crate::commands::state::lock_request;
 use crate::planfile::{ConfigDigest, save_plan};
 use crate::render::{self, PlanView, RenderOptions};

@@ -341,10 +341,14 @@ fn forgotten(out: &mut Out, change: &ResourceChange, keyword: &str, before: V<'_
         .to_string();
     out.raw(&format!(
         " {address} will no longer be managed by plinth, but will not be destroyed\n \
-         # (destroy = false is set in the configuration)\n . {keyword} {{\n"
+         # (destroy = false is set in the configuration)\n . {keyword}\n"
     ));
     let total = before.keys().len();
-    let id = before.key("id").json.and_then(Json::as_str).or(change.id.as_deref());
+    let id = before
+        .key("id")
+        .json
+        .and_then(Json::as_str)
+        .or(change.id.as_deref());
     if let Some(id) = id {
         out.line(6, Symbol::None, &format!("id = {}", quoted(id)));
     }

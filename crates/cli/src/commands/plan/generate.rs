@@ -17,7 +17,9 @@ use crate::workspace::Workspace;
 /// Terraform does) or that the configuration would not load (not a `.hcl` file of the
 /// directory).
 pub fn check_target(workspace: &Workspace, path: &Path) -> anyhow::Result<()> {
-    let in_directory = path.parent().is_none_or(|parent| parent.as_os_str().is_empty());
+    let in_directory = path
+        .parent()
+        .is_none_or(|parent| parent.as_os_str().is_empty());
     if !in_directory || path.extension().is_none_or(|e| e != "hcl") {
         return Err(Hinted {
             message: format!(
