@@ -124,10 +124,16 @@ pub(crate) fn write_text<C: Borrow<ResourceChange>>(
     }
     legend(&mut out, shown);
     out.raw("plinth will perform the following actions:\n");
+    // Only the forgotten addresses are kept, for the warning after the counts.
+    let mut forgotten = Vec::new();
     for change in changes {
+        let change = change.borrow();
         out.raw("\n");
-        resource_change(&mut out, change.borrow());
+        resource_change(&mut out, change);
         out.write_to(w)?;
+        if change.action == ChangeAction::Forget {
+            forgotten.push(change.address.clone());
+        }
     }
     out.raw("\n");
     let line = counts_line(&head.summary);
@@ -136,7 +142,31 @@ pub(crate) fn write_text<C: Borrow<ResourceChange>>(
         out.styles.bold.apply_to("Plan:"),
         &line["Plan:".len()..]
     ));
+    forget_warning(&mut out, &forgotten);
     out.write_to(w)
+}
+
+/// Terraform's warning after a plan that forgets objects: they stay in the cloud, unmanaged.
+fn forget_warning(out: &mut Out, forgotten: &[String]) {
+    if forgotten.is_empty() {
+        return;
+    }
+    let title = out
+        .styles
+        .bold
+        .apply_to("Warning: Some objects will no longer be managed by plinth")
+        .to_string();
+    out.raw(&format!(
+        "\n{title}\n\nIf you apply this plan, plinth will discard its tracking information for \
+         the following objects, but it will not delete them:\n"
+    ));
+    for address in forgotten {
+        out.raw(&format!(" - {address}\n"));
+    }
+    out.raw(
+        "\nAfter applying this plan, plinth will no longer manage these objects. You will need \
+         to import them into plinth to manage them again.\n",
+    );
 }
 
 /// `Plan: 1 to add, 2 to change, 0 to destroy.`, with `1 to import, ` first when there are
