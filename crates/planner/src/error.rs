@@ -46,6 +46,23 @@ pub enum PlanError {
         /// Where the `import` block is.
         location: plinth_config::Location,
     },
+    /// An `import` block whose object differs from its `resource` block in attributes that force
+    /// replacement: the id names another object than the block describes.
+    #[error(
+        "cannot import `{id}` to `{address}` ({location}): the object's {} differ{} from the configuration's\n\nhint: check the id, or change the `resource` block to describe the object",
+        list_names(.attributes),
+        if .attributes.len() == 1 { "s" } else { "" }
+    )]
+    ImportMismatch {
+        /// The import target.
+        address: ResourceAddress,
+        /// The import id of the block.
+        id: String,
+        /// The attributes that differ and force replacement.
+        attributes: Vec<String>,
+        /// Where the `import` block is.
+        location: plinth_config::Location,
+    },
     /// A resource or data source type the planner has no schema for.
     #[error("unknown resource type `{type_name}` of `{address}`")]
     UnknownType {
@@ -85,6 +102,14 @@ fn list(addresses: &[ResourceAddress]) -> String {
     addresses
         .iter()
         .map(|a| format!("`{a}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn list_names(names: &[String]) -> String {
+    names
+        .iter()
+        .map(|n| format!("`{n}`"))
         .collect::<Vec<_>>()
         .join(", ")
 }

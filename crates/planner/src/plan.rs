@@ -362,6 +362,7 @@ pub(crate) fn plan_instances(
         .collect();
     if mode != PlanMode::Destroy {
         statements.check_imports(prior, &configured)?;
+        statements.check_imported(planner.out.iter().map(|p| &p.change))?;
     }
     for (address, resource) in prior.resources() {
         if address.mode() != Mode::Managed || configured.contains(address) {

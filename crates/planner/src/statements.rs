@@ -10,6 +10,7 @@ use plinth_core::{Mode, ResourceAddress, registry};
 use plinth_state::{ResourceState, State};
 
 use crate::error::PlanError;
+use crate::plan::{Action, PlannedChange};
 
 /// The `removed` and `import` blocks of a configuration, as the planner asks about them.
 #[derive(Debug, Default)]
@@ -72,6 +73,38 @@ impl<'c> Statements<'c> {
                     address: address.clone(),
                     id: import.id().to_owned(),
                     recorded,
+                    location: import.location().clone(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Refuses an import whose object differs from its block in an attribute that forces
+    /// replacement (another template, another cluster): the id names another object than the
+    /// block describes, and importing it would only be the start of replacing it.
+    pub(crate) fn check_imported<'p>(
+        &self,
+        changes: impl Iterator<Item = &'p PlannedChange>,
+    ) -> Result<(), PlanError> {
+        for change in changes {
+            let Some(import) = self.imports.get(&change.address) else {
+                continue;
+            };
+            if !matches!(change.action, Action::Import { .. }) {
+                continue;
+            }
+            let forced: Vec<String> = change
+                .changes
+                .iter()
+                .filter(|c| c.forces_replacement)
+                .filter_map(|c| c.path.attribute_name().map(str::to_owned))
+                .collect();
+            if !forced.is_empty() {
+                return Err(PlanError::ImportMismatch {
+                    address: change.address.clone(),
+                    id: import.id().to_owned(),
+                    attributes: forced,
                     location: import.location().clone(),
                 });
             }

@@ -153,3 +153,25 @@ import {
     hint: add its `resource` block (with the `count` or `for_each` key it needs), or let plinth write one: `plinth plan --generate-config-out generated.hcl`
     "#);
 }
+
+#[test]
+fn an_import_of_an_object_the_block_does_not_describe_is_an_error() {
+    let mut world = World::new();
+    world.found(
+        "huaweicloud_cce_addon.dns",
+        Some("uid-x"),
+        remote("uid-x", "everest"),
+    );
+    let hcl = format!(
+        "{}\nimport {{\n  to = huaweicloud_cce_addon.dns\n  id = \"c1/uid-x\"\n}}\n",
+        addon("dns", "coredns")
+    );
+    let error = world
+        .plan(&config(&hcl), &PlanOptions::default())
+        .unwrap_err();
+    assert_snapshot!(error.to_string(), @r"
+    cannot import `c1/uid-x` to `huaweicloud_cce_addon.dns` (main.hcl:7:1): the object's `template_name` differs from the configuration's
+
+    hint: check the id, or change the `resource` block to describe the object
+    ");
+}
