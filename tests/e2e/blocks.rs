@@ -346,3 +346,48 @@ fn generate_config_out_writes_blocks_for_import_targets_and_plans_with_them() {
     let key = format!("cce/{CLUSTER_1}/metrics-server");
     assert_eq!(cloud.snapshot().installs_of(&key), 1);
 }
+
+#[test]
+fn an_import_block_adopts_a_pool_plugin_by_pool_and_template() {
+    let cloud = Cloud::start(0);
+    let plugin = r#"
+resource "huaweicloud_modelarts_pool_plugin" "gpu" {
+  pool_name     = "pool-a"
+  template_name = "gpu-beta"
+}
+"#;
+    let setup = Project::new();
+    setup.write("main.hcl", &config(&cloud, plugin));
+    run(&setup, &["apply", "--auto-approve"], 0);
+
+    let project = Project::new();
+    let hcl = format!(
+        "{plugin}\nimport {{\n  to = huaweicloud_modelarts_pool_plugin.gpu\n  id = \"pool-a/gpu-beta\"\n}}\n"
+    );
+    project.write("main.hcl", &config(&cloud, &hcl));
+    let plan = run(&project, &["plan"], 0);
+    assert!(
+        plan.stdout
+            .contains("# huaweicloud_modelarts_pool_plugin.gpu will be imported"),
+        "{}",
+        plan.stdout
+    );
+    run(&project, &["apply", "--auto-approve"], 0);
+    assert!(
+        project
+            .resource("huaweicloud_modelarts_pool_plugin", "gpu", None)
+            .is_some()
+    );
+    assert_eq!(cloud.snapshot().installs_of("modelarts/pool-a/gpu-beta"), 1);
+    assert_eq!(cloud.snapshot().plugins.len(), 1);
+
+    // A plug-in that is not installed cannot be imported.
+    let missing = Project::new();
+    let hcl = hcl.replace("pool-a", "pool-b");
+    missing.write("main.hcl", &config(&cloud, &hcl));
+    let plan = run(&missing, &["plan"], 1);
+    assert_eq!(
+        plan.stderr.trim(),
+        "error: cannot import `huaweicloud_modelarts_pool_plugin.gpu`: no object with id `pool-b/gpu-beta` exists"
+    );
+}
