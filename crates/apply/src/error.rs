@@ -67,6 +67,17 @@ pub enum ApplyError {
         /// The import id given.
         id: String,
     },
+    /// The object of an `import` block could not be read: it does not exist (the cloud's 404),
+    /// its id is not of an accepted form, or the read failed.
+    #[error("cannot import `{id}` to `{address}`: {error}")]
+    ImportBlock {
+        /// The import target.
+        address: ResourceAddress,
+        /// The import id of the block.
+        id: String,
+        /// What the cloud client said (with the cloud's code, message and request id).
+        error: Box<CloudError>,
+    },
     /// A cloud call of `import` failed, or its id was not valid.
     #[error("cannot import `{address}`: {source}")]
     Import {

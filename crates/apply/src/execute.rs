@@ -536,8 +536,9 @@ impl Run<'_> {
             return None;
         }
         let existing = state.resource(&change.address)?;
-        // Gone: no longer in the configuration, or a refresh-only plan that records it.
-        if change.reasons.contains(&Reason::DeletedOutside) {
+        // Gone: no longer in the configuration, or a refresh-only plan that records it. Or
+        // forgotten: a `removed` block keeps the object in the cloud, unmanaged.
+        if change.reasons.contains(&Reason::DeletedOutside) || change.action == Action::Forget {
             return Some(Change::Remove {
                 address: change.address.clone(),
             });
@@ -1079,7 +1080,7 @@ fn main_operation(change: &PlannedChange) -> Operation {
         Action::Import { .. } => Operation::Import,
         Action::Read => Operation::Read,
         Action::Delete => Operation::Delete,
-        Action::NoOp => Operation::NoOp,
+        Action::NoOp | Action::Forget => Operation::NoOp,
     }
 }
 

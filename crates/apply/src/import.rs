@@ -1,14 +1,18 @@
-//! `plinth import ADDR ID`: adopting one existing object into the state.
+//! `plinth import ADDR ID`: adopting one existing object into the state; and reading the
+//! objects of `import` blocks for the plan.
 
 use plinth_core::{Mode, ResourceAddress};
 use std::collections::BTreeMap;
 
-use plinth_cloud::{Client, ResourceType};
-use plinth_config::{Configuration, ObjectMap, ResourceValues};
+use plinth_cloud::{Client, CloudError, ObjectRef, ResourceType};
+use plinth_config::{Configuration, Import, ObjectMap, ResourceValues};
+use plinth_core::ApiFamily;
+use plinth_planner::{Lookup, Observations};
 use plinth_state::{Change, Journal, ResourceState, State, Status};
 
 use crate::error::ApplyError;
 use crate::known::{object_values, record, sensitive_pointers};
+use crate::refresh::{RefreshOptions, bounded};
 
 /// Imports the object with import id `id` (`<cluster_id>/<addon_id>`, `<pool>/<template>`, ...,
 /// see [`plinth_core::TypeSpec::import_ids`]) at `address`: reads it and records it in
@@ -105,5 +109,136 @@ impl ResourceValues for StateValues<'_> {
             resource.id.as_deref(),
             &resource.attributes.to_value(),
         ))
+    }
+}
+
+/// Reads the objects of the `import` blocks whose targets the state does not have yet, by
+/// their import ids (at most `options.parallelism` at once), and records each as found at its
+/// target: the planner plans it as an import. An object that does not exist, an id of no
+/// accepted form, or a read that failed is an error naming the target and the id.
+pub(crate) async fn read_import_targets(
+    config: &Configuration,
+    state: &State,
+    client: &Client,
+    options: &RefreshOptions,
+    observations: &mut Observations,
+) -> Result<(), ApplyError> {
+    let imports: Vec<&Import> = config
+        .imports()
+        .iter()
+        .filter(|import| state.resource(import.to()).is_none())
+        .collect();
+    for (address, object) in read_imports(&imports, client, options.parallelism).await? {
+        observations.insert_lookup(address, Lookup::Found(object));
+    }
+    Ok(())
+}
+
+/// Reads the objects of the imports whose targets have no `resource` block (what `plan
+/// --generate-config-out` writes configuration for), at most `parallelism` at once: each
+/// target with the import id and the object's attributes, sorted by address.
+pub async fn read_unconfigured_imports(
+    config: &Configuration,
+    client: &Client,
+    parallelism: usize,
+) -> Result<Vec<(ResourceAddress, String, serde_json::Value)>, ApplyError> {
+    let imports = config.imports_without_block();
+    let ids: BTreeMap<ResourceAddress, String> = imports
+        .iter()
+        .map(|import| (import.to().clone(), import.id().to_owned()))
+        .collect();
+    let mut found: Vec<(ResourceAddress, String, serde_json::Value)> =
+        read_imports(&imports, client, parallelism)
+            .await?
+            .into_iter()
+            .map(|(address, object)| {
+                let id = ids.get(&address).cloned().unwrap_or_default();
+                (address, id, object.attributes.to_value())
+            })
+            .collect();
+    found.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(found)
+}
+
+/// Reads the objects of `imports` by their ids; fails with the first failure by address.
+async fn read_imports(
+    imports: &[&Import],
+    client: &Client,
+    parallelism: usize,
+) -> Result<Vec<(ResourceAddress, plinth_cloud::RemoteObject)>, ApplyError> {
+    let mut reads = Vec::new();
+    for import in imports {
+        let address = import.to();
+        let kind = ResourceType::from_type_name(address.type_name()).ok_or_else(|| {
+            ApplyError::UnsupportedType {
+                address: address.clone(),
+            }
+        })?;
+        let failed = |source| ApplyError::ImportBlock {
+            address: address.clone(),
+            id: import.id().to_owned(),
+            error: Box::new(source),
+        };
+        let object = kind.parse_import_id(import.id()).map_err(failed)?;
+        reads.push((address.clone(), import.id().to_owned(), kind, object));
+    }
+    let results = bounded(
+        parallelism,
+        reads,
+        |client, (address, id, kind, object)| async move {
+            let found = read_by_id(&client, kind, &object).await;
+            (address, id, found)
+        },
+        client,
+    )
+    .await?;
+    let mut found = Vec::with_capacity(results.len());
+    let mut errors = Vec::new();
+    for (address, id, result) in results {
+        match result {
+            Ok(Some(object)) => found.push((address, object)),
+            Ok(None) => errors.push(ApplyError::ImportNotFound { address, id }),
+            Err(error) => errors.push(ApplyError::ImportBlock {
+                address,
+                id,
+                error: Box::new(error),
+            }),
+        }
+    }
+    // One error is reported: the first by address, so that runs agree.
+    errors.sort_by(|a, b| error_address(a).cmp(&error_address(b)));
+    match errors.into_iter().next() {
+        Some(error) => Err(error),
+        None => Ok(found),
+    }
+}
+
+/// Reads an object by its import id. An add-on that does not exist is the cloud's 404 error
+/// (with its code, message and request id), which a plain read turns into `None`: the user
+/// should see what the cloud said about the id they wrote.
+async fn read_by_id(
+    client: &Client,
+    kind: ResourceType,
+    object: &ObjectRef,
+) -> Result<Option<plinth_cloud::RemoteObject>, CloudError> {
+    let found = kind.read(client, object).await?;
+    if found.is_some() {
+        return Ok(found);
+    }
+    if let (ApiFamily::Addons(api), Some(id)) = (kind.spec().family, object.id.as_deref()) {
+        client
+            .get_addon(api, object.key("cluster_id"), id)
+            .await
+            .map(|_| ())?;
+    }
+    Ok(None)
+}
+
+fn error_address(error: &ApplyError) -> Option<&ResourceAddress> {
+    match error {
+        ApplyError::ImportNotFound { address, .. } | ApplyError::ImportBlock { address, .. } => {
+            Some(address)
+        }
+        _ => None,
     }
 }

@@ -58,5 +58,5 @@ pub use crate::execute::{
     ApplyEvent, ApplyOptions, ApplyReport, ApplySummary, Completed, EventKind, EventSink,
     FailedOperation, Outcome, SkipCause, SkippedOperation, apply, no_events,
 };
-pub use crate::import::import;
+pub use crate::import::{import, read_unconfigured_imports};
 pub use crate::refresh::{RefreshOptions, refresh_and_plan, replan};

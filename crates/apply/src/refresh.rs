@@ -72,6 +72,10 @@ pub async fn refresh_and_plan(
             observations.insert_resource(address, seen);
         }
     }
+    if !plan_options.destroy {
+        crate::import::read_import_targets(config, state, client, options, &mut observations)
+            .await?;
+    }
     let prior = planning_state(state, &observations);
     let mut done: HashSet<ResourceAddress> = HashSet::new();
     loop {

@@ -48,6 +48,10 @@ pub enum Command {
     Graph(GraphArgs),
     /// Bring an existing cloud object under plinth's management
     Import(ImportArgs),
+    /// Mark a resource instance for replacement by the next apply
+    Taint(TaintArgs),
+    /// Clear the taint of a resource instance
+    Untaint(TaintArgs),
     /// Show the state, or a saved plan
     Show(ShowArgs),
     /// Show the output values recorded by the last apply
@@ -176,6 +180,11 @@ pub struct PlanArgs {
     #[arg(long)]
     pub detailed_exitcode: bool,
 
+    /// Write `resource` blocks for `import` targets that have none to FILE (a new `.hcl` file
+    /// of the directory), and plan with them
+    #[arg(long, value_name = "FILE")]
+    pub generate_config_out: Option<PathBuf>,
+
     #[command(flatten)]
     pub planning: PlanningArgs,
 }
@@ -234,6 +243,16 @@ pub struct ImportArgs {
 
     #[command(flatten)]
     pub vars: VarArgs,
+
+    #[command(flatten)]
+    pub lock: LockArgs,
+}
+
+/// `plinth taint` and `plinth untaint`.
+#[derive(Debug, Args)]
+pub struct TaintArgs {
+    /// The resource instance in the state, e.g. `huaweicloud_cce_addon.dns`
+    pub address: String,
 
     #[command(flatten)]
     pub lock: LockArgs,

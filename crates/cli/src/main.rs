@@ -54,6 +54,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Destroy(args) => commands::apply::destroy(&workspace, &args),
         Command::Graph(args) => commands::graph::run(&workspace, &args),
         Command::Import(args) => commands::import::run(&workspace, &args),
+        Command::Taint(args) => commands::taint::taint(&workspace, &args),
+        Command::Untaint(args) => commands::taint::untaint(&workspace, &args),
         Command::Show(args) => commands::show::run(&workspace, &args),
         Command::Output(args) => commands::output::run(&workspace, &args),
         Command::State(command) => commands::state::run(&workspace, command),

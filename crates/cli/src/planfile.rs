@@ -1179,8 +1179,8 @@ resource "huaweicloud_cce_addon" "dns" {
             );
             error.to_string()
         };
-        assert_snapshot!(damaged("/plan/resource_changes/0/action", json!("rebuild")), @"`tfplan` is not a plinth plan file: its plan is damaged (unknown variant `rebuild`, expected one of `no-op`, `create`, `update`, `replace`, `delete`, `read`, `import`)");
-        assert_snapshot!(damaged("/plan/resource_changes/0/actions/0", json!("upsert")), @"`tfplan` is not a plinth plan file: its plan is damaged (unknown variant `upsert`, expected one of `no-op`, `create`, `update`, `delete`, `read`)");
+        assert_snapshot!(damaged("/plan/resource_changes/0/action", json!("rebuild")), @"`tfplan` is not a plinth plan file: its plan is damaged (unknown variant `rebuild`, expected one of `no-op`, `create`, `update`, `replace`, `delete`, `read`, `import`, `forget`)");
+        assert_snapshot!(damaged("/plan/resource_changes/0/actions/0", json!("upsert")), @"`tfplan` is not a plinth plan file: its plan is damaged (unknown variant `upsert`, expected one of `no-op`, `create`, `update`, `delete`, `read`, `forget`)");
         let reason = json!([{"code": "cosmic_rays", "message": "bit flips"}]);
         assert_snapshot!(damaged("/plan/resource_changes/0/reasons", reason), @"`tfplan` is not a plinth plan file: its plan is damaged (unknown variant `cosmic_rays`, expected one of `forced_by`, `drift`, `requested`, `tainted`, `no_longer_in_configuration`, `instance_key_removed`, `deleted_outside`, `adopted_by_natural_key`, `moved_by_identity`, `destroy_requested`, `depends_on_unknown`, `not_read_yet`)");
         assert_snapshot!(damaged("/plan/mode", json!("partial")), @"`tfplan` is not a plinth plan file: its plan is damaged (unknown variant `partial`, expected one of `normal`, `refresh_only`, `destroy`)");

@@ -41,10 +41,12 @@ mod eval;
 mod expand;
 mod format;
 mod functions;
+mod generate;
 mod load;
 mod model;
 mod refs;
 mod schema;
+mod statements;
 #[cfg(any(test, feature = "testing"))]
 #[doc(hidden)]
 pub mod testing;
@@ -58,11 +60,13 @@ pub use crate::expand::{
     expand_resources,
 };
 pub use crate::format::{FormatError, format_source};
+pub use crate::generate::{GENERATED_HEADER, generated_resource};
 pub use crate::load::{ENV_PREFIX, LoadOptions, Sources, load, load_sources};
 pub use crate::model::{
     Configuration, Endpoints, Expr, Lifecycle, Local, MovedBlock, Output, ProviderConfig,
     Reference, ReferenceStep, Resource, Timeouts, Validation, Variable,
 };
 pub use crate::schema::schema;
+pub use crate::statements::{Import, Removed};
 pub use crate::types::TypeConstraint;
 pub use crate::value::{ObjectMap, Value, compact_object};

@@ -135,6 +135,7 @@ pub fn load_sources(sources: Sources) -> Result<Configuration, Diagnostics> {
             resources: Vec::new(),
             outputs: Vec::new(),
             moved: Vec::new(),
+            statements: crate::statements::Statements::default(),
             warnings: Diagnostics::new(),
             order: Vec::new(),
         },
@@ -187,6 +188,10 @@ pub fn load_sources(sources: Sources) -> Result<Configuration, Diagnostics> {
     );
     diagnostics.extend(evaluated.diagnostics);
     duplicate_identities(&config, &evaluated.instances, &mut diagnostics);
+    crate::statements::check_removed(&config, &mut diagnostics);
+    crate::statements::check_import_references(&config, &mut diagnostics);
+    config.statements.imports =
+        crate::statements::evaluate_imports(&config, &evaluated.locals, &mut diagnostics);
     config.provider = provider(
         &config,
         &loader.provider_attributes,
@@ -305,7 +310,7 @@ struct Loader {
 }
 
 const BLOCK_TYPES: &[&str] = &[
-    "provider", "variable", "locals", "resource", "data", "output", "moved",
+    "provider", "variable", "locals", "resource", "data", "output", "moved", "removed", "import",
 ];
 const PROVIDER_ATTRIBUTES: &[&str] = &[
     "region",
@@ -418,6 +423,20 @@ impl Loader {
                     "data" => self.resource_block(file, block, Mode::Data),
                     "output" => self.output_block(file, block),
                     "moved" => self.moved_block(file, block),
+                    "removed" => crate::statements::removed_block(
+                        &self.config.sources,
+                        file,
+                        block,
+                        &mut self.config.statements,
+                        &mut self.diagnostics,
+                    ),
+                    "import" => crate::statements::import_block(
+                        &self.config.sources,
+                        file,
+                        block,
+                        &mut self.config.statements,
+                        &mut self.diagnostics,
+                    ),
                     other => {
                         let mut diagnostic = self
                             .source(file)
@@ -1293,6 +1312,16 @@ impl Loader {
                 self.check_declared(output.value.file, dep, &scope);
             }
             self.config.outputs[i].references = found;
+        }
+        for block in self.config.statements.import_blocks.clone() {
+            let allowed = Allowed {
+                each: block.for_each.is_some(),
+                count: false,
+                what: "an `import` block",
+            };
+            for expr in block.expressions() {
+                self.check(expr, &scope, &allowed);
+            }
         }
         for (_, expr) in self.provider_attributes.clone() {
             self.check(

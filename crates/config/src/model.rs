@@ -366,6 +366,8 @@ pub struct Configuration {
     pub(crate) resources: Vec<Resource>,
     pub(crate) outputs: Vec<Output>,
     pub(crate) moved: Vec<MovedBlock>,
+    /// The `removed` and `import` blocks.
+    pub(crate) statements: crate::statements::Statements,
     pub(crate) warnings: Diagnostics,
     /// Locals and resources in an order where each comes after what it refers to.
     pub(crate) order: Vec<Node>,

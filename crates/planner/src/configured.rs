@@ -14,6 +14,7 @@ use crate::error::PlanError;
 use crate::moves::Moves;
 use crate::observe::{Lookup, Observations, Observed, PlanOptions};
 use crate::plan::{Block, Instance, Plan, plan_instances, value_of, with_id};
+use crate::statements::Statements;
 use plinth_core::RemoteObject;
 
 /// Plans the changes that bring the cloud to the configuration.
@@ -31,6 +32,7 @@ pub fn plan(
     options: &PlanOptions,
 ) -> Result<Plan, PlanError> {
     let blocks = blocks(config)?;
+    let statements = Statements::new(config);
     let index: HashMap<&ResourceAddress, usize> = config
         .all_resources()
         .iter()
@@ -40,8 +42,16 @@ pub fn plan(
     if options.destroy {
         // A destroy needs nothing evaluated: it deletes what the state has.
         let none = Moves::default();
-        return plan_instances(&blocks, Vec::new(), prior, &none, observed, options)
-            .map(|(plan, _)| plan);
+        return plan_instances(
+            &blocks,
+            Vec::new(),
+            prior,
+            &none,
+            observed,
+            options,
+            &statements,
+        )
+        .map(|(plan, _)| plan);
     }
     let moves = Moves::from_statements(config.moved_blocks(), prior)?;
     let referred = referred_blocks(config);
@@ -57,8 +67,15 @@ pub fn plan(
             .into_iter()
             .map(|instance| convert_instance(&index, instance))
             .collect::<Result<Vec<_>, _>>()?;
-        let (plan, left_out) =
-            plan_instances(&blocks, instances, prior, &moves, observed, options)?;
+        let (plan, left_out) = plan_instances(
+            &blocks,
+            instances,
+            prior,
+            &moves,
+            observed,
+            options,
+            &statements,
+        )?;
         round += 1;
         // Another round would read the planned objects: if every object this round read is
         // planned as it was read, that round would evaluate the same and plan the same.
@@ -396,6 +413,7 @@ mod tests {
                 &Moves::default(),
                 observed,
                 options,
+                &Statements::new(config),
             )
             .unwrap();
             let next: HashMap<ResourceAddress, ObjectMap> = plan

@@ -36,6 +36,47 @@ pub enum PlanError {
         /// Each configured address, and the id of the object found there.
         objects: Vec<(ResourceAddress, Option<String>)>,
     },
+    /// An `import` block whose `to` is not an instance of the configuration.
+    #[error(
+        "the configuration for import target `{address}` does not exist ({location})\n\nhint: add its `resource` block (with the `count` or `for_each` key it needs), or let plinth write one: `plinth plan --generate-config-out generated.hcl`"
+    )]
+    ImportTargetNotConfigured {
+        /// The import target.
+        address: ResourceAddress,
+        /// Where the `import` block is.
+        location: plinth_config::Location,
+    },
+    /// An `import` block whose `to` is in the state already, as another object.
+    #[error(
+        "cannot import `{id}` to `{address}` ({location}): the state already manages another object there ({recorded})\n\nhint: remove the `import` block, or `plinth state rm {address}` first to manage the other object instead"
+    )]
+    ImportConflict {
+        /// The import target.
+        address: ResourceAddress,
+        /// The import id of the block.
+        id: String,
+        /// What the state records there.
+        recorded: String,
+        /// Where the `import` block is.
+        location: plinth_config::Location,
+    },
+    /// An `import` block whose object differs from its `resource` block in attributes that force
+    /// replacement: the id names another object than the block describes.
+    #[error(
+        "cannot import `{id}` to `{address}` ({location}): the object's {} differ{} from the configuration's\n\nhint: check the id, or change the `resource` block to describe the object",
+        list_names(.attributes),
+        if .attributes.len() == 1 { "s" } else { "" }
+    )]
+    ImportMismatch {
+        /// The import target.
+        address: ResourceAddress,
+        /// The import id of the block.
+        id: String,
+        /// The attributes that differ and force replacement.
+        attributes: Vec<String>,
+        /// Where the `import` block is.
+        location: plinth_config::Location,
+    },
     /// A resource or data source type the planner has no schema for.
     #[error("unknown resource type `{type_name}` of `{address}`")]
     UnknownType {
@@ -75,6 +116,14 @@ fn list(addresses: &[ResourceAddress]) -> String {
     addresses
         .iter()
         .map(|a| format!("`{a}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn list_names(names: &[String]) -> String {
+    names
+        .iter()
+        .map(|n| format!("`{n}`"))
         .collect::<Vec<_>>()
         .join(", ")
 }

@@ -37,6 +37,7 @@ mod moves;
 mod observe;
 mod order;
 mod plan;
+mod statements;
 #[cfg(any(test, feature = "testing"))]
 #[doc(hidden)]
 pub mod testing;

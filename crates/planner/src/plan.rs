@@ -17,6 +17,7 @@ use crate::graph::{PlanGraph, StepId};
 use crate::moves::{MoveCause, Moves};
 use crate::observe::{Adoption, Lookup, Observations, Observed, PlanOptions, WantedRead};
 use crate::order::Dependencies;
+use crate::statements::Statements;
 use plinth_core::AttributePath;
 
 /// A plan: one [`PlannedChange`] per resource instance, the drift found, and the graph of steps
@@ -93,7 +94,11 @@ pub enum Action {
     /// Read a data source during apply (`<=`): its arguments are not known yet, or it was not
     /// read during refresh.
     Read,
-    /// Adopt an object that already exists under the natural key into the state.
+    /// Forget it: remove it from the state without deleting the object, which stays in the
+    /// cloud unmanaged (a `removed` block with `lifecycle { destroy = false }`).
+    Forget,
+    /// Adopt an object that already exists (found by its natural key, or by the id of an
+    /// `import` block) into the state.
     Import {
         /// The object also differs from the configuration: update it after the import
         /// (the changes are in [`PlannedChange::changes`]).
@@ -144,8 +149,10 @@ pub struct Summary {
     pub change: usize,
     /// Deletes and replaces.
     pub destroy: usize,
-    /// Imports (adoptions by natural key).
+    /// Imports (adoptions by natural key, and `import` blocks).
     pub import: usize,
+    /// Objects forgotten without being destroyed (`removed` blocks with `destroy = false`).
+    pub forget: usize,
     /// Data sources read during apply.
     pub read: usize,
 }
@@ -217,6 +224,7 @@ impl Plan {
                     summary.destroy += 1;
                 }
                 Action::Delete => summary.destroy += 1,
+                Action::Forget => summary.forget += 1,
                 Action::Read => summary.read += 1,
                 Action::Import { then_update } => {
                     summary.import += 1;
@@ -255,6 +263,7 @@ impl fmt::Display for Action {
                 create_before_destroy: true,
             } => "replace (create, then delete)",
             Action::Delete => "delete",
+            Action::Forget => "forget",
             Action::Read => "read",
             Action::Import { then_update: false } => "import",
             Action::Import { then_update: true } => "import, then update",
@@ -328,6 +337,7 @@ pub(crate) fn plan_instances(
     moves: &Moves,
     observed: &Observations,
     options: &PlanOptions,
+    statements: &Statements<'_>,
 ) -> Result<(Plan, LeftOut), PlanError> {
     let mode = if options.destroy {
         PlanMode::Destroy
@@ -348,6 +358,7 @@ pub(crate) fn plan_instances(
         unadopted: Vec::new(),
         observed,
         options,
+        statements,
         mode,
         out: Vec::with_capacity(instances.len().max(prior.resources().len())),
         drift: Vec::new(),
@@ -370,6 +381,10 @@ pub(crate) fn plan_instances(
         .iter()
         .map(|p| p.change.address.clone())
         .collect();
+    if mode != PlanMode::Destroy {
+        statements.check_imports(prior, &configured)?;
+        statements.check_imported(planner.out.iter().map(|p| &p.change))?;
+    }
     for (address, resource) in prior.resources() {
         if address.mode() != Mode::Managed
             || configured.contains(address)
@@ -538,6 +553,7 @@ struct Planner<'a> {
     unadopted: Vec<(ResourceAddress, Option<String>)>,
     observed: &'a Observations,
     options: &'a PlanOptions,
+    statements: &'a Statements<'a>,
     mode: PlanMode,
     out: Vec<Planned>,
     drift: Vec<Drift>,
@@ -771,7 +787,10 @@ impl Planner<'_> {
                 });
                 let then_update = !found.changes.is_empty();
                 change.action = Action::Import { then_update };
-                change.reasons.push(Reason::AdoptedByNaturalKey);
+                // An `import` block asks for it: the configuration says why.
+                if !self.statements.is_import_target(&change.address) {
+                    change.reasons.push(Reason::AdoptedByNaturalKey);
+                }
                 change.id.clone_from(&object.id);
                 change.before = Some(object.attributes.clone());
                 change.changes = found.changes;
@@ -891,6 +910,8 @@ impl Planner<'_> {
             change.before = None;
         } else if self.mode == PlanMode::RefreshOnly {
             change.action = Action::NoOp;
+        } else if self.statements.forgets(address) {
+            change.action = Action::Forget;
         } else if self.mode == PlanMode::Destroy {
             change.reasons.push(Reason::DestroyRequested);
         } else if block.is_some() {

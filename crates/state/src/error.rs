@@ -120,6 +120,22 @@ pub enum StateError {
         name: String,
     },
 
+    /// `taint` or `untaint` of a data source, which plinth reads again on every plan.
+    #[error(
+        "`{address}` is a data source: it cannot be tainted or untainted\n\nhint: plinth reads data sources again on every plan"
+    )]
+    DataSourceStatus {
+        /// The data source.
+        address: ResourceAddress,
+    },
+
+    /// `untaint` of an instance that is not tainted.
+    #[error("`{address}` is not tainted, so it cannot be untainted")]
+    NotTainted {
+        /// The instance.
+        address: ResourceAddress,
+    },
+
     /// `state mv` to an address that is already in use.
     #[error("cannot move to `{address}`: it is already in the state")]
     DestinationExists {

@@ -10,8 +10,8 @@ use sha2::Sha256;
 use uuid::Uuid;
 
 use crate::error::StateError;
-use plinth_core::ResourceAddress;
 use plinth_core::attributes::{Attributes, canonical_text};
+use plinth_core::{Mode, ResourceAddress};
 
 /// What plinth manages, as last saved: resources by address, and outputs.
 ///
@@ -319,6 +319,35 @@ impl State {
             });
         }
         Ok(removed)
+    }
+
+    /// `taint` (with [`Status::Tainted`]) and `untaint` (with [`Status::Ready`]): marks one
+    /// managed resource instance, so that the next plan replaces it (or no longer does).
+    /// Refuses an address that is not in the state, a data source, and untainting an instance
+    /// that is not tainted. Tainting a tainted instance changes nothing.
+    pub fn set_status(
+        &mut self,
+        address: &ResourceAddress,
+        status: Status,
+    ) -> Result<(), StateError> {
+        if address.mode() == Mode::Data {
+            return Err(StateError::DataSourceStatus {
+                address: address.clone(),
+            });
+        }
+        let resource = self
+            .resources
+            .get_mut(address)
+            .ok_or_else(|| StateError::NotInState {
+                addresses: vec![address.clone()],
+            })?;
+        if status == Status::Ready && resource.status != Status::Tainted {
+            return Err(StateError::NotTainted {
+                address: address.clone(),
+            });
+        }
+        resource.status = status;
+        Ok(())
     }
 
     /// `state mv`: gives resources a new address and returns what moved where.
@@ -668,6 +697,46 @@ mod tests {
         assert_eq!(
             error.to_string(),
             "no resources `a.missing`, `huaweicloud_cce_addon.gpu[7]` in the state"
+        );
+        assert_eq!(state, before);
+    }
+
+    #[test]
+    fn set_status_taints_and_untaints_one_instance() {
+        let mut state = sample();
+        let gpu = address("huaweicloud_cce_addon.gpu[1]");
+        state.set_status(&gpu, Status::Tainted).unwrap();
+        assert_eq!(state.resource(&gpu).unwrap().status, Status::Tainted);
+        // Tainting again changes nothing and is no error, as in Terraform.
+        state.set_status(&gpu, Status::Tainted).unwrap();
+        state.set_status(&gpu, Status::Ready).unwrap();
+        assert_eq!(state.resource(&gpu).unwrap().status, Status::Ready);
+    }
+
+    #[test]
+    fn set_status_refuses_unknown_addresses_data_sources_and_untainted_instances() {
+        let mut state = sample();
+        let before = state.clone();
+        let messages: Vec<String> = [
+            ("huaweicloud_cce_addon.gpu", Status::Tainted),
+            ("data.huaweicloud_cce_addon.dns", Status::Tainted),
+            ("huaweicloud_cce_addon.dns", Status::Ready),
+        ]
+        .into_iter()
+        .map(|(text, status)| {
+            state
+                .set_status(&address(text), status)
+                .unwrap_err()
+                .to_string()
+        })
+        .collect();
+        assert_eq!(
+            messages,
+            [
+                "no resource `huaweicloud_cce_addon.gpu` in the state",
+                "`data.huaweicloud_cce_addon.dns` is a data source: it cannot be tainted or untainted\n\nhint: plinth reads data sources again on every plan",
+                "`huaweicloud_cce_addon.dns` is not tainted, so it cannot be untainted",
+            ]
         );
         assert_eq!(state, before);
     }

@@ -10,7 +10,9 @@ use plinth_planner::{Operation, PlanOptions};
 use plinth_state::{State, StateStorage};
 
 use crate::args::{ApplyArgs, DestroyArgs, LockArgs, VarArgs};
-use crate::commands::planning::{load_configuration, parse_addresses, plan_options, runtime};
+use crate::commands::planning::{
+    check_import_targets, load_configuration, parse_addresses, plan_options, runtime,
+};
 use crate::commands::state::lock_request;
 use crate::commands::{AlreadyReported, Hinted};
 use crate::planfile::{ConfigDigest, PlanFile};
@@ -113,6 +115,9 @@ pub fn destroy(workspace: &Workspace, args: &DestroyArgs) -> anyhow::Result<Exit
 fn execute(run: Run<'_>) -> anyhow::Result<ExitCode> {
     let Run { saved, .. } = run;
     let config = load_configuration(run.workspace, run.vars)?;
+    if run.command != Command::Destroy {
+        check_import_targets(&config)?;
+    }
     let storage = run.workspace.storage();
     let lock = storage.lock(&lock_request(run.command.name(), run.lock))?;
     let state = storage.load()?;

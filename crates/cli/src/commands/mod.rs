@@ -12,6 +12,7 @@ pub mod plan;
 mod planning;
 pub mod show;
 pub mod state;
+pub mod taint;
 pub mod validate;
 
 use std::fmt as stdfmt;

@@ -7,18 +7,24 @@ use plinth_apply::{RefreshOptions, refresh_and_plan};
 use plinth_state::StateStorage;
 
 use crate::args::PlanArgs;
-use crate::commands::planning::{load_configuration, plan_options, runtime};
+use crate::commands::planning::{check_import_targets, load_configuration, plan_options, runtime};
 use crate::commands::state::lock_request;
 use crate::planfile::{ConfigDigest, save_plan};
 use crate::render::{self, PlanView, RenderOptions};
 use crate::session::Session;
 use crate::workspace::Workspace;
 
+mod generate;
+
 /// Exit status of `plan --detailed-exitcode` when the plan has changes.
 const EXIT_CHANGES: u8 = 2;
 
 pub fn run(workspace: &Workspace, args: &PlanArgs) -> anyhow::Result<ExitCode> {
-    let config = load_configuration(workspace, &args.planning.vars)?;
+    let mut config = load_configuration(workspace, &args.planning.vars)?;
+    match &args.generate_config_out {
+        Some(path) => generate::check_target(workspace, path)?,
+        None => check_import_targets(&config)?,
+    }
     let options = plan_options(&args.planning)?;
     let refresh = RefreshOptions {
         parallelism: usize::from(args.planning.parallelism),
@@ -29,6 +35,15 @@ pub fn run(workspace: &Workspace, args: &PlanArgs) -> anyhow::Result<ExitCode> {
     let state = storage.load()?;
     let plan = runtime()?.block_on(async {
         let session = Session::connect(workspace.dir(), config.provider()).await?;
+        if let Some(path) = &args.generate_config_out {
+            match generate::write_and_reload(workspace, args, path, &config, &session).await {
+                Ok(generated) => config = generated,
+                Err(error) => {
+                    session.close().await?;
+                    return Err(error);
+                }
+            }
+        }
         let planned = refresh_and_plan(&config, &state, session.client(), &options, &refresh).await;
         session.close().await?;
         anyhow::Ok(planned?.0)
@@ -57,6 +72,15 @@ pub fn run(workspace: &Workspace, args: &PlanArgs) -> anyhow::Result<ExitCode> {
                 path.display()
             )?;
         }
+    }
+    if let Some(path) = &args.generate_config_out
+        && workspace.dir().join(path).exists()
+    {
+        writeln!(
+            stdout,
+            "\nplinth has generated configuration and written it to {}. Please review the configuration and edit it as necessary before adding it to version control.",
+            path.display()
+        )?;
     }
     stdout.flush()?;
     if args.detailed_exitcode && plan.has_changes() {

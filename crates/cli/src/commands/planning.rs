@@ -26,6 +26,18 @@ pub fn load_configuration(workspace: &Workspace, vars: &VarArgs) -> anyhow::Resu
     }
 }
 
+/// Refuses `import` blocks whose targets have no `resource` block (unless their configuration
+/// is generated); the diagnostics are printed and become [`AlreadyReported`].
+pub fn check_import_targets(config: &Configuration) -> anyhow::Result<()> {
+    match config.check_import_targets() {
+        Ok(()) => Ok(()),
+        Err(diagnostics) => {
+            crate::diagnostics::print(&diagnostics)?;
+            Err(AlreadyReported.into())
+        }
+    }
+}
+
 /// The plan options the flags ask for.
 pub fn plan_options(args: &PlanningArgs) -> anyhow::Result<PlanOptions> {
     Ok(PlanOptions {

@@ -146,6 +146,18 @@ pub struct SummaryCounts {
     pub destroy: usize,
     /// Data sources read during apply.
     pub read: usize,
+    /// Objects forgotten without being destroyed (`removed` blocks with `destroy = false`);
+    /// written only when there are some.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub forget: usize,
+}
+
+#[allow(
+    clippy::trivially_copy_pass_by_ref,
+    reason = "serde passes a reference"
+)]
+fn is_zero(count: &usize) -> bool {
+    *count == 0
 }
 
 /// What the plan does to one resource instance.
@@ -251,6 +263,8 @@ pub enum ChangeAction {
     Read,
     /// `import`: an existing object adopted by its natural key (and updated when `actions` says so).
     Import,
+    /// `forget`: removed from the state, the object left in the cloud.
+    Forget,
 }
 
 impl ChangeAction {
@@ -264,6 +278,7 @@ impl ChangeAction {
             ChangeAction::Delete => "delete",
             ChangeAction::Read => "read",
             ChangeAction::Import => "import",
+            ChangeAction::Forget => "forget",
         }
     }
 }
@@ -282,6 +297,8 @@ pub enum TerraformAction {
     Delete,
     /// `read`.
     Read,
+    /// `forget`.
+    Forget,
 }
 
 /// plinth's action and Terraform's list form of it, as the document writes them.
@@ -308,6 +325,7 @@ impl ActionNames {
                 create_before_destroy: true,
             } => (ChangeAction::Replace, &[T::Create, T::Delete]),
             Action::Delete => (ChangeAction::Delete, &[T::Delete]),
+            Action::Forget => (ChangeAction::Forget, &[T::Forget]),
             Action::Read => (ChangeAction::Read, &[T::Read]),
             Action::Import { then_update: false } => (ChangeAction::Import, &[T::NoOp]),
             Action::Import { then_update: true } => (ChangeAction::Import, &[T::Update]),
@@ -455,6 +473,7 @@ impl<'a> PlanView<'a> {
                 change: summary.change,
                 destroy: summary.destroy,
                 read: summary.read,
+                forget: summary.forget,
             },
             has_changes: plan.has_changes(),
         };
@@ -870,6 +889,7 @@ mod tests {
             ChangeAction::Delete,
             ChangeAction::Read,
             ChangeAction::Import,
+            ChangeAction::Forget,
         ];
         for action in all {
             assert_eq!(

@@ -73,5 +73,6 @@ pub fn summary_line(summary: &Summary) -> String {
         change: summary.change,
         destroy: summary.destroy,
         read: summary.read,
+        forget: summary.forget,
     })
 }

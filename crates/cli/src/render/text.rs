@@ -41,6 +41,7 @@ impl Shown {
             (_, [T::Delete, T::Create]) => Symbol::DeleteCreate,
             (_, [T::Create, T::Delete]) => Symbol::CreateDelete,
             (_, [T::Read]) => Symbol::Read,
+            // A forget shows `.`, which Terraform's legend does not list either.
             _ => return,
         };
         self.symbols.insert(symbol);
@@ -123,10 +124,16 @@ pub(crate) fn write_text<C: Borrow<ResourceChange>>(
     }
     legend(&mut out, shown);
     out.raw("plinth will perform the following actions:\n");
+    // Only the forgotten addresses are kept, for the warning after the counts.
+    let mut forgotten = Vec::new();
     for change in changes {
+        let change = change.borrow();
         out.raw("\n");
-        resource_change(&mut out, change.borrow());
+        resource_change(&mut out, change);
         out.write_to(w)?;
+        if change.action == ChangeAction::Forget {
+            forgotten.push(change.address.clone());
+        }
     }
     out.raw("\n");
     let line = counts_line(&head.summary);
@@ -135,19 +142,48 @@ pub(crate) fn write_text<C: Borrow<ResourceChange>>(
         out.styles.bold.apply_to("Plan:"),
         &line["Plan:".len()..]
     ));
+    forget_warning(&mut out, &forgotten);
     out.write_to(w)
 }
 
+/// Terraform's warning after a plan that forgets objects: they stay in the cloud, unmanaged.
+fn forget_warning(out: &mut Out, forgotten: &[String]) {
+    if forgotten.is_empty() {
+        return;
+    }
+    let title = out
+        .styles
+        .bold
+        .apply_to("Warning: Some objects will no longer be managed by plinth")
+        .to_string();
+    out.raw(&format!(
+        "\n{title}\n\nIf you apply this plan, plinth will discard its tracking information for \
+         the following objects, but it will not delete them:\n"
+    ));
+    for address in forgotten {
+        out.raw(&format!(" - {address}\n"));
+    }
+    out.raw(
+        "\nAfter applying this plan, plinth will no longer manage these objects. You will need \
+         to import them into plinth to manage them again.\n",
+    );
+}
+
 /// `Plan: 1 to add, 2 to change, 0 to destroy.`, with `1 to import, ` first when there are
-/// imports.
+/// imports and `, 1 to forget` last when there are forgets.
 pub(crate) fn counts_line(summary: &SummaryCounts) -> String {
     let imports = if summary.import > 0 {
         format!("{} to import, ", summary.import)
     } else {
         String::new()
     };
+    let forgets = if summary.forget > 0 {
+        format!(", {} to forget", summary.forget)
+    } else {
+        String::new()
+    };
     format!(
-        "Plan: {imports}{} to add, {} to change, {} to destroy.",
+        "Plan: {imports}{} to add, {} to change, {} to destroy{forgets}.",
         summary.add, summary.change, summary.destroy
     )
 }
@@ -315,6 +351,7 @@ fn resource_change(out: &mut Out, change: &ResourceChange) {
             out.header(Symbol::Delete, &keyword);
             whole_object(out, Symbol::Delete, before, " -> null");
         }
+        (ChangeAction::Forget, _) => forgotten(out, change, &keyword, before),
         // A no-op is shown only when the object moves: it moves and nothing else.
         (ChangeAction::NoOp, _) => {
             let from = change.previous_address.as_deref().unwrap_or_default();
@@ -384,6 +421,31 @@ fn move_hint(change: &ResourceChange) -> Vec<String> {
         )],
         _ => Vec::new(),
     }
+}
+
+/// An object a `removed` block forgets, in Terraform's words and layout: its id, the other
+/// attributes folded.
+fn forgotten(out: &mut Out, change: &ResourceChange, keyword: &str, before: V<'_>) {
+    let address = out
+        .styles
+        .bold
+        .apply_to(format!("# {}", change.address))
+        .to_string();
+    out.raw(&format!(
+        " {address} will no longer be managed by plinth, but will not be destroyed\n \
+         # (destroy = false is set in the configuration)\n . {keyword}\n"
+    ));
+    let total = before.keys().len();
+    let id = before
+        .key("id")
+        .json
+        .and_then(Json::as_str)
+        .or(change.id.as_deref());
+    if let Some(id) = id {
+        out.line(6, Symbol::None, &format!("id = {}", quoted(id)));
+    }
+    let shown = usize::from(id.is_some() && before.key("id").json.is_some());
+    out.hidden(8, total.saturating_sub(shown), "attribute");
 }
 
 /// The `(because ...)` lines of the reasons with these codes.

@@ -6,6 +6,7 @@ mod actions;
 mod options;
 mod ordering;
 mod scale;
+mod statements;
 
 use std::fmt::Write as _;
 
