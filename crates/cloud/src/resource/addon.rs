@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value, json};
 
-use super::{ObjectRef, RemoteObject, non_empty, object_attribute, optional_str};
+use super::{ObjectRef, RemoteObject, listed, non_empty, object_attribute, optional_str};
 use plinth_core::{AddonApi, Attributes};
 
 use crate::client::Client;
@@ -81,11 +81,8 @@ pub(super) async fn find(
             message: "`cluster_id` and `template_name` are required to find an add-on".to_owned(),
         });
     };
-    let list = match client.list_addons(api, cluster).await {
-        Ok(list) => list,
-        // The cluster itself is gone, and its add-ons with it.
-        Err(error) if error.is_not_found() => return Ok(None),
-        Err(error) => return Err(error),
+    let Some(list) = listed(client.list_addons(api, cluster).await)? else {
+        return Ok(None);
     };
     Ok(list
         .items

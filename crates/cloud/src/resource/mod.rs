@@ -271,6 +271,16 @@ pub fn deep_merge(installed: &Value, user: &Value) -> Value {
     }
 }
 
+/// What a list of a cluster's add-ons or a pool's plug-ins answered; `None` when the cluster or
+/// pool itself is gone (404), and everything in it with it.
+fn listed<T>(result: Result<T, CloudError>) -> Result<Option<T>, CloudError> {
+    match result {
+        Ok(list) => Ok(Some(list)),
+        Err(error) if error.is_not_found() => Ok(None),
+        Err(error) => Err(error),
+    }
+}
+
 fn optional_str<'a>(attributes: &'a Value, name: &str) -> Option<&'a str> {
     attributes
         .get(name)

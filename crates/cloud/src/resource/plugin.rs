@@ -13,7 +13,9 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
-use super::{ObjectRef, RemoteObject, ResourceType, non_empty, object_attribute, optional_str};
+use super::{
+    ObjectRef, RemoteObject, ResourceType, listed, non_empty, object_attribute, optional_str,
+};
 use crate::client::Client;
 use crate::error::CloudError;
 use crate::model::{Plugin, PluginPhase, PluginRequest, Progress};
@@ -28,11 +30,8 @@ pub(super) async fn find(
     let key = serde_json::to_value(natural_key).unwrap_or_default();
     let key = kind.natural_key(&key)?;
     let (pool, template) = (&key["pool_name"], &key["template_name"]);
-    let list = match client.list_plugins(pool).await {
-        Ok(list) => list,
-        // The pool itself is gone, and its plug-ins with it.
-        Err(error) if error.is_not_found() => return Ok(None),
-        Err(error) => return Err(error),
+    let Some(list) = listed(client.list_plugins(pool).await)? else {
+        return Ok(None);
     };
     Ok(list
         .items
