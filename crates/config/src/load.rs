@@ -232,17 +232,17 @@ fn duplicate_identities(
             })
             .collect();
         let Some(key) = key else { continue };
-        let shown: Vec<String> = spec
-            .natural_key
-            .iter()
-            .zip(&key)
-            .map(|(name, value)| format!("{name} = {value:?}"))
-            .collect();
         let identity = (instance.resource_type().to_owned(), key);
         let Some(first) = seen.get(&identity).copied() else {
             seen.insert(identity, instance);
             continue;
         };
+        let shown: Vec<String> = spec
+            .natural_key
+            .iter()
+            .zip(&identity.1)
+            .map(|(name, value)| format!("{name} = {value:?}"))
+            .collect();
         let Some(block) = config.resource(&instance.address.resource()) else {
             continue;
         };

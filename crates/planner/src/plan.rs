@@ -461,9 +461,13 @@ fn check_identities(
         if key.is_empty() {
             continue;
         }
-        let shown: Vec<String> = key.iter().map(|(k, v)| format!("{k} = {v:?}")).collect();
         let entry = (instance.address.type_name(), key);
         if let Some((first_block, first)) = seen.get(&entry) {
+            let shown: Vec<String> = entry
+                .1
+                .iter()
+                .map(|(k, v)| format!("{k} = {v:?}"))
+                .collect();
             let at = |block: &Block<'_>| {
                 block
                     .location
