@@ -87,13 +87,21 @@ pub(super) async fn find(
         Err(error) if error.is_not_found() => return Ok(None),
         Err(error) => return Err(error),
     };
-    Ok(list
+    let progress = |addon: &Addon| addon.state().map(|state| state.progress());
+    // A deleted add-on does not block a new install under its key; one being deleted is answered
+    // only when there is no other (an add-on re-created while the old one is still deleting is
+    // the one under the key).
+    let under_key: Vec<&Addon> = list
         .items
         .iter()
         .filter(|addon| addon.spec.addon_template_name == *template)
-        // An add-on being deleted, or deleted, does not block a new install under its key.
-        .find(|addon| addon.state().map(|state| state.progress()) != Some(Progress::Gone))
-        .map(|addon| remote_object(api, addon, Some(cluster))))
+        .filter(|addon| progress(addon) != Some(Progress::Gone))
+        .collect();
+    let found = under_key
+        .iter()
+        .find(|addon| progress(addon) != Some(Progress::Deleting))
+        .or(under_key.first());
+    Ok(found.map(|addon| remote_object(api, addon, Some(cluster))))
 }
 
 pub(super) async fn create(
