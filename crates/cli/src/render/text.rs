@@ -256,13 +256,15 @@ fn resource_change(out: &mut Out, change: &ResourceChange) {
             changed_object(out, 6, before, after, &leaves, true, false);
         }
         (ChangeAction::Import, [TerraformAction::Update]) => {
-            let because: Vec<String> = imported_from.into_iter().collect();
+            let mut because = reason_lines(change, &[ReasonCode::ReplacedOutside]);
+            because.extend(imported_from);
             out.comment(&change.address, "will be updated in place", &because);
             out.header(Symbol::Update, &keyword);
             changed_object(out, 6, before, after, &leaves, true, false);
         }
         (ChangeAction::Import, _) => {
-            let because: Vec<String> = imported_from.into_iter().collect();
+            let mut because = reason_lines(change, &[ReasonCode::ReplacedOutside]);
+            because.extend(imported_from);
             out.comment(&change.address, "will be imported", &because);
             out.header(Symbol::None, &keyword);
             let total = after.keys().len();
@@ -309,6 +311,7 @@ fn resource_change(out: &mut Out, change: &ResourceChange) {
                     None => "(because its key is no longer in count or for_each)".to_owned(),
                 });
             }
+            because.extend(reason_lines(change, &[ReasonCode::ReplacedOutside]));
             out.comment(&change.address, "will be destroyed", &because);
             out.header(Symbol::Delete, &keyword);
             whole_object(out, Symbol::Delete, before, " -> null");
