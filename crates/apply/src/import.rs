@@ -3,7 +3,7 @@
 use plinth_core::{Mode, ResourceAddress};
 use std::collections::BTreeMap;
 
-use plinth_cloud::{Client, ResourceType};
+use plinth_cloud::{Client, CloudError, Progress, ResourceType};
 use plinth_config::{Configuration, ObjectMap, ResourceValues};
 use plinth_state::{Change, Journal, ResourceState, State, Status};
 
@@ -50,14 +50,19 @@ pub async fn import(
         source: Box::new(source),
     };
     let object = kind.parse_import_id(id).map_err(cloud_error)?;
-    let found = kind
-        .read(client, &object)
-        .await
-        .map_err(cloud_error)?
-        .ok_or_else(|| ApplyError::ImportNotFound {
-            address: address.clone(),
-            id: id.to_owned(),
-        })?;
+    // Read once, never waited for: an object that does not exist fails the import at once,
+    // with the cloud's 404 where there is one.
+    let not_found = |cloud: Option<CloudError>| ApplyError::ImportNotFound {
+        address: address.clone(),
+        id: id.to_owned(),
+        cloud: cloud.map(Box::new),
+    };
+    let found = match kind.fetch(client, &object).await {
+        Ok(Some(found)) if found.progress != Progress::Gone => found,
+        Ok(_) => return Err(not_found(None)),
+        Err(error) if error.is_not_found() => return Err(not_found(Some(error))),
+        Err(error) => return Err(cloud_error(error)),
+    };
     let same_object = |resource: &ResourceState| match &found.id {
         Some(id) => resource.id.as_ref() == Some(id),
         None => !found.natural_key.is_empty() && resource.natural_key == found.natural_key,
@@ -75,7 +80,7 @@ pub async fn import(
     }
     let mut dependencies: Vec<ResourceAddress> = instance.dependencies().into_iter().collect();
     dependencies.sort();
-    let status = if found.progress == plinth_cloud::Progress::Failed {
+    let status = if found.progress == Progress::Failed {
         Status::Tainted
     } else {
         Status::Ready

@@ -49,9 +49,29 @@ pub(super) async fn read(
     client: &Client,
     object: &ObjectRef,
 ) -> Result<Option<RemoteObject>, CloudError> {
+    if object.id.is_none() {
+        return find(api, resource_type, client, &object.natural_key).await;
+    }
+    match fetch(api, resource_type, client, object).await {
+        Ok(found) => Ok(Some(found)),
+        Err(error) if error.is_not_found() => Ok(None),
+        Err(error) => Err(error),
+    }
+}
+
+/// Reads the add-on with `object`'s id; a 404 is the cloud's error.
+pub(super) async fn fetch(
+    api: AddonApi,
+    resource_type: &'static str,
+    client: &Client,
+    object: &ObjectRef,
+) -> Result<RemoteObject, CloudError> {
     let cluster = object.key("cluster_id");
     let Some(id) = object.id.as_deref() else {
-        return find(api, resource_type, client, &object.natural_key).await;
+        return Err(CloudError::InvalidAttributes {
+            resource_type,
+            message: "an id is required to read an add-on by id".to_owned(),
+        });
     };
     if api == AddonApi::Cce && cluster.is_none() {
         return Err(CloudError::InvalidAttributes {
@@ -59,11 +79,8 @@ pub(super) async fn read(
             message: "`cluster_id` is required to read an add-on".to_owned(),
         });
     }
-    match client.get_addon(api, cluster, id).await {
-        Ok(addon) => Ok(Some(remote_object(api, &addon, cluster))),
-        Err(error) if error.is_not_found() => Ok(None),
-        Err(error) => Err(error),
-    }
+    let addon = client.get_addon(api, cluster, id).await?;
+    Ok(remote_object(api, &addon, cluster))
 }
 
 pub(super) async fn find(
