@@ -8,6 +8,7 @@ mod emulator;
 mod fmt;
 mod lifecycle;
 mod plans;
+mod recover;
 mod resilience;
 mod state;
 mod support;
