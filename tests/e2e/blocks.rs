@@ -388,6 +388,6 @@ resource "huaweicloud_modelarts_pool_plugin" "gpu" {
     let plan = run(&missing, &["plan"], 1);
     assert_eq!(
         plan.stderr.trim(),
-        "error: cannot import `huaweicloud_modelarts_pool_plugin.gpu`: no object with id `pool-b/gpu-beta` exists"
+        "error: cannot import `huaweicloud_modelarts_pool_plugin.gpu`: no object with id `pool-b/gpu-beta` exists\n\nhint: check the id; an object that no longer exists is created by `plinth apply`"
     );
 }

@@ -10,6 +10,7 @@ mod fmt;
 mod lifecycle;
 mod moves;
 mod plans;
+mod recover;
 mod resilience;
 mod state;
 mod support;

@@ -60,12 +60,17 @@ pub enum ApplyError {
         managed_as: Box<ResourceAddress>,
     },
     /// `import` of an object that does not exist.
-    #[error("cannot import `{address}`: no object with id `{id}` exists")]
+    #[error(
+        "cannot import `{address}`: no object with id `{id}` exists{}\n\nhint: check the id; an object that no longer exists is created by `plinth apply`",
+        cloud.as_ref().map(|cloud| format!(": {cloud}")).unwrap_or_default()
+    )]
     ImportNotFound {
         /// The address given.
         address: ResourceAddress,
         /// The import id given.
         id: String,
+        /// The cloud's answer (its 404, with code, message and request id), when it gave one.
+        cloud: Option<Box<CloudError>>,
     },
     /// The object of an `import` block could not be read: it does not exist (the cloud's 404),
     /// its id is not of an accepted form, or the read failed.
@@ -225,6 +230,22 @@ mod tests {
             ApplyError::ImportNotFound {
                 address: address("huaweicloud_cce_addon.dns"),
                 id: "c1/uid".to_owned(),
+                cloud: Some(Box::new(CloudError::Api(Box::new(
+                    plinth_cloud::ApiError {
+                        service: plinth_cloud::Service::Cce,
+                        status: 404,
+                        method: "GET".to_owned(),
+                        url: "https://cce.example/api/v3/addons/uid?cluster_id=c1".to_owned(),
+                        code: Some("CCE.01404001".to_owned()),
+                        message: "the add-on does not exist".to_owned(),
+                        request_id: Some("req-2".to_owned()),
+                    },
+                )))),
+            },
+            ApplyError::ImportNotFound {
+                address: address("huaweicloud_modelarts_pool_plugin.gpu"),
+                id: "pool-a/gpu-beta".to_owned(),
+                cloud: None,
             },
         ];
         let text: Vec<String> = errors.iter().map(ToString::to_string).collect();

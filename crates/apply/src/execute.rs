@@ -679,27 +679,45 @@ impl Run<'_> {
                 Ok((None, task(work, timeouts.create.or(timeouts.update))))
             }
             Operation::Delete => {
-                // The object to delete is the old one: for a replace, the plan's natural key is
-                // the new object's, so the old one's comes from what the plan saw.
-                let mut object = change
-                    .before
-                    .as_ref()
-                    .map(|before| kind.object_ref(&before.to_value()))
-                    .unwrap_or_default();
-                if object.id.is_none() {
-                    object.id.clone_from(&change.id);
-                }
-                if object.natural_key.is_empty()
-                    && let Some(resource) = state.resource(address)
-                {
-                    object.natural_key.clone_from(&resource.natural_key);
-                }
-                Ok((None, task(Work::Delete { kind, object }, timeouts.delete)))
+                let object = deleted_object(kind, change, state);
+                let pending = self.pending_delete(address, change, recorded);
+                Ok((
+                    pending,
+                    task(Work::Delete { kind, object }, timeouts.delete),
+                ))
             }
             Operation::Read | Operation::NoOp | Operation::Barrier => Err(OperationError::Task(
                 format!("`{operation}` is not an operation"),
             )),
         }
+    }
+
+    /// The pending record of a delete, made durable before the delete is sent: the record at the
+    /// address marked pending, so that a run killed after the call leaves it for the next
+    /// refresh to resolve. None for the delete half of a create-before-destroy replace: the
+    /// record at the address is already the new object's.
+    fn pending_delete(
+        &self,
+        address: &ResourceAddress,
+        change: &PlannedChange,
+        recorded: Recorded<'_>,
+    ) -> Option<Change> {
+        if change.action
+            == (Action::Replace {
+                create_before_destroy: true,
+            })
+        {
+            return None;
+        }
+        let mut resource = latest_record(address, recorded.state, recorded.unrecorded)?;
+        resource.pending = Some(PendingOperation {
+            action: PendingAction::Delete,
+            serial: self.serial,
+        });
+        Some(Change::Upsert {
+            address: address.clone(),
+            resource,
+        })
     }
 
     /// The arguments to send: the planned ones, or, when they hold values unknown at plan time,
@@ -1064,6 +1082,29 @@ fn existing_object(
         object.id.clone_from(&change.id);
     }
     object.natural_key.extend(change.natural_key.clone());
+    if object.natural_key.is_empty()
+        && let Some(resource) = state.resource(&change.address)
+    {
+        object.natural_key.clone_from(&resource.natural_key);
+    }
+    object
+}
+
+/// How to find the object a delete removes: the old one. For a replace, the plan's natural key
+/// is the new object's, so the old one's comes from what the plan saw.
+fn deleted_object(
+    kind: ResourceType,
+    change: &PlannedChange,
+    state: &plinth_state::State,
+) -> ObjectRef {
+    let mut object = change
+        .before
+        .as_ref()
+        .map(|before| kind.object_ref(&before.to_value()))
+        .unwrap_or_default();
+    if object.id.is_none() {
+        object.id.clone_from(&change.id);
+    }
     if object.natural_key.is_empty()
         && let Some(resource) = state.resource(&change.address)
     {

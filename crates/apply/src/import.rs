@@ -4,9 +4,8 @@
 use plinth_core::{Mode, ResourceAddress};
 use std::collections::BTreeMap;
 
-use plinth_cloud::{Client, CloudError, ObjectRef, ResourceType};
+use plinth_cloud::{Client, CloudError, Progress, ResourceType};
 use plinth_config::{Configuration, Import, ObjectMap, ResourceValues};
-use plinth_core::ApiFamily;
 use plinth_planner::{Lookup, Observations};
 use plinth_state::{Change, Journal, ResourceState, State, Status};
 
@@ -54,14 +53,19 @@ pub async fn import(
         source: Box::new(source),
     };
     let object = kind.parse_import_id(id).map_err(cloud_error)?;
-    let found = kind
-        .read(client, &object)
-        .await
-        .map_err(cloud_error)?
-        .ok_or_else(|| ApplyError::ImportNotFound {
-            address: address.clone(),
-            id: id.to_owned(),
-        })?;
+    // Read once, never waited for: an object that does not exist fails the import at once,
+    // with the cloud's 404 where there is one.
+    let not_found = |cloud: Option<CloudError>| ApplyError::ImportNotFound {
+        address: address.clone(),
+        id: id.to_owned(),
+        cloud: cloud.map(Box::new),
+    };
+    let found = match kind.fetch(client, &object).await {
+        Ok(Some(found)) if found.progress != Progress::Gone => found,
+        Ok(_) => return Err(not_found(None)),
+        Err(error) if error.is_not_found() => return Err(not_found(Some(error))),
+        Err(error) => return Err(cloud_error(error)),
+    };
     let same_object = |resource: &ResourceState| match &found.id {
         Some(id) => resource.id.as_ref() == Some(id),
         None => !found.natural_key.is_empty() && resource.natural_key == found.natural_key,
@@ -79,7 +83,7 @@ pub async fn import(
     }
     let mut dependencies: Vec<ResourceAddress> = instance.dependencies().into_iter().collect();
     dependencies.sort();
-    let status = if found.progress == plinth_cloud::Progress::Failed {
+    let status = if found.progress == Progress::Failed {
         Status::Tainted
     } else {
         Status::Ready
@@ -186,7 +190,9 @@ async fn read_imports(
         parallelism,
         reads,
         |client, (address, id, kind, object)| async move {
-            let found = read_by_id(&client, kind, &object).await;
+            // An add-on that does not exist is the cloud's 404 (its code, message and request
+            // id): the user sees what the cloud said of the id they wrote.
+            let found = kind.fetch(&client, &object).await;
             (address, id, found)
         },
         client,
@@ -197,7 +203,11 @@ async fn read_imports(
     for (address, id, result) in results {
         match result {
             Ok(Some(object)) => found.push((address, object)),
-            Ok(None) => errors.push(ApplyError::ImportNotFound { address, id }),
+            Ok(None) => errors.push(ApplyError::ImportNotFound {
+                address,
+                id,
+                cloud: None,
+            }),
             Err(error) => errors.push(ApplyError::ImportBlock {
                 address,
                 id,
@@ -211,27 +221,6 @@ async fn read_imports(
         Some(error) => Err(error),
         None => Ok(found),
     }
-}
-
-/// Reads an object by its import id. An add-on that does not exist is the cloud's 404 error
-/// (with its code, message and request id), which a plain read turns into `None`: the user
-/// should see what the cloud said about the id they wrote.
-async fn read_by_id(
-    client: &Client,
-    kind: ResourceType,
-    object: &ObjectRef,
-) -> Result<Option<plinth_cloud::RemoteObject>, CloudError> {
-    let found = kind.read(client, object).await?;
-    if found.is_some() {
-        return Ok(found);
-    }
-    if let (ApiFamily::Addons(api), Some(id)) = (kind.spec().family, object.id.as_deref()) {
-        client
-            .get_addon(api, object.key("cluster_id"), id)
-            .await
-            .map(|_| ())?;
-    }
-    Ok(None)
 }
 
 fn error_address(error: &ApplyError) -> Option<&ResourceAddress> {

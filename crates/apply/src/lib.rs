@@ -19,8 +19,15 @@
 //! use plinth_state::StateStorage;
 //! let state = storage.load()?;
 //! let (plan, _observed) =
-//!     refresh_and_plan(config, &state, client, &PlanOptions::default(), &RefreshOptions::default())
-//!         .await?;
+//!     refresh_and_plan(
+//!         config,
+//!         &state,
+//!         client,
+//!         &PlanOptions::default(),
+//!         &RefreshOptions::default(),
+//!         &no_events(),
+//!     )
+//!     .await?;
 //! let mut journal = storage.begin(state, lock)?;
 //! let report = apply(&plan, config, client, &mut journal, &ApplyOptions::default(), no_events()).await?;
 //! journal.finish()?;
@@ -48,6 +55,7 @@ mod error;
 mod execute;
 mod import;
 mod known;
+mod observe;
 mod operation;
 mod refresh;
 mod schedule;

@@ -319,7 +319,7 @@ async fn current(
             reason: found.reason,
             message: found.message,
         })),
-        Progress::InProgress | Progress::Gone => {
+        Progress::InProgress | Progress::Deleting | Progress::Gone => {
             let settled = kind
                 .wait(
                     client,

@@ -18,6 +18,8 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use crate::error::{ApplyError, ReadFailure};
+use crate::execute::EventSink;
+use crate::observe::{Watch, observe, settled};
 
 /// How a refresh reads the cloud.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,16 +51,27 @@ impl Default for RefreshOptions {
 /// record its result) is resolved by its natural key: for an instance still configured, an
 /// object found is planned as an import (and waited for), none as a create; for one no longer
 /// configured, it is deleted if found and forgotten if not. It is never installed twice.
+///
+/// An object being deleted (a delete an interrupted run sent, recorded pending or not, or one
+/// started outside plinth) is never present: the refresh waits until it is gone, at most the
+/// delete timeout of its block, telling `events` of each poll as of a delete, and the plan then
+/// creates it again if it is configured. An add-on whose recorded id is gone but whose natural
+/// key finds an object under a new id (deleted and re-created outside plinth) is observed as that
+/// object: the plan adopts it with [`plinth_planner::Reason::ReplacedOutside`].
 pub async fn refresh_and_plan(
     config: &Configuration,
     state: &State,
     client: &Client,
     plan_options: &PlanOptions,
     options: &RefreshOptions,
+    events: &EventSink,
 ) -> Result<(Plan, Observations), ApplyError> {
     let pending_creates = pending_creates(state);
     let reads = state_reads(state, options, &pending_creates)?;
-    let observed = read_objects(client, options, reads).await?;
+    let observed = read_objects(client, options, reads, &|address: &ResourceAddress| {
+        Watch::new(config, client, address, events)
+    })
+    .await?;
     let adopted = adopted_creates(config, state, plan_options, &observed, &pending_creates)?;
     let mut observations = Observations::new();
     for (address, seen) in observed {
@@ -92,7 +105,8 @@ pub async fn refresh_and_plan(
         // The plan is made again with what the reads find: this one is not kept during them.
         drop(plan);
         done.extend(wanted.iter().map(|read| wanted_address(read).clone()));
-        perform_wanted(client, options, wanted, &mut observations).await?;
+        let watch = |address: &ResourceAddress| Watch::new(config, client, address, events);
+        perform_wanted(client, options, wanted, &mut observations, &watch).await?;
     }
 }
 
@@ -112,7 +126,8 @@ fn pending_creates(state: &State) -> HashSet<&ResourceAddress> {
 }
 
 /// The reads of the state's managed resources a refresh makes: all of them, or with
-/// `--no-refresh` only the pending creates (by natural key: their id was never recorded).
+/// `--no-refresh` only the pending creates (by natural key: their id was never recorded) and
+/// the pending deletes (whose object may be gone, or going).
 fn state_reads(
     state: &State,
     options: &RefreshOptions,
@@ -120,8 +135,11 @@ fn state_reads(
 ) -> Result<Vec<(ResourceAddress, ResourceType, ObjectRef)>, ApplyError> {
     let mut reads = Vec::new();
     for (address, resource) in state.resources() {
+        let pending_delete = resource
+            .pending
+            .is_some_and(|pending| pending.action == PendingAction::Delete);
         if address.mode() != Mode::Managed
-            || !(options.refresh || pending_creates.contains(address))
+            || !(options.refresh || pending_creates.contains(address) || pending_delete)
         {
             continue;
         }
@@ -150,15 +168,19 @@ async fn read_objects(
     client: &Client,
     options: &RefreshOptions,
     reads: Vec<(ResourceAddress, ResourceType, ObjectRef)>,
+    watch: &dyn Fn(&ResourceAddress) -> Watch,
 ) -> Result<Vec<(ResourceAddress, Observed)>, ApplyError> {
     let found = bounded(
         options.parallelism,
         reads,
-        |client, (address, kind, object)| async move {
-            // The driver makes the object compact where it was read: the cloud's answers of a
-            // large refresh are never all held as JSON trees at once.
-            let result = kind.read(&client, &object).await;
-            (address, result)
+        |client, (address, kind, object)| {
+            let watch = watch(&address);
+            async move {
+                // The driver makes the object compact where it was read: the cloud's answers of
+                // a large refresh are never all held as JSON trees at once.
+                let result = observe(&client, kind, &object, &watch).await;
+                (address, result)
+            }
         },
         client,
     )
@@ -167,8 +189,7 @@ async fn read_objects(
     let mut failures = Vec::new();
     for (address, result) in found {
         match result {
-            Ok(Some(object)) => observed.push((address, Observed::Present(object))),
-            Ok(None) => observed.push((address, Observed::Gone)),
+            Ok(seen) => observed.push((address, seen)),
             Err(error) => failures.push(ReadFailure { address, error }),
         }
     }
@@ -218,33 +239,14 @@ async fn perform_wanted(
     options: &RefreshOptions,
     wanted: Vec<WantedRead>,
     observations: &mut Observations,
+    watch: &dyn Fn(&ResourceAddress) -> Watch,
 ) -> Result<(), ApplyError> {
     let results = bounded(
         options.parallelism,
         wanted,
-        |client, read| async move {
-            match read {
-                WantedRead::NaturalKey {
-                    address,
-                    natural_key,
-                } => {
-                    let result = match ResourceType::from_type_name(address.type_name()) {
-                        Some(kind) => kind
-                            .find_by_natural_key(&client, &natural_key)
-                            .await
-                            .map(Answer::Lookup),
-                        None => Err(unsupported(&address)),
-                    };
-                    (address, result)
-                }
-                WantedRead::Data { address, arguments } => {
-                    let result = match registry::find(Mode::Data, address.type_name()) {
-                        Some(spec) => read_data(&client, spec, &arguments).await.map(Answer::Data),
-                        None => Err(unsupported(&address)),
-                    };
-                    (address, result)
-                }
-            }
+        |client, read| {
+            let watch = watch(wanted_address(&read));
+            async move { perform(&client, read, &watch).await }
         },
         client,
     )
@@ -265,6 +267,39 @@ async fn perform_wanted(
         return Err(ApplyError::Refresh { failures });
     }
     Ok(())
+}
+
+/// Performs one wanted read. An object a lookup finds being deleted is waited for until it is
+/// gone, and then not found.
+async fn perform(
+    client: &Client,
+    read: WantedRead,
+    watch: &Watch,
+) -> (ResourceAddress, Result<Answer, CloudError>) {
+    match read {
+        WantedRead::NaturalKey {
+            address,
+            natural_key,
+        } => {
+            let result = match ResourceType::from_type_name(address.type_name()) {
+                Some(kind) => match kind.find_by_natural_key(client, &natural_key).await {
+                    Ok(found) => settled(client, kind, found, watch)
+                        .await
+                        .map(Answer::Lookup),
+                    Err(error) => Err(error),
+                },
+                None => Err(unsupported(&address)),
+            };
+            (address, result)
+        }
+        WantedRead::Data { address, arguments } => {
+            let result = match registry::find(Mode::Data, address.type_name()) {
+                Some(spec) => read_data(client, spec, &arguments).await.map(Answer::Data),
+                None => Err(unsupported(&address)),
+            };
+            (address, result)
+        }
+    }
 }
 
 /// Plans again from what a refresh observed, without reading the cloud: the same plan

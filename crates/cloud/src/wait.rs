@@ -333,7 +333,7 @@ mod tests {
     async fn gone_by_absence_or_delete_success() {
         let (result, _) = run(
             WaitTarget::Gone,
-            vec![Some(object("deleting", Progress::InProgress)), None],
+            vec![Some(object("deleting", Progress::Deleting)), None],
             Duration::from_secs(60),
         )
         .await;

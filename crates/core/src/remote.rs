@@ -15,6 +15,9 @@ pub enum Progress {
     InProgress,
     /// The operation failed; the object's reason and message say why.
     Failed,
+    /// The object is being deleted (add-on `deleting`, plug-in `Deleting`): it is about to be
+    /// gone, so a refresh never takes it for present but waits for it to go.
+    Deleting,
     /// The object was deleted (`deleteSuccess`); a 404 means the same.
     Gone,
 }

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 
 use plinth_config::{Lifecycle, ObjectMap, Value, compact_object};
-use plinth_core::{Presence, TypeSpec};
+use plinth_core::{Presence, RemoteObject, TypeSpec};
 use plinth_state::{ResourceState, State, Status};
 use serde_json::Value as Json;
 
@@ -131,6 +131,14 @@ pub enum Reason {
     /// The state records this object (found by its natural key) at another address, which the
     /// configuration no longer has: it moves, and is neither destroyed nor adopted again.
     MovedByIdentity,
+    /// The recorded object is gone, and its natural key finds another under a new id: it was
+    /// deleted and re-created outside plinth, and the new one is adopted.
+    ReplacedOutside {
+        /// The id the state recorded.
+        old_id: String,
+        /// The id of the object found by natural key.
+        new_id: String,
+    },
     /// `plinth destroy`.
     DestroyRequested,
     /// A data source whose arguments are known only after apply.
@@ -292,6 +300,9 @@ impl fmt::Display for Reason {
             Reason::MovedByIdentity => f.write_str(
                 "the state records this object, found by its natural key, at its old address",
             ),
+            Reason::ReplacedOutside { old_id, new_id } => {
+                write!(f, "it was replaced outside plinth: {old_id} -> {new_id}")
+            }
             Reason::DestroyRequested => f.write_str("destroy was requested"),
             Reason::DependsOnUnknown => {
                 f.write_str("its arguments depend on values known only after apply")
@@ -671,6 +682,13 @@ impl Planner<'_> {
             change.changes = creation_changes(desired);
             return created_object(schema, desired);
         }
+        if let Some(Observed::Present(object)) = observed
+            && let Some(reason) = replaced_outside(resource, object)
+            && self.mode != PlanMode::RefreshOnly
+        {
+            change.reasons.push(reason);
+            return adopt(block, object, desired, change);
+        }
         let seal = StateSeal {
             state: self.prior,
             resource,
@@ -762,7 +780,7 @@ impl Planner<'_> {
         desired: &ObjectMap,
         change: &mut PlannedChange,
     ) -> Value {
-        let (schema, lifecycle) = (block.schema, block.lifecycle);
+        let schema = block.schema;
         // A refresh-only plan neither creates nor adopts: it wants no lookup either.
         let hidden = self.mode == PlanMode::RefreshOnly;
         match self.observed.lookup(&change.address) {
@@ -773,37 +791,11 @@ impl Planner<'_> {
                 created_object(schema, desired)
             }
             Some(Lookup::Found(object)) => {
-                let current = object.attributes.to_value();
-                let found = diff(&DiffInput {
-                    desired,
-                    current: &current,
-                    current_sealed: None,
-                    prior: None,
-                    prior_sealed: None,
-                    // What the user ignores is not worth an update after the import either.
-                    ignore: &lifecycle.ignore_changes,
-                    ignore_all: lifecycle.ignore_all_changes,
-                    forces_replacement: &|name| {
-                        schema
-                            .attribute(name)
-                            .is_some_and(plinth_core::AttributeSpec::forces_replacement)
-                    },
-                });
-                let then_update = !found.changes.is_empty();
-                change.action = Action::Import { then_update };
                 // An `import` block asks for it: the configuration says why.
                 if !self.statements.is_import_target(&change.address) {
                     change.reasons.push(Reason::AdoptedByNaturalKey);
                 }
-                change.id.clone_from(&object.id);
-                change.before = Some(object.attributes.clone());
-                change.changes = found.changes;
-                let kept = without_ignored(desired, lifecycle);
-                if then_update {
-                    updated_object(schema, &current, &kept)
-                } else {
-                    merged_object(&current, &kept)
-                }
+                adopt(block, object, desired, change)
             }
             lookup => {
                 if lookup.is_none() && !change.natural_key.is_empty() && !hidden {
@@ -916,18 +908,32 @@ impl Planner<'_> {
             change.action = Action::NoOp;
         } else if self.statements.forgets(address) {
             change.action = Action::Forget;
-        } else if self.mode == PlanMode::Destroy {
-            change.reasons.push(Reason::DestroyRequested);
-        } else if block.is_some() {
-            change.reasons.push(Reason::InstanceKeyRemoved);
         } else {
-            change.reasons.push(Reason::NoLongerInConfiguration);
+            self.replaced_before_delete(resource, &mut change);
+            change.reasons.push(if self.mode == PlanMode::Destroy {
+                Reason::DestroyRequested
+            } else if block.is_some() {
+                Reason::InstanceKeyRemoved
+            } else {
+                Reason::NoLongerInConfiguration
+            });
         }
         Planned {
             change,
             prevent_destroy: block.is_some_and(|b| b.lifecycle.prevent_destroy),
             state_dependencies: resource.dependencies.clone(),
             hidden: false,
+        }
+    }
+
+    /// The object to delete is the one the refresh found: when that was re-created outside
+    /// plinth under a new id, the delete names it, and says so.
+    fn replaced_before_delete(&self, resource: &ResourceState, change: &mut PlannedChange) {
+        if let Some(Observed::Present(object)) = self.observed.resource(&change.address)
+            && let Some(reason) = replaced_outside(resource, object)
+        {
+            change.id.clone_from(&object.id);
+            change.reasons.push(reason);
         }
     }
 
@@ -1091,6 +1097,56 @@ fn block_order(blocks: &[Block<'_>]) -> Result<Vec<usize>, PlanError> {
             addresses.sort();
             Err(PlanError::Cycle { addresses })
         }
+    }
+}
+
+/// Adopts an existing object (planned as an import, then an update if it differs from the
+/// configuration); returns the planned object.
+fn adopt(
+    block: &Block<'_>,
+    object: &RemoteObject,
+    desired: &ObjectMap,
+    change: &mut PlannedChange,
+) -> Value {
+    let (schema, lifecycle) = (block.schema, block.lifecycle);
+    let current = object.attributes.to_value();
+    let found = diff(&DiffInput {
+        desired,
+        current: &current,
+        current_sealed: None,
+        prior: None,
+        prior_sealed: None,
+        // What the user ignores is not worth an update after the import either.
+        ignore: &lifecycle.ignore_changes,
+        ignore_all: lifecycle.ignore_all_changes,
+        forces_replacement: &|name| {
+            schema
+                .attribute(name)
+                .is_some_and(plinth_core::AttributeSpec::forces_replacement)
+        },
+    });
+    let then_update = !found.changes.is_empty();
+    change.action = Action::Import { then_update };
+    change.id.clone_from(&object.id);
+    change.before = Some(object.attributes.clone());
+    change.changes = found.changes;
+    let kept = without_ignored(desired, lifecycle);
+    if then_update {
+        updated_object(schema, &current, &kept)
+    } else {
+        merged_object(&current, &kept)
+    }
+}
+
+/// Why a refreshed object is not the one the state recorded: both have ids and they differ (the
+/// refresh found it by natural key after the recorded id was gone).
+fn replaced_outside(resource: &ResourceState, object: &RemoteObject) -> Option<Reason> {
+    match (&resource.id, &object.id) {
+        (Some(old_id), Some(new_id)) if old_id != new_id => Some(Reason::ReplacedOutside {
+            old_id: old_id.clone(),
+            new_id: new_id.clone(),
+        }),
+        _ => None,
     }
 }
 

@@ -681,6 +681,31 @@ mod tests {
     }
 
     #[test]
+    fn a_pending_delete_round_trips_through_a_journal_line_and_the_state_file() {
+        let mut resource = ResourceState::new(Some("uid-1".into()), json!({"version": "1.0"}));
+        resource.natural_key = BTreeMap::from([("cluster_id".to_owned(), "c1".to_owned())]);
+        resource.pending = Some(PendingOperation {
+            action: PendingAction::Delete,
+            serial: 9,
+        });
+        let change = Change::Upsert {
+            address: "huaweicloud_cce_addon.dns".parse().unwrap(),
+            resource,
+        };
+        let line = encode_change(&change);
+        assert!(
+            line.contains(r#""pending":{"action":"delete","serial":9}"#),
+            "{line}"
+        );
+        assert_eq!(decode_change(line.trim_end()).unwrap(), change);
+        let mut state = State::new();
+        state.apply(change);
+        let text = encode_state(&state);
+        assert!(text.contains("\"action\": \"delete\""), "{text}");
+        assert_eq!(decode_state(text.as_bytes()).unwrap(), state);
+    }
+
+    #[test]
     fn journal_lines_round_trip() {
         let changes = [
             Change::Upsert {

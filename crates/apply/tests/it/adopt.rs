@@ -350,6 +350,7 @@ async fn replanning_from_saved_observations_gives_the_same_plan_without_the_clou
         &cloud.client,
         &PlanOptions::default(),
         &plinth_apply::RefreshOptions::default(),
+        &plinth_apply::no_events(),
     )
     .await
     .unwrap();

@@ -1,10 +1,12 @@
 //! An apply stopped dead at any moment (the future dropped, as a killed process would stop)
 //! loses nothing and installs nothing twice: the next run converges.
 
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use plinth_apply::{ApplyEvent, ApplyOptions, EventKind, EventSink};
 use plinth_emulator::{EmulatorOptions, Fixture};
-use plinth_planner::PlanOptions;
+use plinth_planner::{Operation, PlanOptions};
 
 use crate::{cloud_with, config, failures};
 
@@ -92,4 +94,49 @@ async fn an_apply_stopped_at_any_moment_is_finished_by_the_next_exactly_once() {
     }
     // Most trials stopped the apply with creates in flight: the recovery was exercised.
     assert!(interrupted_with_pending >= 5, "{interrupted_with_pending}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_delete_is_recorded_pending_before_it_is_sent() {
+    let cloud = crate::cloud(Duration::from_millis(50)).await;
+    let configuration = config(&format!(
+        r#"
+        resource "huaweicloud_cce_addon" "dns" {{
+          cluster_id    = "{}"
+          template_name = "coredns"
+        }}
+        "#,
+        crate::CLUSTER
+    ));
+    let (_, report) = cloud.apply(&configuration, &PlanOptions::default()).await;
+    assert!(report.is_success(), "{}", failures(&report));
+    // When the delete starts, its pending record is already durable in the journal on disk:
+    // a run killed from then on leaves it for the next refresh.
+    let journal = cloud.storage().journal_path();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let sink: EventSink = {
+        let seen = Arc::clone(&seen);
+        Arc::new(move |event: ApplyEvent| {
+            if event.operation == Operation::Delete && event.kind == EventKind::Started {
+                let text = std::fs::read_to_string(&journal).unwrap_or_default();
+                seen.lock().unwrap().push(text);
+            }
+        })
+    };
+    let destroy = PlanOptions {
+        destroy: true,
+        ..PlanOptions::default()
+    };
+    let (_, report) = cloud
+        .apply_with(&configuration, &destroy, &ApplyOptions::default(), sink)
+        .await;
+    assert!(report.is_success(), "{}", failures(&report));
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen.len(), 1);
+    assert!(
+        seen[0].contains(r#""pending":{"action":"delete""#),
+        "{}",
+        seen[0]
+    );
+    assert_eq!(cloud.state().resources().len(), 0);
 }

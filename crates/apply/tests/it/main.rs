@@ -97,6 +97,7 @@ impl Cloud {
             &self.client,
             options,
             &RefreshOptions::default(),
+            &plinth_apply::no_events(),
         )
         .await
         .unwrap()
@@ -134,6 +135,7 @@ impl Cloud {
             &self.client,
             plan_options,
             &RefreshOptions::default(),
+            &plinth_apply::no_events(),
         )
         .await
         .unwrap();

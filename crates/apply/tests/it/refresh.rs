@@ -4,13 +4,15 @@
 use plinth_core::ResourceAddress;
 use std::time::Duration;
 
-use plinth_apply::{RefreshOptions, refresh_and_plan};
+use plinth_state::StateStorage;
+
+use plinth_apply::{EventKind, Outcome, RefreshOptions, refresh_and_plan};
 use plinth_cloud::{ResourceType, WaitTarget, no_progress};
-use plinth_planner::{Action, PlanOptions, Reason};
+use plinth_planner::{Action, Observed, PlanOptions, Reason};
 
 use serde_json::json;
 
-use crate::{CLUSTER, Cloud, cloud, config, failures};
+use crate::{CLUSTER, Cloud, Events, cloud, config, failures, no_events_sink};
 
 fn dns() -> ResourceAddress {
     "huaweicloud_cce_addon.dns".parse().unwrap()
@@ -93,6 +95,7 @@ async fn data_sources_are_read_when_their_arguments_are_known() {
         &cloud.client,
         &PlanOptions::default(),
         &RefreshOptions::default(),
+        &plinth_apply::no_events(),
     )
     .await
     .unwrap();
@@ -124,6 +127,7 @@ async fn drift_is_put_back_and_a_deletion_outside_is_created_again() {
             refresh: false,
             ..RefreshOptions::default()
         },
+        &plinth_apply::no_events(),
     )
     .await
     .unwrap();
@@ -271,6 +275,7 @@ async fn sensitive_values_reach_the_cloud_but_only_their_fingerprints_the_state(
             refresh: false,
             ..RefreshOptions::default()
         },
+        &plinth_apply::no_events(),
     )
     .await
     .unwrap();
@@ -346,4 +351,200 @@ async fn a_dependent_reads_the_real_values_of_an_object_recorded_sealed() {
     assert!(!storage.sensitive.contains("/values/custom/dns"));
     let text = storage.attributes.as_str();
     assert!(!text.contains("10.247.3.10"), "{text}");
+}
+
+/// A configuration of the add-on alone.
+fn dns_alone() -> plinth_config::Configuration {
+    config(&format!(
+        r#"
+        resource "huaweicloud_cce_addon" "dns" {{
+          cluster_id    = "{CLUSTER}"
+          template_name = "coredns"
+          version       = "1.28.6"
+        }}
+        "#
+    ))
+}
+
+/// Deletes the recorded add-on through the cloud, as an interrupted destroy (or someone outside
+/// plinth) would; answers its uid.
+async fn delete_outside(cloud: &Cloud) -> String {
+    let uid = cloud.state().resource(&dns()).unwrap().id.clone().unwrap();
+    cloud
+        .client
+        .delete_addon(plinth_cloud::AddonApi::Cce, Some(CLUSTER), &uid)
+        .await
+        .unwrap();
+    uid
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_addon_being_deleted_is_waited_for_and_created_again() {
+    let cloud = cloud(Duration::from_millis(600)).await;
+    let configuration = dns_alone();
+    let (_, report) = cloud.apply(&configuration, &PlanOptions::default()).await;
+    assert!(report.is_success(), "{}", failures(&report));
+    delete_outside(&cloud).await;
+    let events = Events::default();
+    let (plan, observed) = refresh_and_plan(
+        &configuration,
+        &cloud.state(),
+        &cloud.client,
+        &PlanOptions::default(),
+        &RefreshOptions::default(),
+        &events.sink(),
+    )
+    .await
+    .unwrap();
+    // Never present while deleting: the refresh saw it go, and the plan installs it again.
+    assert_eq!(observed.resource(&dns()), Some(&Observed::Gone));
+    let change = plan.change(&dns()).unwrap();
+    assert_eq!(change.action, Action::Create);
+    assert_eq!(change.reasons, [Reason::DeletedOutside]);
+    let seen: Vec<EventKind> = events.all().into_iter().map(|(_, e)| e.kind).collect();
+    assert_eq!(seen.first(), Some(&EventKind::Started), "{seen:?}");
+    assert!(
+        seen.iter()
+            .any(|kind| matches!(kind, EventKind::Status { status, .. } if status == "deleting")),
+        "{seen:?}"
+    );
+    assert_eq!(
+        seen.last(),
+        Some(&EventKind::Finished {
+            outcome: Outcome::Succeeded
+        })
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deletion_that_outlasts_the_delete_timeout_fails_the_refresh() {
+    let cloud = cloud(Duration::from_millis(2500)).await;
+    let configuration = dns_alone();
+    let (_, report) = cloud.apply(&configuration, &PlanOptions::default()).await;
+    assert!(report.is_success(), "{}", failures(&report));
+    delete_outside(&cloud).await;
+    let short = config(&format!(
+        r#"
+        resource "huaweicloud_cce_addon" "dns" {{
+          cluster_id    = "{CLUSTER}"
+          template_name = "coredns"
+          version       = "1.28.6"
+          timeouts {{
+            delete = "1s"
+          }}
+        }}
+        "#
+    ));
+    let failed = refresh_and_plan(
+        &short,
+        &cloud.state(),
+        &cloud.client,
+        &PlanOptions::default(),
+        &RefreshOptions::default(),
+        &no_events_sink(),
+    )
+    .await
+    .unwrap_err();
+    assert!(failed.to_string().contains("deleting"), "{failed}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_addon_re_created_outside_is_found_by_its_natural_key() {
+    let cloud = cloud(Duration::from_millis(50)).await;
+    let configuration = dns_alone();
+    let (_, report) = cloud.apply(&configuration, &PlanOptions::default()).await;
+    assert!(report.is_success(), "{}", failures(&report));
+    let old = delete_outside(&cloud).await;
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    let kind = ResourceType::CCE_ADDON;
+    let created = kind
+        .create(
+            &cloud.client,
+            &json!({"cluster_id": CLUSTER, "template_name": "coredns", "version": "1.28.6", "values": {}}),
+        )
+        .await
+        .unwrap();
+    let new = created.id.clone().unwrap();
+    let (plan, observed) = refresh_and_plan(
+        &configuration,
+        &cloud.state(),
+        &cloud.client,
+        &PlanOptions::default(),
+        &RefreshOptions::default(),
+        &no_events_sink(),
+    )
+    .await
+    .unwrap();
+    let Some(Observed::Present(object)) = observed.resource(&dns()) else {
+        panic!("the re-created add-on is observed: {observed:?}");
+    };
+    assert_eq!(object.id.as_deref(), Some(new.as_str()));
+    let change = plan.change(&dns()).unwrap();
+    assert!(matches!(change.action, Action::Import { .. }));
+    assert_eq!(
+        change.reasons,
+        [Reason::ReplacedOutside {
+            old_id: old,
+            new_id: new.clone()
+        }]
+    );
+    let (_, report) = cloud.apply(&configuration, &PlanOptions::default()).await;
+    assert!(report.is_success(), "{}", failures(&report));
+    assert_eq!(cloud.state().resource(&dns()).unwrap().id, Some(new));
+    let snapshot = cloud.emulator.snapshot();
+    assert_eq!(snapshot.installs_of(&format!("cce/{CLUSTER}/coredns")), 2);
+    assert_eq!(snapshot.addons.len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pending_delete_whose_object_is_still_there_stays_managed() {
+    let cloud = cloud(Duration::from_millis(50)).await;
+    let configuration = dns_alone();
+    let (_, report) = cloud.apply(&configuration, &PlanOptions::default()).await;
+    assert!(report.is_success(), "{}", failures(&report));
+    // A delete recorded pending whose call never reached the cloud.
+    let storage = cloud.storage();
+    let lock = storage
+        .lock(&plinth_state::LockRequest {
+            operation: "test".to_owned(),
+            timeout: Duration::ZERO,
+        })
+        .unwrap();
+    let mut journal = storage.begin(storage.load().unwrap(), &lock).unwrap();
+    let mut resource = journal.state().resource(&dns()).unwrap().clone();
+    resource.pending = Some(plinth_state::PendingOperation {
+        action: plinth_state::PendingAction::Delete,
+        serial: journal.state().serial(),
+    });
+    journal
+        .record(plinth_state::Change::Upsert {
+            address: dns(),
+            resource,
+        })
+        .unwrap();
+    journal.finish().unwrap();
+    drop(lock);
+    // Planned as nothing to do, even without refreshing the rest: the pending delete is read.
+    let (plan, observed) = refresh_and_plan(
+        &configuration,
+        &cloud.state(),
+        &cloud.client,
+        &PlanOptions::default(),
+        &RefreshOptions {
+            refresh: false,
+            ..RefreshOptions::default()
+        },
+        &no_events_sink(),
+    )
+    .await
+    .unwrap();
+    assert!(matches!(
+        observed.resource(&dns()),
+        Some(Observed::Present(_))
+    ));
+    assert!(!plan.has_changes());
+    let (_, report) = cloud.apply(&configuration, &PlanOptions::default()).await;
+    assert!(report.is_success(), "{}", failures(&report));
+    assert_eq!(cloud.state().resource(&dns()).unwrap().pending, None);
+    assert_eq!(cloud.emulator.snapshot().addons.len(), 1);
 }

@@ -128,13 +128,17 @@ fn execute(run: Run<'_>) -> anyhow::Result<ExitCode> {
     }
     let runtime = runtime()?;
     let session = runtime.block_on(Session::connect(run.workspace.dir(), config.provider()))?;
+    // The refresh reports its waits for objects being deleted as the apply reports operations.
+    let progress = Progress::new();
     let planned = runtime.block_on(plinth_apply::refresh_and_plan(
         &config,
         &state,
         session.client(),
         &run.options,
         &run.refresh,
+        &progress.sink(),
     ));
+    progress.finish();
     let plan = match planned {
         Ok((plan, _)) => plan,
         Err(err) => {
@@ -168,7 +172,6 @@ fn execute(run: Run<'_>) -> anyhow::Result<ExitCode> {
     }
     drop(view);
     let mut journal = storage.begin(state, &lock)?;
-    let progress = Progress::new();
     let cancel = CancelHandle::new();
     let options = ApplyOptions {
         parallelism: run.parallelism,

@@ -10,6 +10,7 @@ use crate::args::PlanArgs;
 use crate::commands::planning::{check_import_targets, load_configuration, plan_options, runtime};
 use crate::commands::state::lock_request;
 use crate::planfile::{ConfigDigest, save_plan};
+use crate::progress::Progress;
 use crate::render::{self, PlanView, RenderOptions};
 use crate::session::Session;
 use crate::workspace::Workspace;
@@ -44,7 +45,18 @@ pub fn run(workspace: &Workspace, args: &PlanArgs) -> anyhow::Result<ExitCode> {
                 }
             }
         }
-        let planned = refresh_and_plan(&config, &state, session.client(), &options, &refresh).await;
+        // Waits for objects being deleted show as the apply's operations do, on stderr.
+        let progress = Progress::new();
+        let planned = refresh_and_plan(
+            &config,
+            &state,
+            session.client(),
+            &options,
+            &refresh,
+            &progress.sink(),
+        )
+        .await;
+        progress.finish();
         session.close().await?;
         anyhow::Ok(planned?.0)
     })?;

@@ -213,14 +213,20 @@ pub struct ResourceChange {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReasonEntry {
     /// A stable code: `forced_by`, `drift`, `requested`, `tainted`, `no_longer_in_configuration`,
-    /// `instance_key_removed`, `deleted_outside`, `adopted_by_natural_key`, `destroy_requested`,
-    /// `depends_on_unknown`, `not_read_yet`.
+    /// `instance_key_removed`, `deleted_outside`, `adopted_by_natural_key`, `replaced_outside`,
+    /// `destroy_requested`, `depends_on_unknown`, `not_read_yet`.
     pub code: ReasonCode,
     /// The reason in words.
     pub message: String,
     /// For `forced_by`: the attributes whose change forces replacement.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub attributes: Vec<String>,
+    /// For `replaced_outside`: the id the state recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub old_id: Option<String>,
+    /// For `replaced_outside`: the id of the object found by natural key, now adopted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub new_id: Option<String>,
 }
 
 /// What a plan does, as the document's `mode` names it.
@@ -356,6 +362,9 @@ pub enum ReasonCode {
     AdoptedByNaturalKey,
     /// `moved_by_identity`: the state records the object at another address; it moves.
     MovedByIdentity,
+    /// `replaced_outside`: the recorded object was deleted and re-created outside plinth under a
+    /// new id; the new one is adopted.
+    ReplacedOutside,
     /// `destroy_requested`: a destroy plan.
     DestroyRequested,
     /// `depends_on_unknown`: the data source's arguments are known only during apply.
@@ -711,6 +720,15 @@ fn path_json(path: &AttributePath) -> Vec<Json> {
 }
 
 fn reason_entry(reason: &Reason) -> ReasonEntry {
+    if let Reason::ReplacedOutside { old_id, new_id } = reason {
+        return ReasonEntry {
+            code: ReasonCode::ReplacedOutside,
+            message: reason.to_string(),
+            attributes: Vec::new(),
+            old_id: Some(old_id.clone()),
+            new_id: Some(new_id.clone()),
+        };
+    }
     let (code, attributes) = match reason {
         Reason::ForcedBy { attributes } => (ReasonCode::ForcedBy, attributes.clone()),
         Reason::Drift => (ReasonCode::Drift, Vec::new()),
@@ -724,11 +742,14 @@ fn reason_entry(reason: &Reason) -> ReasonEntry {
         Reason::DestroyRequested => (ReasonCode::DestroyRequested, Vec::new()),
         Reason::DependsOnUnknown => (ReasonCode::DependsOnUnknown, Vec::new()),
         Reason::NotReadYet => (ReasonCode::NotReadYet, Vec::new()),
+        Reason::ReplacedOutside { .. } => (ReasonCode::ReplacedOutside, Vec::new()),
     };
     ReasonEntry {
         code,
         message: reason.to_string(),
         attributes,
+        old_id: None,
+        new_id: None,
     }
 }
 

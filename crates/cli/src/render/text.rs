@@ -304,7 +304,8 @@ fn resource_change(out: &mut Out, change: &ResourceChange) {
             changed_object(out, 6, before, after, &leaves, true, false);
         }
         (ChangeAction::Import, [TerraformAction::Update]) => {
-            let because: Vec<String> = imported_from.into_iter().collect();
+            let mut because = reason_lines(change, &[ReasonCode::ReplacedOutside]);
+            because.extend(imported_from);
             out.comment(
                 &change.address,
                 "will be updated in place",
@@ -314,7 +315,8 @@ fn resource_change(out: &mut Out, change: &ResourceChange) {
             changed_object(out, 6, before, after, &leaves, true, false);
         }
         (ChangeAction::Import, _) => {
-            let because: Vec<String> = imported_from.into_iter().collect();
+            let mut because = reason_lines(change, &[ReasonCode::ReplacedOutside]);
+            because.extend(imported_from);
             out.comment(
                 &change.address,
                 "will be imported",
@@ -342,7 +344,8 @@ fn resource_change(out: &mut Out, change: &ResourceChange) {
             changed_object(out, 6, before, after, &leaves, true, true);
         }
         (ChangeAction::Delete, _) => {
-            let because = delete_reasons(change);
+            let mut because = delete_reasons(change);
+            because.extend(reason_lines(change, &[ReasonCode::ReplacedOutside]));
             out.comment(
                 &change.address,
                 "will be destroyed",

@@ -331,7 +331,8 @@ impl AddonState {
     }
 
     /// Where this status stands in the life cycle (api-notes.md: done = running or available;
-    /// failed = installFailed, upgradeFailed, deleteFailed, rollbackFailed; gone = deleteSuccess).
+    /// failed = installFailed, upgradeFailed, deleteFailed, rollbackFailed; gone = deleteSuccess;
+    /// deleting is its own stage).
     /// `abnormal` and `unknown` are transient on the real service while pods start, so they count
     /// as in progress: a waiter keeps polling until its timeout and then reports the status.
     pub fn progress(&self) -> Progress {
@@ -342,10 +343,10 @@ impl AddonState {
             | Self::DeleteFailed
             | Self::RollbackFailed => Progress::Failed,
             Self::DeleteSuccess => Progress::Gone,
+            Self::Deleting => Progress::Deleting,
             Self::Abnormal
             | Self::Installing
             | Self::Upgrading
-            | Self::Deleting
             | Self::Rollbacking
             | Self::Unknown
             | Self::Other(_) => Progress::InProgress,

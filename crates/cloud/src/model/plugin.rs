@@ -235,9 +235,8 @@ impl PluginPhase {
         match self {
             Self::Running => Progress::Done,
             Self::Abnormal => Progress::Failed,
-            Self::Pending | Self::Updating | Self::Deleting | Self::Other(_) => {
-                Progress::InProgress
-            }
+            Self::Deleting => Progress::Deleting,
+            Self::Pending | Self::Updating | Self::Other(_) => Progress::InProgress,
         }
     }
 }

@@ -49,9 +49,29 @@ pub(super) async fn read(
     client: &Client,
     object: &ObjectRef,
 ) -> Result<Option<RemoteObject>, CloudError> {
+    if object.id.is_none() {
+        return find(api, resource_type, client, &object.natural_key).await;
+    }
+    match fetch(api, resource_type, client, object).await {
+        Ok(found) => Ok(Some(found)),
+        Err(error) if error.is_not_found() => Ok(None),
+        Err(error) => Err(error),
+    }
+}
+
+/// Reads the add-on with `object`'s id; a 404 is the cloud's error.
+pub(super) async fn fetch(
+    api: AddonApi,
+    resource_type: &'static str,
+    client: &Client,
+    object: &ObjectRef,
+) -> Result<RemoteObject, CloudError> {
     let cluster = object.key("cluster_id");
     let Some(id) = object.id.as_deref() else {
-        return find(api, resource_type, client, &object.natural_key).await;
+        return Err(CloudError::InvalidAttributes {
+            resource_type,
+            message: "an id is required to read an add-on by id".to_owned(),
+        });
     };
     if api == AddonApi::Cce && cluster.is_none() {
         return Err(CloudError::InvalidAttributes {
@@ -59,11 +79,8 @@ pub(super) async fn read(
             message: "`cluster_id` is required to read an add-on".to_owned(),
         });
     }
-    match client.get_addon(api, cluster, id).await {
-        Ok(addon) => Ok(Some(remote_object(api, &addon, cluster))),
-        Err(error) if error.is_not_found() => Ok(None),
-        Err(error) => Err(error),
-    }
+    let addon = client.get_addon(api, cluster, id).await?;
+    Ok(remote_object(api, &addon, cluster))
 }
 
 pub(super) async fn find(
@@ -84,13 +101,21 @@ pub(super) async fn find(
     let Some(list) = listed(client.list_addons(api, cluster).await)? else {
         return Ok(None);
     };
-    Ok(list
+    let progress = |addon: &Addon| addon.state().map(|state| state.progress());
+    // A deleted add-on does not block a new install under its key; one being deleted is answered
+    // only when there is no other (an add-on re-created while the old one is still deleting is
+    // the one under the key).
+    let under_key: Vec<&Addon> = list
         .items
         .iter()
         .filter(|addon| addon.spec.addon_template_name == *template)
-        // An add-on being deleted, or deleted, does not block a new install under its key.
-        .find(|addon| addon.state().map(|state| state.progress()) != Some(Progress::Gone))
-        .map(|addon| remote_object(api, addon, Some(cluster))))
+        .filter(|addon| progress(addon) != Some(Progress::Gone))
+        .collect();
+    let found = under_key
+        .iter()
+        .find(|addon| progress(addon) != Some(Progress::Deleting))
+        .or(under_key.first());
+    Ok(found.map(|addon| remote_object(api, addon, Some(cluster))))
 }
 
 pub(super) async fn create(

@@ -161,6 +161,25 @@ impl ResourceType {
         }
     }
 
+    /// Reads an object the user named (`plinth import`): as [`ResourceType::read`], except that
+    /// an object read by id that does not exist is the cloud's 404 error (its code, message and
+    /// request id), not `None`. `None` only for an object found by listing (a plug-in) that the
+    /// list does not have.
+    pub async fn fetch(
+        self,
+        client: &Client,
+        object: &ObjectRef,
+    ) -> Result<Option<RemoteObject>, CloudError> {
+        match self.0.family {
+            ApiFamily::Addons(api) if object.id.is_some() => {
+                addon::fetch(api, self.0.name, client, object)
+                    .await
+                    .map(Some)
+            }
+            _ => self.read(client, object).await,
+        }
+    }
+
     /// Finds the object with this natural key (all of [`TypeSpec::natural_key`]), by listing.
     pub async fn find_by_natural_key(
         self,

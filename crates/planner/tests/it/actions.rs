@@ -174,6 +174,84 @@ fn deleted_outside_is_created_again() {
     assert_snapshot!(show(&plan));
 }
 
+/// `dns` recorded as `uid-old`, and the refresh finding it re-created outside plinth as
+/// `uid-new` (the recorded id gone, the natural key finding another object).
+fn replaced_world(now: serde_json::Value) -> World {
+    let mut world = World::new();
+    let mut recorded = dns_remote();
+    recorded["id"] = json!("uid-old");
+    world.in_state("huaweicloud_cce_addon.dns", Some("uid-old"), recorded, &[]);
+    let mut now = now;
+    now["id"] = json!("uid-new");
+    world.remote("huaweicloud_cce_addon.dns", Some("uid-new"), now);
+    world
+}
+
+#[test]
+fn replaced_outside_is_adopted_under_its_new_id() {
+    let world = replaced_world(dns_remote());
+    let plan = check(&world, DNS, Action::Import { then_update: false });
+    let change = &plan.changes()[0];
+    assert_eq!(
+        change.reasons,
+        [Reason::ReplacedOutside {
+            old_id: "uid-old".to_owned(),
+            new_id: "uid-new".to_owned(),
+        }]
+    );
+    assert_eq!(change.id.as_deref(), Some("uid-new"));
+    assert!(plan.wanted_reads().is_empty());
+    assert_snapshot!(show(&plan), @r#"
+    huaweicloud_cce_addon.dns: import
+      because it was replaced outside plinth: uid-old -> uid-new
+    Plan: 1 to import, 0 to add, 0 to change, 0 to destroy, 0 to read.
+    "#);
+}
+
+#[test]
+fn replaced_outside_with_other_values_is_adopted_then_updated() {
+    let mut now = dns_remote();
+    now["version"] = json!("1.27.1");
+    now["current_version"] = json!("1.27.1");
+    let world = replaced_world(now);
+    let plan = check(&world, DNS, Action::Import { then_update: true });
+    assert!(matches!(
+        plan.changes()[0].reasons.as_slice(),
+        [Reason::ReplacedOutside { .. }]
+    ));
+}
+
+#[test]
+fn replaced_outside_and_no_longer_configured_deletes_the_new_object() {
+    let world = replaced_world(dns_remote());
+    let plan = check(&world, "", Action::Delete);
+    let change = &plan.changes()[0];
+    assert_eq!(change.id.as_deref(), Some("uid-new"));
+    assert_eq!(
+        change.reasons,
+        [
+            Reason::ReplacedOutside {
+                old_id: "uid-old".to_owned(),
+                new_id: "uid-new".to_owned(),
+            },
+            Reason::NoLongerInConfiguration,
+        ]
+    );
+}
+
+#[test]
+fn the_same_id_refreshed_is_not_a_replacement() {
+    let mut world = World::new();
+    world.in_state(
+        "huaweicloud_cce_addon.dns",
+        Some("uid-dns"),
+        dns_remote(),
+        &[],
+    );
+    let plan = check(&world, DNS, Action::NoOp);
+    assert!(plan.changes()[0].reasons.is_empty());
+}
+
 #[test]
 fn adopted_by_natural_key_is_an_import() {
     let mut world = World::new();

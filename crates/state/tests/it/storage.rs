@@ -4,8 +4,8 @@ use std::fs;
 use std::time::Duration;
 
 use plinth_state::{
-    Change, LocalStorage, LockGuard, LockRequest, OutputState, ResourceState, SaveOutcome, State,
-    StateStorage,
+    Change, LocalStorage, LockGuard, LockRequest, OutputState, PendingAction, PendingOperation,
+    ResourceState, SaveOutcome, State, StateStorage,
 };
 use serde_json::json;
 
@@ -160,6 +160,38 @@ fn record_all_writes_a_batch_that_survives_and_keeps_dependent_changes() {
     );
     drop(journal);
     assert_eq!(storage.load().unwrap().resources(), expected.resources());
+}
+
+#[test]
+fn a_pending_delete_recorded_before_a_crash_is_loaded_by_the_next_run() {
+    let StateDir { dir: _dir, storage } = state_dir();
+    let guard = lock(&storage);
+    let mut journal = storage.begin(storage.load().unwrap(), &guard).unwrap();
+    journal.record(upsert("a_type.one", 1)).unwrap();
+    let mut pending = journal
+        .state()
+        .resource(&"a_type.one".parse().unwrap())
+        .unwrap()
+        .clone();
+    pending.pending = Some(PendingOperation {
+        action: PendingAction::Delete,
+        serial: journal.state().serial(),
+    });
+    journal
+        .record(Change::Upsert {
+            address: "a_type.one".parse().unwrap(),
+            resource: pending,
+        })
+        .unwrap();
+    // The run dies after sending the delete: no result, no finish.
+    drop(journal);
+    let loaded = storage.load().unwrap();
+    let resource = loaded.resource(&"a_type.one".parse().unwrap()).unwrap();
+    assert_eq!(resource.id.as_deref(), Some("id-1"));
+    assert_eq!(
+        resource.pending.map(|pending| pending.action),
+        Some(PendingAction::Delete)
+    );
 }
 
 #[test]

@@ -1,0 +1,121 @@
+//! One read of a refresh: what the cloud holds for an address, with an object being deleted
+//! waited out (it is never present) and an object re-created outside plinth found again by its
+//! natural key.
+
+use plinth_core::ResourceAddress;
+use std::time::Duration;
+
+use plinth_cloud::{
+    Client, CloudError, ObjectRef, Progress, RemoteObject, ResourceType, WaitOptions, WaitProgress,
+    WaitTarget,
+};
+use plinth_config::Configuration;
+use plinth_planner::{Observed, Operation};
+
+use crate::execute::{ApplyEvent, EventKind, EventSink, Outcome};
+use crate::operation::wait_options;
+
+/// How a read waits for an object being deleted: bounded by the delete timeout of the address's
+/// resource block, reporting its polls as events of a delete.
+pub(crate) struct Watch {
+    address: ResourceAddress,
+    wait: WaitOptions,
+    events: EventSink,
+}
+
+impl Watch {
+    /// The watch of a read of `address`: its block's `timeouts { delete }`, else the client's.
+    pub(crate) fn new(
+        config: &Configuration,
+        client: &Client,
+        address: &ResourceAddress,
+        events: &EventSink,
+    ) -> Self {
+        let timeout: Option<Duration> = config
+            .resource(&address.resource())
+            .and_then(|resource| resource.timeouts().delete);
+        Self {
+            address: address.clone(),
+            wait: wait_options(client, timeout),
+            events: events.clone(),
+        }
+    }
+
+    fn emit(&self, kind: EventKind) {
+        (self.events)(ApplyEvent {
+            address: self.address.clone(),
+            operation: Operation::Delete,
+            kind,
+        });
+    }
+}
+
+/// What the refresh observes of a resource in the state, read as `object` says. An object being
+/// deleted is waited for until it is gone. When the recorded id is gone (404), an object of a type
+/// with ids is looked up by its natural key: one found under another id was re-created outside
+/// plinth, and is what the address manages now ([`Observed::Present`] with the new id).
+pub(crate) async fn observe(
+    client: &Client,
+    kind: ResourceType,
+    object: &ObjectRef,
+    watch: &Watch,
+) -> Result<Observed, CloudError> {
+    let read = kind.read(client, object).await?;
+    if let Some(found) = settled(client, kind, read, watch).await? {
+        return Ok(Observed::Present(found));
+    }
+    let whole_key = kind
+        .natural_key_names()
+        .iter()
+        .all(|name| object.key(name).is_some_and(|value| !value.is_empty()));
+    if object.id.is_none() || !whole_key {
+        return Ok(Observed::Gone);
+    }
+    let again = kind
+        .find_by_natural_key(client, &object.natural_key)
+        .await?;
+    Ok(match settled(client, kind, again, watch).await? {
+        Some(found) if found.id.is_some() && found.id != object.id => Observed::Present(found),
+        _ => Observed::Gone,
+    })
+}
+
+/// What a read found, once settled: `None` for an object deleted, or being deleted (waited for
+/// until it is gone, at most the delete timeout), else the object.
+pub(crate) async fn settled(
+    client: &Client,
+    kind: ResourceType,
+    found: Option<RemoteObject>,
+    watch: &Watch,
+) -> Result<Option<RemoteObject>, CloudError> {
+    match found {
+        Some(object) if object.progress == Progress::Gone => Ok(None),
+        Some(object) if object.progress == Progress::Deleting => {
+            watch.emit(EventKind::Started);
+            let progress = |seen: &WaitProgress| {
+                watch.emit(EventKind::Status {
+                    status: seen.status.clone(),
+                    elapsed: seen.elapsed,
+                });
+            };
+            let waited = kind
+                .wait(
+                    client,
+                    &object.object_ref(),
+                    WaitTarget::Gone,
+                    &watch.wait,
+                    &progress,
+                )
+                .await;
+            let outcome = match &waited {
+                Ok(_) => Outcome::Succeeded,
+                Err(error) => Outcome::Failed {
+                    message: error.to_string(),
+                },
+            };
+            watch.emit(EventKind::Finished { outcome });
+            waited.map(|_| None)
+        }
+        other => Ok(other),
+    }
+}
