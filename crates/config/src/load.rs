@@ -215,24 +215,25 @@ fn duplicate_identities(
     instances: &[crate::expand::ResourceInstance],
     diagnostics: &mut Diagnostics,
 ) {
-    let mut seen: BTreeMap<(String, Vec<String>), &crate::expand::ResourceInstance> =
-        BTreeMap::new();
+    let mut seen: BTreeMap<(&str, Vec<&str>), &crate::expand::ResourceInstance> = BTreeMap::new();
     for instance in instances.iter().filter(|i| i.mode() == Mode::Managed) {
         let Some(spec) = schema(Mode::Managed, instance.resource_type()) else {
             continue;
         };
-        let key: Option<Vec<String>> = spec
+        let key: Option<Vec<&str>> = spec
             .natural_key
             .iter()
             .map(|name| {
                 let value = instance.attributes.get(*name)?;
-                (!value.contains_sensitive())
-                    .then(|| value.as_str().map(str::to_owned))
-                    .flatten()
+                if value.contains_sensitive() {
+                    None
+                } else {
+                    value.as_str()
+                }
             })
             .collect();
         let Some(key) = key else { continue };
-        let identity = (instance.resource_type().to_owned(), key);
+        let identity = (instance.resource_type(), key);
         let Some(first) = seen.get(&identity).copied() else {
             seen.insert(identity, instance);
             continue;

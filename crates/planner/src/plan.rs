@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 
 use plinth_config::{Lifecycle, ObjectMap, Value, compact_object};
-use plinth_core::{Presence, RemoteObject, TypeSpec};
+use plinth_core::{Presence, RemoteObject, TypeSpec, registry};
 use plinth_state::{ResourceState, State, Status};
 use serde_json::Value as Json;
 
@@ -358,10 +358,18 @@ pub(crate) fn plan_instances(
         PlanMode::Normal
     };
     block_order(blocks)?;
+    // Every configured instance has a change: the configured addresses, once for the plan.
+    let configured: HashSet<ResourceAddress> =
+        instances.iter().map(|(_, i)| i.address.clone()).collect();
+    let unconfigured: Vec<(&ResourceAddress, &ResourceState)> = prior
+        .resources()
+        .iter()
+        .filter(|(address, _)| address.mode() == Mode::Managed && !configured.contains(*address))
+        .collect();
     let mut moves = moves.clone();
     if mode != PlanMode::Destroy {
         check_identities(blocks, &instances)?;
-        identity_moves(&mut moves, blocks, &instances, prior);
+        identity_moves(&mut moves, blocks, &instances, &unconfigured, prior);
     }
     let mut planner = Planner {
         prior,
@@ -387,20 +395,12 @@ pub(crate) fn plan_instances(
             planner.out.push(change);
         }
     }
-    let configured: HashSet<ResourceAddress> = planner
-        .out
-        .iter()
-        .map(|p| p.change.address.clone())
-        .collect();
     if mode != PlanMode::Destroy {
         statements.check_imports(prior, &configured)?;
         statements.check_imported(planner.out.iter().map(|p| &p.change))?;
     }
-    for (address, resource) in prior.resources() {
-        if address.mode() != Mode::Managed
-            || configured.contains(address)
-            || planner.moves.moves_away(address)
-        {
+    for (address, resource) in unconfigured {
+        if planner.moves.moves_away(address) {
             continue;
         }
         let block = by_block.get(&address.resource()).copied();
@@ -410,8 +410,18 @@ pub(crate) fn plan_instances(
     planner.finish()
 }
 
-/// What a cloud object is, whatever its address: its type and its natural key.
-type Identity<'a> = (&'a str, BTreeMap<String, String>);
+/// What a cloud object is, whatever its address: its type and the values of its natural key.
+type Identity<'a> = (&'a str, Vec<&'a str>);
+
+/// The values of the natural key of `desired`, in the registry's order, when all are known
+/// strings.
+fn key_values<'a>(schema: &TypeSpec, desired: &'a ObjectMap) -> Option<Vec<&'a str>> {
+    schema
+        .natural_key
+        .iter()
+        .map(|name| desired.get(*name).and_then(Value::as_str))
+        .collect()
+}
 
 /// Refuses a create-before-destroy replacement whose new object has the old one's identity: the
 /// cloud holds one object per natural key, so the create would fail (409) mid-apply.
@@ -462,21 +472,23 @@ fn check_identities(
     blocks: &[Block<'_>],
     instances: &[(usize, Instance)],
 ) -> Result<(), PlanError> {
-    let mut seen: HashMap<Identity<'_>, (usize, &ResourceAddress)> = HashMap::new();
+    let mut seen: HashMap<Identity<'_>, (usize, &ResourceAddress)> =
+        HashMap::with_capacity(instances.len());
     for (index, instance) in instances {
         let block = &blocks[*index];
         if block.address.mode() != Mode::Managed {
             continue;
         }
-        let key = natural_key(block.schema, &instance.attributes);
-        if key.is_empty() {
+        let Some(key) = key_values(block.schema, &instance.attributes) else {
             continue;
-        }
+        };
         let entry = (instance.address.type_name(), key);
         if let Some((first_block, first)) = seen.get(&entry) {
-            let shown: Vec<String> = entry
-                .1
+            let shown: Vec<String> = block
+                .schema
+                .natural_key
                 .iter()
+                .zip(&entry.1)
                 .map(|(k, v)| format!("{k} = {v:?}"))
                 .collect();
             let at = |block: &Block<'_>| {
@@ -509,23 +521,30 @@ fn identity_moves(
     moves: &mut Moves,
     blocks: &[Block<'_>],
     instances: &[(usize, Instance)],
+    unconfigured: &[(&ResourceAddress, &ResourceState)],
     prior: &State,
 ) {
-    let configured: HashSet<&ResourceAddress> = instances.iter().map(|(_, i)| &i.address).collect();
-    let mut unconfigured: HashMap<Identity<'_>, Vec<&ResourceAddress>> = HashMap::new();
-    for (address, resource) in prior.resources() {
-        if address.mode() == Mode::Managed
-            && !resource.natural_key.is_empty()
-            && !configured.contains(address)
-            && !moves.moves_away(address)
-        {
-            unconfigured
-                .entry((address.type_name(), resource.natural_key.clone()))
-                .or_default()
-                .push(address);
+    let mut candidates: HashMap<Identity<'_>, Vec<&ResourceAddress>> = HashMap::new();
+    for (address, resource) in unconfigured {
+        if !resource.natural_key.is_empty() && !moves.moves_away(address) {
+            // The state keeps a natural key sorted by name; the registry's order is the key's.
+            let Some(spec) = registry::find(Mode::Managed, address.type_name()) else {
+                continue;
+            };
+            let values: Option<Vec<&str>> = spec
+                .natural_key
+                .iter()
+                .map(|name| resource.natural_key.get(*name).map(String::as_str))
+                .collect();
+            if let Some(values) = values {
+                candidates
+                    .entry((address.type_name(), values))
+                    .or_default()
+                    .push(address);
+            }
         }
     }
-    if unconfigured.is_empty() {
+    if candidates.is_empty() {
         return;
     }
     for (index, instance) in instances {
@@ -536,16 +555,13 @@ fn identity_moves(
         {
             continue;
         }
-        let key = (
-            instance.address.type_name(),
-            natural_key(block.schema, &instance.attributes),
-        );
-        if key.1.is_empty() {
+        let Some(values) = key_values(block.schema, &instance.attributes) else {
             continue;
-        }
-        if let Some([from]) = unconfigured.get(&key).map(Vec::as_slice) {
+        };
+        let key = (instance.address.type_name(), values);
+        if let Some([from]) = candidates.get(&key).map(Vec::as_slice) {
             let from = (*from).clone();
-            unconfigured.remove(&key);
+            candidates.remove(&key);
             moves.insert(from, instance.address.clone(), MoveCause::Identity);
         }
     }
