@@ -188,6 +188,7 @@ pub fn load_sources(sources: Sources) -> Result<Configuration, Diagnostics> {
     );
     diagnostics.extend(evaluated.diagnostics);
     duplicate_identities(&config, &evaluated.instances, &mut diagnostics);
+    check_moved(&config, &mut diagnostics);
     crate::statements::check_removed(&config, &mut diagnostics);
     crate::statements::check_import_references(&config, &mut diagnostics);
     config.statements.imports =
@@ -205,6 +206,40 @@ pub fn load_sources(sources: Sources) -> Result<Configuration, Diagnostics> {
     }
     diagnostics.sort();
     diagnostics.into_result(config)
+}
+
+/// Refuses a `moved` block whose `from` resource is still declared: the object cannot be both
+/// where it was and where it moves (a move between instances of one block is fine).
+fn check_moved(config: &Configuration, diagnostics: &mut Diagnostics) {
+    for moved in &config.moved {
+        if moved.from.key().is_some() {
+            continue;
+        }
+        let Some(still) = config.resource(&moved.from) else {
+            continue;
+        };
+        diagnostics.push(
+            config
+                .sources
+                .error(
+                    moved.file,
+                    &moved.range,
+                    format!(
+                        "moved object still exists: `{}` moves to `{}`, but its resource block is \
+                         still declared",
+                        moved.from, moved.to
+                    ),
+                )
+                .with_note(format!(
+                    "`{}` is declared at {}",
+                    moved.from, still.location
+                ))
+                .with_hint(
+                    "rename that block to the new address, or remove the `moved` block if the \
+                     resource did not move",
+                ),
+        );
+    }
 }
 
 /// Refuses two managed instances whose identity (type and natural key, from the registry) is
@@ -740,6 +775,7 @@ impl Loader {
             return;
         }
         self.no_blocks(file, &block.body, "a `moved` block", &[]);
+        // Each side: absent (`None`), or written, and an address unless already reported.
         let (mut from, mut to) = (None, None);
         for attribute in block.body.attributes() {
             let slot = match attribute.key.as_str() {
@@ -750,7 +786,7 @@ impl Loader {
                     continue;
                 }
             };
-            *slot = self.moved_address(file, attribute);
+            *slot = Some(self.moved_address(file, attribute));
         }
         let range = block_range(block);
         let (Some(from), Some(to)) = (from, to) else {
@@ -760,6 +796,9 @@ impl Loader {
                 "a `moved` block needs both `from` and `to`",
             )
             .set_hint("e.g. `moved { from = huaweicloud_cce_addon.dns  to = huaweicloud_cce_addon.coredns }`");
+            return;
+        };
+        let (Some(from), Some(to)) = (from, to) else {
             return;
         };
         let problem = if from == to {
@@ -783,7 +822,13 @@ impl Loader {
             return;
         }
         let location = self.config.sources.location(file, range.start);
-        self.config.moved.push(MovedBlock { from, to, location });
+        self.config.moved.push(MovedBlock {
+            from,
+            to,
+            location,
+            file,
+            range,
+        });
     }
 
     /// The address of `from` or `to` in a `moved` block: a bare reference to a managed resource

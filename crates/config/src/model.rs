@@ -382,6 +382,10 @@ pub struct MovedBlock {
     pub to: ResourceAddress,
     /// Where the block starts.
     pub location: Location,
+    /// The file it is in.
+    pub(crate) file: FileId,
+    /// Its bytes in the file.
+    pub(crate) range: Range<usize>,
 }
 
 /// A local or a resource, as a node of the evaluation order.
