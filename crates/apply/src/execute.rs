@@ -1073,21 +1073,12 @@ fn existing_object(
     change: &PlannedChange,
     state: &plinth_state::State,
 ) -> ObjectRef {
-    let mut object = change
-        .before
-        .as_ref()
-        .map(|before| kind.object_ref(&before.to_value()))
-        .unwrap_or_default();
+    let mut object = seen_object(kind, change);
     if change.id.is_some() {
         object.id.clone_from(&change.id);
     }
     object.natural_key.extend(change.natural_key.clone());
-    if object.natural_key.is_empty()
-        && let Some(resource) = state.resource(&change.address)
-    {
-        object.natural_key.clone_from(&resource.natural_key);
-    }
-    object
+    with_recorded_key(object, change, state)
 }
 
 /// How to find the object a delete removes: the old one. For a replace, the plan's natural key
@@ -1097,14 +1088,28 @@ fn deleted_object(
     change: &PlannedChange,
     state: &plinth_state::State,
 ) -> ObjectRef {
-    let mut object = change
-        .before
-        .as_ref()
-        .map(|before| kind.object_ref(&before.to_value()))
-        .unwrap_or_default();
+    let mut object = seen_object(kind, change);
     if object.id.is_none() {
         object.id.clone_from(&change.id);
     }
+    with_recorded_key(object, change, state)
+}
+
+/// The object as the plan saw it (its `before`); nothing known when it saw none.
+fn seen_object(kind: ResourceType, change: &PlannedChange) -> ObjectRef {
+    change
+        .before
+        .as_ref()
+        .map(|before| kind.object_ref(&before.to_value()))
+        .unwrap_or_default()
+}
+
+/// `object`, with the natural key the state records for the change's address when it has none.
+fn with_recorded_key(
+    mut object: ObjectRef,
+    change: &PlannedChange,
+    state: &plinth_state::State,
+) -> ObjectRef {
     if object.natural_key.is_empty()
         && let Some(resource) = state.resource(&change.address)
     {
