@@ -55,6 +55,9 @@ pub struct Diagnostic {
     place: Option<Place>,
     hint: Option<String>,
     note: Option<String>,
+    /// Whether the source line is left out of the code frame: the line holds a sensitive value
+    /// (a variables file's line for a sensitive variable). The place is still given.
+    source_hidden: bool,
 }
 
 /// Where a diagnostic points, in a file it shares with the configuration's [`SourceMap`]:
@@ -134,6 +137,7 @@ impl Diagnostic {
             place: None,
             hint: None,
             note: None,
+            source_hidden: false,
         }
     }
 
@@ -164,6 +168,11 @@ impl Diagnostic {
     }
 
     /// Sets the note of a diagnostic already recorded.
+    /// Leaves the source line out (it holds a sensitive value); its place is still given.
+    pub(crate) fn hide_source(&mut self) {
+        self.source_hidden = true;
+    }
+
     pub(crate) fn set_note(&mut self, note: impl Into<String>) {
         self.note = Some(note.into());
     }
@@ -200,6 +209,9 @@ impl Diagnostic {
 
     /// The whole source line the problem is on.
     pub fn source_line(&self) -> Option<&str> {
+        if self.source_hidden {
+            return None;
+        }
         self.place.as_ref().map(Place::source_line)
     }
 
@@ -270,6 +282,11 @@ impl Diagnostics {
         self.items.push(diagnostic);
         let last = self.items.len() - 1;
         &mut self.items[last]
+    }
+
+    /// Drops the diagnostics after the first `len`.
+    pub(crate) fn truncate(&mut self, len: usize) {
+        self.items.truncate(len);
     }
 
     /// Removes repeated diagnostics (same place and message), keeping the first.
@@ -504,6 +521,7 @@ impl SourceFile {
             }),
             hint: None,
             note: None,
+            source_hidden: false,
         }
     }
 
@@ -524,6 +542,7 @@ impl SourceFile {
             }),
             hint: None,
             note: None,
+            source_hidden: false,
         }
     }
 }

@@ -14,6 +14,7 @@ use serde_json::Number;
 
 use crate::diagnostic::{Diagnostic, SourceFile};
 use crate::model::ResourceAddress;
+use crate::redact::redact;
 use crate::value::{ObjectMap, Value, compact_object, compare, equal};
 
 /// What an expression can refer to by name.
@@ -55,6 +56,29 @@ impl EvalError {
             hint: None,
             is_static: false,
         }
+    }
+
+    /// Terraform's refusal of a sensitive `for_each` (of a resource, a data source or an
+    /// `import` block), at `range`: its keys would become instance keys, which addresses, plans
+    /// and the state show in clear.
+    pub fn sensitive_for_each(range: Range<usize>) -> EvalError {
+        EvalError::new(
+            range,
+            "invalid `for_each` argument: sensitive values, or values derived from sensitive values, \
+             cannot be used as `for_each` arguments; if used, the sensitive value could be exposed \
+             as a resource instance key",
+        )
+        .with_hint(
+            "key the instances by something that is not secret (a name) and read the secret \
+             through `each.value`",
+        )
+    }
+
+    /// The same error at another place.
+    #[must_use]
+    pub fn at(mut self, range: Range<usize>) -> EvalError {
+        self.range = range;
+        self
     }
 
     /// Marks an error that the static checks of `load` report too.
@@ -120,7 +144,7 @@ impl<'a> Context<'a> {
         match expr {
             Expression::Null(_) => Ok(Value::Null),
             Expression::Bool(b) => Ok(Value::Bool(*b.value())),
-            Expression::Number(n) => Ok(convert_number(n.value())),
+            Expression::Number(n) => convert_number(n).map_err(|m| EvalError::new(span(expr), m)),
             Expression::String(s) => Ok(Value::String(s.value().clone())),
             Expression::Array(items) => Ok(Value::List(
                 items
@@ -158,35 +182,43 @@ impl<'a> Context<'a> {
         }
     }
 
-    /// An object constructor: keys evaluated to strings; unknown if a key is.
+    /// An object constructor: keys evaluated to strings; unknown if a key is. A later key wins
+    /// over an earlier equal one, as in Terraform. A sensitive key marks the whole object (as
+    /// Terraform does), since a key is visible wherever the object is: an address of `for_each`,
+    /// `keys()`, a plan.
     fn eval_object(&mut self, object: &hcl_edit::expr::Object) -> EvalResult {
-        let mut map = ObjectMap::new();
+        let mut pairs = Vec::with_capacity(object.len());
         let mut unknown = false;
-        for (key, value) in object {
+        let mut marked = false;
+        for (i, (key, value)) in object.iter().enumerate() {
             let key = match key {
                 ObjectKey::Ident(ident) => Value::String(ident.as_str().to_owned()),
                 ObjectKey::Expression(e) => self.eval(e)?,
             };
             let value = self.eval(value.expr())?;
             let (key, key_marked) = key.unmark();
+            marked |= key_marked;
             match key {
                 Value::Unknown => unknown = true,
                 key => {
                     let key = value_to_string(&key).ok_or_else(|| {
                         EvalError::new(
-                            span_of_key(object, map.len()),
+                            span_of_key(object, i),
                             format!("object key must be a string, found {}", key.type_name()),
                         )
                     })?;
-                    map.insert(key, mark(value, key_marked));
+                    pairs.push((key, value));
                 }
             }
         }
-        Ok(if unknown {
+        // Collected at once, not key by key: inserting into the sorted vector one key at a time
+        // moves half of it each time, quadratic in the number of keys.
+        let result = if unknown {
             Value::Unknown
         } else {
-            Value::Object(compact_object(map))
-        })
+            Value::Object(compact_object(pairs.into_iter().collect()))
+        };
+        Ok(mark(result, marked))
     }
 
     /// `cond ? a : b`: only the branch taken is evaluated.
@@ -271,7 +303,9 @@ impl<'a> Context<'a> {
         let result = match (op.operator.value(), value) {
             (_, Value::Unknown) => Value::Unknown,
             (UnaryOperator::Not, Value::Bool(b)) => Value::Bool(!b),
-            (UnaryOperator::Neg, Value::Number(n)) => negate(&n),
+            (UnaryOperator::Neg, Value::Number(n)) => {
+                negate(&n).map_err(|m| EvalError::new(range.clone(), m))?
+            }
             (op, other) => {
                 return Err(EvalError::new(
                     range,
@@ -699,9 +733,7 @@ impl<'a> Context<'a> {
             Ok(None) => return Ok(mark(Value::Unknown, marked)),
             Err(m) => return Err(EvalError::new(span(&intro.collection_expr), m)),
         };
-        let mut list = Vec::new();
-        let mut object = ObjectMap::new();
-        let mut unknown = false;
+        let mut items = ForItems::default();
         for (key, value) in pairs {
             let pushed = self.bind(
                 intro.key_var.as_ref().map(|k| k.as_str()),
@@ -709,27 +741,22 @@ impl<'a> Context<'a> {
                 key,
                 value,
             );
-            let result = self.eval_for_item(for_expr, &mut list, &mut object, &mut unknown);
+            let result = self.eval_for_item(for_expr, &mut items);
             self.bindings.truncate(self.bindings.len() - pushed);
             result?;
         }
-        let result = if unknown {
+        let result = if items.unknown {
             Value::Unknown
-        } else if for_expr.key_expr.is_some() {
-            Value::Object(compact_object(object))
+        } else if let Some(key_expr) = &for_expr.key_expr {
+            for_object(items.pairs, for_expr.grouping).map_err(|error| error.at(span(key_expr)))?
         } else {
-            Value::List(list)
+            Value::List(items.list)
         };
-        Ok(mark(result, marked))
+        // A sensitive key marks the whole object, as in an object constructor.
+        Ok(mark(result, marked || items.key_marked))
     }
 
-    fn eval_for_item(
-        &mut self,
-        for_expr: &ForExpr,
-        list: &mut Vec<Value>,
-        object: &mut ObjectMap,
-        unknown: &mut bool,
-    ) -> Result<(), EvalError> {
+    fn eval_for_item(&mut self, for_expr: &ForExpr, items: &mut ForItems) -> Result<(), EvalError> {
         if let Some(cond) = &for_expr.cond {
             let (keep, marked) = self.eval(&cond.expr)?.unmark();
             match keep {
@@ -742,7 +769,7 @@ impl<'a> Context<'a> {
                     ));
                 }
                 Value::Unknown => {
-                    *unknown = true;
+                    items.unknown = true;
                     return Ok(());
                 }
                 other => {
@@ -755,13 +782,14 @@ impl<'a> Context<'a> {
         }
         let value = self.eval(&for_expr.value_expr)?;
         let Some(key_expr) = &for_expr.key_expr else {
-            list.push(value);
+            items.list.push(value);
             return Ok(());
         };
-        let (key, _) = self.eval(key_expr)?.unmark();
+        let (key, key_marked) = self.eval(key_expr)?.unmark();
+        items.key_marked |= key_marked;
         let key = match key {
             Value::Unknown => {
-                *unknown = true;
+                items.unknown = true;
                 return Ok(());
             }
             other => value_to_string(&other).ok_or_else(|| {
@@ -771,29 +799,50 @@ impl<'a> Context<'a> {
                 )
             })?,
         };
-        if for_expr.grouping {
-            if let Value::List(items) = object.entry(key).or_insert_with(|| Value::List(Vec::new()))
-            {
-                items.push(value);
-            }
-        } else {
-            match object.entry(key) {
-                litemap::Entry::Occupied(entry) => {
-                    return Err(EvalError::new(
-                        span(key_expr),
-                        format!("duplicate key `{}` in `for` expression", entry.key()),
-                    )
-                    .with_hint(
-                        "use `...` after the value to group values with the same key into lists",
-                    ));
-                }
-                litemap::Entry::Vacant(entry) => {
-                    entry.insert(value);
-                }
-            }
-        }
+        items.pairs.push((key, value));
         Ok(())
     }
+}
+
+/// What the items of a `for` expression gave so far.
+#[derive(Default)]
+struct ForItems {
+    /// The values, for a list.
+    list: Vec<Value>,
+    /// The keys and values in the order they came, for an object.
+    pairs: Vec<(String, Value)>,
+    /// Whether a key or a filter was unknown.
+    unknown: bool,
+    /// Whether a key was sensitive.
+    key_marked: bool,
+}
+
+/// The object of a `for` expression from its (key, value) pairs in the order they came:
+/// with `grouping`, the values of each key in a list, in that order; without, a key twice is
+/// an error. Sorted once rather than inserted key by key, which is quadratic.
+fn for_object(mut pairs: Vec<(String, Value)>, grouping: bool) -> Result<Value, EvalError> {
+    // Stable: the values of one key stay in the order they came.
+    pairs.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut out: Vec<(String, Value)> = Vec::with_capacity(pairs.len());
+    for (key, value) in pairs {
+        match out.last_mut() {
+            Some((last, Value::List(group))) if grouping && *last == key => group.push(value),
+            Some((last, _)) if *last == key => {
+                return Err(EvalError::new(
+                    0..0,
+                    format!("duplicate key `{key}` in `for` expression"),
+                )
+                .with_hint(
+                    "use `...` after the value to group values with the same key into lists",
+                ));
+            }
+            _ if grouping => out.push((key, Value::List(vec![value]))),
+            _ => out.push((key, value)),
+        }
+    }
+    Ok(Value::Object(compact_object(
+        ObjectMap::from_sorted_store_unchecked(out),
+    )))
 }
 
 fn op_range(
@@ -853,8 +902,16 @@ fn iterate(collection: Value) -> Result<Option<Vec<(Value, Value)>>, String> {
     }
 }
 
-/// `value.name`.
+/// `value.name`; a message about a sensitive value is redacted.
 pub(crate) fn get_attr(value: Value, name: &str) -> Result<Value, String> {
+    // A sensitive object's keys are secret too (a sensitive key marks its object): kept, only
+    // then, for the message of a failure, which may suggest one.
+    let secret = value.is_sensitive().then(|| value.clone());
+    read_attr(value, name)
+        .map_err(|message| redact(message, &[secret.as_ref().unwrap_or(&Value::Null)]))
+}
+
+fn read_attr(value: Value, name: &str) -> Result<Value, String> {
     let (value, marked) = value.unmark();
     let result = match value {
         Value::Unknown => Value::Unknown,
@@ -875,8 +932,19 @@ pub(crate) fn get_attr(value: Value, name: &str) -> Result<Value, String> {
     Ok(mark(result, marked))
 }
 
-/// `value[index]`.
+/// `value[index]`; a message about a sensitive value or index is redacted.
 pub(crate) fn index_value(value: Value, index: Value) -> Result<Value, String> {
+    // Kept, only when sensitive, for the message of a failure, which shows the key or index.
+    let secrets: Vec<Value> = [&value, &index]
+        .into_iter()
+        .filter(|v| v.is_sensitive())
+        .cloned()
+        .collect();
+    index_unredacted(value, index)
+        .map_err(|message| redact(message, &secrets.iter().collect::<Vec<_>>()))
+}
+
+fn index_unredacted(value: Value, index: Value) -> Result<Value, String> {
     let (value, marked) = value.unmark();
     let (index, index_marked) = index.unmark();
     let marked = marked || index_marked;
@@ -923,23 +991,47 @@ pub(crate) fn value_to_string(value: &Value) -> Option<String> {
     }
 }
 
-fn convert_number(n: &hcl_edit::Number) -> Value {
-    if let Some(i) = n.as_i64() {
-        Value::int(i)
-    } else if let Some(u) = n.as_u64() {
-        Value::Number(Number::from(u))
-    } else {
-        n.as_f64()
-            .and_then(Number::from_f64)
-            .map_or(Value::Null, Value::Number)
+/// A number literal: a whole number is a 64-bit integer, and one beyond that range is an error
+/// rather than a float that would silently lose its last digits.
+fn convert_number(n: &hcl_edit::Formatted<hcl_edit::Number>) -> Result<Value, String> {
+    let number = n.value();
+    if let Some(i) = number.as_i64() {
+        return Ok(Value::int(i));
     }
+    let written: &str = n.as_repr().map_or("", |r| r);
+    if is_whole_number_text(written) {
+        return Err(integer_out_of_range(written));
+    }
+    Ok(number
+        .as_f64()
+        .and_then(Number::from_f64)
+        .map_or(Value::Null, Value::Number))
+}
+
+/// Whether `s` is written as a whole number: digits, after an optional sign.
+pub(crate) fn is_whole_number_text(s: &str) -> bool {
+    let digits = s.strip_prefix(['-', '+']).unwrap_or(s);
+    !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// The error for a whole number beyond 64 bits (`what` is the number or the operation).
+pub(crate) fn integer_out_of_range(what: &str) -> String {
+    format!(
+        "`{what}` is beyond the range of whole numbers, {} to {}",
+        i64::MIN,
+        i64::MAX
+    )
 }
 
 /// Parses a decimal number as the language does (integers stay exact).
+/// A whole number beyond 64 bits is not one: it would lose its last digits as a float.
 pub(crate) fn parse_number(s: &str) -> Option<Value> {
     let s = s.trim();
     if let Ok(i) = s.parse::<i64>() {
         return Some(Value::int(i));
+    }
+    if is_whole_number_text(s) {
+        return None;
     }
     s.parse::<f64>()
         .ok()
@@ -962,25 +1054,32 @@ pub(crate) fn number_value(f: f64) -> Result<Value, String> {
         .ok_or_else(|| "the result is not a finite number".to_owned())
 }
 
-fn negate(n: &Number) -> Value {
-    match n.as_i64().and_then(i64::checked_neg) {
-        Some(i) => Value::int(i),
-        None => number_value(-float(n)).unwrap_or(Value::Null),
+fn negate(n: &Number) -> Result<Value, String> {
+    match n.as_i64() {
+        Some(i) => i
+            .checked_neg()
+            .map(Value::int)
+            .ok_or_else(|| integer_out_of_range(&format!("-({i})"))),
+        None => number_value(-float(n)),
     }
 }
 
 fn arithmetic(op: BinaryOperator, a: &Number, b: &Number) -> Result<Value, String> {
     if let (Some(x), Some(y)) = (a.as_i64(), b.as_i64()) {
+        // Whole numbers stay exact: a result beyond 64 bits is an error, not a rounded float.
+        // `wrapping_rem` is the remainder itself (0 for `i64::MIN % -1`, which `%` panics on).
         let exact = match op {
-            BinaryOperator::Plus => x.checked_add(y),
-            BinaryOperator::Minus => x.checked_sub(y),
-            BinaryOperator::Mul => x.checked_mul(y),
-            BinaryOperator::Div if y != 0 && x % y == 0 => x.checked_div(y),
-            BinaryOperator::Mod if y != 0 => x.checked_rem(y),
+            BinaryOperator::Plus => Some(x.checked_add(y)),
+            BinaryOperator::Minus => Some(x.checked_sub(y)),
+            BinaryOperator::Mul => Some(x.checked_mul(y)),
+            BinaryOperator::Div if y != 0 && x.wrapping_rem(y) == 0 => Some(x.checked_div(y)),
+            BinaryOperator::Mod if y != 0 => Some(Some(x.wrapping_rem(y))),
             _ => None,
         };
-        if let Some(r) = exact {
-            return Ok(Value::int(r));
+        if let Some(result) = exact {
+            return result
+                .map(Value::int)
+                .ok_or_else(|| integer_out_of_range(&format!("{x} {} {y}", op.as_str())));
         }
     }
     let (x, y) = (float(a), float(b));

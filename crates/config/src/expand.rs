@@ -631,6 +631,23 @@ fn instance_seeds(
     }
 }
 
+/// The most instances one resource (or data source) may have, by `count` or `for_each`
+/// (docs/language.md, "Limits"): the size of the largest configuration plinth is measured with
+/// (N = 10000 in docs/benchmarks.md, within 150 MB), far below what exhausts memory.
+pub(crate) const MAX_INSTANCES: usize = 10_000;
+
+/// The error for a `count` or `for_each` (`meta`) that asks for more than [`MAX_INSTANCES`]
+/// (`what` it is).
+fn too_many_instances(meta: &str, what: &str, range: Range<usize>) -> EvalError {
+    EvalError::new(
+        range,
+        format!(
+            "`{meta}` is {what}: more than the limit of {MAX_INSTANCES} instances of one resource"
+        ),
+    )
+    .with_hint("split the instances across several resources")
+}
+
 /// The error for a `count` or `for_each` (`meta`) that is not known yet where it must be.
 fn unknown_repetition(meta: &str, address: &ResourceAddress, range: Range<usize>) -> EvalError {
     EvalError::new(range, format!("`{meta}` of `{address}` depends on values that are not known until apply"))
@@ -669,6 +686,10 @@ fn count_seeds(
                 ));
                 None
             }
+            Some(n) if n.unsigned_abs() > MAX_INSTANCES as u64 => {
+                report(too_many_instances("count", &n.to_string(), range));
+                None
+            }
             Some(n) => Some(
                 (0..n)
                     // `i` counts up from 0: its absolute value is itself.
@@ -697,14 +718,25 @@ fn for_each_seeds(
     let range = span(&for_each.expr);
     match Context::new(env).eval(&for_each.expr).map(Value::unmark) {
         Err(e) => report(e),
-        Ok((_, true)) => report(EvalError::new(
-            range,
-            "`for_each` cannot be a sensitive value: its keys would appear in resource addresses",
-        )),
+        Ok((_, true)) => report(EvalError::sensitive_for_each(range)),
         Ok((Value::Unknown, _)) => {
             if unknowns == UnknownRepetition::Error {
                 report(unknown_repetition("for_each", address, range));
             }
+        }
+        Ok((Value::Object(map), _)) if map.len() > MAX_INSTANCES => {
+            report(too_many_instances(
+                "for_each",
+                &format!("a map of {} keys", map.len()),
+                range,
+            ));
+        }
+        Ok((Value::Set(items), _)) if items.len() > MAX_INSTANCES => {
+            report(too_many_instances(
+                "for_each",
+                &format!("a set of {} elements", items.len()),
+                range,
+            ));
         }
         Ok((Value::Object(map), _)) => {
             return Ok(map
@@ -756,6 +788,10 @@ fn set_seeds(
 ) -> Result<Vec<InstanceSeed>, Repetition> {
     let mut keys = Vec::new();
     for item in items {
+        if item.is_sensitive() {
+            report(EvalError::sensitive_for_each(range));
+            return Err(Repetition::ForEach);
+        }
         match item.unmarked() {
             Value::String(s) => keys.push((
                 Some(InstanceKey::String(s.clone())),

@@ -3,7 +3,11 @@
 use std::ops::Range;
 use std::path::Path;
 
-use crate::eval::{EvalError, EvalResult, parse_number, value_to_string};
+use crate::eval::{
+    EvalError, EvalResult, integer_out_of_range, is_whole_number_text, parse_number,
+    value_to_string,
+};
+use crate::redact::redact;
 use crate::value::{ObjectMap, Value, compact_object, compare, equal};
 
 /// One function of the library: its name, how the documentation writes its calls, and how it
@@ -166,6 +170,13 @@ pub(crate) const FUNCTIONS: &[Function] = &[
     eager("values",     &["values(map)"],                            Arity::exactly(1),    Marks::Shallow,            values),
 ];
 
+/// The most elements `range()` gives (docs/language.md, "Limits").
+pub(crate) const MAX_RANGE: usize = 1_048_576;
+
+/// The widest field of `format()` (`%1000000d`), Go's limit, which Terraform's `format` has too
+/// (docs/language.md, "Limits").
+pub(crate) const MAX_FORMAT_WIDTH: usize = 1_000_000;
+
 /// The function called `name`.
 fn lookup_function(name: &str) -> Option<&'static Function> {
     FUNCTIONS.iter().find(|function| function.name == name)
@@ -214,6 +225,14 @@ pub(crate) fn call(
     } else {
         args.iter().any(Value::is_sensitive)
     };
+    // What the redaction of a failure's message needs and stripping the marks loses: the
+    // arguments whose marks go (all of them for a deep function, the marked ones otherwise);
+    // nothing is kept when no argument is sensitive.
+    let sensitive_args: Vec<Value> = if deep {
+        if marked { args.clone() } else { Vec::new() }
+    } else {
+        args.iter().filter(|a| a.is_sensitive()).cloned().collect()
+    };
     let args: Vec<Value> = if deep {
         args.iter().map(Value::strip_marks).collect()
     } else {
@@ -229,9 +248,10 @@ pub(crate) fn call(
     } else {
         let arg_span = |i: usize| spans.get(i).cloned().unwrap_or_else(|| range.clone());
         apply(&Call { args: &args, dir }).map_err(|failure| {
+            let inputs: Vec<&Value> = sensitive_args.iter().chain(&args).collect();
             EvalError::new(
                 failure.argument.map_or_else(|| range.clone(), arg_span),
-                format!("{name}: {}", failure.message),
+                redact(format!("{name}: {}", failure.message), &inputs),
             )
         })?
     };
@@ -419,16 +439,21 @@ fn range(call: &Call<'_>) -> Result<Value, Failure> {
     if step == 0 || (step > 0 && start > end) || (step < 0 && start < end) {
         return Err(whole("step must move from start towards end"));
     }
-    let mut out = Vec::new();
-    let mut i = start;
-    while (step > 0 && i < end) || (step < 0 && i > end) {
-        out.push(Value::int(i));
-        if out.len() > 1024 * 1024 {
-            return Err(whole("the range has more than 1048576 elements"));
-        }
-        i = i.saturating_add(step);
+    // Counted before anything is made, in 128 bits, where no difference of two `i64` overflows.
+    let (start, end, step) = (i128::from(start), i128::from(end), i128::from(step));
+    let count = ((end - start).abs() + step.abs() - 1) / step.abs();
+    if count > MAX_RANGE as i128 {
+        return Err(whole(format!(
+            "the range has {count} elements, more than the limit of {MAX_RANGE}; use a larger step or a smaller range"
+        )));
     }
-    Ok(Value::List(out))
+    // Every element lies between `start` and `end`, so it is an `i64`.
+    Ok(Value::List(
+        (0..count)
+            .filter_map(|k| i64::try_from(start + k * step).ok())
+            .map(Value::int)
+            .collect(),
+    ))
 }
 
 fn coalesce(call: &Call<'_>) -> Result<Value, Failure> {
@@ -492,7 +517,16 @@ fn tonumber(call: &Call<'_>) -> Result<Value, Failure> {
     match &args[0] {
         Value::Null => Ok(Value::Null),
         v @ Value::Number(_) => Ok(v.clone()),
-        Value::String(s) => parse_number(s).ok_or_else(|| at(0, format!("`{s}` is not a number"))),
+        Value::String(s) => parse_number(s).ok_or_else(|| {
+            at(
+                0,
+                if is_whole_number_text(s.trim()) {
+                    integer_out_of_range(s.trim())
+                } else {
+                    format!("`{s}` is not a number")
+                },
+            )
+        }),
         v => Err(at(
             0,
             format!("cannot convert {} to a number", v.type_name()),
@@ -557,8 +591,13 @@ fn format(call: &Call<'_>) -> Result<Value, Failure> {
                 '0'..='9' => {
                     width = width
                         .saturating_mul(10)
-                        .saturating_add(c as usize - '0' as usize)
-                        .min(1024);
+                        .saturating_add(c as usize - '0' as usize);
+                    if width > MAX_FORMAT_WIDTH {
+                        return Err(at(
+                            0,
+                            format!("a width above {MAX_FORMAT_WIDTH} is beyond the limit"),
+                        ));
+                    }
                 }
                 other => {
                     verb = Some(other);

@@ -44,6 +44,7 @@ mod functions;
 mod generate;
 mod load;
 mod model;
+mod redact;
 mod refs;
 mod schema;
 mod statements;

@@ -19,6 +19,7 @@ use crate::model::{
     ProviderConfig, Reference, ReferenceStep, Resource, ResourceAddress, Timeouts, Validation,
     Variable,
 };
+use crate::redact::redact;
 use crate::refs::{RawRef, Target, references};
 use crate::schema::{schema, suggest};
 use crate::types::TypeConstraint;
@@ -594,6 +595,35 @@ impl Loader {
                 None
             }
         }
+    }
+
+    /// Whether variable `name` is declared sensitive.
+    fn is_sensitive(&self, name: &str) -> bool {
+        self.config
+            .variables
+            .iter()
+            .any(|v| v.name == name && v.sensitive)
+    }
+
+    /// The value a variables file gives a sensitive variable, as [`Loader::constant`] evaluates
+    /// it; but a failure shows neither the line nor the message, either of which may hold the
+    /// value.
+    fn sensitive_constant(&mut self, file: FileId, name: &str, expr: &Expression) -> Option<Value> {
+        let before = self.diagnostics.len();
+        let value = self.constant(file, expr);
+        if self.diagnostics.len() > before {
+            self.diagnostics.truncate(before);
+            let diagnostic = self.error(
+                file,
+                &span(expr),
+                format!("the value of sensitive variable `{name}` cannot be evaluated"),
+            );
+            diagnostic.hide_source();
+            diagnostic.set_hint(
+                "write a literal value; the error itself is not shown, as it may show the value",
+            );
+        }
+        value
     }
 
     fn literal_string(
@@ -1652,11 +1682,16 @@ impl Loader {
         let body = match hcl_edit::parser::parse_body(source.text()) {
             Ok(body) => body,
             Err(e) => {
-                let diagnostic = source.error_at_line_col(
+                let mut diagnostic = source.error_at_line_col(
                     e.location().line(),
                     e.location().column(),
                     format!("syntax error: {}", e.message()),
                 );
+                // Which value the broken line belongs to is not known: when any variable is
+                // sensitive, the line may be its value.
+                if self.config.variables.iter().any(|v| v.sensitive) {
+                    diagnostic.hide_source();
+                }
                 self.diagnostics.push(diagnostic);
                 return;
             }
@@ -1683,7 +1718,12 @@ impl Loader {
                 self.config.warnings.push(warning);
                 continue;
             }
-            if let Some(value) = self.constant(file, &attribute.value) {
+            let value = if self.is_sensitive(name) {
+                self.sensitive_constant(file, name, &attribute.value)
+            } else {
+                self.constant(file, &attribute.value)
+            };
+            if let Some(value) = value {
                 given.insert(
                     name.to_owned(),
                     (
@@ -1720,11 +1760,17 @@ impl Loader {
             }
         };
         let (file, range) = origin.unwrap_or((decl_file, decl_offset..decl_offset + 8));
+        // Marked before it is converted, so that a message about it is redacted.
+        let value = if variable.sensitive {
+            value.mark_sensitive()
+        } else {
+            value
+        };
         let value = match &variable.type_constraint {
             Some(t) => match t.convert(value) {
                 Ok(v) => v,
                 Err(message) => {
-                    self.error(
+                    let diagnostic = self.error(
                         file,
                         &range,
                         format!(
@@ -1732,15 +1778,13 @@ impl Loader {
                             variable.name
                         ),
                     );
+                    if variable.sensitive {
+                        diagnostic.hide_source();
+                    }
                     return;
                 }
             },
             None => value,
-        };
-        let value = if variable.sensitive {
-            value.mark_sensitive()
-        } else {
-            value
         };
         self.validate_variable(&variable, &value, (file, &range), &from);
         self.config.variables[i].value = value;
@@ -1772,18 +1816,21 @@ impl Loader {
             {
                 Ok(Value::Bool(true) | Value::Unknown) => {}
                 Ok(Value::Bool(false)) => {
-                    self.error(
+                    let diagnostic = self.error(
                         file,
                         range,
                         format!(
                             "invalid value for variable `{}`: {}",
                             variable.name, validation.error_message
                         ),
-                    )
-                    .set_note(format!(
+                    );
+                    diagnostic.set_note(format!(
                         "the value from {from} fails the validation at {}",
                         validation.condition.location
                     ));
+                    if variable.sensitive {
+                        diagnostic.hide_source();
+                    }
                 }
                 Ok(other) => {
                     self.error(
@@ -1829,9 +1876,17 @@ impl Loader {
         if let Some(Ok(value)) = parsed.map(|e| Context::new(&env).eval(&e)) {
             Some(value)
         } else {
-            self.diagnostics.push(Diagnostic::error(format!(
+            let message = format!(
                 "invalid value for variable `{name}` from {from}: `{raw}` is not a valid expression"
-            )));
+            );
+            let given = Value::string(raw);
+            let given = if self.is_sensitive(name) {
+                given.mark_sensitive()
+            } else {
+                given
+            };
+            self.diagnostics
+                .push(Diagnostic::error(redact(message, &[&given])));
             None
         }
     }

@@ -550,6 +550,14 @@ fn import_seeds(
     };
     let range = span(&for_each.expr);
     match Context::new(env).eval(&for_each.expr).map(Value::unmark) {
+        Ok((_, true)) => {
+            report(EvalError::sensitive_for_each(range));
+            Vec::new()
+        }
+        Ok((Value::Set(items), _)) if items.iter().any(Value::is_sensitive) => {
+            report(EvalError::sensitive_for_each(range));
+            Vec::new()
+        }
         Ok((Value::Object(map), _)) => map
             .into_iter()
             .map(|(k, v)| Some((Value::String(k), v)))
@@ -599,6 +607,13 @@ fn evaluate_import(
         Some(key) => {
             let range = span(&key.expr);
             match context.eval(&key.expr).map(Value::unmark) {
+                Ok((_, true)) => {
+                    report(EvalError::new(
+                        range,
+                        "the key of `to` cannot be a sensitive value: it would be exposed as a resource instance key",
+                    ));
+                    return None;
+                }
                 Ok((Value::String(s), _)) => Some(InstanceKey::String(s)),
                 Ok((Value::Number(n), _)) if n.as_u64().is_some() => {
                     n.as_u64().map(InstanceKey::Int)
@@ -622,6 +637,14 @@ fn evaluate_import(
     };
     let range = span(&block.id.expr);
     let id = match context.eval(&block.id.expr) {
+        Ok(value) if value.contains_sensitive() => {
+            // As Terraform's "the import ID cannot be sensitive": plans and messages show it.
+            report(EvalError::new(
+                range,
+                "the `id` of an `import` block cannot be a sensitive value: plans and messages show it",
+            ));
+            return None;
+        }
         Ok(value) if value.contains_unknown() => {
             report(EvalError::new(
                 range,

@@ -130,8 +130,12 @@ impl TypeConstraint {
     /// Converts `value` to this type, as Terraform does (`"5"` becomes `5` for a number, a tuple
     /// becomes a list, ...), or says why it cannot. Unknown and null pass through; marks are kept.
     pub fn convert(&self, value: Value) -> Result<Value, String> {
+        // Kept, only when sensitive, for the redaction of a message that shows the value.
+        let secret = value.is_sensitive().then(|| value.clone());
         let (inner, marked) = value.unmark();
-        let converted = self.convert_unmarked(inner)?;
+        let converted = self.convert_unmarked(inner).map_err(|message| {
+            crate::redact::redact(message, &[secret.as_ref().unwrap_or(&Value::Null)])
+        })?;
         Ok(if marked {
             converted.mark_sensitive()
         } else {
