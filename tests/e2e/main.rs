@@ -7,6 +7,7 @@ mod blocks;
 mod cli;
 mod emulator;
 mod fmt;
+mod hostile;
 mod lifecycle;
 mod moves;
 mod plans;

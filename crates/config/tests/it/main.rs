@@ -3,5 +3,6 @@
 
 mod fixtures;
 mod fmt;
+mod hostile;
 mod props;
 mod quickstart;
