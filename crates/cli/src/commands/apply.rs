@@ -21,9 +21,6 @@ use crate::render::{self, PlanView, RenderOptions};
 use crate::session::Session;
 use crate::workspace::Workspace;
 
-/// Exit status after an interrupt (128 + SIGINT), as shells report it.
-const EXIT_INTERRUPTED: u8 = 130;
-
 /// What one apply or destroy run is asked to do.
 struct Run<'a> {
     workspace: &'a Workspace,
@@ -361,7 +358,7 @@ fn summarize(report: &ApplyReport, state: &State, command: Command) -> anyhow::R
         "Everything that completed is recorded in the state; run `plinth apply` again to continue."
     )?;
     if report.interrupted {
-        return Ok(ExitCode::from(EXIT_INTERRUPTED));
+        return Ok(crate::commands::ExitStatus::Interrupted.into());
     }
     Err(AlreadyReported.into())
 }

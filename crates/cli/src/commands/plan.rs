@@ -17,9 +17,6 @@ use crate::workspace::Workspace;
 
 mod generate;
 
-/// Exit status of `plan --detailed-exitcode` when the plan has changes.
-const EXIT_CHANGES: u8 = 2;
-
 pub fn run(workspace: &Workspace, args: &PlanArgs) -> anyhow::Result<ExitCode> {
     let mut config = load_configuration(workspace, &args.planning.vars)?;
     match &args.generate_config_out {
@@ -96,7 +93,7 @@ pub fn run(workspace: &Workspace, args: &PlanArgs) -> anyhow::Result<ExitCode> {
     }
     stdout.flush()?;
     if args.detailed_exitcode && plan.has_changes() {
-        return Ok(ExitCode::from(EXIT_CHANGES));
+        return Ok(crate::commands::ExitStatus::Changes.into());
     }
     Ok(ExitCode::SUCCESS)
 }
