@@ -22,8 +22,8 @@ use serde_json::Value as Json;
 use sha2::{Digest as _, Sha256};
 
 use crate::render::{
-    ActionNames, AttributeChangeEntry, ChangeAction, DocumentHead, FORMAT_VERSION, PlanDocument,
-    PlanView, ResourceChange, ResourceDrift, TerraformAction,
+    ActionNames, AttributeChangeEntry, ChangeAction, DocumentHead, FORMAT_VERSION,
+    OutputChangeEntry, PlanDocument, PlanView, ResourceChange, ResourceDrift, TerraformAction,
 };
 
 /// The `format` field of every plan file.
@@ -649,6 +649,7 @@ impl PlanFile {
                 (None, None) => {}
             }
         }
+        compare_outputs(&self.plan.head, fresh_head)?;
         if self.plan.head.is_refresh_only() || fresh_head.is_refresh_only() {
             let saved = drift_by_address(&self.plan.head);
             let now = drift_by_address(fresh_head);
@@ -675,6 +676,38 @@ impl PlanFile {
             }
         }
         Ok(())
+    }
+}
+
+/// Checks that the outputs change as the saved plan said: the same outputs change, with the same
+/// action and planned value (and marks). Names the first that differs.
+fn compare_outputs(saved: &DocumentHead, fresh: &DocumentHead) -> Result<(), StalePlan> {
+    let changed = |head: &'_ DocumentHead| -> BTreeMap<String, OutputChangeEntry> {
+        head.output_changes
+            .iter()
+            .filter(|(_, change)| change.is_change())
+            .map(|(name, change)| (name.clone(), change.clone()))
+            .collect()
+    };
+    let (saved, fresh) = (changed(saved), changed(fresh));
+    let promise = |change: &OutputChangeEntry| {
+        (
+            change.actions.clone(),
+            change.after.clone(),
+            change.after_unknown.clone(),
+            change.after_sensitive.clone(),
+        )
+    };
+    let name = saved
+        .keys()
+        .chain(fresh.keys())
+        .find(|name| saved.get(*name).map(promise) != fresh.get(*name).map(promise));
+    match name {
+        Some(name) => Err(StalePlan::ChangesDiffer {
+            address: format!("output.{name}"),
+            detail: format!("the planned change of the output `{name}` differs"),
+        }),
+        None => Ok(()),
     }
 }
 
@@ -1228,6 +1261,9 @@ resource "huaweicloud_cce_addon" "dns" {
   template_name = "coredns"
   version       = "1.28.6"
   values        = { flavor = { replicas = 2 }, custom = { token = var.token } }
+}
+output "dns_version" {
+  value = huaweicloud_cce_addon.dns.version
 }
 "#;
         let config = load_sources(Sources {
