@@ -81,6 +81,15 @@ impl From<crate::planfile::PlanFileError> for Hinted {
     }
 }
 
+impl From<crate::planfile::VariableMismatch> for Hinted {
+    fn from(mismatch: crate::planfile::VariableMismatch) -> Self {
+        Self {
+            message: format!("the saved plan cannot be applied: {mismatch}"),
+            hint: mismatch.hint(),
+        }
+    }
+}
+
 impl From<crate::planfile::StalePlan> for Hinted {
     fn from(stale: crate::planfile::StalePlan) -> Self {
         Self {

@@ -9,7 +9,7 @@ use plinth_state::StateStorage;
 use crate::args::PlanArgs;
 use crate::commands::planning::{check_import_targets, load_configuration, plan_options, runtime};
 use crate::commands::state::lock_request;
-use crate::planfile::{ConfigDigest, save_plan};
+use crate::planfile::{ConfigDigest, SavedVariables, save_plan};
 use crate::progress::Progress;
 use crate::render::{self, PlanView, RenderOptions};
 use crate::session::Session;
@@ -67,18 +67,19 @@ pub fn run(workspace: &Workspace, args: &PlanArgs) -> anyhow::Result<ExitCode> {
         let color = console::colors_enabled() && io::stdout().is_terminal();
         render::write_plan_text(&mut stdout, &view, RenderOptions { color })?;
     }
-    if let Some(path) = &args.out {
-        let digest = ConfigDigest::of_configuration(
-            &config,
-            &crate::workspace::load_options(&args.planning.vars),
-        );
-        save_plan(path, &view, &digest, &options).map_err(crate::commands::Hinted::from)?;
+    if let Some(out) = &args.out {
+        let path = workspace.resolve(out);
+        let digest = ConfigDigest::of_configuration_files(&config);
+        let variables = SavedVariables::of(&config);
+        save_plan(&path, &view, &digest, &variables, &options)
+            .map_err(crate::commands::Hinted::from)?;
         if !args.json {
             writeln!(
                 stdout,
-                "\nSaved the plan to {}. To carry out exactly these actions, run:\n  plinth apply {}",
-                path.display(),
-                path.display()
+                "\nSaved the plan to {}. To carry out exactly these actions, run:\n  {} apply {}",
+                out.display(),
+                workspace.command(),
+                crate::workspace::shell_word(out)
             )?;
         }
     }
