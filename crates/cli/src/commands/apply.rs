@@ -11,7 +11,8 @@ use plinth_state::{State, StateStorage};
 
 use crate::args::{ApplyArgs, DestroyArgs, LockArgs, VarArgs};
 use crate::commands::planning::{
-    check_import_targets, load_configuration, parse_addresses, plan_options, runtime,
+    check_import_targets, check_selection, load_configuration, parse_addresses, plan_options,
+    runtime, warn_selection,
 };
 use crate::commands::state::lock_request;
 use crate::commands::{AlreadyReported, Hinted};
@@ -123,7 +124,10 @@ fn execute(run: Run<'_>) -> anyhow::Result<ExitCode> {
     let mut state = storage.load()?;
     if let Some(saved) = &saved {
         state = saved_plan::check(saved, state, &config, run.vars)?;
+    } else {
+        check_selection(&config, &state, &run.options)?;
     }
+    warn_selection(&run.options)?;
     let runtime = runtime()?;
     let session = runtime.block_on(Session::connect(run.workspace.dir(), config.provider()))?;
     // The refresh reports its waits for objects being deleted as the apply reports operations.

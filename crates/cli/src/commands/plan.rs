@@ -7,7 +7,10 @@ use plinth_apply::{RefreshOptions, refresh_and_plan};
 use plinth_state::StateStorage;
 
 use crate::args::PlanArgs;
-use crate::commands::planning::{check_import_targets, load_configuration, plan_options, runtime};
+use crate::commands::planning::{
+    check_import_targets, check_selection, load_configuration, plan_options, runtime,
+    warn_selection,
+};
 use crate::commands::state::lock_request;
 use crate::planfile::{ConfigDigest, SavedVariables, save_plan};
 use crate::progress::Progress;
@@ -31,6 +34,8 @@ pub fn run(workspace: &Workspace, args: &PlanArgs) -> anyhow::Result<ExitCode> {
     let storage = workspace.storage();
     let lock = storage.lock(&lock_request("plan", &args.planning.lock))?;
     let state = storage.load()?;
+    check_selection(&config, &state, &options)?;
+    warn_selection(&options)?;
     let plan = runtime()?.block_on(async {
         let session = Session::connect(workspace.dir(), config.provider()).await?;
         if let Some(path) = &args.generate_config_out {
