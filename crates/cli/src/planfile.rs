@@ -8,6 +8,8 @@
 //! a refresh and refuses with [`PlanFile::same_changes`] if the cloud moved so that the changes
 //! differ.
 
+mod checks;
+
 use plinth_core::ResourceAddress;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -638,7 +640,7 @@ impl PlanFile {
     }
 
     fn parse(path: &Path, text: &str) -> Result<Json, PlanFileError> {
-        serde_json::from_str(text)
+        checks::parse_strict(text)
             .map_err(|e| not_a_plan_file(path, &format!("it is not JSON ({e})")))
     }
 
@@ -698,6 +700,8 @@ impl PlanFile {
         }
         let plan: PlanDocument = serde_json::from_value(on_disk.plan)
             .map_err(|e| not_a_plan_file(path, &format!("its plan is damaged ({e})")))?;
+        checks::check_document(&plan)
+            .map_err(|e| not_a_plan_file(path, &format!("its plan is not consistent: {e}")))?;
         if plan.head.prior_state.lineage != on_disk.state.lineage
             || plan.head.prior_state.serial != on_disk.state.serial
         {
@@ -991,7 +995,7 @@ fn first_attribute_difference(saved: &ResourceChange, now: &ResourceChange) -> O
         .cloned()
 }
 
-fn path_text(path: &[Json]) -> String {
+pub(crate) fn path_text(path: &[Json]) -> String {
     let mut out = String::new();
     for (i, step) in path.iter().enumerate() {
         match step {
@@ -1620,5 +1624,146 @@ variable "token" {
         let sealed = seal(b"salt", &json!("x"));
         assert!(unseal_matches(&sealed, &json!("x")));
         assert!(!unseal_matches(&sealed, &json!("y")));
+    }
+}
+
+#[cfg(test)]
+mod check_tests {
+    use plinth_config::{SourceFile, Sources, load_sources};
+    use plinth_planner::{Observations, plan};
+    use serde_json::json;
+
+    use super::*;
+    use crate::render::testing::whole_document;
+
+    const MAIN: &str = r#"
+variable "token" {
+  type      = string
+  sensitive = true
+}
+resource "huaweicloud_cce_addon" "dns" {
+  cluster_id    = "c1"
+  template_name = "coredns"
+  version       = "1.28.6"
+  values        = { custom = { token = var.token } }
+}
+"#;
+
+    /// A plan file, as JSON, of a create with a sensitive value, made where no state exists.
+    pub(super) fn written(state: &State) -> Json {
+        let config = load_sources(Sources {
+            files: vec![SourceFile::new("main.hcl", MAIN)],
+            vars: vec!["token=t0p-s3cr3t".into()],
+            ..Sources::default()
+        })
+        .unwrap();
+        let planned = plan(
+            &config,
+            state,
+            &Observations::new(),
+            &PlanOptions::default(),
+        )
+        .unwrap();
+        let file = PlanFile::new(
+            whole_document(&planned, state),
+            ConfigDigest::of_configuration_files(&config),
+            SavedVariables::of(&config),
+            PlanOptions::default(),
+        );
+        serde_json::from_str(&file.to_json()).unwrap()
+    }
+
+    fn refused(json: &Json) -> String {
+        let error = PlanFile::from_json(Path::new("tfplan"), &json.to_string()).unwrap_err();
+        assert!(
+            matches!(error, PlanFileError::NotAPlanFile { .. }),
+            "{error}"
+        );
+        error.to_string()
+    }
+
+    #[test]
+    fn what_plinth_writes_passes_the_checks() {
+        let json = written(&State::new());
+        assert!(PlanFile::from_json(Path::new("tfplan"), &json.to_string()).is_ok());
+    }
+
+    #[test]
+    fn a_file_that_contradicts_itself_is_refused() {
+        let json = written(&State::new());
+        let change = "/plan/resource_changes/0";
+        let mut cases: Vec<(&str, Json)> = Vec::new();
+        let mut damaged = json.clone();
+        *damaged
+            .pointer_mut(&format!("{change}/after/values/custom/token"))
+            .unwrap() = json!("leaked-secret");
+        cases.push(("a value where after_sensitive says sensitive", damaged));
+        let mut damaged = json.clone();
+        *damaged
+            .pointer_mut(&format!("{change}/after/version"))
+            .unwrap() = json!("9.9.9");
+        cases.push(("an after that is not its attribute change", damaged));
+        let mut damaged = json.clone();
+        *damaged
+            .pointer_mut(&format!("{change}/after_sensitive"))
+            .unwrap() = json!({});
+        cases.push(("a sensitive mark dropped", damaged));
+        let mut damaged = json.clone();
+        *damaged.pointer_mut(&format!("{change}/actions")).unwrap() = json!(["delete"]);
+        cases.push(("actions that are not the action's", damaged));
+        let mut damaged = json.clone();
+        *damaged.pointer_mut("/plan/summary/add").unwrap() = json!(0);
+        cases.push(("a summary that does not count the changes", damaged));
+        let mut damaged = json.clone();
+        *damaged.pointer_mut("/plan/has_changes").unwrap() = json!(false);
+        cases.push(("has_changes false with changes", damaged));
+        let mut damaged = json.clone();
+        damaged["variables"] = Json::Null;
+        cases.push(("a version 2 file without variables", damaged));
+        let mut messages = Vec::new();
+        for (what, damaged) in cases {
+            let message = refused(&damaged);
+            assert!(!message.contains("leaked-secret"), "{message}");
+            messages.push(format!("{what}: {message}"));
+        }
+        insta::assert_snapshot!(messages.join("\n"));
+    }
+
+    #[test]
+    fn duplicate_keys_are_refused() {
+        let text = written(&State::new()).to_string();
+        // The same key twice, the second one what a reviewer's tool would not see.
+        let duplicated =
+            text.replacen("\"destroy\":false", "\"destroy\":false,\"destroy\":true", 1);
+        assert_ne!(duplicated, text);
+        let error = PlanFile::from_json(Path::new("tfplan"), &duplicated).unwrap_err();
+        assert!(
+            matches!(error, PlanFileError::NotAPlanFile { .. }),
+            "{error}"
+        );
+        assert!(
+            error.to_string().starts_with(
+                "`tfplan` is not a plinth plan file: it is not JSON (duplicate key `destroy`"
+            ),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn a_plan_made_where_no_state_exists_applies_with_its_lineage() {
+        let planned_against = State::new();
+        let json = written(&planned_against);
+        let file = PlanFile::from_json(Path::new("tfplan"), &json.to_string()).unwrap();
+        // Where the apply runs there is still no state: a new one, another lineage.
+        let state = file.state_to_apply_to(State::new());
+        assert_eq!(state.lineage(), planned_against.lineage());
+        // A state that was saved is not replaced: the plan is refused as another state's.
+        let mut saved = State::new();
+        saved.apply(plinth_state::Change::SetOutput {
+            name: "x".into(),
+            output: plinth_state::OutputState::Plain(json!(1)),
+        });
+        let kept = file.state_to_apply_to(saved.clone());
+        assert_eq!(kept.lineage(), saved.lineage());
     }
 }

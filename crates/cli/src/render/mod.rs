@@ -22,7 +22,8 @@ use serde::Serialize;
 
 pub use crate::render::document::{
     ActionNames, AttributeChangeEntry, ChangeAction, DocumentHead, FORMAT_VERSION,
-    OutputChangeEntry, PlanDocument, PlanView, ResourceChange, ResourceDrift, TerraformAction,
+    OutputChangeEntry, PlanDocument, PlanView, ResourceChange, ResourceDrift, SummaryCounts,
+    TerraformAction,
 };
 use crate::render::text::Shown;
 
