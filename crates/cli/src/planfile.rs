@@ -9,6 +9,8 @@
 //! differ.
 
 mod checks;
+#[cfg(test)]
+mod fuzz;
 
 use plinth_core::ResourceAddress;
 use std::borrow::Cow;
@@ -1628,7 +1630,7 @@ variable "token" {
 }
 
 #[cfg(test)]
-mod check_tests {
+pub(crate) mod check_tests {
     use plinth_config::{SourceFile, Sources, load_sources};
     use plinth_planner::{Observations, plan};
     use serde_json::json;
