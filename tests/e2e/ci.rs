@@ -239,6 +239,15 @@ fn a_saved_plan_resolves_under_chdir_and_its_hint_works() {
         "the plan is written under --chdir"
     );
     assert!(!project.path().join("tfplan").exists());
+    let shown = Run::from(
+        plinth()
+            .current_dir(project.path())
+            .args(["--chdir", "infra", "show", "tfplan"])
+            .output()
+            .unwrap(),
+    );
+    shown.code(0);
+    assert!(shown.stdout.contains("will be created"), "{}", shown.stdout);
     let hint = run.stdout.lines().last().unwrap().trim();
     assert_eq!(hint, "plinth --chdir infra apply tfplan");
     // The hint, run as printed (the secret given again, as the plan requires).
