@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 mod blocks;
+mod ci;
 mod cli;
 mod emulator;
 mod fmt;

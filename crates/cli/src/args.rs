@@ -309,6 +309,11 @@ pub enum StateCommand {
 pub struct ForceUnlockArgs {
     /// The lock id, as printed by the run that could not take the lock
     pub lock_id: String,
+
+    /// Do not ask for confirmation, and break the lock even if its holder is a run still going
+    /// on this machine
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// `plinth validate`.

@@ -1,8 +1,9 @@
 //! The `plinth` binary: parses the command line, runs one command, and turns every outcome into
 //! output and an exit status. It is the only crate of plinth that prints.
 //!
-//! Exit status: 0 success, 1 error, 2 a plan with changes under `--detailed-exitcode`, 3 `fmt
-//! --check` found a file to reformat, 130 interrupted.
+//! Exit status ([`commands::ExitStatus`], docs/cli.md): 0 success, 1 error (usage errors
+//! included), 2 a plan with changes under `--detailed-exitcode`, 3 `fmt --check` found a file
+//! to reformat, 130 interrupted.
 
 mod args;
 mod commands;
@@ -21,9 +22,13 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use crate::args::{Cli, Command};
+use crate::commands::ExitStatus;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => return usage(&err).into(),
+    };
     if cli.global.no_color {
         console::set_colors_enabled(false);
         console::set_colors_enabled_stderr(false);
@@ -35,11 +40,10 @@ fn main() -> ExitCode {
             if is_broken_pipe(&err) {
                 return ExitCode::SUCCESS;
             }
-            if err.downcast_ref::<commands::AlreadyReported>().is_some() {
-                return ExitCode::FAILURE;
+            if err.downcast_ref::<commands::AlreadyReported>().is_none() {
+                report(&err);
             }
-            report(&err);
-            ExitCode::FAILURE
+            ExitStatus::Failure.into()
         }
     }
 }
@@ -62,6 +66,20 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::ForceUnlock(args) => commands::force_unlock::run(&workspace, &args),
         Command::Emulator(args) => commands::emulator::run(&args),
         Command::Completions(args) => Ok(commands::completions::run(&args)),
+    }
+}
+
+/// Prints what clap has to say (help, version, or a usage error with its suggestion) and gives
+/// the exit status: 0 for `--help` and `--version`, 1 for a mistake. Clap's own status for a
+/// mistake is 2, which `plan --detailed-exitcode` uses for "there are changes": a typo in a
+/// pipeline must not read as drift.
+fn usage(err: &clap::Error) -> ExitStatus {
+    // Printing fails only when the stream is closed; the status still says what happened.
+    let _ = err.print();
+    if err.use_stderr() {
+        ExitStatus::Failure
+    } else {
+        ExitStatus::Success
     }
 }
 

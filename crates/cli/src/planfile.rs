@@ -8,6 +8,10 @@
 //! a refresh and refuses with [`PlanFile::same_changes`] if the cloud moved so that the changes
 //! differ.
 
+mod checks;
+#[cfg(test)]
+mod fuzz;
+
 use plinth_core::ResourceAddress;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -22,15 +26,19 @@ use serde_json::Value as Json;
 use sha2::{Digest as _, Sha256};
 
 use crate::render::{
-    ActionNames, AttributeChangeEntry, ChangeAction, DocumentHead, FORMAT_VERSION, PlanDocument,
-    PlanView, ResourceChange, ResourceDrift, TerraformAction,
+    ActionNames, AttributeChangeEntry, ChangeAction, DocumentHead, FORMAT_VERSION,
+    OutputChangeEntry, PlanDocument, PlanView, ResourceChange, ResourceDrift, TerraformAction,
 };
 
 /// The `format` field of every plan file.
 pub const PLAN_FILE_FORMAT: &str = "plinth-plan";
 
 /// The version of the plan file layout this plinth writes; it reads this one and older ones.
-pub const PLAN_FILE_VERSION: u64 = 1;
+pub const PLAN_FILE_VERSION: u64 = 2;
+
+/// The first version whose files carry the variable values (`variables`) and whose digest
+/// covers only the `*.hcl` files.
+const VARIABLES_SINCE: u64 = 2;
 
 /// A saved plan.
 #[derive(Debug, Clone, PartialEq)]
@@ -39,6 +47,158 @@ pub struct PlanFile {
     configuration_digest: ConfigDigest,
     options: PlanOptions,
     plan: PlanDocument,
+    /// The variable values the plan was made with (version 2 on); `None` in older files, whose
+    /// digest covers the variable values given instead.
+    variables: Option<SavedVariables>,
+}
+
+/// The values of a configuration's variables, as a plan file keeps them: in plain, or sealed as
+/// a salted SHA-256 when the value is sensitive (a plan file never holds a secret).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SavedVariables(BTreeMap<String, SavedVariable>);
+
+/// One variable's value in a plan file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum SavedVariable {
+    /// The value, as JSON.
+    Value(Json),
+    /// A sensitive value: `sha256:SALT:DIGEST` (hex), the SHA-256 of a random salt and the
+    /// value's JSON. The value must be given again to apply the plan.
+    Sensitive(String),
+}
+
+/// Why the variables given to `apply PLANFILE` are not those the plan was made with.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum VariableMismatch {
+    /// A sensitive variable has another value than the plan was made with (or none was given
+    /// and its default is another).
+    #[error(
+        "the plan was made with another value of the sensitive variable `{name}` (a plan file keeps only its fingerprint, so it must be given again)"
+    )]
+    SensitiveDiffers {
+        /// The variable.
+        name: String,
+    },
+    /// A variable was given another value than the plan holds.
+    #[error("the variable `{name}` was given another value than the plan was made with")]
+    ValueDiffers {
+        /// The variable.
+        name: String,
+    },
+    /// The configuration declares other variables than the plan has values of.
+    #[error("the variable `{name}` is not the configuration's the plan was made from")]
+    Undeclared {
+        /// The variable.
+        name: String,
+    },
+}
+
+impl VariableMismatch {
+    /// What to do about it, for a `hint:` line.
+    pub fn hint(&self) -> String {
+        match self {
+            VariableMismatch::SensitiveDiffers { name } => format!(
+                "give it the value the plan was made with: `--var {name}=VALUE`, the environment \
+                 variable `PLINTH_VAR_{name}`, or a `--var-file`"
+            ),
+            VariableMismatch::ValueDiffers { name } => format!(
+                "apply the plan without setting `{name}` (it carries the value), or run `plinth \
+                 plan` again with the new value"
+            ),
+            VariableMismatch::Undeclared { .. } => {
+                "run `plinth plan` again with the current configuration, review it, and apply it"
+                    .to_owned()
+            }
+        }
+    }
+}
+
+impl SavedVariables {
+    /// The values of every variable of `config`, sensitive ones sealed.
+    pub fn of(config: &plinth_config::Configuration) -> Self {
+        let salt: [u8; 16] = rand::random();
+        Self(
+            config
+                .variables()
+                .iter()
+                .map(|variable| {
+                    let value = variable.value();
+                    let json = value_json(value);
+                    let saved = if value.contains_sensitive() {
+                        SavedVariable::Sensitive(seal(&salt, &json))
+                    } else {
+                        SavedVariable::Value(json)
+                    };
+                    (variable.name().to_owned(), saved)
+                })
+                .collect(),
+        )
+    }
+
+    /// The plain values as a variables file (`name = value` lines of HCL), to load the
+    /// configuration with; sensitive ones are left to the user.
+    pub fn to_variables_file(&self) -> String {
+        let mut body = hcl::Body::builder();
+        for (name, saved) in &self.0 {
+            if let SavedVariable::Value(json) = saved {
+                let value = hcl::to_value(json).unwrap_or(hcl::Value::Null);
+                body = body.add_attribute((name.as_str(), value));
+            }
+        }
+        hcl::to_string(&body.build()).unwrap_or_default()
+    }
+
+    /// Checks that `config` was loaded with these values: every variable the plan holds is
+    /// declared and has the saved value (a sensitive one, the value it was sealed from).
+    pub fn check(&self, config: &plinth_config::Configuration) -> Result<(), VariableMismatch> {
+        for variable in config.variables() {
+            if !self.0.contains_key(variable.name()) {
+                return Err(VariableMismatch::Undeclared {
+                    name: variable.name().to_owned(),
+                });
+            }
+        }
+        for (name, saved) in &self.0 {
+            let Some(variable) = config.variable(name) else {
+                return Err(VariableMismatch::Undeclared { name: name.clone() });
+            };
+            let json = value_json(variable.value());
+            match saved {
+                SavedVariable::Value(value) if *value != json => {
+                    return Err(VariableMismatch::ValueDiffers { name: name.clone() });
+                }
+                SavedVariable::Sensitive(sealed) if !unseal_matches(sealed, &json) => {
+                    return Err(VariableMismatch::SensitiveDiffers { name: name.clone() });
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A variable's value as JSON, marks dropped (unknown parts cannot occur in a variable).
+fn value_json(value: &plinth_config::Value) -> Json {
+    value.strip_marks().to_json_with(&mut |_| Json::Null)
+}
+
+/// `sha256:SALT:DIGEST` of a sensitive value.
+fn seal(salt: &[u8], json: &Json) -> String {
+    let digest = Sha256::new()
+        .chain_update(salt)
+        .chain_update(json.to_string().as_bytes())
+        .finalize();
+    format!("sha256:{}:{}", hex::encode(salt), hex::encode(digest))
+}
+
+/// Whether `json` is the value `sealed` was made from.
+fn unseal_matches(sealed: &str, json: &Json) -> bool {
+    let mut parts = sealed.splitn(3, ':');
+    let (Some("sha256"), Some(salt), Some(_)) = (parts.next(), parts.next(), parts.next()) else {
+        return false;
+    };
+    hex::decode(salt).is_ok_and(|salt| seal(&salt, json) == sealed)
 }
 
 /// A SHA-256 digest of a configuration: its files' names and contents, and the variable values
@@ -225,11 +385,34 @@ impl ConfigDigest {
         Self::compute(&files, &options.vars, &options.env_vars)
     }
 
+    /// The digest of the `*.hcl` files of a loaded configuration, what a plan file of version 2
+    /// covers: the variable values are kept in the file and checked one by one
+    /// ([`SavedVariables::check`]), so the variable files and `--var`s need not be the same.
+    pub fn of_configuration_files(config: &plinth_config::Configuration) -> Self {
+        let files: Vec<DigestedFile<'_>> = config
+            .sources()
+            .iter()
+            .filter(|source| is_configuration_file(source.name()))
+            .map(|source| DigestedFile {
+                name: source.name(),
+                contents: source.text().as_bytes(),
+            })
+            .collect();
+        Self::compute(&files, &[], &[])
+    }
+
     #[cfg(test)]
     /// The digest as text: `sha256:` and 64 hex digits.
     pub fn as_str(&self) -> &str {
         &self.0
     }
+}
+
+/// Whether a source of a configuration is one of its `*.hcl` files (and not a variables file).
+fn is_configuration_file(name: &str) -> bool {
+    Path::new(name)
+        .extension()
+        .is_some_and(|extension| extension == "hcl")
 }
 
 /// The plan file as it is read.
@@ -240,6 +423,8 @@ struct OnDisk {
     state: OnDiskState,
     configuration_digest: String,
     options: OnDiskOptions,
+    #[serde(default)]
+    variables: Option<SavedVariables>,
     plan: Json,
 }
 
@@ -252,6 +437,8 @@ struct OnDiskOut<'a, P> {
     state: OnDiskState,
     configuration_digest: &'a str,
     options: OnDiskOptions,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    variables: Option<&'a SavedVariables>,
     plan: &'a P,
 }
 
@@ -296,6 +483,7 @@ pub fn save_plan(
     path: &Path,
     plan: &PlanView<'_>,
     configuration_digest: &ConfigDigest,
+    variables: &SavedVariables,
     options: &PlanOptions,
 ) -> Result<(), PlanFileError> {
     let on_disk = OnDiskOut {
@@ -308,6 +496,7 @@ pub fn save_plan(
         },
         configuration_digest: &configuration_digest.0,
         options: OnDiskOptions::of(options),
+        variables: Some(variables),
         plan,
     };
     write_atomically(path, &on_disk)
@@ -344,6 +533,7 @@ impl PlanFile {
     pub fn new(
         plan: PlanDocument,
         configuration_digest: ConfigDigest,
+        variables: SavedVariables,
         options: PlanOptions,
     ) -> Self {
         Self {
@@ -351,7 +541,13 @@ impl PlanFile {
             configuration_digest,
             options,
             plan,
+            variables: Some(variables),
         }
+    }
+
+    /// The variable values the plan was made with; `None` in a file older than version 2.
+    pub fn variables(&self) -> Option<&SavedVariables> {
+        self.variables.as_ref()
     }
 
     /// The saved plan.
@@ -406,6 +602,7 @@ impl PlanFile {
             },
             configuration_digest: &self.configuration_digest.0,
             options: OnDiskOptions::of(&self.options),
+            variables: self.variables.as_ref(),
             plan: &self.plan,
         }
     }
@@ -445,7 +642,7 @@ impl PlanFile {
     }
 
     fn parse(path: &Path, text: &str) -> Result<Json, PlanFileError> {
-        serde_json::from_str(text)
+        checks::parse_strict(text)
             .map_err(|e| not_a_plan_file(path, &format!("it is not JSON ({e})")))
     }
 
@@ -482,6 +679,7 @@ impl PlanFile {
             Some(_) => {}
             None => return Err(not_a_plan_file(path, "it has no `version`")),
         }
+        let carries_variables = version.is_some_and(|v| v >= VARIABLES_SINCE);
         let document_version = json
             .pointer("/plan/format_version")
             .and_then(Json::as_str)
@@ -496,8 +694,16 @@ impl PlanFile {
         }
         let on_disk: OnDisk = serde_json::from_value(json)
             .map_err(|e| not_a_plan_file(path, &format!("it is damaged ({e})")))?;
+        if carries_variables != on_disk.variables.is_some() {
+            return Err(not_a_plan_file(
+                path,
+                "its `variables` do not match its `version`",
+            ));
+        }
         let plan: PlanDocument = serde_json::from_value(on_disk.plan)
             .map_err(|e| not_a_plan_file(path, &format!("its plan is damaged ({e})")))?;
+        checks::check_document(&plan)
+            .map_err(|e| not_a_plan_file(path, &format!("its plan is not consistent: {e}")))?;
         if plan.head.prior_state.lineage != on_disk.state.lineage
             || plan.head.prior_state.serial != on_disk.state.serial
         {
@@ -533,7 +739,21 @@ impl PlanFile {
             configuration_digest: ConfigDigest(on_disk.configuration_digest),
             options,
             plan,
+            variables: on_disk.variables,
         })
+    }
+
+    /// The state to apply the plan to: `state`, or, when the plan was made where no state
+    /// existed yet and there is still none, a new state with the plan's lineage, so that the
+    /// state the apply creates is the one the plan was made for.
+    pub fn state_to_apply_to(&self, state: State) -> State {
+        let planned = &self.plan.head.prior_state;
+        let never_saved =
+            state.serial() == 0 && state.resources().is_empty() && state.outputs().is_empty();
+        match planned.lineage.parse::<uuid::Uuid>() {
+            Ok(lineage) if never_saved && planned.serial == 0 => State::with_lineage(lineage),
+            _ => state,
+        }
     }
 
     /// Checks that the plan still applies to `state` and the configuration whose digest is
@@ -649,6 +869,7 @@ impl PlanFile {
                 (None, None) => {}
             }
         }
+        compare_outputs(&self.plan.head, fresh_head)?;
         if self.plan.head.is_refresh_only() || fresh_head.is_refresh_only() {
             let saved = drift_by_address(&self.plan.head);
             let now = drift_by_address(fresh_head);
@@ -675,6 +896,38 @@ impl PlanFile {
             }
         }
         Ok(())
+    }
+}
+
+/// Checks that the outputs change as the saved plan said: the same outputs change, with the same
+/// action and planned value (and marks). Names the first that differs.
+fn compare_outputs(saved: &DocumentHead, fresh: &DocumentHead) -> Result<(), StalePlan> {
+    let changed = |head: &'_ DocumentHead| -> BTreeMap<String, OutputChangeEntry> {
+        head.output_changes
+            .iter()
+            .filter(|(_, change)| change.is_change())
+            .map(|(name, change)| (name.clone(), change.clone()))
+            .collect()
+    };
+    let (saved, fresh) = (changed(saved), changed(fresh));
+    let promise = |change: &OutputChangeEntry| {
+        (
+            change.actions.clone(),
+            change.after.clone(),
+            change.after_unknown.clone(),
+            change.after_sensitive.clone(),
+        )
+    };
+    let name = saved
+        .keys()
+        .chain(fresh.keys())
+        .find(|name| saved.get(*name).map(promise) != fresh.get(*name).map(promise));
+    match name {
+        Some(name) => Err(StalePlan::ChangesDiffer {
+            address: format!("output.{name}"),
+            detail: format!("the planned change of the output `{name}` differs"),
+        }),
+        None => Ok(()),
     }
 }
 
@@ -744,7 +997,7 @@ fn first_attribute_difference(saved: &ResourceChange, now: &ResourceChange) -> O
         .cloned()
 }
 
-fn path_text(path: &[Json]) -> String {
+pub(crate) fn path_text(path: &[Json]) -> String {
     let mut out = String::new();
     for (i, step) in path.iter().enumerate() {
         match step {
@@ -835,9 +1088,11 @@ resource "huaweicloud_cce_addon" "dns" {
             targets: vec!["huaweicloud_cce_addon.dns".parse().unwrap()],
             ..PlanOptions::default()
         };
+        let config = load_sources(sources("1.28.6")).unwrap();
         PlanFile::new(
             document(sources("1.28.6"), state),
             digest(&sources("1.28.6")),
+            SavedVariables::of(&config),
             options,
         )
     }
@@ -913,17 +1168,24 @@ resource "huaweicloud_cce_addon" "dns" {
             ..PlanOptions::default()
         };
         let streamed = dir.path().join("streamed");
+        let variables = SavedVariables::of(&config);
         save_plan(
             &streamed,
             &PlanView::new(&fresh, state),
             &digest(&sources),
+            &variables,
             &options,
         )
         .unwrap();
         let whole = dir.path().join("whole");
-        PlanFile::new(whole_document(&fresh, state), digest(&sources), options)
-            .save(&whole)
-            .unwrap();
+        PlanFile::new(
+            whole_document(&fresh, state),
+            digest(&sources),
+            variables,
+            options,
+        )
+        .save(&whole)
+        .unwrap();
         let text = std::fs::read_to_string(&streamed).unwrap();
         assert_eq!(text, std::fs::read_to_string(&whole).unwrap());
         assert!(!text.contains(SECRET), "{text}");
@@ -1149,11 +1411,11 @@ resource "huaweicloud_cce_addon" "dns" {
     fn newer_version_is_refused() {
         let file = saved(&State::new());
         let mut json: Json = serde_json::from_str(&file.to_json()).unwrap();
-        json["version"] = json!(2);
+        json["version"] = json!(3);
         json["plinth_version"] = json!("9.0.0");
         let error = PlanFile::from_json(Path::new("tfplan"), &json.to_string()).unwrap_err();
         assert_snapshot!(message(&error, error.hint().as_deref()), @r"
-        the plan file `tfplan` was written by plinth 9.0.0 in a newer format (version 2; this plinth reads up to version 1)
+        the plan file `tfplan` was written by plinth 9.0.0 in a newer format (version 3; this plinth reads up to version 2)
 
         hint: use plinth 9.0.0 or later to apply it, or run `plinth plan` again with this version
         ");
@@ -1229,6 +1491,9 @@ resource "huaweicloud_cce_addon" "dns" {
   version       = "1.28.6"
   values        = { flavor = { replicas = 2 }, custom = { token = var.token } }
 }
+output "dns_version" {
+  value = huaweicloud_cce_addon.dns.version
+}
 "#;
         let config = load_sources(Sources {
             files: vec![SourceFile::new("main.hcl", hcl)],
@@ -1270,5 +1535,237 @@ resource "huaweicloud_cce_addon" "dns" {
         );
         assert_eq!(file.to_json(), *file_json);
         assert_eq!(document_text(file.plan(), RenderOptions::default()), *text);
+    }
+}
+
+#[cfg(test)]
+mod variable_tests {
+    use plinth_config::{SourceFile, Sources, load_sources};
+    use serde_json::json;
+
+    use super::*;
+
+    const VARIABLES: &str = r#"
+variable "name" { type = string }
+variable "replicas" { type = number }
+variable "labels" { type = map(string) }
+variable "loose" {}
+variable "token" {
+  type      = string
+  sensitive = true
+}
+"#;
+
+    fn load(vars_file: &str, vars: &[&str]) -> plinth_config::Configuration {
+        load_sources(Sources {
+            files: vec![SourceFile::new("main.hcl", VARIABLES)],
+            var_files: vec![SourceFile::new("given.vars", vars_file)],
+            vars: vars.iter().map(|v| (*v).to_owned()).collect(),
+            ..Sources::default()
+        })
+        .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn saved_values_load_back_to_the_same_values_and_secrets_are_sealed() {
+        let config = load(
+            "name = \"a $${b} %%{c} \\\"q\\\"\"\nreplicas = 2\nlabels = { \"x y\" = \"1\" }\nloose = 7\n",
+            &["token=t0p-s3cr3t"],
+        );
+        let saved = SavedVariables::of(&config);
+        let text = serde_json::to_string(&saved).unwrap();
+        assert!(!text.contains("t0p-s3cr3t"), "{text}");
+        assert_eq!(
+            saved.0["replicas"],
+            SavedVariable::Value(json!(2)),
+            "{text}"
+        );
+        // Loaded again from the saved values, with the secret given again: the same values.
+        let again = load(&saved.to_variables_file(), &["token=t0p-s3cr3t"]);
+        assert_eq!(saved.check(&again), Ok(()));
+        for variable in config.variables() {
+            let reloaded = again.variable(variable.name()).unwrap();
+            assert_eq!(reloaded.value(), variable.value(), "{}", variable.name());
+        }
+    }
+
+    #[test]
+    fn a_sensitive_value_must_be_given_again_the_same() {
+        let config = load(
+            "name = \"n\"\nreplicas = 1\nlabels = {}\nloose = 1\n",
+            &["token=one"],
+        );
+        let saved = SavedVariables::of(&config);
+        let other = load(&saved.to_variables_file(), &["token=two"]);
+        let error = saved.check(&other).unwrap_err();
+        assert_eq!(
+            error,
+            VariableMismatch::SensitiveDiffers {
+                name: "token".into()
+            }
+        );
+        insta::assert_snapshot!(format!("{error}\n\nhint: {}", error.hint()), @r"
+        the plan was made with another value of the sensitive variable `token` (a plan file keeps only its fingerprint, so it must be given again)
+
+        hint: give it the value the plan was made with: `--var token=VALUE`, the environment variable `PLINTH_VAR_token`, or a `--var-file`
+        ");
+        let overridden = load(&saved.to_variables_file(), &["token=one", "replicas=5"]);
+        assert_eq!(
+            saved.check(&overridden),
+            Err(VariableMismatch::ValueDiffers {
+                name: "replicas".into()
+            })
+        );
+    }
+
+    #[test]
+    fn a_damaged_seal_matches_nothing() {
+        for sealed in ["", "sha256", "md5:00:00", "sha256:zz:00", "sha256:00:00"] {
+            assert!(!unseal_matches(sealed, &json!("x")), "{sealed}");
+        }
+        let sealed = seal(b"salt", &json!("x"));
+        assert!(unseal_matches(&sealed, &json!("x")));
+        assert!(!unseal_matches(&sealed, &json!("y")));
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod check_tests {
+    use plinth_config::{SourceFile, Sources, load_sources};
+    use plinth_planner::{Observations, plan};
+    use serde_json::json;
+
+    use super::*;
+    use crate::render::testing::whole_document;
+
+    const MAIN: &str = r#"
+variable "token" {
+  type      = string
+  sensitive = true
+}
+resource "huaweicloud_cce_addon" "dns" {
+  cluster_id    = "c1"
+  template_name = "coredns"
+  version       = "1.28.6"
+  values        = { custom = { token = var.token } }
+}
+"#;
+
+    /// A plan file, as JSON, of a create with a sensitive value, made where no state exists.
+    pub(super) fn written(state: &State) -> Json {
+        let config = load_sources(Sources {
+            files: vec![SourceFile::new("main.hcl", MAIN)],
+            vars: vec!["token=t0p-s3cr3t".into()],
+            ..Sources::default()
+        })
+        .unwrap();
+        let planned = plan(
+            &config,
+            state,
+            &Observations::new(),
+            &PlanOptions::default(),
+        )
+        .unwrap();
+        let file = PlanFile::new(
+            whole_document(&planned, state),
+            ConfigDigest::of_configuration_files(&config),
+            SavedVariables::of(&config),
+            PlanOptions::default(),
+        );
+        serde_json::from_str(&file.to_json()).unwrap()
+    }
+
+    fn refused(json: &Json) -> String {
+        let error = PlanFile::from_json(Path::new("tfplan"), &json.to_string()).unwrap_err();
+        assert!(
+            matches!(error, PlanFileError::NotAPlanFile { .. }),
+            "{error}"
+        );
+        error.to_string()
+    }
+
+    #[test]
+    fn what_plinth_writes_passes_the_checks() {
+        let json = written(&State::new());
+        assert!(PlanFile::from_json(Path::new("tfplan"), &json.to_string()).is_ok());
+    }
+
+    #[test]
+    fn a_file_that_contradicts_itself_is_refused() {
+        let json = written(&State::new());
+        let change = "/plan/resource_changes/0";
+        let mut cases: Vec<(&str, Json)> = Vec::new();
+        let mut damaged = json.clone();
+        *damaged
+            .pointer_mut(&format!("{change}/after/values/custom/token"))
+            .unwrap() = json!("leaked-secret");
+        cases.push(("a value where after_sensitive says sensitive", damaged));
+        let mut damaged = json.clone();
+        *damaged
+            .pointer_mut(&format!("{change}/after/version"))
+            .unwrap() = json!("9.9.9");
+        cases.push(("an after that is not its attribute change", damaged));
+        let mut damaged = json.clone();
+        *damaged
+            .pointer_mut(&format!("{change}/after_sensitive"))
+            .unwrap() = json!({});
+        cases.push(("a sensitive mark dropped", damaged));
+        let mut damaged = json.clone();
+        *damaged.pointer_mut(&format!("{change}/actions")).unwrap() = json!(["delete"]);
+        cases.push(("actions that are not the action's", damaged));
+        let mut damaged = json.clone();
+        *damaged.pointer_mut("/plan/summary/add").unwrap() = json!(0);
+        cases.push(("a summary that does not count the changes", damaged));
+        let mut damaged = json.clone();
+        *damaged.pointer_mut("/plan/has_changes").unwrap() = json!(false);
+        cases.push(("has_changes false with changes", damaged));
+        let mut damaged = json.clone();
+        damaged["variables"] = Json::Null;
+        cases.push(("a version 2 file without variables", damaged));
+        let mut messages = Vec::new();
+        for (what, damaged) in cases {
+            let message = refused(&damaged);
+            assert!(!message.contains("leaked-secret"), "{message}");
+            messages.push(format!("{what}: {message}"));
+        }
+        insta::assert_snapshot!(messages.join("\n"));
+    }
+
+    #[test]
+    fn duplicate_keys_are_refused() {
+        let text = written(&State::new()).to_string();
+        // The same key twice, the second one what a reviewer's tool would not see.
+        let duplicated =
+            text.replacen("\"destroy\":false", "\"destroy\":false,\"destroy\":true", 1);
+        assert_ne!(duplicated, text);
+        let error = PlanFile::from_json(Path::new("tfplan"), &duplicated).unwrap_err();
+        assert!(
+            matches!(error, PlanFileError::NotAPlanFile { .. }),
+            "{error}"
+        );
+        assert!(
+            error.to_string().starts_with(
+                "`tfplan` is not a plinth plan file: it is not JSON (duplicate key `destroy`"
+            ),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn a_plan_made_where_no_state_exists_applies_with_its_lineage() {
+        let planned_against = State::new();
+        let json = written(&planned_against);
+        let file = PlanFile::from_json(Path::new("tfplan"), &json.to_string()).unwrap();
+        // Where the apply runs there is still no state: a new one, another lineage.
+        let state = file.state_to_apply_to(State::new());
+        assert_eq!(state.lineage(), planned_against.lineage());
+        // A state that was saved is not replaced: the plan is refused as another state's.
+        let mut saved = State::new();
+        saved.apply(plinth_state::Change::SetOutput {
+            name: "x".into(),
+            output: plinth_state::OutputState::Plain(json!(1)),
+        });
+        let kept = file.state_to_apply_to(saved.clone());
+        assert_eq!(kept.lineage(), saved.lineage());
     }
 }

@@ -14,6 +14,9 @@ pub const DEFAULT_STATE_FILE: &str = "plinth.state.json";
 pub struct Workspace {
     dir: PathBuf,
     state_path: PathBuf,
+    /// The global options as typed, for commands printed as hints.
+    chdir: Option<PathBuf>,
+    state: Option<PathBuf>,
 }
 
 impl Workspace {
@@ -33,7 +36,35 @@ impl Workspace {
             .state
             .clone()
             .unwrap_or_else(|| dir.join(DEFAULT_STATE_FILE));
-        Ok(Self { dir, state_path })
+        Ok(Self {
+            dir,
+            state_path,
+            chdir: global.chdir.clone(),
+            state: global.state.clone(),
+        })
+    }
+
+    /// A file named on the command line other than `--state` (a plan file): a relative path is
+    /// taken under `--chdir`, as Terraform's `-chdir` does, so that `plinth --chdir DIR plan
+    /// --out F` and `plinth --chdir DIR apply F` name the same file.
+    pub fn resolve(&self, path: &Path) -> PathBuf {
+        match &self.chdir {
+            Some(dir) if path.is_relative() => dir.join(path),
+            _ => path.to_path_buf(),
+        }
+    }
+
+    /// `plinth` with the global options this run was given, for a command printed as a hint
+    /// that must work when copied: `plinth --chdir DIR`.
+    pub fn command(&self) -> String {
+        let mut command = vec!["plinth".to_owned()];
+        if let Some(dir) = &self.chdir {
+            command.extend(["--chdir".to_owned(), shell_word(dir)]);
+        }
+        if let Some(state) = &self.state {
+            command.extend(["--state".to_owned(), shell_word(state)]);
+        }
+        command.join(" ")
     }
 
     /// The configuration's directory.
@@ -50,6 +81,20 @@ impl Workspace {
     pub fn load_state(&self) -> Result<plinth_state::State, plinth_state::StateError> {
         use plinth_state::StateStorage as _;
         self.storage().load()
+    }
+}
+
+/// A path as one shell word: as it is when it needs no quoting, else in single quotes.
+pub fn shell_word(path: &Path) -> String {
+    let text = path.display().to_string();
+    let plain = !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./=:@+,".contains(c));
+    if plain {
+        text
+    } else {
+        format!("'{}'", text.replace('\'', "'\\''"))
     }
 }
 

@@ -51,7 +51,10 @@ pub fn plan(
             options,
             &statements,
         )
-        .map(|(plan, _)| plan);
+        .map(|(plan, _)| {
+            let outputs = crate::outputs::destroy_outputs(prior);
+            plan.with_outputs(outputs)
+        });
     }
     let moves = Moves::from_statements(config.moved_blocks(), prior)?;
     let referred = referred_blocks(config);
@@ -85,7 +88,8 @@ pub fn plan(
                 .or_else(|| left_out.get(address))
         });
         if settled || round >= rounds {
-            return Ok(plan);
+            let outputs = crate::outputs::plan_outputs(config, prior, &plan, &left_out)?;
+            return Ok(plan.with_outputs(outputs));
         }
         // Only what expressions can refer to is kept for the next round.
         planned = Some(

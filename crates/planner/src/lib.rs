@@ -36,6 +36,7 @@ mod graph;
 mod moves;
 mod observe;
 mod order;
+mod outputs;
 mod plan;
 mod statements;
 #[cfg(any(test, feature = "testing"))]
@@ -47,4 +48,5 @@ pub use crate::diff::{AttributeChange, Drift};
 pub use crate::error::{PlanError, Refusal};
 pub use crate::graph::{Operation, PlanGraph, Step, StepId};
 pub use crate::observe::{Adoption, Lookup, Observations, Observed, PlanOptions, WantedRead};
+pub use crate::outputs::{OutputAction, OutputChange};
 pub use crate::plan::{Action, Plan, PlanMode, PlannedChange, Reason, Summary};

@@ -17,6 +17,7 @@ use crate::graph::{PlanGraph, StepId};
 use crate::moves::{MoveCause, Moves};
 use crate::observe::{Adoption, Lookup, Observations, Observed, PlanOptions, WantedRead};
 use crate::order::Dependencies;
+use crate::outputs::{OutputAction, OutputChange};
 use crate::statements::Statements;
 use plinth_core::AttributePath;
 
@@ -29,6 +30,7 @@ pub struct Plan {
     graph: PlanGraph,
     wanted_reads: Vec<WantedRead>,
     mode: PlanMode,
+    outputs: Vec<OutputChange>,
 }
 
 /// Which kind of plan.
@@ -173,6 +175,17 @@ impl Plan {
             .filter_map(|change| Some((change.address, change.after?)))
     }
 
+    /// The plan with its output changes.
+    pub(crate) fn with_outputs(self, outputs: Vec<OutputChange>) -> Self {
+        Self { outputs, ..self }
+    }
+
+    /// The planned change of every output value (the configuration's and the recorded ones),
+    /// sorted by name, no-ops included.
+    pub fn output_changes(&self) -> &[OutputChange] {
+        &self.outputs
+    }
+
     /// Every planned change, sorted by address, no-ops included.
     pub fn changes(&self) -> &[PlannedChange] {
         &self.changes
@@ -245,16 +258,22 @@ impl Plan {
         summary
     }
 
-    /// Whether applying the plan would change anything (`--detailed-exitcode` exits 2 then).
-    /// A refresh-only plan has changes when it found drift.
+    /// Whether applying the plan would change anything (`--detailed-exitcode` exits 2 then):
+    /// a resource, or only an output value, as Terraform counts. A refresh-only plan has changes
+    /// when it found drift.
     pub fn has_changes(&self) -> bool {
-        match self.mode {
-            PlanMode::RefreshOnly => !self.drift.is_empty(),
-            PlanMode::Normal | PlanMode::Destroy => self.changes.iter().any(|change| {
-                !matches!(change.action, Action::NoOp | Action::Read)
-                    || change.previous_address.is_some()
-            }),
-        }
+        let outputs = self
+            .outputs
+            .iter()
+            .any(|output| output.action != OutputAction::NoOp);
+        outputs
+            || match self.mode {
+                PlanMode::RefreshOnly => !self.drift.is_empty(),
+                PlanMode::Normal | PlanMode::Destroy => self.changes.iter().any(|change| {
+                    !matches!(change.action, Action::NoOp | Action::Read)
+                        || change.previous_address.is_some()
+                }),
+            }
     }
 }
 
@@ -1078,6 +1097,7 @@ impl Planner<'_> {
             graph,
             wanted_reads,
             mode,
+            outputs: Vec::new(),
         };
         Ok((plan, left_out))
     }

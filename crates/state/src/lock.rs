@@ -93,6 +93,21 @@ impl LockInfo {
         }
     }
 
+    /// Whether the holder is a process still running on this machine: the same host name, and
+    /// its pid alive. Where that cannot be known (no `/proc`), a holder on this host counts as
+    /// alive, so that a caller that refuses to break a live lock errs on the safe side.
+    pub fn is_alive_on_this_host(&self) -> bool {
+        let host = self.holder.rsplit_once('@').map_or("", |(_, host)| host);
+        if host != host_name() {
+            return false;
+        }
+        let proc = Path::new("/proc");
+        if !proc.join("self").exists() {
+            return true;
+        }
+        proc.join(self.pid.to_string()).exists()
+    }
+
     /// One line for messages: `alice@build-1 (pid 4242, `apply`, since 2026-11-22T10:00:00Z, lock id ...)`.
     pub fn describe(&self) -> String {
         format!(

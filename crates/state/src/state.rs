@@ -178,6 +178,16 @@ impl State {
         }
     }
 
+    /// A new, empty state (serial 0, not saved) that keeps `lineage`: the state a saved plan
+    /// made where no state existed yet is applied to, so that the state its apply creates is
+    /// the one the plan was made for.
+    pub fn with_lineage(lineage: Uuid) -> Self {
+        Self {
+            lineage,
+            ..Self::new()
+        }
+    }
+
     /// The UUID fixed when the state was created.
     pub fn lineage(&self) -> Uuid {
         self.lineage

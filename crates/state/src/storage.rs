@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{StateError, io};
 use crate::format::{self, DecodeError, JournalHeader};
-use crate::lock::{self, ForceUnlock, LockGuard, LockRequest, sibling};
+use crate::lock::{self, ForceUnlock, LockGuard, LockInfo, LockRequest, sibling};
 use crate::state::{Change, State};
 
 /// A place that keeps a state, with a lock against concurrent runs and a journal of the changes
@@ -172,6 +172,12 @@ impl LocalStorage {
     /// The lock file: `<state>.lock`.
     pub fn lock_path(&self) -> PathBuf {
         lock::lock_path_for(&self.path)
+    }
+
+    /// The record of the lock held now, if its lock file has one (a lock released normally
+    /// leaves none).
+    pub fn lock_holder(&self) -> Option<LockInfo> {
+        lock::read_info(&self.lock_path())
     }
 
     fn directory(&self) -> PathBuf {

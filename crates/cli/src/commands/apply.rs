@@ -11,18 +11,16 @@ use plinth_state::{State, StateStorage};
 
 use crate::args::{ApplyArgs, DestroyArgs, LockArgs, VarArgs};
 use crate::commands::planning::{
-    check_import_targets, load_configuration, parse_addresses, plan_options, runtime,
+    check_import_targets, check_selection, load_configuration, parse_addresses, plan_options,
+    runtime, warn_selection,
 };
 use crate::commands::state::lock_request;
 use crate::commands::{AlreadyReported, Hinted};
-use crate::planfile::{ConfigDigest, PlanFile};
+use crate::planfile::PlanFile;
 use crate::progress::Progress;
 use crate::render::{self, PlanView, RenderOptions};
 use crate::session::Session;
 use crate::workspace::Workspace;
-
-/// Exit status after an interrupt (128 + SIGINT), as shells report it.
-const EXIT_INTERRUPTED: u8 = 130;
 
 /// What one apply or destroy run is asked to do.
 struct Run<'a> {
@@ -60,7 +58,7 @@ pub fn run(workspace: &Workspace, args: &ApplyArgs) -> anyhow::Result<ExitCode> 
     let mut saved = args
         .planfile
         .as_deref()
-        .map(PlanFile::load)
+        .map(|path| PlanFile::load(&workspace.resolve(path)))
         .transpose()
         .map_err(Hinted::from)?;
     if let Some(saved) = &mut saved {
@@ -114,18 +112,22 @@ pub fn destroy(workspace: &Workspace, args: &DestroyArgs) -> anyhow::Result<Exit
 
 fn execute(run: Run<'_>) -> anyhow::Result<ExitCode> {
     let Run { saved, .. } = run;
-    let config = load_configuration(run.workspace, run.vars)?;
+    let config = match &saved {
+        Some(saved) => saved_plan::load_configuration(run.workspace, run.vars, saved)?,
+        None => load_configuration(run.workspace, run.vars)?,
+    };
     if run.command != Command::Destroy {
         check_import_targets(&config)?;
     }
     let storage = run.workspace.storage();
     let lock = storage.lock(&lock_request(run.command.name(), run.lock))?;
-    let state = storage.load()?;
+    let mut state = storage.load()?;
     if let Some(saved) = &saved {
-        let digest =
-            ConfigDigest::of_configuration(&config, &crate::workspace::load_options(run.vars));
-        saved.check(&state, &digest).map_err(Hinted::from)?;
+        state = saved_plan::check(saved, state, &config, run.vars)?;
+    } else {
+        check_selection(&config, &state, &run.options)?;
     }
+    warn_selection(&run.options)?;
     let runtime = runtime()?;
     let session = runtime.block_on(Session::connect(run.workspace.dir(), config.provider()))?;
     // The refresh reports its waits for objects being deleted as the apply reports operations.
@@ -201,6 +203,57 @@ fn execute(run: Run<'_>) -> anyhow::Result<ExitCode> {
     let (state, _) = finished?;
     drop(lock);
     summarize(&report, &state, run.command)
+}
+
+/// What applying a saved plan adds: the configuration loaded with the plan's variable values,
+/// and the checks that the plan still applies.
+mod saved_plan {
+    use plinth_config::Configuration;
+    use plinth_state::State;
+
+    use crate::args::VarArgs;
+    use crate::commands::Hinted;
+    use crate::planfile::{ConfigDigest, PlanFile};
+    use crate::workspace::Workspace;
+
+    /// Loads the configuration with the variable values the plan carries (as a variables file
+    /// of lower precedence than the `--var-file`s and `--var`s given now), and checks that every
+    /// variable has the value the plan was made with: a sensitive one must be given again.
+    pub fn load_configuration(
+        workspace: &Workspace,
+        vars: &VarArgs,
+        saved: &PlanFile,
+    ) -> anyhow::Result<Configuration> {
+        let Some(variables) = saved.variables() else {
+            return crate::commands::planning::load_configuration(workspace, vars);
+        };
+        let dir = tempfile::tempdir()?;
+        let file = dir.path().join("saved-plan.vars");
+        std::fs::write(&file, variables.to_variables_file())?;
+        let mut with_saved = vars.clone();
+        with_saved.var_files.insert(0, file);
+        let config = crate::commands::planning::load_configuration(workspace, &with_saved)?;
+        variables.check(&config).map_err(Hinted::from)?;
+        Ok(config)
+    }
+
+    /// The state to apply the plan to (see [`PlanFile::state_to_apply_to`]), once checked to
+    /// be the one the plan was made against, with the same configuration.
+    pub fn check(
+        saved: &PlanFile,
+        state: State,
+        config: &Configuration,
+        vars: &VarArgs,
+    ) -> anyhow::Result<State> {
+        let digest = if saved.variables().is_some() {
+            ConfigDigest::of_configuration_files(config)
+        } else {
+            ConfigDigest::of_configuration(config, &crate::workspace::load_options(vars))
+        };
+        let state = saved.state_to_apply_to(state);
+        saved.check(&state, &digest).map_err(Hinted::from)?;
+        Ok(state)
+    }
 }
 
 /// Asks for `yes` on a terminal; refuses without one.
@@ -361,7 +414,7 @@ fn summarize(report: &ApplyReport, state: &State, command: Command) -> anyhow::R
         "Everything that completed is recorded in the state; run `plinth apply` again to continue."
     )?;
     if report.interrupted {
-        return Ok(ExitCode::from(EXIT_INTERRUPTED));
+        return Ok(crate::commands::ExitStatus::Interrupted.into());
     }
     Err(AlreadyReported.into())
 }

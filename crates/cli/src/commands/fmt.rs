@@ -11,9 +11,6 @@ use anyhow::Context;
 use crate::args::FmtArgs;
 use crate::workspace::Workspace;
 
-/// Exit status of `fmt --check` when a file would change.
-const EXIT_WOULD_CHANGE: u8 = 3;
-
 pub fn run(workspace: &Workspace, args: &FmtArgs) -> anyhow::Result<ExitCode> {
     let files = formattable_files(workspace.dir())?;
     let mut stdout = io::stdout().lock();
@@ -67,7 +64,7 @@ pub fn run(workspace: &Workspace, args: &FmtArgs) -> anyhow::Result<ExitCode> {
         );
     }
     if args.check && changed > 0 {
-        return Ok(ExitCode::from(EXIT_WOULD_CHANGE));
+        return Ok(crate::commands::ExitStatus::WouldReformat.into());
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -1,15 +1,47 @@
-//! `plinth force-unlock LOCK_ID`.
+//! `plinth force-unlock LOCK_ID`: break a state lock, after asking (or with `--force`), and
+//! never the lock of a run still alive on this machine unless forced.
 
-use std::io::{self, Write};
+use std::io::{self, BufRead, IsTerminal, Write};
 use std::process::ExitCode;
 
 use plinth_state::{ForceUnlock, StateStorage};
 
 use crate::args::ForceUnlockArgs;
+use crate::commands::{ExitStatus, Hinted};
 use crate::workspace::Workspace;
 
 pub fn run(workspace: &Workspace, args: &ForceUnlockArgs) -> anyhow::Result<ExitCode> {
-    let outcome = workspace.storage().force_unlock(&args.lock_id)?;
+    let storage = workspace.storage();
+    let id = args.lock_id.trim();
+    // A lock id that is not the held one is refused by the storage, naming the holder.
+    let holder = storage
+        .lock_holder()
+        .filter(|holder| holder.id.to_string() == id);
+    if let Some(holder) = holder.as_ref().filter(|_| !args.force) {
+        if holder.is_alive_on_this_host() {
+            return Err(Hinted {
+                message: format!(
+                    "the lock {id} is held by {}, a run that is still going on this machine",
+                    holder.describe()
+                ),
+                hint: format!(
+                    "wait for it to finish or stop it (its lock is then released); `{} \
+                     force-unlock --force {id}` breaks the lock anyway, and two runs changing the \
+                     same state can lose resources",
+                    workspace.command()
+                ),
+            }
+            .into());
+        }
+        if !confirm(workspace, id, &holder.describe())? {
+            writeln!(
+                io::stdout().lock(),
+                "Force-unlock cancelled: the lock is kept."
+            )?;
+            return Ok(ExitStatus::Failure.into());
+        }
+    }
+    let outcome = storage.force_unlock(id)?;
     let mut stdout = io::stdout().lock();
     match outcome {
         ForceUnlock::Cleared(info) => writeln!(
@@ -26,5 +58,31 @@ pub fn run(workspace: &Workspace, args: &ForceUnlockArgs) -> anyhow::Result<Exit
             info.describe()
         )?,
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(ExitStatus::Success.into())
+}
+
+/// Asks for `yes` on a terminal; refuses without one (`--force` does not ask).
+fn confirm(workspace: &Workspace, id: &str, holder: &str) -> anyhow::Result<bool> {
+    if !io::stdin().is_terminal() {
+        return Err(Hinted {
+            message: "cannot ask for confirmation: standard input is not a terminal".to_owned(),
+            hint: format!(
+                "make sure the run holding the lock has stopped, then run `{} force-unlock \
+                 --force {id}`",
+                workspace.command()
+            ),
+        }
+        .into());
+    }
+    let mut stdout = io::stdout().lock();
+    write!(
+        stdout,
+        "Do you really want to force-unlock?\n  The lock {id} is held by {holder}.\n  Breaking the \
+         lock of a run that is still going lets two runs change the same state, which can lose \
+         resources.\n  Only 'yes' will be accepted to confirm.\n\n  Enter a value: "
+    )?;
+    stdout.flush()?;
+    let mut answer = String::new();
+    io::stdin().lock().read_line(&mut answer)?;
+    Ok(answer.trim() == "yes")
 }

@@ -16,6 +16,41 @@ pub mod taint;
 pub mod validate;
 
 use std::fmt as stdfmt;
+use std::process::ExitCode;
+
+/// How a run of plinth ends, mapped once to the process's exit status (docs/cli.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitStatus {
+    /// 0: done, nothing to report.
+    Success,
+    /// 1: an error, including a mistyped command or flag (clap's usage errors).
+    Failure,
+    /// 2: `plan --detailed-exitcode` found changes (resources or outputs).
+    Changes,
+    /// 3: `fmt --check` found a file that is not in the canonical layout.
+    WouldReformat,
+    /// 130 (128 + SIGINT, as shells report it): an apply or destroy was interrupted.
+    Interrupted,
+}
+
+impl ExitStatus {
+    /// The process exit status.
+    pub fn code(self) -> u8 {
+        match self {
+            ExitStatus::Success => 0,
+            ExitStatus::Failure => 1,
+            ExitStatus::Changes => 2,
+            ExitStatus::WouldReformat => 3,
+            ExitStatus::Interrupted => 130,
+        }
+    }
+}
+
+impl From<ExitStatus> for ExitCode {
+    fn from(status: ExitStatus) -> Self {
+        ExitCode::from(status.code())
+    }
+}
 
 /// An error with a clear next step, printed as a `hint:` line after the message.
 #[derive(Debug)]
@@ -42,6 +77,15 @@ impl From<crate::planfile::PlanFileError> for Hinted {
         Self {
             message: err.to_string(),
             hint,
+        }
+    }
+}
+
+impl From<crate::planfile::VariableMismatch> for Hinted {
+    fn from(mismatch: crate::planfile::VariableMismatch) -> Self {
+        Self {
+            message: format!("the saved plan cannot be applied: {mismatch}"),
+            hint: mismatch.hint(),
         }
     }
 }

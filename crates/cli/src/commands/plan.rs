@@ -7,18 +7,18 @@ use plinth_apply::{RefreshOptions, refresh_and_plan};
 use plinth_state::StateStorage;
 
 use crate::args::PlanArgs;
-use crate::commands::planning::{check_import_targets, load_configuration, plan_options, runtime};
+use crate::commands::planning::{
+    check_import_targets, check_selection, load_configuration, plan_options, runtime,
+    warn_selection,
+};
 use crate::commands::state::lock_request;
-use crate::planfile::{ConfigDigest, save_plan};
+use crate::planfile::{ConfigDigest, SavedVariables, save_plan};
 use crate::progress::Progress;
 use crate::render::{self, PlanView, RenderOptions};
 use crate::session::Session;
 use crate::workspace::Workspace;
 
 mod generate;
-
-/// Exit status of `plan --detailed-exitcode` when the plan has changes.
-const EXIT_CHANGES: u8 = 2;
 
 pub fn run(workspace: &Workspace, args: &PlanArgs) -> anyhow::Result<ExitCode> {
     let mut config = load_configuration(workspace, &args.planning.vars)?;
@@ -34,6 +34,8 @@ pub fn run(workspace: &Workspace, args: &PlanArgs) -> anyhow::Result<ExitCode> {
     let storage = workspace.storage();
     let lock = storage.lock(&lock_request("plan", &args.planning.lock))?;
     let state = storage.load()?;
+    check_selection(&config, &state, &options)?;
+    warn_selection(&options)?;
     let plan = runtime()?.block_on(async {
         let session = Session::connect(workspace.dir(), config.provider()).await?;
         if let Some(path) = &args.generate_config_out {
@@ -70,18 +72,19 @@ pub fn run(workspace: &Workspace, args: &PlanArgs) -> anyhow::Result<ExitCode> {
         let color = console::colors_enabled() && io::stdout().is_terminal();
         render::write_plan_text(&mut stdout, &view, RenderOptions { color })?;
     }
-    if let Some(path) = &args.out {
-        let digest = ConfigDigest::of_configuration(
-            &config,
-            &crate::workspace::load_options(&args.planning.vars),
-        );
-        save_plan(path, &view, &digest, &options).map_err(crate::commands::Hinted::from)?;
+    if let Some(out) = &args.out {
+        let path = workspace.resolve(out);
+        let digest = ConfigDigest::of_configuration_files(&config);
+        let variables = SavedVariables::of(&config);
+        save_plan(&path, &view, &digest, &variables, &options)
+            .map_err(crate::commands::Hinted::from)?;
         if !args.json {
             writeln!(
                 stdout,
-                "\nSaved the plan to {}. To carry out exactly these actions, run:\n  plinth apply {}",
-                path.display(),
-                path.display()
+                "\nSaved the plan to {}. To carry out exactly these actions, run:\n  {} apply {}",
+                out.display(),
+                workspace.command(),
+                crate::workspace::shell_word(out)
             )?;
         }
     }
@@ -96,7 +99,7 @@ pub fn run(workspace: &Workspace, args: &PlanArgs) -> anyhow::Result<ExitCode> {
     }
     stdout.flush()?;
     if args.detailed_exitcode && plan.has_changes() {
-        return Ok(ExitCode::from(EXIT_CHANGES));
+        return Ok(crate::commands::ExitStatus::Changes.into());
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -1,13 +1,15 @@
 //! What `plan`, `apply`, `destroy`, `graph` and `import` share: loading the configuration,
 //! turning flags into plan options, the async runtime, and locking the state.
 
+use std::io::Write as _;
+
 use anyhow::Context;
 use plinth_config::Configuration;
 use plinth_core::ResourceAddress;
 use plinth_planner::{Adoption, PlanOptions};
 
 use crate::args::{PlanningArgs, VarArgs};
-use crate::commands::AlreadyReported;
+use crate::commands::{AlreadyReported, Hinted};
 use crate::workspace::Workspace;
 
 /// Loads the configuration; diagnostics are printed and become [`AlreadyReported`].
@@ -68,4 +70,73 @@ pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")
+}
+
+/// Refuses a `--target` or `--exclude` address that matches nothing: no block of the
+/// configuration (for an instance address, its block) and no record of the state. A typo
+/// would otherwise plan nothing and say "No changes". Suggests the closest address known.
+pub fn check_selection(
+    config: &Configuration,
+    state: &plinth_state::State,
+    options: &PlanOptions,
+) -> anyhow::Result<()> {
+    let selections = [
+        ("--target", &options.targets),
+        ("--exclude", &options.excludes),
+    ];
+    for (flag, addresses) in selections {
+        for address in addresses {
+            let configured = config
+                .all_resources()
+                .iter()
+                .any(|resource| resource.address().contains(&address.resource()));
+            let recorded = state
+                .resources()
+                .keys()
+                .any(|recorded| address.contains(recorded));
+            if configured || recorded {
+                continue;
+            }
+            let known = config
+                .all_resources()
+                .iter()
+                .map(|resource| resource.address().to_string())
+                .chain(state.resources().keys().map(ToString::to_string));
+            let wanted = address.to_string();
+            let closest = known
+                .map(|candidate| (strsim::jaro_winkler(&wanted, &candidate), candidate))
+                .filter(|(score, _)| *score > 0.8)
+                .max_by(|a, b| a.0.total_cmp(&b.0));
+            let hint = match closest {
+                Some((_, candidate)) => format!("did you mean `{flag} {candidate}`?"),
+                None => "`plinth state list` lists the resources of the state".to_owned(),
+            };
+            return Err(Hinted {
+                message: format!(
+                    "`{flag} {wanted}` matches no resource of the configuration or the state"
+                ),
+                hint,
+            }
+            .into());
+        }
+    }
+    Ok(())
+}
+
+/// Terraform's warning that a plan made with `--target` or `--exclude` may not be all the
+/// configuration asks for; on stderr, so that stdout stays the plan.
+pub fn warn_selection(options: &PlanOptions) -> std::io::Result<()> {
+    if options.targets.is_empty() && options.excludes.is_empty() {
+        return Ok(());
+    }
+    let mut stderr = std::io::stderr().lock();
+    writeln!(
+        stderr,
+        "{}: resource targeting is in effect\n\n  You are creating a plan with --target or \
+         --exclude, which means that the result of this plan may not represent all of the \
+         changes requested by the current configuration.\n\n  --target and --exclude are not \
+         for routine use: they are for exceptional situations such as recovering from errors or \
+         mistakes.\n",
+        console::style("warning").yellow().bold()
+    )
 }

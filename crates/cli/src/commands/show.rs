@@ -13,7 +13,8 @@ use crate::workspace::Workspace;
 pub fn run(workspace: &Workspace, args: &ShowArgs) -> anyhow::Result<ExitCode> {
     let mut stdout = io::stdout().lock();
     if let Some(path) = &args.planfile {
-        let saved = PlanFile::load(path).map_err(crate::commands::Hinted::from)?;
+        let saved =
+            PlanFile::load(&workspace.resolve(path)).map_err(crate::commands::Hinted::from)?;
         let mut stdout = io::BufWriter::new(stdout);
         if args.json {
             render::write_json(&mut stdout, saved.plan())?;

@@ -8,10 +8,10 @@ use plinth_core::path::push_pointer_key;
 use plinth_core::{AttributePath, PathStep};
 use plinth_core::{InstanceKey, Mode, ResourceAddress};
 use std::cell::Cell;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use plinth_config::Value;
-use plinth_planner::{Action, Plan, PlanMode, PlannedChange, Reason};
+use plinth_planner::{Action, OutputAction, OutputChange, Plan, PlanMode, PlannedChange, Reason};
 use plinth_state::State;
 use serde::ser::SerializeStruct as _;
 use serde::{Deserialize, Serialize, Serializer};
@@ -45,6 +45,8 @@ pub struct DocumentHead {
     pub prior_state: PriorState,
     /// Values changed outside plinth since the last apply, by resource instance.
     pub resource_drift: Vec<ResourceDrift>,
+    /// Every output value (configured or recorded) and what the apply does to it, by name.
+    pub output_changes: BTreeMap<String, OutputChangeEntry>,
     /// Counts of the changes by kind.
     pub summary: SummaryCounts,
     /// Whether applying the plan would change anything.
@@ -60,6 +62,9 @@ struct FlatDocument {
     prior_state: PriorState,
     resource_drift: Vec<ResourceDrift>,
     resource_changes: Vec<ResourceChange>,
+    // Plan files written before outputs were planned have none.
+    #[serde(default)]
+    output_changes: BTreeMap<String, OutputChangeEntry>,
     summary: SummaryCounts,
     has_changes: bool,
 }
@@ -73,6 +78,7 @@ impl From<FlatDocument> for PlanDocument {
                 mode: flat.mode,
                 prior_state: flat.prior_state,
                 resource_drift: flat.resource_drift,
+                output_changes: flat.output_changes,
                 summary: flat.summary,
                 has_changes: flat.has_changes,
             },
@@ -98,13 +104,14 @@ where
     S: Serializer,
     C: Serialize,
 {
-    let mut document = serializer.serialize_struct("PlanDocument", 8)?;
+    let mut document = serializer.serialize_struct("PlanDocument", 9)?;
     document.serialize_field("format_version", &head.format_version)?;
     document.serialize_field("plinth_version", &head.plinth_version)?;
     document.serialize_field("mode", &head.mode)?;
     document.serialize_field("prior_state", &head.prior_state)?;
     document.serialize_field("resource_drift", &head.resource_drift)?;
     document.serialize_field("resource_changes", &Streamed(Cell::new(Some(changes))))?;
+    document.serialize_field("output_changes", &head.output_changes)?;
     document.serialize_field("summary", &head.summary)?;
     document.serialize_field("has_changes", &head.has_changes)?;
     document.end()
@@ -340,6 +347,68 @@ impl ActionNames {
     }
 }
 
+/// What the plan does to one output value, as Terraform's `output_changes` writes it. A
+/// sensitive value is `null` and marked `true` in its mirror; one known only after apply is
+/// `null` and marked in `after_unknown`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OutputChangeEntry {
+    /// `["no-op"]`, `["create"]`, `["update"]` or `["delete"]`.
+    pub actions: Vec<TerraformAction>,
+    /// The value the state records; `null` for a new output.
+    pub before: Json,
+    /// The planned value; `null` for a delete.
+    pub after: Json,
+    /// Mirror of `after`: `true` where the value is known only after apply.
+    pub after_unknown: Json,
+    /// Mirror of `before`: `true` where the value is sensitive.
+    pub before_sensitive: Json,
+    /// Mirror of `after`: `true` where the value is sensitive.
+    pub after_sensitive: Json,
+}
+
+impl OutputChangeEntry {
+    /// Whether the apply changes this output.
+    pub fn is_change(&self) -> bool {
+        self.actions != [TerraformAction::NoOp]
+    }
+}
+
+/// The document entry of an output change.
+fn output_change(change: &OutputChange) -> OutputChangeEntry {
+    let action = match change.action {
+        OutputAction::NoOp => TerraformAction::NoOp,
+        OutputAction::Create => TerraformAction::Create,
+        OutputAction::Update => TerraformAction::Update,
+        OutputAction::Delete => TerraformAction::Delete,
+    };
+    let (before, before_sensitive) = match &change.before {
+        Some(plinth_state::OutputState::Plain(json)) => (json.clone(), Json::Bool(false)),
+        Some(plinth_state::OutputState::Sensitive(_)) => (Json::Null, Json::Bool(true)),
+        None => (Json::Null, Json::Bool(false)),
+    };
+    let (after, after_unknown, after_sensitive) = match &change.after {
+        None => (Json::Null, Json::Bool(false), Json::Bool(false)),
+        Some(value) => {
+            let (json, unknown, sensitive) =
+                value_json(value, &BTreeSet::new(), &mut String::new());
+            let unknown = unknown.unwrap_or(Json::Bool(false));
+            if change.sensitive {
+                (Json::Null, unknown, Json::Bool(true))
+            } else {
+                (json, unknown, sensitive.unwrap_or(Json::Bool(false)))
+            }
+        }
+    };
+    OutputChangeEntry {
+        actions: vec![action],
+        before,
+        after,
+        after_unknown,
+        before_sensitive,
+        after_sensitive,
+    }
+}
+
 /// Why a change is planned, as the document's reason `code` names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -476,6 +545,11 @@ impl<'a> PlanView<'a> {
                 serial: prior.serial(),
             },
             resource_drift: drift_entries(plan, prior),
+            output_changes: plan
+                .output_changes()
+                .iter()
+                .map(|change| (change.name.clone(), output_change(change)))
+                .collect(),
             summary: SummaryCounts {
                 import: summary.import,
                 add: summary.add,

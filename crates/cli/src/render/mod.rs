@@ -21,8 +21,9 @@ use std::io;
 use serde::Serialize;
 
 pub use crate::render::document::{
-    ActionNames, AttributeChangeEntry, ChangeAction, DocumentHead, FORMAT_VERSION, PlanDocument,
-    PlanView, ResourceChange, ResourceDrift, TerraformAction,
+    ActionNames, AttributeChangeEntry, ChangeAction, DocumentHead, FORMAT_VERSION,
+    OutputChangeEntry, PlanDocument, PlanView, ResourceChange, ResourceDrift, SummaryCounts,
+    TerraformAction,
 };
 use crate::render::text::Shown;
 

@@ -603,3 +603,156 @@ fn the_text_makes_no_entry_for_a_no_op() {
     assert_eq!(made, 0, "{text}");
     assert!(text.starts_with("No changes."), "{text}");
 }
+
+/// A world whose state records outputs `kept`, `changed`, `gone` (an object) and a sensitive
+/// `token`, with the add-on of `DNS` installed.
+fn world_with_outputs() -> World {
+    let mut world = World::new();
+    world.in_state(
+        "huaweicloud_cce_addon.dns",
+        Some("uid-dns"),
+        dns_remote(),
+        &[],
+    );
+    for (name, value) in [
+        ("kept", json!("1.28.6")),
+        ("changed", json!({"a": 1, "b": "x"})),
+        ("gone", json!({"a": 1})),
+    ] {
+        world.state.apply(Change::SetOutput {
+            name: name.to_owned(),
+            output: plinth_state::OutputState::Plain(value),
+        });
+    }
+    let token = world.state.fingerprint(&json!("old"));
+    world.state.apply(Change::SetOutput {
+        name: "token".to_owned(),
+        output: plinth_state::OutputState::Sensitive(token),
+    });
+    world
+}
+
+const OUTPUTS: &str = r#"
+variable "token" {
+  type      = string
+  default   = "s3cr3t-token"
+  sensitive = true
+}
+output "kept" { value = huaweicloud_cce_addon.dns.version }
+output "changed" { value = { a = 1, b = "y" } }
+output "added" { value = ["p", "q"] }
+output "token" {
+  value     = var.token
+  sensitive = true
+}
+"#;
+
+#[test]
+fn a_plan_that_changes_only_outputs_shows_them() {
+    let world = world_with_outputs();
+    let plan = world.plan_of(&format!("{DNS}{OUTPUTS}"), &PlanOptions::default());
+    assert!(plan.has_changes());
+    let text = check_text(&plan, &world.state);
+    assert!(
+        !text.contains("s3cr3t"),
+        "the sensitive value leaked:\n{text}"
+    );
+    assert_snapshot!(text, @r#"
+    Changes to Outputs:
+      + added   = [
+          + "p",
+          + "q",
+        ]
+      ~ changed = {
+          ~ b = "x" -> "y"
+            # (1 unchanged element hidden)
+        }
+      - gone    = {
+          - a = 1
+        } -> null
+      ~ token   = (sensitive value)
+
+    You can apply this plan to save these new output values to the plinth state, without changing any real infrastructure.
+    "#);
+    let json = plan_json(&plan, &world.state);
+    assert_json_snapshot!(json["output_changes"], @r#"
+    {
+      "added": {
+        "actions": [
+          "create"
+        ],
+        "after": [
+          "p",
+          "q"
+        ],
+        "after_sensitive": false,
+        "after_unknown": false,
+        "before": null,
+        "before_sensitive": false
+      },
+      "changed": {
+        "actions": [
+          "update"
+        ],
+        "after": {
+          "a": 1,
+          "b": "y"
+        },
+        "after_sensitive": false,
+        "after_unknown": false,
+        "before": {
+          "a": 1,
+          "b": "x"
+        },
+        "before_sensitive": false
+      },
+      "gone": {
+        "actions": [
+          "delete"
+        ],
+        "after": null,
+        "after_sensitive": false,
+        "after_unknown": false,
+        "before": {
+          "a": 1
+        },
+        "before_sensitive": false
+      },
+      "kept": {
+        "actions": [
+          "no-op"
+        ],
+        "after": "1.28.6",
+        "after_sensitive": false,
+        "after_unknown": false,
+        "before": "1.28.6",
+        "before_sensitive": false
+      },
+      "token": {
+        "actions": [
+          "update"
+        ],
+        "after": null,
+        "after_sensitive": true,
+        "after_unknown": false,
+        "before": null,
+        "before_sensitive": true
+      }
+    }
+    "#);
+    assert_eq!(json["has_changes"], json!(true));
+}
+
+#[test]
+fn outputs_follow_the_resource_changes_and_unknown_values_say_so() {
+    let world = World::new();
+    let hcl = format!("{DNS}output \"id\" {{ value = huaweicloud_cce_addon.dns.id }}\n");
+    let text = world.text(&hcl, &PlanOptions::default());
+    let tail = &text[text.find("Plan: ").unwrap()..];
+    assert_snapshot!(tail, @r"
+    Plan: 1 to add, 0 to change, 0 to destroy.
+
+    Changes to Outputs:
+      + id = (known after apply)
+    ");
+}

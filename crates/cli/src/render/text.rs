@@ -10,8 +10,9 @@ use serde_json::Value as Json;
 
 use crate::render::RenderOptions;
 use crate::render::document::{
-    AttributeChangeEntry, ChangeAction, DocumentHead, DocumentMode, DriftEntry, ReasonCode,
-    ReasonEntry, ResourceChange, ResourceDrift, ResourceMode, SummaryCounts, TerraformAction,
+    AttributeChangeEntry, ChangeAction, DocumentHead, DocumentMode, DriftEntry, OutputChangeEntry,
+    ReasonCode, ReasonEntry, ResourceChange, ResourceDrift, ResourceMode, SummaryCounts,
+    TerraformAction,
 };
 
 const SEPARATOR: &str =
@@ -76,6 +77,23 @@ pub(crate) fn write_text<C: Borrow<ResourceChange>>(
                  object.\n",
             );
         }
+        output_section(&mut out, head);
+        return out.write_to(w);
+    }
+    if !shown.any
+        && head
+            .output_changes
+            .values()
+            .any(OutputChangeEntry::is_change)
+    {
+        if !head.resource_drift.is_empty() {
+            drift_section(&mut out, head, "since the last \"plinth apply\":");
+        }
+        output_section(&mut out, head);
+        out.raw(
+            "\nYou can apply this plan to save these new output values to the plinth state, \
+             without changing any real infrastructure.\n",
+        );
         return out.write_to(w);
     }
     if !shown.any {
@@ -143,7 +161,74 @@ pub(crate) fn write_text<C: Borrow<ResourceChange>>(
         &line["Plan:".len()..]
     ));
     forget_warning(&mut out, &forgotten);
+    if head
+        .output_changes
+        .values()
+        .any(OutputChangeEntry::is_change)
+    {
+        out.raw("\n");
+        output_section(&mut out, head);
+    }
     out.write_to(w)
+}
+
+/// Terraform's `Changes to Outputs:` section: `+ name = value` for a new output,
+/// `~ name = old -> new` for a changed one, `- name = old -> null` for one removed; sensitive
+/// values as `(sensitive value)`, values known only after apply as `(known after apply)`.
+/// Nothing when no output changes.
+fn output_section(out: &mut Out, head: &DocumentHead) {
+    let changed: Vec<(&String, &OutputChangeEntry)> = head
+        .output_changes
+        .iter()
+        .filter(|(_, change)| change.is_change())
+        .collect();
+    if changed.is_empty() {
+        return;
+    }
+    let heading = out.styles.bold.apply_to("Changes to Outputs:").to_string();
+    out.raw(&format!("{heading}\n"));
+    let names = labels(changed.iter().map(|(name, _)| name.as_str()));
+    for ((_, change), label) in changed.iter().zip(names) {
+        let before = V::of(&change.before, None, Some(&change.before_sensitive));
+        let after = V::of(
+            &change.after,
+            Some(&change.after_unknown),
+            Some(&change.after_sensitive),
+        );
+        match change.actions.as_slice() {
+            [TerraformAction::Create] => {
+                whole(
+                    out,
+                    2,
+                    Symbol::Create,
+                    Symbol::Create,
+                    &label,
+                    after,
+                    "",
+                    "",
+                );
+            }
+            [TerraformAction::Delete] => whole(
+                out,
+                2,
+                Symbol::Delete,
+                Symbol::Delete,
+                &label,
+                before,
+                " -> null",
+                "",
+            ),
+            _ if before.sensitive.on() || after.sensitive.on() => {
+                out.line(2, Symbol::Update, &format!("{label}(sensitive value)"));
+            }
+            _ if before.is_absent() || after.is_absent() => out.line(
+                2,
+                Symbol::Update,
+                &format!("{label}{} -> {}", before.inline(), after.inline()),
+            ),
+            _ => diff(out, 2, &label, before, after, ""),
+        }
+    }
 }
 
 /// Terraform's warning after a plan that forgets objects: they stay in the cloud, unmanaged.
