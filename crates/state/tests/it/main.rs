@@ -4,6 +4,7 @@
 mod child;
 mod crash;
 mod errors;
+mod files;
 mod locking;
 mod round_trip;
 mod secrets;
