@@ -4,4 +4,5 @@
 mod fixtures;
 mod fmt;
 mod props;
+mod provider;
 mod quickstart;
