@@ -5,6 +5,7 @@ mod child;
 mod crash;
 mod errors;
 mod files;
+mod fuzz;
 mod locking;
 mod round_trip;
 mod secrets;
