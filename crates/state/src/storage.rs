@@ -415,6 +415,8 @@ impl StateStorage for LocalStorage {
     }
 
     fn lock(&self, request: &LockRequest) -> Result<LockGuard, StateError> {
+        // No lock file is made beside what is not a state file (a link to a device, a FIFO).
+        paths::regular_file(&self.state_file(), Role::State)?;
         lock::acquire(&self.lock_path(), request)
     }
 

@@ -251,15 +251,21 @@ fn special_files_at_the_state_path_are_refused_without_blocking() {
         let _socket = make_special(kind, storage.path());
         // The lock of another state: beside a link to a device there is no place for one.
         let guard = lock(&LocalStorage::new(dir.path().join("other.state.json")));
-        let (load, save) = in_bounded_time({
+        let (load, save, locked) = in_bounded_time({
             let storage = storage.clone();
             move || {
                 let load = storage.load().map(drop);
                 let save = storage.save(&mut State::new(), &guard).map(drop);
-                (load, save)
+                let locked = storage
+                    .lock(&plinth_state::LockRequest {
+                        operation: "test".into(),
+                        timeout: Duration::ZERO,
+                    })
+                    .map(drop);
+                (load, save, locked)
             }
         });
-        for result in [load, save] {
+        for result in [load, save, locked] {
             let error = result.unwrap_err();
             assert!(
                 matches!(

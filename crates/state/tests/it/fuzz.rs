@@ -46,7 +46,11 @@ fn check_load(state: &[u8], journal: Option<&[u8]>) {
         fs::write(storage.journal_path(), journal).unwrap();
     }
     let loaded = storage.load();
-    assert_eq!(fs::read(storage.path()).unwrap(), state, "the load changed the state file");
+    assert_eq!(
+        fs::read(storage.path()).unwrap(),
+        state,
+        "the load changed the state file"
+    );
     if let Some(journal) = journal {
         assert_eq!(fs::read(storage.journal_path()).unwrap(), journal);
     }
@@ -133,7 +137,18 @@ fn resource() -> impl Strategy<Value = Value> {
         prop::collection::vec(dependency(), 0..3),
     )
         .prop_map(
-            |(type_name, name, key, data, attributes, sensitive, id, pending, tainted, dependencies)| {
+            |(
+                type_name,
+                name,
+                key,
+                data,
+                attributes,
+                sensitive,
+                id,
+                pending,
+                tainted,
+                dependencies,
+            )| {
                 let mut entry = json!({
                     "attributes": attributes,
                     "dependencies": dependencies,
@@ -162,7 +177,8 @@ fn resource() -> impl Strategy<Value = Value> {
 fn output() -> impl Strategy<Value = Value> {
     prop_oneof![
         json_value().prop_map(|value| json!({"sensitive": false, "value": value})),
-        "[0-9a-f]{64}".prop_map(|mac| json!({"sensitive": true, "value": format!("hmac-sha256:{mac}")})),
+        "[0-9a-f]{64}"
+            .prop_map(|mac| json!({"sensitive": true, "value": format!("hmac-sha256:{mac}")})),
         Just(json!({"sensitive": true, "value": "hmac-sha256:5e0f"})),
     ]
 }
@@ -190,7 +206,8 @@ fn state_json() -> impl Strategy<Value = Value> {
 fn journal_change() -> impl Strategy<Value = Value> {
     prop_oneof![
         resource().prop_map(|resource| json!({"upsert": resource})),
-        "[a-z_]{1,8}\\.[a-z_]{1,8}(\\[[0-9]{1,3}\\])?".prop_map(|address| json!({"remove": address})),
+        "[a-z_]{1,8}\\.[a-z_]{1,8}(\\[[0-9]{1,3}\\])?"
+            .prop_map(|address| json!({"remove": address})),
         ("[a-z_]{1,8}", output())
             .prop_map(|(name, output)| json!({"set_output": {"name": name, "output": output}})),
         "[a-z_]{1,8}".prop_map(|name| json!({"remove_output": name})),
@@ -199,7 +216,8 @@ fn journal_change() -> impl Strategy<Value = Value> {
 
 fn journal_lines() -> impl Strategy<Value = Vec<Value>> {
     prop::collection::vec(journal_change(), 0..5).prop_map(|changes| {
-        let header = json!({"format": "plinth-journal", "version": 1, "lineage": LINEAGE, "serial": SERIAL});
+        let header =
+            json!({"format": "plinth-journal", "version": 1, "lineage": LINEAGE, "serial": SERIAL});
         std::iter::once(header).chain(changes).collect()
     })
 }
@@ -462,5 +480,3 @@ fn loader_regressions() {
     }
     assert!(checked >= 1, "no fixture in {}", directory.display());
 }
-
-
