@@ -405,3 +405,88 @@ fn quickstart_applies_in_the_sandbox() {
     assert_eq!(run.stdout, "\"running\"\n");
     project.plinth(&["destroy", "--auto-approve"]).code(0);
 }
+
+/// A TCP server that accepts every connection and never answers (the connections stay open);
+/// answers its URL.
+fn silent_endpoint() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        let mut open = Vec::new();
+        for stream in listener.incoming() {
+            match stream {
+                Ok(stream) => open.push(stream),
+                Err(_) => return,
+            }
+        }
+    });
+    url
+}
+
+#[test]
+fn plan_against_an_endpoint_that_never_answers_fails_in_bounded_time_naming_the_timeout() {
+    let cloud = Cloud::start(0);
+    let project = Project::new();
+    let resource = format!(
+        r#"
+resource "huaweicloud_cce_addon" "dns" {{
+  cluster_id    = "{CLUSTER_1}"
+  template_name = "coredns"
+  version       = "1.28.6"
+}}
+"#
+    );
+    project.write("main.hcl", &format!("{}{resource}", cloud.provider()));
+    project.plinth(&["apply", "--auto-approve"]).code(0);
+    let state = project.read("plinth.state.json");
+
+    let silent = silent_endpoint();
+    let provider = cloud
+        .provider()
+        .replace(&cloud_url(&cloud), &silent)
+        .replacen(
+            "region     = \"cn-north-4\"",
+            "region     = \"cn-north-4\"\n  request_timeout = \"500ms\"\n  connect_timeout = \"2s\"",
+            1,
+        );
+    assert!(
+        provider.contains(&silent) && provider.contains("request_timeout"),
+        "{provider}"
+    );
+    project.write("main.hcl", &format!("{provider}{resource}"));
+    let started = Instant::now();
+    let run = project.plinth(&["plan"]);
+    let elapsed = started.elapsed();
+    run.code(1);
+    // Two attempts of 500 ms and a backoff of at most 200 ms, plus start-up.
+    assert!(elapsed < Duration::from_secs(10), "{elapsed:?}");
+    assert!(
+        run.stderr.contains("did not answer GET")
+            && run
+                .stderr
+                .contains("within 500ms (`request_timeout`; 2 attempts)"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains(&format!(
+            "hint: check that `{silent}` is the right endpoint"
+        )),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("raise `request_timeout` in the provider block"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(project.read("plinth.state.json"), state);
+}
+
+/// The endpoint URL in [`Cloud::provider`].
+fn cloud_url(cloud: &Cloud) -> String {
+    let provider = cloud.provider();
+    let start = provider.find("modelarts = \"").unwrap() + "modelarts = \"".len();
+    provider[start..start + provider[start..].find('"').unwrap()].to_owned()
+}

@@ -1,11 +1,17 @@
 //! `plinth state list | show | rm | mv`, `show`, `output` and `force-unlock` on a state file written
 //! through plinth-state.
 
+use std::fs;
+use std::os::unix::fs::{FileTypeExt, PermissionsExt, symlink};
+use std::path::Path;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
 use plinth_core::ResourceAddress;
 use plinth_state::{Change, LocalStorage, LockRequest, OutputState, ResourceState, StateStorage};
 use serde_json::json;
 
-use crate::support::Project;
+use crate::support::{CLUSTER_1, Cloud, Project, Run, plinth};
 
 /// A project whose state holds two add-ons, two plug-ins and two outputs.
 fn project_with_state() -> Project {
@@ -204,4 +210,211 @@ fn force_unlock_refuses_a_wrong_id() {
     let project = project_with_state();
     let run = project.plinth(&["force-unlock", "00000000-0000-4000-8000-000000000000"]);
     run.code(1);
+}
+
+/// Runs plinth in `project` and fails the test if it has not exited within 20 s (it would block
+/// for ever on a FIFO opened by mistake).
+fn plinth_in_bounded_time(project: &Project, args: &[&str]) -> Run {
+    let mut child = plinth()
+        .arg("--chdir")
+        .arg(project.path())
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > Duration::from_secs(20) {
+            let _ = child.kill();
+            panic!("`plinth {}` blocked", args.join(" "));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Run::from(child.wait_with_output().unwrap())
+}
+
+fn mode(path: &Path) -> u32 {
+    fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+fn addon_config(cloud: &Cloud, version: &str) -> String {
+    format!(
+        r#"{provider}
+resource "huaweicloud_cce_addon" "dns" {{
+  cluster_id    = "{CLUSTER_1}"
+  template_name = "coredns"
+  version       = "{version}"
+}}
+"#,
+        provider = cloud.provider()
+    )
+}
+
+#[test]
+fn a_symlinked_state_is_written_through_its_link_and_stays_a_link() {
+    let cloud = Cloud::start(0);
+    let project = Project::new();
+    fs::create_dir(project.path().join("shared")).unwrap();
+    let link = project.path().join("plinth.state.json");
+    symlink("shared/prod.state.json", &link).unwrap();
+    project.write("main.hcl", &addon_config(&cloud, "1.28.6"));
+    project.plinth(&["apply", "--auto-approve"]).code(0);
+    project.write("main.hcl", &addon_config(&cloud, "1.29.4"));
+    project.plinth(&["apply", "--auto-approve"]).code(0);
+
+    assert!(
+        fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert_eq!(
+        fs::read_link(&link).unwrap(),
+        Path::new("shared/prod.state.json")
+    );
+    let shared = project.path().join("shared");
+    let state: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(shared.join("prod.state.json")).unwrap()).unwrap();
+    assert_eq!(state["resources"][0]["attributes"]["version"], "1.29.4");
+    assert!(shared.join("prod.state.json.backup").is_file());
+    assert!(shared.join("prod.state.json.lock").is_file());
+    assert!(!project.path().join("plinth.state.json.backup").exists());
+    let run = project.plinth(&["plan", "--detailed-exitcode"]);
+    run.code(0);
+}
+
+#[test]
+fn modes_of_the_state_and_its_backup_are_kept_and_new_files_are_0600() {
+    let cloud = Cloud::start(0);
+    let project = Project::new();
+    project.write("main.hcl", &addon_config(&cloud, "1.28.6"));
+    project.plinth(&["apply", "--auto-approve"]).code(0);
+    let state = project.path().join("plinth.state.json");
+    let backup = project.path().join("plinth.state.json.backup");
+    assert_eq!(mode(&state), 0o600);
+    assert_eq!(mode(&project.path().join("plinth.state.json.lock")), 0o600);
+
+    fs::set_permissions(&state, fs::Permissions::from_mode(0o640)).unwrap();
+    project
+        .plinth(&["taint", "huaweicloud_cce_addon.dns"])
+        .code(0);
+    assert_eq!(mode(&state), 0o640);
+    assert_eq!(mode(&backup), 0o600);
+
+    fs::set_permissions(&state, fs::Permissions::from_mode(0o444)).unwrap();
+    fs::set_permissions(&backup, fs::Permissions::from_mode(0o640)).unwrap();
+    project.plinth(&["apply", "--auto-approve"]).code(0);
+    assert_eq!(mode(&state), 0o444);
+    assert_eq!(mode(&backup), 0o640);
+    assert!(
+        project
+            .read("plinth.state.json")
+            .contains("\"status\": \"ready\"")
+    );
+}
+
+#[test]
+fn special_files_at_the_state_or_journal_path_are_refused_in_bounded_time() {
+    let project = Project::new();
+    let state = project.path().join("plinth.state.json");
+    let status = std::process::Command::new("mkfifo")
+        .arg(&state)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    for args in [
+        &["state", "list"][..],
+        &["taint", "huaweicloud_cce_addon.dns"],
+    ] {
+        let run = plinth_in_bounded_time(&project, args);
+        run.code(1);
+        assert!(
+            run.stderr
+                .contains("plinth.state.json` is a FIFO (named pipe), not a regular file"),
+            "{}",
+            run.stderr
+        );
+        assert!(run.stderr.contains("hint: "), "{}", run.stderr);
+    }
+    assert!(fs::symlink_metadata(&state).unwrap().file_type().is_fifo());
+
+    let project = project_with_state();
+    let before = project.read("plinth.state.json");
+    fs::create_dir(project.path().join("plinth.state.json.journal")).unwrap();
+    let run = plinth_in_bounded_time(&project, &["taint", "huaweicloud_cce_addon.dns"]);
+    run.code(1);
+    assert!(
+        run.stderr
+            .contains("journal` is a directory, not a regular file"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(project.read("plinth.state.json"), before);
+}
+
+#[test]
+fn invalid_utf8_in_the_journal_is_an_error_naming_the_line_and_nothing_is_folded() {
+    let project = project_with_state();
+    let storage = LocalStorage::new(project.path().join("plinth.state.json"));
+    {
+        let lock = storage
+            .lock(&LockRequest {
+                operation: "test".to_owned(),
+                timeout: std::time::Duration::ZERO,
+            })
+            .unwrap();
+        let mut journal = storage.begin(storage.load().unwrap(), &lock).unwrap();
+        journal
+            .record(Change::Upsert {
+                address: "huaweicloud_cce_addon.extra".parse().unwrap(),
+                resource: ResourceState::new(Some("e1".to_owned()), json!({"note": "caf"})),
+            })
+            .unwrap();
+        // The run dies here, leaving its journal.
+    }
+    let path = storage.journal_path();
+    let mut bytes = fs::read(&path).unwrap();
+    let at = bytes.windows(5).position(|w| w == b"caf\"}").unwrap() + 3;
+    bytes.splice(at..at, [0xe9]); // Latin-1 `é`: not UTF-8.
+    fs::write(&path, &bytes).unwrap();
+    let state_before = project.read("plinth.state.json");
+
+    let run = project.plinth(&["state", "list"]);
+    run.code(1);
+    assert!(
+        run.stderr
+            .contains("plinth.state.json.journal` is unreadable at line 2: it is not valid UTF-8"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stdout.contains("extra"), "{}", run.stdout);
+    project
+        .plinth(&["taint", "huaweicloud_cce_addon.dns"])
+        .code(1);
+    assert_eq!(fs::read(&path).unwrap(), bytes);
+    assert_eq!(project.read("plinth.state.json"), state_before);
+}
+
+#[test]
+fn a_serial_at_its_maximum_is_an_error_on_save_and_the_state_is_untouched() {
+    let project = project_with_state();
+    let text = project.read("plinth.state.json");
+    let serial = serde_json::from_str::<serde_json::Value>(&text).unwrap()["serial"].clone();
+    let text = text.replace(
+        &format!("\"serial\": {serial}"),
+        &format!("\"serial\": {}", u64::MAX),
+    );
+    project.write("plinth.state.json", &text);
+    let run = project.plinth(&["taint", "huaweicloud_cce_addon.dns"]);
+    run.code(1);
+    assert!(
+        run.stderr
+            .contains("cannot increment the serial of the state file `")
+            && run.stderr.contains("it is already 18446744073709551615"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(project.read("plinth.state.json"), text);
+    project.plinth(&["state", "list"]).code(0);
 }

@@ -41,6 +41,9 @@ impl Session {
                     cce: Some(url.clone()),
                     iam: Some(url),
                 },
+                // The block's time limits still bound every call to the sandbox.
+                connect_timeout: settings.connect_timeout,
+                request_timeout: settings.request_timeout,
                 ..ClientSettings::default()
             };
             Some(emulator)
@@ -92,6 +95,8 @@ fn client_settings(provider: &ProviderConfig) -> ClientSettings {
             cce: provider.endpoints.cce.clone(),
             iam: provider.endpoints.iam.clone(),
         },
+        connect_timeout: provider.connect_timeout,
+        request_timeout: provider.request_timeout,
         ..ClientSettings::default()
     }
 }

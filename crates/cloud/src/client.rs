@@ -9,7 +9,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tokio::sync::OnceCell;
 
-use crate::error::{ApiError, CloudError, Service, SettingsError};
+use crate::error::{ApiError, CloudError, Service, SettingsError, TimeLimit};
 use crate::model::{
     Addon, AddonList, AddonRequest, AddonTemplateList, Plugin, PluginList, PluginRequest,
     PluginTemplateList, ProjectList, decode,
@@ -32,6 +32,11 @@ fn addon_path(api: AddonApi) -> [&'static str; 2] {
 /// Every call is signed (or carries the token), retried on throttling, server errors and broken
 /// connections as [`crate::RetryPolicy`] says, and answers either the decoded body or a
 /// [`CloudError`]. A create is never sent twice when its outcome is unknown.
+///
+/// Every call is bounded in time: `connect_timeout` to connect, `request_timeout` for the whole
+/// exchange. A call that timed out is tried once more if it was not sent (no connection) or is a
+/// read (`GET`); a call that changes something and got no answer in time is not sent again (the
+/// cloud may still be carrying it out): it is [`CloudError::OutcomeUnknown`].
 #[derive(Clone)]
 pub struct Client {
     inner: Arc<Inner>,
@@ -78,7 +83,16 @@ enum Attempt {
     Lost(String),
     /// The request could not even be built (an invalid header value).
     Invalid(String),
+    /// A time limit ran out: no connection (the request was not sent), or no whole answer (the
+    /// request may have been received, and the cloud may still be working on it).
+    TimedOut(TimeLimit),
 }
+
+/// How many times a call that timed out is tried again: once, in case the delay was a passing
+/// one. Each attempt costs the whole limit, and a service that did not answer in it seldom
+/// answers the next time, so a silent endpoint fails after about twice `request_timeout`, not
+/// after every retry of [`crate::RetryPolicy`].
+const TIMEOUT_RETRIES: u32 = 1;
 
 impl Client {
     /// A client for `settings`.
@@ -423,6 +437,7 @@ impl Client {
     async fn execute(&self, call: &Call) -> Result<Vec<u8>, CloudError> {
         let policy = &self.inner.settings.retry;
         let mut retries = 0;
+        let mut timeouts = 0;
         loop {
             let (error, retry_after) = match self.attempt(call).await {
                 Attempt::Answer { status, body, .. } if status.is_success() => return Ok(body),
@@ -459,6 +474,25 @@ impl Client {
                 Attempt::Invalid(message) => {
                     return Err(SettingsError::HttpClient(message).into());
                 }
+                Attempt::TimedOut(limit) => {
+                    let error = self.timed_out(call, limit, retries + 1);
+                    if limit == TimeLimit::Request && call.method != Method::GET {
+                        let timeout = self.limit(limit);
+                        return Err(outcome_unknown(
+                            call,
+                            format!(
+                                "no answer within {} (`{}`)",
+                                crate::error::human_duration(timeout),
+                                limit.setting()
+                            ),
+                        ));
+                    }
+                    if timeouts >= TIMEOUT_RETRIES {
+                        return Err(error);
+                    }
+                    timeouts += 1;
+                    (error, None)
+                }
             };
             if retries >= policy.max_retries {
                 return Err(error);
@@ -484,6 +518,10 @@ impl Client {
         let response = match request.send().await {
             Ok(response) => response,
             Err(error) if error.is_builder() => return Attempt::Invalid(error_chain(&error)),
+            Err(error) if error.is_timeout() && error.is_connect() => {
+                return Attempt::TimedOut(TimeLimit::Connect);
+            }
+            Err(error) if error.is_timeout() => return Attempt::TimedOut(TimeLimit::Request),
             Err(error) if error.is_connect() => return Attempt::NotSent(error_chain(&error)),
             Err(error) => return Attempt::Lost(error_chain(&error)),
         };
@@ -505,7 +543,27 @@ impl Client {
                 retry_after,
                 body: body.to_vec(),
             },
+            Err(error) if error.is_timeout() => Attempt::TimedOut(TimeLimit::Request),
             Err(error) => Attempt::Lost(error_chain(&error)),
+        }
+    }
+
+    /// The value of a time limit.
+    fn limit(&self, limit: TimeLimit) -> std::time::Duration {
+        match limit {
+            TimeLimit::Connect => self.inner.settings.connect_timeout,
+            TimeLimit::Request => self.inner.settings.request_timeout,
+        }
+    }
+
+    fn timed_out(&self, call: &Call, limit: TimeLimit, attempts: u32) -> CloudError {
+        CloudError::TimedOut {
+            service: call.service,
+            method: call.method.to_string(),
+            url: call.url.to_string(),
+            limit,
+            timeout: self.limit(limit),
+            attempts,
         }
     }
 
@@ -595,6 +653,8 @@ fn transport(call: &Call, message: String) -> CloudError {
 
 fn outcome_unknown(call: &Call, cause: String) -> CloudError {
     CloudError::OutcomeUnknown {
+        // Only a create is sent as a call that is not idempotent.
+        creates: !call.idempotent,
         service: call.service,
         method: call.method.to_string(),
         url: call.url.to_string(),

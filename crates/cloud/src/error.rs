@@ -132,13 +132,18 @@ pub enum CloudError {
         message: String,
     },
 
-    /// A create (`POST`) was sent but its answer was lost (timeout, broken connection, server
-    /// error): the object may or may not exist now. It is never sent again blindly; look the
-    /// object up by its natural key to learn what happened.
+    /// A call that changes something was sent but its answer was lost: a create (`POST`) after a
+    /// timeout, a broken connection or a server error, an update or a delete after a timeout
+    /// (the cloud may still be working on it). It is never sent again blindly: a create's object
+    /// may or may not exist now (look it up by its natural key); an update's or a delete's effect
+    /// is read by the next refresh.
     #[error(
-        "the outcome of {method} {url} is unknown ({cause}); the object may exist: look it up by its natural key before trying again"
+        "the outcome of {method} {url} is unknown ({cause}); {}",
+        outcome_advice(*.creates)
     )]
     OutcomeUnknown {
+        /// Whether the call creates an object (then it may exist now).
+        creates: bool,
         /// The service called.
         service: Service,
         /// HTTP method.
@@ -147,6 +152,29 @@ pub enum CloudError {
         url: String,
         /// Why the outcome is unknown.
         cause: String,
+    },
+
+    /// A call got no connection, or no answer, within its time limit on every attempt allowed
+    /// (a read that timed out is sent once more; see [`crate::Client`]).
+    #[error(
+        "{}\n\nhint: check that `{}` is the right endpoint and that it answers from here; {}",
+        timed_out_summary(*.service, method, url, *.limit, *.timeout, *.attempts),
+        origin(url),
+        limit.advice()
+    )]
+    TimedOut {
+        /// The service called.
+        service: Service,
+        /// HTTP method.
+        method: String,
+        /// URL of the call.
+        url: String,
+        /// Which limit ran out.
+        limit: TimeLimit,
+        /// Its value.
+        timeout: Duration,
+        /// How many times the call was sent (or a connection tried).
+        attempts: u32,
     },
 
     /// A success answer whose body is not what the API documents.
@@ -233,7 +261,7 @@ impl CloudError {
     pub fn is_retryable(&self) -> bool {
         match self {
             Self::Api(error) => error.is_retryable(),
-            Self::Transport { .. } => true,
+            Self::Transport { .. } | Self::TimedOut { .. } => true,
             _ => false,
         }
     }
@@ -256,6 +284,37 @@ impl CloudError {
 impl From<ApiError> for CloudError {
     fn from(error: ApiError) -> Self {
         Self::Api(Box::new(error))
+    }
+}
+
+/// The time limits of one HTTP call, set in the provider block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeLimit {
+    /// `connect_timeout`: opening the connection (TCP and TLS).
+    Connect,
+    /// `request_timeout`: the whole exchange, from sending the request to the last byte of the
+    /// answer.
+    Request,
+}
+
+impl TimeLimit {
+    /// The provider block's argument that sets it.
+    pub fn setting(self) -> &'static str {
+        match self {
+            Self::Connect => "connect_timeout",
+            Self::Request => "request_timeout",
+        }
+    }
+
+    fn advice(self) -> &'static str {
+        match self {
+            Self::Connect => {
+                "a firewall that drops packets looks like this; on a slow network, raise `connect_timeout` in the provider block (e.g. `connect_timeout = \"30s\"`)"
+            }
+            Self::Request => {
+                "if the service is only slow, raise `request_timeout` in the provider block (e.g. `request_timeout = \"120s\"`)"
+            }
+        }
     }
 }
 
@@ -299,9 +358,59 @@ pub enum SettingsError {
         /// Which setting (`access_key`, `auth_token`, ...); never its value.
         name: &'static str,
     },
+    /// A time limit of zero, which no call could meet.
+    #[error("`{name}` must be longer than zero")]
+    ZeroTimeout {
+        /// `connect_timeout` or `request_timeout`.
+        name: &'static str,
+    },
     /// The HTTP client could not be built (TLS set-up).
     #[error("cannot set up the HTTP client: {0}")]
     HttpClient(String),
+}
+
+fn outcome_advice(creates: bool) -> &'static str {
+    if creates {
+        "the object may exist: look it up by its natural key before trying again"
+    } else {
+        "the cloud may still be carrying it out, so plinth did not send it again: the next plan reads what the cloud did"
+    }
+}
+
+fn timed_out_summary(
+    service: Service,
+    method: &str,
+    url: &str,
+    limit: TimeLimit,
+    timeout: Duration,
+    attempts: u32,
+) -> String {
+    let tries = if attempts == 1 {
+        "1 attempt".to_owned()
+    } else {
+        format!("{attempts} attempts")
+    };
+    let limit_text = format!(
+        "{} (`{}`; {tries})",
+        human_duration(timeout),
+        limit.setting()
+    );
+    match limit {
+        TimeLimit::Connect => {
+            format!("cannot connect to {service} for {method} {url} within {limit_text}")
+        }
+        TimeLimit::Request => {
+            format!("{service} did not answer {method} {url} within {limit_text}")
+        }
+    }
+}
+
+/// `scheme://host[:port]` of a call's URL: the endpoint it went to.
+fn origin(url: &str) -> String {
+    reqwest::Url::parse(url).map_or_else(
+        |_| url.to_owned(),
+        |parsed| parsed.origin().ascii_serialization(),
+    )
 }
 
 fn reason_suffix(reason: Option<&str>, message: Option<&str>) -> String {
@@ -313,7 +422,7 @@ fn reason_suffix(reason: Option<&str>, message: Option<&str>) -> String {
 }
 
 /// `10m`, `90s`, `2.5s`, `400ms`.
-fn human_duration(duration: Duration) -> String {
+pub(crate) fn human_duration(duration: Duration) -> String {
     let millis = duration.as_millis();
     if millis < 1000 {
         format!("{millis}ms")

@@ -58,14 +58,15 @@ pub mod signing;
 mod wait;
 
 pub use client::Client;
-pub use error::{ApiError, CloudError, Service, SettingsError};
+pub use error::{ApiError, CloudError, Service, SettingsError, TimeLimit};
 pub use model::Progress;
 pub use plinth_core::AddonApi;
 pub use plinth_core::{ObjectRef, RemoteObject};
 pub use resource::{ResourceType, deep_merge, read_data};
 pub use retry::{RetryPolicy, parse_retry_after};
 pub use settings::{
-    ClientSettings, Credentials, DEFAULT_CLOUD, EndpointOverrides, ResolvedSettings,
+    ClientSettings, Credentials, DEFAULT_CLOUD, DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT,
+    EndpointOverrides, ResolvedSettings,
 };
 pub use wait::{
     NOT_FOUND_STATUS, WaitOptions, WaitProgress, WaitTarget, running_version, wait_until,

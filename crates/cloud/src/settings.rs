@@ -12,6 +12,12 @@ use crate::wait::WaitOptions;
 /// The default cloud domain.
 pub const DEFAULT_CLOUD: &str = "myhuaweicloud.com";
 
+/// How long opening a connection may take unless the provider block says `connect_timeout`.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long one HTTP exchange may take unless the provider block says `request_timeout`.
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+
 /// The provider settings as written in the configuration; `None` means "not set, look further".
 ///
 /// [`ClientSettings::resolve`] completes them from the environment. Secrets never appear in the
@@ -38,6 +44,11 @@ pub struct ClientSettings {
     pub use_cluster_host: bool,
     /// How many times a failed call is sent again (default 5).
     pub max_retries: Option<u32>,
+    /// Time limit to open a connection (default [`DEFAULT_CONNECT_TIMEOUT`]).
+    pub connect_timeout: Option<Duration>,
+    /// Time limit of one HTTP exchange, request sent to answer read (default
+    /// [`DEFAULT_REQUEST_TIMEOUT`]).
+    pub request_timeout: Option<Duration>,
 }
 
 /// Per-service endpoint overrides, e.g. `http://127.0.0.1:8080` for the emulator.
@@ -103,10 +114,11 @@ pub struct ResolvedSettings {
     pub retry: RetryPolicy,
     /// Default polling and timeout of waits (each operation may pass its own timeout).
     pub wait: WaitOptions,
-    /// Time limit of one HTTP exchange (default 60 s); past it the call is retried, or reported as
-    /// outcome unknown for a create.
+    /// Time limit of one HTTP exchange (default 60 s); past it a read is sent once more, a call
+    /// that changes something is reported as outcome unknown (never sent again).
     pub request_timeout: Duration,
-    /// Time limit to open a connection (default 10 s).
+    /// Time limit to open a connection (default 10 s); past it the call, which was not sent, is
+    /// tried once more.
     pub connect_timeout: Duration,
 }
 
@@ -124,6 +136,8 @@ impl fmt::Debug for ClientSettings {
             .field("endpoints", &self.endpoints)
             .field("use_cluster_host", &self.use_cluster_host)
             .field("max_retries", &self.max_retries)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("request_timeout", &self.request_timeout)
             .finish()
     }
 }
@@ -196,6 +210,14 @@ impl ClientSettings {
                 }
             }
         }
+        for (name, value) in [
+            ("connect_timeout", self.connect_timeout),
+            ("request_timeout", self.request_timeout),
+        ] {
+            if value.is_some_and(|timeout| timeout.is_zero()) {
+                return Err(SettingsError::ZeroTimeout { name });
+            }
+        }
         let retry = RetryPolicy {
             max_retries: self
                 .max_retries
@@ -215,8 +237,8 @@ impl ClientSettings {
             use_cluster_host: self.use_cluster_host,
             retry,
             wait: WaitOptions::default(),
-            request_timeout: Duration::from_secs(60),
-            connect_timeout: Duration::from_secs(10),
+            request_timeout: self.request_timeout.unwrap_or(DEFAULT_REQUEST_TIMEOUT),
+            connect_timeout: self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT),
         })
     }
 }
@@ -459,6 +481,32 @@ mod tests {
         assert_eq!(
             error.to_string(),
             "`security_token` holds characters that cannot be sent in an HTTP header"
+        );
+    }
+
+    #[test]
+    fn timeouts_default_and_are_taken_from_the_block_and_zero_is_refused() {
+        let resolved = explicit().resolve(env(&[])).unwrap();
+        assert_eq!(resolved.connect_timeout, DEFAULT_CONNECT_TIMEOUT);
+        assert_eq!(resolved.request_timeout, DEFAULT_REQUEST_TIMEOUT);
+        let resolved = ClientSettings {
+            connect_timeout: Some(Duration::from_secs(3)),
+            request_timeout: Some(Duration::from_millis(1500)),
+            ..explicit()
+        }
+        .resolve(env(&[]))
+        .unwrap();
+        assert_eq!(resolved.connect_timeout, Duration::from_secs(3));
+        assert_eq!(resolved.request_timeout, Duration::from_millis(1500));
+        let error = ClientSettings {
+            request_timeout: Some(Duration::ZERO),
+            ..explicit()
+        }
+        .resolve(env(&[]))
+        .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "`request_timeout` must be longer than zero"
         );
     }
 

@@ -358,6 +358,8 @@ const PROVIDER_ATTRIBUTES: &[&str] = &[
     "secret_key",
     "security_token",
     "cloud",
+    "connect_timeout",
+    "request_timeout",
 ];
 
 fn block_range(block: &Block) -> Range<usize> {
@@ -2050,10 +2052,56 @@ fn provider(
                 )),
             },
             "endpoints" => provider.endpoints = endpoints(&value, source, &range, diagnostics),
+            "connect_timeout" => {
+                provider.connect_timeout =
+                    provider_timeout(name, &value, source, &range, diagnostics);
+            }
+            "request_timeout" => {
+                provider.request_timeout =
+                    provider_timeout(name, &value, source, &range, diagnostics);
+            }
             _ => {}
         }
     }
     Some(provider)
+}
+
+/// A time limit of the provider block: a duration string such as `"30s"`, longer than zero.
+fn provider_timeout(
+    name: &str,
+    value: &Value,
+    source: &Arc<SourceFile>,
+    range: &Range<usize>,
+    diagnostics: &mut Diagnostics,
+) -> Option<std::time::Duration> {
+    let Some(text) = value.as_str() else {
+        diagnostics.push(source.error(
+            range,
+            format!(
+                "provider attribute `{name}` must be a duration string such as `\"30s\"`, found {}",
+                value.type_name()
+            ),
+        ));
+        return None;
+    };
+    match parse_duration(text) {
+        Ok(duration) if duration.is_zero() => {
+            diagnostics.push(
+                source
+                    .error(
+                        range,
+                        format!("provider attribute `{name}` must be longer than zero"),
+                    )
+                    .with_hint("leave it out for the default"),
+            );
+            None
+        }
+        Ok(duration) => Some(duration),
+        Err(message) => {
+            diagnostics.push(source.error(range, message));
+            None
+        }
+    }
 }
 
 fn endpoints(

@@ -353,6 +353,10 @@ pub struct ProviderConfig {
     pub security_token: Option<String>,
     /// `cloud`: the cloud domain, e.g. `myhuaweicloud.com`.
     pub cloud: Option<String>,
+    /// `connect_timeout`: how long opening a connection may take.
+    pub connect_timeout: Option<std::time::Duration>,
+    /// `request_timeout`: how long one HTTP exchange may take.
+    pub request_timeout: Option<std::time::Duration>,
 }
 
 /// A loaded, validated configuration.

@@ -66,6 +66,33 @@ pub enum StateError {
         reason: String,
     },
 
+    /// Something other than a regular file is where plinth keeps a state, its backup, journal or
+    /// lock file. plinth neither opens nor replaces it: a FIFO would block, a device be read.
+    #[error(
+        "the {role} `{}` is {kind}, not a regular file\n\nhint: plinth opens and replaces only regular files there; move it away, or pass `--state` to keep the state elsewhere",
+        path.display()
+    )]
+    NotAFile {
+        /// Which file: "state file", "state journal"...
+        role: &'static str,
+        /// Where it is (symbolic links followed).
+        path: PathBuf,
+        /// What is there instead: "a FIFO (named pipe)", "a directory"...
+        kind: &'static str,
+    },
+
+    /// The state's serial is at its largest, so a changed state cannot get a new one.
+    #[error(
+        "cannot increment the serial of the state file `{}`: it is already {serial}, the largest a serial can be\n\nhint: plinth left the file untouched; a serial this large was written by hand: set `serial` back to the one of the last saved version (from its backup or version control)",
+        path.display()
+    )]
+    SerialExhausted {
+        /// The state file.
+        path: PathBuf,
+        /// Its serial.
+        serial: u64,
+    },
+
     /// Someone else holds the state lock.
     #[error(
         "the state is locked{}{}\n\nhint: wait for that run to finish, or pass `--lock-timeout`; if no run holds it, `plinth force-unlock {}`",

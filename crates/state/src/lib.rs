@@ -29,6 +29,7 @@
 mod error;
 mod format;
 mod lock;
+mod paths;
 mod state;
 mod storage;
 

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::error::{StateError, io};
+use crate::paths::{self, Role};
 
 /// Who holds a state lock, as recorded in the lock file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -173,6 +174,7 @@ pub(crate) fn acquire(lock_path: &Path, request: &LockRequest) -> Result<LockGua
 
 /// Force-unlocks `lock_path` if its recorded lock id is `lock_id`.
 pub(crate) fn force_unlock(lock_path: &Path, lock_id: &str) -> Result<ForceUnlock, StateError> {
+    paths::regular_file(lock_path, Role::Lock)?;
     let current = read_info(lock_path);
     let Some(info) = current
         .clone()
@@ -199,6 +201,10 @@ pub(crate) fn force_unlock(lock_path: &Path, lock_id: &str) -> Result<ForceUnloc
 pub(crate) fn read_info(lock_path: &Path) -> Option<LockInfo> {
     // A holder writes its record just after taking the flock; give it a moment.
     for _ in 0..10 {
+        // Never open what is not a regular file: reading a FIFO would block.
+        if !std::fs::metadata(lock_path).is_ok_and(|meta| meta.is_file()) {
+            return None;
+        }
         let record = std::fs::read_to_string(lock_path)
             .ok()
             .and_then(|text| serde_json::from_str::<LockFile>(&text).ok());
@@ -217,11 +223,15 @@ pub(crate) fn read_info(lock_path: &Path) -> Option<LockInfo> {
 }
 
 fn open_lock_file(lock_path: &Path) -> Result<File, StateError> {
-    OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
+    paths::regular_file(lock_path, Role::Lock)?;
+    let mut options = OpenOptions::new();
+    options.read(true).write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(paths::NEW_FILE_MODE);
+    }
+    options
         .open(lock_path)
         .map_err(io("open the state lock file", lock_path))
 }

@@ -1,13 +1,14 @@
 //! Where a state lives: the [`StateStorage`] trait, the run [`Journal`], and [`LocalStorage`], the
 //! state file on disk with its backup, journal and lock file.
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File, Metadata, OpenOptions};
 use std::io::{BufReader, BufWriter, ErrorKind, Write};
 use std::path::{Path, PathBuf};
 
 use crate::error::{StateError, io};
 use crate::format::{self, DecodeError, JournalHeader};
 use crate::lock::{self, ForceUnlock, LockGuard, LockInfo, LockRequest, sibling};
+use crate::paths::{self, Role};
 use crate::state::{Change, State};
 
 /// A place that keeps a state, with a lock against concurrent runs and a journal of the changes
@@ -143,6 +144,13 @@ impl std::fmt::Debug for Journal<'_> {
 /// A state kept in a local file, e.g. `plinth.state.json`, with beside it
 /// `plinth.state.json.backup` (the previous version), `plinth.state.json.journal` (the changes
 /// of a run not yet folded in) and `plinth.state.json.lock` (the lock file).
+///
+/// A state path that is a symbolic link is followed: the state is the file the link names, a save
+/// replaces that file (the link stays a link), and the backup, journal and lock file are beside
+/// it, so that two links to one state share one lock. A file replaced keeps its permissions; a
+/// file plinth creates is readable and writable by its owner only (0600). Anything but a regular
+/// file (a directory, a FIFO, a socket, a device) at any of these paths is refused before it is
+/// opened.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LocalStorage {
     path: PathBuf,
@@ -154,24 +162,29 @@ impl LocalStorage {
         Self { path: path.into() }
     }
 
-    /// The state file.
+    /// The state file as given (a symbolic link is followed when it is read or written).
     pub fn path(&self) -> &Path {
         &self.path
     }
 
-    /// The previous version of the state file: `<state>.backup`.
+    /// The file that holds the state: [`LocalStorage::path`] with its symbolic links followed.
+    pub fn state_file(&self) -> PathBuf {
+        paths::follow_links(&self.path)
+    }
+
+    /// The previous version of the state file: `<state>.backup`, beside the state file.
     pub fn backup_path(&self) -> PathBuf {
-        sibling(&self.path, ".backup")
+        sibling(&self.state_file(), ".backup")
     }
 
-    /// The journal: `<state>.journal`.
+    /// The journal: `<state>.journal`, beside the state file.
     pub fn journal_path(&self) -> PathBuf {
-        sibling(&self.path, ".journal")
+        sibling(&self.state_file(), ".journal")
     }
 
-    /// The lock file: `<state>.lock`.
+    /// The lock file: `<state>.lock`, beside the state file.
     pub fn lock_path(&self) -> PathBuf {
-        lock::lock_path_for(&self.path)
+        lock::lock_path_for(&self.state_file())
     }
 
     /// The record of the lock held now, if its lock file has one (a lock released normally
@@ -180,19 +193,21 @@ impl LocalStorage {
         lock::read_info(&self.lock_path())
     }
 
+    /// The directory of the state file, where it is replaced.
     fn directory(&self) -> PathBuf {
-        match self.path.parent() {
-            Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
-            _ => PathBuf::from("."),
-        }
+        directory_of(&self.state_file())
     }
 
     /// The state file's bytes, or `None` if there is none.
     fn read_file(&self) -> Result<Option<Vec<u8>>, StateError> {
-        match fs::read(&self.path) {
+        let path = self.state_file();
+        if paths::regular_file(&path, Role::State)?.is_none() {
+            return Ok(None);
+        }
+        match fs::read(&path) {
             Ok(bytes) => Ok(Some(bytes)),
             Err(error) if error.kind() == ErrorKind::NotFound => Ok(None),
-            Err(error) => Err(io("read the state file", &self.path)(error)),
+            Err(error) => Err(io("read the state file", &path)(error)),
         }
     }
 
@@ -205,26 +220,30 @@ impl LocalStorage {
             DecodeError::Corrupt(reason) => {
                 let backup = self.backup_path();
                 StateError::Corrupt {
-                    path: self.path.clone(),
+                    path: self.state_file(),
                     backup: backup.exists().then_some(backup),
                     reason,
                 }
             }
             DecodeError::NewerVersion(found) => StateError::NewerVersion {
-                path: self.path.clone(),
+                path: self.state_file(),
                 found,
                 supported: format::STATE_VERSION,
             },
-            DecodeError::Io(error) => io("read the state file", &self.path)(error),
+            DecodeError::Io(error) => io("read the state file", self.state_file())(error),
         }
     }
 
     /// The state file, open for buffered reading, or `None` if there is none.
     fn open_file(&self) -> Result<Option<BufReader<File>>, StateError> {
-        match File::open(&self.path) {
+        let path = self.state_file();
+        if paths::regular_file(&path, Role::State)?.is_none() {
+            return Ok(None);
+        }
+        match File::open(&path) {
             Ok(file) => Ok(Some(BufReader::new(file))),
             Err(error) if error.kind() == ErrorKind::NotFound => Ok(None),
-            Err(error) => Err(io("read the state file", &self.path)(error)),
+            Err(error) => Err(io("read the state file", &path)(error)),
         }
     }
 
@@ -237,21 +256,29 @@ impl LocalStorage {
     }
 
     /// Applies the journal's changes to `state` loaded from the state file, if the journal was
-    /// started from that version. A last line that is torn (the process died while appending it)
-    /// is ignored; any other unreadable line is an error.
+    /// started from that version. A last line without its newline is torn (the process died
+    /// while appending it) and ignored; any other line that is not valid UTF-8 or not a change is
+    /// an error naming it.
     fn replay_journal(&self, state: &mut State) -> Result<(), StateError> {
         let journal_path = self.journal_path();
-        let text = match fs::read(&journal_path) {
-            Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+        if paths::regular_file(&journal_path, Role::Journal)?.is_none() {
+            return Ok(());
+        }
+        let bytes = match fs::read(&journal_path) {
+            Ok(bytes) => bytes,
             Err(error) if error.kind() == ErrorKind::NotFound => return Ok(()),
             Err(error) => return Err(io("read the state journal", &journal_path)(error)),
         };
-        let lines: Vec<&str> = text.split_inclusive('\n').collect();
-        let Some(header_line) = lines.first().and_then(|line| line.strip_suffix('\n')) else {
+        let mut lines = bytes
+            .split_inclusive(|byte| *byte == b'\n')
+            .enumerate()
+            .map(|(index, line)| (index + 1, line));
+        let Some(header_line) = lines.next().and_then(|(_, line)| line.strip_suffix(b"\n")) else {
             // Empty, or the process died while creating the journal: nothing was recorded.
             return Ok(());
         };
-        let header = format::decode_header(header_line)
+        let header = journal_text(header_line)
+            .and_then(format::decode_header)
             .map_err(|reason| self.journal_error(Some(1), reason))?;
         if header.lineage != state.lineage {
             return Err(self.journal_error(
@@ -276,19 +303,16 @@ impl LocalStorage {
                 ),
             ));
         }
-        let last = lines.len() - 1;
-        for (index, line) in lines.iter().enumerate().skip(1) {
-            // Only the last line can be torn by a crash, and its append never returned.
-            let Some(content) = line.strip_suffix('\n') else {
+        for (number, line) in lines {
+            // Only the last line can be torn by a crash, and its append never returned. Every
+            // line is written whole with its newline, so one that has it was written whole.
+            let Some(content) = line.strip_suffix(b"\n") else {
                 return Ok(());
             };
-            match format::decode_change(content) {
-                Ok(change) => {
-                    state.apply(change);
-                }
-                Err(_) if index == last => return Ok(()),
-                Err(reason) => return Err(self.journal_error(Some(index + 1), reason)),
-            }
+            let change = journal_text(content)
+                .and_then(format::decode_change)
+                .map_err(|reason| self.journal_error(Some(number), reason))?;
+            state.apply(change);
         }
         Ok(())
     }
@@ -296,7 +320,7 @@ impl LocalStorage {
     /// The state from the state file's bytes (`None`: no file) and the journal.
     fn load_from(&self, bytes: Option<&[u8]>) -> Result<State, StateError> {
         let Some(bytes) = bytes else {
-            if self.journal_path().exists() {
+            if paths::regular_file(&self.journal_path(), Role::Journal)?.is_some() {
                 return Err(self.journal_error(
                     None,
                     format!(
@@ -314,6 +338,9 @@ impl LocalStorage {
 
     fn remove_journal(&self) -> Result<bool, StateError> {
         let journal_path = self.journal_path();
+        if paths::regular_file(&journal_path, Role::Journal)?.is_none() {
+            return Ok(false);
+        }
         match fs::remove_file(&journal_path) {
             Ok(()) => Ok(true),
             Err(error) if error.kind() == ErrorKind::NotFound => Ok(false),
@@ -321,16 +348,15 @@ impl LocalStorage {
         }
     }
 
-    /// Writes `bytes` to `target` atomically: a temporary file in the same directory, flushed,
-    /// then renamed over `target`.
     /// Replaces `target` with what `write` writes: into a temporary file beside it, flushed to
-    /// disk, then renamed over it.
+    /// disk, then renamed over it. The new file gets the permissions of the one it replaces
+    /// (`existing`), or 0600.
     fn write_atomically(
-        &self,
         target: &Path,
+        existing: Option<&Metadata>,
         write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
     ) -> Result<(), StateError> {
-        let directory = self.directory();
+        let directory = directory_of(target);
         let prefix = format!(
             ".{}.",
             target
@@ -349,6 +375,12 @@ impl LocalStorage {
             .and_then(|()| out.flush())
             .map_err(io("write", path))?;
         drop(out);
+        if let Some(permissions) = paths::permissions_for(existing) {
+            temporary
+                .as_file()
+                .set_permissions(permissions)
+                .map_err(io("set the permissions of", temporary.path().to_path_buf()))?;
+        }
         temporary
             .as_file()
             .sync_all()
@@ -389,6 +421,8 @@ impl StateStorage for LocalStorage {
     }
 
     fn lock(&self, request: &LockRequest) -> Result<LockGuard, StateError> {
+        // No lock file is made beside what is not a state file (a link to a device, a FIFO).
+        paths::regular_file(&self.state_file(), Role::State)?;
         lock::acquire(&self.lock_path(), request)
     }
 
@@ -397,13 +431,20 @@ impl StateStorage for LocalStorage {
             location: self.location(),
             reason,
         };
+        let path = self.state_file();
+        let backup_path = self.backup_path();
+        // Nothing is written unless every file it would write or remove is a regular file (or
+        // missing).
+        let stored = paths::regular_file(&path, Role::State)?;
+        let backup = paths::regular_file(&backup_path, Role::Backup)?;
+        paths::regular_file(&self.journal_path(), Role::Journal)?;
         // The stored file is read from disk each time it is needed rather than held: a large
         // state is tens of megabytes, and a save runs while the plan is in memory.
-        if self.open_file()?.is_some() {
+        if stored.is_some() {
             // Never replace a file we cannot read: it may be the only copy of something. It
             // is checked as a load would read it, one resource at a time, keeping none.
             let (lineage, serial) =
-                format::check_state_from(|| File::open(&self.path).map(BufReader::new))
+                format::check_state_from(|| File::open(&path).map(BufReader::new))
                     .map_err(|error| self.decode_error(error))?;
             if lineage != state.lineage {
                 return Err(conflict(format!(
@@ -420,7 +461,7 @@ impl StateStorage for LocalStorage {
         } else if state.serial != 0 {
             return Err(conflict(format!(
                 "the state file `{}` was removed",
-                self.path.display()
+                path.display()
             )));
         }
         if let Some(stored) = self.open_file()?
@@ -431,19 +472,27 @@ impl StateStorage for LocalStorage {
             }
             return Ok(SaveOutcome::Unchanged);
         }
-        state.serial += 1;
+        let previous = state.serial;
+        state.serial = previous
+            .checked_add(1)
+            .ok_or_else(|| StateError::SerialExhausted {
+                path: path.clone(),
+                serial: previous,
+            })?;
         let written = (|| {
             if let Some(mut stored) = self.open_file()? {
-                self.write_atomically(&self.backup_path(), |out| {
+                Self::write_atomically(&backup_path, backup.as_ref(), |out| {
                     std::io::copy(&mut stored, out).map(drop)
                 })?;
             }
-            self.write_atomically(&self.path, |out| format::write_state(state, out))?;
+            Self::write_atomically(&path, stored.as_ref(), |out| {
+                format::write_state(state, out)
+            })?;
             self.remove_journal()?;
             self.sync_directory()
         })();
         if let Err(error) = written {
-            state.serial -= 1;
+            state.serial = previous;
             return Err(error);
         }
         Ok(SaveOutcome::Written {
@@ -458,10 +507,16 @@ impl StateStorage for LocalStorage {
     ) -> Result<Journal<'a>, StateError> {
         self.save(&mut state, lock)?;
         let journal_path = self.journal_path();
-        let mut file = OpenOptions::new()
-            .create(true)
-            .truncate(true)
-            .write(true)
+        paths::regular_file(&journal_path, Role::Journal)?;
+        let mut options = OpenOptions::new();
+        options.create(true).truncate(true).write(true);
+        #[cfg(unix)]
+        {
+            // Created readable by its owner only, as the state file is; umask may narrow it.
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(paths::NEW_FILE_MODE);
+        }
+        let mut file = options
             .open(&journal_path)
             .map_err(io("create the state journal", &journal_path))?;
         let header = JournalHeader {
@@ -484,6 +539,24 @@ impl StateStorage for LocalStorage {
     fn force_unlock(&self, lock_id: &str) -> Result<ForceUnlock, StateError> {
         lock::force_unlock(&self.lock_path(), lock_id)
     }
+}
+
+/// The directory `path` is in (`.` for a bare file name).
+fn directory_of(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// A journal line as text, or why it is not.
+fn journal_text(line: &[u8]) -> Result<&str, String> {
+    std::str::from_utf8(line).map_err(|error| {
+        format!(
+            "it is not valid UTF-8 (an invalid byte at column {})",
+            error.valid_up_to() + 1
+        )
+    })
 }
 
 /// Whether `state` would be written as exactly the text `stored` reads; compared as the text is

@@ -2,7 +2,9 @@
 
 use std::time::Duration;
 
-use plinth_cloud::{ApiError, ClientSettings, CloudError, ResourceType, Service, SettingsError};
+use plinth_cloud::{
+    ApiError, ClientSettings, CloudError, ResourceType, Service, SettingsError, TimeLimit,
+};
 
 fn api(service: Service, status: u16, body: &str, request_id: Option<&str>) -> CloudError {
     ApiError::from_response(
@@ -40,11 +42,39 @@ fn error_messages() {
         api(Service::Cce, 502, "<html>Bad Gateway</html>", None),
         api(Service::Iam, 401, r#"{"error":{"code":401,"message":"The request you have made requires authentication.","title":"Unauthorized"}}"#, None),
         CloudError::OutcomeUnknown {
+            creates: true,
             service: Service::Cce,
             method: "POST".to_owned(),
             url: "https://cce.cn-north-4.myhuaweicloud.com/api/v3/addons".to_owned(),
             cause: "operation timed out".to_owned(),
         },
+        CloudError::OutcomeUnknown {
+            creates: false,
+            service: Service::Cce,
+            method: "PUT".to_owned(),
+            url: "https://cce.cn-north-4.myhuaweicloud.com/api/v3/addons/a1".to_owned(),
+            cause: "no answer within 60s (`request_timeout`)".to_owned(),
+        },
+        CloudError::TimedOut {
+            service: Service::Iam,
+            method: "GET".to_owned(),
+            url: "https://iam.cn-north-4.myhuaweicloud.com/v3/projects?name=cn-north-4".to_owned(),
+            limit: TimeLimit::Request,
+            timeout: Duration::from_secs(60),
+            attempts: 2,
+        },
+        CloudError::TimedOut {
+            service: Service::Cce,
+            method: "DELETE".to_owned(),
+            url: "http://10.0.0.1:8080/api/v3/addons/a1".to_owned(),
+            limit: TimeLimit::Connect,
+            timeout: Duration::from_secs(10),
+            attempts: 2,
+        },
+        SettingsError::ZeroTimeout {
+            name: "connect_timeout",
+        }
+        .into(),
         CloudError::Transport {
             service: Service::ModelArts,
             method: "GET".to_owned(),

@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use plinth_cloud::model::PluginRequest;
+use plinth_cloud::model::{AddonRequest, AddonRequestSpec, PluginRequest};
 use plinth_cloud::{AddonApi, Client, CloudError, Service};
 use serde_json::json;
 use tokio::io::AsyncReadExt;
@@ -275,4 +275,130 @@ async fn refused_create_was_never_sent_and_is_not_outcome_unknown() {
             .starts_with("cannot reach modelarts for POST http://127.0.0.1:"),
         "{error}"
     );
+}
+
+/// A server that accepts connections and reads requests but never answers, keeping every
+/// connection open; counts the connections.
+async fn silent_server() -> (String, Arc<AtomicUsize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&accepted);
+    tokio::spawn(async move {
+        let mut open = Vec::new();
+        loop {
+            let Ok((mut socket, _)) = listener.accept().await else {
+                return;
+            };
+            counter.fetch_add(1, Ordering::SeqCst);
+            let mut buffer = [0u8; 4096];
+            let _ = socket.read(&mut buffer).await;
+            open.push(socket);
+        }
+    });
+    (format!("http://{address}"), accepted)
+}
+
+fn with_request_timeout(uri: &str, timeout: Duration) -> Client {
+    let mut settings = settings_for(uri, Some(PROJECT));
+    settings.request_timeout = timeout;
+    Client::new(settings).unwrap()
+}
+
+#[tokio::test]
+async fn silent_endpoint_fails_a_read_after_one_retry_naming_the_timeout() {
+    let (uri, accepted) = silent_server().await;
+    let client = with_request_timeout(&uri, Duration::from_millis(300));
+    let started = Instant::now();
+    let error = client.list_plugins("pool-a").await.unwrap_err();
+    let elapsed = started.elapsed();
+    assert!(
+        matches!(
+            error,
+            CloudError::TimedOut {
+                limit: plinth_cloud::TimeLimit::Request,
+                attempts: 2,
+                ..
+            }
+        ),
+        "{error}"
+    );
+    // Two attempts of 300 ms and one short backoff, not the 5 retries of the policy.
+    assert!(elapsed < Duration::from_secs(2), "{elapsed:?}");
+    assert!(elapsed >= Duration::from_millis(600), "{elapsed:?}");
+    assert_eq!(accepted.load(Ordering::SeqCst), 2);
+    let text = error.to_string();
+    assert!(
+        text.starts_with(&format!(
+            "modelarts did not answer GET {uri}/v2/{PROJECT}/pools/pool-a/plugins within 300ms (`request_timeout`; 2 attempts)"
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("hint: check that `{uri}` is the right endpoint")),
+        "{text}"
+    );
+    assert!(error.is_retryable());
+}
+
+#[tokio::test]
+async fn timed_out_update_and_delete_are_outcome_unknown_and_sent_once() {
+    let server = MockServer::start().await;
+    let slow = ResponseTemplate::new(200)
+        .set_body_json(json!({"kind": "Addon", "metadata": {"uid": "a1"}}))
+        .set_delay(Duration::from_secs(3));
+    Mock::given(method("PUT"))
+        .and(path("/api/v3/addons/a1"))
+        .respond_with(slow.clone())
+        .mount(&server)
+        .await;
+    Mock::given(method("DELETE"))
+        .and(path("/api/v3/addons/a1"))
+        .respond_with(slow)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(plugins_path()))
+        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(3)))
+        .mount(&server)
+        .await;
+    let client = with_request_timeout(&server.uri(), Duration::from_millis(300));
+    let request = AddonRequest::upgrade(
+        AddonRequestSpec {
+            cluster_id: CLUSTER.to_owned(),
+            version: Some("1.30.3".to_owned()),
+            addon_template_name: "coredns".to_owned(),
+            values: json!({}),
+        },
+        None,
+    );
+    let errors = [
+        client
+            .upgrade_addon(AddonApi::Cce, "a1", &request)
+            .await
+            .unwrap_err(),
+        client
+            .delete_addon(AddonApi::Cce, Some(CLUSTER), "a1")
+            .await
+            .unwrap_err(),
+        client
+            .upgrade_plugin("pool-a", &PluginRequest::new("gpu-beta", None, None))
+            .await
+            .unwrap_err(),
+    ];
+    for error in &errors {
+        assert!(
+            matches!(error, CloudError::OutcomeUnknown { creates: false, .. }),
+            "{error}"
+        );
+        let text = error.to_string();
+        assert!(
+            text.contains("no answer within 300ms (`request_timeout`)"),
+            "{text}"
+        );
+        assert!(text.contains("plinth did not send it again"), "{text}");
+    }
+    let received = server.received_requests().await.unwrap();
+    let methods: Vec<String> = received.iter().map(|r| r.method.to_string()).collect();
+    assert_eq!(methods, ["PUT", "DELETE", "POST"]);
 }

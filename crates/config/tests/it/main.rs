@@ -5,4 +5,5 @@ mod fixtures;
 mod fmt;
 mod hostile;
 mod props;
+mod provider;
 mod quickstart;

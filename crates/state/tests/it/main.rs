@@ -4,6 +4,8 @@
 mod child;
 mod crash;
 mod errors;
+mod files;
+mod fuzz;
 mod locking;
 mod round_trip;
 mod secrets;
