@@ -66,9 +66,13 @@ pub async fn import(
         Err(error) if error.is_not_found() => return Err(not_found(Some(error))),
         Err(error) => return Err(cloud_error(error)),
     };
+    let state = journal.state();
     let same_object = |resource: &ResourceState| match &found.id {
         Some(id) => resource.id.as_ref() == Some(id),
-        None => !found.natural_key.is_empty() && resource.natural_key == found.natural_key,
+        None => {
+            !found.natural_key.is_empty()
+                && state.natural_key_matches(&resource.natural_key, &found.natural_key)
+        }
     };
     if let Some((managed_as, _)) = journal
         .state()

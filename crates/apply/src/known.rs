@@ -1,7 +1,6 @@
 //! What expressions see of resources while an apply runs, the addresses of the configuration
 //! against the state's, and the records the state keeps of remote objects.
 
-use plinth_core::path::{pointer, push_pointer_key};
 use plinth_core::{Presence, ResourceAddress, TypeSpec, registry};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -45,20 +44,7 @@ pub(crate) fn to_json(attributes: &ObjectMap) -> Json {
     )
 }
 
-/// The JSON pointers of the sensitive parts of attributes (`/values/custom/token`).
-pub(crate) fn sensitive_pointers(attributes: &ObjectMap) -> BTreeSet<String> {
-    attributes
-        .iter()
-        .flat_map(|(name, value)| {
-            value.sensitive_paths().into_iter().map(move |path| {
-                let mut text = String::new();
-                push_pointer_key(&mut text, name);
-                text.push_str(&pointer(&path));
-                text
-            })
-        })
-        .collect()
-}
+pub(crate) use plinth_planner::sensitive_pointers;
 
 /// The state's record of a remote object: attributes as the cloud reported them, with the
 /// values at `sensitive` sealed as fingerprints.
@@ -84,6 +70,7 @@ pub(crate) fn record(
     for pointer in sensitive {
         state.seal_sensitive(&mut resource, pointer);
     }
+    state.seal_natural_key(&mut resource);
     resource
 }
 

@@ -82,6 +82,14 @@ pub fn pointer(steps: &[PathStep]) -> String {
     out
 }
 
+/// Whether the value at JSON pointer `outer` holds the value at `inner`, or is it:
+/// `/values` holds `/values/custom/token`, but not `/values2`.
+pub fn pointer_covers(outer: &str, inner: &str) -> bool {
+    inner
+        .strip_prefix(outer)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+}
+
 /// Appends `/` and `key` escaped as a JSON pointer token (`~` as `~0`, `/` as `~1`).
 pub fn push_pointer_key(out: &mut String, key: &str) {
     out.push('/');

@@ -3,14 +3,15 @@
 use plinth_core::Attributes;
 use plinth_core::{Mode, ResourceAddress};
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt;
 
 use plinth_config::{Lifecycle, ObjectMap, Value, compact_object};
 use plinth_core::{Presence, RemoteObject, TypeSpec, registry};
-use plinth_state::{ResourceState, State, Status};
+use plinth_state::{Fingerprint, ResourceState, State, Status};
 use serde_json::Value as Json;
 
+use crate::configured::sensitive_pointers;
 use crate::diff::{AttributeChange, DiffInput, Drift, Sealed, diff};
 use crate::error::{PlanError, Refusal};
 use crate::graph::{PlanGraph, StepId};
@@ -19,6 +20,7 @@ use crate::observe::{Adoption, Lookup, Observations, Observed, PlanOptions, Want
 use crate::order::Dependencies;
 use crate::statements::Statements;
 use plinth_core::AttributePath;
+use plinth_core::path::pointer_covers;
 
 /// A plan: one [`PlannedChange`] per resource instance, the drift found, and the graph of steps
 /// an apply runs.
@@ -72,6 +74,10 @@ pub struct PlannedChange {
     /// Where the state records the object now, when it moves to this address (a `moved` block,
     /// or its identity configured here): apply moves the record before anything else.
     pub previous_address: Option<ResourceAddress>,
+    /// JSON pointers of values the configuration marks sensitive that the state still holds as
+    /// they are (marked after they were recorded): the apply seals them in the state, whatever
+    /// else it does to the object, and the plan says so.
+    pub seals: Vec<String>,
 }
 
 /// What a plan does to one resource instance.
@@ -591,23 +597,53 @@ struct Planner<'a> {
     wanted: Vec<WantedRead>,
 }
 
-/// The state's sealed sensitive values of one resource.
+/// The state's sealed sensitive values of one resource: the pointers its record lists, and
+/// those the configuration marks where the record holds a fingerprint (a list that lost a
+/// pointer, by a bad merge or a hand edit, is repaired from the configuration).
 struct StateSeal<'a> {
     state: &'a State,
     resource: &'a ResourceState,
+    marked: &'a BTreeSet<String>,
+}
+
+impl StateSeal<'_> {
+    /// The fingerprint the record holds at `pointer`, when it holds one there.
+    fn fingerprint(&self, pointer: &str) -> Option<Fingerprint> {
+        Fingerprint::held_by(&self.resource.attributes.pointer(pointer)?)
+    }
+
+    /// The pointers the configuration marks sensitive whose value the record holds as it is
+    /// (neither listed, under a listed pointer, nor a fingerprint): the apply seals them.
+    fn unsealed(&self) -> Vec<String> {
+        self.marked
+            .iter()
+            .filter(|pointer| {
+                !self
+                    .resource
+                    .sensitive
+                    .iter()
+                    .any(|sealed| pointer_covers(sealed, pointer))
+                    && self.resource.attributes.pointer(pointer).is_some()
+                    && self.fingerprint(pointer).is_none()
+            })
+            .cloned()
+            .collect()
+    }
 }
 
 impl Sealed for StateSeal<'_> {
     fn any(&self) -> bool {
-        !self.resource.sensitive.is_empty()
+        !self.resource.sensitive.is_empty() || !self.marked.is_empty()
     }
 
     fn is_sealed(&self, pointer: &str) -> bool {
         self.resource.sensitive.contains(pointer)
+            || (self.marked.contains(pointer) && self.fingerprint(pointer).is_some())
     }
 
     fn matches(&self, pointer: &str, value: &Json) -> bool {
-        self.state.sensitive_matches(self.resource, pointer, value)
+        self.fingerprint(pointer)
+            .is_some_and(|fingerprint| self.state.fingerprint_matches(&fingerprint, value))
     }
 }
 
@@ -628,6 +664,7 @@ impl Planner<'_> {
             changes: Vec::new(),
             dependencies: block.dependencies.clone(),
             previous_address: None,
+            seals: Vec::new(),
         };
         let mut hidden = false;
         let mut state_dependencies = Vec::new();
@@ -705,10 +742,13 @@ impl Planner<'_> {
             change.reasons.push(reason);
             return adopt(block, object, desired, change);
         }
+        let marked = sensitive_pointers(desired);
         let seal = StateSeal {
             state: self.prior,
             resource,
+            marked: &marked,
         };
+        change.seals = seal.unsealed();
         let recorded = resource.attributes.to_value();
         let refreshed = match observed {
             Some(Observed::Present(object)) => Some(object.attributes.to_value()),
@@ -843,6 +883,7 @@ impl Planner<'_> {
             changes: Vec::new(),
             dependencies: block.dependencies.clone(),
             previous_address: None,
+            seals: Vec::new(),
         };
         let unknown = arguments.values().any(Value::contains_unknown);
         let after = if unknown {
@@ -908,6 +949,7 @@ impl Planner<'_> {
             changes: Vec::new(),
             dependencies: resource.dependencies.clone(),
             previous_address: None,
+            seals: Vec::new(),
         };
         if gone {
             self.drift.push(Drift {
