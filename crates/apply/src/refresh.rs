@@ -12,7 +12,7 @@ use std::sync::Arc;
 use plinth_cloud::{Client, CloudError, ObjectRef, ResourceType, read_data};
 use plinth_config::Configuration;
 use plinth_planner::{Lookup, Observations, Observed, Plan, PlanOptions, WantedRead};
-use plinth_state::{Change, PendingAction, State};
+use plinth_state::{Change, Fingerprint, PendingAction, ResourceState, State};
 use serde_json::Value as Json;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
@@ -66,6 +66,7 @@ pub async fn refresh_and_plan(
     options: &RefreshOptions,
     events: &EventSink,
 ) -> Result<(Plan, Observations), ApplyError> {
+    let state = &*plain_identities(config, state, plan_options)?;
     let pending_creates = pending_creates(state);
     let reads = state_reads(state, options, &pending_creates)?;
     let observed = read_objects(client, options, reads, &|address: &ResourceAddress| {
@@ -148,6 +149,17 @@ fn state_reads(
                 address: address.clone(),
             }
         })?;
+        if sealed_key(resource) {
+            return Err(ApplyError::SealedIdentity {
+                address: address.clone(),
+                attributes: resource
+                    .natural_key
+                    .iter()
+                    .filter(|(_, value)| value.parse::<Fingerprint>().is_ok())
+                    .map(|(name, _)| name.clone())
+                    .collect(),
+            });
+        }
         let mut object = kind.object_ref(&resource.attributes.to_value());
         if resource.id.is_some() {
             object.id.clone_from(&resource.id);
@@ -312,6 +324,7 @@ pub fn replan(
     observations: &Observations,
     plan_options: &PlanOptions,
 ) -> Result<Plan, ApplyError> {
+    let state = &*plain_identities(config, state, plan_options)?;
     let prior = planning_state(state, observations);
     Ok(plinth_planner::plan(
         config,
@@ -319,6 +332,67 @@ pub fn replan(
         observations,
         plan_options,
     )?)
+}
+
+/// The state with the sealed parts of natural keys (a sensitive `cluster_id` or `pool_name`,
+/// stored as fingerprints) given back in plain text from the configuration, in memory only:
+/// reads, lookups and deletes need the value itself. A record is restored from the instance
+/// configured at its address, or from the one it moves to, when the configured key is the one
+/// fingerprinted; any other stays sealed, and a refresh that must read it fails naming it
+/// ([`ApplyError::SealedIdentity`]).
+fn plain_identities<'s>(
+    config: &Configuration,
+    state: &'s State,
+    plan_options: &PlanOptions,
+) -> Result<Cow<'s, State>, ApplyError> {
+    let sealed: Vec<&ResourceAddress> = state
+        .resources()
+        .iter()
+        .filter(|(address, resource)| address.mode() == Mode::Managed && sealed_key(resource))
+        .map(|(address, _)| address)
+        .collect();
+    if sealed.is_empty() {
+        return Ok(Cow::Borrowed(state));
+    }
+    // The configured instances, evaluated against the state: a refresh-only plan of everything
+    // makes a change, with the configured natural key, for each instance.
+    let options = PlanOptions {
+        targets: Vec::new(),
+        excludes: Vec::new(),
+        replace: Vec::new(),
+        refresh_only: true,
+        destroy: false,
+        adopt: plan_options.adopt,
+    };
+    let plan = plinth_planner::plan(config, state, &Observations::new(), &options)?;
+    let mut restored = state.clone();
+    for address in sealed {
+        let Some(resource) = state.resource(address) else {
+            continue;
+        };
+        let configured = plan.changes().iter().find(|change| {
+            (&change.address == address || change.previous_address.as_ref() == Some(address))
+                && change.natural_key != resource.natural_key
+                && state.natural_key_matches(&resource.natural_key, &change.natural_key)
+        });
+        if let Some(change) = configured {
+            let mut unsealed = resource.clone();
+            unsealed.natural_key.clone_from(&change.natural_key);
+            restored.apply(Change::Upsert {
+                address: address.clone(),
+                resource: unsealed,
+            });
+        }
+    }
+    Ok(Cow::Owned(restored))
+}
+
+/// Whether part of a record's natural key is sealed (a fingerprint).
+fn sealed_key(resource: &ResourceState) -> bool {
+    resource
+        .natural_key
+        .values()
+        .any(|value| value.parse::<Fingerprint>().is_ok())
 }
 
 /// The state the planner sees: without the pending creates that the refresh resolved by a

@@ -446,10 +446,9 @@ fn check_create_before_destroy(
             continue;
         }
         let recorded_at = change.previous_address.as_ref().unwrap_or(&change.address);
-        if prior
-            .resource(recorded_at)
-            .is_some_and(|resource| resource.natural_key == change.natural_key)
-        {
+        if prior.resource(recorded_at).is_some_and(|resource| {
+            prior.natural_key_matches(&resource.natural_key, &change.natural_key)
+        }) {
             let key: Vec<String> = change
                 .natural_key
                 .iter()
@@ -531,6 +530,9 @@ fn identity_moves(
     prior: &State,
 ) {
     let mut candidates: HashMap<Identity<'_>, Vec<&ResourceAddress>> = HashMap::new();
+    // Records whose natural key is partly sealed (a sensitive `cluster_id`): compared by
+    // fingerprint, one by one (they are few).
+    let mut sealed: Vec<(Identity<'_>, &ResourceAddress)> = Vec::new();
     for (address, resource) in unconfigured {
         if !resource.natural_key.is_empty() && !moves.moves_away(address) {
             // The state keeps a natural key sorted by name; the registry's order is the key's.
@@ -543,14 +545,21 @@ fn identity_moves(
                 .map(|name| resource.natural_key.get(*name).map(String::as_str))
                 .collect();
             if let Some(values) = values {
-                candidates
-                    .entry((address.type_name(), values))
-                    .or_default()
-                    .push(address);
+                if values
+                    .iter()
+                    .any(|value| value.parse::<Fingerprint>().is_ok())
+                {
+                    sealed.push(((address.type_name(), values), address));
+                } else {
+                    candidates
+                        .entry((address.type_name(), values))
+                        .or_default()
+                        .push(address);
+                }
             }
         }
     }
-    if candidates.is_empty() {
+    if candidates.is_empty() && sealed.is_empty() {
         return;
     }
     for (index, instance) in instances {
@@ -569,6 +578,20 @@ fn identity_moves(
             let from = (*from).clone();
             candidates.remove(&key);
             moves.insert(from, instance.address.clone(), MoveCause::Identity);
+            continue;
+        }
+        let same = |(type_name, stored): &Identity<'_>| {
+            *type_name == key.0
+                && stored.iter().zip(&key.1).all(|(stored, plain)| {
+                    stored == plain || prior.sealed_part_matches(stored, plain)
+                })
+        };
+        let matching: Vec<usize> = (0..sealed.len())
+            .filter(|index| same(&sealed[*index].0))
+            .collect();
+        if let [index] = matching.as_slice() {
+            let (_, from) = sealed.swap_remove(*index);
+            moves.insert(from.clone(), instance.address.clone(), MoveCause::Identity);
         }
     }
 }
@@ -815,6 +838,17 @@ impl Planner<'_> {
         }
         let updating = !found.changes.is_empty();
         change.changes = found.changes;
+        // What the operation writes is recorded sealed anyway: only the rest is worth a note.
+        if replace {
+            change.seals.clear();
+        } else {
+            change.seals.retain(|sealed| {
+                !change.changes.iter().any(|written| {
+                    let at = written.path.to_pointer();
+                    pointer_covers(&at, sealed) || pointer_covers(sealed, &at)
+                })
+            });
+        }
         if replace {
             change.action = Action::Replace {
                 create_before_destroy: lifecycle.create_before_destroy,

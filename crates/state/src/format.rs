@@ -13,7 +13,8 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use uuid::Uuid;
 
 use crate::state::{
-    Change, Fingerprint, OutputState, PendingAction, PendingOperation, ResourceState, State, Status,
+    Change, Fingerprint, OutputState, PendingAction, PendingOperation, Resealed, ResourceState,
+    State, Status,
 };
 use plinth_core::attributes::{Attributes, SortedJson};
 use plinth_core::{InstanceKey, Mode, ResourceAddress};
@@ -468,6 +469,34 @@ pub(crate) fn decode_change(line: &str) -> Result<Change, String> {
     })
 }
 
+/// Writes the backup of a save of `state`: `stored`, the version it replaces, as it is, or,
+/// when `state` sealed values that version holds as they are, with those sealed too (the same
+/// fingerprints: the key is the state's), so that a backup never keeps a secret the state no
+/// longer does.
+pub(crate) fn write_backup(
+    mut stored: impl io::Read,
+    state: &State,
+    mut out: impl io::Write,
+) -> io::Result<()> {
+    if !state.resealed.0 {
+        return io::copy(&mut stored, &mut out).map(drop);
+    }
+    let mut bytes = Vec::new();
+    stored.read_to_end(&mut bytes)?;
+    let mut previous = decode_state(&bytes)
+        .map_err(|error| io::Error::new(io::ErrorKind::InvalidData, format!("{error:?}")))?;
+    for (address, resource) in &mut previous.resources {
+        let Some(current) = state.resources.get(address) else {
+            continue;
+        };
+        for pointer in current.sensitive.difference(&resource.sensitive.clone()) {
+            state.seal_sensitive(resource, pointer);
+        }
+        state.seal_natural_key(resource);
+    }
+    write_state(&previous, out)
+}
+
 fn resource_entry<'a>(address: &ResourceAddress, resource: &'a ResourceState) -> ResourceEntry<'a> {
     ResourceEntry {
         mode: match address.mode() {
@@ -524,6 +553,7 @@ fn state_from_file(file: StateFile<Decoded>) -> Result<State, String> {
         fingerprint_key: fingerprint_key(&file.fingerprint_key)?,
         resources: file.resources.0,
         outputs: outputs_from_entries(file.outputs)?,
+        resealed: Resealed::default(),
     })
 }
 

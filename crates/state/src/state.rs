@@ -26,6 +26,20 @@ pub struct State {
     pub(crate) fingerprint_key: [u8; 32],
     pub(crate) resources: BTreeMap<ResourceAddress, ResourceState>,
     pub(crate) outputs: BTreeMap<String, OutputState>,
+    /// Whether a change sealed a value that the record it replaced held as it is: the backup
+    /// of the next save (the previous version) is sealed there too.
+    pub(crate) resealed: Resealed,
+}
+
+/// Whether a change of this state sealed a value its record held in plain text. Not part of
+/// what a state is: two states equal but for it are equal.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Resealed(pub(crate) bool);
+
+impl PartialEq for Resealed {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
 }
 
 /// One resource instance as plinth last saw it.
@@ -175,6 +189,7 @@ impl State {
             fingerprint_key: rand::random(),
             resources: BTreeMap::new(),
             outputs: BTreeMap::new(),
+            resealed: Resealed::default(),
         }
     }
 
@@ -219,6 +234,17 @@ impl State {
         }
         match change {
             Change::Upsert { address, resource } => {
+                let newly_sealed = self.resources.get(&address).is_some_and(|previous| {
+                    !resource.sensitive.is_subset(&previous.sensitive)
+                        || resource.natural_key.iter().any(|(name, value)| {
+                            previous
+                                .natural_key
+                                .get(name)
+                                .is_some_and(|old| old != value)
+                                && value.parse::<Fingerprint>().is_ok()
+                        })
+                });
+                self.resealed.0 |= newly_sealed;
                 self.resources.insert(address, resource);
             }
             Change::Remove { address } => {

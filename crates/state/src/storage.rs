@@ -429,7 +429,7 @@ impl StateStorage for LocalStorage {
         let written = (|| {
             if let Some(mut stored) = self.open_file()? {
                 self.write_atomically(&self.backup_path(), |out| {
-                    std::io::copy(&mut stored, out).map(drop)
+                    format::write_backup(&mut stored, state, out)
                 })?;
             }
             self.write_atomically(&self.path, |out| format::write_state(state, out))?;

@@ -480,6 +480,8 @@ resource "huaweicloud_cce_addon" "dns" {
     assert_eq!(change.action, Action::Update);
     assert_eq!(change.changes.len(), 1);
     assert!(change.changes[0].sensitive);
+    // The update writes the value, which is recorded sealed: no note for it.
+    assert!(change.seals.is_empty());
     assert_snapshot!(show(&plan), @r"
     huaweicloud_cce_addon.dns: update
       ~ values.custom.token: (sensitive value) -> (sensitive value)
