@@ -838,17 +838,7 @@ impl Planner<'_> {
         }
         let updating = !found.changes.is_empty();
         change.changes = found.changes;
-        // What the operation writes is recorded sealed anyway: only the rest is worth a note.
-        if replace {
-            change.seals.clear();
-        } else {
-            change.seals.retain(|sealed| {
-                !change.changes.iter().any(|written| {
-                    let at = written.path.to_pointer();
-                    pointer_covers(&at, sealed) || pointer_covers(sealed, &at)
-                })
-            });
-        }
+        unwritten_seals(change, replace);
         if replace {
             change.action = Action::Replace {
                 create_before_destroy: lifecycle.create_before_destroy,
@@ -1190,6 +1180,22 @@ fn block_order(blocks: &[Block<'_>]) -> Result<Vec<usize>, PlanError> {
             Err(PlanError::Cycle { addresses })
         }
     }
+}
+
+/// Keeps in `change.seals` only what its operation does not write: what it writes is recorded
+/// sealed anyway (all of it for a replacement), so only the rest is worth a note.
+fn unwritten_seals(change: &mut PlannedChange, replace: bool) {
+    if replace {
+        change.seals.clear();
+        return;
+    }
+    let changes = &change.changes;
+    change.seals.retain(|sealed| {
+        !changes.iter().any(|written| {
+            let at = written.path.to_pointer();
+            pointer_covers(&at, sealed) || pointer_covers(sealed, &at)
+        })
+    });
 }
 
 /// Adopts an existing object (planned as an import, then an update if it differs from the
