@@ -310,3 +310,72 @@ fn a_sealed_cluster_id_the_configuration_no_longer_gives_is_a_clear_error() {
     assert_eq!(cloud.snapshot().addons.len(), 1);
     assert_nowhere(&project, &[&run], CLUSTER_1);
 }
+
+/// An add-on whose version is a sensitive variable (a version plinth cannot show: a stand-in for
+/// any sensitive field a cloud may quote back).
+fn addon_with_sensitive_version(cloud: &Cloud, version: &str) -> String {
+    format!(
+        r#"{provider}
+variable "version" {{
+  type      = string
+  default   = "{version}"
+  sensitive = true
+}}
+
+resource "huaweicloud_cce_addon" "dns" {{
+  cluster_id    = "{CLUSTER_1}"
+  template_name = "coredns"
+  version       = var.version
+}}
+"#,
+        provider = cloud.provider()
+    )
+}
+
+#[test]
+fn a_cloud_error_that_quotes_a_sensitive_field_is_masked_on_create_and_update() {
+    let secret = "1.28.6-s3cr3t-build";
+    let cloud = Cloud::start(20);
+    let project = Project::new();
+
+    // Create: the emulator, as CCE does, quotes the version it does not know.
+    project.write("main.hcl", &addon_with_sensitive_version(&cloud, secret));
+    let create = project.plinth(&["apply", "--auto-approve"]);
+    create.code(1);
+    assert!(
+        create.stderr.contains(
+            "Request Body Error: version (sensitive value) of addon template coredns does not exist"
+        ),
+        "{}",
+        create.stderr
+    );
+    assert!(
+        create
+            .stderr
+            .contains("cce returned 400 SVCSTG.CCE-ADDONMGR.4000003")
+            && create.stderr.contains("(request id "),
+        "{}",
+        create.stderr
+    );
+    assert!(cloud.snapshot().addons.is_empty());
+
+    // Update: installed with a good version, then upgraded to an unknown one.
+    project.write("main.hcl", &addon_with_sensitive_version(&cloud, "1.28.6"));
+    project.plinth(&["apply", "--auto-approve"]).code(0);
+    project.write("main.hcl", &addon_with_sensitive_version(&cloud, secret));
+    let plan = project.plinth(&["plan", "--json", "--out", "upgrade.plan"]);
+    plan.code(0);
+    let update = project.plinth(&["apply", "upgrade.plan"]);
+    update.code(1);
+    assert!(
+        update
+            .stderr
+            .contains("version (sensitive value) of addon template coredns does not exist"),
+        "{}",
+        update.stderr
+    );
+    assert_eq!(cloud.snapshot().addons[0].version, "1.28.6");
+    let state = project.plinth(&["show", "--json"]);
+    state.code(0);
+    assert_nowhere(&project, &[&create, &plan, &update, &state], secret);
+}

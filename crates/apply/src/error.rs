@@ -206,6 +206,28 @@ pub enum OperationError {
     Task(String),
 }
 
+impl OperationError {
+    /// Masks every occurrence of `secrets` (the sensitive values of the operation) in the
+    /// error: the cloud's texts, and the identity of a duplicate.
+    pub(crate) fn mask(&mut self, secrets: &[String]) {
+        match self {
+            Self::Cloud(error) => error.mask(secrets),
+            Self::DuplicateIdentity { identity, .. } => {
+                for secret in secrets.iter().filter(|secret| !secret.is_empty()) {
+                    if identity.contains(secret.as_str()) {
+                        *identity = identity.replace(secret.as_str(), plinth_cloud::MASKED);
+                    }
+                }
+            }
+            Self::Configuration(_)
+            | Self::StillUnknown { .. }
+            | Self::NotConfigured
+            | Self::UnsupportedType { .. }
+            | Self::Task(_) => {}
+        }
+    }
+}
+
 /// `a`, `` `a` and `b` ``: attribute names in a sentence.
 fn show_names(names: &[String]) -> String {
     let quoted: Vec<String> = names.iter().map(|name| format!("`{name}`")).collect();

@@ -19,8 +19,8 @@ use tokio::task::JoinSet;
 use crate::cancel::{CancelHandle, StopLevel};
 use crate::error::{ApplyError, OperationError};
 use crate::known::{
-    Finished, Known, latest, record, schema_of, sensitive_pointers, settable, to_json,
-    without_ignored,
+    Finished, Known, latest, record, schema_of, sensitive_pointers, sensitive_strings, settable,
+    to_json, without_ignored,
 };
 use crate::operation::{self, CreateLookup, Done, Failure, Task, Work, wait_options};
 use crate::schedule::{Schedule, StepState};
@@ -228,6 +228,7 @@ pub async fn apply(
         serial: journal.state().serial(),
         replaced_records: HashMap::new(),
         late_sensitive: HashMap::new(),
+        late_secrets: HashMap::new(),
     };
     // Objects that move change address first, in one durable append: what follows finds them
     // where the plan does.
@@ -389,6 +390,9 @@ struct Run<'a> {
     /// The sensitive parts of arguments evaluated again during the run (unknown when planning,
     /// so the plan could not know them): sealed in the object's record too.
     late_sensitive: HashMap<ResourceAddress, BTreeSet<String>>,
+    /// The sensitive values of those arguments, as sent: masked in the errors of their
+    /// operations (the plan's own are read from the plan).
+    late_secrets: HashMap<ResourceAddress, Vec<String>>,
 }
 
 impl Run<'_> {
@@ -417,9 +421,23 @@ impl Run<'_> {
     }
 
     /// Marks a step failed and skips everything that waits for it, directly or not.
-    fn fail(&mut self, id: StepId, error: OperationError) {
+    fn fail(&mut self, id: StepId, mut error: OperationError) {
         let (address, operation) = self.step(id);
         let address = address.clone();
+        // Whatever failed, the error names no value the operation holds as sensitive (a cloud
+        // that quotes a field of the request, a URL, an identity): masked once, here, before
+        // it is shown, reported or kept.
+        let mut secrets = self
+            .plan
+            .step_change(id)
+            .and_then(|change| change.after.as_ref())
+            .and_then(Value::as_object)
+            .map(sensitive_strings)
+            .unwrap_or_default();
+        if let Some(late) = self.late_secrets.get(&address) {
+            secrets.extend(late.iter().cloned());
+        }
+        error.mask(&secrets);
         self.emit(
             id,
             EventKind::Finished {
@@ -830,6 +848,8 @@ impl Run<'_> {
         let sensitive = sensitive_pointers(&arguments);
         if !sensitive.is_empty() {
             self.late_sensitive.insert(address.clone(), sensitive);
+            self.late_secrets
+                .insert(address.clone(), sensitive_strings(&arguments));
         }
         Ok(arguments)
     }
