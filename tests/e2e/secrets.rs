@@ -379,3 +379,25 @@ fn a_cloud_error_that_quotes_a_sensitive_field_is_masked_on_create_and_update() 
     state.code(0);
     assert_nowhere(&project, &[&create, &plan, &update, &state], secret);
 }
+
+#[test]
+fn a_refresh_only_apply_seals_what_the_configuration_marks_sensitive_too() {
+    let cloud = Cloud::start(20);
+    let project = Project::new();
+    project.write("main.hcl", &addon_with_token(&cloud, false));
+    project.plinth(&["apply", "--auto-approve"]).code(0);
+    project.write("main.hcl", &addon_with_token(&cloud, true));
+    let apply = project.plinth(&["apply", "--refresh-only", "--auto-approve"]);
+    apply.code(0);
+    assert!(
+        apply
+            .stdout
+            .contains(" - huaweicloud_cce_addon.dns: /values/custom/token"),
+        "{}",
+        apply.stdout
+    );
+    sealed_at(&project, "/values/custom/token");
+    let show = project.plinth(&["show", "--json"]);
+    show.code(0);
+    assert_nowhere(&project, &[&apply, &show], TOKEN);
+}
