@@ -166,6 +166,14 @@ mod tests {
     }
 
     #[test]
+    fn a_pointer_covers_itself_and_what_is_under_it_only() {
+        assert!(pointer_covers("/values", "/values"));
+        assert!(pointer_covers("/values", "/values/custom/token"));
+        assert!(!pointer_covers("/values", "/values2"));
+        assert!(!pointer_covers("/values/custom", "/values"));
+    }
+
+    #[test]
     fn shows_like_hcl_and_points_like_json() {
         let replicas = path(&[
             PathStep::Key("values".into()),
