@@ -97,7 +97,10 @@ fn a_value_marked_sensitive_after_the_first_apply_is_sealed_by_the_next_apply() 
     // The variable is marked sensitive: nothing changes in the cloud, but the plan says the
     // value will be sealed, in text and JSON, and a saved plan says it too.
     project.write("main.hcl", &addon_with_token(&cloud, true));
-    let plan = project.plinth(&["plan", "--out", "seal.plan"]);
+    // A plan file is written where the path says, beside the state here (assert_nowhere reads it).
+    let saved = project.path().join("seal.plan");
+    let saved = saved.to_str().unwrap();
+    let plan = project.plinth(&["plan", "--out", saved]);
     plan.code(0);
     assert!(plan.stdout.contains("No changes."), "{}", plan.stdout);
     assert!(
@@ -115,7 +118,7 @@ fn a_value_marked_sensitive_after_the_first_apply_is_sealed_by_the_next_apply() 
         document["resource_sealing"],
         serde_json::json!([{"address": "huaweicloud_cce_addon.dns", "pointers": ["/values/custom/token"]}])
     );
-    let shown = project.plinth(&["show", "seal.plan"]);
+    let shown = project.plinth(&["show", saved]);
     shown.code(0);
     assert!(
         shown.stdout.contains("Note: values to seal in the state"),
@@ -125,7 +128,9 @@ fn a_value_marked_sensitive_after_the_first_apply_is_sealed_by_the_next_apply() 
 
     // Applying it seals the value: the plaintext is gone from the state (and its backup is the
     // previous version, which held it: it is replaced by the next save).
-    let apply = project.plinth(&["apply", "seal.plan"]);
+    // The state holds it until the apply; the plan file never does.
+    assert!(!project.read("seal.plan").contains(TOKEN));
+    let apply = project.plinth(&["apply", saved]);
     apply.code(0);
     let sealed = sealed_at(&project, "/values/custom/token");
     assert!(!project.read("plinth.state.json").contains(TOKEN));
@@ -363,9 +368,12 @@ fn a_cloud_error_that_quotes_a_sensitive_field_is_masked_on_create_and_update() 
     project.write("main.hcl", &addon_with_sensitive_version(&cloud, "1.28.6"));
     project.plinth(&["apply", "--auto-approve"]).code(0);
     project.write("main.hcl", &addon_with_sensitive_version(&cloud, secret));
-    let plan = project.plinth(&["plan", "--json", "--out", "upgrade.plan"]);
+    let saved = project.path().join("upgrade.plan");
+    let saved = saved.to_str().unwrap();
+    let plan = project.plinth(&["plan", "--json", "--out", saved]);
     plan.code(0);
-    let update = project.plinth(&["apply", "upgrade.plan"]);
+    assert!(!project.read("upgrade.plan").contains(secret));
+    let update = project.plinth(&["apply", saved]);
     update.code(1);
     assert!(
         update
