@@ -14,6 +14,7 @@ mod moves;
 mod plans;
 mod recover;
 mod resilience;
+mod secrets;
 mod state;
 mod support;
 mod validate;

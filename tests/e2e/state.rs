@@ -28,7 +28,7 @@ fn project_with_state() -> Project {
     let mut addon = ResourceState::new(
         Some("1f3a".to_owned()),
         json!({"id": "1f3a", "cluster_id": "c1", "template_name": "coredns", "version": "1.28.6",
-               "values": {"flavor": {"replicas": 2}, "basic": {"password": "hmac-sha256:00"}}}),
+               "values": {"flavor": {"replicas": 2}, "basic": {"password": "hmac-sha256:0000000000000000000000000000000000000000000000000000000000000000"}}}),
     );
     addon.sensitive.insert("/values/basic/password".to_owned());
     journal

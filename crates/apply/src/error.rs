@@ -30,6 +30,19 @@ pub enum ApplyError {
         /// The resource.
         address: ResourceAddress,
     },
+    /// A record the refresh must read whose natural key is partly sealed (a sensitive
+    /// `cluster_id` or `pool_name`), and the configuration does not give the value at its
+    /// address: the object cannot be found without it.
+    #[error(
+        "cannot read `{address}`: the state keeps only a fingerprint of its {} (a sensitive value), and the configuration does not give that value at this address\n\nhint: declare `{address}` again with the value it was created with, or forget it with `plinth state rm {address}` (the object stays in the cloud)",
+        show_names(.attributes)
+    )]
+    SealedIdentity {
+        /// The record.
+        address: ResourceAddress,
+        /// The sealed attributes of its natural key.
+        attributes: Vec<String>,
+    },
     /// A read task of the refresh ended abnormally (a bug).
     #[error("a refresh read stopped abnormally: {0}")]
     Task(String),
@@ -191,6 +204,38 @@ pub enum OperationError {
     /// The operation's task ended abnormally (a bug).
     #[error("the operation stopped abnormally: {0}")]
     Task(String),
+}
+
+impl OperationError {
+    /// Masks every occurrence of `secrets` (the sensitive values of the operation) in the
+    /// error: the cloud's texts, and the identity of a duplicate.
+    pub(crate) fn mask(&mut self, secrets: &[String]) {
+        match self {
+            Self::Cloud(error) => error.mask(secrets),
+            Self::DuplicateIdentity { identity, .. } => {
+                for secret in secrets.iter().filter(|secret| !secret.is_empty()) {
+                    if identity.contains(secret.as_str()) {
+                        *identity = identity.replace(secret.as_str(), plinth_cloud::MASKED);
+                    }
+                }
+            }
+            Self::Configuration(_)
+            | Self::StillUnknown { .. }
+            | Self::NotConfigured
+            | Self::UnsupportedType { .. }
+            | Self::Task(_) => {}
+        }
+    }
+}
+
+/// `a`, `` `a` and `b` ``: attribute names in a sentence.
+fn show_names(names: &[String]) -> String {
+    let quoted: Vec<String> = names.iter().map(|name| format!("`{name}`")).collect();
+    match quoted.split_last() {
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+        None => String::new(),
+    }
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! The executor: walks the plan graph, runs operations concurrently, records every result.
 
+use plinth_core::path::pointer_covers;
 use plinth_core::registry;
 use plinth_core::{Mode, ResourceAddress};
 use std::collections::{BTreeSet, HashMap};
@@ -9,15 +10,17 @@ use std::time::Duration;
 use plinth_cloud::{Client, ObjectRef, ResourceType};
 use plinth_config::{Configuration, ObjectMap, Value};
 use plinth_planner::{Action, Operation, Plan, PlanMode, PlannedChange, Reason, StepId};
-use plinth_state::{Change, Journal, OutputState, PendingAction, PendingOperation, ResourceState};
+use plinth_state::{
+    Change, Fingerprint, Journal, OutputState, PendingAction, PendingOperation, ResourceState,
+};
 use serde_json::Value as Json;
 use tokio::task::JoinSet;
 
 use crate::cancel::{CancelHandle, StopLevel};
 use crate::error::{ApplyError, OperationError};
 use crate::known::{
-    Finished, Known, latest, record, schema_of, sensitive_pointers, settable, to_json,
-    without_ignored,
+    Finished, Known, latest, record, schema_of, sensitive_pointers, sensitive_strings, settable,
+    to_json, without_ignored,
 };
 use crate::operation::{self, CreateLookup, Done, Failure, Task, Work, wait_options};
 use crate::schedule::{Schedule, StepState};
@@ -225,6 +228,7 @@ pub async fn apply(
         serial: journal.state().serial(),
         replaced_records: HashMap::new(),
         late_sensitive: HashMap::new(),
+        late_secrets: HashMap::new(),
     };
     // Objects that move change address first, in one durable append: what follows finds them
     // where the plan does.
@@ -386,6 +390,9 @@ struct Run<'a> {
     /// The sensitive parts of arguments evaluated again during the run (unknown when planning,
     /// so the plan could not know them): sealed in the object's record too.
     late_sensitive: HashMap<ResourceAddress, BTreeSet<String>>,
+    /// The sensitive values of those arguments, as sent: masked in the errors of their
+    /// operations (the plan's own are read from the plan).
+    late_secrets: HashMap<ResourceAddress, Vec<String>>,
 }
 
 impl Run<'_> {
@@ -414,9 +421,23 @@ impl Run<'_> {
     }
 
     /// Marks a step failed and skips everything that waits for it, directly or not.
-    fn fail(&mut self, id: StepId, error: OperationError) {
+    fn fail(&mut self, id: StepId, mut error: OperationError) {
         let (address, operation) = self.step(id);
         let address = address.clone();
+        // Whatever failed, the error names no value the operation holds as sensitive (a cloud
+        // that quotes a field of the request, a URL, an identity): masked once, here, before
+        // it is shown, reported or kept.
+        let mut secrets = self
+            .plan
+            .step_change(id)
+            .and_then(|change| change.after.as_ref())
+            .and_then(Value::as_object)
+            .map(sensitive_strings)
+            .unwrap_or_default();
+        if let Some(late) = self.late_secrets.get(&address) {
+            secrets.extend(late.iter().cloned());
+        }
+        error.mask(&secrets);
         self.emit(
             id,
             EventKind::Finished {
@@ -544,8 +565,10 @@ impl Run<'_> {
             });
         }
         let before = change.before.as_ref()?;
-        // The refreshed object, sealed where the state seals: a value equal to the stored
-        // fingerprint was not refreshed (the state's own copy), any other is sealed again.
+        // The refreshed object, sealed where the state seals and where the configuration marks
+        // (their union: a value marked sensitive after it was recorded is sealed now, and a
+        // list that lost a pointer never lets the cloud's copy in): a fingerprint the state
+        // holds that was not refreshed (the state's own copy) is kept, any other value sealed.
         let mut refreshed = existing.clone();
         refreshed.attributes = before.clone();
         refreshed.sensitive.clear();
@@ -555,13 +578,34 @@ impl Run<'_> {
         if change.id.is_some() {
             refreshed.id.clone_from(&change.id);
         }
-        for pointer in &existing.sensitive {
-            if before.pointer(pointer) == existing.attributes.pointer(pointer) {
+        let marked = change
+            .after
+            .as_ref()
+            .and_then(Value::as_object)
+            .map(sensitive_pointers)
+            .unwrap_or_default();
+        // Sorted: a pointer comes before those under it, which its seal covers.
+        let union: BTreeSet<&String> = existing.sensitive.iter().chain(&marked).collect();
+        for pointer in union {
+            if refreshed
+                .sensitive
+                .iter()
+                .any(|sealed| pointer_covers(sealed, pointer))
+            {
+                continue;
+            }
+            let stored = existing.attributes.pointer(pointer);
+            let kept = stored.is_some()
+                && before.pointer(pointer) == stored
+                && (existing.sensitive.contains(pointer)
+                    || stored.as_ref().and_then(Fingerprint::held_by).is_some());
+            if kept {
                 refreshed.sensitive.insert(pointer.clone());
             } else {
                 state.seal_sensitive(&mut refreshed, pointer);
             }
         }
+        state.seal_natural_key(&mut refreshed);
         Some(Change::Upsert {
             address: change.address.clone(),
             resource: refreshed,
@@ -631,6 +675,11 @@ impl Run<'_> {
                     ),
                 );
                 pending.natural_key.clone_from(&natural_key);
+                // The record of the pending create holds no secret either.
+                for pointer in sensitive_pointers(&arguments) {
+                    state.seal_sensitive(&mut pending, &pointer);
+                }
+                state.seal_natural_key(&mut pending);
                 pending.dependencies.clone_from(&change.dependencies);
                 pending.pending = Some(PendingOperation {
                     action: PendingAction::Create,
@@ -799,6 +848,8 @@ impl Run<'_> {
         let sensitive = sensitive_pointers(&arguments);
         if !sensitive.is_empty() {
             self.late_sensitive.insert(address.clone(), sensitive);
+            self.late_secrets
+                .insert(address.clone(), sensitive_strings(&arguments));
         }
         Ok(arguments)
     }
@@ -824,6 +875,16 @@ impl Run<'_> {
             .unwrap_or_default();
         if let Some(late) = self.late_sensitive.remove(&address) {
             sensitive.extend(late);
+        }
+        // What the state sealed stays sealed (the union of the configuration's marks and the
+        // state's), whatever the operation.
+        for recorded_at in [Some(&address), change.previous_address.as_ref()]
+            .into_iter()
+            .flatten()
+        {
+            if let Some(resource) = state.resource(recorded_at) {
+                sensitive.extend(resource.sensitive.iter().cloned());
+            }
         }
         // Needed only if the create certainly did not happen: not kept past its result.
         let replaced = self.replaced_records.remove(&id);
@@ -1038,7 +1099,9 @@ fn check_identity(
         other != address
             && other.mode() == address.mode()
             && other.type_name() == address.type_name()
-            && resource.natural_key == *key
+            && recorded
+                .state
+                .natural_key_matches(&resource.natural_key, key)
     };
     let unrecorded = recorded
         .unrecorded
@@ -1155,6 +1218,7 @@ mod tests {
             changes: Vec::new(),
             dependencies: Vec::new(),
             previous_address: None,
+            seals: Vec::new(),
         }
     }
 
@@ -1205,6 +1269,118 @@ mod tests {
         };
         assert_eq!(resource.attributes, stored);
         assert!(resource.sensitive.contains("/values/token"));
+    }
+
+    /// A no-op whose configuration marks the token sensitive.
+    fn marked_no_op(before: Json) -> PlannedChange {
+        let mut after = Value::from(json!({"values": {"token": "secret"}}));
+        plinth_planner::mark_sensitive(&mut after, "/values/token");
+        let mut change = no_op(before, Vec::new(), true);
+        change.after = Some(after);
+        change
+    }
+
+    /// A state with the add-on recorded, its token in plain text (not marked sensitive then).
+    fn plain_state() -> State {
+        let mut state = State::new();
+        state.apply(Change::Upsert {
+            address: address(),
+            resource: ResourceState::new(
+                Some("uid".to_owned()),
+                json!({"status": "running", "values": {"token": "secret"}}),
+            ),
+        });
+        state
+    }
+
+    #[test]
+    fn a_no_op_seals_what_the_configuration_marks_now_refreshed_or_not() {
+        let state = plain_state();
+        let refreshed = json!({"status": "running", "values": {"token": "secret"}});
+        let stored = state.resource(&address()).unwrap().attributes.to_value();
+        for before in [refreshed, stored] {
+            let change = marked_no_op(before);
+            let Some(Change::Upsert { resource, .. }) = Run::no_op(&change, &state) else {
+                panic!("expected an upsert");
+            };
+            assert!(
+                !resource
+                    .attributes
+                    .to_value()
+                    .to_string()
+                    .contains("secret")
+            );
+            assert!(state.sensitive_matches(&resource, "/values/token", &json!("secret")));
+        }
+    }
+
+    #[test]
+    fn a_no_op_never_lets_the_cloud_copy_replace_a_fingerprint_the_list_lost() {
+        let mut state = state();
+        let mut resource = state.resource(&address()).unwrap().clone();
+        let sealed = resource.attributes.clone();
+        resource.sensitive.clear();
+        state.apply(Change::Upsert {
+            address: address(),
+            resource,
+        });
+        // Refreshed: the cloud's plain value is sealed again.
+        let change = marked_no_op(json!({"status": "running", "values": {"token": "secret"}}));
+        let Some(Change::Upsert { resource, .. }) = Run::no_op(&change, &state) else {
+            panic!("expected an upsert");
+        };
+        assert!(
+            !resource
+                .attributes
+                .to_value()
+                .to_string()
+                .contains("secret")
+        );
+        assert!(state.sensitive_matches(&resource, "/values/token", &json!("secret")));
+        // Not refreshed: the fingerprint is kept as it is, and listed again.
+        let change = marked_no_op(sealed.to_value());
+        let Some(Change::Upsert { resource, .. }) = Run::no_op(&change, &state) else {
+            panic!("expected an upsert");
+        };
+        assert_eq!(resource.attributes, sealed);
+        assert!(state.sensitive_matches(&resource, "/values/token", &json!("secret")));
+    }
+
+    #[test]
+    fn a_no_op_seals_the_natural_key_part_of_a_sealed_attribute() {
+        let mut state = State::new();
+        let mut recorded = ResourceState::new(
+            Some("uid".to_owned()),
+            json!({"cluster_id": "c-secret", "template_name": "coredns"}),
+        );
+        recorded.natural_key = BTreeMap::from([
+            ("cluster_id".to_owned(), "c-secret".to_owned()),
+            ("template_name".to_owned(), "coredns".to_owned()),
+        ]);
+        state.apply(Change::Upsert {
+            address: address(),
+            resource: recorded,
+        });
+        let mut after = Value::from(json!({"cluster_id": "c-secret", "template_name": "coredns"}));
+        plinth_planner::mark_sensitive(&mut after, "/cluster_id");
+        let mut change = no_op(
+            json!({"cluster_id": "c-secret", "template_name": "coredns"}),
+            Vec::new(),
+            true,
+        );
+        change.after = Some(after);
+        let Some(Change::Upsert { resource, .. }) = Run::no_op(&change, &state) else {
+            panic!("expected an upsert");
+        };
+        assert_ne!(resource.natural_key["cluster_id"], "c-secret");
+        assert!(
+            !resource
+                .attributes
+                .to_value()
+                .to_string()
+                .contains("c-secret")
+        );
+        assert_eq!(resource.natural_key["template_name"], "coredns");
     }
 
     #[test]

@@ -10,7 +10,7 @@ use plinth_planner::{Lookup, Observations};
 use plinth_state::{Change, Journal, ResourceState, State, Status};
 
 use crate::error::ApplyError;
-use crate::known::{object_values, record, sensitive_pointers};
+use crate::known::{object_values, record, sensitive_pointers, sensitive_strings};
 use crate::refresh::{RefreshOptions, bounded};
 
 /// Imports the object with import id `id` (`<cluster_id>/<addon_id>`, `<pool>/<template>`, ...,
@@ -48,9 +48,15 @@ pub async fn import(
         .ok_or_else(|| ApplyError::NotConfigured {
             address: address.clone(),
         })?;
+    // The cloud's errors name no value the configuration marks sensitive.
+    let secrets = sensitive_strings(&instance.attributes);
+    let masked = |mut error: CloudError| {
+        error.mask(&secrets);
+        error
+    };
     let cloud_error = |source| ApplyError::Import {
         address: address.clone(),
-        source: Box::new(source),
+        source: Box::new(masked(source)),
     };
     let object = kind.parse_import_id(id).map_err(cloud_error)?;
     // Read once, never waited for: an object that does not exist fails the import at once,
@@ -58,7 +64,7 @@ pub async fn import(
     let not_found = |cloud: Option<CloudError>| ApplyError::ImportNotFound {
         address: address.clone(),
         id: id.to_owned(),
-        cloud: cloud.map(Box::new),
+        cloud: cloud.map(|error| Box::new(masked(error))),
     };
     let found = match kind.fetch(client, &object).await {
         Ok(Some(found)) if found.progress != Progress::Gone => found,
@@ -66,9 +72,13 @@ pub async fn import(
         Err(error) if error.is_not_found() => return Err(not_found(Some(error))),
         Err(error) => return Err(cloud_error(error)),
     };
+    let state = journal.state();
     let same_object = |resource: &ResourceState| match &found.id {
         Some(id) => resource.id.as_ref() == Some(id),
-        None => !found.natural_key.is_empty() && resource.natural_key == found.natural_key,
+        None => {
+            !found.natural_key.is_empty()
+                && state.natural_key_matches(&resource.natural_key, &found.natural_key)
+        }
     };
     if let Some((managed_as, _)) = journal
         .state()

@@ -1,7 +1,6 @@
 //! What expressions see of resources while an apply runs, the addresses of the configuration
 //! against the state's, and the records the state keeps of remote objects.
 
-use plinth_core::path::{pointer, push_pointer_key};
 use plinth_core::{Presence, ResourceAddress, TypeSpec, registry};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -45,19 +44,35 @@ pub(crate) fn to_json(attributes: &ObjectMap) -> Json {
     )
 }
 
-/// The JSON pointers of the sensitive parts of attributes (`/values/custom/token`).
-pub(crate) fn sensitive_pointers(attributes: &ObjectMap) -> BTreeSet<String> {
-    attributes
-        .iter()
-        .flat_map(|(name, value)| {
-            value.sensitive_paths().into_iter().map(move |path| {
-                let mut text = String::new();
-                push_pointer_key(&mut text, name);
-                text.push_str(&pointer(&path));
-                text
-            })
-        })
-        .collect()
+pub(crate) use plinth_planner::sensitive_pointers;
+
+/// The sensitive values of attributes as they are sent: every string (and every number of four
+/// digits or more) under a sensitive mark, to mask in the errors of the operation that sends
+/// them. Shorter numbers and booleans are left: masking every `1` in a message hides nothing.
+pub(crate) fn sensitive_strings(attributes: &ObjectMap) -> Vec<String> {
+    fn leaves(value: &Json, out: &mut Vec<String>) {
+        match value {
+            Json::String(text) if !text.is_empty() => out.push(text.clone()),
+            Json::Number(number) if number.to_string().len() >= 4 => out.push(number.to_string()),
+            Json::Array(items) => items.iter().for_each(|item| leaves(item, out)),
+            Json::Object(map) => map.values().for_each(|item| leaves(item, out)),
+            _ => {}
+        }
+    }
+    let pointers = sensitive_pointers(attributes);
+    if pointers.is_empty() {
+        return Vec::new();
+    }
+    let json = to_json(attributes);
+    let mut out = Vec::new();
+    for pointer in pointers {
+        if let Some(value) = json.pointer(&pointer) {
+            leaves(value, &mut out);
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
 }
 
 /// The state's record of a remote object: attributes as the cloud reported them, with the
@@ -84,6 +99,7 @@ pub(crate) fn record(
     for pointer in sensitive {
         state.seal_sensitive(&mut resource, pointer);
     }
+    state.seal_natural_key(&mut resource);
     resource
 }
 

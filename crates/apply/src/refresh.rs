@@ -5,20 +5,21 @@ use plinth_core::RemoteObject;
 use plinth_core::registry;
 use plinth_core::{Mode, ResourceAddress};
 use std::borrow::Cow;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::sync::Arc;
 
 use plinth_cloud::{Client, CloudError, ObjectRef, ResourceType, read_data};
 use plinth_config::Configuration;
 use plinth_planner::{Lookup, Observations, Observed, Plan, PlanOptions, WantedRead};
-use plinth_state::{Change, PendingAction, State};
+use plinth_state::{Change, Fingerprint, PendingAction, ResourceState, State};
 use serde_json::Value as Json;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use crate::error::{ApplyError, ReadFailure};
 use crate::execute::EventSink;
+use crate::known::sensitive_strings;
 use crate::observe::{Watch, observe, settled};
 
 /// How a refresh reads the cloud.
@@ -66,12 +67,19 @@ pub async fn refresh_and_plan(
     options: &RefreshOptions,
     events: &EventSink,
 ) -> Result<(Plan, Observations), ApplyError> {
+    let sealed = state;
+    let state = &*plain_identities(config, state, plan_options)?;
     let pending_creates = pending_creates(state);
     let reads = state_reads(state, options, &pending_creates)?;
     let observed = read_objects(client, options, reads, &|address: &ResourceAddress| {
         Watch::new(config, client, address, events)
     })
-    .await?;
+    .await
+    .map_err(|error| {
+        // A sealed part of a natural key, given back from the configuration, is in the URL of
+        // the read: an error names it masked.
+        mask_failures(error, |address| unsealed_parts(sealed, state, address))
+    })?;
     let adopted = adopted_creates(config, state, plan_options, &observed, &pending_creates)?;
     let mut observations = Observations::new();
     for (address, seen) in observed {
@@ -102,11 +110,27 @@ pub async fn refresh_and_plan(
         if wanted.is_empty() {
             return Ok((plan, observations));
         }
+        // What the configuration marks sensitive is masked in the errors of the reads (a
+        // sensitive `cluster_id` is in the URL of a lookup).
+        let secrets: HashMap<ResourceAddress, Vec<String>> = wanted
+            .iter()
+            .filter_map(|read| {
+                let address = wanted_address(read);
+                let after = plan.change(address)?.after.as_ref()?.as_object()?;
+                Some((address.clone(), sensitive_strings(after)))
+            })
+            .collect();
         // The plan is made again with what the reads find: this one is not kept during them.
         drop(plan);
         done.extend(wanted.iter().map(|read| wanted_address(read).clone()));
         let watch = |address: &ResourceAddress| Watch::new(config, client, address, events);
-        perform_wanted(client, options, wanted, &mut observations, &watch).await?;
+        perform_wanted(client, options, wanted, &mut observations, &watch)
+            .await
+            .map_err(|error| {
+                mask_failures(error, |address| {
+                    secrets.get(address).cloned().unwrap_or_default()
+                })
+            })?;
     }
 }
 
@@ -148,6 +172,17 @@ fn state_reads(
                 address: address.clone(),
             }
         })?;
+        if sealed_key(resource) {
+            return Err(ApplyError::SealedIdentity {
+                address: address.clone(),
+                attributes: resource
+                    .natural_key
+                    .iter()
+                    .filter(|(_, value)| value.parse::<Fingerprint>().is_ok())
+                    .map(|(name, _)| name.clone())
+                    .collect(),
+            });
+        }
         let mut object = kind.object_ref(&resource.attributes.to_value());
         if resource.id.is_some() {
             object.id.clone_from(&resource.id);
@@ -312,6 +347,7 @@ pub fn replan(
     observations: &Observations,
     plan_options: &PlanOptions,
 ) -> Result<Plan, ApplyError> {
+    let state = &*plain_identities(config, state, plan_options)?;
     let prior = planning_state(state, observations);
     Ok(plinth_planner::plan(
         config,
@@ -319,6 +355,96 @@ pub fn replan(
         observations,
         plan_options,
     )?)
+}
+
+/// The state with the sealed parts of natural keys (a sensitive `cluster_id` or `pool_name`,
+/// stored as fingerprints) given back in plain text from the configuration, in memory only:
+/// reads, lookups and deletes need the value itself. A record is restored from the instance
+/// configured at its address, or from the one it moves to, when the configured key is the one
+/// fingerprinted; any other stays sealed, and a refresh that must read it fails naming it
+/// ([`ApplyError::SealedIdentity`]).
+fn plain_identities<'s>(
+    config: &Configuration,
+    state: &'s State,
+    plan_options: &PlanOptions,
+) -> Result<Cow<'s, State>, ApplyError> {
+    let sealed: Vec<&ResourceAddress> = state
+        .resources()
+        .iter()
+        .filter(|(address, resource)| address.mode() == Mode::Managed && sealed_key(resource))
+        .map(|(address, _)| address)
+        .collect();
+    if sealed.is_empty() {
+        return Ok(Cow::Borrowed(state));
+    }
+    // The configured instances, evaluated against the state: a refresh-only plan of everything
+    // makes a change, with the configured natural key, for each instance.
+    let options = PlanOptions {
+        targets: Vec::new(),
+        excludes: Vec::new(),
+        replace: Vec::new(),
+        refresh_only: true,
+        destroy: false,
+        adopt: plan_options.adopt,
+    };
+    let plan = plinth_planner::plan(config, state, &Observations::new(), &options)?;
+    let mut restored = state.clone();
+    for address in sealed {
+        let Some(resource) = state.resource(address) else {
+            continue;
+        };
+        let configured = plan.changes().iter().find(|change| {
+            (&change.address == address || change.previous_address.as_ref() == Some(address))
+                && change.natural_key != resource.natural_key
+                && state.natural_key_matches(&resource.natural_key, &change.natural_key)
+        });
+        if let Some(change) = configured {
+            let mut unsealed = resource.clone();
+            unsealed.natural_key.clone_from(&change.natural_key);
+            restored.apply(Change::Upsert {
+                address: address.clone(),
+                resource: unsealed,
+            });
+        }
+    }
+    Ok(Cow::Owned(restored))
+}
+
+/// The refresh's read failures with the secrets of each read masked.
+fn mask_failures(
+    error: ApplyError,
+    secrets: impl Fn(&ResourceAddress) -> Vec<String>,
+) -> ApplyError {
+    match error {
+        ApplyError::Refresh { mut failures } => {
+            for failure in &mut failures {
+                failure.error.mask(&secrets(&failure.address));
+            }
+            ApplyError::Refresh { failures }
+        }
+        other => other,
+    }
+}
+
+/// The plain values of the parts of a record's natural key that the state seals.
+fn unsealed_parts(sealed: &State, plain: &State, address: &ResourceAddress) -> Vec<String> {
+    let (Some(sealed), Some(plain)) = (sealed.resource(address), plain.resource(address)) else {
+        return Vec::new();
+    };
+    plain
+        .natural_key
+        .iter()
+        .filter(|(name, value)| sealed.natural_key.get(*name) != Some(*value))
+        .map(|(_, value)| value.clone())
+        .collect()
+}
+
+/// Whether part of a record's natural key is sealed (a fingerprint).
+fn sealed_key(resource: &ResourceState) -> bool {
+    resource
+        .natural_key
+        .values()
+        .any(|value| value.parse::<Fingerprint>().is_ok())
 }
 
 /// The state the planner sees: without the pending creates that the refresh resolved by a
@@ -395,4 +521,45 @@ where
         results.push(joined.map_err(|error| ApplyError::Task(error.to_string()))?);
     }
     Ok(results)
+}
+
+#[cfg(test)]
+mod tests {
+    use plinth_cloud::Service;
+
+    use super::*;
+
+    #[test]
+    fn a_read_failure_masks_the_secrets_of_its_address_only() {
+        let address = |text: &str| text.parse::<ResourceAddress>().unwrap();
+        let unreachable = |cluster: &str| CloudError::Transport {
+            service: Service::Cce,
+            method: "GET".to_owned(),
+            url: format!("https://cce.example/api/v3/addons/uid?cluster_id={cluster}"),
+            message: "connection refused".to_owned(),
+        };
+        let error = ApplyError::Refresh {
+            failures: vec![
+                ReadFailure {
+                    address: address("huaweicloud_cce_addon.a"),
+                    error: unreachable("c-secret"),
+                },
+                ReadFailure {
+                    address: address("huaweicloud_cce_addon.b"),
+                    error: unreachable("c-plain"),
+                },
+            ],
+        };
+        let masked = mask_failures(error, |at| {
+            if *at == address("huaweicloud_cce_addon.a") {
+                vec!["c-secret".to_owned()]
+            } else {
+                Vec::new()
+            }
+        })
+        .to_string();
+        assert!(!masked.contains("c-secret"), "{masked}");
+        assert!(masked.contains("cluster_id=(sensitive value)"), "{masked}");
+        assert!(masked.contains("cluster_id=c-plain"), "{masked}");
+    }
 }

@@ -281,6 +281,70 @@ impl CloudError {
     }
 }
 
+/// What a masked secret is shown as.
+pub const MASKED: &str = "(sensitive value)";
+
+impl CloudError {
+    /// Replaces every occurrence of each of `secrets` (the sensitive values a request sent) in
+    /// the error's texts with `(sensitive value)`: a cloud that quotes a field of the request
+    /// in its message (`version 1.2.3-x of addon template ... does not exist`), or a URL that
+    /// holds one, shows no secret. The longest secrets are masked first, so that one inside
+    /// another is not left half-shown; empty strings are ignored.
+    pub fn mask(&mut self, secrets: &[String]) {
+        let mut ordered: Vec<&str> = secrets
+            .iter()
+            .map(String::as_str)
+            .filter(|s| !s.is_empty())
+            .collect();
+        if ordered.is_empty() {
+            return;
+        }
+        ordered.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        let mask = |text: &mut String| {
+            for secret in &ordered {
+                if text.contains(secret) {
+                    *text = text.replace(secret, MASKED);
+                }
+            }
+        };
+        match self {
+            Self::Api(error) => {
+                mask(&mut error.url);
+                mask(&mut error.message);
+            }
+            Self::Transport { url, message, .. } | Self::Decode { url, message, .. } => {
+                mask(url);
+                mask(message);
+            }
+            Self::OutcomeUnknown { url, cause, .. } => {
+                mask(url);
+                mask(cause);
+            }
+            Self::TimedOut { url, .. } => mask(url),
+            Self::OperationFailed {
+                what,
+                reason,
+                message,
+                ..
+            } => {
+                mask(what);
+                reason.iter_mut().chain(message.iter_mut()).for_each(mask);
+            }
+            Self::Disappeared { what } => mask(what),
+            Self::Timeout {
+                what, last_status, ..
+            } => {
+                mask(what);
+                last_status.iter_mut().for_each(mask);
+            }
+            Self::InvalidImportId { id, .. } => mask(id),
+            Self::InvalidAttributes { message, .. } => mask(message),
+            Self::ProjectNotFound { region } => mask(region),
+            Self::Settings(_) => {}
+        }
+    }
+}
+
 impl From<ApiError> for CloudError {
     fn from(error: ApiError) -> Self {
         Self::Api(Box::new(error))
@@ -460,6 +524,47 @@ mod tests {
             body.as_bytes(),
             request_id.map(str::to_owned),
         )
+    }
+
+    #[test]
+    fn mask_hides_every_occurrence_of_the_secrets_sent_longest_first() {
+        let mut error = CloudError::from(ApiError {
+            service: Service::Cce,
+            status: 400,
+            method: "POST".to_owned(),
+            url: "https://cce.example/api/v3/addons?cluster_id=c-secret".to_owned(),
+            code: Some("CCE.01400001".to_owned()),
+            message: "Request Body Error: version 9.9-tok of addon template coredns does not \
+                      exist; 9.9-tok and c-secret and 9.9-tok-long"
+                .to_owned(),
+            request_id: Some("req-1".to_owned()),
+        });
+        error.mask(&[
+            "9.9-tok".to_owned(),
+            String::new(),
+            "c-secret".to_owned(),
+            "9.9-tok-long".to_owned(),
+        ]);
+        let api = error.api().unwrap();
+        assert_eq!(
+            api.message,
+            "Request Body Error: version (sensitive value) of addon template coredns does not \
+             exist; (sensitive value) and (sensitive value) and (sensitive value)"
+        );
+        assert_eq!(
+            api.url,
+            "https://cce.example/api/v3/addons?cluster_id=(sensitive value)"
+        );
+        assert_eq!(api.code.as_deref(), Some("CCE.01400001"));
+        assert_eq!(api.request_id.as_deref(), Some("req-1"));
+        let mut failed = CloudError::OperationFailed {
+            what: "cce add-on coredns in cluster c-secret".to_owned(),
+            status: "installFailed".to_owned(),
+            reason: Some("bad token c-secret".to_owned()),
+            message: None,
+        };
+        failed.mask(&["c-secret".to_owned()]);
+        assert!(!failed.to_string().contains("c-secret"), "{failed}");
     }
 
     #[test]

@@ -58,7 +58,7 @@ pub mod signing;
 mod wait;
 
 pub use client::Client;
-pub use error::{ApiError, CloudError, Service, SettingsError, TimeLimit};
+pub use error::{ApiError, CloudError, MASKED, Service, SettingsError, TimeLimit};
 pub use model::Progress;
 pub use plinth_core::AddonApi;
 pub use plinth_core::{ObjectRef, RemoteObject};

@@ -82,6 +82,14 @@ pub fn pointer(steps: &[PathStep]) -> String {
     out
 }
 
+/// Whether the value at JSON pointer `outer` holds the value at `inner`, or is it:
+/// `/values` holds `/values/custom/token`, but not `/values2`.
+pub fn pointer_covers(outer: &str, inner: &str) -> bool {
+    inner
+        .strip_prefix(outer)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+}
+
 /// Appends `/` and `key` escaped as a JSON pointer token (`~` as `~0`, `/` as `~1`).
 pub fn push_pointer_key(out: &mut String, key: &str) {
     out.push('/');
@@ -155,6 +163,14 @@ mod tests {
 
     fn path(steps: &[PathStep]) -> AttributePath {
         AttributePath::from_steps(steps.to_vec())
+    }
+
+    #[test]
+    fn a_pointer_covers_itself_and_what_is_under_it_only() {
+        assert!(pointer_covers("/values", "/values"));
+        assert!(pointer_covers("/values", "/values/custom/token"));
+        assert!(!pointer_covers("/values", "/values2"));
+        assert!(!pointer_covers("/values/custom", "/values"));
     }
 
     #[test]

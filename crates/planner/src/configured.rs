@@ -3,7 +3,7 @@
 
 use plinth_core::{InstanceKey, ResourceAddress};
 use std::cell::RefCell;
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use plinth_config::{
     Configuration, ObjectMap, ReferenceStep, ResourceInstance, ResourceValues, Value,
@@ -16,6 +16,7 @@ use crate::observe::{Lookup, Observations, Observed, PlanOptions};
 use crate::plan::{Block, Instance, Plan, plan_instances, value_of, with_id};
 use crate::statements::Statements;
 use plinth_core::RemoteObject;
+use plinth_core::path::{pointer, push_pointer_key};
 
 /// Plans the changes that bring the cloud to the configuration.
 ///
@@ -260,6 +261,22 @@ fn into_map(value: Value) -> ObjectMap {
         Value::Object(map) => map,
         _ => ObjectMap::new(),
     }
+}
+
+/// The JSON pointers (RFC 6901) of the sensitive parts of attributes (`/values/custom/token`):
+/// what the configuration marks, and what the state must seal.
+pub fn sensitive_pointers(attributes: &ObjectMap) -> BTreeSet<String> {
+    attributes
+        .iter()
+        .flat_map(|(name, value)| {
+            value.sensitive_paths().into_iter().map(move |path| {
+                let mut text = String::new();
+                push_pointer_key(&mut text, name);
+                text.push_str(&pointer(&path));
+                text
+            })
+        })
+        .collect()
 }
 
 /// Marks the value at a JSON pointer (RFC 6901) sensitive; nothing if there is none there.

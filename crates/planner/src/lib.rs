@@ -43,7 +43,7 @@ mod statements;
 #[doc(hidden)]
 pub mod testing;
 
-pub use crate::configured::{mark_sensitive, plan};
+pub use crate::configured::{mark_sensitive, plan, sensitive_pointers};
 pub use crate::diff::{AttributeChange, Drift};
 pub use crate::error::{PlanError, Refusal};
 pub use crate::graph::{Operation, PlanGraph, Step, StepId};

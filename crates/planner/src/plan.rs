@@ -3,14 +3,15 @@
 use plinth_core::Attributes;
 use plinth_core::{Mode, ResourceAddress};
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt;
 
 use plinth_config::{Lifecycle, ObjectMap, Value, compact_object};
 use plinth_core::{Presence, RemoteObject, TypeSpec, registry};
-use plinth_state::{ResourceState, State, Status};
+use plinth_state::{Fingerprint, ResourceState, State, Status};
 use serde_json::Value as Json;
 
+use crate::configured::sensitive_pointers;
 use crate::diff::{AttributeChange, DiffInput, Drift, Sealed, diff};
 use crate::error::{PlanError, Refusal};
 use crate::graph::{PlanGraph, StepId};
@@ -20,6 +21,7 @@ use crate::order::Dependencies;
 use crate::outputs::{OutputAction, OutputChange};
 use crate::statements::Statements;
 use plinth_core::AttributePath;
+use plinth_core::path::pointer_covers;
 
 /// A plan: one [`PlannedChange`] per resource instance, the drift found, and the graph of steps
 /// an apply runs.
@@ -74,6 +76,10 @@ pub struct PlannedChange {
     /// Where the state records the object now, when it moves to this address (a `moved` block,
     /// or its identity configured here): apply moves the record before anything else.
     pub previous_address: Option<ResourceAddress>,
+    /// JSON pointers of values the configuration marks sensitive that the state still holds as
+    /// they are (marked after they were recorded): the apply seals them in the state, whatever
+    /// else it does to the object, and the plan says so.
+    pub seals: Vec<String>,
 }
 
 /// What a plan does to one resource instance.
@@ -459,10 +465,9 @@ fn check_create_before_destroy(
             continue;
         }
         let recorded_at = change.previous_address.as_ref().unwrap_or(&change.address);
-        if prior
-            .resource(recorded_at)
-            .is_some_and(|resource| resource.natural_key == change.natural_key)
-        {
+        if prior.resource(recorded_at).is_some_and(|resource| {
+            prior.natural_key_matches(&resource.natural_key, &change.natural_key)
+        }) {
             let key: Vec<String> = change
                 .natural_key
                 .iter()
@@ -544,6 +549,9 @@ fn identity_moves(
     prior: &State,
 ) {
     let mut candidates: HashMap<Identity<'_>, Vec<&ResourceAddress>> = HashMap::new();
+    // Records whose natural key is partly sealed (a sensitive `cluster_id`): compared by
+    // fingerprint, one by one (they are few).
+    let mut sealed: Vec<(Identity<'_>, &ResourceAddress)> = Vec::new();
     for (address, resource) in unconfigured {
         if !resource.natural_key.is_empty() && !moves.moves_away(address) {
             // The state keeps a natural key sorted by name; the registry's order is the key's.
@@ -556,14 +564,21 @@ fn identity_moves(
                 .map(|name| resource.natural_key.get(*name).map(String::as_str))
                 .collect();
             if let Some(values) = values {
-                candidates
-                    .entry((address.type_name(), values))
-                    .or_default()
-                    .push(address);
+                if values
+                    .iter()
+                    .any(|value| value.parse::<Fingerprint>().is_ok())
+                {
+                    sealed.push(((address.type_name(), values), address));
+                } else {
+                    candidates
+                        .entry((address.type_name(), values))
+                        .or_default()
+                        .push(address);
+                }
             }
         }
     }
-    if candidates.is_empty() {
+    if candidates.is_empty() && sealed.is_empty() {
         return;
     }
     for (index, instance) in instances {
@@ -582,6 +597,20 @@ fn identity_moves(
             let from = (*from).clone();
             candidates.remove(&key);
             moves.insert(from, instance.address.clone(), MoveCause::Identity);
+            continue;
+        }
+        let same = |(type_name, stored): &Identity<'_>| {
+            *type_name == key.0
+                && stored.iter().zip(&key.1).all(|(stored, plain)| {
+                    stored == plain || prior.sealed_part_matches(stored, plain)
+                })
+        };
+        let matching: Vec<usize> = (0..sealed.len())
+            .filter(|index| same(&sealed[*index].0))
+            .collect();
+        if let [index] = matching.as_slice() {
+            let (_, from) = sealed.swap_remove(*index);
+            moves.insert(from.clone(), instance.address.clone(), MoveCause::Identity);
         }
     }
 }
@@ -610,23 +639,53 @@ struct Planner<'a> {
     wanted: Vec<WantedRead>,
 }
 
-/// The state's sealed sensitive values of one resource.
+/// The state's sealed sensitive values of one resource: the pointers its record lists, and
+/// those the configuration marks where the record holds a fingerprint (a list that lost a
+/// pointer, by a bad merge or a hand edit, is repaired from the configuration).
 struct StateSeal<'a> {
     state: &'a State,
     resource: &'a ResourceState,
+    marked: &'a BTreeSet<String>,
+}
+
+impl StateSeal<'_> {
+    /// The fingerprint the record holds at `pointer`, when it holds one there.
+    fn fingerprint(&self, pointer: &str) -> Option<Fingerprint> {
+        Fingerprint::held_by(&self.resource.attributes.pointer(pointer)?)
+    }
+
+    /// The pointers the configuration marks sensitive whose value the record holds as it is
+    /// (neither listed, under a listed pointer, nor a fingerprint): the apply seals them.
+    fn unsealed(&self) -> Vec<String> {
+        self.marked
+            .iter()
+            .filter(|pointer| {
+                !self
+                    .resource
+                    .sensitive
+                    .iter()
+                    .any(|sealed| pointer_covers(sealed, pointer))
+                    && self.resource.attributes.pointer(pointer).is_some()
+                    && self.fingerprint(pointer).is_none()
+            })
+            .cloned()
+            .collect()
+    }
 }
 
 impl Sealed for StateSeal<'_> {
     fn any(&self) -> bool {
-        !self.resource.sensitive.is_empty()
+        !self.resource.sensitive.is_empty() || !self.marked.is_empty()
     }
 
     fn is_sealed(&self, pointer: &str) -> bool {
         self.resource.sensitive.contains(pointer)
+            || (self.marked.contains(pointer) && self.fingerprint(pointer).is_some())
     }
 
     fn matches(&self, pointer: &str, value: &Json) -> bool {
-        self.state.sensitive_matches(self.resource, pointer, value)
+        self.fingerprint(pointer)
+            .is_some_and(|fingerprint| self.state.fingerprint_matches(&fingerprint, value))
     }
 }
 
@@ -647,6 +706,7 @@ impl Planner<'_> {
             changes: Vec::new(),
             dependencies: block.dependencies.clone(),
             previous_address: None,
+            seals: Vec::new(),
         };
         let mut hidden = false;
         let mut state_dependencies = Vec::new();
@@ -724,10 +784,13 @@ impl Planner<'_> {
             change.reasons.push(reason);
             return adopt(block, object, desired, change);
         }
+        let marked = sensitive_pointers(desired);
         let seal = StateSeal {
             state: self.prior,
             resource,
+            marked: &marked,
         };
+        change.seals = seal.unsealed();
         let recorded = resource.attributes.to_value();
         let refreshed = match observed {
             Some(Observed::Present(object)) => Some(object.attributes.to_value()),
@@ -794,6 +857,7 @@ impl Planner<'_> {
         }
         let updating = !found.changes.is_empty();
         change.changes = found.changes;
+        unwritten_seals(change, replace);
         if replace {
             change.action = Action::Replace {
                 create_before_destroy: lifecycle.create_before_destroy,
@@ -862,6 +926,7 @@ impl Planner<'_> {
             changes: Vec::new(),
             dependencies: block.dependencies.clone(),
             previous_address: None,
+            seals: Vec::new(),
         };
         let unknown = arguments.values().any(Value::contains_unknown);
         let after = if unknown {
@@ -927,6 +992,7 @@ impl Planner<'_> {
             changes: Vec::new(),
             dependencies: resource.dependencies.clone(),
             previous_address: None,
+            seals: Vec::new(),
         };
         if gone {
             self.drift.push(Drift {
@@ -1134,6 +1200,22 @@ fn block_order(blocks: &[Block<'_>]) -> Result<Vec<usize>, PlanError> {
             Err(PlanError::Cycle { addresses })
         }
     }
+}
+
+/// Keeps in `change.seals` only what its operation does not write: what it writes is recorded
+/// sealed anyway (all of it for a replacement), so only the rest is worth a note.
+fn unwritten_seals(change: &mut PlannedChange, replace: bool) {
+    if replace {
+        change.seals.clear();
+        return;
+    }
+    let changes = &change.changes;
+    change.seals.retain(|sealed| {
+        !changes.iter().any(|written| {
+            let at = written.path.to_pointer();
+            pointer_covers(&at, sealed) || pointer_covers(sealed, &at)
+        })
+    });
 }
 
 /// Adopts an existing object (planned as an import, then an update if it differs from the

@@ -13,7 +13,8 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use uuid::Uuid;
 
 use crate::state::{
-    Change, Fingerprint, OutputState, PendingAction, PendingOperation, ResourceState, State, Status,
+    Change, Fingerprint, OutputState, PendingAction, PendingOperation, Resealed, ResourceState,
+    State, Status,
 };
 use plinth_core::attributes::{Attributes, SortedJson};
 use plinth_core::{InstanceKey, Mode, ResourceAddress};
@@ -468,6 +469,34 @@ pub(crate) fn decode_change(line: &str) -> Result<Change, String> {
     })
 }
 
+/// Writes the backup of a save of `state`: `stored`, the version it replaces, as it is, or,
+/// when `state` sealed values that version holds as they are, with those sealed too (the same
+/// fingerprints: the key is the state's), so that a backup never keeps a secret the state no
+/// longer does.
+pub(crate) fn write_backup(
+    mut stored: impl io::Read,
+    state: &State,
+    mut out: impl io::Write,
+) -> io::Result<()> {
+    if !state.resealed.0 {
+        return io::copy(&mut stored, &mut out).map(drop);
+    }
+    let mut bytes = Vec::new();
+    stored.read_to_end(&mut bytes)?;
+    let mut previous = decode_state(&bytes)
+        .map_err(|error| io::Error::new(io::ErrorKind::InvalidData, format!("{error:?}")))?;
+    for (address, resource) in &mut previous.resources {
+        let Some(current) = state.resources.get(address) else {
+            continue;
+        };
+        for pointer in current.sensitive.difference(&resource.sensitive.clone()) {
+            state.seal_sensitive(resource, pointer);
+        }
+        state.seal_natural_key(resource);
+    }
+    write_state(&previous, out)
+}
+
 fn resource_entry<'a>(address: &ResourceAddress, resource: &'a ResourceState) -> ResourceEntry<'a> {
     ResourceEntry {
         mode: match address.mode() {
@@ -524,6 +553,7 @@ fn state_from_file(file: StateFile<Decoded>) -> Result<State, String> {
         fingerprint_key: fingerprint_key(&file.fingerprint_key)?,
         resources: file.resources.0,
         outputs: outputs_from_entries(file.outputs)?,
+        resealed: Resealed::default(),
     })
 }
 
@@ -566,6 +596,9 @@ fn resource_from_entry(entry: ResourceEntry) -> Result<(ResourceAddress, Resourc
         })
         .collect::<Result<Vec<_>, _>>()?;
     let sensitive: BTreeSet<String> = entry.sensitive.into_iter().collect();
+    for pointer in &sensitive {
+        check_sealed(&address, &entry.attributes, pointer)?;
+    }
     let resource = ResourceState {
         id: entry.id,
         natural_key: entry.natural_key,
@@ -586,6 +619,35 @@ fn resource_from_entry(entry: ResourceEntry) -> Result<(ResourceAddress, Resourc
         }),
     };
     Ok((address, resource))
+}
+
+/// Checks one pointer of a resource's `sensitive` list: a JSON pointer to a value of its
+/// attributes that is a fingerprint. Anything else is a damaged file: a pointer that names no
+/// value seals nothing, and a value that is not a fingerprint may be a secret in plain text.
+fn check_sealed(
+    address: &ResourceAddress,
+    attributes: &Attributes,
+    pointer: &str,
+) -> Result<(), String> {
+    let problem = if plinth_core::path::pointer_tokens(pointer).is_none_or(|t| t.is_empty()) {
+        "is not a JSON pointer to an attribute (RFC 6901: `/` before each key, `~0` and `~1` \
+         the only escapes, e.g. `/values/custom/token`)"
+    } else {
+        match attributes.pointer(pointer) {
+            None => "names no value of its attributes",
+            Some(value) if Fingerprint::held_by(&value).is_none() => {
+                "holds a value that is not a fingerprint (`hmac-sha256:` and 64 hex digits): \
+                 the file may hold a secret in plain text"
+            }
+            Some(_) => return Ok(()),
+        }
+    };
+    Err(format!(
+        "the sensitive value `{pointer}` of `{address}` {problem}; restore the file from its \
+         backup, or remove the pointer from `sensitive` and the value from `attributes` and \
+         run `plinth apply`, which reads the object again and seals what the configuration marks \
+         sensitive"
+    ))
 }
 
 fn output_from_entry(name: &str, entry: OutputEntry) -> Result<OutputState, String> {
@@ -637,7 +699,7 @@ mod tests {
             json!({"zeta": [{"y": 1, "b": 2}], "alpha": {"y": 2, "b": {"d": 1, "c": 2}}}),
         );
         resource.natural_key = BTreeMap::from([("z".to_owned(), "1".to_owned())]);
-        resource.sensitive = BTreeSet::from(["/alpha/y".to_owned()]);
+        assert!(state.seal_sensitive(&mut resource, "/alpha/y"));
         resource.dependencies = vec!["a_type.x".parse().unwrap()];
         resource.status = Status::Tainted;
         resource.pending = Some(PendingOperation {
@@ -678,6 +740,59 @@ mod tests {
             panic!("a check must refuse it too");
         };
         assert_eq!(checked, reason);
+    }
+
+    /// Decodes a state of one add-on whose token is sealed, after `damage` edited its entry;
+    /// answers the error.
+    fn damaged_seal(damage: impl Fn(&mut serde_json::Value)) -> String {
+        let mut state = State::new();
+        let mut resource = ResourceState::new(
+            Some("uid".into()),
+            json!({"values": {"token": "s3cr3t", "n": 1}}),
+        );
+        assert!(state.seal_sensitive(&mut resource, "/values/token"));
+        state.apply(Change::Upsert {
+            address: "huaweicloud_cce_addon.dns".parse().unwrap(),
+            resource,
+        });
+        let mut value: serde_json::Value = serde_json::from_str(&encode_state(&state)).unwrap();
+        damage(&mut value["resources"][0]);
+        let text = serde_json::to_string_pretty(&value).unwrap();
+        assert!(decode_state(text.as_bytes()).is_err());
+        let Err(DecodeError::Corrupt(reason)) = check_state(text.as_bytes()) else {
+            panic!("a damaged seal must be refused");
+        };
+        reason
+    }
+
+    #[test]
+    fn a_damaged_list_of_sealed_values_is_refused_naming_the_resource_and_the_pointer() {
+        let malformed = damaged_seal(|entry| entry["sensitive"] = json!(["no-leading-slash"]));
+        assert!(
+            malformed.starts_with(
+                "the sensitive value `no-leading-slash` of `huaweicloud_cce_addon.dns` is not a \
+                 JSON pointer"
+            ),
+            "{malformed}"
+        );
+        let escape = damaged_seal(|entry| entry["sensitive"] = json!(["/values/~2"]));
+        assert!(escape.contains("`/values/~2`"), "{escape}");
+        let nothing = damaged_seal(|entry| entry["sensitive"] = json!(["/values/missing"]));
+        assert!(
+            nothing.contains("names no value of its attributes"),
+            "{nothing}"
+        );
+        let plain = damaged_seal(|entry| entry["sensitive"] = json!(["/values/n"]));
+        assert!(
+            plain.contains("holds a value that is not a fingerprint"),
+            "{plain}"
+        );
+        let whole = damaged_seal(|entry| entry["sensitive"] = json!([""]));
+        assert!(whole.contains("is not a JSON pointer"), "{whole}");
+        assert!(
+            plain.contains("restore the file from its backup"),
+            "{plain}"
+        );
     }
 
     #[test]

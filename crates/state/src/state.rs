@@ -26,6 +26,20 @@ pub struct State {
     pub(crate) fingerprint_key: [u8; 32],
     pub(crate) resources: BTreeMap<ResourceAddress, ResourceState>,
     pub(crate) outputs: BTreeMap<String, OutputState>,
+    /// Whether a change sealed a value that the record it replaced held as it is: the backup
+    /// of the next save (the previous version) is sealed there too.
+    pub(crate) resealed: Resealed,
+}
+
+/// Whether a change of this state sealed a value its record held in plain text. Not part of
+/// what a state is: two states equal but for it are equal.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Resealed(pub(crate) bool);
+
+impl PartialEq for Resealed {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
 }
 
 /// One resource instance as plinth last saw it.
@@ -175,6 +189,7 @@ impl State {
             fingerprint_key: rand::random(),
             resources: BTreeMap::new(),
             outputs: BTreeMap::new(),
+            resealed: Resealed::default(),
         }
     }
 
@@ -229,6 +244,17 @@ impl State {
         }
         match change {
             Change::Upsert { address, resource } => {
+                let newly_sealed = self.resources.get(&address).is_some_and(|previous| {
+                    !resource.sensitive.is_subset(&previous.sensitive)
+                        || resource.natural_key.iter().any(|(name, value)| {
+                            previous
+                                .natural_key
+                                .get(name)
+                                .is_some_and(|old| old != value)
+                                && value.parse::<Fingerprint>().is_ok()
+                        })
+                });
+                self.resealed.0 |= newly_sealed;
                 self.resources.insert(address, resource);
             }
             Change::Remove { address } => {
@@ -496,6 +522,48 @@ impl State {
         sealed
     }
 
+    /// Seals the parts of the resource's natural key whose attribute is sealed (`cluster_id`
+    /// when `/cluster_id` is): every stored copy of a sealed value is its fingerprint, the
+    /// fingerprint of the value as a JSON string. Parts already sealed are left as they are.
+    pub fn seal_natural_key(&self, resource: &mut ResourceState) {
+        for (name, value) in &mut resource.natural_key {
+            let mut at = String::new();
+            plinth_core::path::push_pointer_key(&mut at, name);
+            let sealed = resource
+                .sensitive
+                .iter()
+                .any(|pointer| plinth_core::path::pointer_covers(pointer, &at));
+            if sealed && value.parse::<Fingerprint>().is_err() {
+                *value = self
+                    .fingerprint(&serde_json::Value::String(value.clone()))
+                    .0;
+            }
+        }
+    }
+
+    /// Whether a recorded natural key is `key` (plain values): each part equal, or a sealed
+    /// part the fingerprint of the plain one.
+    pub fn natural_key_matches(
+        &self,
+        recorded: &BTreeMap<String, String>,
+        key: &BTreeMap<String, String>,
+    ) -> bool {
+        recorded.len() == key.len()
+            && recorded
+                .iter()
+                .zip(key)
+                .all(|((name, stored), (other, plain))| {
+                    name == other && (stored == plain || self.sealed_part_matches(stored, plain))
+                })
+    }
+
+    /// Whether `stored`, a part of a recorded natural key, is the fingerprint of `plain`.
+    pub fn sealed_part_matches(&self, stored: &str, plain: &str) -> bool {
+        stored.parse::<Fingerprint>().is_ok_and(|fingerprint| {
+            self.fingerprint_matches(&fingerprint, &serde_json::Value::String(plain.to_owned()))
+        })
+    }
+
     /// Whether `value` is the sensitive value sealed at `pointer` in the resource; `false` when
     /// nothing is sealed there.
     pub fn sensitive_matches(
@@ -546,6 +614,11 @@ impl ResourceState {
 }
 
 impl Fingerprint {
+    /// The fingerprint a JSON value holds, when it is a string that is one.
+    pub fn held_by(value: &serde_json::Value) -> Option<Fingerprint> {
+        value.as_str().and_then(|text| text.parse().ok())
+    }
+
     /// The fingerprint as written: `hmac-sha256:<hex>`.
     pub fn as_str(&self) -> &str {
         &self.0
@@ -865,6 +938,39 @@ mod tests {
             fingerprint
         );
         assert!("sha256:00".parse::<Fingerprint>().is_err());
+    }
+
+    #[test]
+    fn a_sealed_attribute_of_the_natural_key_is_sealed_in_the_key_and_still_matches() {
+        let state = State::new();
+        let mut resource = ResourceState::new(
+            Some("uid".to_owned()),
+            json!({"cluster_id": "c-secret", "template_name": "coredns"}),
+        );
+        let plain = BTreeMap::from([
+            ("cluster_id".to_owned(), "c-secret".to_owned()),
+            ("template_name".to_owned(), "coredns".to_owned()),
+        ]);
+        resource.natural_key.clone_from(&plain);
+        state.seal_natural_key(&mut resource);
+        assert_eq!(
+            resource.natural_key, plain,
+            "nothing sealed: nothing changes"
+        );
+        assert!(state.seal_sensitive(&mut resource, "/cluster_id"));
+        state.seal_natural_key(&mut resource);
+        let sealed = resource.natural_key["cluster_id"].clone();
+        assert!(sealed.starts_with("hmac-sha256:"), "{sealed}");
+        assert_eq!(resource.natural_key["template_name"], "coredns");
+        // Sealing again leaves the fingerprint as it is.
+        state.seal_natural_key(&mut resource);
+        assert_eq!(resource.natural_key["cluster_id"], sealed);
+        assert!(state.natural_key_matches(&resource.natural_key, &plain));
+        let mut other = plain.clone();
+        other.insert("cluster_id".to_owned(), "c-other".to_owned());
+        assert!(!state.natural_key_matches(&resource.natural_key, &other));
+        assert!(!State::new().natural_key_matches(&resource.natural_key, &plain));
+        assert!(state.natural_key_matches(&plain, &plain));
     }
 
     #[test]

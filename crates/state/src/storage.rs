@@ -482,7 +482,7 @@ impl StateStorage for LocalStorage {
         let written = (|| {
             if let Some(mut stored) = self.open_file()? {
                 Self::write_atomically(&backup_path, backup.as_ref(), |out| {
-                    std::io::copy(&mut stored, out).map(drop)
+                    format::write_backup(&mut stored, state, out)
                 })?;
             }
             Self::write_atomically(&path, stored.as_ref(), |out| {

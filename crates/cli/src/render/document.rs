@@ -47,6 +47,9 @@ pub struct DocumentHead {
     pub resource_drift: Vec<ResourceDrift>,
     /// Every output value (configured or recorded) and what the apply does to it, by name.
     pub output_changes: BTreeMap<String, OutputChangeEntry>,
+    /// Values the configuration marks sensitive that the state still holds as they are: the
+    /// apply seals them (keeps only their fingerprints), whatever else it does.
+    pub resource_sealing: Vec<ResourceSealing>,
     /// Counts of the changes by kind.
     pub summary: SummaryCounts,
     /// Whether applying the plan would change anything.
@@ -61,6 +64,8 @@ struct FlatDocument {
     mode: DocumentMode,
     prior_state: PriorState,
     resource_drift: Vec<ResourceDrift>,
+    #[serde(default)]
+    resource_sealing: Vec<ResourceSealing>,
     resource_changes: Vec<ResourceChange>,
     // Plan files written before outputs were planned have none.
     #[serde(default)]
@@ -79,6 +84,7 @@ impl From<FlatDocument> for PlanDocument {
                 prior_state: flat.prior_state,
                 resource_drift: flat.resource_drift,
                 output_changes: flat.output_changes,
+                resource_sealing: flat.resource_sealing,
                 summary: flat.summary,
                 has_changes: flat.has_changes,
             },
@@ -110,6 +116,9 @@ where
     document.serialize_field("mode", &head.mode)?;
     document.serialize_field("prior_state", &head.prior_state)?;
     document.serialize_field("resource_drift", &head.resource_drift)?;
+    if !head.resource_sealing.is_empty() {
+        document.serialize_field("resource_sealing", &head.resource_sealing)?;
+    }
     document.serialize_field("resource_changes", &Streamed(Cell::new(Some(changes))))?;
     document.serialize_field("output_changes", &head.output_changes)?;
     document.serialize_field("summary", &head.summary)?;
@@ -138,6 +147,16 @@ pub struct PriorState {
     pub lineage: String,
     /// The state's serial (incremented by every write).
     pub serial: u64,
+}
+
+/// The values of one resource instance that the apply seals in the state: the configuration
+/// marks them sensitive and the state holds them as they are (marked after they were recorded).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResourceSealing {
+    /// The resource instance.
+    pub address: String,
+    /// The JSON pointers (RFC 6901) of the values in its attributes: `/values/custom/token`.
+    pub pointers: Vec<String>,
 }
 
 /// Counts of the changes of a plan by kind.
@@ -549,6 +568,15 @@ impl<'a> PlanView<'a> {
                 .output_changes()
                 .iter()
                 .map(|change| (change.name.clone(), output_change(change)))
+                .collect(),
+            resource_sealing: plan
+                .changes()
+                .iter()
+                .filter(|change| !change.seals.is_empty())
+                .map(|change| ResourceSealing {
+                    address: change.address.to_string(),
+                    pointers: change.seals.clone(),
+                })
                 .collect(),
             summary: SummaryCounts {
                 import: summary.import,

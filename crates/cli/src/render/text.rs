@@ -78,6 +78,7 @@ pub(crate) fn write_text<C: Borrow<ResourceChange>>(
             );
         }
         output_section(&mut out, head);
+        sealing_note(&mut out, head);
         return out.write_to(w);
     }
     if !shown.any
@@ -94,6 +95,7 @@ pub(crate) fn write_text<C: Borrow<ResourceChange>>(
             "\nYou can apply this plan to save these new output values to the plinth state, \
              without changing any real infrastructure.\n",
         );
+        sealing_note(&mut out, head);
         return out.write_to(w);
     }
     if !shown.any {
@@ -124,6 +126,7 @@ pub(crate) fn write_text<C: Borrow<ResourceChange>>(
                  found no differences, so no changes are needed.\n",
             );
         }
+        sealing_note(&mut out, head);
         return out.write_to(w);
     }
     if !head.resource_drift.is_empty() {
@@ -169,7 +172,32 @@ pub(crate) fn write_text<C: Borrow<ResourceChange>>(
         out.raw("\n");
         output_section(&mut out, head);
     }
+    sealing_note(&mut out, head);
     out.write_to(w)
+}
+
+/// The values the apply seals in the state: marked sensitive after they were recorded.
+fn sealing_note(out: &mut Out, head: &DocumentHead) {
+    if head.resource_sealing.is_empty() {
+        return;
+    }
+    let title = out
+        .styles
+        .bold
+        .apply_to("Note: values to seal in the state")
+        .to_string();
+    out.raw(&format!(
+        "\n{title}\n\nThe configuration marks these values sensitive, and the state still holds \
+         them as they are. Applying this plan replaces each with its fingerprint in the state, \
+         without changing any remote object:\n"
+    ));
+    for sealing in &head.resource_sealing {
+        out.raw(&format!(
+            " - {}: {}\n",
+            sealing.address,
+            sealing.pointers.join(", ")
+        ));
+    }
 }
 
 /// Terraform's `Changes to Outputs:` section: `+ name = value` for a new output,

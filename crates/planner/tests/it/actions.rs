@@ -480,6 +480,8 @@ resource "huaweicloud_cce_addon" "dns" {
     assert_eq!(change.action, Action::Update);
     assert_eq!(change.changes.len(), 1);
     assert!(change.changes[0].sensitive);
+    // The update writes the value, which is recorded sealed: no note for it.
+    assert!(change.seals.is_empty());
     assert_snapshot!(show(&plan), @r"
     huaweicloud_cce_addon.dns: update
       ~ values.custom.token: (sensitive value) -> (sensitive value)
@@ -530,6 +532,84 @@ resource "huaweicloud_cce_addon" "dns" {
       because values were changed outside plinth
       ~ values.custom.token: (sensitive value) -> (sensitive value)  # drift
     drift huaweicloud_cce_addon.dns values.custom.token: (sensitive value) -> (sensitive value)
+    Plan: 0 to import, 0 to add, 1 to change, 0 to destroy, 0 to read.
+    ");
+}
+
+const SEALED_TOKEN: &str = r#"
+variable "token" {
+  type      = string
+  default   = "s3cr3t"
+  sensitive = true
+}
+resource "huaweicloud_cce_addon" "dns" {
+  cluster_id    = "c1"
+  template_name = "coredns"
+  values        = { custom = { token = var.token } }
+}
+"#;
+
+#[test]
+fn a_value_marked_sensitive_after_it_was_recorded_is_to_be_sealed() {
+    let attributes = json!({"cluster_id": "c1", "template_name": "coredns", "values": {"custom": {"token": "s3cr3t"}}});
+    let mut world = World::new();
+    world.in_state(
+        "huaweicloud_cce_addon.dns",
+        Some("uid-dns"),
+        attributes,
+        &[],
+    );
+    let address = address("huaweicloud_cce_addon.dns");
+    for refresh in [true, false] {
+        if !refresh {
+            world.observed = plinth_planner::Observations::new();
+        }
+        let plan = planned(&world, SEALED_TOKEN);
+        let change = plan.change(&address).unwrap();
+        assert_eq!(change.action, Action::NoOp, "refresh: {refresh}");
+        assert_eq!(change.seals, ["/values/custom/token"], "refresh: {refresh}");
+        assert!(plan.drift().is_empty(), "refresh: {refresh}");
+    }
+}
+
+#[test]
+fn a_fingerprint_the_list_lost_is_still_compared_as_one_and_not_to_be_sealed_again() {
+    let mut world = World::new();
+    let address = address("huaweicloud_cce_addon.dns");
+    let mut resource = plinth_state::ResourceState::new(
+        Some("uid-dns".into()),
+        json!({"cluster_id": "c1", "template_name": "coredns", "values": {"custom": {"token": "s3cr3t"}}}),
+    );
+    assert!(
+        world
+            .state
+            .seal_sensitive(&mut resource, "/values/custom/token")
+    );
+    // A hand edit (or a bad merge) took the pointer out of the list.
+    resource.sensitive.clear();
+    world.state.apply(plinth_state::Change::Upsert {
+        address: address.clone(),
+        resource,
+    });
+    // Not refreshed: the fingerprint is compared with the configured value, no change.
+    let plan = planned(&world, SEALED_TOKEN);
+    let change = plan.change(&address).unwrap();
+    assert_eq!(change.action, Action::NoOp);
+    assert!(change.seals.is_empty());
+    // Refreshed: the cloud's value is the one fingerprinted, no drift.
+    world.remote(
+        "huaweicloud_cce_addon.dns",
+        Some("uid-dns"),
+        json!({"cluster_id": "c1", "template_name": "coredns", "values": {"custom": {"token": "s3cr3t"}}}),
+    );
+    let plan = planned(&world, SEALED_TOKEN);
+    assert_eq!(plan.change(&address).unwrap().action, Action::NoOp);
+    assert!(plan.drift().is_empty(), "{}", show(&plan));
+    // A configured value that differs from the fingerprint is a change, shown sealed.
+    let plan = planned(&world, &SEALED_TOKEN.replace("\"s3cr3t\"", "\"n3w\""));
+    assert_snapshot!(show(&plan), @r"
+    huaweicloud_cce_addon.dns: update
+      ~ values.custom.token: (sensitive value) -> (sensitive value)
     Plan: 0 to import, 0 to add, 1 to change, 0 to destroy, 0 to read.
     ");
 }

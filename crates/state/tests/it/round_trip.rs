@@ -1,5 +1,6 @@
 //! Any state survives a save and a load unchanged, and saving it again is byte-identical.
 
+use plinth_core::path::push_pointer_key;
 use plinth_core::{InstanceKey, Mode, ResourceAddress};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -69,19 +70,34 @@ fn resource() -> impl Strategy<Value = ResourceState> {
     (
         prop::option::of("[a-z0-9-]{1,12}"),
         prop::collection::btree_map("[a-z_]{1,8}", "\\PC{0,8}", 0..3),
-        prop::collection::vec(("\\PC{0,6}", json_value()), 0..4),
-        prop::collection::btree_set("(/[a-z]{1,4}){1,3}", 0..3),
+        prop::collection::vec(("\\PC{0,6}", json_value(), any::<bool>()), 0..4),
         prop::collection::vec(address(), 0..3),
         any::<bool>(),
         pending,
     )
         .prop_map(
-            |(id, natural_key, attributes, sensitive, dependencies, tainted, pending)| {
-                ResourceState {
+            |(id, natural_key, attributes, dependencies, tainted, pending)| {
+                // A state seals only values it holds: the attributes marked so are sealed.
+                let sealed: Vec<String> = attributes
+                    .iter()
+                    .filter(|(_, _, sealed)| *sealed)
+                    .map(|(key, _, _)| {
+                        let mut pointer = String::new();
+                        push_pointer_key(&mut pointer, key);
+                        pointer
+                    })
+                    .collect();
+                let mut resource = ResourceState {
                     id,
                     natural_key: natural_key.into_iter().collect::<BTreeMap<_, _>>(),
-                    attributes: Value::Object(attributes.into_iter().collect()).into(),
-                    sensitive: sensitive.into_iter().collect::<BTreeSet<_>>(),
+                    attributes: Value::Object(
+                        attributes
+                            .into_iter()
+                            .map(|(key, value, _)| (key, value))
+                            .collect(),
+                    )
+                    .into(),
+                    sensitive: BTreeSet::new(),
                     dependencies,
                     status: if tainted {
                         Status::Tainted
@@ -89,7 +105,12 @@ fn resource() -> impl Strategy<Value = ResourceState> {
                         Status::Ready
                     },
                     pending,
+                };
+                let sealing = State::new();
+                for pointer in &sealed {
+                    sealing.seal_sensitive(&mut resource, pointer);
                 }
+                resource
             },
         )
 }

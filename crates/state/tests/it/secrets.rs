@@ -60,3 +60,57 @@ fn sensitive_values_are_stored_as_fingerprints_only() {
     assert!(state.fingerprint_matches(fingerprint, &json!(secret)));
     assert!(!state.fingerprint_matches(fingerprint, &json!("a-new-password")));
 }
+
+#[test]
+fn sealing_a_value_the_state_held_as_it_is_seals_it_in_the_backup_too() {
+    let secret = "marked-sensitive-later";
+    let address: plinth_core::ResourceAddress = "huaweicloud_cce_addon.dns".parse().unwrap();
+    let StateDir { dir: _dir, storage } = state_dir();
+    let guard = lock(&storage);
+    let mut journal = storage.begin(storage.load().unwrap(), &guard).unwrap();
+    let plain = ResourceState::new(
+        Some("addon-uid".into()),
+        json!({"cluster_id": "c1", "values": {"custom": {"token": secret, "replicas": 2}}}),
+    );
+    journal
+        .record(Change::Upsert {
+            address: address.clone(),
+            resource: plain.clone(),
+        })
+        .unwrap();
+    journal.finish().unwrap();
+    assert!(fs::read_to_string(storage.path()).unwrap().contains(secret));
+
+    // The value is marked sensitive now: the next save seals it, in the state and the backup.
+    let mut journal = storage.begin(storage.load().unwrap(), &guard).unwrap();
+    let mut sealed = plain;
+    assert!(
+        journal
+            .state()
+            .seal_sensitive(&mut sealed, "/values/custom/token")
+    );
+    journal
+        .record(Change::Upsert {
+            address: address.clone(),
+            resource: sealed,
+        })
+        .unwrap();
+    let journal_text = fs::read_to_string(storage.journal_path()).unwrap();
+    assert!(!journal_text.contains(secret), "{journal_text}");
+    let (state, _) = journal.finish().unwrap();
+    for path in [storage.path().to_owned(), storage.backup_path()] {
+        let text = fs::read_to_string(&path).unwrap();
+        assert!(!text.contains(secret), "{}: {text}", path.display());
+    }
+    // The backup is the previous version otherwise: its serial, its other values.
+    let backup: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(storage.backup_path()).unwrap()).unwrap();
+    assert_eq!(backup["serial"], state.serial() - 1);
+    let recorded = &backup["resources"][0];
+    assert_eq!(recorded["attributes"]["values"]["custom"]["replicas"], 2);
+    assert_eq!(recorded["sensitive"], json!(["/values/custom/token"]));
+    assert_eq!(
+        recorded["attributes"]["values"]["custom"]["token"],
+        state.resource(&address).unwrap().attributes.to_value()["values"]["custom"]["token"]
+    );
+}
