@@ -748,7 +748,7 @@ impl<'a> Context<'a> {
         let result = if items.unknown {
             Value::Unknown
         } else if let Some(key_expr) = &for_expr.key_expr {
-            for_object(items.pairs, for_expr.grouping).map_err(|error| error.at(span(key_expr)))?
+            for_object(items.pairs, for_expr.grouping, items.key_marked).map_err(|error| error.at(span(key_expr)))?
         } else {
             Value::List(items.list)
         };
@@ -819,8 +819,13 @@ struct ForItems {
 
 /// The object of a `for` expression from its (key, value) pairs in the order they came:
 /// with `grouping`, the values of each key in a list, in that order; without, a key twice is
-/// an error. Sorted once rather than inserted key by key, which is quadratic.
-fn for_object(mut pairs: Vec<(String, Value)>, grouping: bool) -> Result<Value, EvalError> {
+/// an error, whose message names the key unless a key was sensitive. Sorted once rather than
+/// inserted key by key, which is quadratic.
+fn for_object(
+    mut pairs: Vec<(String, Value)>,
+    grouping: bool,
+    key_marked: bool,
+) -> Result<Value, EvalError> {
     // Stable: the values of one key stay in the order they came.
     pairs.sort_by(|a, b| a.0.cmp(&b.0));
     let mut out: Vec<(String, Value)> = Vec::with_capacity(pairs.len());
@@ -828,9 +833,14 @@ fn for_object(mut pairs: Vec<(String, Value)>, grouping: bool) -> Result<Value, 
         match out.last_mut() {
             Some((last, Value::List(group))) if grouping && *last == key => group.push(value),
             Some((last, _)) if *last == key => {
+                let key = if key_marked {
+                    crate::redact::SENSITIVE.to_owned()
+                } else {
+                    format!("`{key}`")
+                };
                 return Err(EvalError::new(
                     0..0,
-                    format!("duplicate key `{key}` in `for` expression"),
+                    format!("duplicate key {key} in `for` expression"),
                 )
                 .with_hint(
                     "use `...` after the value to group values with the same key into lists",

@@ -155,6 +155,10 @@ fn messages_built_from_sensitive_values_show_sensitive_value() {
         ("format(\"%d\", var.token)", "`%d` needs a whole number"),
         ("jsondecode(var.token)", "invalid JSON"),
         ("[1][tonumber(var.token)]", "(sensitive value)"),
+        (
+            "{ for k in [1, 2] : var.token => k }",
+            "duplicate key (sensitive value) in `for` expression",
+        ),
     ] {
         let message = error(&local(expr));
         assert!(message.contains(expected), "{expr}:\n{message}");
