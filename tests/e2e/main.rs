@@ -12,6 +12,8 @@ mod moves;
 mod plans;
 mod recover;
 mod resilience;
+mod review;
 mod state;
 mod support;
+mod terminal;
 mod validate;

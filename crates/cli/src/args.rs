@@ -70,11 +70,11 @@ pub enum Command {
 /// `plinth emulator`.
 #[derive(Debug, Args)]
 pub struct EmulatorArgs {
-    /// Address to listen on (loopback); port 0 picks a free port
+    /// Address to listen on (loopback only); port 0 picks a free port
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8765")]
     pub listen: std::net::SocketAddr,
 
-    /// Keep the emulated cloud in this JSON file across restarts
+    /// Keep the emulated cloud in this JSON file across restarts (its directory must exist)
     #[arg(long, value_name = "FILE")]
     pub data: Option<PathBuf>,
 

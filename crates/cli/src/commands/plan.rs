@@ -89,8 +89,14 @@ pub fn run(workspace: &Workspace, args: &PlanArgs) -> anyhow::Result<ExitCode> {
         );
         save_plan(path, &view, &digest, &options).map_err(crate::commands::Hinted::from)?;
         if stream.is_none() {
+            // After a Markdown summary the note is for the person running the command.
+            let note: &mut dyn Write = if args.markdown {
+                &mut io::stderr()
+            } else {
+                &mut stdout
+            };
             writeln!(
-                stdout,
+                note,
                 "\nSaved the plan to {}. To carry out exactly these actions, run:\n  plinth apply {}",
                 path.display(),
                 path.display()
