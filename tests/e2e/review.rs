@@ -84,19 +84,21 @@ fn markdown_summary_of_a_plan_for_a_review_comment() {
     .concat();
     project.write("main.hcl", &config(&cloud, &after));
 
-    let planned = project.plinth(&["plan", "--markdown", "--out", "review.plan"]);
+    let saved = project.path().join("review.plan");
+    let saved = saved.to_str().unwrap();
+    let planned = project.plinth(&["plan", "--markdown", "--out", saved]);
     planned.code(0);
     let markdown = planned.stdout;
     assert!(!markdown.contains(SECRET), "{markdown}");
     assert!(markdown.contains("(sensitive value)"), "{markdown}");
     assert!(
-        planned.stderr.contains("Saved the plan to review.plan"),
+        planned.stderr.contains("Saved the plan to"),
         "the note on saving is not part of the comment: {}",
         planned.stderr
     );
     snapshot!("markdown_plan", markdown.clone());
 
-    let shown = project.plinth(&["show", "--markdown", "review.plan"]);
+    let shown = project.plinth(&["show", "--markdown", saved]);
     shown.code(0);
     assert_eq!(
         shown.stdout, markdown,
@@ -118,7 +120,7 @@ fn markdown_summary_of_a_plan_without_changes() {
     planned.code(0);
     snapshot!("markdown_no_changes", planned.stdout.clone());
     let both = project.plinth(&["plan", "--markdown", "--json"]);
-    both.code(1);
+    assert_ne!(both.code, 0, "{}", both.stderr);
     assert!(
         both.stderr.contains("cannot be used with"),
         "{}",
@@ -273,9 +275,11 @@ fn json_stream_reports_progress_and_an_interrupt() {
     seen.push_str(&rest);
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(130), "{seen}");
+    // `operation_progress` comes whenever the status changes: its number depends on the polls.
     let types: Vec<String> = stream_lines(&seen)
         .iter()
         .map(|line| line["type"].as_str().unwrap().to_owned())
+        .filter(|kind| kind != "operation_progress")
         .collect();
     let progress = stream_lines(&seen)
         .into_iter()
@@ -288,7 +292,6 @@ fn json_stream_reports_progress_and_an_interrupt() {
             "version",
             "plan",
             "operation_start",
-            "operation_progress",
             "interrupt",
             "operation_complete",
             "summary"

@@ -33,6 +33,51 @@ pub struct Progress {
 struct Inner {
     display: Display,
     running: BTreeMap<(ResourceAddress, Operation), Running>,
+    /// While live lines are drawn, the terminal does not echo `^C`.
+    echo_off: Option<EchoOff>,
+}
+
+/// The terminal's echo of control characters, off while it lives.
+///
+/// A terminal echoes Ctrl-C as `^C` where the cursor is: after live lines padded to the full
+/// width, that wraps to a new line, and every redraw after it starts one line too low, leaving
+/// a frozen copy of the first line behind. Without the echo, the lines stay where the display
+/// draws them; the interrupt's own message says what happened.
+struct EchoOff {
+    #[cfg(unix)]
+    saved: Option<rustix::termios::Termios>,
+}
+
+impl EchoOff {
+    fn new() -> Self {
+        #[cfg(unix)]
+        {
+            use rustix::termios::{LocalModes, OptionalActions, tcgetattr, tcsetattr};
+            let saved = tcgetattr(io::stdin()).ok().filter(|saved| {
+                let mut quiet = saved.clone();
+                quiet.local_modes.remove(LocalModes::ECHOCTL);
+                tcsetattr(io::stdin(), OptionalActions::Now, &quiet).is_ok()
+            });
+            Self { saved }
+        }
+        #[cfg(not(unix))]
+        {
+            Self {}
+        }
+    }
+}
+
+impl Drop for EchoOff {
+    fn drop(&mut self) {
+        #[cfg(unix)]
+        if let Some(saved) = &self.saved {
+            let _ = rustix::termios::tcsetattr(
+                io::stdin(),
+                rustix::termios::OptionalActions::Now,
+                saved,
+            );
+        }
+    }
 }
 
 /// Where progress goes.
@@ -75,6 +120,7 @@ impl Progress {
             inner: Arc::new(Mutex::new(Inner {
                 display,
                 running: BTreeMap::new(),
+                echo_off: None,
             })),
         }
     }
@@ -85,9 +131,12 @@ impl Progress {
         let inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
         match &inner.display {
             Display::Live(multi) => {
-                // `println` clears the live lines, prints, and draws them again below.
-                if multi.println(text).is_err() {
-                    let _ = writeln!(io::stderr().lock(), "{text}");
+                // `println` clears the live lines, prints, and draws them again below; one line
+                // at a time, since it counts what it printed as one line.
+                for line in text.split('\n') {
+                    if multi.println(line).is_err() {
+                        let _ = writeln!(io::stderr().lock(), "{line}");
+                    }
                 }
             }
             Display::Lines | Display::Json(_) => {
@@ -164,6 +213,7 @@ impl Progress {
             }
         }
         inner.running.clear();
+        inner.echo_off = None;
     }
 
     fn handle(&self, event: &ApplyEvent) {
@@ -176,6 +226,9 @@ impl Progress {
         let key = (event.address.clone(), event.operation);
         match &event.kind {
             EventKind::Started => {
+                if matches!(inner.display, Display::Live(_)) && inner.echo_off.is_none() {
+                    inner.echo_off = Some(EchoOff::new());
+                }
                 let live = match &inner.display {
                     Display::Live(multi) => Some(multi),
                     Display::Lines | Display::Json(_) => None,
