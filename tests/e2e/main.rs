@@ -5,6 +5,7 @@
 
 mod blocks;
 mod cli;
+mod docs;
 mod emulator;
 mod fmt;
 mod lifecycle;
