@@ -1,4 +1,4 @@
-//! Docs that run: every ```sh block of README.md and docs/*.md, run as written with `plinth` on
+//! Docs that run: every `sh` code block of README.md and docs/*.md, run as written with `plinth` on
 //! the PATH, in a temporary directory holding a copy of `examples/`, failing when a command fails.
 //! Blocks of one file run in order in one directory (the README's follow-up commands use what its
 //! quick start applied). Only the commands of [`SKIPPED`] are left out, each for the reason it
@@ -34,7 +34,7 @@ const SKIPPED: &[(&str, &str)] = &[
     ),
 ];
 
-/// The ```sh blocks of a Markdown file, in order.
+/// The `sh` code blocks of a Markdown file, in order.
 fn sh_blocks(markdown: &str) -> Vec<String> {
     let mut blocks = Vec::new();
     let mut current: Option<String> = None;
@@ -72,18 +72,15 @@ fn script(block: &str, used: &mut [bool]) -> String {
                 .trim_matches(|c| c == '\'' || c == '"' || c == '-');
             heredoc_end = Some(marker.to_owned());
         }
-        match SKIPPED
+        let skipped = SKIPPED
             .iter()
-            .position(|(start, _)| line.trim_start().starts_with(start))
-        {
-            Some(index) => {
-                used[index] = true;
-                script.push_str(": skipped\n");
-            }
-            None => {
-                script.push_str(line);
-                script.push('\n');
-            }
+            .position(|(start, _)| line.trim_start().starts_with(start));
+        if let Some(index) = skipped {
+            used[index] = true;
+            script.push_str(": skipped\n");
+        } else {
+            script.push_str(line);
+            script.push('\n');
         }
     }
     script

@@ -3,6 +3,7 @@
 //! (`vt100`): live lines cleared, messages whole and in order, at any number of operations in
 //! flight.
 
+use std::fmt::Write as _;
 use std::io::{Read, Write};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -115,17 +116,19 @@ fn addons(cloud: &Cloud, in_flight: usize) -> String {
     let templates = ["coredns", "everest", "npd", "volcano"];
     let mut body = cloud.provider();
     for template in &templates[..in_flight] {
-        body.push_str(&format!(
+        let _ = write!(
+            body,
             "resource \"huaweicloud_cce_addon\" \"{template}\" {{\n  cluster_id = \"{CLUSTER_1}\"\n  \
              template_name = \"{template}\"\n}}\n"
-        ));
+        );
     }
     // Waits for the first: skipped by the interrupt.
-    body.push_str(&format!(
+    let _ = write!(
+        body,
         "resource \"huaweicloud_cce_addon\" \"later\" {{\n  cluster_id = \"{CLUSTER_2}\"\n  \
          template_name = \"coredns\"\n  depends_on = [huaweicloud_cce_addon.{}]\n}}\n",
         templates[0]
-    ));
+    );
     body
 }
 
