@@ -7,6 +7,7 @@ mod blocks;
 mod cli;
 mod docs;
 mod emulator;
+mod emulator_flags;
 mod fmt;
 mod lifecycle;
 mod moves;
