@@ -53,10 +53,12 @@ impl EchoOff {
         #[cfg(unix)]
         {
             use rustix::termios::{LocalModes, OptionalActions, tcgetattr, tcsetattr};
-            let saved = tcgetattr(io::stdin()).ok().filter(|saved| {
+            // The live lines are drawn only when stderr is a terminal: its settings are the
+            // terminal's, whatever stdin is.
+            let saved = tcgetattr(io::stderr()).ok().filter(|saved| {
                 let mut quiet = saved.clone();
                 quiet.local_modes.remove(LocalModes::ECHOCTL);
-                tcsetattr(io::stdin(), OptionalActions::Now, &quiet).is_ok()
+                tcsetattr(io::stderr(), OptionalActions::Now, &quiet).is_ok()
             });
             Self { saved }
         }
@@ -72,7 +74,7 @@ impl Drop for EchoOff {
         #[cfg(unix)]
         if let Some(saved) = &self.saved {
             let _ = rustix::termios::tcsetattr(
-                io::stdin(),
+                io::stderr(),
                 rustix::termios::OptionalActions::Now,
                 saved,
             );
