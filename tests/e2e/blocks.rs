@@ -153,8 +153,7 @@ removed {
     project.write("main.hcl", &config(&cloud, &format!("{kept}{removed}")));
     let plan = run(&project, &["plan", "--detailed-exitcode"], 2);
     snapshot!("removed_plan", plan.stdout);
-    let json: serde_json::Value =
-        serde_json::from_str(&run(&project, &["plan", "--json"], 0).stdout).unwrap();
+    let json = crate::support::plan_document(&run(&project, &["plan", "--json"], 0).stdout);
     assert_eq!(json["summary"]["forget"], 2, "{json:#}");
     let forgets: Vec<&serde_json::Value> = json["resource_changes"]
         .as_array()

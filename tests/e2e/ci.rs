@@ -202,7 +202,7 @@ fn a_change_to_outputs_only_is_shown_and_counted() {
         run.stdout
     );
     let json = status(&project, &with(&["plan", "--json"]), 0);
-    let json: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    let json = crate::support::plan_document(&json.stdout);
     assert_eq!(json["has_changes"], true);
     assert_eq!(
         json["output_changes"]["cluster"]["actions"],
@@ -322,22 +322,7 @@ fn a_saved_plan_refuses_a_sensitive_variable_missing_or_different() {
 /// The `sh` code blocks of docs/ci.md, in order: the plan script, then the apply script.
 fn ci_scripts() -> (String, String) {
     let doc = std::fs::read_to_string(repo_root().join("docs/ci.md")).unwrap();
-    let mut blocks = Vec::new();
-    let mut current: Option<String> = None;
-    for line in doc.lines() {
-        match (&mut current, line.trim_end()) {
-            (None, "```sh") => current = Some(String::new()),
-            (Some(block), "```") => {
-                blocks.push(std::mem::take(block));
-                current = None;
-            }
-            (Some(block), _) => {
-                block.push_str(line);
-                block.push('\n');
-            }
-            (None, _) => {}
-        }
-    }
+    let blocks = crate::docs::sh_blocks(&doc);
     assert_eq!(blocks.len(), 2, "docs/ci.md should have 2 sh blocks");
     (blocks[0].clone(), blocks[1].clone())
 }

@@ -54,7 +54,7 @@ fn plans_for_each_kind_of_change() {
 
     project.write("main.hcl", &config(&cloud, &dns(CLUSTER_1, "1.28.6", 2)));
     snapshot!("create", plan(&project, &["--detailed-exitcode"], 2));
-    let json: serde_json::Value = serde_json::from_str(&plan(&project, &["--json"], 0)).unwrap();
+    let json = crate::support::plan_document(&plan(&project, &["--json"], 0));
     assert_eq!(json["format_version"], "1");
     project.plinth(&["apply", "--auto-approve"]).code(0);
 
@@ -62,9 +62,11 @@ fn plans_for_each_kind_of_change() {
     snapshot!("update_version_and_values", plan(&project, &[], 0));
     snapshot!(
         "update_json",
-        serde_json::to_string_pretty(
-            &serde_json::from_str::<serde_json::Value>(&plan(&project, &["--json"], 0)).unwrap()
-        )
+        serde_json::to_string_pretty(&crate::support::plan_document(&plan(
+            &project,
+            &["--json"],
+            0
+        )))
         .unwrap()
     );
 

@@ -260,7 +260,7 @@ fn an_addon_replaced_outside_is_adopted_under_its_new_id() {
     snapshot!("replaced_outside", plan.stdout.clone());
     let json = project.plinth(&["plan", "--json"]);
     json.code(0);
-    let document: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    let document = crate::support::plan_document(&json.stdout);
     let reasons = document["resource_changes"][0]["reasons"]
         .as_array()
         .unwrap();

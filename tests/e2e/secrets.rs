@@ -113,7 +113,7 @@ fn a_value_marked_sensitive_after_the_first_apply_is_sealed_by_the_next_apply() 
     );
     let json = project.plinth(&["plan", "--json"]);
     json.code(0);
-    let document: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    let document = crate::support::plan_document(&json.stdout);
     assert_eq!(
         document["resource_sealing"],
         serde_json::json!([{"address": "huaweicloud_cce_addon.dns", "pointers": ["/values/custom/token"]}])

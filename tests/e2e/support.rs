@@ -216,3 +216,27 @@ impl Project {
         self.state()["resources"].as_array().unwrap().len()
     }
 }
+
+/// The lines of a `--json` stream (docs/json-stream.md), each parsed; fails on a line that is not
+/// one JSON object with a `type`.
+pub fn stream_lines(stream: &str) -> Vec<serde_json::Value> {
+    stream
+        .lines()
+        .map(|line| {
+            let value: serde_json::Value = serde_json::from_str(line)
+                .unwrap_or_else(|error| panic!("not a JSON line ({error}): {line}\n{stream}"));
+            assert!(value["type"].is_string(), "a line without a type: {line}");
+            value
+        })
+        .collect()
+}
+
+/// The plan document of a `plan --json` stream: what its `plan` line holds.
+pub fn plan_document(stream: &str) -> serde_json::Value {
+    let mut plans = stream_lines(stream)
+        .into_iter()
+        .filter(|line| line["type"] == "plan");
+    let plan = plans.next().expect("the stream has a `plan` line");
+    assert!(plans.next().is_none(), "the stream has one `plan` line");
+    plan["plan"].clone()
+}

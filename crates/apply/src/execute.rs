@@ -90,6 +90,9 @@ pub enum Outcome {
     Failed {
         /// The error, as displayed.
         message: String,
+        /// The cloud's error answer (code, message, request id) when the cloud refused or failed
+        /// the operation, so that a machine-readable log can name them.
+        cloud: Option<Box<plinth_cloud::ApiError>>,
     },
     /// It was not started.
     Skipped {
@@ -443,6 +446,10 @@ impl Run<'_> {
             EventKind::Finished {
                 outcome: Outcome::Failed {
                     message: error.to_string(),
+                    cloud: match &error {
+                        OperationError::Cloud(cloud) => cloud.api().cloned().map(Box::new),
+                        _ => None,
+                    },
                 },
             },
         );

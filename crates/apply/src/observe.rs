@@ -111,6 +111,7 @@ pub(crate) async fn settled(
                 Ok(_) => Outcome::Succeeded,
                 Err(error) => Outcome::Failed {
                     message: error.to_string(),
+                    cloud: error.api().cloned().map(Box::new),
                 },
             };
             watch.emit(EventKind::Finished { outcome });

@@ -70,11 +70,11 @@ pub enum Command {
 /// `plinth emulator`.
 #[derive(Debug, Args)]
 pub struct EmulatorArgs {
-    /// Address to listen on (loopback); port 0 picks a free port
+    /// Address to listen on (loopback only); port 0 picks a free port
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8765")]
     pub listen: std::net::SocketAddr,
 
-    /// Keep the emulated cloud in this JSON file across restarts
+    /// Keep the emulated cloud in this JSON file across restarts (its directory must exist)
     #[arg(long, value_name = "FILE")]
     pub data: Option<PathBuf>,
 
@@ -122,8 +122,12 @@ pub struct ShowArgs {
     pub planfile: Option<PathBuf>,
 
     /// Print JSON (the state file's format, or docs/plan-format.md for a plan)
-    #[arg(long)]
+    #[arg(long, conflicts_with = "markdown")]
     pub json: bool,
+
+    /// Print a saved plan as Markdown for a pull-request comment
+    #[arg(long, requires = "planfile")]
+    pub markdown: bool,
 }
 
 /// What every planning command takes: selection, refresh, variables, concurrency, locking.
@@ -172,9 +176,14 @@ pub struct PlanArgs {
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
 
-    /// Print the plan as JSON (docs/plan-format.md)
-    #[arg(long)]
+    /// Print a JSON stream, one event per line, whose `plan` line is the plan as JSON
+    /// (docs/json-stream.md, docs/plan-format.md)
+    #[arg(long, conflicts_with = "markdown")]
     pub json: bool,
+
+    /// Print the plan as Markdown for a pull-request comment (a table of changes, details folded)
+    #[arg(long)]
+    pub markdown: bool,
 
     /// Exit with 2 when the plan has changes (0: none, 1: error)
     #[arg(long)]
@@ -199,6 +208,11 @@ pub struct ApplyArgs {
     #[arg(long)]
     pub auto_approve: bool,
 
+    /// Print a JSON stream, one event per line (docs/json-stream.md); needs `--auto-approve`
+    /// unless a saved plan is applied
+    #[arg(long)]
+    pub json: bool,
+
     #[command(flatten)]
     pub planning: PlanningArgs,
 }
@@ -209,6 +223,10 @@ pub struct DestroyArgs {
     /// Do not ask for confirmation
     #[arg(long)]
     pub auto_approve: bool,
+
+    /// Print a JSON stream, one event per line (docs/json-stream.md); needs `--auto-approve`
+    #[arg(long)]
+    pub json: bool,
 
     /// Destroy only this resource and what depends on it (repeatable)
     #[arg(long = "target", value_name = "ADDR")]

@@ -89,7 +89,7 @@ fn report(err: &anyhow::Error) {
     let mut stderr = io::stderr().lock();
     let error = console::style("error").red().bold();
     let _ = writeln!(stderr, "{error}: {err}");
-    for cause in err.chain().skip(1) {
+    for cause in diagnostics::causes_to_show(err) {
         let _ = writeln!(stderr, "  caused by: {cause}");
     }
     if let Some(hint) = err

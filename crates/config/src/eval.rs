@@ -748,7 +748,8 @@ impl<'a> Context<'a> {
         let result = if items.unknown {
             Value::Unknown
         } else if let Some(key_expr) = &for_expr.key_expr {
-            for_object(items.pairs, for_expr.grouping, items.key_marked).map_err(|error| error.at(span(key_expr)))?
+            for_object(items.pairs, for_expr.grouping, items.key_marked)
+                .map_err(|error| error.at(span(key_expr)))?
         } else {
             Value::List(items.list)
         };

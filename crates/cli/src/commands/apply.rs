@@ -3,6 +3,7 @@
 
 use std::io::{self, BufRead, IsTerminal, Write};
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
 use plinth_apply::{ApplyOptions, ApplyReport, CancelHandle, RefreshOptions, SkipCause};
@@ -18,6 +19,9 @@ use crate::commands::state::lock_request;
 use crate::commands::{AlreadyReported, Hinted};
 use crate::planfile::PlanFile;
 use crate::progress::Progress;
+use crate::render::stream::{
+    InterruptStage, JsonStream, RunOutcome, StreamCommand, StreamEvent, SummaryCounts,
+};
 use crate::render::{self, PlanView, RenderOptions};
 use crate::session::Session;
 use crate::workspace::Workspace;
@@ -33,6 +37,8 @@ struct Run<'a> {
     auto_approve: bool,
     saved: Option<PlanFile>,
     command: Command,
+    /// `--json`: the JSON stream on stdout instead of text.
+    json: bool,
 }
 
 /// Which of the two commands runs: they differ in their words and in showing outputs.
@@ -50,6 +56,14 @@ impl Command {
         match self {
             Command::Apply => "apply",
             Command::Destroy => "destroy",
+        }
+    }
+
+    /// The command as the JSON stream names it.
+    fn stream(self) -> StreamCommand {
+        match self {
+            Command::Apply => StreamCommand::Apply,
+            Command::Destroy => StreamCommand::Destroy,
         }
     }
 }
@@ -86,6 +100,7 @@ pub fn run(workspace: &Workspace, args: &ApplyArgs) -> anyhow::Result<ExitCode> 
         parallelism: usize::from(args.planning.parallelism),
         auto_approve: args.auto_approve,
         saved,
+        json: args.json,
     })
 }
 
@@ -107,11 +122,29 @@ pub fn destroy(workspace: &Workspace, args: &DestroyArgs) -> anyhow::Result<Exit
         auto_approve: args.auto_approve,
         saved: None,
         command: Command::Destroy,
+        json: args.json,
     })
 }
 
 fn execute(run: Run<'_>) -> anyhow::Result<ExitCode> {
     let Run { saved, .. } = run;
+    if run.json && saved.is_none() && !run.auto_approve {
+        return Err(Hinted {
+            message: format!(
+                "`plinth {} --json` cannot ask for confirmation",
+                run.command.name()
+            ),
+            hint: match run.command {
+                Command::Apply => "add `--auto-approve`, or save a plan with `plinth plan --out \
+                                   FILE`, review it, and apply it with `plinth apply FILE --json`"
+                    .to_owned(),
+                Command::Destroy => "review the plan with `plinth destroy`, then add \
+                                     `--auto-approve`"
+                    .to_owned(),
+            },
+        }
+        .into());
+    }
     let config = match &saved {
         Some(saved) => saved_plan::load_configuration(run.workspace, run.vars, saved)?,
         None => load_configuration(run.workspace, run.vars)?,
@@ -130,8 +163,16 @@ fn execute(run: Run<'_>) -> anyhow::Result<ExitCode> {
     warn_selection(&run.options)?;
     let runtime = runtime()?;
     let session = runtime.block_on(Session::connect(run.workspace.dir(), config.provider()))?;
+    let stream = if run.json {
+        Some(Arc::new(JsonStream::stdout(run.command.stream())?))
+    } else {
+        None
+    };
     // The refresh reports its waits for objects being deleted as the apply reports operations.
-    let progress = Progress::new();
+    let progress = match &stream {
+        Some(stream) => Progress::json(Arc::clone(stream)),
+        None => Progress::new(),
+    };
     let planned = runtime.block_on(plinth_apply::refresh_and_plan(
         &config,
         &state,
@@ -149,6 +190,9 @@ fn execute(run: Run<'_>) -> anyhow::Result<ExitCode> {
         }
     };
     let view = PlanView::new(&plan, &state);
+    if let Some(stream) = &stream {
+        stream.plan(&view)?;
+    }
     if let Some(saved) = saved {
         let same = saved.same_changes(&view);
         // The saved plan is not needed once compared.
@@ -157,7 +201,7 @@ fn execute(run: Run<'_>) -> anyhow::Result<ExitCode> {
             runtime.block_on(session.close())?;
             return Err(Hinted::from(stale).into());
         }
-    } else {
+    } else if stream.is_none() {
         let color = console::colors_enabled() && io::stdout().is_terminal();
         let mut stdout = io::BufWriter::new(io::stdout().lock());
         render::write_plan_text(&mut stdout, &view, RenderOptions { color })?;
@@ -180,7 +224,7 @@ fn execute(run: Run<'_>) -> anyhow::Result<ExitCode> {
         cancel: cancel.clone(),
     };
     let report = runtime.block_on(async {
-        let watcher = tokio::spawn(watch_interrupts(cancel.clone()));
+        let watcher = tokio::spawn(watch_interrupts(cancel.clone(), progress.clone()));
         let ticker = tokio::spawn(tick(progress.clone()));
         let report = plinth_apply::apply(
             &plan,
@@ -202,7 +246,10 @@ fn execute(run: Run<'_>) -> anyhow::Result<ExitCode> {
     let report = report?;
     let (state, _) = finished?;
     drop(lock);
-    summarize(&report, &state, run.command)
+    match &stream {
+        Some(stream) => summarize_json(&report, stream, run.command),
+        None => summarize(&report, &state, run.command),
+    }
 }
 
 /// What applying a saved plan adds: the configuration loaded with the plan's variable values,
@@ -287,24 +334,27 @@ fn confirm(command: Command) -> anyhow::Result<bool> {
 
 /// First interrupt: start nothing new and let in-flight operations finish. Second: record them
 /// as pending and stop at once.
-async fn watch_interrupts(cancel: CancelHandle) {
+///
+/// Each message is printed through the progress display (above its live lines) and before the
+/// executor is told, so that it comes before the lines of what the interrupt skips or abandons.
+async fn watch_interrupts(cancel: CancelHandle, progress: Progress) {
     let Ok(mut interrupts) = crate::interrupt::Interrupts::listen() else {
         return;
     };
     interrupts.next().await;
-    cancel.cancel();
-    let _ = writeln!(
-        io::stderr().lock(),
+    progress.interrupted(
+        InterruptStage::Cancel,
         "\nInterrupt received: starting nothing new and waiting for the operations in flight.\n\
          Press Ctrl-C again to stop at once; they will be recorded as pending and reconciled by \
-         the next run."
+         the next run.",
     );
+    cancel.cancel();
     interrupts.next().await;
-    cancel.abort();
-    let _ = writeln!(
-        io::stderr().lock(),
-        "\nSecond interrupt: recording the operations in flight as pending and stopping."
+    progress.interrupted(
+        InterruptStage::Abort,
+        "\nSecond interrupt: recording the operations in flight as pending and stopping.",
     );
+    cancel.abort();
 }
 
 async fn tick(progress: Progress) {
@@ -417,6 +467,45 @@ fn summarize(report: &ApplyReport, state: &State, command: Command) -> anyhow::R
         return Ok(crate::commands::ExitStatus::Interrupted.into());
     }
     Err(AlreadyReported.into())
+}
+
+/// The `summary` line of the JSON stream (the operations' own lines said what failed), and the
+/// exit status.
+fn summarize_json(
+    report: &ApplyReport,
+    stream: &JsonStream,
+    command: Command,
+) -> anyhow::Result<ExitCode> {
+    let summary = report.summary();
+    let outcome = if report.interrupted {
+        RunOutcome::Interrupted
+    } else if report.is_success() {
+        RunOutcome::Success
+    } else {
+        RunOutcome::Failed
+    };
+    stream.event(&StreamEvent::Summary {
+        command: command.stream(),
+        outcome,
+        has_changes: None,
+        counts: SummaryCounts {
+            add: summary.added,
+            change: summary.changed,
+            destroy: summary.destroyed,
+            import: summary.imported,
+            failed: report.failed.len(),
+            skipped: report.skipped.len(),
+            pending: report.abandoned.len(),
+        },
+    })?;
+    if let Some(diagnostics) = &report.output_error {
+        crate::diagnostics::print(diagnostics)?;
+    }
+    match outcome {
+        RunOutcome::Success => Ok(ExitCode::SUCCESS),
+        RunOutcome::Interrupted => Ok(crate::commands::ExitStatus::Interrupted.into()),
+        RunOutcome::Failed => Err(AlreadyReported.into()),
+    }
 }
 
 fn verb(operation: Operation) -> &'static str {

@@ -2,6 +2,7 @@
 
 use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use plinth_apply::{RefreshOptions, refresh_and_plan};
 use plinth_state::StateStorage;
@@ -14,6 +15,7 @@ use crate::commands::planning::{
 use crate::commands::state::lock_request;
 use crate::planfile::{ConfigDigest, SavedVariables, save_plan};
 use crate::progress::Progress;
+use crate::render::stream::{JsonStream, RunOutcome, StreamCommand, StreamEvent, SummaryCounts};
 use crate::render::{self, PlanView, RenderOptions};
 use crate::session::Session;
 use crate::workspace::Workspace;
@@ -36,6 +38,11 @@ pub fn run(workspace: &Workspace, args: &PlanArgs) -> anyhow::Result<ExitCode> {
     let state = storage.load()?;
     check_selection(&config, &state, &options)?;
     warn_selection(&options)?;
+    let stream = if args.json {
+        Some(Arc::new(JsonStream::stdout(StreamCommand::Plan)?))
+    } else {
+        None
+    };
     let plan = runtime()?.block_on(async {
         let session = Session::connect(workspace.dir(), config.provider()).await?;
         if let Some(path) = &args.generate_config_out {
@@ -48,7 +55,10 @@ pub fn run(workspace: &Workspace, args: &PlanArgs) -> anyhow::Result<ExitCode> {
             }
         }
         // Waits for objects being deleted show as the apply's operations do, on stderr.
-        let progress = Progress::new();
+        let progress = match &stream {
+            Some(stream) => Progress::json(Arc::clone(stream)),
+            None => Progress::new(),
+        };
         let planned = refresh_and_plan(
             &config,
             &state,
@@ -66,8 +76,10 @@ pub fn run(workspace: &Workspace, args: &PlanArgs) -> anyhow::Result<ExitCode> {
 
     let view = PlanView::new(&plan, &state);
     let mut stdout = io::BufWriter::new(io::stdout().lock());
-    if args.json {
-        render::write_json(&mut stdout, &view)?;
+    if let Some(stream) = &stream {
+        stream.plan(&view)?;
+    } else if args.markdown {
+        render::write_plan_markdown(&mut stdout, &view)?;
     } else {
         let color = console::colors_enabled() && io::stdout().is_terminal();
         render::write_plan_text(&mut stdout, &view, RenderOptions { color })?;
@@ -78,9 +90,15 @@ pub fn run(workspace: &Workspace, args: &PlanArgs) -> anyhow::Result<ExitCode> {
         let variables = SavedVariables::of(&config);
         save_plan(&path, &view, &digest, &variables, &options)
             .map_err(crate::commands::Hinted::from)?;
-        if !args.json {
+        if stream.is_none() {
+            // After a Markdown summary the note is for the person running the command.
+            let note: &mut dyn Write = if args.markdown {
+                &mut io::stderr()
+            } else {
+                &mut stdout
+            };
             writeln!(
-                stdout,
+                note,
                 "\nSaved the plan to {}. To carry out exactly these actions, run:\n  {} apply {}",
                 out.display(),
                 workspace.command(),
@@ -91,13 +109,35 @@ pub fn run(workspace: &Workspace, args: &PlanArgs) -> anyhow::Result<ExitCode> {
     if let Some(path) = &args.generate_config_out
         && workspace.dir().join(path).exists()
     {
+        // With `--json`, stdout is the stream: the note is for people, on stderr.
+        let note: &mut dyn Write = if stream.is_some() {
+            &mut io::stderr()
+        } else {
+            &mut stdout
+        };
         writeln!(
-            stdout,
+            note,
             "\nplinth has generated configuration and written it to {}. Please review the configuration and edit it as necessary before adding it to version control.",
             path.display()
         )?;
     }
     stdout.flush()?;
+    drop(stdout);
+    if let Some(stream) = &stream {
+        let summary = &view.head().summary;
+        stream.event(&StreamEvent::Summary {
+            command: StreamCommand::Plan,
+            outcome: RunOutcome::Success,
+            has_changes: Some(view.head().has_changes),
+            counts: SummaryCounts {
+                add: summary.add,
+                change: summary.change,
+                destroy: summary.destroy,
+                import: summary.import,
+                ..SummaryCounts::default()
+            },
+        })?;
+    }
     if args.detailed_exitcode && plan.has_changes() {
         return Ok(crate::commands::ExitStatus::Changes.into());
     }

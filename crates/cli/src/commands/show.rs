@@ -1,4 +1,5 @@
-//! `plinth show [PLANFILE] [--json]`: the state, or a saved plan, as a person reads it or as JSON.
+//! `plinth show [PLANFILE] [--json | --markdown]`: the state, or a saved plan, as a person reads
+//! it, as JSON, or as Markdown for a review comment.
 
 use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
@@ -18,6 +19,8 @@ pub fn run(workspace: &Workspace, args: &ShowArgs) -> anyhow::Result<ExitCode> {
         let mut stdout = io::BufWriter::new(stdout);
         if args.json {
             render::write_json(&mut stdout, saved.plan())?;
+        } else if args.markdown {
+            render::write_document_markdown(&mut stdout, saved.plan())?;
         } else {
             let color = console::colors_enabled() && io::stdout().is_terminal();
             render::write_document_text(&mut stdout, saved.plan(), RenderOptions { color })?;

@@ -1,5 +1,7 @@
-//! How a plan is shown: the text a person reads (Terraform's conventions) and the versioned JSON
-//! of `--json` (docs/plan-format.md), written to the `io::Write` the command passes.
+//! How a plan is shown: the text a person reads (Terraform's conventions), the Markdown of a
+//! review comment (`--markdown`), and the versioned JSON of docs/plan-format.md, written to the
+//! `io::Write` the command passes; and the JSON stream of `--json` runs ([`stream`],
+//! docs/json-stream.md).
 //!
 //! Both are made from the entries of a plan document ([`ResourceChange`]), which never hold a
 //! sensitive value, so neither the text nor the JSON can show one. A plan just made is seen
@@ -9,6 +11,8 @@
 //! [`write_document_text`], through the same renderer.
 
 mod document;
+mod markdown;
+pub mod stream;
 mod text;
 
 #[cfg(test)]
@@ -68,6 +72,22 @@ pub fn write_document_text(
         shown.add(change.action, &change.actions);
     }
     text::write_text(w, &document.head, &shown, changes(), options)
+}
+
+/// Writes the Markdown summary of a plan just made to `w` (for a pull-request comment).
+pub fn write_plan_markdown(w: &mut dyn io::Write, view: &PlanView<'_>) -> io::Result<()> {
+    markdown::write_markdown(w, view.head(), || {
+        view.shown().map(|change| view.resource_change(change))
+    })
+}
+
+/// Writes the Markdown summary of a plan document (e.g. from a plan file) to `w`.
+pub fn write_document_markdown(w: &mut dyn io::Write, document: &PlanDocument) -> io::Result<()> {
+    markdown::write_markdown(w, &document.head, || {
+        document.resource_changes.iter().filter(|change| {
+            change.action != ChangeAction::NoOp || change.previous_address.is_some()
+        })
+    })
 }
 
 /// Writes a plan as the versioned JSON of `--json` (pretty, then a newline) to `w`: a

@@ -259,6 +259,21 @@ fn output_section(out: &mut Out, head: &DocumentHead) {
     }
 }
 
+/// The block of one resource change as the text shows it (its `# ...` comment lines included),
+/// without colour: what the Markdown summary folds under the change.
+pub(crate) fn resource_change_block(change: &ResourceChange) -> String {
+    let mut out = Out::new(false);
+    resource_change(&mut out, change);
+    out.text
+}
+
+/// The block of one object changed outside plinth as the drift section shows it, without colour.
+pub(crate) fn resource_drift_block(drift: &ResourceDrift) -> String {
+    let mut out = Out::new(false);
+    resource_drift(&mut out, drift);
+    out.text
+}
+
 /// Terraform's warning after a plan that forgets objects: they stay in the cloud, unmanaged.
 fn forget_warning(out: &mut Out, forgotten: &[String]) {
     if forgotten.is_empty() {
