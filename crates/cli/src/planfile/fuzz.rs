@@ -145,10 +145,8 @@ fn mutate(document: &mut Json, mutation: &Mutation) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig {
-        cases: 256,
-        ..ProptestConfig::default()
-    })]
+    // proptest's default: 256 cases, or `PROPTEST_CASES`.
+    #![proptest_config(ProptestConfig::default())]
 
     #[test]
     fn raw_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..512)) {

@@ -410,8 +410,21 @@ fn fragment() -> impl Strategy<Value = String> {
     .prop_map(str::to_owned)
 }
 
+/// 512 cases per property, or `PROPTEST_CASES` for a longer run (an explicit `cases` would
+/// otherwise win over proptest's own reading of it).
+fn config() -> ProptestConfig {
+    let cases = std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|cases| cases.parse().ok())
+        .unwrap_or(512);
+    ProptestConfig {
+        cases,
+        ..ProptestConfig::default()
+    }
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+    #![proptest_config(config())]
 
     #[test]
     fn mutated_fixtures_never_panic(

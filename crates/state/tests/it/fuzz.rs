@@ -5,7 +5,7 @@
 //! the files as they were, and a state it accepts must write back to text that loads as the same
 //! state.
 //!
-//! The case count is bounded so that CI runs it in seconds: `PLINTH_FUZZ_CASES` (default 256 per
+//! The case count is bounded so that CI runs it in seconds: `PROPTEST_CASES` (default 256 per
 //! property) raises it for a longer local run. Every input that ever failed is kept in
 //! `tests/fixtures/loader/` and checked by `loader_regressions`.
 
@@ -17,16 +17,9 @@ use proptest::prelude::*;
 use proptest::sample::Index;
 use serde_json::{Value, json};
 
-fn cases() -> u32 {
-    std::env::var("PLINTH_FUZZ_CASES")
-        .ok()
-        .and_then(|value| value.parse().ok())
-        .unwrap_or(256)
-}
-
 fn config() -> ProptestConfig {
     ProptestConfig {
-        cases: cases(),
+        // proptest's default (256 per property, or `PROPTEST_CASES`) is kept.
         // Failing inputs are kept by hand as fixtures, not in proptest's own files.
         failure_persistence: None,
         ..ProptestConfig::default()
