@@ -19,21 +19,24 @@ mod workspace;
 use std::io::{self, Write};
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 
 use crate::args::{Cli, Command};
 use crate::commands::ExitStatus;
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
+    let parsed = Cli::command()
+        .try_get_matches()
+        .and_then(|matches| Cli::from_arg_matches(&matches).map(|cli| (cli, matches)));
+    let (cli, matches) = match parsed {
+        Ok(parsed) => parsed,
         Err(err) => return usage(&err).into(),
     };
     if cli.global.no_color {
         console::set_colors_enabled(false);
         console::set_colors_enabled_stderr(false);
     }
-    match run(cli) {
+    match run(cli, &matches) {
         Ok(code) => code,
         Err(err) => {
             // A closed pipe (`plinth show | head`) is not an error worth a message.
@@ -48,13 +51,19 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+fn run(cli: Cli, matches: &clap::ArgMatches) -> anyhow::Result<ExitCode> {
     let workspace = workspace::Workspace::new(&cli.global)?;
     match cli.command {
         Command::Validate(args) => commands::validate::run(&workspace, &args),
         Command::Fmt(args) => commands::fmt::run(&workspace, &args),
         Command::Plan(args) => commands::plan::run(&workspace, &args),
-        Command::Apply(args) => commands::apply::run(&workspace, &args),
+        Command::Apply(args) => {
+            let typed = matches
+                .subcommand_matches("apply")
+                .map(args::planning_flags_typed)
+                .unwrap_or_default();
+            commands::apply::run(&workspace, &args, &typed)
+        }
         Command::Destroy(args) => commands::apply::destroy(&workspace, &args),
         Command::Graph(args) => commands::graph::run(&workspace, &args),
         Command::Import(args) => commands::import::run(&workspace, &args),
