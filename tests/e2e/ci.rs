@@ -319,6 +319,85 @@ fn a_saved_plan_refuses_a_sensitive_variable_missing_or_different() {
     assert!(!project.path().join("plinth.state.json").exists());
 }
 
+#[test]
+fn a_saved_plan_refuses_the_planning_flags_it_fixed() {
+    let cloud = Cloud::start(0);
+    let project = Project::new();
+    project.write("main.hcl", &configuration(&cloud));
+    let token = format!("token={SECRET}");
+    let vars = ["--var", "addon_version=1.28.6", "--var", token.as_str()];
+    status(
+        &project,
+        &[&["plan", "--out", "tfplan"][..], &vars].concat(),
+        0,
+    );
+    for flags in [
+        &["--target", "huaweicloud_cce_addon.dns"][..],
+        &["--exclude", "huaweicloud_cce_addon.dns"],
+        &["--replace", "huaweicloud_cce_addon.dns"],
+        &["--refresh-only"],
+        &["--no-refresh"],
+        &["--no-adopt"],
+    ] {
+        let refused = status(
+            &project,
+            &[&["apply", "tfplan"][..], flags, &vars].concat(),
+            1,
+        );
+        assert!(
+            refused.stderr.contains(&format!(
+                "error: cannot set planning options when applying a saved plan: `{}`",
+                flags[0]
+            )),
+            "{}",
+            refused.stderr
+        );
+        assert!(refused.stderr.contains("hint: apply `tfplan` without"));
+        no_secret(&refused);
+    }
+    // Two at once are both named.
+    let both = status(
+        &project,
+        &[
+            "apply",
+            "tfplan",
+            "--no-refresh",
+            "--target",
+            "huaweicloud_cce_addon.dns",
+        ],
+        1,
+    );
+    assert!(
+        both.stderr.contains("`--target`, `--no-refresh`"),
+        "{}",
+        both.stderr
+    );
+    // Nothing was installed and no state written by the refusals.
+    assert!(cloud.snapshot().addons.is_empty());
+    assert!(!project.path().join("plinth.state.json").exists());
+    // `PLINTH_NO_ADOPT` from the environment is not a flag typed; `--var` and the execution
+    // options stay allowed, and the plan is applied.
+    let applied = Run::from(
+        plinth()
+            .current_dir(project.path())
+            .args([
+                "apply",
+                "tfplan",
+                "--parallelism",
+                "2",
+                "--lock-timeout",
+                "1s",
+            ])
+            .args(vars)
+            .env("PLINTH_NO_ADOPT", "1")
+            .output()
+            .unwrap(),
+    );
+    applied.code(0);
+    no_secret(&applied);
+    assert_eq!(cloud.snapshot().addons.len(), 1);
+}
+
 /// The `sh` code blocks of docs/ci.md, in order: the plan script, then the apply script.
 fn ci_scripts() -> (String, String) {
     let doc = std::fs::read_to_string(repo_root().join("docs/ci.md")).unwrap();

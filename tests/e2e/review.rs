@@ -7,7 +7,9 @@ use std::process::Stdio;
 
 use plinth_cloud::AddonApi;
 
-use crate::support::{CLUSTER_1, CLUSTER_2, Cloud, Project, plan_document, plinth, stream_lines};
+use crate::support::{
+    CLUSTER_1, CLUSTER_2, Cloud, Project, SECRET_KEY, plan_document, plinth, stream_lines,
+};
 
 const SECRET: &str = "s3cr3t-t0ken-never-shown";
 
@@ -144,7 +146,16 @@ fn stable_stream(stdout: &str) -> Vec<serde_json::Value> {
                 assert!(line["elapsed_seconds"].is_f64(), "{line}");
                 line["elapsed_seconds"] = "[elapsed]".into();
             }
-            if line["cloud_error"]["request_id"].is_string() {
+            if let Some(id) = line["cloud_error"]["request_id"].as_str() {
+                let id = id.to_owned();
+                for field in ["message", "causes"] {
+                    // The operation lines' messages keep the `[uuid]` of the filter.
+                    if line["type"] != "diagnostic" || line.get(field).is_none() {
+                        continue;
+                    }
+                    let text = serde_json::to_string(&line[field]).unwrap();
+                    line[field] = serde_json::from_str(&text.replace(&id, "[request id]")).unwrap();
+                }
                 line["cloud_error"]["request_id"] = "[request id]".into();
             }
             if line.get("plinth_version").is_some() {
@@ -191,7 +202,14 @@ fn json_streams_of_plan_apply_and_destroy() {
 
     let refused = project.plinth(&["apply", "--json"]);
     refused.code(1);
-    assert!(refused.stdout.is_empty(), "{}", refused.stdout);
+    let said = stream_lines(&refused.stdout);
+    assert_eq!(said.len(), 2, "version and diagnostic: {}", refused.stdout);
+    assert_eq!(said[1]["type"], "diagnostic");
+    assert!(
+        said[1]["hint"].as_str().unwrap().contains("--auto-approve"),
+        "{}",
+        said[1]
+    );
     assert!(
         refused.stderr.contains("--auto-approve"),
         "{}",
@@ -301,4 +319,62 @@ fn json_stream_reports_progress_and_an_interrupt() {
     let summary = stream_lines(&seen).pop().unwrap();
     assert_eq!(summary["outcome"], "interrupted", "{summary}");
     assert_eq!(summary["add"], 1, "{summary}");
+}
+
+#[test]
+fn json_stream_ends_with_the_error_that_stopped_the_run() {
+    let cloud = Cloud::start(0);
+    let project = Project::new();
+    let dns = addon("dns", CLUSTER_1, "coredns", "1.28.6", "");
+
+    // An invalid configuration: one `diagnostic` line per error, with its place, after the
+    // `version` line (the stream had not started).
+    project.write(
+        "main.hcl",
+        &config(&cloud, &dns.replace("\"1.28.6\"", "var.missing")),
+    );
+    let invalid = project.plinth(&["plan", "--json"]);
+    invalid.code(1);
+    assert!(invalid.stderr.contains("main.hcl:"), "{}", invalid.stderr);
+    stream_snapshot("stream_stopped_by_a_configuration_error", &invalid.stdout);
+
+    // The cloud refuses the refresh's reads (a wrong secret key): the cloud's code, request id
+    // and the address read.
+    project.write(
+        "main.hcl",
+        &config(&cloud, &dns).replace(SECRET_KEY, "SKwrongwrongwrongwrongwrongwrongwrongwrong"),
+    );
+    let refused = project.plinth(&["apply", "--json", "--auto-approve"]);
+    refused.code(1);
+    stream_snapshot("stream_stopped_by_the_cloud", &refused.stdout);
+    let last = stream_lines(&refused.stdout).pop().unwrap();
+    assert_eq!(last["address"], "huaweicloud_cce_addon.dns", "{last}");
+    assert!(last["cloud_error"]["request_id"].is_string(), "{last}");
+    assert!(!refused.stdout.contains("SKwrong"), "{}", refused.stdout);
+    assert!(cloud.snapshot().addons.is_empty());
+
+    // A `--target` that matches nothing: the message and its hint, after the `version` line.
+    project.write("main.hcl", &config(&cloud, &dns));
+    let untargeted = project.plinth(&[
+        "destroy",
+        "--json",
+        "--auto-approve",
+        "--target",
+        "huaweicloud_cce_addon.dsn",
+    ]);
+    untargeted.code(1);
+    let lines = stream_lines(&untargeted.stdout);
+    assert_eq!(lines.len(), 2, "{}", untargeted.stdout);
+    assert_eq!(lines[0]["command"], "destroy");
+    assert_eq!(lines[1]["type"], "diagnostic");
+    assert_eq!(lines[1]["severity"], "error");
+    assert!(lines[1]["hint"].is_string(), "{}", lines[1]);
+    assert!(
+        untargeted
+            .stderr
+            .contains(lines[1]["message"].as_str().unwrap()),
+        "the line says what stderr says: {}\n{}",
+        lines[1],
+        untargeted.stderr
+    );
 }

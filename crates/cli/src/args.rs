@@ -2,7 +2,8 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::parser::ValueSource;
+use clap::{ArgMatches, Args, Parser, Subcommand};
 
 /// Manage Huawei Cloud ModelArts plug-ins and CCE add-ons as code.
 #[derive(Debug, Parser)]
@@ -215,6 +216,29 @@ pub struct ApplyArgs {
 
     #[command(flatten)]
     pub planning: PlanningArgs,
+}
+
+/// The planning flags of `plinth apply` that a saved plan already fixed: clap's id of each, and
+/// the flag as typed. `--var`, `--var-file`, `--parallelism` and `--lock-timeout` are not among
+/// them: a sensitive variable is given again that way, and the others only say how to apply.
+const FIXED_BY_A_SAVED_PLAN: [(&str, &str); 6] = [
+    ("targets", "--target"),
+    ("excludes", "--exclude"),
+    ("replace", "--replace"),
+    ("refresh_only", "--refresh-only"),
+    ("no_refresh", "--no-refresh"),
+    ("no_adopt", "--no-adopt"),
+];
+
+/// The flags of `plinth apply` (its matches) that a saved plan fixed and that were typed on the
+/// command line, as typed. One taken from the environment (`PLINTH_NO_ADOPT`) is not counted:
+/// a pipeline that sets it for every job must still be able to apply its saved plans.
+pub fn planning_flags_typed(apply: &ArgMatches) -> Vec<&'static str> {
+    FIXED_BY_A_SAVED_PLAN
+        .iter()
+        .filter(|(id, _)| apply.value_source(id) == Some(ValueSource::CommandLine))
+        .map(|&(_, flag)| flag)
+        .collect()
 }
 
 /// `plinth destroy`.

@@ -3,7 +3,12 @@
 
 use std::io::{self, Write};
 
-use plinth_config::Diagnostics;
+use plinth_apply::ApplyError;
+use plinth_cloud::CloudError;
+use plinth_config::{Diagnostics, Severity};
+
+use crate::commands::Hinted;
+use crate::render::stream::{CloudErrorEntry, DiagnosticLine, DiagnosticRange};
 
 /// Prints every diagnostic as a code frame, followed by how many errors were found.
 pub fn print(diagnostics: &Diagnostics) -> io::Result<()> {
@@ -19,6 +24,66 @@ pub fn print(diagnostics: &Diagnostics) -> io::Result<()> {
         )?;
     }
     Ok(())
+}
+
+/// The `diagnostic` lines of the `--json` stream for the errors of an invalid configuration:
+/// one per error, with its place (warnings do not stop the run and are left to stderr).
+pub fn config_lines(diagnostics: &Diagnostics) -> Vec<DiagnosticLine> {
+    diagnostics
+        .iter()
+        .filter(|diagnostic| diagnostic.severity() == Severity::Error)
+        .map(|diagnostic| {
+            let mut line = DiagnosticLine::error(diagnostic.message().to_owned());
+            line.hint = diagnostic.hint().map(str::to_owned);
+            line.range = diagnostic.location().map(|location| DiagnosticRange {
+                file: location.file,
+                line: location.line,
+                column: location.column,
+            });
+            line
+        })
+        .collect()
+}
+
+/// The `diagnostic` line of the `--json` stream for an error that stopped the run: what stderr
+/// says (message, causes, hint), and the resource address and the cloud's answer when an error
+/// of the chain carries them.
+pub fn error_line(error: &anyhow::Error) -> DiagnosticLine {
+    let mut line = DiagnosticLine::error(error.to_string());
+    line.causes = causes_to_show(error);
+    line.hint = error.downcast_ref::<Hinted>().map(|h| h.hint.clone());
+    for cause in error.chain() {
+        if let Some(apply) = cause.downcast_ref::<ApplyError>() {
+            line.address = line.address.or_else(|| address_of(apply));
+            if let ApplyError::Refresh { failures } = apply {
+                line.cloud_error = line
+                    .cloud_error
+                    .or_else(|| failures.iter().find_map(|f| cloud_answer(&f.error)));
+            }
+        }
+        if let Some(cloud) = cause.downcast_ref::<CloudError>() {
+            line.cloud_error = line.cloud_error.or_else(|| cloud_answer(cloud));
+        }
+    }
+    line
+}
+
+/// The resource an error of a refresh or an import is about (the first read that failed).
+fn address_of(error: &ApplyError) -> Option<String> {
+    match error {
+        ApplyError::Refresh { failures } => failures.first().map(|f| f.address.to_string()),
+        ApplyError::UnsupportedType { address }
+        | ApplyError::SealedIdentity { address, .. }
+        | ApplyError::NotConfigured { address } => Some(address.to_string()),
+        _ => None,
+    }
+}
+
+fn cloud_answer(error: &CloudError) -> Option<CloudErrorEntry> {
+    match error {
+        CloudError::Api(api) => Some(api.as_ref().into()),
+        _ => None,
+    }
 }
 
 /// The causes of `error` to print after its message, outermost first: those whose text the
@@ -47,6 +112,63 @@ mod tests {
     #[error("cannot read `cloud.json`: {source}")]
     struct Saying {
         source: std::io::Error,
+    }
+
+    #[test]
+    fn a_refresh_that_the_cloud_refused_gives_its_address_code_and_request_id() {
+        let api = plinth_cloud::ApiError::from_response(
+            plinth_cloud::Service::Cce,
+            "GET",
+            "https://cce.example/api/v3/addons",
+            403,
+            br#"{"error_code":"CCE.01400003","error_msg":"no permission"}"#,
+            Some("req-42".to_owned()),
+        );
+        let error = anyhow::Error::from(ApplyError::Refresh {
+            failures: vec![plinth_apply::ReadFailure {
+                address: "huaweicloud_cce_addon.dns".parse().unwrap(),
+                error: CloudError::Api(Box::new(api)),
+            }],
+        });
+        let line = error_line(&error);
+        insta::assert_json_snapshot!(line, @r#"
+        {
+          "type": "diagnostic",
+          "severity": "error",
+          "message": "cannot read `huaweicloud_cce_addon.dns`: cce returned 403 CCE.01400003: no permission (request id req-42)",
+          "causes": [],
+          "hint": null,
+          "range": null,
+          "address": "huaweicloud_cce_addon.dns",
+          "cloud_error": {
+            "service": "cce",
+            "status": 403,
+            "code": "CCE.01400003",
+            "message": "no permission",
+            "request_id": "req-42"
+          }
+        }
+        "#);
+    }
+
+    #[test]
+    fn an_error_with_a_hint_and_a_cause_gives_both() {
+        let error = anyhow::Error::from(Saying {
+            source: std::io::Error::other("Is a directory (os error 21)"),
+        })
+        .context(Hinted {
+            message: "cannot start the run".to_owned(),
+            hint: "remove the directory".to_owned(),
+        });
+        let line = error_line(&error);
+        assert_eq!(line.message, "cannot start the run");
+        assert_eq!(line.hint.as_deref(), Some("remove the directory"));
+        assert_eq!(
+            line.causes,
+            ["cannot read `cloud.json`: Is a directory (os error 21)"]
+        );
+        assert_eq!(line.address, None);
+        assert_eq!(line.cloud_error, None);
     }
 
     #[test]

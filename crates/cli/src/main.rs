@@ -19,42 +19,61 @@ mod workspace;
 use std::io::{self, Write};
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 
 use crate::args::{Cli, Command};
 use crate::commands::ExitStatus;
+use crate::render::stream::{JsonStream, StreamCommand};
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
+    let parsed = Cli::command()
+        .try_get_matches()
+        .and_then(|matches| Cli::from_arg_matches(&matches).map(|cli| (cli, matches)));
+    let (cli, matches) = match parsed {
+        Ok(parsed) => parsed,
         Err(err) => return usage(&err).into(),
     };
     if cli.global.no_color {
         console::set_colors_enabled(false);
         console::set_colors_enabled_stderr(false);
     }
-    match run(cli) {
+    let stream = json_stream(&cli.command);
+    match run(cli, &matches) {
         Ok(code) => code,
         Err(err) => {
             // A closed pipe (`plinth show | head`) is not an error worth a message.
             if is_broken_pipe(&err) {
                 return ExitCode::SUCCESS;
             }
-            if err.downcast_ref::<commands::AlreadyReported>().is_none() {
-                report(&err);
-            }
+            report(&err, stream);
             ExitStatus::Failure.into()
         }
     }
 }
 
-fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+/// The command whose `--json` stream is on stdout, if one is.
+fn json_stream(command: &Command) -> Option<StreamCommand> {
+    match command {
+        Command::Plan(args) if args.json => Some(StreamCommand::Plan),
+        Command::Apply(args) if args.json => Some(StreamCommand::Apply),
+        Command::Destroy(args) if args.json => Some(StreamCommand::Destroy),
+        _ => None,
+    }
+}
+
+fn run(cli: Cli, matches: &clap::ArgMatches) -> anyhow::Result<ExitCode> {
     let workspace = workspace::Workspace::new(&cli.global)?;
     match cli.command {
         Command::Validate(args) => commands::validate::run(&workspace, &args),
         Command::Fmt(args) => commands::fmt::run(&workspace, &args),
         Command::Plan(args) => commands::plan::run(&workspace, &args),
-        Command::Apply(args) => commands::apply::run(&workspace, &args),
+        Command::Apply(args) => {
+            let typed = matches
+                .subcommand_matches("apply")
+                .map(args::planning_flags_typed)
+                .unwrap_or_default();
+            commands::apply::run(&workspace, &args, &typed)
+        }
         Command::Destroy(args) => commands::apply::destroy(&workspace, &args),
         Command::Graph(args) => commands::graph::run(&workspace, &args),
         Command::Import(args) => commands::import::run(&workspace, &args),
@@ -83,9 +102,30 @@ fn usage(err: &clap::Error) -> ExitStatus {
     }
 }
 
+/// Reports the error that stopped the run, the one place every such error is reported: on
+/// stderr for people (an invalid configuration as code frames), and, when a `--json` stream is
+/// on stdout, as its last lines, `diagnostic` ones (docs/json-stream.md). An error already
+/// reported (an apply's failed operations, told by its summary) only sets the exit status.
+fn report(err: &anyhow::Error, stream: Option<StreamCommand>) {
+    let lines = if let Some(invalid) = err.downcast_ref::<commands::InvalidConfiguration>() {
+        // Printing fails only when stderr is closed; the exit status still says it.
+        let _ = diagnostics::print(&invalid.0);
+        diagnostics::config_lines(&invalid.0)
+    } else if err.downcast_ref::<commands::AlreadyReported>().is_some() {
+        return;
+    } else {
+        print_error(err);
+        vec![diagnostics::error_line(err)]
+    };
+    if let Some(command) = stream {
+        // As above: a closed stdout cannot be told anything more.
+        let _ = JsonStream::stopped_on_stdout(command, &lines);
+    }
+}
+
 /// Prints an error the way every plinth error looks: `error: ` and the message, its causes, and a
 /// `hint:` after a blank line when the error carries one.
-fn report(err: &anyhow::Error) {
+fn print_error(err: &anyhow::Error) {
     let mut stderr = io::stderr().lock();
     let error = console::style("error").red().bold();
     let _ = writeln!(stderr, "{error}: {err}");

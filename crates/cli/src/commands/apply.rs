@@ -2,6 +2,7 @@
 //! say exactly what happened.
 
 use std::io::{self, BufRead, IsTerminal, Write};
+use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -68,7 +69,16 @@ impl Command {
     }
 }
 
-pub fn run(workspace: &Workspace, args: &ApplyArgs) -> anyhow::Result<ExitCode> {
+/// `plinth apply [PLANFILE]`. `planning_flags` are the planning flags typed on the command line
+/// ([`crate::args::planning_flags_typed`]): a saved plan refuses them.
+pub fn run(
+    workspace: &Workspace,
+    args: &ApplyArgs,
+    planning_flags: &[&str],
+) -> anyhow::Result<ExitCode> {
+    if let Some(planfile) = &args.planfile {
+        refuse_planning_flags(planfile, planning_flags)?;
+    }
     let mut saved = args
         .planfile
         .as_deref()
@@ -101,6 +111,33 @@ pub fn run(workspace: &Workspace, args: &ApplyArgs) -> anyhow::Result<ExitCode> 
         auto_approve: args.auto_approve,
         saved,
         json: args.json,
+    })
+}
+
+/// A saved plan was made with its own selection and planning options, and apply carries out
+/// exactly that plan: a `--target` or `--no-refresh` given now would be silently ignored, or
+/// (`--no-refresh`) skip the refresh that checks the plan is not stale. So they are refused, as
+/// Terraform used to refuse them ("Can't set planning options when applying a saved plan"; 1.11
+/// ignores them silently).
+fn refuse_planning_flags(planfile: &Path, flags: &[&str]) -> Result<(), Hinted> {
+    let Some(first) = flags.first() else {
+        return Ok(());
+    };
+    let named = flags
+        .iter()
+        .map(|flag| format!("`{flag}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let planfile = planfile.display();
+    Err(Hinted {
+        message: format!(
+            "cannot set planning options when applying a saved plan: {named} (the plan \
+             `{planfile}` was made with its own)"
+        ),
+        hint: format!(
+            "apply `{planfile}` without {named}, or make a new plan with them: `plinth plan \
+             {first} ... --out {planfile}` (`--var` and `--var-file` stay allowed)"
+        ),
     })
 }
 

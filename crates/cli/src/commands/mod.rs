@@ -99,6 +99,24 @@ impl From<crate::planfile::StalePlan> for Hinted {
     }
 }
 
+/// An invalid configuration: `main` prints its diagnostics as code frames (and, under `--json`,
+/// as `diagnostic` lines).
+#[derive(Debug)]
+pub struct InvalidConfiguration(pub plinth_config::Diagnostics);
+
+impl stdfmt::Display for InvalidConfiguration {
+    fn fmt(&self, f: &mut stdfmt::Formatter<'_>) -> stdfmt::Result {
+        let errors = self.0.error_count();
+        write!(
+            f,
+            "the configuration has {errors} error{}",
+            if errors == 1 { "" } else { "s" }
+        )
+    }
+}
+
+impl std::error::Error for InvalidConfiguration {}
+
 /// An error whose explanation was already printed (configuration diagnostics, an apply's
 /// summary): `main` only sets the exit status.
 #[derive(Debug)]

@@ -9,10 +9,10 @@ use plinth_core::ResourceAddress;
 use plinth_planner::{Adoption, PlanOptions};
 
 use crate::args::{PlanningArgs, VarArgs};
-use crate::commands::{AlreadyReported, Hinted};
+use crate::commands::{Hinted, InvalidConfiguration};
 use crate::workspace::Workspace;
 
-/// Loads the configuration; diagnostics are printed and become [`AlreadyReported`].
+/// Loads the configuration; its warnings are printed, its errors become [`InvalidConfiguration`].
 pub fn load_configuration(workspace: &Workspace, vars: &VarArgs) -> anyhow::Result<Configuration> {
     match workspace.load_configuration(vars) {
         Ok(config) => {
@@ -21,22 +21,16 @@ pub fn load_configuration(workspace: &Workspace, vars: &VarArgs) -> anyhow::Resu
             }
             Ok(config)
         }
-        Err(diagnostics) => {
-            crate::diagnostics::print(&diagnostics)?;
-            Err(AlreadyReported.into())
-        }
+        Err(diagnostics) => Err(InvalidConfiguration(diagnostics).into()),
     }
 }
 
 /// Refuses `import` blocks whose targets have no `resource` block (unless their configuration
-/// is generated); the diagnostics are printed and become [`AlreadyReported`].
+/// is generated); the diagnostics become [`InvalidConfiguration`].
 pub fn check_import_targets(config: &Configuration) -> anyhow::Result<()> {
     match config.check_import_targets() {
         Ok(()) => Ok(()),
-        Err(diagnostics) => {
-            crate::diagnostics::print(&diagnostics)?;
-            Err(AlreadyReported.into())
-        }
+        Err(diagnostics) => Err(InvalidConfiguration(diagnostics).into()),
     }
 }
 

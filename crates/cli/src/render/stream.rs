@@ -6,6 +6,7 @@
 //! as soon as its event happens, so a CI log shows progress while the run goes on.
 
 use std::io::{self, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
@@ -16,7 +17,11 @@ use serde::Serialize;
 
 /// The version of the event stream. A reader refuses a larger major version; fields and event
 /// types may be added within a major version.
-pub const STREAM_VERSION: &str = "1.0";
+pub const STREAM_VERSION: &str = "1.1";
+
+/// Whether a stream was started on stdout, so that a `diagnostic` line written after an error
+/// knows whether the `version` line is there already. Stdout is one per process, so is this.
+static STARTED_ON_STDOUT: AtomicBool = AtomicBool::new(false);
 
 /// Which command writes the stream.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -147,6 +152,55 @@ pub enum StreamEvent {
         #[serde(flatten)]
         counts: SummaryCounts,
     },
+}
+
+/// A `diagnostic` line: an error that stopped the whole run (its text is on stderr too), or one
+/// error of an invalid configuration. The last lines of such a run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DiagnosticLine {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    /// `error` (the only severity that stops a run).
+    pub severity: &'static str,
+    /// The message, as stderr says it after `error: `.
+    pub message: String,
+    /// The causes stderr prints after the message (`caused by:`), outermost first.
+    pub causes: Vec<String>,
+    /// What to do about it, when there is a clear next step.
+    pub hint: Option<String>,
+    /// Where in the configuration, for a configuration error.
+    pub range: Option<DiagnosticRange>,
+    /// The resource instance the error is about, when it is about one.
+    pub address: Option<String>,
+    /// The cloud's error answer, when the cloud refused or failed a call.
+    pub cloud_error: Option<CloudErrorEntry>,
+}
+
+impl DiagnosticLine {
+    /// An error line with `message` and nothing else known yet.
+    pub fn error(message: String) -> Self {
+        Self {
+            kind: "diagnostic",
+            severity: "error",
+            message,
+            causes: Vec::new(),
+            hint: None,
+            range: None,
+            address: None,
+            cloud_error: None,
+        }
+    }
+}
+
+/// A place in a configuration file: 1-based line and column (in characters).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DiagnosticRange {
+    /// The file, relative to the configuration's directory.
+    pub file: String,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column, in characters.
+    pub column: usize,
 }
 
 /// The cloud's error answer to a failed operation.
@@ -302,7 +356,23 @@ impl JsonStream {
 
     /// Starts the stream of `command` on stdout.
     pub fn stdout(command: StreamCommand) -> io::Result<Self> {
-        Self::start(Box::new(io::stdout()), command)
+        let stream = Self::start(Box::new(io::stdout()), command)?;
+        STARTED_ON_STDOUT.store(true, Ordering::SeqCst);
+        Ok(stream)
+    }
+
+    /// Ends the stream of `command` on stdout with the `diagnostic` lines of the error that
+    /// stopped the run, after the `version` line if the run stopped before it started the
+    /// stream (an invalid configuration, a lock held).
+    pub fn stopped_on_stdout(command: StreamCommand, lines: &[DiagnosticLine]) -> io::Result<()> {
+        let stream = if STARTED_ON_STDOUT.load(Ordering::SeqCst) {
+            Self {
+                out: Mutex::new(Box::new(io::stdout())),
+            }
+        } else {
+            Self::stdout(command)?
+        };
+        lines.iter().try_for_each(|line| stream.line(line))
     }
 
     /// Writes the `plan` line: the plan document (a [`crate::render::PlanView`] is written one
@@ -377,7 +447,7 @@ mod tests {
         let text = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
         let version = env!("CARGO_PKG_VERSION");
         insta::assert_snapshot!(text.replace(version, "[version]"), @r#"
-        {"type":"version","format_version":"1.0","plinth_version":"[version]","command":"apply"}
+        {"type":"version","format_version":"1.1","plinth_version":"[version]","command":"apply"}
         {"type":"operation_start","address":"huaweicloud_cce_addon.dns","operation":"create"}
         {"type":"operation_skipped","address":"huaweicloud_cce_addon.metrics","operation":"create","cause":"dependency_failed","dependency":"huaweicloud_cce_addon.dns"}
         {"type":"summary","command":"apply","outcome":"failed","add":0,"change":0,"destroy":0,"import":0,"failed":1,"skipped":1,"pending":0}
