@@ -19,6 +19,8 @@ const COLS: u16 = 160;
 /// `plinth apply --auto-approve` running in a pseudo-terminal.
 struct Terminal {
     output: Arc<Mutex<Vec<u8>>>,
+    /// Says when the reader has read everything: the terminal closed after the process ended.
+    drained: std::sync::mpsc::Receiver<()>,
     writer: Box<dyn Write + Send>,
     child: Box<dyn portable_pty::Child + Send + Sync>,
 }
@@ -53,6 +55,7 @@ impl Terminal {
         let writer = pair.master.take_writer().unwrap();
         let output = Arc::new(Mutex::new(Vec::new()));
         let sink = Arc::clone(&output);
+        let (done, drained) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             // Keeps the master open as long as the reader runs.
             let _master = pair.master;
@@ -63,9 +66,11 @@ impl Terminal {
                 }
                 sink.lock().unwrap().extend_from_slice(&buffer[..read]);
             }
+            let _ = done.send(());
         });
         Self {
             output,
+            drained,
             writer,
             child,
         }
@@ -104,10 +109,13 @@ impl Terminal {
         self.writer.flush().unwrap();
     }
 
-    /// Waits for the exit status, then for the last output to be read.
+    /// Waits for the exit status, then for the last output to be read (the reader ends when
+    /// the terminal closes: the process and everything holding the terminal have ended).
     fn exit_code(&mut self) -> u32 {
         let status = self.child.wait().unwrap();
-        std::thread::sleep(Duration::from_millis(300));
+        self.drained
+            .recv_timeout(Duration::from_secs(60))
+            .expect("the terminal closes after plinth exits");
         status.exit_code()
     }
 }
