@@ -155,6 +155,11 @@ impl Cloud {
         self.running.as_ref().unwrap().emulator.snapshot()
     }
 
+    /// The requests the emulator answered, by route and by status.
+    pub fn requests(&self) -> plinth_emulator::RequestCounts {
+        self.running.as_ref().unwrap().emulator.requests()
+    }
+
     /// A client of this emulator, to change the cloud behind plinth's back.
     pub fn client(&self) -> plinth_cloud::Client {
         self.running.as_ref().unwrap().client.clone()

@@ -102,6 +102,18 @@ pub struct EmulatorArgs {
     /// Serve these clusters, Autopilot clusters and pools instead of the default fixture (JSON)
     #[arg(long, value_name = "FILE")]
     pub fixture: Option<PathBuf>,
+
+    /// Delay every answer by this many milliseconds, as a real cloud's round trip
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    pub latency: u64,
+
+    /// Add a random delay of 0 to this many milliseconds to every answer (on top of --latency)
+    #[arg(long, value_name = "MS", default_value_t = 0)]
+    pub jitter: u64,
+
+    /// Accept R requests a second per service (burst R), answering 429 with Retry-After beyond
+    #[arg(long, value_name = "R")]
+    pub rate_limit: Option<f64>,
 }
 
 /// How long to wait for the state lock.

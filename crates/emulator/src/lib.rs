@@ -32,6 +32,7 @@ mod server;
 #[cfg(feature = "testing")]
 #[doc(hidden)]
 pub mod testing;
+mod traffic;
 
 pub use cloud::{AddonSummary, CloudSnapshot, PluginSummary};
 pub use options::{
@@ -39,3 +40,4 @@ pub use options::{
     SANDBOX_SECRET_KEY,
 };
 pub use server::{RunningEmulator, serve, start};
+pub use traffic::{RequestCounts, RouteCounts};

@@ -90,6 +90,14 @@ pub struct EmulatorOptions {
     pub credentials: Option<(String, String)>,
     /// The clusters, pools and project the emulated account has.
     pub fixture: Fixture,
+    /// Added to every answer (errors and faults included), as a real cloud's round trip.
+    pub latency: Duration,
+    /// A uniform random delay in `[0, jitter]` added to [`EmulatorOptions::latency`].
+    pub jitter: Duration,
+    /// Requests a second each service (CCE, CCE Autopilot, ModelArts, IAM) accepts, with a burst
+    /// of as many (at least one); beyond it the API gateway answers 429 `APIGW.0308` with
+    /// `Retry-After`. `None`: unlimited.
+    pub rate_limit: Option<f64>,
 }
 
 impl Default for EmulatorOptions {
@@ -102,6 +110,9 @@ impl Default for EmulatorOptions {
             seed: 0,
             credentials: None,
             fixture: Fixture::default(),
+            latency: Duration::ZERO,
+            jitter: Duration::ZERO,
+            rate_limit: None,
         }
     }
 }

@@ -1,11 +1,11 @@
-//! The server: one HTTP/1.1 listener for every service, fault injection, signature checking,
-//! request ids, and the debounced writer of the data file.
+//! The server: one HTTP/1.1 listener for every service, latency, flow control, fault injection,
+//! signature checking, request ids and counts, and the debounced writer of the data file.
 
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::body::Body;
@@ -25,9 +25,14 @@ use crate::catalogue::Catalogue;
 use crate::cloud::{Cloud, CloudData, CloudSnapshot};
 use crate::errors::{APIG_THROTTLED, ApiError};
 use crate::options::{EmulatorError, EmulatorOptions, Fixture};
+use crate::traffic::{self, DROPPED, Latency, RateLimit, RequestCounts};
 
 /// The header that carries the id of every answer.
 const REQUEST_ID_HEADER: &str = "x-request-id";
+
+/// The emulator's own endpoint: the request counts, as JSON. Not one of the cloud's APIs: it has
+/// no latency, limit, fault or signature check, and is not counted.
+pub(crate) const REQUESTS_PATH: &str = "/_emulator/requests";
 
 /// Largest request body accepted.
 const BODY_LIMIT: usize = 16 * 1024 * 1024;
@@ -41,12 +46,19 @@ pub(crate) struct Shared {
     dirty: Notify,
     credentials: Option<Credentials>,
     faults: Mutex<Faults>,
+    latency: Latency,
+    rate_limit: Option<RateLimit>,
+    counts: Mutex<RequestCounts>,
 }
 
 impl Shared {
     /// The cloud, locked. Handlers hold the lock only for synchronous work.
     pub(crate) fn cloud(&self) -> MutexGuard<'_, Cloud> {
         self.cloud.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn counts(&self) -> MutexGuard<'_, RequestCounts> {
+        self.counts.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Tells the writer that the cloud changed when `changed` holds.
@@ -127,6 +139,11 @@ impl RunningEmulator {
         self.shared.cloud().snapshot()
     }
 
+    /// How many requests the emulator answered so far, by route and by status.
+    pub fn requests(&self) -> RequestCounts {
+        self.shared.counts().clone()
+    }
+
     /// Stops accepting connections, drops the open ones and writes the data file one last time.
     pub async fn shutdown(mut self) -> Result<(), EmulatorError> {
         self.stop_server.send_replace(true);
@@ -168,6 +185,13 @@ pub async fn start(options: EmulatorOptions) -> Result<RunningEmulator, Emulator
             options.fault_rate
         )));
     }
+    if let Some(rate) = options.rate_limit
+        && !(rate.is_finite() && rate > 0.0)
+    {
+        return Err(EmulatorError::Option(format!(
+            "the rate limit must be a positive number of requests a second, not {rate}"
+        )));
+    }
     let catalogue = Catalogue::builtin(&options.fixture.region)?;
     let op_ms = u64::try_from(options.op_duration.as_millis()).unwrap_or(u64::MAX);
     let mut cloud = Cloud::new(options.fixture.clone(), catalogue, op_ms);
@@ -202,6 +226,14 @@ pub async fn start(options: EmulatorOptions) -> Result<RunningEmulator, Emulator
             rate: options.fault_rate,
             rng: StdRng::seed_from_u64(options.seed),
         }),
+        latency: Latency {
+            latency: options.latency,
+            jitter: options.jitter,
+        },
+        rate_limit: options
+            .rate_limit
+            .map(|rate| RateLimit::new(rate, Instant::now())),
+        counts: Mutex::new(RequestCounts::default()),
     });
     let (stop_server, server_stopped) = watch::channel(false);
     let (stop_writer, writer_stopped) = watch::channel(false);
@@ -273,27 +305,79 @@ async fn accept_loop(
     while connections.join_next().await.is_some() {}
 }
 
-/// Serves one request: a fault, a 401, or the router's answer; always with `X-Request-Id`.
+/// Serves one request: the gateway's 429, a fault, a 401, or the router's answer; always with
+/// `X-Request-Id`, after the latency, and counted by route and status.
 async fn handle(
     shared: Arc<Shared>,
     router: Router,
     request: Request<Incoming>,
 ) -> Result<Response<Body>, DroppedConnection> {
-    let fault = shared
-        .faults
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .next();
+    if request.method() == axum::http::Method::GET && request.uri().path() == REQUESTS_PATH {
+        return Ok(axum::Json(shared.counts().clone()).into_response());
+    }
+    let method = request.method().as_str().to_owned();
+    let (route, service) = traffic::route_of(request.uri().path());
     let request_id = uuid::Uuid::new_v4().to_string();
-    let mut response = match fault {
-        Some(Fault::DroppedConnection) => return Err(DroppedConnection),
-        Some(fault) => fault_response(fault, &request_id),
-        None => serve_request(&shared, router, request, &request_id).await,
+    let throttled = match (&shared.rate_limit, service) {
+        (Some(limit), Some(service)) => limit
+            .acquire(service, Instant::now())
+            .err()
+            .map(|wait| throttled_response(limit, service.name(), wait, &request_id)),
+        _ => None,
     };
+    let outcome = if let Some(response) = throttled {
+        Ok(response)
+    } else {
+        let fault = shared
+            .faults
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .next();
+        match fault {
+            Some(Fault::DroppedConnection) => Err(DroppedConnection),
+            Some(fault) => Ok(fault_response(fault, &request_id)),
+            None => Ok(serve_request(&shared, router, request, &request_id).await),
+        }
+    };
+    let status = match &outcome {
+        Ok(response) => response.status().as_u16().to_string(),
+        Err(DroppedConnection) => DROPPED.to_owned(),
+    };
+    shared.counts().record(&method, route, &status);
+    let delay = shared.latency.sample();
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
+    let mut response = outcome?;
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert(REQUEST_ID_HEADER, value);
     }
     Ok(response)
+}
+
+/// The API gateway's answer beyond a service's flow-control limit: 429 `APIGW.0308` with
+/// `Retry-After` rounded up to when a token is back.
+fn throttled_response(
+    limit: &RateLimit,
+    service: &str,
+    wait: Duration,
+    request_id: &str,
+) -> Response<Body> {
+    let mut response = ApiError::apig(
+        StatusCode::TOO_MANY_REQUESTS,
+        APIG_THROTTLED,
+        format!(
+            "The throttling threshold has been reached: policy {service} over ratelimit,limit:{},time:1 second",
+            limit.rate()
+        ),
+        request_id,
+    )
+    .into_response();
+    response.headers_mut().insert(
+        "retry-after",
+        HeaderValue::from(traffic::retry_after_seconds(wait)),
+    );
+    response
 }
 
 async fn serve_request(

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::Context;
-use plinth_emulator::{EmulatorOptions, Fixture};
+use plinth_emulator::{EmulatorOptions, Fixture, RequestCounts};
 
 use crate::args::EmulatorArgs;
 use crate::commands::Hinted;
@@ -21,6 +21,11 @@ pub fn run(args: &EmulatorArgs) -> anyhow::Result<ExitCode> {
             "`--op-seconds {}` must be a non-negative number",
             args.op_seconds
         );
+    }
+    if let Some(rate) = args.rate_limit
+        && !(rate.is_finite() && rate > 0.0)
+    {
+        anyhow::bail!("`--rate-limit {rate}` must be a positive number of requests a second");
     }
     check_listen(args.listen)?;
     if let Some(data) = &args.data {
@@ -38,6 +43,9 @@ pub fn run(args: &EmulatorArgs) -> anyhow::Result<ExitCode> {
         seed: args.seed,
         credentials: args.access_key.clone().zip(args.secret_key.clone()),
         fixture,
+        latency: Duration::from_millis(args.latency),
+        jitter: Duration::from_millis(args.jitter),
+        rate_limit: args.rate_limit,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -66,12 +74,49 @@ pub fn run(args: &EmulatorArgs) -> anyhow::Result<ExitCode> {
             fixture.pools.len()
         )?;
         drop(stderr);
-        emulator
-            .run_until(async move { interrupts.next().await })
-            .await?;
+        interrupts.next().await;
+        let counts = emulator.requests();
+        emulator.shutdown().await?;
+        let mut stderr = io::stderr().lock();
+        write!(stderr, "{}", summary(&counts))?;
         anyhow::Ok(())
     })?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// What `plinth emulator` served, printed when it stops: the total, the answers by status, and
+/// every route with its count and statuses, busiest first.
+fn summary(counts: &RequestCounts) -> String {
+    use std::fmt::Write as _;
+    let statuses = |by_status: &std::collections::BTreeMap<String, u64>| {
+        by_status
+            .iter()
+            .map(|(status, count)| format!("{status}: {count}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mut text = format!("plinth emulator served {} requests", counts.total);
+    if counts.total == 0 {
+        text.push_str(".\n");
+        return text;
+    }
+    let _ = writeln!(text, " ({}):", statuses(&counts.by_status));
+    let mut routes: Vec<_> = counts.by_route.iter().collect();
+    routes.sort_by(|(a_route, a), (b_route, b)| b.total.cmp(&a.total).then(a_route.cmp(b_route)));
+    let width = routes
+        .iter()
+        .map(|(route, _)| route.len())
+        .max()
+        .unwrap_or(0);
+    for (route, route_counts) in routes {
+        let _ = writeln!(
+            text,
+            "  {route:<width$}  {:>6}  ({})",
+            route_counts.total,
+            statuses(&route_counts.by_status)
+        );
+    }
+    text
 }
 
 /// The emulator checks signatures only when asked to and serves plain HTTP: it listens on
@@ -129,6 +174,25 @@ fn check_data(data: &Path) -> Result<(), Hinted> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_exit_summary_lists_statuses_and_routes_busiest_first() {
+        let counts: RequestCounts = serde_json::from_value(serde_json::json!({
+            "total": 7,
+            "by_status": {"200": 4, "201": 1, "429": 2},
+            "by_route": {
+                "GET /api/v3/addons/{id}": {"total": 5, "by_status": {"200": 3, "429": 2}},
+                "POST /api/v3/addons": {"total": 1, "by_status": {"201": 1}},
+                "GET /v3/projects": {"total": 1, "by_status": {"200": 1}}
+            }
+        }))
+        .unwrap();
+        insta::assert_snapshot!(summary(&counts));
+        assert_eq!(
+            summary(&RequestCounts::default()),
+            "plinth emulator served 0 requests.\n"
+        );
+    }
 
     #[test]
     fn only_loopback_addresses_are_accepted() {

@@ -9,5 +9,6 @@ mod errors;
 mod faults;
 mod lifecycle;
 mod persistence;
+mod realism;
 mod scale;
 mod support;
