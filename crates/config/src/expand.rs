@@ -637,8 +637,9 @@ fn instance_seeds(
 pub(crate) const MAX_INSTANCES: usize = 10_000;
 
 /// The error for a `count` or `for_each` (`meta`) that asks for more than [`MAX_INSTANCES`]
-/// (`what` it is).
-fn too_many_instances(meta: &str, what: &str, range: Range<usize>) -> EvalError {
+/// (`what` it is), of a resource, a data source or an `import` block (whose imports are
+/// instances of resources).
+pub(crate) fn too_many_instances(meta: &str, what: &str, range: Range<usize>) -> EvalError {
     EvalError::new(
         range,
         format!(

@@ -310,6 +310,35 @@ fn count_and_for_each_have_a_documented_maximum() {
 }
 
 #[test]
+fn import_for_each_has_the_same_maximum() {
+    let import = |for_each: &str| {
+        format!(
+            "{}\nimport {{\n  for_each = {for_each}\n  to       = huaweicloud_modelarts_pool_plugin.p[each.key]\n  id       = \"pool-a/gpu-${{each.key}}\"\n}}\n",
+            plugin_for_each("toset([\"a\"])")
+        )
+    };
+    let message = error(&import("toset([for i in range(10001) : tostring(i)])"));
+    assert!(
+        message.contains("`for_each` is a set of 10001 elements: more than the limit of 10000"),
+        "{message}"
+    );
+    let message = error(&import("{ for i in range(10001) : tostring(i) => i }"));
+    assert!(
+        message.contains("`for_each` is a map of 10001 keys: more than the limit of 10000"),
+        "{message}"
+    );
+    // The error points at the import block's `for_each`.
+    assert!(message.contains("main.hcl:14:14"), "{message}");
+    // At the limit the imports are read; the set's imports are keyed by its elements.
+    run(
+        &import("toset([for i in range(10000) : tostring(i)])"),
+        &[],
+        &[],
+    )
+    .unwrap();
+}
+
+#[test]
 fn range_has_a_documented_maximum_and_never_overflows() {
     let message = error(&local("range(1048577)"));
     assert!(
