@@ -10,6 +10,7 @@ use crate::model::{
     Configuration, Expr, InstanceKey, Lifecycle, Mode, Node, Reference, Resource, ResourceAddress,
     Timeouts,
 };
+use crate::redact::SENSITIVE;
 use crate::refs::{Target, references};
 use crate::schema::{convert, schema};
 use crate::value::{ObjectMap, Value, compact_object};
@@ -637,8 +638,9 @@ fn instance_seeds(
 pub(crate) const MAX_INSTANCES: usize = 10_000;
 
 /// The error for a `count` or `for_each` (`meta`) that asks for more than [`MAX_INSTANCES`]
-/// (`what` it is).
-fn too_many_instances(meta: &str, what: &str, range: Range<usize>) -> EvalError {
+/// (`what` it is), of a resource, a data source or an `import` block (whose imports are
+/// instances of resources).
+pub(crate) fn too_many_instances(meta: &str, what: &str, range: Range<usize>) -> EvalError {
     EvalError::new(
         range,
         format!(
@@ -663,47 +665,59 @@ fn count_seeds(
     report: &mut dyn FnMut(EvalError),
 ) -> Option<Vec<InstanceSeed>> {
     let range = span(&count.expr);
-    match Context::new(env).eval(&count.expr).map(Value::unmark) {
+    let (value, sensitive) = match Context::new(env).eval(&count.expr).map(Value::unmark) {
+        Ok(evaluated) => evaluated,
         Err(e) => {
             report(e);
+            return None;
+        }
+    };
+    // A sensitive `count` is accepted, as Terraform accepts it (its instances show how many there
+    // are, their keys are only numbers); a message about it never shows it.
+    let shown = |text: String| {
+        if sensitive {
+            SENSITIVE.to_owned()
+        } else {
+            text
+        }
+    };
+    if matches!(value, Value::Unknown) {
+        if unknowns == UnknownRepetition::Error {
+            report(unknown_repetition("count", address, range));
+        }
+        return None;
+    }
+    match value.as_i64() {
+        Some(n) if n < 0 => {
+            report(EvalError::new(
+                range,
+                format!(
+                    "`count` must not be negative, found {}",
+                    shown(n.to_string())
+                ),
+            ));
             None
         }
-        Ok((_, true)) => {
-            report(EvalError::new(range, "`count` cannot be a sensitive value"));
+        Some(n) if n.unsigned_abs() > MAX_INSTANCES as u64 => {
+            report(too_many_instances("count", &shown(n.to_string()), range));
             None
         }
-        Ok((Value::Unknown, _)) => {
-            if unknowns == UnknownRepetition::Error {
-                report(unknown_repetition("count", address, range));
-            }
+        Some(n) => Some(
+            (0..n)
+                // `i` counts up from 0: its absolute value is itself.
+                .map(|i| (Some(InstanceKey::Int(i.unsigned_abs())), None, Some(i)))
+                .collect(),
+        ),
+        None => {
+            report(EvalError::new(
+                range,
+                format!(
+                    "`count` must be a whole number, found {}",
+                    shown(describe(&value))
+                ),
+            ));
             None
         }
-        Ok((value, _)) => match value.as_i64() {
-            Some(n) if n < 0 => {
-                report(EvalError::new(
-                    range,
-                    format!("`count` must not be negative, found {n}"),
-                ));
-                None
-            }
-            Some(n) if n.unsigned_abs() > MAX_INSTANCES as u64 => {
-                report(too_many_instances("count", &n.to_string(), range));
-                None
-            }
-            Some(n) => Some(
-                (0..n)
-                    // `i` counts up from 0: its absolute value is itself.
-                    .map(|i| (Some(InstanceKey::Int(i.unsigned_abs())), None, Some(i)))
-                    .collect(),
-            ),
-            None => {
-                report(EvalError::new(
-                    range,
-                    format!("`count` must be a whole number, found {}", describe(&value)),
-                ));
-                None
-            }
-        },
     }
 }
 

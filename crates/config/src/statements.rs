@@ -13,6 +13,7 @@ use hcl_edit::structure::{Block, Structure};
 
 use crate::diagnostic::{Diagnostic, Diagnostics, FileId, Location, SourceMap};
 use crate::eval::{Context, Env, EvalError, span, value_to_string};
+use crate::expand::{MAX_INSTANCES, too_many_instances};
 use crate::model::{Configuration, Expr, InstanceKey, Mode, ResourceAddress};
 use crate::refs::{Target, references};
 use crate::value::{ObjectMap, Value};
@@ -556,6 +557,22 @@ fn import_seeds(
         }
         Ok((Value::Set(items), _)) if items.iter().any(Value::is_sensitive) => {
             report(EvalError::sensitive_for_each(range));
+            Vec::new()
+        }
+        Ok((Value::Object(map), _)) if map.len() > MAX_INSTANCES => {
+            report(too_many_instances(
+                "for_each",
+                &format!("a map of {} keys", map.len()),
+                range,
+            ));
+            Vec::new()
+        }
+        Ok((Value::Set(items), _)) if items.len() > MAX_INSTANCES => {
+            report(too_many_instances(
+                "for_each",
+                &format!("a set of {} elements", items.len()),
+                range,
+            ));
             Vec::new()
         }
         Ok((Value::Object(map), _)) => map

@@ -201,13 +201,11 @@ pub(crate) fn force_unlock(lock_path: &Path, lock_id: &str) -> Result<ForceUnloc
 pub(crate) fn read_info(lock_path: &Path) -> Option<LockInfo> {
     // A holder writes its record just after taking the flock; give it a moment.
     for _ in 0..10 {
-        // Never open what is not a regular file: reading a FIFO would block.
-        if !std::fs::metadata(lock_path).is_ok_and(|meta| meta.is_file()) {
-            return None;
-        }
-        let record = std::fs::read_to_string(lock_path)
+        // Only a regular file is read, opened without blocking: reading a FIFO would block.
+        let record = paths::read_existing(lock_path, Role::Lock, "read the state lock file")
             .ok()
-            .and_then(|text| serde_json::from_str::<LockFile>(&text).ok());
+            .flatten()
+            .and_then(|bytes| serde_json::from_slice::<LockFile>(&bytes).ok());
         if let Some(record) = record {
             return Some(LockInfo {
                 id: record.id,
@@ -223,7 +221,6 @@ pub(crate) fn read_info(lock_path: &Path) -> Option<LockInfo> {
 }
 
 fn open_lock_file(lock_path: &Path) -> Result<File, StateError> {
-    paths::regular_file(lock_path, Role::Lock)?;
     let mut options = OpenOptions::new();
     options.read(true).write(true).create(true).truncate(false);
     #[cfg(unix)]
@@ -231,9 +228,7 @@ fn open_lock_file(lock_path: &Path) -> Result<File, StateError> {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(paths::NEW_FILE_MODE);
     }
-    options
-        .open(lock_path)
-        .map_err(io("open the state lock file", lock_path))
+    paths::open_regular(lock_path, Role::Lock, "open the state lock file", &options)
 }
 
 fn write_info(file: &mut File, info: &LockInfo) -> std::io::Result<()> {

@@ -2,7 +2,7 @@
 //! state file on disk with its backup, journal and lock file.
 
 use std::fs::{self, File, Metadata, OpenOptions};
-use std::io::{BufReader, BufWriter, ErrorKind, Write};
+use std::io::{BufReader, BufWriter, ErrorKind, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use crate::error::{StateError, io};
@@ -200,15 +200,7 @@ impl LocalStorage {
 
     /// The state file's bytes, or `None` if there is none.
     fn read_file(&self) -> Result<Option<Vec<u8>>, StateError> {
-        let path = self.state_file();
-        if paths::regular_file(&path, Role::State)?.is_none() {
-            return Ok(None);
-        }
-        match fs::read(&path) {
-            Ok(bytes) => Ok(Some(bytes)),
-            Err(error) if error.kind() == ErrorKind::NotFound => Ok(None),
-            Err(error) => Err(io("read the state file", &path)(error)),
-        }
+        paths::read_existing(&self.state_file(), Role::State, "read the state file")
     }
 
     fn decode(&self, bytes: &[u8]) -> Result<State, StateError> {
@@ -236,15 +228,8 @@ impl LocalStorage {
 
     /// The state file, open for buffered reading, or `None` if there is none.
     fn open_file(&self) -> Result<Option<BufReader<File>>, StateError> {
-        let path = self.state_file();
-        if paths::regular_file(&path, Role::State)?.is_none() {
-            return Ok(None);
-        }
-        match File::open(&path) {
-            Ok(file) => Ok(Some(BufReader::new(file))),
-            Err(error) if error.kind() == ErrorKind::NotFound => Ok(None),
-            Err(error) => Err(io("read the state file", &path)(error)),
-        }
+        let file = paths::open_existing(&self.state_file(), Role::State, "read the state file")?;
+        Ok(file.map(BufReader::new))
     }
 
     fn journal_error(&self, line: Option<usize>, reason: String) -> StateError {
@@ -261,13 +246,10 @@ impl LocalStorage {
     /// an error naming it.
     fn replay_journal(&self, state: &mut State) -> Result<(), StateError> {
         let journal_path = self.journal_path();
-        if paths::regular_file(&journal_path, Role::Journal)?.is_none() {
+        let Some(bytes) =
+            paths::read_existing(&journal_path, Role::Journal, "read the state journal")?
+        else {
             return Ok(());
-        }
-        let bytes = match fs::read(&journal_path) {
-            Ok(bytes) => bytes,
-            Err(error) if error.kind() == ErrorKind::NotFound => return Ok(()),
-            Err(error) => return Err(io("read the state journal", &journal_path)(error)),
         };
         let mut lines = bytes
             .split_inclusive(|byte| *byte == b'\n')
@@ -442,10 +424,20 @@ impl StateStorage for LocalStorage {
         // state is tens of megabytes, and a save runs while the plan is in memory.
         if stored.is_some() {
             // Never replace a file we cannot read: it may be the only copy of something. It
-            // is checked as a load would read it, one resource at a time, keeping none.
-            let (lineage, serial) =
-                format::check_state_from(|| File::open(&path).map(BufReader::new))
-                    .map_err(|error| self.decode_error(error))?;
+            // is checked as a load would read it, one resource at a time, keeping none, and
+            // twice from the one descriptor whose type was checked.
+            let file = paths::open_regular(
+                &path,
+                Role::State,
+                "read the state file",
+                OpenOptions::new().read(true),
+            )?;
+            let (lineage, serial) = format::check_state_from(|| {
+                let mut reader = file.try_clone()?;
+                reader.seek(SeekFrom::Start(0))?;
+                Ok(BufReader::new(reader))
+            })
+            .map_err(|error| self.decode_error(error))?;
             if lineage != state.lineage {
                 return Err(conflict(format!(
                     "the stored state has lineage {lineage}, this one {}",
@@ -507,7 +499,6 @@ impl StateStorage for LocalStorage {
     ) -> Result<Journal<'a>, StateError> {
         self.save(&mut state, lock)?;
         let journal_path = self.journal_path();
-        paths::regular_file(&journal_path, Role::Journal)?;
         let mut options = OpenOptions::new();
         options.create(true).truncate(true).write(true);
         #[cfg(unix)]
@@ -516,9 +507,12 @@ impl StateStorage for LocalStorage {
             use std::os::unix::fs::OpenOptionsExt;
             options.mode(paths::NEW_FILE_MODE);
         }
-        let mut file = options
-            .open(&journal_path)
-            .map_err(io("create the state journal", &journal_path))?;
+        let mut file = paths::open_regular(
+            &journal_path,
+            Role::Journal,
+            "create the state journal",
+            &options,
+        )?;
         let header = JournalHeader {
             lineage: state.lineage,
             serial: state.serial,

@@ -402,3 +402,86 @@ async fn timed_out_update_and_delete_are_outcome_unknown_and_sent_once() {
     let methods: Vec<String> = received.iter().map(|r| r.method.to_string()).collect();
     assert_eq!(methods, ["PUT", "DELETE", "POST"]);
 }
+
+/// An endpoint on loopback whose connections never complete: a listener with an accept queue of
+/// one that is already taken and never accepted. Linux drops the SYNs a full accept queue gets
+/// (unless `net.ipv4.tcp_abort_on_overflow` is set, which would refuse them instead), so a
+/// connect waits as it does behind a firewall that drops packets. Keep the pair alive. Called
+/// within the runtime, which the listener registers with.
+#[cfg(target_os = "linux")]
+fn unconnectable_endpoint() -> (String, TcpListener, std::net::TcpStream) {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let listener = socket.listen(0).unwrap();
+    let address = listener.local_addr().unwrap();
+    let filler = std::net::TcpStream::connect(address).unwrap();
+    (format!("http://{address}"), listener, filler)
+}
+
+#[cfg(target_os = "linux")]
+fn with_connect_timeout(uri: &str, timeout: Duration) -> Client {
+    let mut settings = settings_for(uri, Some(PROJECT));
+    settings.connect_timeout = timeout;
+    // Far longer, so that only the connect limit can end a call.
+    settings.request_timeout = Duration::from_secs(60);
+    Client::new(settings).unwrap()
+}
+
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn an_endpoint_that_never_connects_fails_within_the_connect_timeout() {
+    let (uri, _listener, _filler) = unconnectable_endpoint();
+    let client = with_connect_timeout(&uri, Duration::from_millis(300));
+    let started = Instant::now();
+    let error = client.list_plugins("pool-a").await.unwrap_err();
+    let elapsed = started.elapsed();
+    assert!(
+        matches!(
+            error,
+            CloudError::TimedOut {
+                limit: plinth_cloud::TimeLimit::Connect,
+                attempts: 2,
+                ..
+            }
+        ),
+        "{error}"
+    );
+    // Two attempts of 300 ms and one short backoff, not the 60 s of `request_timeout`.
+    assert!(elapsed < Duration::from_secs(3), "{elapsed:?}");
+    assert!(elapsed >= Duration::from_millis(600), "{elapsed:?}");
+    let text = error.to_string();
+    assert!(
+        text.starts_with(&format!(
+            "cannot connect to modelarts for GET {uri}/v2/{PROJECT}/pools/pool-a/plugins within 300ms (`connect_timeout`; 2 attempts)"
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains("raise `connect_timeout` in the provider block"),
+        "{text}"
+    );
+    assert!(error.is_retryable());
+}
+
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn a_create_that_never_connected_is_not_outcome_unknown() {
+    let (uri, _listener, _filler) = unconnectable_endpoint();
+    let client = with_connect_timeout(&uri, Duration::from_millis(300));
+    let error = client
+        .create_plugin("pool-a", &PluginRequest::new("gpu-beta", None, None))
+        .await
+        .unwrap_err();
+    // Nothing was sent, so the cloud cannot have created anything: a plain time-out, which the
+    // next apply may try again, not an outcome to look up.
+    assert!(
+        matches!(
+            error,
+            CloudError::TimedOut {
+                limit: plinth_cloud::TimeLimit::Connect,
+                ..
+            }
+        ),
+        "{error}"
+    );
+}

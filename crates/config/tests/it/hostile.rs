@@ -309,6 +309,82 @@ fn count_and_for_each_have_a_documented_maximum() {
     );
 }
 
+/// A configuration whose `count` is `expr` of a sensitive variable `n` (of any type) given `n`.
+fn sensitive_count(n: &str, expr: &str) -> String {
+    format!(
+        "variable \"n\" {{\n  type      = any\n  sensitive = true\n  default   = {n}\n}}\n\nresource \"huaweicloud_cce_addon\" \"a\" {{\n  count         = {expr}\n  cluster_id    = \"c-${{count.index}}\"\n  template_name = \"coredns\"\n}}\n"
+    )
+}
+
+#[test]
+fn a_sensitive_count_is_accepted_as_terraform_accepts_it() {
+    let addresses = run(&sensitive_count("2", "var.n"), &[], &[]).unwrap();
+    assert_eq!(
+        addresses,
+        ["huaweicloud_cce_addon.a[0]", "huaweicloud_cce_addon.a[1]"]
+    );
+    let addresses = run(&sensitive_count("3", "var.n - 1"), &[], &[]).unwrap();
+    assert_eq!(addresses.len(), 2);
+}
+
+#[test]
+fn a_sensitive_count_that_is_refused_is_not_shown() {
+    for (n, expected) in [
+        (
+            "-7919",
+            "`count` must not be negative, found (sensitive value)",
+        ),
+        (
+            "17919",
+            "`count` is (sensitive value): more than the limit of 10000 instances of one resource",
+        ),
+        (
+            "7.919",
+            "`count` must be a whole number, found (sensitive value)",
+        ),
+        (
+            "\"x7919\"",
+            "`count` must be a whole number, found (sensitive value)",
+        ),
+    ] {
+        let message = run(&sensitive_count(n, "var.n"), &[], &[]).expect_err(n);
+        assert!(message.contains(expected), "{n}:\n{message}");
+        assert!(!message.contains("7919"), "{n} is shown:\n{message}");
+    }
+    // The same value, not sensitive, is shown.
+    let message = error(&sensitive_count("1", "-7919"));
+    assert!(message.contains("found -7919"), "{message}");
+}
+
+#[test]
+fn import_for_each_has_the_same_maximum() {
+    let import = |for_each: &str| {
+        format!(
+            "{}\nimport {{\n  for_each = {for_each}\n  to       = huaweicloud_modelarts_pool_plugin.p[each.key]\n  id       = \"pool-a/gpu-${{each.key}}\"\n}}\n",
+            plugin_for_each("toset([\"a\"])")
+        )
+    };
+    let message = error(&import("toset([for i in range(10001) : tostring(i)])"));
+    assert!(
+        message.contains("`for_each` is a set of 10001 elements: more than the limit of 10000"),
+        "{message}"
+    );
+    let message = error(&import("{ for i in range(10001) : tostring(i) => i }"));
+    assert!(
+        message.contains("`for_each` is a map of 10001 keys: more than the limit of 10000"),
+        "{message}"
+    );
+    // The error points at the import block's `for_each`.
+    assert!(message.contains("main.hcl:14:14"), "{message}");
+    // At the limit the imports are read; the set's imports are keyed by its elements.
+    run(
+        &import("toset([for i in range(10000) : tostring(i)])"),
+        &[],
+        &[],
+    )
+    .unwrap();
+}
+
 #[test]
 fn range_has_a_documented_maximum_and_never_overflows() {
     let message = error(&local("range(1048577)"));
