@@ -323,8 +323,9 @@ async fn silent_endpoint_fails_a_read_after_one_retry_naming_the_timeout() {
         ),
         "{error}"
     );
-    // Two attempts of 300 ms and one short backoff, not the 5 retries of the policy.
-    assert!(elapsed < Duration::from_secs(2), "{elapsed:?}");
+    // Two attempts of 300 ms and one short backoff, not the 5 retries of the policy (the bound
+    // is loose: a loaded machine must not fail it; `attempts` above is the exact check).
+    assert!(elapsed < Duration::from_secs(20), "{elapsed:?}");
     assert!(elapsed >= Duration::from_millis(600), "{elapsed:?}");
     assert_eq!(accepted.load(Ordering::SeqCst), 2);
     let text = error.to_string();
@@ -446,8 +447,9 @@ async fn an_endpoint_that_never_connects_fails_within_the_connect_timeout() {
         ),
         "{error}"
     );
-    // Two attempts of 300 ms and one short backoff, not the 60 s of `request_timeout`.
-    assert!(elapsed < Duration::from_secs(3), "{elapsed:?}");
+    // Two attempts of 300 ms and one short backoff, not the 60 s of `request_timeout` (the bound
+    // is loose: a loaded machine must not fail it; `attempts` above is the exact check).
+    assert!(elapsed < Duration::from_secs(20), "{elapsed:?}");
     assert!(elapsed >= Duration::from_millis(600), "{elapsed:?}");
     let text = error.to_string();
     assert!(
