@@ -1036,7 +1036,8 @@ mod tests {
     use crate::render::RenderOptions;
     use crate::render::testing::{document_text, plan_text, whole_document};
 
-    const MAIN: &str = r#"
+    /// A configuration with a sensitive value (the check tests plan it too).
+    pub(super) const MAIN: &str = r#"
 variable "token" {
   type      = string
   sensitive = true
@@ -1638,18 +1639,7 @@ pub(crate) mod check_tests {
     use super::*;
     use crate::render::testing::whole_document;
 
-    const MAIN: &str = r#"
-variable "token" {
-  type      = string
-  sensitive = true
-}
-resource "huaweicloud_cce_addon" "dns" {
-  cluster_id    = "c1"
-  template_name = "coredns"
-  version       = "1.28.6"
-  values        = { custom = { token = var.token } }
-}
-"#;
+    use super::tests::MAIN;
 
     /// A plan file, as JSON, of a create with a sensitive value, made where no state exists.
     pub(super) fn written(state: &State) -> Json {
