@@ -42,7 +42,6 @@ pub struct ResourceAddress(Arc<Parts>);
 
 /// The module an address lies in: empty for the root module, else the `module` calls from the
 /// root down, each with its instance key (`module.dns["c1"].`). Shared like the address's names.
-///
 #[derive(Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ModulePath(Option<Arc<[ModuleStep]>>);
 
