@@ -1,0 +1,63 @@
+//! Older state files: a version 1 file written by the plinth before modules loads, and the next
+//! save writes it in the current version with the same resources.
+
+use std::fs;
+
+use plinth_core::ResourceAddress;
+use plinth_state::StateStorage;
+
+use crate::storage::lock;
+use crate::{StateDir, state_dir};
+
+/// The state the quick start's apply wrote with plinth before state version 2 (a real file).
+const VERSION_1: &str = include_str!("../fixtures/v1/quickstart.state.json");
+
+#[test]
+fn version_1_file_loads_and_is_saved_as_version_2() {
+    assert!(VERSION_1.contains("\"version\": 1\n"));
+    let StateDir { dir: _dir, storage } = state_dir();
+    fs::write(storage.path(), VERSION_1).unwrap();
+    let mut state = storage.load().unwrap();
+    let addresses: Vec<String> = state.resources().keys().map(ToString::to_string).collect();
+    assert_eq!(
+        addresses,
+        [
+            "huaweicloud_cce_addon.coredns",
+            "huaweicloud_cce_autopilot_addon.metrics",
+            r#"huaweicloud_modelarts_pool_plugin.gpu["pool-a"]"#,
+            r#"huaweicloud_modelarts_pool_plugin.gpu["pool-b"]"#,
+        ]
+    );
+    let guard = lock(&storage);
+    storage.save(&mut state, &guard).unwrap();
+    let saved = fs::read_to_string(storage.path()).unwrap();
+    assert!(saved.contains("\"version\": 2\n"), "{saved}");
+    // Nothing but the version differs: the same resources, attributes and outputs.
+    let expected = VERSION_1.replace("\"version\": 1\n", "\"version\": 2\n");
+    let expected = expected.replace("\"serial\": 2,", "\"serial\": 3,");
+    assert_eq!(saved, expected);
+    let again = storage.load().unwrap();
+    assert_eq!(again.resources().len(), 4);
+}
+
+#[test]
+fn module_addresses_round_trip_through_the_file_and_the_journal() {
+    let StateDir { dir: _dir, storage } = state_dir();
+    fs::write(storage.path(), VERSION_1).unwrap();
+    let mut state = storage.load().unwrap();
+    let from: ResourceAddress = "huaweicloud_cce_addon.coredns".parse().unwrap();
+    let to: ResourceAddress = r#"module.dns["c.1"].module.inner[0].huaweicloud_cce_addon.coredns"#
+        .parse()
+        .unwrap();
+    state.move_resource(&from, &to).unwrap();
+    let guard = lock(&storage);
+    storage.save(&mut state, &guard).unwrap();
+    let saved = fs::read_to_string(storage.path()).unwrap();
+    assert!(
+        saved.contains(r#""module": "module.dns[\"c.1\"].module.inner[0]","#),
+        "{saved}"
+    );
+    let loaded = storage.load().unwrap();
+    assert!(loaded.resources().contains_key(&to));
+    assert!(!loaded.resources().contains_key(&from));
+}
