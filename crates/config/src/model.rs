@@ -113,6 +113,8 @@ pub struct Resource {
     pub(crate) timeouts: Timeouts,
     pub(crate) attributes: BTreeMap<String, Expr>,
     pub(crate) references: Vec<Reference>,
+    /// The module instance it is in: an index into [`Configuration::scopes`] (0: the root).
+    pub(crate) scope: usize,
 }
 
 impl Resource {
@@ -253,6 +255,8 @@ pub struct Local {
     pub(crate) name: String,
     pub(crate) expr: Expr,
     pub(crate) references: Vec<Reference>,
+    /// The module instance it is in (0: the root).
+    pub(crate) scope: usize,
 }
 
 impl Local {
@@ -375,6 +379,10 @@ pub struct Configuration {
     pub(crate) warnings: Diagnostics,
     /// Locals and resources in an order where each comes after what it refers to.
     pub(crate) order: Vec<Node>,
+    /// The module instances: the root first, then every instance of every `module` call.
+    pub(crate) scopes: Vec<crate::modules::ModuleScope>,
+    /// The `module` blocks of every module.
+    pub(crate) calls: Vec<crate::modules::ModuleCall>,
 }
 
 /// A `moved { from = ... to = ... }` block: the object recorded at `from` is now `to`.
@@ -397,6 +405,10 @@ pub struct MovedBlock {
 pub(crate) enum Node {
     Local(usize),
     Resource(usize),
+    /// The input variables of a module instance (a scope), evaluated in its caller.
+    Inputs(usize),
+    /// The outputs of a module instance (a scope), which its caller reads as `module.NAME`.
+    Outputs(usize),
 }
 
 impl Configuration {
@@ -430,9 +442,15 @@ impl Configuration {
         self.variables.iter().find(|v| v.name == name)
     }
 
-    /// Locals, in declaration order.
+    /// Locals, in declaration order (those of every module instance, the root's first).
     pub fn locals(&self) -> &[Local] {
         &self.locals
+    }
+
+    /// The module instances below the root, each with its path (`module.dns["c1"]`), in the
+    /// order they were loaded.
+    pub fn module_instances(&self) -> impl Iterator<Item = &plinth_core::ModulePath> {
+        self.scopes.iter().skip(1).map(|scope| &scope.path)
     }
 
     /// Managed resources (`resource` blocks), in declaration order.

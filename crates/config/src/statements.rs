@@ -510,6 +510,7 @@ pub(crate) fn evaluate_imports(
         locals,
         resources: &resources,
         dir: config.dir.as_deref(),
+        module: None,
     };
     let mut imports: Vec<Import> = Vec::new();
     let mut seen: BTreeMap<ResourceAddress, Location> = BTreeMap::new();
