@@ -13,8 +13,8 @@ use plinth_state::{State, StateStorage};
 
 use crate::args::{ApplyArgs, DestroyArgs, LockArgs, VarArgs};
 use crate::commands::planning::{
-    check_import_targets, check_selection, load_configuration, parse_addresses, plan_options,
-    runtime, warn_selection,
+    check_import_targets, check_selection, load_configuration, plan_options, runtime,
+    warn_selection,
 };
 use crate::commands::state::lock_request;
 use crate::commands::{AlreadyReported, Hinted};
@@ -33,6 +33,8 @@ struct Run<'a> {
     vars: &'a VarArgs,
     lock: &'a LockArgs,
     options: PlanOptions,
+    /// `--target` and `--exclude` naming modules, resolved once the configuration is loaded.
+    modules: super::selection::ModuleSelections,
     refresh: RefreshOptions,
     parallelism: usize,
     auto_approve: bool,
@@ -103,6 +105,10 @@ pub fn run(
             Command::Apply
         },
         options,
+        modules: super::selection::ModuleSelections::from_flags(
+            &args.planning.targets,
+            &args.planning.excludes,
+        ),
         refresh: RefreshOptions {
             parallelism: usize::from(args.planning.parallelism),
             refresh: !args.planning.no_refresh,
@@ -147,10 +153,11 @@ pub fn destroy(workspace: &Workspace, args: &DestroyArgs) -> anyhow::Result<Exit
         vars: &args.vars,
         lock: &args.lock,
         options: PlanOptions {
-            targets: parse_addresses(&args.targets)?,
+            targets: super::selection::resource_addresses(&args.targets)?,
             destroy: true,
             ..PlanOptions::default()
         },
+        modules: super::selection::ModuleSelections::from_flags(&args.targets, &[]),
         refresh: RefreshOptions {
             parallelism: usize::from(args.parallelism),
             refresh: true,
@@ -163,7 +170,7 @@ pub fn destroy(workspace: &Workspace, args: &DestroyArgs) -> anyhow::Result<Exit
     })
 }
 
-fn execute(run: Run<'_>) -> anyhow::Result<ExitCode> {
+fn execute(mut run: Run<'_>) -> anyhow::Result<ExitCode> {
     let Run { saved, .. } = run;
     if run.json && saved.is_none() && !run.auto_approve {
         return Err(Hinted {
@@ -195,6 +202,7 @@ fn execute(run: Run<'_>) -> anyhow::Result<ExitCode> {
     if let Some(saved) = &saved {
         state = saved_plan::check(saved, state, &config, run.vars)?;
     } else {
+        super::selection::resolve(&config, &state, &run.modules, &mut run.options)?;
         check_selection(&config, &state, &run.options)?;
     }
     warn_selection(&run.options)?;

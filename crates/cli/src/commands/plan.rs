@@ -28,7 +28,7 @@ pub fn run(workspace: &Workspace, args: &PlanArgs) -> anyhow::Result<ExitCode> {
         Some(path) => generate::check_target(workspace, path)?,
         None => check_import_targets(&config)?,
     }
-    let options = plan_options(&args.planning)?;
+    let mut options = plan_options(&args.planning)?;
     let refresh = RefreshOptions {
         parallelism: usize::from(args.planning.parallelism),
         refresh: !args.planning.no_refresh,
@@ -36,6 +36,11 @@ pub fn run(workspace: &Workspace, args: &PlanArgs) -> anyhow::Result<ExitCode> {
     let storage = workspace.storage();
     let lock = storage.lock(&lock_request("plan", &args.planning.lock))?;
     let state = storage.load()?;
+    let modules = super::selection::ModuleSelections::from_flags(
+        &args.planning.targets,
+        &args.planning.excludes,
+    );
+    super::selection::resolve(&config, &state, &modules, &mut options)?;
     check_selection(&config, &state, &options)?;
     warn_selection(&options)?;
     let stream = if args.json {
