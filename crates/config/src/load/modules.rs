@@ -926,4 +926,33 @@ provider "huaweicloud" {
             &[("a", &[("main.hcl", a)]), ("b", &[("main.hcl", b)])]
         )));
     }
+
+    #[test]
+    fn import_and_removed_blocks_name_resources_in_modules() {
+        let root = format!(
+            r#"{ROOT}
+import {{
+  to = module.dns["c1"].huaweicloud_cce_addon.coredns
+  id = "c0ffee00-0000-4000-8000-000000000001/5f0c"
+}}
+"#
+        );
+        let config = load(&root, &[("modules/dns", &[("main.hcl", DNS)])]).unwrap();
+        assert!(config.check_import_targets().is_ok());
+        let wrong = format!(
+            r#"{ROOT}
+import {{
+  to = module.dns[var.x].huaweicloud_cce_addon.coredns
+  id = "c0ffee00-0000-4000-8000-000000000001/5f0c"
+}}
+removed {{
+  from = module.dns["c1"].huaweicloud_cce_addon.coredns
+}}
+"#
+        );
+        insta::assert_snapshot!(errors(load(
+            &wrong,
+            &[("modules/dns", &[("main.hcl", DNS)])]
+        )));
+    }
 }
