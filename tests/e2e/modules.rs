@@ -89,8 +89,7 @@ fn uid_in(cloud: &Cloud, cluster: &str) -> String {
         .addons
         .iter()
         .find(|a| a.cluster_id == cluster && a.template == "coredns")
-        .map(|a| a.uid.clone())
-        .unwrap_or_else(|| panic!("no coredns in {cluster}"))
+        .map_or_else(|| panic!("no coredns in {cluster}"), |a| a.uid.clone())
 }
 
 /// Requests that change the cloud (install, upgrade, delete), over every route.

@@ -13,8 +13,7 @@ use plinth_state::{State, StateStorage};
 
 use crate::args::{ApplyArgs, DestroyArgs, LockArgs, VarArgs};
 use crate::commands::planning::{
-    check_import_targets, check_selection, load_configuration, plan_options, runtime,
-    warn_selection,
+    check_import_targets, load_configuration, plan_options, runtime, warn_selection,
 };
 use crate::commands::state::lock_request;
 use crate::commands::{AlreadyReported, Hinted};
@@ -202,8 +201,7 @@ fn execute(mut run: Run<'_>) -> anyhow::Result<ExitCode> {
     if let Some(saved) = &saved {
         state = saved_plan::check(saved, state, &config, run.vars)?;
     } else {
-        super::selection::resolve(&config, &state, &run.modules, &mut run.options)?;
-        check_selection(&config, &state, &run.options)?;
+        super::selection::select(&config, &state, &run.modules, &mut run.options)?;
     }
     warn_selection(&run.options)?;
     let runtime = runtime()?;

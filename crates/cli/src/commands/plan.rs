@@ -9,8 +9,7 @@ use plinth_state::StateStorage;
 
 use crate::args::PlanArgs;
 use crate::commands::planning::{
-    check_import_targets, check_selection, load_configuration, plan_options, runtime,
-    warn_selection,
+    check_import_targets, load_configuration, plan_options, runtime, warn_selection,
 };
 use crate::commands::state::lock_request;
 use crate::planfile::{ConfigDigest, SavedVariables, save_plan};
@@ -40,8 +39,7 @@ pub fn run(workspace: &Workspace, args: &PlanArgs) -> anyhow::Result<ExitCode> {
         &args.planning.targets,
         &args.planning.excludes,
     );
-    super::selection::resolve(&config, &state, &modules, &mut options)?;
-    check_selection(&config, &state, &options)?;
+    super::selection::select(&config, &state, &modules, &mut options)?;
     warn_selection(&options)?;
     let stream = if args.json {
         Some(Arc::new(JsonStream::stdout(StreamCommand::Plan)?))

@@ -40,10 +40,22 @@ fn module_paths(texts: &[String]) -> Vec<ModulePath> {
     texts.iter().filter_map(|text| text.parse().ok()).collect()
 }
 
+/// Resolves the modules selected into `options`, then checks that every selection matches
+/// something ([`super::planning::check_selection`]).
+pub fn select(
+    config: &Configuration,
+    state: &plinth_state::State,
+    selections: &ModuleSelections,
+    options: &mut PlanOptions,
+) -> anyhow::Result<()> {
+    resolve(config, state, selections, options)?;
+    super::planning::check_selection(config, state, options)
+}
+
 /// Adds to `options` the resources below each module selected: every block of the
 /// configuration and every record of the state in it. A module that holds none is refused, as
 /// a resource address that matches nothing is.
-pub fn resolve(
+fn resolve(
     config: &Configuration,
     state: &plinth_state::State,
     selections: &ModuleSelections,
@@ -60,7 +72,7 @@ pub fn resolve(
                 config
                     .all_resources()
                     .iter()
-                    .map(|resource| resource.address())
+                    .map(plinth_config::Resource::address)
                     .chain(state.resources().keys())
                     .filter(|address| module.contains(address.module()))
                     .cloned(),
