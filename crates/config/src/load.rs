@@ -27,6 +27,7 @@ use crate::value::{ObjectMap, Value};
 use plinth_core::{Presence, TypeSpec, registry};
 
 mod modules;
+mod providers;
 
 /// What the command line adds to the files of the directory.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -136,6 +137,7 @@ pub fn load_sources(sources: Sources) -> Result<Configuration, Diagnostics> {
         config: Configuration {
             scopes: vec![crate::modules::ModuleScope::root(sources.dir.clone())],
             calls: Vec::new(),
+            aliased_providers: Vec::new(),
             dir: sources.dir,
             sources: SourceMap::default(),
             provider: None,
@@ -155,6 +157,8 @@ pub fn load_sources(sources: Sources) -> Result<Configuration, Diagnostics> {
         scope: 0,
         module_sources: sources.modules,
         module_dependencies: Vec::new(),
+        aliased_providers: Vec::new(),
+        provider_uses: Vec::new(),
     };
     let mut bodies = Vec::new();
     for file in sources.files {
@@ -213,6 +217,20 @@ pub fn load_sources(sources: Sources) -> Result<Configuration, Diagnostics> {
         &evaluated.locals,
         &mut diagnostics,
     );
+    config.aliased_providers = loader
+        .aliased_providers
+        .iter()
+        .filter_map(|(block, attributes)| {
+            provider_from(
+                block.clone(),
+                &config,
+                attributes,
+                &evaluated.locals,
+                &mut diagnostics,
+            )
+        })
+        .collect();
+    providers::check_provider_references(&config, &loader.provider_uses, &mut diagnostics);
     diagnostics.dedup();
     if diagnostics.has_errors() {
         // Warnings belong with the errors when there is no configuration to carry them.
@@ -281,7 +299,12 @@ fn duplicate_identities(
                 }
             })
             .collect();
-        let Some(key) = key else { continue };
+        let Some(mut key) = key else { continue };
+        // One natural key names one object in each region (provider configuration).
+        let provider = config
+            .resource(&instance.address.resource())
+            .and_then(Resource::provider);
+        key.push(provider.unwrap_or_default());
         let identity = (instance.resource_type(), key);
         let Some(first) = seen.get(&identity).copied() else {
             seen.insert(identity, instance);
@@ -364,6 +387,10 @@ struct Loader {
     module_sources: BTreeMap<PathBuf, Vec<SourceFile>>,
     /// `depends_on = [module.NAME]` entries, resolved once every module instance is loaded.
     module_dependencies: Vec<modules::ModuleDependency>,
+    /// The `provider` blocks with an `alias`: the block, then its other attributes.
+    aliased_providers: Vec<(ProviderConfig, Vec<(String, Expr)>)>,
+    /// Every `huaweicloud.ALIAS` used, with where: checked against the aliases declared.
+    provider_uses: Vec<(String, FileId, Range<usize>)>,
 }
 
 const BLOCK_TYPES: &[&str] = &[
@@ -567,6 +594,9 @@ impl Loader {
             let range = block.labels[0].span().unwrap_or_else(|| block_range(block));
             self.error(file, &range, format!("unknown provider `{}`", labels[0]))
                 .set_hint("plinth has one provider: `huaweicloud`");
+            return;
+        }
+        if self.aliased_provider_block(file, block) {
             return;
         }
         if !self.declare(
@@ -1075,6 +1105,7 @@ impl Loader {
             attributes: BTreeMap::new(),
             references: Vec::new(),
             scope: 0,
+            provider: None,
         };
         let suggested = self.resource_attributes(file, block, schema, &context, &mut resource);
         self.check_resource(file, block, schema, &context, &resource, &suggested);
@@ -1146,7 +1177,7 @@ impl Loader {
         let address = &resource.address;
         let settable: Vec<&str> = schema
             .settable()
-            .chain(["count", "for_each", "depends_on"])
+            .chain(["count", "for_each", "depends_on", "provider"])
             .collect();
         // Required attributes that an unknown attribute's suggestion already points to.
         let mut suggested = BTreeSet::new();
@@ -1156,6 +1187,7 @@ impl Loader {
                 "count" => resource.count = Some(self.expr(file, &attribute.value)),
                 "for_each" => resource.for_each = Some(self.expr(file, &attribute.value)),
                 "depends_on" => resource.depends_on = self.depends_on(file, attribute),
+                "provider" => resource.provider = self.provider_reference(file, &attribute.value),
                 "lifecycle" | "timeouts" => {
                     self.error(
                         file,
@@ -2051,7 +2083,23 @@ fn provider(
     locals: &ObjectMap,
     diagnostics: &mut Diagnostics,
 ) -> Option<ProviderConfig> {
-    let mut provider = config.provider.clone()?;
+    provider_from(
+        config.provider.clone()?,
+        config,
+        attributes,
+        locals,
+        diagnostics,
+    )
+}
+
+/// Evaluates the attributes of a provider block onto `provider`.
+fn provider_from(
+    mut provider: ProviderConfig,
+    config: &Configuration,
+    attributes: &[(String, Expr)],
+    locals: &ObjectMap,
+    diagnostics: &mut Diagnostics,
+) -> Option<ProviderConfig> {
     let variables: ObjectMap = config
         .variables
         .iter()

@@ -115,6 +115,9 @@ pub struct Resource {
     pub(crate) references: Vec<Reference>,
     /// The module instance it is in: an index into [`Configuration::scopes`] (0: the root).
     pub(crate) scope: usize,
+    /// The alias of its provider configuration (`provider = huaweicloud.ALIAS`, or its
+    /// module's); `None` for the default one.
+    pub(crate) provider: Option<String>,
 }
 
 impl Resource {
@@ -171,6 +174,12 @@ impl Resource {
     /// The attributes the user set, by name (meta-arguments excluded).
     pub fn attributes(&self) -> &BTreeMap<String, Expr> {
         &self.attributes
+    }
+
+    /// The alias of the provider configuration that manages it (`provider = huaweicloud.hk`,
+    /// or the one its module was given); `None` for the default `provider` block.
+    pub fn provider(&self) -> Option<&str> {
+        self.provider.as_deref()
     }
 
     /// Every reference to another resource or data source in its expressions (attributes,
@@ -341,6 +350,9 @@ pub struct Endpoints {
 pub struct ProviderConfig {
     /// Where the block starts.
     pub location: Option<Location>,
+    /// `alias`: the name resources use it by (`provider = huaweicloud.ALIAS`); `None` for the
+    /// default configuration.
+    pub alias: Option<String>,
     /// `region`.
     pub region: Option<String>,
     /// `project_id`.
@@ -383,6 +395,8 @@ pub struct Configuration {
     pub(crate) scopes: Vec<crate::modules::ModuleScope>,
     /// The `module` blocks of every module.
     pub(crate) calls: Vec<crate::modules::ModuleCall>,
+    /// The `provider` blocks with an `alias`, evaluated.
+    pub(crate) aliased_providers: Vec<ProviderConfig>,
 }
 
 /// A `moved { from = ... to = ... }` block: the object recorded at `from` is now `to`.
@@ -430,6 +444,12 @@ impl Configuration {
     /// The provider block, if there is one.
     pub fn provider(&self) -> Option<&ProviderConfig> {
         self.provider.as_ref()
+    }
+
+    /// The `provider` blocks with an `alias` (`provider "huaweicloud" { alias = "hk" ... }`),
+    /// in the order they are written.
+    pub fn aliased_providers(&self) -> &[ProviderConfig] {
+        &self.aliased_providers
     }
 
     /// Variables, in declaration order.

@@ -169,6 +169,9 @@ struct ResourceEntry<'a> {
     natural_key: BTreeMap<String, String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pending: Option<PendingEntry>,
+    /// The provider configuration, `huaweicloud.hk`; absent for the default one (version 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    provider: Option<String>,
     sensitive: Vec<String>,
     status: StatusEntry,
     #[serde(rename = "type")]
@@ -525,6 +528,10 @@ fn resource_entry<'a>(address: &ResourceAddress, resource: &'a ResourceState) ->
             InstanceKey::String(key) => KeyEntry::String(key.clone()),
         }),
         id: resource.id.clone(),
+        provider: resource
+            .provider
+            .as_ref()
+            .map(|alias| format!("huaweicloud.{alias}")),
         natural_key: resource.natural_key.clone(),
         attributes: Cow::Borrowed(&resource.attributes),
         sensitive: resource.sensitive.iter().cloned().collect(),
@@ -624,7 +631,19 @@ fn resource_from_entry(entry: ResourceEntry) -> Result<(ResourceAddress, Resourc
     for pointer in &sensitive {
         check_sealed(&address, &entry.attributes, pointer)?;
     }
+    let provider = match entry.provider {
+        None => None,
+        Some(text) => match text.strip_prefix("huaweicloud.") {
+            Some(alias) if !alias.is_empty() => Some(alias.to_owned()),
+            _ => {
+                return Err(format!(
+                    "the `provider` of `{address}` must be `huaweicloud.ALIAS`, found `{text}`"
+                ));
+            }
+        },
+    };
     let resource = ResourceState {
+        provider,
         id: entry.id,
         natural_key: entry.natural_key,
         attributes: entry.attributes.into_owned(),

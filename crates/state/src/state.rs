@@ -64,6 +64,9 @@ pub struct ResourceState {
     pub status: Status,
     /// An operation sent to the cloud whose outcome was not recorded: a crash happened in between.
     pub pending: Option<PendingOperation>,
+    /// The alias of the provider configuration that manages it (`huaweicloud.hk` is `hk`);
+    /// `None` for the default one. A delete of a resource no longer configured goes there.
+    pub provider: Option<String>,
 }
 
 /// Whether a resource is sound.
@@ -609,6 +612,7 @@ impl ResourceState {
             dependencies: Vec::new(),
             status: Status::Ready,
             pending: None,
+            provider: None,
         }
     }
 }

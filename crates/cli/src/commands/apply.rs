@@ -205,7 +205,12 @@ fn execute(mut run: Run<'_>) -> anyhow::Result<ExitCode> {
     }
     warn_selection(&run.options)?;
     let runtime = runtime()?;
-    let session = runtime.block_on(Session::connect(run.workspace.dir(), config.provider()))?;
+    let session = runtime.block_on(Session::connect(
+        run.workspace.dir(),
+        config.provider(),
+        config.aliased_providers(),
+    ))?;
+    let clients = session.clients(&config, &state)?;
     let stream = if run.json {
         Some(Arc::new(JsonStream::stdout(run.command.stream())?))
     } else {
@@ -216,10 +221,10 @@ fn execute(mut run: Run<'_>) -> anyhow::Result<ExitCode> {
         Some(stream) => Progress::json(Arc::clone(stream)),
         None => Progress::new(),
     };
-    let planned = runtime.block_on(plinth_apply::refresh_and_plan(
+    let planned = runtime.block_on(plinth_apply::refresh_and_plan_with(
         &config,
         &state,
-        session.client(),
+        &clients,
         &run.options,
         &run.refresh,
         &progress.sink(),
@@ -269,10 +274,10 @@ fn execute(mut run: Run<'_>) -> anyhow::Result<ExitCode> {
     let report = runtime.block_on(async {
         let watcher = tokio::spawn(watch_interrupts(cancel.clone(), progress.clone()));
         let ticker = tokio::spawn(tick(progress.clone()));
-        let report = plinth_apply::apply(
+        let report = plinth_apply::apply_with(
             &plan,
             &config,
-            session.client(),
+            &clients,
             &mut journal,
             &options,
             progress.sink(),

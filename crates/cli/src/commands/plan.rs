@@ -4,7 +4,7 @@ use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use plinth_apply::{RefreshOptions, refresh_and_plan};
+use plinth_apply::{RefreshOptions, refresh_and_plan_with};
 use plinth_state::StateStorage;
 
 use crate::args::PlanArgs;
@@ -47,7 +47,12 @@ pub fn run(workspace: &Workspace, args: &PlanArgs) -> anyhow::Result<ExitCode> {
         None
     };
     let plan = runtime()?.block_on(async {
-        let session = Session::connect(workspace.dir(), config.provider()).await?;
+        let session = Session::connect(
+            workspace.dir(),
+            config.provider(),
+            config.aliased_providers(),
+        )
+        .await?;
         if let Some(path) = &args.generate_config_out {
             match generate::write_and_reload(workspace, args, path, &config, &session).await {
                 Ok(generated) => config = generated,
@@ -62,10 +67,11 @@ pub fn run(workspace: &Workspace, args: &PlanArgs) -> anyhow::Result<ExitCode> {
             Some(stream) => Progress::json(Arc::clone(stream)),
             None => Progress::new(),
         };
-        let planned = refresh_and_plan(
+        let clients = session.clients(&config, &state)?;
+        let planned = refresh_and_plan_with(
             &config,
             &state,
-            session.client(),
+            &clients,
             &options,
             &refresh,
             &progress.sink(),

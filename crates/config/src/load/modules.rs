@@ -206,28 +206,7 @@ impl Loader {
                 .set_hint("plinth has one provider: `huaweicloud`");
                 continue;
             }
-            let text = self.source(file).text()[value_range.clone()]
-                .trim()
-                .to_owned();
-            match text.strip_prefix("huaweicloud.") {
-                Some(name)
-                    if !name.is_empty()
-                        && name
-                            .bytes()
-                            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') =>
-                {
-                    alias = Some(name.to_owned());
-                }
-                _ if text == "huaweicloud" => alias = None,
-                _ => {
-                    self.error(
-                        file,
-                        &value_range,
-                        format!("`{text}` is not a provider configuration"),
-                    )
-                    .set_hint("write `huaweicloud` or `huaweicloud.ALIAS`");
-                }
-            }
+            alias = self.provider_reference(file, value.expr());
         }
         alias
     }
@@ -432,8 +411,12 @@ impl Loader {
             self.body(*file, body);
         }
         let path = self.config.scopes[scope].path.clone();
+        let provider = self.config.scopes[scope].provider.clone();
         for resource in &mut self.config.resources[resources..] {
             resource.scope = scope;
+            if resource.provider.is_none() {
+                resource.provider.clone_from(&provider);
+            }
             resource.address = resource.address.clone().with_module(path.clone());
             for dependency in &mut resource.depends_on {
                 dependency.address = dependency.address.clone().with_module(path.clone());
