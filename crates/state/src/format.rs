@@ -22,7 +22,8 @@ use plinth_core::{InstanceKey, Mode, ModulePath, ResourceAddress};
 /// The `format` field of a state file.
 pub(crate) const STATE_FORMAT: &str = "plinth-state";
 /// The newest state file version this plinth reads and the one it writes. Version 2 added the
-/// `module` of a resource entry (absent in the root module); a version 1 file, which has none,
+/// `module` of a resource entry (absent in the root module) and its `provider` configuration
+/// (absent for the default one); a version 1 file, which has none,
 /// reads as it is and is written as version 2 by the next save.
 pub(crate) const STATE_VERSION: u64 = 2;
 
