@@ -16,6 +16,7 @@ mod modules;
 mod moves;
 mod plans;
 mod recover;
+mod regions;
 mod resilience;
 mod review;
 mod secrets;

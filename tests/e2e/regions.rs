@@ -53,7 +53,10 @@ fn coredns_installs(cloud: &Cloud) -> (usize, u64) {
         .iter()
         .filter(|a| a.cluster_id == CLUSTER_1 && a.template == "coredns")
         .count();
-    (live, snapshot.installs_of(&format!("cce/{CLUSTER_1}/coredns")))
+    (
+        live,
+        snapshot.installs_of(&format!("cce/{CLUSTER_1}/coredns")),
+    )
 }
 
 fn hong_kong_cloud() -> Cloud {
@@ -189,4 +192,50 @@ resource "huaweicloud_cce_addon" "dns_bj" {{
         "{}",
         run.stderr
     );
+}
+
+#[test]
+fn the_sandbox_serves_every_region_the_configuration_names() {
+    let project = Project::new();
+    project.write(
+        "main.hcl",
+        &format!(
+            r#"provider "huaweicloud" {{
+  region  = "cn-north-4"
+  sandbox = true
+}}
+
+provider "huaweicloud" {{
+  alias   = "hk"
+  region  = "ap-southeast-1"
+  sandbox = true
+}}
+
+resource "huaweicloud_cce_addon" "dns_hk" {{
+  provider      = huaweicloud.hk
+  cluster_id    = "{CLUSTER_1}"
+  template_name = "coredns"
+  version       = "1.28.6"
+}}
+"#
+        ),
+    );
+    project.plinth(&["apply", "--auto-approve"]).code(0);
+    let cloud =
+        |file: &str| -> serde_json::Value { serde_json::from_str(&project.read(file)).unwrap() };
+    let hk = cloud(".plinth/sandbox-ap-southeast-1.json");
+    let default = cloud(".plinth/sandbox.json");
+    let id = project
+        .resource("huaweicloud_cce_addon", "dns_hk", None)
+        .unwrap()["id"]
+        .clone();
+    assert!(
+        hk["addons"].to_string().contains(id.as_str().unwrap()),
+        "{hk}"
+    );
+    assert!(
+        !default["addons"].to_string().contains(id.as_str().unwrap()),
+        "{default}"
+    );
+    project.plinth(&["plan", "--detailed-exitcode"]).code(0);
 }
