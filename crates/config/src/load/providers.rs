@@ -128,3 +128,93 @@ pub(super) fn check_provider_references(
         diagnostics.push(diagnostic);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::{SourceFile, Sources, load_sources};
+
+    const PROVIDERS: &str = r#"
+provider "huaweicloud" {
+  region = "cn-north-4"
+}
+
+provider "huaweicloud" {
+  alias      = "hk"
+  region     = "ap-southeast-1"
+  project_id = "0123456789abcdef0123456789abcdef"
+}
+"#;
+
+    fn load(text: &str) -> Result<crate::Configuration, crate::Diagnostics> {
+        load_sources(Sources {
+            files: vec![SourceFile::new("main.hcl", format!("{PROVIDERS}{text}"))],
+            ..Sources::default()
+        })
+    }
+
+    #[test]
+    fn aliased_providers_and_resources_that_use_them() {
+        let config = load(
+            r#"
+resource "huaweicloud_cce_addon" "bj" {
+  cluster_id    = "c0ffee00-0000-4000-8000-000000000001"
+  template_name = "coredns"
+}
+
+resource "huaweicloud_cce_addon" "hk" {
+  provider      = huaweicloud.hk
+  cluster_id    = "c0ffee00-0000-4000-8000-000000000001"
+  template_name = "coredns"
+}
+"#,
+        )
+        .unwrap();
+        let hk = &config.aliased_providers()[0];
+        assert_eq!(hk.alias.as_deref(), Some("hk"));
+        assert_eq!(hk.region.as_deref(), Some("ap-southeast-1"));
+        assert_eq!(
+            config.provider().unwrap().region.as_deref(),
+            Some("cn-north-4")
+        );
+        let providers: Vec<Option<&str>> = config.resources().map(|r| r.provider()).collect();
+        assert_eq!(providers, [None, Some("hk")]);
+    }
+
+    #[test]
+    fn provider_mistakes_are_reported() {
+        let errors = load(
+            r#"
+provider "huaweicloud" {
+  alias  = "hk"
+  region = "ap-east-1"
+}
+
+resource "huaweicloud_cce_addon" "a" {
+  provider      = huaweicloud.hkk
+  cluster_id    = "c0ffee00-0000-4000-8000-000000000001"
+  template_name = "coredns"
+}
+
+resource "huaweicloud_cce_addon" "b" {
+  provider      = "huaweicloud.hk"
+  cluster_id    = "c0ffee00-0000-4000-8000-000000000002"
+  template_name = "coredns"
+}
+
+resource "huaweicloud_cce_addon" "c" {
+  provider      = huaweicloud.hk
+  cluster_id    = "c0ffee00-0000-4000-8000-000000000003"
+  template_name = "coredns"
+}
+
+resource "huaweicloud_cce_addon" "d" {
+  provider      = huaweicloud.hk
+  cluster_id    = "c0ffee00-0000-4000-8000-000000000003"
+  template_name = "coredns"
+}
+"#,
+        )
+        .unwrap_err();
+        insta::assert_snapshot!(errors.to_string());
+    }
+}
