@@ -19,20 +19,8 @@ fn provider(cloud: &Cloud, region: &str, alias: Option<&str>) -> String {
 }
 
 fn two_regions(beijing: &Cloud, hong_kong: &Cloud, with_hk: bool) -> String {
-    let mut text = format!(
-        r#"{default}
-{hk}
-resource "huaweicloud_cce_addon" "dns_bj" {{
-  cluster_id    = "{CLUSTER_1}"
-  template_name = "coredns"
-  version       = "1.28.6"
-}}
-"#,
-        default = provider(beijing, "cn-north-4", None),
-        hk = provider(hong_kong, "ap-southeast-1", Some("hk")),
-    );
-    if with_hk {
-        text.push_str(&format!(
+    let hk_resource = if with_hk {
+        format!(
             r#"
 resource "huaweicloud_cce_addon" "dns_hk" {{
   provider      = huaweicloud.hk
@@ -41,9 +29,22 @@ resource "huaweicloud_cce_addon" "dns_hk" {{
   version       = "1.28.6"
 }}
 "#
-        ));
-    }
-    text
+        )
+    } else {
+        String::new()
+    };
+    format!(
+        r#"{default}
+{hk}
+resource "huaweicloud_cce_addon" "dns_bj" {{
+  cluster_id    = "{CLUSTER_1}"
+  template_name = "coredns"
+  version       = "1.28.6"
+}}
+{hk_resource}"#,
+        default = provider(beijing, "cn-north-4", None),
+        hk = provider(hong_kong, "ap-southeast-1", Some("hk")),
+    )
 }
 
 fn coredns_installs(cloud: &Cloud) -> (usize, u64) {
@@ -61,7 +62,7 @@ fn coredns_installs(cloud: &Cloud) -> (usize, u64) {
 
 fn hong_kong_cloud() -> Cloud {
     let mut options = plinth_emulator::EmulatorOptions::default();
-    options.fixture.region = "ap-southeast-1".to_owned();
+    "ap-southeast-1".clone_into(&mut options.fixture.region);
     Cloud::start_with(options)
 }
 

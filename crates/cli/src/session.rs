@@ -26,6 +26,14 @@ pub struct Session {
 }
 
 impl Session {
+    /// Connects every provider configuration of `config`.
+    pub async fn for_configuration(
+        dir: &Path,
+        config: &plinth_config::Configuration,
+    ) -> anyhow::Result<Self> {
+        Self::connect(dir, config.provider(), config.aliased_providers()).await
+    }
+
     /// Connects every provider configuration: the default one and the `aliased` ones, each to
     /// its region and project. Must run inside a tokio runtime.
     pub async fn connect(
@@ -107,8 +115,8 @@ async fn connect_one(
 ) -> anyhow::Result<Client> {
     let first = sandboxes.is_empty();
     let mut settings = client_settings(provider);
-    let sandboxed = provider.sandbox || sandbox_from_environment();
-    if sandboxed {
+    let in_sandbox = provider.sandbox || sandbox_from_environment();
+    if in_sandbox {
         let region = provider
             .region
             .clone()
@@ -140,7 +148,7 @@ async fn connect_one(
         };
     }
     // The sandbox's settings are complete, so the environment cannot leak into them.
-    let resolved = if sandboxed {
+    let resolved = if in_sandbox {
         settings.resolve(|_| None)?
     } else {
         settings.resolve(|name| std::env::var(name).ok())?

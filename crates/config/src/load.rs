@@ -220,7 +220,7 @@ pub fn load_sources(sources: Sources) -> Result<Configuration, Diagnostics> {
     config.aliased_providers = loader
         .aliased_providers
         .iter()
-        .filter_map(|(block, attributes)| {
+        .map(|(block, attributes)| {
             provider_from(
                 block.clone(),
                 &config,
@@ -2083,13 +2083,13 @@ fn provider(
     locals: &ObjectMap,
     diagnostics: &mut Diagnostics,
 ) -> Option<ProviderConfig> {
-    provider_from(
+    Some(provider_from(
         config.provider.clone()?,
         config,
         attributes,
         locals,
         diagnostics,
-    )
+    ))
 }
 
 /// Evaluates the attributes of a provider block onto `provider`.
@@ -2099,7 +2099,7 @@ fn provider_from(
     attributes: &[(String, Expr)],
     locals: &ObjectMap,
     diagnostics: &mut Diagnostics,
-) -> Option<ProviderConfig> {
+) -> ProviderConfig {
     let variables: ObjectMap = config
         .variables
         .iter()
@@ -2177,7 +2177,7 @@ fn provider_from(
             _ => {}
         }
     }
-    Some(provider)
+    provider
 }
 
 /// A time limit of the provider block: a duration string such as `"30s"`, longer than zero.

@@ -169,9 +169,9 @@ pub fn destroy(workspace: &Workspace, args: &DestroyArgs) -> anyhow::Result<Exit
     })
 }
 
-fn execute(mut run: Run<'_>) -> anyhow::Result<ExitCode> {
-    let Run { saved, .. } = run;
-    if run.json && saved.is_none() && !run.auto_approve {
+/// `--json` cannot ask for confirmation: without a saved plan it needs `--auto-approve`.
+fn refuse_json_without_approval(run: &Run<'_>, saved: bool) -> anyhow::Result<()> {
+    if run.json && !saved && !run.auto_approve {
         return Err(Hinted {
             message: format!(
                 "`plinth {} --json` cannot ask for confirmation",
@@ -188,6 +188,12 @@ fn execute(mut run: Run<'_>) -> anyhow::Result<ExitCode> {
         }
         .into());
     }
+    Ok(())
+}
+
+fn execute(mut run: Run<'_>) -> anyhow::Result<ExitCode> {
+    refuse_json_without_approval(&run, run.saved.is_some())?;
+    let Run { saved, .. } = run;
     let config = match &saved {
         Some(saved) => saved_plan::load_configuration(run.workspace, run.vars, saved)?,
         None => load_configuration(run.workspace, run.vars)?,
@@ -205,11 +211,7 @@ fn execute(mut run: Run<'_>) -> anyhow::Result<ExitCode> {
     }
     warn_selection(&run.options)?;
     let runtime = runtime()?;
-    let session = runtime.block_on(Session::connect(
-        run.workspace.dir(),
-        config.provider(),
-        config.aliased_providers(),
-    ))?;
+    let session = runtime.block_on(Session::for_configuration(run.workspace.dir(), &config))?;
     let clients = session.clients(&config, &state)?;
     let stream = if run.json {
         Some(Arc::new(JsonStream::stdout(run.command.stream())?))

@@ -21,12 +21,7 @@ pub fn run(workspace: &Workspace, args: &ImportArgs) -> anyhow::Result<ExitCode>
     let state = storage.load()?;
     let mut journal = storage.begin(state, &lock)?;
     let imported = runtime()?.block_on(async {
-        let session = Session::connect(
-            workspace.dir(),
-            config.provider(),
-            config.aliased_providers(),
-        )
-        .await?;
+        let session = Session::for_configuration(workspace.dir(), &config).await?;
         // The object is read where the provider configuration of its block lives.
         let alias = config
             .resource(&address.resource())

@@ -47,12 +47,7 @@ pub fn run(workspace: &Workspace, args: &PlanArgs) -> anyhow::Result<ExitCode> {
         None
     };
     let plan = runtime()?.block_on(async {
-        let session = Session::connect(
-            workspace.dir(),
-            config.provider(),
-            config.aliased_providers(),
-        )
-        .await?;
+        let session = Session::for_configuration(workspace.dir(), &config).await?;
         if let Some(path) = &args.generate_config_out {
             match generate::write_and_reload(workspace, args, path, &config, &session).await {
                 Ok(generated) => config = generated,
