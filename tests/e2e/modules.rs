@@ -277,3 +277,52 @@ fn mistakes_in_a_module_name_its_file() {
     run.code(1);
     snapshot!("module_error", run.stderr.clone());
 }
+
+#[test]
+fn a_whole_module_moves_with_its_instances_and_sends_nothing() {
+    let cloud = Cloud::start(0);
+    let project = project_with_module(&root(&cloud));
+    project.plinth(&["apply", "--auto-approve"]).code(0);
+    let uids = (uid_in(&cloud, CLUSTER_1), uid_in(&cloud, CLUSTER_2));
+    let sent = changing_requests(&cloud);
+    let renamed = root(&cloud)
+        .replace("module \"dns\"", "module \"coredns\"")
+        .replace("in module.dns :", "in module.coredns :")
+        + "\nmoved {\n  from = module.dns\n  to   = module.coredns\n}\n";
+    project.write("main.hcl", &renamed);
+    let plan = project.plinth(&["plan"]);
+    plan.code(0);
+    assert!(
+        plan.stdout.contains(
+            r#"# module.dns["c2"].huaweicloud_cce_addon.coredns has moved to module.coredns["c2"].huaweicloud_cce_addon.coredns"#
+        ),
+        "{}",
+        plan.stdout
+    );
+    project.plinth(&["apply", "--auto-approve"]).code(0);
+    assert_eq!(
+        addresses(&project),
+        [
+            r#"module.coredns["c1"].huaweicloud_cce_addon.coredns"#,
+            r#"module.coredns["c2"].huaweicloud_cce_addon.coredns"#,
+        ]
+    );
+    assert_eq!((uid_in(&cloud, CLUSTER_1), uid_in(&cloud, CLUSTER_2)), uids);
+    assert_eq!(changing_requests(&cloud), sent);
+    project.plinth(&["plan", "--detailed-exitcode"]).code(0);
+
+    // A module moved onto a resource is refused, naming the block.
+    project.write(
+        "main.hcl",
+        &(root(&cloud)
+            + "\nmoved {\n  from = module.dns\n  to   = huaweicloud_cce_addon.coredns\n}\n"),
+    );
+    let run = project.plinth(&["validate"]);
+    run.code(1);
+    assert!(
+        run.stderr
+            .contains("a `moved` block moves a module to a module, or a resource to a resource"),
+        "{}",
+        run.stderr
+    );
+}

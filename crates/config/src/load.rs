@@ -159,6 +159,7 @@ pub fn load_sources(sources: Sources) -> Result<Configuration, Diagnostics> {
         module_dependencies: Vec::new(),
         aliased_providers: Vec::new(),
         provider_uses: Vec::new(),
+        module_moves: Vec::new(),
     };
     let mut bodies = Vec::new();
     for file in sources.files {
@@ -192,6 +193,7 @@ pub fn load_sources(sources: Sources) -> Result<Configuration, Diagnostics> {
     }
     loader.variables(&sources.var_files, &sources.vars, &sources.env_vars);
     loader.expand_modules();
+    loader.expand_module_moves();
     loader.check_references();
     loader.inherit_call_dependencies();
     loader.order();
@@ -389,6 +391,8 @@ struct Loader {
     module_dependencies: Vec<modules::ModuleDependency>,
     /// The `provider` blocks with an `alias`: the block, then its other attributes.
     aliased_providers: Vec<(ProviderConfig, Vec<(String, Expr)>)>,
+    /// `moved { from = module.a  to = module.b }` blocks, expanded once the modules are loaded.
+    module_moves: Vec<modules::ModuleMove>,
     /// Every `huaweicloud.ALIAS` used, with where: checked against the aliases declared.
     provider_uses: Vec<(String, FileId, Range<usize>)>,
 }
@@ -858,7 +862,7 @@ impl Loader {
     /// `moved { from = ADDR  to = ADDR }`: both bare managed addresses of the same type, both a
     /// whole resource or both an instance, and not the same.
     fn moved_block(&mut self, file: FileId, block: &Block) {
-        if self.labels(file, block, &[]).is_none() {
+        if self.labels(file, block, &[]).is_none() || self.module_moved_block(file, block) {
             return;
         }
         self.no_blocks(file, &block.body, "a `moved` block", &[]);

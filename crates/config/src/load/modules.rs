@@ -20,6 +20,7 @@ use crate::modules::{
 };
 use crate::refs::{Target, references};
 use crate::value::Value;
+use plinth_core::ModulePath;
 
 /// The arguments of a `module` block that are not inputs.
 const META_ARGUMENTS: &[&str] = &[
@@ -53,7 +54,123 @@ pub(super) struct ModuleDependency {
     pub range: Range<usize>,
 }
 
+/// A `moved` block between two modules (`from = module.a  to = module.b`, or instances of
+/// them), expanded into the moves of the resources of `to` once the modules are loaded.
+#[derive(Debug, Clone)]
+pub(super) struct ModuleMove {
+    pub from: ModulePath,
+    pub to: ModulePath,
+    pub file: FileId,
+    pub range: Range<usize>,
+}
+
 impl Loader {
+    /// A `moved` block whose `from` and `to` are modules: recorded, `true`; else `false`.
+    pub(super) fn module_moved_block(&mut self, file: FileId, block: &Block) -> bool {
+        let side = |name: &str| -> Option<ModulePath> {
+            let attribute = block.body.get_attribute(name)?;
+            let range = span(&attribute.value);
+            self.source(file).text()[range].trim().parse().ok()
+        };
+        let (from, to) = (side("from"), side("to"));
+        if from.is_none() && to.is_none() {
+            return false;
+        }
+        let range = block_range(block);
+        let (Some(from), Some(to)) = (from, to) else {
+            self.error(
+                file,
+                &range,
+                "a `moved` block moves a module to a module, or a resource to a resource",
+            )
+            .set_hint("e.g. `moved { from = module.a  to = module.b }`");
+            return true;
+        };
+        let shape = |path: &ModulePath| -> Vec<bool> {
+            path.steps().iter().map(|step| step.key.is_some()).collect()
+        };
+        if from == to || from.steps().len() != to.steps().len() || shape(&from) != shape(&to) {
+            self.error(
+                file,
+                &range,
+                format!(
+                    "cannot move `{}` to `{}`: a module moves to a different module at the same depth, an instance to an instance",
+                    from.to_string().trim_end_matches('.'),
+                    to.to_string().trim_end_matches('.')
+                ),
+            );
+            return true;
+        }
+        self.module_moves.push(ModuleMove {
+            from,
+            to,
+            file,
+            range,
+        });
+        true
+    }
+
+    /// Each module move as the moves of the resources configured below `to`, from the same
+    /// address below `from` (instance keys of calls `to` leaves open are kept).
+    pub(super) fn expand_module_moves(&mut self) {
+        for module_move in std::mem::take(&mut self.module_moves) {
+            let mut moved = Vec::new();
+            for resource in self
+                .config
+                .resources
+                .iter()
+                .filter(|r| r.mode() == crate::model::Mode::Managed)
+            {
+                let path = resource.address.module();
+                if !module_move.to.contains(path) {
+                    continue;
+                }
+                let mut steps: Vec<plinth_core::ModuleStep> = module_move
+                    .from
+                    .steps()
+                    .iter()
+                    .zip(path.steps())
+                    .zip(module_move.to.steps())
+                    .map(|((from, actual), to)| plinth_core::ModuleStep {
+                        name: from.name.clone(),
+                        key: if to.key.is_none() {
+                            actual.key.clone()
+                        } else {
+                            from.key.clone()
+                        },
+                    })
+                    .collect();
+                steps.extend_from_slice(&path.steps()[module_move.to.steps().len()..]);
+                let from = resource.address.clone().with_module(ModulePath::new(steps));
+                moved.push((from, resource.address.clone()));
+            }
+            if moved.is_empty() {
+                self.error(
+                    module_move.file,
+                    &module_move.range,
+                    format!(
+                        "`{}` holds no resource to move to",
+                        module_move.to.to_string().trim_end_matches('.')
+                    ),
+                );
+                continue;
+            }
+            let location = self
+                .config
+                .sources
+                .location(module_move.file, module_move.range.start);
+            for (from, to) in moved {
+                self.config.moved.push(crate::model::MovedBlock {
+                    from,
+                    to,
+                    location: location.clone(),
+                    file: module_move.file,
+                    range: module_move.range.clone(),
+                });
+            }
+        }
+    }
+
     /// Refuses, in a module below the root, a block only the root module may hold; `true` when
     /// refused.
     pub(super) fn refuse_in_module(&mut self, file: FileId, block: &Block) -> bool {
@@ -937,5 +1054,55 @@ removed {{
             &wrong,
             &[("modules/dns", &[("main.hcl", DNS)])]
         )));
+    }
+
+    #[test]
+    fn sensitive_inputs_stay_sensitive_and_must_leave_through_sensitive_outputs() {
+        let root = r#"
+module "dns" {
+  source     = "./dns"
+  cluster_id = "c0ffee00-0000-4000-8000-000000000001"
+  token      = "s3cret"
+}
+output "leak" { value = module.dns.token }
+"#;
+        let dns = r#"
+variable "cluster_id" { type = string }
+variable "token" {
+  type      = string
+  sensitive = true
+}
+resource "huaweicloud_cce_addon" "coredns" {
+  cluster_id    = var.cluster_id
+  template_name = "coredns"
+  values        = { custom = { token = var.token } }
+}
+output "token" { value = var.token }
+"#;
+        let message = errors(load(root, &[("dns", &[("main.hcl", dns)])]));
+        assert!(
+            message.contains("output `token` of module `module.dns` shows a sensitive value but is not marked sensitive"),
+            "{message}"
+        );
+        assert!(!message.contains("s3cret"), "{message}");
+        let dns = dns.replace(
+            "output \"token\" { value = var.token }",
+            "output \"token\" {\n  value     = var.token\n  sensitive = true\n}",
+        );
+        let root = root.replace(
+            "output \"leak\" { value = module.dns.token }",
+            "output \"kept\" {\n  value     = module.dns.token\n  sensitive = true\n}",
+        );
+        let config = load(&root, &[("dns", &[("main.hcl", &dns)])]).unwrap();
+        let instances = expand(&config, &NoValues).unwrap();
+        assert!(
+            instances[0]
+                .attributes
+                .get("values")
+                .unwrap()
+                .contains_sensitive()
+        );
+        let outputs = crate::evaluate_outputs(&config, &NoValues).unwrap();
+        assert!(outputs[0].value.is_sensitive());
     }
 }
