@@ -2,7 +2,7 @@
 //! outputs read back, nothing to do after), `--target` with module addresses, and moves into
 //! and out of a module that send nothing to the cloud.
 
-use crate::support::{CLUSTER_1, CLUSTER_2, Cloud, Project};
+use crate::support::{CLUSTER_1, CLUSTER_2, Cloud, Project, plan_document};
 
 macro_rules! snapshot {
     ($name:expr, $text:expr) => {
@@ -110,6 +110,23 @@ fn a_module_over_two_clusters_is_applied_read_back_and_stable() {
     let plan = project.plinth(&["plan"]);
     plan.code(0);
     snapshot!("module_plan", plan.stdout.clone());
+    let json = project.plinth(&["plan", "--json"]);
+    json.code(0);
+    let change = &plan_document(&json.stdout)["resource_changes"][1];
+    assert_eq!(
+        change["address"],
+        r#"module.dns["c2"].huaweicloud_cce_addon.coredns"#
+    );
+    assert_eq!(change["module_address"], r#"module.dns["c2"]"#);
+    assert_eq!(change["name"], "coredns");
+    let markdown = project.plinth(&["plan", "--markdown"]);
+    assert!(
+        markdown
+            .stdout
+            .contains(r#"| `+` | `module.dns["c1"].huaweicloud_cce_addon.coredns` | create |"#),
+        "{}",
+        markdown.stdout
+    );
     project.plinth(&["apply", "--auto-approve"]).code(0);
 
     // The emulator's view: one install in each cluster, under the ids the state records.
