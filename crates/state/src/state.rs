@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use crate::error::StateError;
 use plinth_core::attributes::{Attributes, canonical_text};
-use plinth_core::{Mode, ResourceAddress};
+use plinth_core::{Mode, ModulePath, ModuleStep, ResourceAddress};
 
 /// What plinth manages, as last saved: resources by address, and outputs.
 ///
@@ -466,6 +466,81 @@ impl State {
                     *dependency = moved.to.clone();
                 } else if moving_whole_resource && dependency == source {
                     *dependency = destination.clone();
+                }
+            }
+        }
+        Ok(moves)
+    }
+
+    /// Moves every record of module `source` (one instance, `module.a["x"]`, or every instance of
+    /// a call, `module.a`) and of the modules below it to `destination`, a module path of the
+    /// same shape: instance keys `source` leaves open are kept. Nothing under `destination` may
+    /// be in the state. Dependencies on a moved resource follow it.
+    pub fn move_module(
+        &mut self,
+        source: &ModulePath,
+        destination: &ModulePath,
+    ) -> Result<Vec<Moved>, StateError> {
+        let shape = |path: &ModulePath| -> Vec<bool> {
+            path.steps().iter().map(|step| step.key.is_some()).collect()
+        };
+        let shown = |path: &ModulePath| path.to_string().trim_end_matches('.').to_owned();
+        if shape(source) != shape(destination) || source == destination {
+            return Err(StateError::InvalidModuleMove {
+                source_module: shown(source),
+                destination: shown(destination),
+                reason: "a module moves to another module at the same depth, an instance to an \
+                         instance"
+                    .to_owned(),
+            });
+        }
+        let moves: Vec<Moved> = self
+            .resources
+            .keys()
+            .filter(|address| source.contains(address.module()))
+            .map(|address| {
+                let path = address.module();
+                let mut steps: Vec<ModuleStep> = destination
+                    .steps()
+                    .iter()
+                    .zip(path.steps())
+                    .map(|(to, actual)| ModuleStep {
+                        name: to.name.clone(),
+                        key: to.key.clone().or_else(|| actual.key.clone()),
+                    })
+                    .collect();
+                steps.extend_from_slice(&path.steps()[destination.steps().len()..]);
+                Moved {
+                    from: address.clone(),
+                    to: address.clone().with_module(ModulePath::new(steps)),
+                }
+            })
+            .collect();
+        if moves.is_empty() {
+            return Err(StateError::ModuleNotInState {
+                module: shown(source),
+            });
+        }
+        if let Some(taken) = moves
+            .iter()
+            .find(|moved| self.resources.contains_key(&moved.to))
+        {
+            return Err(StateError::DestinationExists {
+                address: taken.to.clone(),
+            });
+        }
+        for Moved { from, to } in &moves {
+            if let Some(resource) = self.resources.remove(from) {
+                self.resources.insert(to.clone(), resource);
+            }
+        }
+        for resource in self.resources.values_mut() {
+            for dependency in &mut resource.dependencies {
+                if let Some(moved) = moves
+                    .iter()
+                    .find(|moved| moved.from.resource() == dependency.resource())
+                {
+                    *dependency = dependency.clone().with_module(moved.to.module().clone());
                 }
             }
         }

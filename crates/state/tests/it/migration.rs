@@ -61,3 +61,60 @@ fn module_addresses_round_trip_through_the_file_and_the_journal() {
     assert!(loaded.resources().contains_key(&to));
     assert!(!loaded.resources().contains_key(&from));
 }
+
+#[test]
+fn a_module_moves_with_every_instance_and_its_dependencies_follow() {
+    let StateDir { dir: _dir, storage } = state_dir();
+    fs::write(storage.path(), VERSION_1).unwrap();
+    let mut state = storage.load().unwrap();
+    let into = |text: &str| -> plinth_core::ModulePath { text.parse().unwrap() };
+    for (name, key) in [("coredns", "c1"), ("metrics", "c2")] {
+        let from: ResourceAddress = state
+            .resources()
+            .keys()
+            .find(|a| a.name() == name)
+            .unwrap()
+            .clone();
+        let to = from
+            .clone()
+            .with_module(into(&format!(r#"module.dns["{key}"]"#)));
+        state.move_resource(&from, &to).unwrap();
+    }
+    let moved = state
+        .move_module(&into("module.dns"), &into("module.addons"))
+        .unwrap();
+    assert_eq!(moved.len(), 2);
+    let addresses: Vec<String> = state.resources().keys().map(ToString::to_string).collect();
+    assert!(
+        addresses.contains(&r#"module.addons["c1"].huaweicloud_cce_addon.coredns"#.to_owned()),
+        "{addresses:?}"
+    );
+    // The plug-ins depended on the CoreDNS add-on: they follow it.
+    let gpu = state
+        .resources()
+        .iter()
+        .find(|(a, _)| a.name() == "gpu")
+        .unwrap()
+        .1;
+    assert_eq!(
+        gpu.dependencies[0].to_string(),
+        r#"module.addons["c1"].huaweicloud_cce_addon.coredns"#
+    );
+    let errors = [
+        state
+            .move_module(&into("module.nope"), &into("module.x"))
+            .unwrap_err()
+            .to_string(),
+        state
+            .move_module(&into("module.addons"), &into(r#"module.x["k"]"#))
+            .unwrap_err()
+            .to_string(),
+    ];
+    assert_eq!(
+        errors,
+        [
+            "no resource of module `module.nope` in the state",
+            r#"cannot move `module.addons` to `module.x["k"]`: a module moves to another module at the same depth, an instance to an instance"#,
+        ]
+    );
+}
