@@ -41,7 +41,7 @@ fn version_1_file_loads_and_is_saved_as_version_2() {
 }
 
 #[test]
-fn module_addresses_round_trip_through_the_file_and_the_journal() {
+fn module_addresses_round_trip_through_the_file() {
     let StateDir { dir: _dir, storage } = state_dir();
     fs::write(storage.path(), VERSION_1).unwrap();
     let mut state = storage.load().unwrap();
@@ -117,4 +117,29 @@ fn a_module_moves_with_every_instance_and_its_dependencies_follow() {
             r#"cannot move `module.addons` to `module.x["k"]`: a module moves to another module at the same depth, an instance to an instance"#,
         ]
     );
+}
+
+#[test]
+fn a_version_1_journal_beside_a_version_1_file_is_folded_in() {
+    let StateDir { dir: _dir, storage } = state_dir();
+    fs::write(storage.path(), VERSION_1).unwrap();
+    // What the plinth before version 2 appended during an apply that died.
+    fs::write(
+        storage.journal_path(),
+        concat!(
+            r#"{"format":"plinth-journal","version":1,"lineage":"8a1ea920-7e22-4448-9528-d1b4af81dca3","serial":2}"#,
+            "\n",
+            r#"{"remove":"huaweicloud_cce_addon.coredns"}"#,
+            "\n",
+        ),
+    )
+    .unwrap();
+    let mut state = storage.load().unwrap();
+    assert_eq!(state.resources().len(), 3);
+    let guard = lock(&storage);
+    storage.save(&mut state, &guard).unwrap();
+    assert!(!storage.journal_path().exists());
+    let saved = fs::read_to_string(storage.path()).unwrap();
+    assert!(saved.contains("\"version\": 2\n"));
+    assert!(!saved.contains("\"name\": \"coredns\""));
 }
