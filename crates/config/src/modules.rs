@@ -14,7 +14,7 @@ use std::path::{Component, Path, PathBuf};
 
 use plinth_core::{InstanceKey, ModulePath, ResourceAddress};
 
-use crate::diagnostic::{Diagnostics, FileId, Location};
+use crate::diagnostic::{Diagnostics, FileId};
 use crate::eval::{Context, Env, span};
 use crate::model::{Configuration, Expr, Node, Output, Reference, Variable};
 use crate::refs::{Target, references};
@@ -41,7 +41,6 @@ pub(crate) struct ModuleCall {
     pub file: FileId,
     /// The byte range of the block's `module` keyword.
     pub range: Range<usize>,
-    pub location: Location,
     /// The module's directory, relative to the root module's directory, without `.` or `..`
     /// steps that can be resolved.
     pub dir: PathBuf,
@@ -49,8 +48,6 @@ pub(crate) struct ModuleCall {
     pub for_each: Option<Expr>,
     /// `depends_on` entries naming resources, in the caller's module.
     pub depends_on: Vec<Reference>,
-    /// `depends_on` entries naming other module calls (`module.NAME`), with where they are.
-    pub depends_on_modules: Vec<(String, Range<usize>)>,
     /// The input variables, by name, with the range of the name.
     pub inputs: BTreeMap<String, (Expr, Range<usize>)>,
     /// The references of the inputs, `count` and `for_each`, resolved in the caller.
