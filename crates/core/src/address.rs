@@ -368,13 +368,6 @@ impl ModulePath {
         ModulePath::new(steps)
     }
 
-    /// The path without its last call; the root's parent is the root.
-    #[must_use]
-    pub fn parent(&self) -> ModulePath {
-        let steps = self.steps();
-        ModulePath::new(steps[..steps.len().saturating_sub(1)].to_vec())
-    }
-
     /// Whether `other` lies in this module or in one of its descendants. A step of this path
     /// without a key matches every instance of that call (`module.dns` contains
     /// `module.dns["c1"].module.x`).
@@ -385,22 +378,6 @@ impl ModulePath {
                 .iter()
                 .zip(theirs)
                 .all(|(a, b)| a.name == b.name && (a.key.is_none() || a.key == b.key))
-    }
-
-    /// Whether this path and `other` are the same calls with the same keys, except where a
-    /// step of this path has no key (any instance).
-    pub fn matches(&self, other: &ModulePath) -> bool {
-        self.steps().len() == other.steps().len() && self.contains(other)
-    }
-
-    /// `other` with this path's prefix replaced by `to`, when this path contains it.
-    pub fn rebase(&self, other: &ModulePath, to: &ModulePath) -> Option<ModulePath> {
-        if !self.contains(other) {
-            return None;
-        }
-        let mut steps = to.steps().to_vec();
-        steps.extend_from_slice(&other.steps()[self.steps().len()..]);
-        Some(ModulePath::new(steps))
     }
 }
 
@@ -712,12 +689,10 @@ mod tests {
         let call: ModulePath = "module.dns".parse().unwrap();
         assert!(call.contains(address.module()));
         assert!(!address.module().contains(&call));
-        assert!(call.matches(address.module()));
         assert!("a.b".parse::<ModulePath>().is_err());
-        let to: ModulePath = "module.other".parse().unwrap();
         assert_eq!(
-            call.rebase(address.module(), &to).unwrap().to_string(),
-            "module.other."
+            call.child("inner", Some(InstanceKey::Int(0))).to_string(),
+            "module.dns.module.inner[0]."
         );
     }
 
