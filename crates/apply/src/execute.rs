@@ -17,6 +17,7 @@ use serde_json::Value as Json;
 use tokio::task::JoinSet;
 
 use crate::cancel::{CancelHandle, StopLevel};
+use crate::clients::Clients;
 use crate::error::{ApplyError, OperationError};
 use crate::known::{
     Finished, Known, latest, record, schema_of, sensitive_pointers, sensitive_strings, settable,
@@ -219,10 +220,24 @@ pub async fn apply(
     options: &ApplyOptions,
     events: EventSink,
 ) -> Result<ApplyReport, ApplyError> {
+    let clients = Clients::single(client.clone());
+    apply_with(plan, config, &clients, journal, options, events).await
+}
+
+/// [`apply`] with several provider configurations: each operation goes through the client
+/// [`Clients::client_for`] gives, and each record keeps its provider configuration.
+pub async fn apply_with(
+    plan: &Plan,
+    config: &Configuration,
+    clients: &Clients,
+    journal: &mut Journal<'_>,
+    options: &ApplyOptions,
+    events: EventSink,
+) -> Result<ApplyReport, ApplyError> {
     let mut run = Run {
         plan,
         config,
-        client,
+        clients,
         events,
         finished: HashMap::new(),
         expansions: HashMap::new(),
@@ -235,7 +250,7 @@ pub async fn apply(
     };
     // Objects that move change address first, in one durable append: what follows finds them
     // where the plan does.
-    journal.record_all(moves(plan, journal.state()))?;
+    journal.record_all(run.clients.stamp(moves(plan, journal.state())))?;
     let parallelism = options.parallelism.max(1);
     let mut stop = options.cancel.subscribe();
     let mut in_flight = InFlight::default();
@@ -246,7 +261,7 @@ pub async fn apply(
     loop {
         let level = *stop.borrow_and_update();
         if level == StopLevel::Aborted {
-            journal.record_all(std::mem::take(&mut settled))?;
+            journal.record_all(run.clients.stamp(std::mem::take(&mut settled)))?;
             run.announce(to_announce.drain(..));
             run.abandon(journal, in_flight.running.values().copied())?;
             in_flight.tasks.abort_all();
@@ -261,12 +276,12 @@ pub async fn apply(
         };
         // Results are durable before what depends on them starts, and pending records before
         // their creates are sent.
-        journal.record_all(changes)?;
+        journal.record_all(run.clients.stamp(changes))?;
         run.announce(to_announce.drain(..));
         for (id, task) in starting {
             run.emit(id, EventKind::Started);
             run.schedule.start(id);
-            in_flight.spawn(client, id, *task);
+            in_flight.spawn(clients, id, *task);
         }
         if in_flight.running.is_empty() {
             if level != StopLevel::Running || !run.schedule.has_ready() {
@@ -286,7 +301,7 @@ pub async fn apply(
             _ = stop.changed() => {}
         }
     }
-    journal.record_all(settled)?;
+    journal.record_all(run.clients.stamp(settled))?;
     run.announce(to_announce.drain(..));
     let level = *stop.borrow();
     run.finish(journal, level)?;
@@ -323,8 +338,9 @@ struct InFlight {
 
 impl InFlight {
     /// Starts the task of step `id` on the runtime.
-    fn spawn(&mut self, client: &Client, id: StepId, task: Task) {
-        let handle = self.tasks.spawn(operation::run(client.clone(), task));
+    fn spawn(&mut self, clients: &Clients, id: StepId, task: Task) {
+        let client = clients.client_for(&task.address).clone();
+        let handle = self.tasks.spawn(operation::run(client, task));
         self.running.insert(handle.id(), id);
     }
 
@@ -377,7 +393,7 @@ enum Prepared {
 struct Run<'a> {
     plan: &'a Plan,
     config: &'a Configuration,
-    client: &'a Client,
+    clients: &'a Clients,
     events: EventSink,
     /// What this run created, updated, adopted or read.
     finished: HashMap<ResourceAddress, Finished>,
@@ -519,7 +535,7 @@ impl Run<'_> {
         }
         if level != StopLevel::Aborted {
             match self.outputs(journal.state()) {
-                Ok(changes) => journal.record_all(changes)?,
+                Ok(changes) => journal.record_all(self.clients.stamp(changes))?,
                 Err(error) => self.report.output_error = Some(error),
             }
         }
@@ -638,7 +654,7 @@ impl Run<'_> {
             address: address.clone(),
             operation,
             work,
-            wait: wait_options(self.client, timeout),
+            wait: wait_options(self.clients.client_for(address), timeout),
             events,
         };
         if operation == Operation::Read {
@@ -1030,7 +1046,7 @@ impl Run<'_> {
                 },
             );
         }
-        journal.record_all(changes)?;
+        journal.record_all(self.clients.stamp(changes))?;
         Ok(())
     }
 

@@ -9,6 +9,7 @@ use plinth_config::{Configuration, Import, ObjectMap, ResourceValues};
 use plinth_planner::{Lookup, Observations};
 use plinth_state::{Change, Journal, ResourceState, State, Status};
 
+use crate::clients::Clients;
 use crate::error::ApplyError;
 use crate::known::{object_values, record, sensitive_pointers, sensitive_strings};
 use crate::refresh::{RefreshOptions, bounded};
@@ -98,7 +99,7 @@ pub async fn import(
     } else {
         Status::Ready
     };
-    let resource = record(
+    let mut resource = record(
         journal.state(),
         &found,
         &BTreeMap::new(),
@@ -106,6 +107,11 @@ pub async fn import(
         &sensitive_pointers(&instance.attributes),
         status,
     );
+    // The state keeps which provider configuration manages it (the caller passed its client).
+    resource.provider = config
+        .resource(&address.resource())
+        .and_then(|block| block.provider())
+        .map(str::to_owned);
     journal.record(Change::Upsert {
         address: address.clone(),
         resource: resource.clone(),
@@ -133,7 +139,7 @@ impl ResourceValues for StateValues<'_> {
 pub(crate) async fn read_import_targets(
     config: &Configuration,
     state: &State,
-    client: &Client,
+    clients: &Clients,
     options: &RefreshOptions,
     observations: &mut Observations,
 ) -> Result<(), ApplyError> {
@@ -142,7 +148,7 @@ pub(crate) async fn read_import_targets(
         .iter()
         .filter(|import| state.resource(import.to()).is_none())
         .collect();
-    for (address, object) in read_imports(&imports, client, options.parallelism).await? {
+    for (address, object) in read_imports(&imports, clients, options.parallelism).await? {
         observations.insert_lookup(address, Lookup::Found(object));
     }
     Ok(())
@@ -162,7 +168,7 @@ pub async fn read_unconfigured_imports(
         .map(|import| (import.to().clone(), import.id().to_owned()))
         .collect();
     let mut found: Vec<(ResourceAddress, String, serde_json::Value)> =
-        read_imports(&imports, client, parallelism)
+        read_imports(&imports, &Clients::single(client.clone()), parallelism)
             .await?
             .into_iter()
             .map(|(address, object)| {
@@ -177,7 +183,7 @@ pub async fn read_unconfigured_imports(
 /// Reads the objects of `imports` by their ids; fails with the first failure by address.
 async fn read_imports(
     imports: &[&Import],
-    client: &Client,
+    clients: &Clients,
     parallelism: usize,
 ) -> Result<Vec<(ResourceAddress, plinth_cloud::RemoteObject)>, ApplyError> {
     let mut reads = Vec::new();
@@ -199,13 +205,16 @@ async fn read_imports(
     let results = bounded(
         parallelism,
         reads,
-        |client, (address, id, kind, object)| async move {
-            // An add-on that does not exist is the cloud's 404 (its code, message and request
-            // id): the user sees what the cloud said of the id they wrote.
-            let found = kind.fetch(&client, &object).await;
-            (address, id, found)
+        |clients, (address, id, kind, object)| {
+            let client = clients.client_for(&address).clone();
+            async move {
+                // An add-on that does not exist is the cloud's 404 (its code, message and
+                // request id): the user sees what the cloud said of the id they wrote.
+                let found = kind.fetch(&client, &object).await;
+                (address, id, found)
+            }
         },
-        client,
+        clients,
     )
     .await?;
     let mut found = Vec::with_capacity(results.len());

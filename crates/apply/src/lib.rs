@@ -51,6 +51,7 @@
 //! - `import ADDR ID`: lock, load, begin, [`import`], finish.
 
 mod cancel;
+mod clients;
 mod error;
 mod execute;
 mod import;
@@ -61,10 +62,11 @@ mod refresh;
 mod schedule;
 
 pub use crate::cancel::CancelHandle;
+pub use crate::clients::Clients;
 pub use crate::error::{ApplyError, OperationError, ReadFailure};
 pub use crate::execute::{
     ApplyEvent, ApplyOptions, ApplyReport, ApplySummary, Completed, EventKind, EventSink,
-    FailedOperation, Outcome, SkipCause, SkippedOperation, apply, no_events,
+    FailedOperation, Outcome, SkipCause, SkippedOperation, apply, apply_with, no_events,
 };
 pub use crate::import::{import, read_unconfigured_imports};
-pub use crate::refresh::{RefreshOptions, refresh_and_plan, replan};
+pub use crate::refresh::{RefreshOptions, refresh_and_plan, refresh_and_plan_with, replan};

@@ -17,6 +17,7 @@ use serde_json::Value as Json;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
+use crate::clients::Clients;
 use crate::error::{ApplyError, ReadFailure};
 use crate::execute::EventSink;
 use crate::known::sensitive_strings;
@@ -67,12 +68,26 @@ pub async fn refresh_and_plan(
     options: &RefreshOptions,
     events: &EventSink,
 ) -> Result<(Plan, Observations), ApplyError> {
+    let clients = Clients::single(client.clone());
+    refresh_and_plan_with(config, state, &clients, plan_options, options, events).await
+}
+
+/// [`refresh_and_plan`] with several provider configurations: each resource is read through
+/// the client [`Clients::client_for`] gives.
+pub async fn refresh_and_plan_with(
+    config: &Configuration,
+    state: &State,
+    clients: &Clients,
+    plan_options: &PlanOptions,
+    options: &RefreshOptions,
+    events: &EventSink,
+) -> Result<(Plan, Observations), ApplyError> {
     let sealed = state;
     let state = &*plain_identities(config, state, plan_options)?;
     let pending_creates = pending_creates(state);
     let reads = state_reads(state, options, &pending_creates)?;
-    let observed = read_objects(client, options, reads, &|address: &ResourceAddress| {
-        Watch::new(config, client, address, events)
+    let observed = read_objects(clients, options, reads, &|address: &ResourceAddress| {
+        Watch::new(config, clients.client_for(address), address, events)
     })
     .await
     .map_err(|error| {
@@ -94,7 +109,7 @@ pub async fn refresh_and_plan(
         }
     }
     if !plan_options.destroy {
-        crate::import::read_import_targets(config, state, client, options, &mut observations)
+        crate::import::read_import_targets(config, state, clients, options, &mut observations)
             .await?;
     }
     let prior = planning_state(state, &observations);
@@ -123,8 +138,10 @@ pub async fn refresh_and_plan(
         // The plan is made again with what the reads find: this one is not kept during them.
         drop(plan);
         done.extend(wanted.iter().map(|read| wanted_address(read).clone()));
-        let watch = |address: &ResourceAddress| Watch::new(config, client, address, events);
-        perform_wanted(client, options, wanted, &mut observations, &watch)
+        let watch = |address: &ResourceAddress| {
+            Watch::new(config, clients.client_for(address), address, events)
+        };
+        perform_wanted(clients, options, wanted, &mut observations, &watch)
             .await
             .map_err(|error| {
                 mask_failures(error, |address| {
@@ -200,7 +217,7 @@ fn state_reads(
 /// Reads the objects concurrently; answers what each address holds, or every read that
 /// failed.
 async fn read_objects(
-    client: &Client,
+    clients: &Clients,
     options: &RefreshOptions,
     reads: Vec<(ResourceAddress, ResourceType, ObjectRef)>,
     watch: &dyn Fn(&ResourceAddress) -> Watch,
@@ -208,8 +225,9 @@ async fn read_objects(
     let found = bounded(
         options.parallelism,
         reads,
-        |client, (address, kind, object)| {
+        |clients, (address, kind, object)| {
             let watch = watch(&address);
+            let client = clients.client_for(&address).clone();
             async move {
                 // The driver makes the object compact where it was read: the cloud's answers of
                 // a large refresh are never all held as JSON trees at once.
@@ -217,7 +235,7 @@ async fn read_objects(
                 (address, result)
             }
         },
-        client,
+        clients,
     )
     .await?;
     let mut observed = Vec::with_capacity(found.len());
@@ -270,7 +288,7 @@ fn adopted_creates<'s>(
 /// Performs the reads a plan wants (lookups by natural key, data sources) and adds what they
 /// find to `observations`; fails with every read that failed.
 async fn perform_wanted(
-    client: &Client,
+    clients: &Clients,
     options: &RefreshOptions,
     wanted: Vec<WantedRead>,
     observations: &mut Observations,
@@ -279,11 +297,12 @@ async fn perform_wanted(
     let results = bounded(
         options.parallelism,
         wanted,
-        |client, read| {
+        |clients, read| {
             let watch = watch(wanted_address(&read));
+            let client = clients.client_for(wanted_address(&read)).clone();
             async move { perform(&client, read, &watch).await }
         },
-        client,
+        clients,
     )
     .await?;
     let mut failures = Vec::new();
@@ -495,19 +514,19 @@ pub(crate) async fn bounded<T, R, F, Fut>(
     parallelism: usize,
     items: Vec<T>,
     work: F,
-    client: &Client,
+    clients: &Clients,
 ) -> Result<Vec<R>, ApplyError>
 where
     T: Send + 'static,
     R: Send + 'static,
-    F: Fn(Client, T) -> Fut,
+    F: Fn(&Clients, T) -> Fut,
     Fut: Future<Output = R> + Send + 'static,
 {
     let permits = Arc::new(Semaphore::new(parallelism.max(1)));
     let mut tasks = JoinSet::new();
     for item in items {
         let permits = Arc::clone(&permits);
-        let future = work(client.clone(), item);
+        let future = work(clients, item);
         tasks.spawn(async move {
             // The semaphore is never closed, so acquiring only waits.
             let _permit = permits.acquire_owned().await;

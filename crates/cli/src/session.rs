@@ -1,12 +1,15 @@
-//! The cloud a command talks to: the real Huawei Cloud described by the provider block and the
-//! `HW_*` variables, or the built-in sandbox (an emulator started inside this process).
+//! The cloud a command talks to: the real Huawei Cloud described by the provider blocks and the
+//! `HW_*` variables, or the built-in sandbox (emulators started inside this process, one per
+//! region the configuration names).
 
-use std::path::Path;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
+use plinth_apply::Clients;
 use plinth_cloud::{Client, ClientSettings, EndpointOverrides};
 use plinth_config::ProviderConfig;
-use plinth_emulator::{EmulatorOptions, RunningEmulator};
+use plinth_emulator::{EmulatorOptions, Fixture, RunningEmulator};
 
 /// Where the sandbox keeps its cloud, relative to the configuration's directory.
 pub const SANDBOX_DATA: &str = ".plinth/sandbox.json";
@@ -14,64 +17,158 @@ pub const SANDBOX_DATA: &str = ".plinth/sandbox.json";
 /// The environment variable that turns the sandbox on without editing the configuration.
 pub const SANDBOX_ENV: &str = "PLINTH_SANDBOX";
 
-/// A connected cloud client, and the sandbox emulator when there is one.
+/// The connected cloud clients, one per provider configuration, and the sandbox emulators
+/// (one per region) when there are some.
 pub struct Session {
     client: Client,
-    sandbox: Option<RunningEmulator>,
+    clients: Clients,
+    sandboxes: BTreeMap<String, RunningEmulator>,
 }
 
 impl Session {
-    /// Connects as the provider block says. Must run inside a tokio runtime.
-    pub async fn connect(dir: &Path, provider: Option<&ProviderConfig>) -> anyhow::Result<Self> {
-        let default = ProviderConfig::default();
-        let provider = provider.unwrap_or(&default);
-        let mut settings = client_settings(provider);
-        let sandbox = if provider.sandbox || sandbox_from_environment() {
-            let data = dir.join(SANDBOX_DATA);
-            let emulator = plinth_emulator::start(EmulatorOptions::sandbox(data))
-                .await
-                .context("cannot start the sandbox")?;
-            let url = emulator.base_url();
-            settings = ClientSettings {
-                region: Some(emulator.fixture().region.clone()),
-                access_key: Some(plinth_emulator::SANDBOX_ACCESS_KEY.to_owned()),
-                secret_key: Some(plinth_emulator::SANDBOX_SECRET_KEY.to_owned()),
-                endpoints: EndpointOverrides {
-                    modelarts: Some(url.clone()),
-                    cce: Some(url.clone()),
-                    iam: Some(url),
-                },
-                // The block's time limits still bound every call to the sandbox.
-                connect_timeout: settings.connect_timeout,
-                request_timeout: settings.request_timeout,
-                ..ClientSettings::default()
-            };
-            Some(emulator)
-        } else {
-            None
-        };
-        // The sandbox's settings are complete, so the environment cannot leak into them.
-        let resolved = if sandbox.is_some() {
-            settings.resolve(|_| None)?
-        } else {
-            settings.resolve(|name| std::env::var(name).ok())?
-        };
-        let client = Client::new(resolved)?;
-        Ok(Self { client, sandbox })
+    /// Connects every provider configuration of `config`.
+    pub async fn for_configuration(
+        dir: &Path,
+        config: &plinth_config::Configuration,
+    ) -> anyhow::Result<Self> {
+        Self::connect(dir, config.provider(), config.aliased_providers()).await
     }
 
-    /// The cloud client.
+    /// Connects every provider configuration: the default one and the `aliased` ones, each to
+    /// its region and project. Must run inside a tokio runtime.
+    pub async fn connect(
+        dir: &Path,
+        provider: Option<&ProviderConfig>,
+        aliased: &[ProviderConfig],
+    ) -> anyhow::Result<Self> {
+        let mut sandboxes = BTreeMap::new();
+        let default = ProviderConfig::default();
+        let client = connect_one(dir, provider.unwrap_or(&default), &mut sandboxes).await?;
+        let mut by_alias = BTreeMap::new();
+        for config in aliased {
+            let alias = config.alias.clone().unwrap_or_default();
+            let aliased_client = connect_one(dir, config, &mut sandboxes)
+                .await
+                .with_context(|| format!("cannot connect provider `huaweicloud.{alias}`"))?;
+            by_alias.insert(alias, aliased_client);
+        }
+        let clients = Clients::new(client.clone(), by_alias);
+        Ok(Self {
+            client,
+            clients,
+            sandboxes,
+        })
+    }
+
+    /// The clients of every provider configuration, each resource of `config` and record of
+    /// `state` assigned to its own. A record managed by a provider configuration that the
+    /// configuration no longer declares is an error: reading or deleting it through another
+    /// region's client would lose track of it.
+    pub fn clients(
+        &self,
+        config: &plinth_config::Configuration,
+        state: &plinth_state::State,
+    ) -> anyhow::Result<Clients> {
+        for (address, record) in state.resources() {
+            if let Some(alias) = &record.provider
+                && self.clients.client_for_alias(alias).is_none()
+            {
+                return Err(crate::commands::Hinted {
+                    message: format!(
+                        "`{address}` is managed by provider configuration `huaweicloud.{alias}`, \
+                         which the configuration does not declare"
+                    ),
+                    hint: format!(
+                        "keep (or restore) the `provider \"huaweicloud\" {{ alias = \"{alias}\" ... }}` \
+                         block until the resources it manages are destroyed or moved"
+                    ),
+                }
+                .into());
+            }
+        }
+        Ok(self.clients.clone().assign(config, state))
+    }
+
+    /// The client of the provider configuration named `alias` (`None`: the default one).
+    pub fn client_of(&self, alias: Option<&str>) -> &Client {
+        match alias {
+            Some(alias) => self.clients.client_for_alias(alias).unwrap_or(&self.client),
+            None => &self.client,
+        }
+    }
+}
+
+/// The sandbox's cloud file for `region`: the first region keeps the historical name.
+fn sandbox_data(dir: &Path, region: &str, first: bool) -> PathBuf {
+    if first {
+        dir.join(SANDBOX_DATA)
+    } else {
+        dir.join(format!(".plinth/sandbox-{region}.json"))
+    }
+}
+
+/// Connects one provider configuration, starting (or sharing) the sandbox of its region.
+async fn connect_one(
+    dir: &Path,
+    provider: &ProviderConfig,
+    sandboxes: &mut BTreeMap<String, RunningEmulator>,
+) -> anyhow::Result<Client> {
+    let first = sandboxes.is_empty();
+    let mut settings = client_settings(provider);
+    let in_sandbox = provider.sandbox || sandbox_from_environment();
+    if in_sandbox {
+        let region = provider
+            .region
+            .clone()
+            .unwrap_or_else(|| Fixture::default().region);
+        if !sandboxes.contains_key(&region) {
+            let data = sandbox_data(dir, &region, first);
+            let mut options = EmulatorOptions::sandbox(data);
+            options.fixture.region.clone_from(&region);
+            let emulator = plinth_emulator::start(options)
+                .await
+                .with_context(|| format!("cannot start the sandbox of region `{region}`"))?;
+            sandboxes.insert(region.clone(), emulator);
+        }
+        let emulator = &sandboxes[&region];
+        let url = emulator.base_url();
+        settings = ClientSettings {
+            region: Some(emulator.fixture().region.clone()),
+            access_key: Some(plinth_emulator::SANDBOX_ACCESS_KEY.to_owned()),
+            secret_key: Some(plinth_emulator::SANDBOX_SECRET_KEY.to_owned()),
+            endpoints: EndpointOverrides {
+                modelarts: Some(url.clone()),
+                cce: Some(url.clone()),
+                iam: Some(url),
+            },
+            // The block's time limits still bound every call to the sandbox.
+            connect_timeout: settings.connect_timeout,
+            request_timeout: settings.request_timeout,
+            ..ClientSettings::default()
+        };
+    }
+    // The sandbox's settings are complete, so the environment cannot leak into them.
+    let resolved = if in_sandbox {
+        settings.resolve(|_| None)?
+    } else {
+        settings.resolve(|name| std::env::var(name).ok())?
+    };
+    Ok(Client::new(resolved)?)
+}
+
+impl Session {
+    /// The default provider configuration's client.
     pub fn client(&self) -> &Client {
         &self.client
     }
 
-    /// Stops the sandbox, if any, after saving its cloud.
+    /// Stops the sandboxes, if any, after saving their clouds.
     pub async fn close(self) -> anyhow::Result<()> {
-        if let Some(emulator) = self.sandbox {
+        for (region, emulator) in self.sandboxes {
             emulator
                 .shutdown()
                 .await
-                .context("cannot save the sandbox's cloud")?;
+                .with_context(|| format!("cannot save the sandbox's cloud of region `{region}`"))?;
         }
         Ok(())
     }

@@ -25,8 +25,23 @@ pub(crate) struct Env<'a> {
     /// With the key of the reference's first index (`type.name[key]`), it may answer that
     /// instance alone, without building the value of every instance.
     pub resources: &'a dyn Fn(&ResourceAddress, Option<&Value>) -> Option<Found>,
-    /// The configuration directory, for `file()` and `path.module`.
+    /// The directory of the module, for `file()` and `path.module`.
     pub dir: Option<&'a Path>,
+    /// The module instance the expression is in, which a resource reference is relative to
+    /// (`None`: the root module). `path.root` is the root module's directory.
+    pub module: Option<ModuleEnv<'a>>,
+}
+
+/// What an expression inside a module instance (or the root module, when it calls modules)
+/// sees besides its variables and locals.
+#[derive(Clone, Copy)]
+pub(crate) struct ModuleEnv<'a> {
+    /// The path of the module instance: the prefix of the resources it names.
+    pub path: &'a plinth_core::ModulePath,
+    /// The value of `module.NAME`, `None` when there is no such call.
+    pub calls: &'a dyn Fn(&str) -> Option<Value>,
+    /// The root module's directory, for `path.root`.
+    pub root: Option<&'a Path>,
 }
 
 /// What a reference to a resource or data source finds.
@@ -404,11 +419,12 @@ impl<'a> Context<'a> {
                 }
             }
             "path" => match attr(0).as_deref() {
-                Some("module" | "root" | "cwd") => {
-                    let dir = self
-                        .env
-                        .dir
-                        .map_or_else(|| ".".to_owned(), |d| d.display().to_string());
+                Some(which @ ("module" | "root" | "cwd")) => {
+                    let dir = match (which, self.env.module) {
+                        ("module", _) | (_, None) => self.env.dir,
+                        (_, Some(module)) => module.root,
+                    };
+                    let dir = dir.map_or_else(|| ".".to_owned(), |d| d.display().to_string());
                     self.apply_operators(Value::String(dir), &operators[1..], range)
                 }
                 _ => Err(EvalError::new(
@@ -416,6 +432,7 @@ impl<'a> Context<'a> {
                     "`path` has only `path.module`, `path.root` and `path.cwd`",
                 )),
             },
+            "module" => self.module_reference(attr(0), operators, range),
             "data" => {
                 let (Some(ty), Some(name)) = (attr(0), attr(1)) else {
                     return Err(EvalError::new(
@@ -426,6 +443,7 @@ impl<'a> Context<'a> {
                 };
                 let address = ResourceAddress::data(&ty, &name)
                     .map_err(|error| EvalError::new(range.clone(), error.reason()).static_())?;
+                let address = self.in_module(address);
                 self.resource_reference(&address, "data source", &operators[2..], range)
             }
             resource_type => {
@@ -435,8 +453,45 @@ impl<'a> Context<'a> {
                 };
                 let address = ResourceAddress::managed(resource_type, &name)
                     .map_err(|error| EvalError::new(range.clone(), error.reason()).static_())?;
+                let address = self.in_module(address);
                 self.resource_reference(&address, "resource", &operators[1..], range)
             }
+        }
+    }
+
+    /// `module.NAME...`: the outputs of a module call of the expression's module instance.
+    fn module_reference(
+        &mut self,
+        call: Option<String>,
+        operators: &[hcl_edit::Decorated<TraversalOperator>],
+        range: Range<usize>,
+    ) -> EvalResult {
+        let Some(call) = call else {
+            return Err(EvalError::new(
+                range,
+                "`module` must be followed by the name of a module call, e.g. `module.dns.OUTPUT`",
+            )
+            .static_());
+        };
+        let value = self
+            .env
+            .module
+            .and_then(|module| (module.calls)(&call))
+            .ok_or_else(|| {
+                EvalError::new(
+                    range.clone(),
+                    format!("reference to undeclared module `module.{call}`"),
+                )
+                .static_()
+            })?;
+        self.apply_operators(value, &operators[1..], range)
+    }
+
+    /// `address` in the module instance of the expression.
+    fn in_module(&self, address: ResourceAddress) -> ResourceAddress {
+        match self.env.module {
+            Some(module) => address.with_module(module.path.clone()),
+            None => address,
         }
     }
 
@@ -1185,6 +1240,7 @@ pub(crate) mod tests {
             locals: &locals,
             resources: &resources,
             dir: None,
+            module: None,
         };
         let expr = hcl_edit::parser::parse_expr(src).map_err(|e| e.to_string())?;
         Context::new(&env).eval(&expr).map_err(|e| e.message)

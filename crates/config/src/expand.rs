@@ -5,13 +5,14 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::ops::Range;
 
 use crate::diagnostic::{Diagnostics, FileId, Location};
-use crate::eval::{Context, Env, EvalError, Found, span};
+use crate::eval::{Context, Env, EvalError, Found, ModuleEnv, span};
 use crate::model::{
     Configuration, Expr, InstanceKey, Lifecycle, Mode, Node, Reference, Resource, ResourceAddress,
     Timeouts,
 };
+use crate::modules::{NodeIndex, module_value};
 use crate::redact::SENSITIVE;
-use crate::refs::{Target, references};
+
 use crate::schema::{convert, schema};
 use crate::value::{ObjectMap, Value, compact_object};
 use plinth_core::{Presence, TypeSpec};
@@ -157,46 +158,28 @@ enum Scope<'a> {
     Resources(&'a [ResourceAddress]),
 }
 
-/// Which locals and resources an evaluation of `scope` needs, indexed as [`node_index`]; `None`
-/// when it needs all of them.
+/// Which locals, resources and module inputs and outputs an evaluation of `scope` needs,
+/// indexed as [`node_index`]; `None` when it needs all of them.
 fn needed(config: &Configuration, scope: Scope<'_>) -> Option<Vec<bool>> {
     if let Scope::All = scope {
         return None;
     }
-    let locals: HashMap<&str, usize> = config
-        .locals
-        .iter()
-        .enumerate()
-        .map(|(i, l)| (l.name.as_str(), i))
-        .collect();
-    let resources: HashMap<&ResourceAddress, usize> = config
-        .resources
-        .iter()
-        .enumerate()
-        .map(|(i, r)| (&r.address, i))
-        .collect();
+    let index = NodeIndex::new(config);
     let mut work: Vec<Node> = Vec::new();
-    let refer = |expr: &Expr, work: &mut Vec<Node>| {
-        for raw in references(&expr.expr) {
-            match raw.target {
-                Target::Local(name) => {
-                    work.extend(locals.get(name.as_str()).map(|&i| Node::Local(i)));
-                }
-                Target::Resource(address, _) => {
-                    work.extend(resources.get(&address).map(|&i| Node::Resource(i)));
-                }
-                _ => {}
-            }
-        }
-    };
     match scope {
         Scope::All => {}
         Scope::Outputs => {
             for output in &config.outputs {
-                refer(&output.value, &mut work);
+                index.expr_edges(0, &output.value, &mut work);
             }
         }
         Scope::Resources(addresses) => {
+            let resources: HashMap<&ResourceAddress, usize> = config
+                .resources
+                .iter()
+                .enumerate()
+                .map(|(i, r)| (&r.address, i))
+                .collect();
             work.extend(
                 addresses
                     .iter()
@@ -204,41 +187,44 @@ fn needed(config: &Configuration, scope: Scope<'_>) -> Option<Vec<bool>> {
             );
         }
     }
-    let mut needed = vec![false; config.locals.len() + config.resources.len()];
+    let mut needed = vec![false; node_count(config)];
     while let Some(node) = work.pop() {
         let slot = &mut needed[node_index(config, node)];
         if *slot {
             continue;
         }
         *slot = true;
-        match node {
-            Node::Local(i) => refer(&config.locals[i].expr, &mut work),
-            Node::Resource(i) => {
-                let resource = &config.resources[i];
-                for expr in resource
-                    .attributes
-                    .values()
-                    .chain(&resource.count)
-                    .chain(&resource.for_each)
-                {
-                    refer(expr, &mut work);
-                }
-            }
-        }
+        work.extend(index.edges(node));
     }
     Some(needed)
 }
 
-/// The position of a local or resource in the flags of [`needed`]: locals first.
+/// How many nodes [`node_index`] numbers.
+fn node_count(config: &Configuration) -> usize {
+    config.locals.len() + config.resources.len() + 2 * config.scopes.len()
+}
+
+/// The position of a node in the flags of [`needed`]: locals first, then resources, then the
+/// inputs and the outputs of each module instance.
 fn node_index(config: &Configuration, node: Node) -> usize {
+    let resources = config.locals.len();
+    let inputs = resources + config.resources.len();
+    let outputs = inputs + config.scopes.len();
     match node {
         Node::Local(i) => i,
-        Node::Resource(i) => config.locals.len() + i,
+        Node::Resource(i) => resources + i,
+        Node::Inputs(i) => inputs + i,
+        Node::Outputs(i) => outputs + i,
     }
 }
 
 pub(crate) struct Evaluated {
+    /// The root module's locals.
     pub locals: ObjectMap,
+    /// The variables of each module instance (the root's first).
+    pub scope_variables: Vec<ObjectMap>,
+    /// The locals of each module instance (the root's first).
+    pub scope_locals: Vec<ObjectMap>,
     pub instances: Vec<ResourceInstance>,
     pub outputs: Vec<OutputValue>,
     pub diagnostics: Diagnostics,
@@ -304,12 +290,15 @@ fn evaluate_scope(
             .as_ref()
             .is_none_or(|needed| needed[node_index(config, node)])
     };
-    let variables: ObjectMap = config
+    // Per module instance: its variables, locals and (once evaluated) outputs.
+    let mut variables: Vec<ObjectMap> = vec![ObjectMap::new(); config.scopes.len().max(1)];
+    variables[0] = config
         .variables
         .iter()
         .map(|v| (v.name.clone(), v.value.clone()))
         .collect();
-    let mut locals = ObjectMap::new();
+    let mut locals: Vec<ObjectMap> = vec![ObjectMap::new(); config.scopes.len().max(1)];
+    let mut module_outputs: Vec<Option<ObjectMap>> = vec![None; config.scopes.len().max(1)];
     let mut expanded: BTreeMap<ResourceAddress, Expanded> = BTreeMap::new();
     let mut diagnostics = Diagnostics::new();
     let report = |diagnostics: &mut Diagnostics, file: FileId, e: EvalError| {
@@ -322,12 +311,10 @@ fn evaluate_scope(
         let resources = |address: &ResourceAddress, key: Option<&Value>| {
             Some(resource_value(&expanded, known, address, key))
         };
-        let env = Env {
-            variables: &variables,
-            locals: &locals,
-            resources: &resources,
-            dir: config.dir.as_deref(),
-        };
+        let outputs_so_far = &module_outputs;
+        let scope_of = node_scope(config, *node);
+        let calls = |name: &str| module_value(config, outputs_so_far, scope_of, name);
+        let env = scope_env(config, scope_of, &variables, &locals, &resources, &calls);
         match *node {
             Node::Local(i) => {
                 let local = &config.locals[i];
@@ -337,7 +324,7 @@ fn evaluate_scope(
                         report(&mut diagnostics, local.expr.file, e);
                         Value::Unknown
                     });
-                locals.insert(local.name.clone(), value);
+                locals[local.scope].insert(local.name.clone(), value);
             }
             Node::Resource(i) => {
                 let resource = &config.resources[i];
@@ -346,26 +333,109 @@ fn evaluate_scope(
                 });
                 expanded.insert(resource.address.clone(), result);
             }
+            Node::Inputs(s) => {
+                let values = crate::modules::evaluate_inputs(config, s, &env, &mut diagnostics);
+                variables[s] = values;
+            }
+            Node::Outputs(s) => {
+                let values = scope_outputs(config, s, &env, &mut diagnostics);
+                module_outputs[s] = Some(values);
+            }
         }
     }
     let resources = |address: &ResourceAddress, key: Option<&Value>| {
         Some(resource_value(&expanded, known, address, key))
     };
-    let env = Env {
-        variables: &variables,
-        locals: &locals,
-        resources: &resources,
-        dir: config.dir.as_deref(),
-    };
+    let calls = |name: &str| module_value(config, &module_outputs, 0, name);
+    let env = scope_env(config, 0, &variables, &locals, &resources, &calls);
     let outputs = output_values(config, &env, scope, &mut diagnostics);
     let instances = take_instances(config, scope, &mut expanded);
     diagnostics.dedup();
+    let root_locals = locals.first().cloned().unwrap_or_default();
     Evaluated {
-        locals,
+        locals: root_locals,
+        scope_variables: variables,
+        scope_locals: locals,
         instances,
         outputs,
         diagnostics,
     }
+}
+
+/// The module instance whose names a node's expressions use: a module's inputs are written
+/// in its caller.
+fn node_scope(config: &Configuration, node: Node) -> usize {
+    match node {
+        Node::Local(i) => config.locals[i].scope,
+        Node::Resource(i) => config.resources[i].scope,
+        Node::Inputs(s) => config.scopes[s].call.map_or(0, |c| config.calls[c].scope),
+        Node::Outputs(s) => s,
+    }
+}
+
+/// The names an expression of module instance `scope` sees.
+pub(crate) fn scope_env<'a>(
+    config: &'a Configuration,
+    scope: usize,
+    variables: &'a [ObjectMap],
+    locals: &'a [ObjectMap],
+    resources: &'a dyn Fn(&ResourceAddress, Option<&Value>) -> Option<Found>,
+    calls: &'a dyn Fn(&str) -> Option<Value>,
+) -> Env<'a> {
+    let module = config.scopes.get(scope);
+    Env {
+        variables: &variables[scope],
+        locals: &locals[scope],
+        resources,
+        dir: module
+            .and_then(|m| m.dir.as_deref())
+            .or(config.dir.as_deref()),
+        module: module.map(|m| ModuleEnv {
+            path: &m.path,
+            calls,
+            root: config.dir.as_deref(),
+        }),
+    }
+}
+
+/// The outputs of module instance `s`, evaluated in `env` (its own names).
+fn scope_outputs(
+    config: &Configuration,
+    s: usize,
+    env: &Env<'_>,
+    diagnostics: &mut Diagnostics,
+) -> ObjectMap {
+    let mut values = ObjectMap::new();
+    for output in &config.scopes[s].outputs {
+        let value = match Context::new(env).eval(&output.value.expr) {
+            Ok(value) => value,
+            Err(e) => {
+                report_eval_error(config, diagnostics, output.value.file, e);
+                Value::Unknown
+            }
+        };
+        if value.contains_sensitive() && !output.sensitive {
+            let diagnostic = config
+                .error(
+                    output.value.file,
+                    &span(&output.value.expr),
+                    format!(
+                        "output `{}` of module `{}` shows a sensitive value but is not marked sensitive",
+                        output.name,
+                        config.scopes[s].path.to_string().trim_end_matches('.')
+                    ),
+                )
+                .with_hint("add `sensitive = true` to the output block");
+            diagnostics.push(diagnostic);
+        }
+        let value = if output.sensitive {
+            value.mark_sensitive()
+        } else {
+            value
+        };
+        values.insert(output.name.clone(), value);
+    }
+    values
 }
 
 /// Reports an error of evaluation: undeclared names and misplaced `each` or `count` are left to
@@ -654,6 +724,45 @@ pub(crate) fn too_many_instances(meta: &str, what: &str, range: Range<usize>) ->
 fn unknown_repetition(meta: &str, address: &ResourceAddress, range: Range<usize>) -> EvalError {
     EvalError::new(range, format!("`{meta}` of `{address}` depends on values that are not known until apply"))
         .with_hint("use values known before apply (variables, locals, data sources), or apply the resources it depends on first with `--target`")
+}
+
+/// The instances of a module call's `count` or `for_each`, evaluated when the configuration is
+/// loaded: `None` when they are wrong (reported) or not known then (reported: a module's
+/// instances must be known before planning).
+pub(crate) fn call_seeds(
+    call: &crate::modules::ModuleCall,
+    env: &Env<'_>,
+    report: &mut dyn FnMut(EvalError),
+) -> Option<Vec<InstanceSeed>> {
+    let Ok(address) = ResourceAddress::managed("module", &call.name) else {
+        return None;
+    };
+    let (meta, expr) = match (&call.count, &call.for_each) {
+        (Some(count), _) => ("count", count),
+        (None, Some(for_each)) => ("for_each", for_each),
+        (None, None) => return Some(vec![(None, None, None)]),
+    };
+    let unknown = Context::new(env)
+        .eval(&expr.expr)
+        .is_ok_and(|value| value.contains_unknown());
+    if unknown {
+        report(
+            EvalError::new(
+                span(&expr.expr),
+                format!(
+                    "`{meta}` of module `{}` must be known when the configuration is loaded",
+                    call.name
+                ),
+            )
+            .with_hint("use variables, locals and literals in a module's `count` and `for_each`, not resource or data source attributes"),
+        );
+        return None;
+    }
+    if call.count.is_some() {
+        count_seeds(&address, expr, env, UnknownRepetition::Error, report)
+    } else {
+        for_each_seeds(&address, expr, env, UnknownRepetition::Error, report).ok()
+    }
 }
 
 /// The instances of `count`: `None` when it is unknown or not a whole number of them.

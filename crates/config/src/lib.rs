@@ -44,6 +44,7 @@ mod functions;
 mod generate;
 mod load;
 mod model;
+mod modules;
 mod redact;
 mod refs;
 mod schema;

@@ -26,6 +26,9 @@ use crate::types::TypeConstraint;
 use crate::value::{ObjectMap, Value};
 use plinth_core::{Presence, TypeSpec, registry};
 
+mod modules;
+mod providers;
+
 /// What the command line adds to the files of the directory.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LoadOptions {
@@ -51,6 +54,9 @@ pub struct Sources {
     pub vars: Vec<String>,
     /// Environment entries `PLINTH_VAR_name` (lowest precedence after defaults).
     pub env_vars: Vec<(String, String)>,
+    /// The files of module directories, by path relative to `dir` (`modules/dns`); a module
+    /// not given here is read from its directory under `dir`.
+    pub modules: BTreeMap<PathBuf, Vec<SourceFile>>,
 }
 
 /// The prefix of environment variables that set variables.
@@ -119,6 +125,7 @@ pub fn load(dir: &Path, options: &LoadOptions) -> Result<Configuration, Diagnost
         var_files,
         vars: options.vars.clone(),
         env_vars: options.env_vars.clone(),
+        modules: BTreeMap::new(),
     })
 }
 
@@ -128,6 +135,9 @@ pub fn load(dir: &Path, options: &LoadOptions) -> Result<Configuration, Diagnost
 pub fn load_sources(sources: Sources) -> Result<Configuration, Diagnostics> {
     let mut loader = Loader {
         config: Configuration {
+            scopes: vec![crate::modules::ModuleScope::root(sources.dir.clone())],
+            calls: Vec::new(),
+            aliased_providers: Vec::new(),
             dir: sources.dir,
             sources: SourceMap::default(),
             provider: None,
@@ -144,6 +154,12 @@ pub fn load_sources(sources: Sources) -> Result<Configuration, Diagnostics> {
         provider_attributes: Vec::new(),
         unknown_types: BTreeSet::new(),
         locations: BTreeMap::new(),
+        scope: 0,
+        module_sources: sources.modules,
+        module_dependencies: Vec::new(),
+        aliased_providers: Vec::new(),
+        provider_uses: Vec::new(),
+        module_moves: Vec::new(),
     };
     let mut bodies = Vec::new();
     for file in sources.files {
@@ -175,9 +191,12 @@ pub fn load_sources(sources: Sources) -> Result<Configuration, Diagnostics> {
     for (file, body) in &bodies {
         loader.body(*file, body);
     }
-    loader.check_references();
-    loader.order();
     loader.variables(&sources.var_files, &sources.vars, &sources.env_vars);
+    loader.expand_modules();
+    loader.expand_module_moves();
+    loader.check_references();
+    loader.inherit_call_dependencies();
+    loader.order();
     // Evaluation goes on after errors so that one run reports everything; values that failed
     // are unknown, which evaluates without further errors.
     let mut config = loader.config;
@@ -200,6 +219,20 @@ pub fn load_sources(sources: Sources) -> Result<Configuration, Diagnostics> {
         &evaluated.locals,
         &mut diagnostics,
     );
+    config.aliased_providers = loader
+        .aliased_providers
+        .iter()
+        .map(|(block, attributes)| {
+            provider_from(
+                block.clone(),
+                &config,
+                attributes,
+                &evaluated.locals,
+                &mut diagnostics,
+            )
+        })
+        .collect();
+    providers::check_provider_references(&config, &loader.provider_uses, &mut diagnostics);
     diagnostics.dedup();
     if diagnostics.has_errors() {
         // Warnings belong with the errors when there is no configuration to carry them.
@@ -268,7 +301,12 @@ fn duplicate_identities(
                 }
             })
             .collect();
-        let Some(key) = key else { continue };
+        let Some(mut key) = key else { continue };
+        // One natural key names one object in each region (provider configuration).
+        let provider = config
+            .resource(&instance.address.resource())
+            .and_then(Resource::provider);
+        key.push(provider.unwrap_or_default());
         let identity = (instance.resource_type(), key);
         let Some(first) = seen.get(&identity).copied() else {
             seen.insert(identity, instance);
@@ -342,12 +380,26 @@ struct Loader {
     provider_attributes: Vec<(String, Expr)>,
     /// Addresses of blocks with an unknown type: references to them are not reported again.
     unknown_types: BTreeSet<ResourceAddress>,
-    /// Where each named thing was first declared, for duplicate errors.
+    /// Where each named thing was first declared, for duplicate errors (in the module
+    /// instance being read).
     locations: BTreeMap<String, Location>,
+    /// The module instance whose files are being read (0: the root).
+    scope: usize,
+    /// The files of module directories, given or read so far.
+    module_sources: BTreeMap<PathBuf, Vec<SourceFile>>,
+    /// `depends_on = [module.NAME]` entries, resolved once every module instance is loaded.
+    module_dependencies: Vec<modules::ModuleDependency>,
+    /// The `provider` blocks with an `alias`: the block, then its other attributes.
+    aliased_providers: Vec<(ProviderConfig, Vec<(String, Expr)>)>,
+    /// `moved { from = module.a  to = module.b }` blocks, expanded once the modules are loaded.
+    module_moves: Vec<modules::ModuleMove>,
+    /// Every `huaweicloud.ALIAS` used, with where: checked against the aliases declared.
+    provider_uses: Vec<(String, FileId, Range<usize>)>,
 }
 
 const BLOCK_TYPES: &[&str] = &[
     "provider", "variable", "locals", "resource", "data", "output", "moved", "removed", "import",
+    "module",
 ];
 const PROVIDER_ATTRIBUTES: &[&str] = &[
     "region",
@@ -454,7 +506,9 @@ impl Loader {
                         .with_hint("attributes belong inside a block such as `resource`, `variable` or `locals`");
                     self.diagnostics.push(diagnostic);
                 }
+                Structure::Block(block) if self.refuse_in_module(file, block) => {}
                 Structure::Block(block) => match block.ident.as_str() {
+                    "module" => self.module_block(file, block),
                     "provider" => self.provider_block(file, block),
                     "variable" => self.variable_block(file, block),
                     "locals" => self.locals_block(file, block),
@@ -546,6 +600,9 @@ impl Loader {
                 .set_hint("plinth has one provider: `huaweicloud`");
             return;
         }
+        if self.aliased_provider_block(file, block) {
+            return;
+        }
         if !self.declare(
             "provider".to_owned(),
             "`provider \"huaweicloud\"` block",
@@ -580,6 +637,7 @@ impl Loader {
             locals: &empty,
             resources: &resources,
             dir: self.config.dir.as_deref(),
+            module: None,
         };
         if let Some(first) = references(expr).first() {
             self.error(
@@ -796,6 +854,7 @@ impl Loader {
                 name,
                 expr,
                 references: Vec::new(),
+                scope: 0,
             });
         }
     }
@@ -803,7 +862,7 @@ impl Loader {
     /// `moved { from = ADDR  to = ADDR }`: both bare managed addresses of the same type, both a
     /// whole resource or both an instance, and not the same.
     fn moved_block(&mut self, file: FileId, block: &Block) {
-        if self.labels(file, block, &[]).is_none() {
+        if self.labels(file, block, &[]).is_none() || self.module_moved_block(file, block) {
             return;
         }
         self.no_blocks(file, &block.body, "a `moved` block", &[]);
@@ -965,6 +1024,9 @@ impl Loader {
         };
         let mut out = Vec::new();
         for item in items {
+            if self.module_dependency(file, item) {
+                continue;
+            }
             let refs = references(item);
             match (item, refs.as_slice()) {
                 (
@@ -1046,6 +1108,8 @@ impl Loader {
             timeouts: Timeouts::default(),
             attributes: BTreeMap::new(),
             references: Vec::new(),
+            scope: 0,
+            provider: None,
         };
         let suggested = self.resource_attributes(file, block, schema, &context, &mut resource);
         self.check_resource(file, block, schema, &context, &resource, &suggested);
@@ -1063,6 +1127,9 @@ impl Loader {
                 resource.timeouts = self.timeouts(file, timeouts);
             }
         }
+        self.claim_module_dependencies(modules::DependsOwner::Resource(
+            self.config.resources.len(),
+        ));
         self.config.resources.push(resource);
     }
 
@@ -1114,7 +1181,7 @@ impl Loader {
         let address = &resource.address;
         let settable: Vec<&str> = schema
             .settable()
-            .chain(["count", "for_each", "depends_on"])
+            .chain(["count", "for_each", "depends_on", "provider"])
             .collect();
         // Required attributes that an unknown attribute's suggestion already points to.
         let mut suggested = BTreeSet::new();
@@ -1124,6 +1191,7 @@ impl Loader {
                 "count" => resource.count = Some(self.expr(file, &attribute.value)),
                 "for_each" => resource.for_each = Some(self.expr(file, &attribute.value)),
                 "depends_on" => resource.depends_on = self.depends_on(file, attribute),
+                "provider" => resource.provider = self.provider_reference(file, &attribute.value),
                 "lifecycle" | "timeouts" => {
                     self.error(
                         file,
@@ -1311,20 +1379,48 @@ impl Loader {
             .iter()
             .map(|r| r.address.clone())
             .collect();
-        let variables: BTreeSet<String> = self
-            .config
-            .variables
-            .iter()
-            .map(|v| v.name.clone())
-            .collect();
-        let locals: BTreeSet<String> = self.config.locals.iter().map(|l| l.name.clone()).collect();
-        let scope = Scope {
-            declared: &declared,
-            variables: &variables,
-            locals: &locals,
-            unknown_types: &self.unknown_types.clone(),
-        };
+        let unknown_types = self.unknown_types.clone();
+        for scope_index in 0..self.config.scopes.len() {
+            let module = self.config.scopes[scope_index].path.clone();
+            let variables: BTreeSet<String> = if scope_index == 0 {
+                self.config
+                    .variables
+                    .iter()
+                    .map(|v| v.name.clone())
+                    .collect()
+            } else {
+                let scope = &self.config.scopes[scope_index];
+                scope.variables.iter().map(|v| v.name.clone()).collect()
+            };
+            let locals: BTreeSet<String> = self
+                .config
+                .locals
+                .iter()
+                .filter(|l| l.scope == scope_index)
+                .map(|l| l.name.clone())
+                .collect();
+            let scope = Scope {
+                declared: &declared,
+                variables: &variables,
+                locals: &locals,
+                unknown_types: &unknown_types,
+                module: &module,
+                index: scope_index,
+            };
+            self.check_scope(&scope);
+            self.check_calls(scope_index, &scope);
+            if scope_index == 0 {
+                self.check_root(&scope);
+            }
+        }
+    }
+
+    /// The references of the resources, locals and outputs of one module instance.
+    fn check_scope(&mut self, scope: &Scope<'_>) {
         for i in 0..self.config.resources.len() {
+            if self.config.resources[i].scope != scope.index {
+                continue;
+            }
             let resource = self.config.resources[i].clone();
             let what = format!(
                 "{} `{}`",
@@ -1340,7 +1436,7 @@ impl Loader {
                 if let Some(expr) = expr {
                     found.extend(self.check(
                         expr,
-                        &scope,
+                        scope,
                         &Allowed {
                             each: false,
                             count: false,
@@ -1355,18 +1451,21 @@ impl Loader {
                 what: &what,
             };
             for expr in resource.attributes.values() {
-                found.extend(self.check(expr, &scope, &allowed));
+                found.extend(self.check(expr, scope, &allowed));
             }
             for dep in &resource.depends_on {
-                self.check_declared(resource.file, dep, &scope);
+                self.check_declared(resource.file, dep, scope);
             }
             self.config.resources[i].references = found;
         }
         for i in 0..self.config.locals.len() {
+            if self.config.locals[i].scope != scope.index {
+                continue;
+            }
             let expr = self.config.locals[i].expr.clone();
             let found = self.check(
                 &expr,
-                &scope,
+                scope,
                 &Allowed {
                     each: false,
                     count: false,
@@ -1375,11 +1474,20 @@ impl Loader {
             );
             self.config.locals[i].references = found;
         }
-        for i in 0..self.config.outputs.len() {
-            let output = self.config.outputs[i].clone();
+        let count = if scope.index == 0 {
+            self.config.outputs.len()
+        } else {
+            self.config.scopes[scope.index].outputs.len()
+        };
+        for i in 0..count {
+            let output = if scope.index == 0 {
+                self.config.outputs[i].clone()
+            } else {
+                self.config.scopes[scope.index].outputs[i].clone()
+            };
             let found = self.check(
                 &output.value,
-                &scope,
+                scope,
                 &Allowed {
                     each: false,
                     count: false,
@@ -1387,10 +1495,18 @@ impl Loader {
                 },
             );
             for dep in &output.depends_on {
-                self.check_declared(output.value.file, dep, &scope);
+                self.check_declared(output.value.file, dep, scope);
             }
-            self.config.outputs[i].references = found;
+            if scope.index == 0 {
+                self.config.outputs[i].references = found;
+            } else {
+                self.config.scopes[scope.index].outputs[i].references = found;
+            }
         }
+    }
+
+    /// The references of the blocks only the root module has.
+    fn check_root(&mut self, scope: &Scope<'_>) {
         for block in self.config.statements.import_blocks.clone() {
             let allowed = Allowed {
                 each: block.for_each.is_some(),
@@ -1398,13 +1514,13 @@ impl Loader {
                 what: "an `import` block",
             };
             for expr in block.expressions() {
-                self.check(expr, &scope, &allowed);
+                self.check(expr, scope, &allowed);
             }
         }
         for (_, expr) in self.provider_attributes.clone() {
             self.check(
                 &expr,
-                &scope,
+                scope,
                 &Allowed {
                     each: false,
                     count: false,
@@ -1491,9 +1607,12 @@ impl Loader {
                     )
                     .set_hint("add `count` to the resource, or use a literal value");
                 }
+                Target::Module(name) => {
+                    found.extend(self.module_reference(scope.index, &name, file, &range));
+                }
                 Target::Resource(address, steps) => {
                     let reference = Reference {
-                        address,
+                        address: address.with_module(scope.module.clone()),
                         steps,
                         location: self.config.sources.location(file, range.start),
                         offset: range.start,
@@ -1516,55 +1635,17 @@ impl Loader {
         found
     }
 
-    /// Orders locals and resources so that each comes after what it refers to; reports cycles.
+    /// Orders locals, resources and module inputs and outputs so that each comes after what it
+    /// refers to; reports cycles.
     fn order(&mut self) {
-        let locals: BTreeMap<&str, usize> = self
-            .config
-            .locals
-            .iter()
-            .enumerate()
-            .map(|(i, l)| (l.name.as_str(), i))
-            .collect();
-        let resources: BTreeMap<&ResourceAddress, usize> = self
-            .config
-            .resources
-            .iter()
-            .enumerate()
-            .map(|(i, r)| (&r.address, i))
-            .collect();
-        let edges_of = |exprs: Vec<&Expr>, deps: &[Reference]| -> Vec<Node> {
-            let mut out = Vec::new();
-            for expr in exprs {
-                for raw in references(&expr.expr) {
-                    match raw.target {
-                        Target::Local(name) => {
-                            out.extend(locals.get(name.as_str()).map(|&i| Node::Local(i)));
-                        }
-                        Target::Resource(address, _) => {
-                            out.extend(resources.get(&address).map(|&i| Node::Resource(i)));
-                        }
-                        _ => {}
-                    }
-                }
-            }
-            out.extend(
-                deps.iter()
-                    .filter_map(|d| resources.get(&d.address).map(|&i| Node::Resource(i))),
-            );
-            out
-        };
+        let index = crate::modules::NodeIndex::new(&self.config);
         let mut graph: BTreeMap<Node, Vec<Node>> = BTreeMap::new();
-        for (i, local) in self.config.locals.iter().enumerate() {
-            graph.insert(Node::Local(i), edges_of(vec![&local.expr], &[]));
-        }
-        for (i, resource) in self.config.resources.iter().enumerate() {
-            let exprs: Vec<&Expr> = resource
-                .attributes
-                .values()
-                .chain(&resource.count)
-                .chain(&resource.for_each)
-                .collect();
-            graph.insert(Node::Resource(i), edges_of(exprs, &resource.depends_on));
+        let nodes = (0..self.config.locals.len())
+            .map(Node::Local)
+            .chain((0..self.config.resources.len()).map(Node::Resource))
+            .chain((1..self.config.scopes.len()).flat_map(|s| [Node::Inputs(s), Node::Outputs(s)]));
+        for node in nodes {
+            graph.insert(node, index.edges(node));
         }
         let (order, cycles) = topological_order(&graph);
         for cycle in cycles {
@@ -1591,6 +1672,11 @@ impl Loader {
                         offset..offset + if r.mode() == Mode::Data { 4 } else { 8 },
                     )
                 }
+                Node::Inputs(s) | Node::Outputs(s) => {
+                    // Every module instance but the root (which has no such nodes) has a call.
+                    let call = &self.config.calls[self.config.scopes[s].call.unwrap_or_default()];
+                    (call.file, call.range.clone())
+                }
             };
             self.error(file, &range, message).set_hint(
                 "break the cycle by removing one of these references or `depends_on` entries"
@@ -1604,6 +1690,15 @@ impl Loader {
         match node {
             Node::Local(i) => format!("local.{}", self.config.locals[i].name),
             Node::Resource(i) => self.config.resources[i].address.to_string(),
+            Node::Inputs(s) => format!(
+                "the inputs of {}",
+                self.config.scopes[s].path.to_string().trim_end_matches('.')
+            ),
+            Node::Outputs(s) => self.config.scopes[s]
+                .path
+                .to_string()
+                .trim_end_matches('.')
+                .to_owned(),
         }
     }
 
@@ -1811,6 +1906,7 @@ impl Loader {
                 locals: &locals,
                 resources: &resources,
                 dir: self.config.dir.as_deref(),
+                module: None,
             };
             match Context::new(&env)
                 .eval(&validation.condition.expr)
@@ -1874,6 +1970,7 @@ impl Loader {
             locals: &empty,
             resources: &resources,
             dir: None,
+            module: None,
         };
         if let Some(Ok(value)) = parsed.map(|e| Context::new(&env).eval(&e)) {
             Some(value)
@@ -1903,6 +2000,10 @@ struct Scope<'a> {
     variables: &'a BTreeSet<String>,
     locals: &'a BTreeSet<String>,
     unknown_types: &'a BTreeSet<ResourceAddress>,
+    /// The module instance's path, which its resource references are relative to.
+    module: &'a plinth_core::ModulePath,
+    /// The module instance (0: the root).
+    index: usize,
 }
 
 struct Allowed<'a> {
@@ -1986,7 +2087,23 @@ fn provider(
     locals: &ObjectMap,
     diagnostics: &mut Diagnostics,
 ) -> Option<ProviderConfig> {
-    let mut provider = config.provider.clone()?;
+    Some(provider_from(
+        config.provider.clone()?,
+        config,
+        attributes,
+        locals,
+        diagnostics,
+    ))
+}
+
+/// Evaluates the attributes of a provider block onto `provider`.
+fn provider_from(
+    mut provider: ProviderConfig,
+    config: &Configuration,
+    attributes: &[(String, Expr)],
+    locals: &ObjectMap,
+    diagnostics: &mut Diagnostics,
+) -> ProviderConfig {
     let variables: ObjectMap = config
         .variables
         .iter()
@@ -1999,6 +2116,7 @@ fn provider(
         locals,
         resources: &resources,
         dir: config.dir.as_deref(),
+        module: None,
     };
     for (name, expr) in attributes {
         let source = config.source(expr.file);
@@ -2063,7 +2181,7 @@ fn provider(
             _ => {}
         }
     }
-    Some(provider)
+    provider
 }
 
 /// A time limit of the provider block: a duration string such as `"30s"`, longer than zero.
@@ -2178,6 +2296,7 @@ variable "zones" {
                 .iter()
                 .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
                 .collect(),
+            ..Sources::default()
         })
     }
 

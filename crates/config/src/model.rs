@@ -113,6 +113,11 @@ pub struct Resource {
     pub(crate) timeouts: Timeouts,
     pub(crate) attributes: BTreeMap<String, Expr>,
     pub(crate) references: Vec<Reference>,
+    /// The module instance it is in: an index into [`Configuration::scopes`] (0: the root).
+    pub(crate) scope: usize,
+    /// The alias of its provider configuration (`provider = huaweicloud.ALIAS`, or its
+    /// module's); `None` for the default one.
+    pub(crate) provider: Option<String>,
 }
 
 impl Resource {
@@ -169,6 +174,12 @@ impl Resource {
     /// The attributes the user set, by name (meta-arguments excluded).
     pub fn attributes(&self) -> &BTreeMap<String, Expr> {
         &self.attributes
+    }
+
+    /// The alias of the provider configuration that manages it (`provider = huaweicloud.hk`,
+    /// or the one its module was given); `None` for the default `provider` block.
+    pub fn provider(&self) -> Option<&str> {
+        self.provider.as_deref()
     }
 
     /// Every reference to another resource or data source in its expressions (attributes,
@@ -253,6 +264,8 @@ pub struct Local {
     pub(crate) name: String,
     pub(crate) expr: Expr,
     pub(crate) references: Vec<Reference>,
+    /// The module instance it is in (0: the root).
+    pub(crate) scope: usize,
 }
 
 impl Local {
@@ -337,6 +350,9 @@ pub struct Endpoints {
 pub struct ProviderConfig {
     /// Where the block starts.
     pub location: Option<Location>,
+    /// `alias`: the name resources use it by (`provider = huaweicloud.ALIAS`); `None` for the
+    /// default configuration.
+    pub alias: Option<String>,
     /// `region`.
     pub region: Option<String>,
     /// `project_id`.
@@ -375,6 +391,12 @@ pub struct Configuration {
     pub(crate) warnings: Diagnostics,
     /// Locals and resources in an order where each comes after what it refers to.
     pub(crate) order: Vec<Node>,
+    /// The module instances: the root first, then every instance of every `module` call.
+    pub(crate) scopes: Vec<crate::modules::ModuleScope>,
+    /// The `module` blocks of every module.
+    pub(crate) calls: Vec<crate::modules::ModuleCall>,
+    /// The `provider` blocks with an `alias`, evaluated.
+    pub(crate) aliased_providers: Vec<ProviderConfig>,
 }
 
 /// A `moved { from = ... to = ... }` block: the object recorded at `from` is now `to`.
@@ -397,6 +419,10 @@ pub struct MovedBlock {
 pub(crate) enum Node {
     Local(usize),
     Resource(usize),
+    /// The input variables of a module instance (a scope), evaluated in its caller.
+    Inputs(usize),
+    /// The outputs of a module instance (a scope), which its caller reads as `module.NAME`.
+    Outputs(usize),
 }
 
 impl Configuration {
@@ -420,6 +446,12 @@ impl Configuration {
         self.provider.as_ref()
     }
 
+    /// The `provider` blocks with an `alias` (`provider "huaweicloud" { alias = "hk" ... }`),
+    /// in the order they are written.
+    pub fn aliased_providers(&self) -> &[ProviderConfig] {
+        &self.aliased_providers
+    }
+
     /// Variables, in declaration order.
     pub fn variables(&self) -> &[Variable] {
         &self.variables
@@ -430,9 +462,15 @@ impl Configuration {
         self.variables.iter().find(|v| v.name == name)
     }
 
-    /// Locals, in declaration order.
+    /// Locals, in declaration order (those of every module instance, the root's first).
     pub fn locals(&self) -> &[Local] {
         &self.locals
+    }
+
+    /// The module instances below the root, each with its path (`module.dns["c1"]`), in the
+    /// order they were loaded.
+    pub fn module_instances(&self) -> impl Iterator<Item = &plinth_core::ModulePath> {
+        self.scopes.iter().skip(1).map(|scope| &scope.path)
     }
 
     /// Managed resources (`resource` blocks), in declaration order.

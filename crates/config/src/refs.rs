@@ -17,6 +17,8 @@ pub(crate) enum Target {
     CountIndex,
     Path,
     Resource(ResourceAddress, Vec<ReferenceStep>),
+    /// `module.NAME`: the outputs of a module call.
+    Module(String),
     /// A malformed reference, with the message saying why.
     Invalid(String, Option<String>),
 }
@@ -171,6 +173,14 @@ impl Walker {
             "count" => Target::CountIndex,
             "path" => Target::Path,
             "self" => Target::Invalid("`self` is not supported".to_owned(), None),
+            "module" => match attr(0) {
+                Some(call) => Target::Module(call),
+                None => Target::Invalid(
+                    "`module` must be followed by the name of a module call, e.g. `module.dns.OUTPUT`"
+                        .to_owned(),
+                    None,
+                ),
+            },
             "data" => match (attr(0), attr(1)) {
                 (Some(ty), Some(n)) => match ResourceAddress::data(&ty, &n) {
                     Ok(address) => Target::Resource(address, steps(&operators[2..])),
@@ -244,6 +254,7 @@ mod tests {
                 Target::Resource(a, steps) => {
                     format!("{a} {steps:?} @{}..{}", r.range.start, r.range.end)
                 }
+                Target::Module(n) => format!("module.{n}"),
                 Target::Invalid(m, _) => format!("invalid: {m}"),
             })
             .collect()

@@ -402,15 +402,16 @@ fn target(expr: &Expression) -> Result<(ResourceAddress, Option<Expression>), No
     let Expression::Variable(root) = &traversal.expr else {
         return Err(NotAnAddress::Shape);
     };
-    if root.as_str() == "data" {
-        return Err(NotAnAddress::DataSource);
-    }
     let operators: Vec<&TraversalOperator> = traversal
         .operators
         .iter()
         .map(hcl_edit::Decorated::value)
         .collect();
-    let (name, key) = match operators.as_slice() {
+    let (module, root, operators) = module_prefix(root.as_str(), &operators)?;
+    if root == "data" {
+        return Err(NotAnAddress::DataSource);
+    }
+    let (name, key) = match operators {
         [TraversalOperator::GetAttr(name)] => (name, None),
         [
             TraversalOperator::GetAttr(name),
@@ -418,9 +419,54 @@ fn target(expr: &Expression) -> Result<(ResourceAddress, Option<Expression>), No
         ] => (name, Some(key.clone())),
         _ => return Err(NotAnAddress::Shape),
     };
-    let address = ResourceAddress::new(Mode::Managed, root.as_str(), name.as_str())
+    let address = ResourceAddress::new(Mode::Managed, root, name.as_str())
         .map_err(|e| NotAnAddress::Invalid(e.reason().to_owned()))?;
-    Ok((address, key))
+    Ok((address.with_module(module), key))
+}
+
+/// Splits `module.a["k"].module.b.` off the front of an address written as a traversal: the
+/// module path (keys are literals), then the first name and the operators after it.
+fn module_prefix<'e>(
+    mut root: &'e str,
+    mut operators: &'e [&'e TraversalOperator],
+) -> Result<
+    (
+        plinth_core::ModulePath,
+        &'e str,
+        &'e [&'e TraversalOperator],
+    ),
+    NotAnAddress,
+> {
+    let mut path = plinth_core::ModulePath::root();
+    while root == "module" {
+        let [TraversalOperator::GetAttr(call), rest @ ..] = operators else {
+            return Err(NotAnAddress::Shape);
+        };
+        let (key, rest) = match rest {
+            [TraversalOperator::Index(Expression::String(key)), rest @ ..] => (
+                Some(plinth_core::InstanceKey::String(key.value().clone())),
+                rest,
+            ),
+            [
+                TraversalOperator::Index(Expression::Number(index)),
+                rest @ ..,
+            ] => {
+                let index = index.value().as_u64().ok_or(NotAnAddress::Shape)?;
+                (Some(plinth_core::InstanceKey::Int(index)), rest)
+            }
+            [TraversalOperator::LegacyIndex(index), rest @ ..] => {
+                (Some(plinth_core::InstanceKey::Int(*index.value())), rest)
+            }
+            _ => (None, rest),
+        };
+        let [TraversalOperator::GetAttr(next), rest @ ..] = rest else {
+            return Err(NotAnAddress::Shape);
+        };
+        path = path.child(call.as_str(), key);
+        root = next.as_str();
+        operators = rest;
+    }
+    Ok((path, root, operators))
 }
 
 /// An error unless `address` is of a managed resource type plinth knows.
@@ -510,6 +556,7 @@ pub(crate) fn evaluate_imports(
         locals,
         resources: &resources,
         dir: config.dir.as_deref(),
+        module: None,
     };
     let mut imports: Vec<Import> = Vec::new();
     let mut seen: BTreeMap<ResourceAddress, Location> = BTreeMap::new();

@@ -42,9 +42,6 @@ pub struct ResourceAddress(Arc<Parts>);
 
 /// The module an address lies in: empty for the root module, else the `module` calls from the
 /// root down, each with its instance key (`module.dns["c1"].`). Shared like the address's names.
-///
-/// The language has no modules yet; the path is part of the address so that every map, plan and
-/// state record keyed by addresses is already right when they come.
 #[derive(Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ModulePath(Option<Arc<[ModuleStep]>>);
 
@@ -209,7 +206,7 @@ impl ResourceAddress {
         }))
     }
 
-    /// The module the resource is declared in; the root module for now.
+    /// The module instance the resource is declared in (the root module: an empty path).
     pub fn module(&self) -> &ModulePath {
         &self.0.module
     }
@@ -306,15 +303,19 @@ impl FromStr for ResourceAddress {
         if input.is_empty() {
             return Err(AddressError::new(input, "the address is empty"));
         }
-        let (head, key) = match input.find('[') {
-            Some(open) => (&input[..open], Some(parse_key(input, &input[open..])?)),
-            None => (input, None),
+        let (module, rest) = parse_module_prefix(input)?;
+        if rest.is_empty() {
+            return Err(AddressError::new(
+                input,
+                "expected `TYPE.NAME` after the module path, e.g. `module.dns.huaweicloud_cce_addon.coredns`",
+            ));
+        }
+        let (head, key) = match rest.find('[') {
+            Some(open) => (&rest[..open], Some(parse_key(input, &rest[open..])?)),
+            None => (rest, None),
         };
         let parts: Vec<&str> = head.split('.').collect();
         let (mode, type_name, name) = match parts.as_slice() {
-            ["module", ..] => {
-                return Err(AddressError::new(input, "modules are not supported"));
-            }
             ["data", type_name, name] => (Mode::Data, *type_name, *name),
             [type_name, name] => (Mode::Managed, *type_name, *name),
             [_] => {
@@ -332,8 +333,117 @@ impl FromStr for ResourceAddress {
         };
         check_type_name(input, type_name)?;
         check_name(input, name)?;
-        Ok(Self::from_parts(mode, type_name.into(), name.into(), key))
+        Ok(Self::from_parts(mode, type_name.into(), name.into(), key).with_module(module))
     }
+}
+
+impl FromStr for ModulePath {
+    type Err = AddressError;
+
+    /// Parses `module.a`, `module.a["x"].module.b[0]`: a whole module instance (or, without
+    /// keys, every instance of a module call), as `--target` and `moved` name it.
+    fn from_str(input: &str) -> Result<Self, Self::Err> {
+        let with_dot = format!("{input}.");
+        let (path, rest) = parse_module_prefix(&with_dot)
+            .map_err(|error| AddressError::new(input, error.reason))?;
+        if path.is_root() || !rest.is_empty() {
+            return Err(AddressError::new(
+                input,
+                "expected a module path, e.g. `module.dns` or `module.dns[\"c1\"]`",
+            ));
+        }
+        Ok(path)
+    }
+}
+
+impl ModulePath {
+    /// This path with one more module call at its end.
+    #[must_use]
+    pub fn child(&self, name: &str, key: Option<InstanceKey>) -> ModulePath {
+        let mut steps = self.steps().to_vec();
+        steps.push(ModuleStep {
+            name: name.into(),
+            key,
+        });
+        ModulePath::new(steps)
+    }
+
+    /// Whether `other` lies in this module or in one of its descendants. A step of this path
+    /// without a key matches every instance of that call (`module.dns` contains
+    /// `module.dns["c1"].module.x`).
+    pub fn contains(&self, other: &ModulePath) -> bool {
+        let (mine, theirs) = (self.steps(), other.steps());
+        mine.len() <= theirs.len()
+            && mine
+                .iter()
+                .zip(theirs)
+                .all(|(a, b)| a.name == b.name && (a.key.is_none() || a.key == b.key))
+    }
+}
+
+/// Splits `module.a["x"].module.b.` off the front of `input`: the module path and what follows.
+fn parse_module_prefix(input: &str) -> Result<(ModulePath, &str), AddressError> {
+    let mut steps = Vec::new();
+    let mut rest = input;
+    while let Some(after) = rest.strip_prefix("module.") {
+        let end = after.find(['.', '[']).unwrap_or(after.len());
+        let name = &after[..end];
+        let valid = name
+            .bytes()
+            .next()
+            .is_some_and(|first| first.is_ascii_alphabetic() || first == b'_')
+            && name
+                .bytes()
+                .all(|byte| byte.is_ascii_alphanumeric() || byte == b'_' || byte == b'-');
+        if !valid {
+            return Err(AddressError::new(
+                input,
+                format!(
+                    "the module name `{name}` must start with a letter or `_` and hold only letters, digits, `_` and `-`"
+                ),
+            ));
+        }
+        let mut tail = &after[end..];
+        let mut key = None;
+        if tail.starts_with('[') {
+            let close = bracket_end(tail).ok_or_else(|| {
+                AddressError::new(
+                    input,
+                    format!("the key of module `{name}` has no closing `]`"),
+                )
+            })?;
+            key = Some(parse_key(input, &tail[..=close])?);
+            tail = &tail[close + 1..];
+        }
+        let Some(next) = tail.strip_prefix('.') else {
+            return Err(AddressError::new(
+                input,
+                format!("expected `.` after module `{name}`"),
+            ));
+        };
+        steps.push(ModuleStep {
+            name: name.into(),
+            key,
+        });
+        rest = next;
+    }
+    Ok((ModulePath::new(steps), rest))
+}
+
+/// The position of the `]` closing the `[` that `text` starts with, skipping a quoted string.
+fn bracket_end(text: &str) -> Option<usize> {
+    let mut in_string = false;
+    let mut escaped = false;
+    for (i, c) in text.char_indices().skip(1) {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if in_string => escaped = true,
+            '"' => in_string = !in_string,
+            ']' if !in_string => return Some(i),
+            _ => {}
+        }
+    }
+    None
 }
 
 /// Parses `[0]` or `["pool-a"]`, which must end the input.
@@ -466,8 +576,20 @@ mod tests {
             "error: invalid resource address `a.b.c`: expected `TYPE.NAME` or `data.TYPE.NAME`, with exactly one dot between type and name",
         );
         check(
-            "module.m.a.b",
-            "error: invalid resource address `module.m.a.b`: modules are not supported",
+            "module.m",
+            "error: invalid resource address `module.m`: expected `.` after module `m`",
+        );
+        check(
+            "module.m.",
+            "error: invalid resource address `module.m.`: expected `TYPE.NAME` after the module path, e.g. `module.dns.huaweicloud_cce_addon.coredns`",
+        );
+        check(
+            r#"module.m["x.b"]"#,
+            r#"error: invalid resource address `module.m["x.b"]`: expected `.` after module `m`"#,
+        );
+        check(
+            "module.1m.a.b",
+            "error: invalid resource address `module.1m.a.b`: the module name `1m` must start with a letter or `_` and hold only letters, digits, `_` and `-`",
         );
         check(
             "a.b[-1]",
@@ -550,6 +672,28 @@ mod tests {
             r#"module.dns["c1"].a.b"#
         );
         assert_eq!(ModulePath::new(Vec::new()), ModulePath::root());
+    }
+
+    #[test]
+    fn parses_module_paths() {
+        check("module.m.a.b", "module.m.a.b");
+        check(
+            r#"module.dns["c.1]"].module.inner[0].data.t.x["k"]"#,
+            r#"module.dns["c.1]"].module.inner[0].data.t.x["k"]"#,
+        );
+        let address: ResourceAddress = r#"module.dns["c1"].a.b[2]"#.parse().unwrap();
+        assert_eq!(address.module().steps()[0].name.as_ref(), "dns");
+        assert_eq!(address.key(), Some(&InstanceKey::Int(2)));
+        let path: ModulePath = r#"module.dns["c1"]"#.parse().unwrap();
+        assert_eq!(&path, address.module());
+        let call: ModulePath = "module.dns".parse().unwrap();
+        assert!(call.contains(address.module()));
+        assert!(!address.module().contains(&call));
+        assert!("a.b".parse::<ModulePath>().is_err());
+        assert_eq!(
+            call.child("inner", Some(InstanceKey::Int(0))).to_string(),
+            "module.dns.module.inner[0]."
+        );
     }
 
     #[test]

@@ -333,6 +333,7 @@ fn blocks(config: &Configuration) -> Result<Vec<Block<'_>>, PlanError> {
                 lifecycle: resource.lifecycle(),
                 dependencies,
                 location: Some(resource.location()),
+                provider: resource.provider(),
             })
         })
         .collect()

@@ -349,6 +349,9 @@ pub(crate) struct Block<'c> {
     pub dependencies: Vec<ResourceAddress>,
     /// Where the block is written (`main.hcl:3:1`), for messages.
     pub location: Option<&'c plinth_config::Location>,
+    /// The alias of its provider configuration (`None`: the default one): part of the identity
+    /// of its objects, as one natural key names two objects in two regions.
+    pub provider: Option<&'c str>,
 }
 
 /// One instance of a block with its evaluated attributes.
@@ -439,13 +442,20 @@ pub(crate) fn plan_instances(
 type Identity<'a> = (&'a str, Vec<&'a str>);
 
 /// The values of the natural key of `desired`, in the registry's order, when all are known
-/// strings.
-fn key_values<'a>(schema: &TypeSpec, desired: &'a ObjectMap) -> Option<Vec<&'a str>> {
-    schema
+/// strings, then the alias of the provider configuration (empty for the default one): an
+/// identity is a natural key in one region and project.
+fn key_values<'a>(
+    schema: &TypeSpec,
+    desired: &'a ObjectMap,
+    provider: Option<&'a str>,
+) -> Option<Vec<&'a str>> {
+    let mut values: Vec<&str> = schema
         .natural_key
         .iter()
         .map(|name| desired.get(*name).and_then(Value::as_str))
-        .collect()
+        .collect::<Option<_>>()?;
+    values.push(provider.unwrap_or_default());
+    Some(values)
 }
 
 /// Refuses a create-before-destroy replacement whose new object has the old one's identity: the
@@ -503,7 +513,7 @@ fn check_identities(
         if block.address.mode() != Mode::Managed {
             continue;
         }
-        let Some(key) = key_values(block.schema, &instance.attributes) else {
+        let Some(key) = key_values(block.schema, &instance.attributes, block.provider) else {
             continue;
         };
         let entry = (instance.address.type_name(), key);
@@ -562,6 +572,7 @@ fn identity_moves(
                 .natural_key
                 .iter()
                 .map(|name| resource.natural_key.get(*name).map(String::as_str))
+                .chain([Some(resource.provider.as_deref().unwrap_or_default())])
                 .collect();
             if let Some(values) = values {
                 if values
@@ -589,7 +600,7 @@ fn identity_moves(
         {
             continue;
         }
-        let Some(values) = key_values(block.schema, &instance.attributes) else {
+        let Some(values) = key_values(block.schema, &instance.attributes, block.provider) else {
             continue;
         };
         let key = (instance.address.type_name(), values);
@@ -1476,6 +1487,7 @@ mod tests {
         let lifecycle = Lifecycle::default();
         let block = |name: &str, on: &str| Block {
             location: None,
+            provider: None,
             address: format!("huaweicloud_cce_addon.{name}").parse().unwrap(),
             schema: addon(),
             lifecycle: &lifecycle,

@@ -180,6 +180,24 @@ pub enum StateError {
         /// Why not.
         reason: String,
     },
+
+    /// `state mv` of a module that holds no resource of the state.
+    #[error("no resource of module `{module}` in the state")]
+    ModuleNotInState {
+        /// The module, `module.dns["c1"]`.
+        module: String,
+    },
+
+    /// `state mv` between modules that cannot hold the same resources.
+    #[error("cannot move `{source_module}` to `{destination}`: {reason}")]
+    InvalidModuleMove {
+        /// The source module.
+        source_module: String,
+        /// The destination module.
+        destination: String,
+        /// Why not.
+        reason: String,
+    },
 }
 
 fn restore_hint(backup: Option<&PathBuf>) -> String {

@@ -17,15 +17,24 @@ use crate::state::{
     State, Status,
 };
 use plinth_core::attributes::{Attributes, SortedJson};
-use plinth_core::{InstanceKey, Mode, ResourceAddress};
+use plinth_core::{InstanceKey, Mode, ModulePath, ResourceAddress};
 
 /// The `format` field of a state file.
 pub(crate) const STATE_FORMAT: &str = "plinth-state";
-/// The newest state file version this plinth reads and the one it writes.
-pub(crate) const STATE_VERSION: u64 = 1;
+/// The newest state file version this plinth reads and the one it writes. Version 2 added the
+/// `module` of a resource entry (absent in the root module) and its `provider` configuration
+/// (absent for the default one); a version 1 file, which has none,
+/// reads as it is and is written as version 2 by the next save.
+pub(crate) const STATE_VERSION: u64 = 2;
+
+/// The oldest state file version this plinth reads.
+const OLDEST_STATE_VERSION: u64 = 1;
 /// The `format` field of a journal's first line.
 const JOURNAL_FORMAT: &str = "plinth-journal";
-const JOURNAL_VERSION: u64 = 1;
+const JOURNAL_VERSION: u64 = 2;
+
+/// The oldest journal version this plinth reads (version 2 added the entries' `module`).
+const OLDEST_JOURNAL_VERSION: u64 = 1;
 
 /// Why a state file could not be decoded.
 #[derive(Debug)]
@@ -154,10 +163,16 @@ struct ResourceEntry<'a> {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     key: Option<KeyEntry>,
     mode: ModeEntry,
+    /// The module instance, `module.dns["c1"]`; absent in the root module (version 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    module: Option<String>,
     name: String,
     natural_key: BTreeMap<String, String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pending: Option<PendingEntry>,
+    /// The provider configuration, `huaweicloud.hk`; absent for the default one (version 2).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    provider: Option<String>,
     sensitive: Vec<String>,
     status: StatusEntry,
     #[serde(rename = "type")]
@@ -394,7 +409,7 @@ fn check_probe(probed: serde_json::Result<Probe>) -> Result<(), DecodeError> {
     }
     match probe.version.as_ref().and_then(serde_json::Value::as_u64) {
         Some(version) if version > STATE_VERSION => Err(DecodeError::NewerVersion(version)),
-        Some(STATE_VERSION) => Ok(()),
+        Some(OLDEST_STATE_VERSION..=STATE_VERSION) => Ok(()),
         _ => Err(DecodeError::Corrupt(
             "`version` must be a positive integer".to_owned(),
         )),
@@ -421,7 +436,7 @@ pub(crate) fn decode_header(line: &str) -> Result<JournalHeader, String> {
             "not a plinth journal (expected `\"format\": \"{JOURNAL_FORMAT}\"`)"
         ));
     }
-    if header.version != JOURNAL_VERSION {
+    if !(OLDEST_JOURNAL_VERSION..=JOURNAL_VERSION).contains(&header.version) {
         return Err(format!(
             "journal version {} is not supported (this plinth reads version {JOURNAL_VERSION})",
             header.version
@@ -504,12 +519,20 @@ fn resource_entry<'a>(address: &ResourceAddress, resource: &'a ResourceState) ->
             Mode::Data => ModeEntry::Data,
         },
         type_name: address.type_name().to_owned(),
+        module: (!address.module().is_root()).then(|| {
+            let path = address.module().to_string();
+            path.trim_end_matches('.').to_owned()
+        }),
         name: address.name().to_owned(),
         key: address.key().map(|key| match key {
             InstanceKey::Int(index) => KeyEntry::Int(*index),
             InstanceKey::String(key) => KeyEntry::String(key.clone()),
         }),
         id: resource.id.clone(),
+        provider: resource
+            .provider
+            .as_ref()
+            .map(|alias| format!("huaweicloud.{alias}")),
         natural_key: resource.natural_key.clone(),
         attributes: Cow::Borrowed(&resource.attributes),
         sensitive: resource.sensitive.iter().cloned().collect(),
@@ -584,9 +607,19 @@ fn resource_from_entry(entry: ResourceEntry) -> Result<(ResourceAddress, Resourc
         KeyEntry::Int(index) => InstanceKey::Int(index),
         KeyEntry::String(key) => InstanceKey::String(key),
     });
+    let module = match &entry.module {
+        Some(text) => text.parse::<ModulePath>().map_err(|error| {
+            format!(
+                "the `module` of resource `{}.{}`: {error}",
+                entry.type_name, entry.name
+            )
+        })?,
+        None => ModulePath::root(),
+    };
     let address = ResourceAddress::new(mode, &entry.type_name, &entry.name)
         .map_err(|error| error.to_string())?
-        .with_key(key);
+        .with_key(key)
+        .with_module(module);
     let dependencies = entry
         .dependencies
         .iter()
@@ -599,7 +632,19 @@ fn resource_from_entry(entry: ResourceEntry) -> Result<(ResourceAddress, Resourc
     for pointer in &sensitive {
         check_sealed(&address, &entry.attributes, pointer)?;
     }
+    let provider = match entry.provider {
+        None => None,
+        Some(text) => match text.strip_prefix("huaweicloud.") {
+            Some(alias) if !alias.is_empty() => Some(alias.to_owned()),
+            _ => {
+                return Err(format!(
+                    "the `provider` of `{address}` must be `huaweicloud.ALIAS`, found `{text}`"
+                ));
+            }
+        },
+    };
     let resource = ResourceState {
+        provider,
         id: entry.id,
         natural_key: entry.natural_key,
         attributes: entry.attributes.into_owned(),

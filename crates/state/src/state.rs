@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use crate::error::StateError;
 use plinth_core::attributes::{Attributes, canonical_text};
-use plinth_core::{Mode, ResourceAddress};
+use plinth_core::{Mode, ModulePath, ModuleStep, ResourceAddress};
 
 /// What plinth manages, as last saved: resources by address, and outputs.
 ///
@@ -64,6 +64,9 @@ pub struct ResourceState {
     pub status: Status,
     /// An operation sent to the cloud whose outcome was not recorded: a crash happened in between.
     pub pending: Option<PendingOperation>,
+    /// The alias of the provider configuration that manages it (`huaweicloud.hk` is `hk`);
+    /// `None` for the default one. A delete of a resource no longer configured goes there.
+    pub provider: Option<String>,
 }
 
 /// Whether a resource is sound.
@@ -469,6 +472,81 @@ impl State {
         Ok(moves)
     }
 
+    /// Moves every record of module `source` (one instance, `module.a["x"]`, or every instance of
+    /// a call, `module.a`) and of the modules below it to `destination`, a module path of the
+    /// same shape: instance keys `source` leaves open are kept. Nothing under `destination` may
+    /// be in the state. Dependencies on a moved resource follow it.
+    pub fn move_module(
+        &mut self,
+        source: &ModulePath,
+        destination: &ModulePath,
+    ) -> Result<Vec<Moved>, StateError> {
+        let shape = |path: &ModulePath| -> Vec<bool> {
+            path.steps().iter().map(|step| step.key.is_some()).collect()
+        };
+        let shown = |path: &ModulePath| path.to_string().trim_end_matches('.').to_owned();
+        if shape(source) != shape(destination) || source == destination {
+            return Err(StateError::InvalidModuleMove {
+                source_module: shown(source),
+                destination: shown(destination),
+                reason: "a module moves to another module at the same depth, an instance to an \
+                         instance"
+                    .to_owned(),
+            });
+        }
+        let moves: Vec<Moved> = self
+            .resources
+            .keys()
+            .filter(|address| source.contains(address.module()))
+            .map(|address| {
+                let path = address.module();
+                let mut steps: Vec<ModuleStep> = destination
+                    .steps()
+                    .iter()
+                    .zip(path.steps())
+                    .map(|(to, actual)| ModuleStep {
+                        name: to.name.clone(),
+                        key: to.key.clone().or_else(|| actual.key.clone()),
+                    })
+                    .collect();
+                steps.extend_from_slice(&path.steps()[destination.steps().len()..]);
+                Moved {
+                    from: address.clone(),
+                    to: address.clone().with_module(ModulePath::new(steps)),
+                }
+            })
+            .collect();
+        if moves.is_empty() {
+            return Err(StateError::ModuleNotInState {
+                module: shown(source),
+            });
+        }
+        if let Some(taken) = moves
+            .iter()
+            .find(|moved| self.resources.contains_key(&moved.to))
+        {
+            return Err(StateError::DestinationExists {
+                address: taken.to.clone(),
+            });
+        }
+        for Moved { from, to } in &moves {
+            if let Some(resource) = self.resources.remove(from) {
+                self.resources.insert(to.clone(), resource);
+            }
+        }
+        for resource in self.resources.values_mut() {
+            for dependency in &mut resource.dependencies {
+                if let Some(moved) = moves
+                    .iter()
+                    .find(|moved| moved.from.resource() == dependency.resource())
+                {
+                    *dependency = dependency.clone().with_module(moved.to.module().clone());
+                }
+            }
+        }
+        Ok(moves)
+    }
+
     /// The keyed fingerprint of a value: HMAC-SHA256, under this state's fingerprint key, of the
     /// value's canonical JSON (keys sorted, no spaces).
     ///
@@ -609,6 +687,7 @@ impl ResourceState {
             dependencies: Vec::new(),
             status: Status::Ready,
             pending: None,
+            provider: None,
         }
     }
 }

@@ -13,8 +13,7 @@ use plinth_state::{State, StateStorage};
 
 use crate::args::{ApplyArgs, DestroyArgs, LockArgs, VarArgs};
 use crate::commands::planning::{
-    check_import_targets, check_selection, load_configuration, parse_addresses, plan_options,
-    runtime, warn_selection,
+    check_import_targets, load_configuration, plan_options, runtime, warn_selection,
 };
 use crate::commands::state::lock_request;
 use crate::commands::{AlreadyReported, Hinted};
@@ -33,6 +32,8 @@ struct Run<'a> {
     vars: &'a VarArgs,
     lock: &'a LockArgs,
     options: PlanOptions,
+    /// `--target` and `--exclude` naming modules, resolved once the configuration is loaded.
+    modules: super::selection::ModuleSelections,
     refresh: RefreshOptions,
     parallelism: usize,
     auto_approve: bool,
@@ -103,6 +104,10 @@ pub fn run(
             Command::Apply
         },
         options,
+        modules: super::selection::ModuleSelections::from_flags(
+            &args.planning.targets,
+            &args.planning.excludes,
+        ),
         refresh: RefreshOptions {
             parallelism: usize::from(args.planning.parallelism),
             refresh: !args.planning.no_refresh,
@@ -147,10 +152,11 @@ pub fn destroy(workspace: &Workspace, args: &DestroyArgs) -> anyhow::Result<Exit
         vars: &args.vars,
         lock: &args.lock,
         options: PlanOptions {
-            targets: parse_addresses(&args.targets)?,
+            targets: super::selection::resource_addresses(&args.targets)?,
             destroy: true,
             ..PlanOptions::default()
         },
+        modules: super::selection::ModuleSelections::from_flags(&args.targets, &[]),
         refresh: RefreshOptions {
             parallelism: usize::from(args.parallelism),
             refresh: true,
@@ -163,9 +169,9 @@ pub fn destroy(workspace: &Workspace, args: &DestroyArgs) -> anyhow::Result<Exit
     })
 }
 
-fn execute(run: Run<'_>) -> anyhow::Result<ExitCode> {
-    let Run { saved, .. } = run;
-    if run.json && saved.is_none() && !run.auto_approve {
+/// `--json` cannot ask for confirmation: without a saved plan it needs `--auto-approve`.
+fn refuse_json_without_approval(run: &Run<'_>, saved: bool) -> anyhow::Result<()> {
+    if run.json && !saved && !run.auto_approve {
         return Err(Hinted {
             message: format!(
                 "`plinth {} --json` cannot ask for confirmation",
@@ -182,6 +188,12 @@ fn execute(run: Run<'_>) -> anyhow::Result<ExitCode> {
         }
         .into());
     }
+    Ok(())
+}
+
+fn execute(mut run: Run<'_>) -> anyhow::Result<ExitCode> {
+    refuse_json_without_approval(&run, run.saved.is_some())?;
+    let Run { saved, .. } = run;
     let config = match &saved {
         Some(saved) => saved_plan::load_configuration(run.workspace, run.vars, saved)?,
         None => load_configuration(run.workspace, run.vars)?,
@@ -195,11 +207,12 @@ fn execute(run: Run<'_>) -> anyhow::Result<ExitCode> {
     if let Some(saved) = &saved {
         state = saved_plan::check(saved, state, &config, run.vars)?;
     } else {
-        check_selection(&config, &state, &run.options)?;
+        super::selection::select(&config, &state, &run.modules, &mut run.options)?;
     }
     warn_selection(&run.options)?;
     let runtime = runtime()?;
-    let session = runtime.block_on(Session::connect(run.workspace.dir(), config.provider()))?;
+    let session = runtime.block_on(Session::for_configuration(run.workspace.dir(), &config))?;
+    let clients = session.clients(&config, &state)?;
     let stream = if run.json {
         Some(Arc::new(JsonStream::stdout(run.command.stream())?))
     } else {
@@ -210,10 +223,10 @@ fn execute(run: Run<'_>) -> anyhow::Result<ExitCode> {
         Some(stream) => Progress::json(Arc::clone(stream)),
         None => Progress::new(),
     };
-    let planned = runtime.block_on(plinth_apply::refresh_and_plan(
+    let planned = runtime.block_on(plinth_apply::refresh_and_plan_with(
         &config,
         &state,
-        session.client(),
+        &clients,
         &run.options,
         &run.refresh,
         &progress.sink(),
@@ -263,10 +276,10 @@ fn execute(run: Run<'_>) -> anyhow::Result<ExitCode> {
     let report = runtime.block_on(async {
         let watcher = tokio::spawn(watch_interrupts(cancel.clone(), progress.clone()));
         let ticker = tokio::spawn(tick(progress.clone()));
-        let report = plinth_apply::apply(
+        let report = plinth_apply::apply_with(
             &plan,
             &config,
-            session.client(),
+            &clients,
             &mut journal,
             &options,
             progress.sink(),

@@ -21,9 +21,14 @@ pub fn run(workspace: &Workspace, args: &ImportArgs) -> anyhow::Result<ExitCode>
     let state = storage.load()?;
     let mut journal = storage.begin(state, &lock)?;
     let imported = runtime()?.block_on(async {
-        let session = Session::connect(workspace.dir(), config.provider()).await?;
+        let session = Session::for_configuration(workspace.dir(), &config).await?;
+        // The object is read where the provider configuration of its block lives.
+        let alias = config
+            .resource(&address.resource())
+            .and_then(plinth_config::Resource::provider);
+        let client = session.client_of(alias);
         let imported =
-            plinth_apply::import(&config, &mut journal, session.client(), &address, &args.id).await;
+            plinth_apply::import(&config, &mut journal, client, &address, &args.id).await;
         session.close().await?;
         anyhow::Ok(imported?)
     });

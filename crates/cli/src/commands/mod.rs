@@ -10,6 +10,7 @@ pub mod import;
 pub mod output;
 pub mod plan;
 mod planning;
+mod selection;
 pub mod show;
 pub mod state;
 pub mod taint;

@@ -4,13 +4,12 @@ use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use plinth_apply::{RefreshOptions, refresh_and_plan};
+use plinth_apply::{RefreshOptions, refresh_and_plan_with};
 use plinth_state::StateStorage;
 
 use crate::args::PlanArgs;
 use crate::commands::planning::{
-    check_import_targets, check_selection, load_configuration, plan_options, runtime,
-    warn_selection,
+    check_import_targets, load_configuration, plan_options, runtime, warn_selection,
 };
 use crate::commands::state::lock_request;
 use crate::planfile::{ConfigDigest, SavedVariables, save_plan};
@@ -28,7 +27,7 @@ pub fn run(workspace: &Workspace, args: &PlanArgs) -> anyhow::Result<ExitCode> {
         Some(path) => generate::check_target(workspace, path)?,
         None => check_import_targets(&config)?,
     }
-    let options = plan_options(&args.planning)?;
+    let mut options = plan_options(&args.planning)?;
     let refresh = RefreshOptions {
         parallelism: usize::from(args.planning.parallelism),
         refresh: !args.planning.no_refresh,
@@ -36,7 +35,11 @@ pub fn run(workspace: &Workspace, args: &PlanArgs) -> anyhow::Result<ExitCode> {
     let storage = workspace.storage();
     let lock = storage.lock(&lock_request("plan", &args.planning.lock))?;
     let state = storage.load()?;
-    check_selection(&config, &state, &options)?;
+    let modules = super::selection::ModuleSelections::from_flags(
+        &args.planning.targets,
+        &args.planning.excludes,
+    );
+    super::selection::select(&config, &state, &modules, &mut options)?;
     warn_selection(&options)?;
     let stream = if args.json {
         Some(Arc::new(JsonStream::stdout(StreamCommand::Plan)?))
@@ -44,7 +47,7 @@ pub fn run(workspace: &Workspace, args: &PlanArgs) -> anyhow::Result<ExitCode> {
         None
     };
     let plan = runtime()?.block_on(async {
-        let session = Session::connect(workspace.dir(), config.provider()).await?;
+        let session = Session::for_configuration(workspace.dir(), &config).await?;
         if let Some(path) = &args.generate_config_out {
             match generate::write_and_reload(workspace, args, path, &config, &session).await {
                 Ok(generated) => config = generated,
@@ -59,10 +62,11 @@ pub fn run(workspace: &Workspace, args: &PlanArgs) -> anyhow::Result<ExitCode> {
             Some(stream) => Progress::json(Arc::clone(stream)),
             None => Progress::new(),
         };
-        let planned = refresh_and_plan(
+        let clients = session.clients(&config, &state)?;
+        let planned = refresh_and_plan_with(
             &config,
             &state,
-            session.client(),
+            &clients,
             &options,
             &refresh,
             &progress.sink(),

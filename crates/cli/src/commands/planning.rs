@@ -37,8 +37,8 @@ pub fn check_import_targets(config: &Configuration) -> anyhow::Result<()> {
 /// The plan options the flags ask for.
 pub fn plan_options(args: &PlanningArgs) -> anyhow::Result<PlanOptions> {
     Ok(PlanOptions {
-        targets: parse_addresses(&args.targets)?,
-        excludes: parse_addresses(&args.excludes)?,
+        targets: super::selection::resource_addresses(&args.targets)?,
+        excludes: super::selection::resource_addresses(&args.excludes)?,
         replace: parse_addresses(&args.replace)?,
         refresh_only: args.refresh_only,
         destroy: false,

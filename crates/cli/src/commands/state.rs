@@ -81,12 +81,26 @@ fn move_resource(
     destination: &str,
     lock: &LockArgs,
 ) -> anyhow::Result<ExitCode> {
-    let source = parse_address(source)?;
-    let destination = parse_address(destination)?;
+    // `state mv module.a module.b` moves every record of a module; else two resource addresses.
+    let modules = match (
+        source.parse::<plinth_core::ModulePath>(),
+        destination.parse::<plinth_core::ModulePath>(),
+    ) {
+        (Ok(source), Ok(destination)) => Some((source, destination)),
+        _ => None,
+    };
+    let addresses = match modules {
+        Some(_) => None,
+        None => Some((parse_address(source)?, parse_address(destination)?)),
+    };
     let storage = workspace.storage();
     let guard = storage.lock(&lock_request("state mv", lock))?;
     let mut state = storage.load()?;
-    let moved = state.move_resource(&source, &destination)?;
+    let moved = match (modules, addresses) {
+        (Some((source, destination)), _) => state.move_module(&source, &destination)?,
+        (None, Some((source, destination))) => state.move_resource(&source, &destination)?,
+        (None, None) => Vec::new(),
+    };
     storage.save(&mut state, &guard)?;
     let mut stdout = io::stdout().lock();
     for step in &moved {

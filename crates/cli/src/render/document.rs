@@ -191,6 +191,9 @@ fn is_zero(count: &usize) -> bool {
 pub struct ResourceChange {
     /// The instance's address: `huaweicloud_cce_addon.dns`.
     pub address: String,
+    /// The module instance it is in, `module.dns["c1"]`; absent in the root module.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub module_address: Option<String>,
     /// `managed` or `data`.
     pub mode: ResourceMode,
     /// The resource type.
@@ -494,6 +497,9 @@ pub struct AttributeChangeEntry {
 pub struct ResourceDrift {
     /// The instance's address.
     pub address: String,
+    /// The module instance it is in; absent in the root module.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub module_address: Option<String>,
     /// `managed` or `data`.
     pub mode: ResourceMode,
     /// The resource type.
@@ -677,6 +683,12 @@ fn sensitive_paths(
     paths
 }
 
+/// `module.dns["c1"]` for an address in that module instance; `None` in the root module.
+fn module_address(address: &ResourceAddress) -> Option<String> {
+    let module = address.module();
+    (!module.is_root()).then(|| module.to_string().trim_end_matches('.').to_owned())
+}
+
 fn resource_change(change: &PlannedChange, sensitive: &BTreeSet<String>) -> ResourceChange {
     let (before, before_sensitive) = match &change.before {
         Some(before) => redact_json(&before.to_value(), sensitive),
@@ -690,6 +702,7 @@ fn resource_change(change: &PlannedChange, sensitive: &BTreeSet<String>) -> Reso
     let address = &change.address;
     ResourceChange {
         address: address.to_string(),
+        module_address: module_address(address),
         mode: resource_mode(address),
         type_name: address.type_name().to_owned(),
         name: address.name().to_owned(),
@@ -764,6 +777,7 @@ fn drift_entries(plan: &Plan, prior: &State) -> Vec<ResourceDrift> {
                 None => (Json::Null, Json::Bool(false)),
             };
             out.push(ResourceDrift {
+                module_address: module_address(address),
                 address: name,
                 mode: resource_mode(address),
                 type_name: address.type_name().to_owned(),

@@ -29,7 +29,7 @@ const VALID: &str = r#"{
     }
   ],
   "serial": 3,
-  "version": 1
+  "version": 2
 }
 "#;
 
@@ -100,7 +100,7 @@ fn empty_state_file() {
 
 #[test]
 fn newer_version_state_file() {
-    let content = VALID.replace(r#""version": 1"#, r#""version": 2"#);
+    let content = VALID.replace(r#""version": 2"#, r#""version": 3"#);
     insta::assert_snapshot!(check(content.as_bytes(), true));
 }
 

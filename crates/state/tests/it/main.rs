@@ -7,6 +7,7 @@ mod errors;
 mod files;
 mod fuzz;
 mod locking;
+mod migration;
 mod round_trip;
 mod secrets;
 mod storage;

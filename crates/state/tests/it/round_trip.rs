@@ -105,6 +105,7 @@ fn resource() -> impl Strategy<Value = ResourceState> {
                         Status::Ready
                     },
                     pending,
+                    provider: None,
                 };
                 let sealing = State::new();
                 for pointer in &sealed {
