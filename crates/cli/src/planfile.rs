@@ -382,7 +382,22 @@ impl ConfigDigest {
                 contents: source.text().as_bytes(),
             })
             .collect();
-        Self::compute(&files, &options.vars, &options.env_vars)
+        // The `--var`s in the order they apply, wherever the options hold them.
+        let vars: Vec<String> = options
+            .vars
+            .iter()
+            .cloned()
+            .chain(
+                options
+                    .arguments
+                    .iter()
+                    .filter_map(|argument| match argument {
+                        plinth_config::VarArgument::Set(raw) => Some(raw.clone()),
+                        plinth_config::VarArgument::File(_) => None,
+                    }),
+            )
+            .collect();
+        Self::compute(&files, &vars, &options.env_vars)
     }
 
     /// The digest of the `*.hcl` files of a loaded configuration, what a plan file of version 2

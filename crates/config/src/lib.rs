@@ -35,6 +35,7 @@
 //! assert_eq!(instances[1].attributes.get("pool_name"), Some(&Value::string("pool-b")));
 //! ```
 
+mod arguments;
 mod diagnostic;
 mod duration;
 mod eval;
@@ -54,6 +55,7 @@ pub mod testing;
 mod types;
 mod value;
 
+pub use crate::arguments::{MissingVariables, VarArgument, VarSource};
 pub use crate::diagnostic::{Diagnostic, Diagnostics, Location, Severity, SourceFile};
 pub use crate::duration::parse_duration;
 pub use crate::expand::{

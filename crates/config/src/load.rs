@@ -9,6 +9,7 @@ use hcl_edit::Span as _;
 use hcl_edit::expr::{Expression, TraversalOperator};
 use hcl_edit::structure::{Attribute, Block, Body, Structure};
 
+use crate::arguments::{MissingVariables, VarArgument, VarSource};
 use crate::diagnostic::{
     Diagnostic, Diagnostics, FileId, Location, SourceFile, SourceMap, display_path,
 };
@@ -36,6 +37,11 @@ pub struct LoadOptions {
     /// Environment entries (`PLINTH_VAR_name`, value); entries without that prefix are ignored.
     /// The caller passes them in: this crate never reads the environment.
     pub env_vars: Vec<(String, String)>,
+    /// `--var-file` and `--var` arguments in command-line order, applied after `var_files`
+    /// and `vars`: a later one wins over an earlier one of either kind, as in Terraform.
+    pub arguments: Vec<VarArgument>,
+    /// What a required variable without a value is.
+    pub missing_variables: MissingVariables,
 }
 
 /// Everything a configuration is made of, already in memory: the pure input of [`load_sources`].
@@ -51,6 +57,10 @@ pub struct Sources {
     pub vars: Vec<String>,
     /// Environment entries `PLINTH_VAR_name` (lowest precedence after defaults).
     pub env_vars: Vec<(String, String)>,
+    /// `--var-file` and `--var` arguments in command-line order, applied last.
+    pub arguments: Vec<VarSource>,
+    /// What a required variable without a value is.
+    pub missing_variables: MissingVariables,
 }
 
 /// The prefix of environment variables that set variables.
@@ -105,6 +115,16 @@ pub fn load(dir: &Path, options: &LoadOptions) -> Result<Configuration, Diagnost
     for path in &options.var_files {
         var_files.extend(read(&dir.join(path), display_path(path)));
     }
+    let arguments: Vec<VarSource> = options
+        .arguments
+        .iter()
+        .filter_map(|argument| match argument {
+            VarArgument::File(path) => {
+                read(&dir.join(path), display_path(path)).map(VarArgument::File)
+            }
+            VarArgument::Set(raw) => Some(VarArgument::Set(raw.clone())),
+        })
+        .collect();
     if !diagnostics.is_empty() {
         return Err(diagnostics);
     }
@@ -119,6 +139,8 @@ pub fn load(dir: &Path, options: &LoadOptions) -> Result<Configuration, Diagnost
         var_files,
         vars: options.vars.clone(),
         env_vars: options.env_vars.clone(),
+        arguments,
+        missing_variables: options.missing_variables,
     })
 }
 
@@ -144,6 +166,7 @@ pub fn load_sources(sources: Sources) -> Result<Configuration, Diagnostics> {
         provider_attributes: Vec::new(),
         unknown_types: BTreeSet::new(),
         locations: BTreeMap::new(),
+        missing_variables: MissingVariables::default(),
     };
     let mut bodies = Vec::new();
     for file in sources.files {
@@ -177,7 +200,13 @@ pub fn load_sources(sources: Sources) -> Result<Configuration, Diagnostics> {
     }
     loader.check_references();
     loader.order();
-    loader.variables(&sources.var_files, &sources.vars, &sources.env_vars);
+    loader.missing_variables = sources.missing_variables;
+    loader.variables(
+        &sources.var_files,
+        &sources.vars,
+        &sources.env_vars,
+        &sources.arguments,
+    );
     // Evaluation goes on after errors so that one run reports everything; values that failed
     // are unknown, which evaluates without further errors.
     let mut config = loader.config;
@@ -344,6 +373,8 @@ struct Loader {
     unknown_types: BTreeSet<ResourceAddress>,
     /// Where each named thing was first declared, for duplicate errors.
     locations: BTreeMap<String, Location>,
+    /// What a required variable without a value is.
+    missing_variables: MissingVariables,
 }
 
 const BLOCK_TYPES: &[&str] = &[
@@ -1612,6 +1643,7 @@ impl Loader {
         var_files: &[SourceFile],
         cli_vars: &[String],
         env_vars: &[(String, String)],
+        arguments: &[VarSource],
     ) {
         // Candidate values in increasing precedence, with where they come from.
         let mut given: BTreeMap<String, GivenValue> = BTreeMap::new();
@@ -1643,7 +1675,18 @@ impl Loader {
         for source in var_files {
             self.variables_file(source, &declared, &mut given);
         }
-        for raw in cli_vars {
+        let arguments = cli_vars
+            .iter()
+            .map(|raw| VarArgument::Set(raw.clone()))
+            .chain(arguments.iter().cloned());
+        for argument in arguments {
+            let raw = match argument {
+                VarArgument::File(source) => {
+                    self.variables_file(&source, &declared, &mut given);
+                    continue;
+                }
+                VarArgument::Set(raw) => raw,
+            };
             let Some((name, value)) = raw.split_once('=') else {
                 self.diagnostics.push(Diagnostic::error(format!(
                     "invalid `--var {raw}`: expected `NAME=VALUE`"
@@ -1753,6 +1796,13 @@ impl Loader {
                         variable.default_origin.clone(),
                         "its default".to_owned(),
                     )
+                } else if self.missing_variables == MissingVariables::Unknown {
+                    self.config.variables[i].value = if variable.sensitive {
+                        Value::Unknown.mark_sensitive()
+                    } else {
+                        Value::Unknown
+                    };
+                    return;
                 } else {
                     let name = &variable.name;
                     self.error(decl_file, &(decl_offset..decl_offset + 8), format!("no value for required variable `{name}`"))
@@ -2178,6 +2228,7 @@ variable "zones" {
                 .iter()
                 .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
                 .collect(),
+            ..Sources::default()
         })
     }
 
@@ -2273,6 +2324,7 @@ variable "zones" {
             var_files: vec![PathBuf::from("extra.vars")],
             vars: vec![],
             env_vars: vec![],
+            ..LoadOptions::default()
         };
         let config = load(&dir, &options).unwrap();
         assert_eq!(value(&config, "region"), Value::string("auto"));

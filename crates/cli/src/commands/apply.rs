@@ -314,8 +314,7 @@ mod saved_plan {
         let dir = tempfile::tempdir()?;
         let file = dir.path().join("saved-plan.vars");
         std::fs::write(&file, variables.to_variables_file())?;
-        let mut with_saved = vars.clone();
-        with_saved.var_files.insert(0, file);
+        let with_saved = vars.with_lowest_var_file(file);
         let config = crate::commands::planning::load_configuration(workspace, &with_saved)?;
         variables.check(&config).map_err(Hinted::from)?;
         Ok(config)
