@@ -896,6 +896,7 @@ impl Run<'_> {
         // Needed only if the create certainly did not happen: not kept past its result.
         let replaced = self.replaced_records.remove(&id);
         let mut changes = Vec::new();
+        let mut failed_postconditions = None;
         match result {
             Ok(done) => {
                 match done {
@@ -914,6 +915,14 @@ impl Run<'_> {
                             address: address.clone(),
                             resource,
                         });
+                        let known = Known {
+                            finished: &self.finished,
+                            plan: self.plan,
+                            state,
+                            unrecorded: &changes,
+                        };
+                        failed_postconditions =
+                            crate::postconditions::check(self.config, &known, &address);
                     }
                     Done::Gone => {
                         // The delete half of a create-before-destroy replace removes the old
@@ -934,6 +943,11 @@ impl Run<'_> {
                         self.finished
                             .insert(address.clone(), Finished::Read(attributes));
                     }
+                }
+                if let Some(errors) = failed_postconditions {
+                    // The object stays recorded as applied; the resource is failed.
+                    self.fail(id, OperationError::Configuration(errors));
+                    return changes;
                 }
                 self.report.succeeded.push(Completed {
                     address: address.clone(),

@@ -57,6 +57,7 @@ mod import;
 mod known;
 mod observe;
 mod operation;
+mod postconditions;
 mod refresh;
 mod schedule;
 

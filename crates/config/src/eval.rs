@@ -320,6 +320,11 @@ impl<'a> Context<'a> {
         Ok(mark(result, marked))
     }
 
+    /// Binds `name` to `value` for what this context evaluates (`self` in a postcondition).
+    pub fn bind_name(&mut self, name: &str, value: Value) {
+        self.bindings.push((name.to_owned(), value));
+    }
+
     fn lookup_binding(&self, name: &str) -> Option<&Value> {
         self.bindings
             .iter()

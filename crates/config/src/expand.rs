@@ -132,6 +132,7 @@ pub fn expand_resources(
         known,
         UnknownRepetition::Error,
         Scope::Resources(addresses),
+        &mut |_| {},
     );
     evaluated.diagnostics.into_result(evaluated.instances)
 }
@@ -142,7 +143,13 @@ pub fn evaluate_outputs(
     config: &Configuration,
     known: &dyn ResourceValues,
 ) -> Result<Vec<OutputValue>, Diagnostics> {
-    let evaluated = evaluate_scope(config, known, UnknownRepetition::Error, Scope::Outputs);
+    let evaluated = evaluate_scope(
+        config,
+        known,
+        UnknownRepetition::Error,
+        Scope::Outputs,
+        &mut |_| {},
+    );
     evaluated.diagnostics.into_result(evaluated.outputs)
 }
 
@@ -245,7 +252,7 @@ pub(crate) struct Evaluated {
 }
 
 #[derive(Clone, Copy, PartialEq)]
-enum Repetition {
+pub(crate) enum Repetition {
     Single,
     Count,
     ForEach,
@@ -288,7 +295,18 @@ pub(crate) fn evaluate(
     known: &dyn ResourceValues,
     unknowns: UnknownRepetition,
 ) -> Evaluated {
-    evaluate_scope(config, known, unknowns, Scope::All)
+    evaluate_scope(config, known, unknowns, Scope::All, &mut |_| {})
+}
+
+/// Calls `visit` with the environment the whole configuration is evaluated in (variables,
+/// locals, every resource with what `known` says), once it is complete: the conditions
+/// ([`crate::conditions`]) are evaluated there.
+pub(crate) fn with_environment(
+    config: &Configuration,
+    known: &dyn ResourceValues,
+    visit: &mut dyn FnMut(&Env<'_>),
+) {
+    evaluate_scope(config, known, UnknownRepetition::Skip, Scope::All, visit);
 }
 
 /// [`evaluate`] restricted to what `scope` needs.
@@ -297,6 +315,7 @@ fn evaluate_scope(
     known: &dyn ResourceValues,
     unknowns: UnknownRepetition,
     scope: Scope<'_>,
+    visit: &mut dyn FnMut(&Env<'_>),
 ) -> Evaluated {
     let needed = needed(config, scope);
     let is_needed = |node: Node| {
@@ -357,6 +376,7 @@ fn evaluate_scope(
         resources: &resources,
         dir: config.dir.as_deref(),
     };
+    visit(&env);
     let outputs = output_values(config, &env, scope, &mut diagnostics);
     let instances = take_instances(config, scope, &mut expanded);
     diagnostics.dedup();
@@ -567,7 +587,7 @@ fn merge_over(known: Value, user: Value) -> Value {
 }
 
 /// The key of one instance, with its `each` (key, value) or `count.index`.
-type InstanceSeed = (Option<InstanceKey>, Option<(Value, Value)>, Option<i64>);
+pub(crate) type InstanceSeed = (Option<InstanceKey>, Option<(Value, Value)>, Option<i64>);
 
 /// The instances of one resource: the keys its `count` or `for_each` gives, then the
 /// attributes of each instance evaluated and converted to the schema's types.
@@ -613,7 +633,7 @@ fn expand_resource(
 
 /// The instances a resource's `count` or `for_each` asks for, or, when they are not known (or
 /// wrong, which is reported), the repetition to record the resource as unknown with.
-fn instance_seeds(
+pub(crate) fn instance_seeds(
     resource: &Resource,
     env: &Env<'_>,
     unknowns: UnknownRepetition,

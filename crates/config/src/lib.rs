@@ -36,6 +36,7 @@
 //! ```
 
 mod arguments;
+mod conditions;
 mod diagnostic;
 mod duration;
 mod eval;
@@ -56,6 +57,7 @@ mod types;
 mod value;
 
 pub use crate::arguments::{MissingVariables, VarArgument, VarSource};
+pub use crate::conditions::{ConditionReport, evaluate_conditions, evaluate_postconditions};
 pub use crate::diagnostic::{Diagnostic, Diagnostics, Location, Severity, SourceFile};
 pub use crate::duration::parse_duration;
 pub use crate::expand::{

@@ -161,6 +161,7 @@ pub fn load_sources(sources: Sources) -> Result<Configuration, Diagnostics> {
             statements: crate::statements::Statements::default(),
             warnings: Diagnostics::new(),
             order: Vec::new(),
+            checks: Vec::new(),
         },
         diagnostics: Diagnostics::new(),
         provider_attributes: Vec::new(),
@@ -207,6 +208,7 @@ pub fn load_sources(sources: Sources) -> Result<Configuration, Diagnostics> {
         &sources.env_vars,
         &sources.arguments,
     );
+    crate::conditions::resolve_lifecycle(&mut loader.config, &mut loader.diagnostics);
     // Evaluation goes on after errors so that one run reports everything; values that failed
     // are unknown, which evaluates without further errors.
     let mut config = loader.config;
@@ -379,6 +381,7 @@ struct Loader {
 
 const BLOCK_TYPES: &[&str] = &[
     "provider", "variable", "locals", "resource", "data", "output", "moved", "removed", "import",
+    "check",
 ];
 const PROVIDER_ATTRIBUTES: &[&str] = &[
     "region",
@@ -493,6 +496,13 @@ impl Loader {
                     "data" => self.resource_block(file, block, Mode::Data),
                     "output" => self.output_block(file, block),
                     "moved" => self.moved_block(file, block),
+                    "check" => crate::conditions::check_block(
+                        &self.config.sources,
+                        file,
+                        block,
+                        &mut self.config.checks,
+                        &mut self.diagnostics,
+                    ),
                     "removed" => crate::statements::removed_block(
                         &self.config.sources,
                         file,
@@ -1077,6 +1087,7 @@ impl Loader {
             timeouts: Timeouts::default(),
             attributes: BTreeMap::new(),
             references: Vec::new(),
+            conditions: crate::conditions::ResourceConditions::default(),
         };
         let suggested = self.resource_attributes(file, block, schema, &context, &mut resource);
         self.check_resource(file, block, schema, &context, &resource, &suggested);
@@ -1089,6 +1100,30 @@ impl Loader {
         if mode == Mode::Managed {
             for lifecycle in block.body.get_blocks("lifecycle") {
                 resource.lifecycle = self.lifecycle(file, lifecycle, schema);
+                for inner in lifecycle.body.blocks() {
+                    if crate::conditions::LIFECYCLE_BLOCKS.contains(&inner.ident.as_str()) {
+                        crate::conditions::lifecycle_block(
+                            &self.config.sources,
+                            file,
+                            inner,
+                            &mut resource.conditions,
+                            &mut self.diagnostics,
+                        );
+                    }
+                }
+                for attribute in lifecycle.body.attributes() {
+                    let name = attribute.key.as_str();
+                    let literal = matches!(attribute.value, Expression::Bool(_));
+                    if !literal && (name == "prevent_destroy" || name == "create_before_destroy") {
+                        crate::conditions::lifecycle_expression(
+                            &self.config.sources,
+                            file,
+                            name,
+                            &attribute.value,
+                            &mut resource.conditions,
+                        );
+                    }
+                }
             }
             for timeouts in block.body.get_blocks("timeouts") {
                 resource.timeouts = self.timeouts(file, timeouts);
@@ -1229,9 +1264,17 @@ impl Loader {
 
     fn lifecycle(&mut self, file: FileId, block: &Block, schema: &TypeSpec) -> Lifecycle {
         let mut lifecycle = Lifecycle::default();
-        self.no_blocks(file, &block.body, "a `lifecycle` block", &[]);
+        self.no_blocks(
+            file,
+            &block.body,
+            "a `lifecycle` block",
+            crate::conditions::LIFECYCLE_BLOCKS,
+        );
         for attribute in block.body.attributes() {
             match attribute.key.as_str() {
+                // An expression is resolved once the variables are known (`conditions`).
+                "prevent_destroy" | "create_before_destroy"
+                    if !matches!(attribute.value, Expression::Bool(_)) => {}
                 "prevent_destroy" => {
                     lifecycle.prevent_destroy = self
                         .literal_bool(file, attribute, "`prevent_destroy`")

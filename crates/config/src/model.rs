@@ -113,6 +113,8 @@ pub struct Resource {
     pub(crate) timeouts: Timeouts,
     pub(crate) attributes: BTreeMap<String, Expr>,
     pub(crate) references: Vec<Reference>,
+    /// Its `precondition` / `postcondition` blocks and lifecycle expressions.
+    pub(crate) conditions: crate::conditions::ResourceConditions,
 }
 
 impl Resource {
@@ -375,6 +377,8 @@ pub struct Configuration {
     pub(crate) warnings: Diagnostics,
     /// Locals and resources in an order where each comes after what it refers to.
     pub(crate) order: Vec<Node>,
+    /// The `check` blocks.
+    pub(crate) checks: Vec<crate::conditions::Check>,
 }
 
 /// A `moved { from = ... to = ... }` block: the object recorded at `from` is now `to`.

@@ -29,6 +29,7 @@
 //! assert_eq!(plan.summary().add, 1);
 //! ```
 
+mod conditions;
 mod configured;
 mod diff;
 mod error;

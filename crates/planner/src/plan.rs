@@ -33,6 +33,8 @@ pub struct Plan {
     wanted_reads: Vec<WantedRead>,
     mode: PlanMode,
     outputs: Vec<OutputChange>,
+    /// The warnings of the configuration's `check` blocks.
+    warnings: plinth_config::Diagnostics,
 }
 
 /// Which kind of plan.
@@ -184,6 +186,17 @@ impl Plan {
     /// The plan with its output changes.
     pub(crate) fn with_outputs(self, outputs: Vec<OutputChange>) -> Self {
         Self { outputs, ..self }
+    }
+
+    /// The plan with the warnings of the `check` blocks.
+    pub(crate) fn with_warnings(self, warnings: plinth_config::Diagnostics) -> Self {
+        Self { warnings, ..self }
+    }
+
+    /// The failed assertions of the configuration's `check` blocks: warnings, which do not
+    /// stop the run.
+    pub fn warnings(&self) -> &plinth_config::Diagnostics {
+        &self.warnings
     }
 
     /// The planned change of every output value (the configuration's and the recorded ones),
@@ -1164,6 +1177,7 @@ impl Planner<'_> {
             wanted_reads,
             mode,
             outputs: Vec::new(),
+            warnings: plinth_config::Diagnostics::new(),
         };
         Ok((plan, left_out))
     }

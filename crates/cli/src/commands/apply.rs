@@ -220,7 +220,7 @@ fn execute(run: Run<'_>) -> anyhow::Result<ExitCode> {
     ));
     progress.finish();
     let plan = match planned {
-        Ok((plan, _)) => plan,
+        Ok((plan, _)) => crate::commands::planning::warned(plan)?,
         Err(err) => {
             runtime.block_on(session.close())?;
             return Err(err.into());

@@ -134,3 +134,18 @@ pub fn warn_selection(options: &PlanOptions) -> std::io::Result<()> {
         console::style("warning").yellow().bold()
     )
 }
+
+/// The failed assertions of the configuration's `check` blocks, as warnings on stderr: they do
+/// not stop the run.
+pub fn warn_checks(plan: &plinth_planner::Plan) -> anyhow::Result<()> {
+    if !plan.warnings().is_empty() {
+        crate::diagnostics::print(plan.warnings())?;
+    }
+    Ok(())
+}
+
+/// The plan, once the warnings of its `check` blocks are printed ([`warn_checks`]).
+pub fn warned(plan: plinth_planner::Plan) -> anyhow::Result<plinth_planner::Plan> {
+    warn_checks(&plan)?;
+    Ok(plan)
+}

@@ -1,0 +1,506 @@
+//! Custom conditions, as in Terraform: `precondition` and `postcondition` blocks in a
+//! resource's `lifecycle`, `check` blocks with `assert`s, and the lifecycle arguments that may
+//! come from variables (`prevent_destroy = var.protect`).
+//!
+//! Parsing is here, with small hooks in `load`; evaluation runs in the environment every
+//! expression of the configuration sees ([`crate::expand`]), once everything is evaluated:
+//! [`evaluate_conditions`] for a plan (failed preconditions are errors, failed assertions
+//! warnings), [`evaluate_postconditions`] for one instance after apply, `self` being the
+//! applied object. A condition that is not known yet (it reads a value known only after apply)
+//! is left for later, as Terraform does.
+
+use std::ops::Range;
+
+use hcl_edit::Span as _;
+use hcl_edit::expr::Expression;
+use hcl_edit::structure::{Block, Structure};
+
+use crate::diagnostic::{Diagnostic, Diagnostics, FileId, Location, SourceMap};
+use crate::eval::{Context, Env, EvalError, span, value_to_string};
+use crate::expand::{ResourceValues, UnknownRepetition};
+use crate::model::{Configuration, Expr, Resource};
+use crate::value::Value;
+use plinth_core::ResourceAddress;
+
+/// Which kind of condition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ConditionKind {
+    /// Checked while planning, before the resource's change.
+    Precondition,
+    /// Checked after the resource is applied, with `self`.
+    Postcondition,
+    /// An `assert` of a `check` block: a warning when false.
+    Assert,
+}
+
+impl ConditionKind {
+    fn block_name(self) -> &'static str {
+        match self {
+            ConditionKind::Precondition => "precondition",
+            ConditionKind::Postcondition => "postcondition",
+            ConditionKind::Assert => "assert",
+        }
+    }
+}
+
+/// One condition: an expression that must be true, and the message when it is not.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Condition {
+    pub(crate) kind: ConditionKind,
+    /// What must be true.
+    pub(crate) test: Expr,
+    pub(crate) error_message: Expr,
+}
+
+/// What a resource block's `lifecycle` adds besides the plain arguments: its conditions, and
+/// `prevent_destroy` / `create_before_destroy` written as expressions, resolved once the
+/// variables are known.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct ResourceConditions {
+    pub(crate) conditions: Vec<Condition>,
+    pub(crate) lifecycle_expressions: Vec<(LifecycleArgument, Expr)>,
+}
+
+/// A lifecycle argument that may be written as an expression.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum LifecycleArgument {
+    PreventDestroy,
+    CreateBeforeDestroy,
+}
+
+impl LifecycleArgument {
+    fn name(self) -> &'static str {
+        match self {
+            LifecycleArgument::PreventDestroy => "prevent_destroy",
+            LifecycleArgument::CreateBeforeDestroy => "create_before_destroy",
+        }
+    }
+}
+
+/// A `check "NAME" { assert { ... } }` block.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Check {
+    pub(crate) name: String,
+    pub(crate) asserts: Vec<Condition>,
+    pub(crate) location: Location,
+}
+
+/// The blocks a `lifecycle` block may hold.
+pub(crate) const LIFECYCLE_BLOCKS: &[&str] = &["precondition", "postcondition"];
+
+/// Reads a `precondition` or `postcondition` block of a `lifecycle` block.
+pub(crate) fn lifecycle_block(
+    sources: &SourceMap,
+    file: FileId,
+    block: &Block,
+    conditions: &mut ResourceConditions,
+    diagnostics: &mut Diagnostics,
+) {
+    let kind = if block.ident.as_str() == "postcondition" {
+        ConditionKind::Postcondition
+    } else {
+        ConditionKind::Precondition
+    };
+    if let Some(condition) = condition_block(sources, file, block, kind, diagnostics) {
+        conditions.conditions.push(condition);
+    }
+}
+
+/// Keeps `prevent_destroy = EXPR` (anything but a literal) to resolve once the variables are
+/// known.
+pub(crate) fn lifecycle_expression(
+    sources: &SourceMap,
+    file: FileId,
+    name: &str,
+    expr: &Expression,
+    conditions: &mut ResourceConditions,
+) {
+    let argument = if name == "prevent_destroy" {
+        LifecycleArgument::PreventDestroy
+    } else {
+        LifecycleArgument::CreateBeforeDestroy
+    };
+    conditions
+        .lifecycle_expressions
+        .push((argument, expr_at(sources, file, expr)));
+}
+
+fn expr_at(sources: &SourceMap, file: FileId, expr: &Expression) -> Expr {
+    Expr {
+        expr: expr.clone(),
+        file,
+        location: sources.location(file, span(expr).start),
+    }
+}
+
+fn block_range(block: &Block) -> Range<usize> {
+    block.span().unwrap_or(0..0)
+}
+
+/// A block of `condition` and `error_message`.
+fn condition_block(
+    sources: &SourceMap,
+    file: FileId,
+    block: &Block,
+    kind: ConditionKind,
+    diagnostics: &mut Diagnostics,
+) -> Option<Condition> {
+    let what = kind.block_name();
+    let mut condition = None;
+    let mut error_message = None;
+    for structure in &block.body {
+        match structure {
+            Structure::Attribute(attribute) => match attribute.key.as_str() {
+                "condition" => condition = Some(expr_at(sources, file, &attribute.value)),
+                "error_message" => error_message = Some(expr_at(sources, file, &attribute.value)),
+                other => diagnostics.push(
+                    sources
+                        .error(
+                            file,
+                            &attribute.key.span().unwrap_or(0..0),
+                            format!("unknown attribute `{other}` in a `{what}` block"),
+                        )
+                        .with_hint(format!(
+                            "a `{what}` block takes `condition` and `error_message`"
+                        )),
+                ),
+            },
+            Structure::Block(inner) => diagnostics.push(sources.error(
+                file,
+                &block_range(inner),
+                format!(
+                    "unexpected block `{}` in a `{what}` block",
+                    inner.ident.as_str()
+                ),
+            )),
+        }
+    }
+    let missing = |name: &str| {
+        sources
+            .error(
+                file,
+                &block_range(block),
+                format!("missing required attribute `{name}` in a `{what}` block"),
+            )
+            .with_hint(format!(
+                "a `{what}` block takes `condition` (true when all is well) and `error_message`"
+            ))
+    };
+    match (condition, error_message) {
+        (Some(test), Some(error_message)) => Some(Condition {
+            kind,
+            test,
+            error_message,
+        }),
+        (None, _) => {
+            diagnostics.push(missing("condition"));
+            None
+        }
+        (_, None) => {
+            diagnostics.push(missing("error_message"));
+            None
+        }
+    }
+}
+
+/// Reads a top-level `check "NAME" { assert { ... } }` block.
+pub(crate) fn check_block(
+    sources: &SourceMap,
+    file: FileId,
+    block: &Block,
+    checks: &mut Vec<Check>,
+    diagnostics: &mut Diagnostics,
+) {
+    let range = block_range(block);
+    let Some(name) = block.labels.first().map(|l| l.as_str().to_owned()) else {
+        diagnostics.push(sources.error(
+            file,
+            &range,
+            "a `check` block needs a name: `check \"NAME\" { ... }`",
+        ));
+        return;
+    };
+    let mut asserts = Vec::new();
+    for structure in &block.body {
+        match structure {
+            Structure::Block(inner) if inner.ident.as_str() == "assert" => {
+                asserts.extend(condition_block(
+                    sources,
+                    file,
+                    inner,
+                    ConditionKind::Assert,
+                    diagnostics,
+                ));
+            }
+            Structure::Block(inner) if inner.ident.as_str() == "data" => diagnostics.push(
+                sources
+                    .error(
+                        file,
+                        &block_range(inner),
+                        "a scoped `data` block inside `check` is not supported",
+                    )
+                    .with_hint(
+                        "declare the data source at the top level and refer to it in the `assert`",
+                    ),
+            ),
+            Structure::Block(inner) => diagnostics.push(sources.error(
+                file,
+                &block_range(inner),
+                format!(
+                    "unexpected block `{}` in a `check` block",
+                    inner.ident.as_str()
+                ),
+            )),
+            Structure::Attribute(attribute) => diagnostics.push(
+                sources
+                    .error(
+                        file,
+                        &attribute.key.span().unwrap_or(0..0),
+                        format!(
+                            "unknown attribute `{}` in a `check` block",
+                            attribute.key.as_str()
+                        ),
+                    )
+                    .with_hint("a `check` block holds `assert` blocks"),
+            ),
+        }
+    }
+    if asserts.is_empty() {
+        diagnostics.push(
+            sources
+                .error(
+                    file,
+                    &range,
+                    format!("`check \"{name}\"` has no `assert` block"),
+                )
+                .with_hint("add `assert { condition = ... error_message = \"...\" }`"),
+        );
+        return;
+    }
+    checks.push(Check {
+        name,
+        asserts,
+        location: sources.location(file, range.start),
+    });
+}
+
+/// Resolves `prevent_destroy` and `create_before_destroy` written as expressions, with the
+/// variables known at load. Anything else (a resource's attribute, a local) is an error, as
+/// in Terraform; an unknown value (`validate` without the variable's value) is left false.
+pub(crate) fn resolve_lifecycle(config: &mut Configuration, diagnostics: &mut Diagnostics) {
+    let variables: crate::ObjectMap = config
+        .variables
+        .iter()
+        .map(|v| (v.name.clone(), v.value.clone()))
+        .collect();
+    let locals = crate::ObjectMap::new();
+    let resources = |_: &ResourceAddress, _: Option<&Value>| None;
+    let env = Env {
+        variables: &variables,
+        locals: &locals,
+        resources: &resources,
+        dir: config.dir.as_deref(),
+    };
+    let mut resolved = Vec::new();
+    for (i, resource) in config.resources.iter().enumerate() {
+        for (argument, expr) in &resource.conditions.lifecycle_expressions {
+            let name = argument.name();
+            let not_constant = crate::refs::references(&expr.expr)
+                .into_iter()
+                .any(|r| !matches!(r.target, crate::refs::Target::Variable(_)));
+            let error = |message: String| {
+                config
+                    .source(expr.file)
+                    .error(&span(&expr.expr), message)
+                    .with_hint(format!(
+                        "`{name}` is decided when the configuration loads: write `true`, `false` or an expression of variables"
+                    ))
+            };
+            if not_constant {
+                diagnostics.push(error(format!(
+                    "`{name}` may refer only to variables, whose values are known when the configuration loads"
+                )));
+                continue;
+            }
+            match Context::new(&env).eval(&expr.expr).map(Value::unmark) {
+                Ok((Value::Bool(b), _)) => resolved.push((i, *argument, b)),
+                Ok((Value::Unknown, _)) => {}
+                Ok((other, _)) => diagnostics.push(error(format!(
+                    "`{name}` must be a bool, found {}",
+                    other.type_name()
+                ))),
+                Err(e) => diagnostics.push(e.into_diagnostic(config.source(expr.file))),
+            }
+        }
+    }
+    for (i, argument, value) in resolved {
+        let lifecycle = &mut config.resources[i].lifecycle;
+        match argument {
+            LifecycleArgument::PreventDestroy => lifecycle.prevent_destroy = value,
+            LifecycleArgument::CreateBeforeDestroy => lifecycle.create_before_destroy = value,
+        }
+    }
+}
+
+/// What the conditions of a plan found.
+#[derive(Debug, Clone, Default)]
+pub struct ConditionReport {
+    /// Failed preconditions (and conditions that cannot be evaluated): the plan stops.
+    pub errors: Diagnostics,
+    /// Failed `check` assertions: warnings, the plan goes on.
+    pub warnings: Diagnostics,
+}
+
+/// Evaluates every precondition of every instance and every `check` assertion, with what is
+/// known of the resources (`known`: the objects as planned). Conditions not known yet are left
+/// for later.
+pub fn evaluate_conditions(config: &Configuration, known: &dyn ResourceValues) -> ConditionReport {
+    let mut report = ConditionReport::default();
+    let any = !config.checks.is_empty()
+        || config.resources.iter().any(|r| {
+            r.conditions
+                .conditions
+                .iter()
+                .any(|c| c.kind == ConditionKind::Precondition)
+        });
+    if !any {
+        return report;
+    }
+    crate::expand::with_environment(config, known, &mut |env| {
+        for resource in &config.resources {
+            for_each_instance(resource, env, &mut |address, context| {
+                for condition in &resource.conditions.conditions {
+                    if condition.kind != ConditionKind::Precondition {
+                        continue;
+                    }
+                    if let Some(d) = failed(config, condition, context, Some(address)) {
+                        report.errors.push(d);
+                    }
+                }
+            });
+        }
+        for check in &config.checks {
+            for assert in &check.asserts {
+                let mut context = Context::new(env);
+                if let Some(d) = failed(config, assert, &mut context, None) {
+                    let d = d.into_warning().with_note(format!(
+                        "`check \"{}\"` ({}); a check warns, it does not stop the run",
+                        check.name, check.location
+                    ));
+                    report.warnings.push(d);
+                }
+            }
+        }
+    });
+    report
+}
+
+/// Evaluates the postconditions of one instance after apply, `self` being `object` (the
+/// applied object); answers the failed ones.
+pub fn evaluate_postconditions(
+    config: &Configuration,
+    known: &dyn ResourceValues,
+    instance: &ResourceAddress,
+    object: &crate::ObjectMap,
+) -> Diagnostics {
+    let mut errors = Diagnostics::new();
+    let Some(resource) = config
+        .resources
+        .iter()
+        .find(|r| r.address == instance.resource())
+    else {
+        return errors;
+    };
+    if !resource
+        .conditions
+        .conditions
+        .iter()
+        .any(|c| c.kind == ConditionKind::Postcondition)
+    {
+        return errors;
+    }
+    crate::expand::with_environment(config, known, &mut |env| {
+        for_each_instance(resource, env, &mut |address, context| {
+            if address != instance {
+                return;
+            }
+            context.bind_name("self", Value::Object(object.clone()));
+            for condition in &resource.conditions.conditions {
+                if condition.kind != ConditionKind::Postcondition {
+                    continue;
+                }
+                if let Some(d) = failed(config, condition, context, Some(address)) {
+                    errors.push(d);
+                }
+            }
+        });
+    });
+    errors
+}
+
+/// Calls `visit` with each instance of `resource` and a context with its `each` / `count`.
+fn for_each_instance(
+    resource: &Resource,
+    env: &Env<'_>,
+    visit: &mut dyn FnMut(&ResourceAddress, &mut Context<'_>),
+) {
+    let Ok((_, seeds)) =
+        crate::expand::instance_seeds(resource, env, UnknownRepetition::Skip, &mut |_| {})
+    else {
+        return;
+    };
+    for (key, each, count_index) in seeds {
+        let address = resource.address.clone().with_key(key);
+        let mut context = Context::new(env);
+        context.each = each;
+        context.count_index = count_index;
+        visit(&address, &mut context);
+    }
+}
+
+/// The diagnostic of a condition that is false (or cannot be evaluated), at the condition.
+fn failed(
+    config: &Configuration,
+    condition: &Condition,
+    context: &mut Context<'_>,
+    address: Option<&ResourceAddress>,
+) -> Option<Diagnostic> {
+    let source = config.source(condition.test.file);
+    let at = span(&condition.test.expr);
+    let what = match condition.kind {
+        ConditionKind::Precondition => "resource precondition failed",
+        ConditionKind::Postcondition => "resource postcondition failed",
+        ConditionKind::Assert => "check assertion failed",
+    };
+    let problem =
+        |e: EvalError| -> Diagnostic { e.into_diagnostic(config.source(condition.test.file)) };
+    let value = match context.eval(&condition.test.expr) {
+        Ok(value) => value,
+        Err(e) => return Some(problem(e)),
+    };
+    match value.unmark().0 {
+        Value::Bool(true) | Value::Unknown => None,
+        Value::Bool(false) => {
+            let message = match context.eval(&condition.error_message.expr) {
+                Ok(message) if message.is_sensitive() => "(sensitive value)".to_owned(),
+                Ok(message) => value_to_string(&message).unwrap_or_else(|| message.to_string()),
+                Err(e) => return Some(problem(e)),
+            };
+            let mut diagnostic = source.error(&at, format!("{what}: {message}"));
+            if let Some(address) = address {
+                diagnostic = diagnostic.with_note(format!(
+                    "the condition of `{address}` is false ({})",
+                    condition.kind.block_name()
+                ));
+            }
+            Some(diagnostic)
+        }
+        other => Some(source.error(
+            &at,
+            format!(
+                "invalid condition: it must be a bool, found {}",
+                other.type_name()
+            ),
+        )),
+    }
+}
