@@ -158,6 +158,9 @@ pub struct ApplyReport {
     pub interrupted: bool,
     /// Evaluating the outputs failed; the outputs in the state were left as they were.
     pub output_error: Option<plinth_config::Diagnostics>,
+    /// The failed assertions of the configuration's `check` blocks, evaluated with what was
+    /// applied: warnings.
+    pub check_warnings: plinth_config::Diagnostics,
 }
 
 /// Counts of what an apply changed, for `Apply complete! Resources: ...`.
@@ -521,6 +524,16 @@ impl Run<'_> {
             match self.outputs(journal.state()) {
                 Ok(changes) => journal.record_all(changes)?,
                 Err(error) => self.report.output_error = Some(error),
+            }
+            if self.plan.mode() != PlanMode::Destroy {
+                let known = Known {
+                    finished: &self.finished,
+                    plan: self.plan,
+                    state: journal.state(),
+                    unrecorded: &[],
+                };
+                self.report.check_warnings =
+                    plinth_config::evaluate_conditions(self.config, &known).warnings;
             }
         }
         Ok(())

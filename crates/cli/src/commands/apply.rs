@@ -220,7 +220,7 @@ fn execute(run: Run<'_>) -> anyhow::Result<ExitCode> {
     ));
     progress.finish();
     let plan = match planned {
-        Ok((plan, _)) => crate::commands::planning::warned(plan)?,
+        Ok((plan, _)) => plan,
         Err(err) => {
             runtime.block_on(session.close())?;
             return Err(err.into());
@@ -438,6 +438,7 @@ fn summarize(report: &ApplyReport, state: &State, command: Command) -> anyhow::R
         if let Some(diagnostics) = &report.output_error {
             crate::diagnostics::print(diagnostics)?;
         }
+        crate::commands::planning::warn_checks(&report.check_warnings)?;
         return Ok(ExitCode::SUCCESS);
     }
     drop(stdout);
@@ -537,6 +538,7 @@ fn summarize_json(
     if let Some(diagnostics) = &report.output_error {
         crate::diagnostics::print(diagnostics)?;
     }
+    crate::commands::planning::warn_checks(&report.check_warnings)?;
     match outcome {
         RunOutcome::Success => Ok(ExitCode::SUCCESS),
         RunOutcome::Interrupted => Ok(crate::commands::ExitStatus::Interrupted.into()),

@@ -135,17 +135,11 @@ pub fn warn_selection(options: &PlanOptions) -> std::io::Result<()> {
     )
 }
 
-/// The failed assertions of the configuration's `check` blocks, as warnings on stderr: they do
-/// not stop the run.
-pub fn warn_checks(plan: &plinth_planner::Plan) -> anyhow::Result<()> {
-    if !plan.warnings().is_empty() {
-        crate::diagnostics::print(plan.warnings())?;
+/// The failed assertions of the configuration's `check` blocks (of a plan, or after an
+/// apply), as warnings on stderr: they do not stop the run.
+pub fn warn_checks(warnings: &plinth_config::Diagnostics) -> anyhow::Result<()> {
+    if !warnings.is_empty() {
+        crate::diagnostics::print(warnings)?;
     }
     Ok(())
-}
-
-/// The plan, once the warnings of its `check` blocks are printed ([`warn_checks`]).
-pub fn warned(plan: plinth_planner::Plan) -> anyhow::Result<plinth_planner::Plan> {
-    warn_checks(&plan)?;
-    Ok(plan)
 }
