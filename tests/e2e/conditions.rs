@@ -210,3 +210,82 @@ resource "huaweicloud_cce_addon" "dns" {{
     run.code(1);
     insta::assert_snapshot!("prevent_destroy_from_a_local", run.stderr);
 }
+
+#[test]
+fn replace_triggered_by_replaces_when_what_it_names_changes() {
+    let cloud = Cloud::start(0);
+    let project = Project::new();
+    let body = |version: &str, replicas: u32| {
+        format!(
+            r#"
+resource "huaweicloud_cce_addon" "dns" {{
+  cluster_id    = "{CLUSTER_1}"
+  template_name = "coredns"
+  version       = "{version}"
+  values = {{
+    flavor = {{ replicas = {replicas} }}
+  }}
+}}
+
+resource "huaweicloud_modelarts_pool_plugin" "gpu" {{
+  pool_name     = "pool-a"
+  template_name = "gpu-beta"
+  lifecycle {{
+    replace_triggered_by = [huaweicloud_cce_addon.dns.version]
+  }}
+}}
+"#
+        )
+    };
+    project.write("main.hcl", &config(&cloud, &body("1.28.6", 2)));
+    project.plinth(&["apply", "--auto-approve"]).code(0);
+    // The plug-in's deletes and installs, as the emulator counts them.
+    let plugin_calls = |method: &str| {
+        cloud
+            .requests()
+            .by_route
+            .iter()
+            .filter(|(route, _)| route.starts_with(method) && route.contains("plugin"))
+            .map(|(_, n)| n.total)
+            .sum::<u64>()
+    };
+    let (deletes, installs) = (plugin_calls("DELETE "), plugin_calls("POST "));
+    assert_eq!(installs, 1);
+
+    // Another attribute of the add-on changes: the plug-in stays.
+    project.write("main.hcl", &config(&cloud, &body("1.28.6", 3)));
+    let run = project.plinth(&["plan"]);
+    run.code(0);
+    assert!(
+        run.stdout
+            .contains("Plan: 0 to add, 1 to change, 0 to destroy."),
+        "{}",
+        run.stdout
+    );
+    project.plinth(&["apply", "--auto-approve"]).code(0);
+    assert_eq!(plugin_calls("DELETE "), deletes);
+    assert_eq!(plugin_calls("POST "), installs);
+
+    // The version the trigger names changes: the plug-in is replaced, and the plan says why.
+    project.write("main.hcl", &config(&cloud, &body("1.30.6", 3)));
+    let run = project.plinth(&["plan"]);
+    run.code(0);
+    assert!(
+        run.stdout.contains(
+            "(because `huaweicloud_cce_addon.dns.version` changes, and `replace_triggered_by` names it)"
+        ),
+        "{}",
+        run.stdout
+    );
+    let json = project.plinth(&["plan", "--json"]);
+    assert!(
+        json.stdout.contains("\"replace_triggered_by\""),
+        "{}",
+        json.stdout
+    );
+    project.plinth(&["apply", "--auto-approve"]).code(0);
+    // The emulator saw the plug-in deleted and installed once more.
+    assert_eq!(plugin_calls("DELETE "), deletes + 1);
+    assert_eq!(plugin_calls("POST "), installs + 1);
+    assert_eq!(cloud.snapshot().plugins.len(), 1);
+}

@@ -504,3 +504,259 @@ fn failed(
         )),
     }
 }
+
+/// One entry of `replace_triggered_by`: a managed resource (all its instances, or one by a
+/// literal key), or one of its attributes. The resource's instances are replaced when what it
+/// names is updated or replaced (an attribute: when that attribute changes).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReplaceTrigger {
+    /// The resource or instance referred to.
+    pub address: ResourceAddress,
+    /// The attribute referred to, if any (`huaweicloud_cce_addon.dns.version`).
+    pub attribute: Option<String>,
+    /// The reference as written, for the plan's reason.
+    pub text: String,
+    /// Where it is written.
+    pub(crate) place: Option<(FileId, Range<usize>)>,
+}
+
+/// Reads `replace_triggered_by = [huaweicloud_x.y, huaweicloud_x.y.attr, ...]`.
+pub(crate) fn replace_triggers(
+    sources: &SourceMap,
+    file: FileId,
+    value: &Expression,
+    diagnostics: &mut Diagnostics,
+) -> Vec<ReplaceTrigger> {
+    let error = |range: &Range<usize>, message: &str| {
+        sources.error(file, range, message).with_hint(
+            "write references to managed resources or their attributes: `[huaweicloud_cce_addon.dns]`, `[huaweicloud_cce_addon.dns.version]`",
+        )
+    };
+    let Expression::Array(items) = value else {
+        diagnostics.push(error(
+            &span(value),
+            "`replace_triggered_by` must be a list of references",
+        ));
+        return Vec::new();
+    };
+    let mut triggers = Vec::new();
+    for item in items {
+        let range = span(item);
+        let found = crate::refs::references(item);
+        let trigger = match found.as_slice() {
+            [only] if only.range == range => match &only.target {
+                crate::refs::Target::Resource(address, steps)
+                    if address.mode() == plinth_core::Mode::Managed =>
+                {
+                    trigger(address, steps)
+                }
+                _ => None,
+            },
+            _ => None,
+        };
+        match trigger {
+            Some(mut trigger) => {
+                sources.get(file).text()[range.clone()].clone_into(&mut trigger.text);
+                trigger.place = Some((file, range));
+                triggers.push(trigger);
+            }
+            None => diagnostics.push(error(
+                &range,
+                "`replace_triggered_by` entries must be references to a managed resource, an instance with a literal key, or an attribute",
+            )),
+        }
+    }
+    triggers
+}
+
+fn trigger(
+    address: &ResourceAddress,
+    steps: &[crate::model::ReferenceStep],
+) -> Option<ReplaceTrigger> {
+    use crate::model::ReferenceStep;
+    let mut steps = steps.iter();
+    let mut address = address.clone();
+    let mut next = steps.next();
+    if let Some(ReferenceStep::Index(key)) = next {
+        let key = match key.parse::<u64>() {
+            Ok(index) => plinth_core::InstanceKey::Int(index),
+            Err(_) => plinth_core::InstanceKey::String(key.clone()),
+        };
+        address = address.with_key(Some(key));
+        next = steps.next();
+    }
+    let attribute = match next {
+        None => None,
+        Some(ReferenceStep::Attribute(name)) => Some(name.clone()),
+        Some(_) => return None,
+    };
+    Some(ReplaceTrigger {
+        address,
+        attribute,
+        text: String::new(),
+        place: None,
+    })
+}
+
+/// Refuses a `replace_triggered_by` entry naming a resource the configuration does not declare;
+/// makes the others dependencies (as in Terraform): the replace waits for the change that
+/// triggers it.
+pub(crate) fn check_triggers(config: &mut Configuration, diagnostics: &mut Diagnostics) {
+    let declared: std::collections::BTreeSet<ResourceAddress> =
+        config.resources.iter().map(|r| r.address.clone()).collect();
+    let config_sources = &config.sources;
+    for resource in &mut config.resources {
+        for trigger in &resource.lifecycle.replace_triggered_by {
+            let target = trigger.address.resource();
+            if !declared.contains(&target) {
+                let message =
+                    format!("`replace_triggered_by` refers to undeclared resource `{target}`");
+                diagnostics.push(match &trigger.place {
+                    Some((file, range)) => config_sources.error(*file, range, message),
+                    None => Diagnostic::error(message),
+                });
+                continue;
+            }
+            if !resource.depends_on.iter().any(|d| d.address == target) {
+                resource.depends_on.push(crate::model::Reference {
+                    address: target,
+                    steps: Vec::new(),
+                    location: resource.location.clone(),
+                    offset: resource.offset,
+                });
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::diagnostic::SourceFile;
+    use crate::{Configuration, NoValues, Sources, load_sources};
+
+    const ADDON: &str = r#"
+variable "protect" {
+  type    = bool
+  default = true
+}
+
+resource "huaweicloud_cce_addon" "dns" {
+  cluster_id    = "c1"
+  template_name = "coredns"
+}
+"#;
+
+    fn load(extra: &str) -> Result<Configuration, String> {
+        load_sources(Sources {
+            files: vec![SourceFile::new("main.hcl", format!("{ADDON}{extra}"))],
+            ..Sources::default()
+        })
+        .map_err(|d| d.to_string())
+    }
+
+    fn plugin(lifecycle: &str) -> String {
+        format!(
+            "resource \"huaweicloud_modelarts_pool_plugin\" \"gpu\" {{\n  pool_name     = \"p\"\n  template_name = \"gpu-beta\"\n  lifecycle {{\n{lifecycle}\n  }}\n}}\n"
+        )
+    }
+
+    #[test]
+    fn condition_blocks_need_both_attributes_and_nothing_else() {
+        let error = load(&plugin("    precondition {\n      condition = true\n    }")).unwrap_err();
+        assert!(
+            error.contains("missing required attribute `error_message` in a `precondition` block"),
+            "{error}"
+        );
+        let error = load(&plugin(
+            "    postcondition {\n      condition = true\n      error_message = \"x\"\n      message = 1\n    }",
+        ))
+        .unwrap_err();
+        assert!(
+            error.contains("unknown attribute `message` in a `postcondition` block"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn check_blocks_need_a_name_and_an_assert_and_no_scoped_data() {
+        let error = load("check \"empty\" {\n}\n").unwrap_err();
+        assert!(
+            error.contains("`check \"empty\"` has no `assert` block"),
+            "{error}"
+        );
+        let error = load(
+            "check \"scoped\" {\n  data \"huaweicloud_cce_addon\" \"x\" {}\n  assert {\n    condition = true\n    error_message = \"x\"\n  }\n}\n",
+        )
+        .unwrap_err();
+        assert!(
+            error.contains("a scoped `data` block inside `check` is not supported"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn replace_triggered_by_takes_references_to_declared_managed_resources() {
+        let config = load(&plugin(
+            "    replace_triggered_by = [huaweicloud_cce_addon.dns, huaweicloud_cce_addon.dns.version]",
+        ))
+        .unwrap();
+        let gpu = &config.resources[1];
+        let triggers = &gpu.lifecycle.replace_triggered_by;
+        assert_eq!(triggers.len(), 2);
+        assert_eq!(triggers[1].attribute.as_deref(), Some("version"));
+        assert_eq!(triggers[1].text, "huaweicloud_cce_addon.dns.version");
+        // The trigger is a dependency: the replace waits for what triggers it.
+        assert!(
+            gpu.depends_on
+                .iter()
+                .any(|d| d.address.to_string() == "huaweicloud_cce_addon.dns")
+        );
+        let error = load(&plugin("    replace_triggered_by = [\"x\"]")).unwrap_err();
+        assert!(
+            error.contains("must be references to a managed resource"),
+            "{error}"
+        );
+        let error = load(&plugin(
+            "    replace_triggered_by = [huaweicloud_cce_addon.dsn]",
+        ))
+        .unwrap_err();
+        assert!(
+            error.contains(
+                "`replace_triggered_by` refers to undeclared resource `huaweicloud_cce_addon.dsn`"
+            ),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn prevent_destroy_takes_its_value_from_variables() {
+        let config = load(&plugin("    prevent_destroy = var.protect")).unwrap();
+        assert!(config.resources[1].lifecycle.prevent_destroy);
+        let error = load(&plugin("    prevent_destroy = \"yes\"")).unwrap_err();
+        assert!(
+            error.contains("`prevent_destroy` must be a bool, found string"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn a_precondition_not_known_yet_is_left_for_later_and_a_false_one_fails() {
+        let unknown = load(&plugin(
+            "    precondition {\n      condition     = huaweicloud_cce_addon.dns.status == \"running\"\n      error_message = \"dns is not running\"\n    }",
+        ))
+        .unwrap();
+        let report = super::evaluate_conditions(&unknown, &NoValues);
+        assert!(report.errors.is_empty(), "{}", report.errors);
+        let false_one = load(&plugin(
+            "    precondition {\n      condition     = huaweicloud_cce_addon.dns.template_name == \"everest\"\n      error_message = \"dns must be everest, not ${huaweicloud_cce_addon.dns.template_name}\"\n    }",
+        ))
+        .unwrap();
+        let report = super::evaluate_conditions(&false_one, &NoValues);
+        let text = report.errors.to_string();
+        assert!(
+            text.contains("resource precondition failed: dns must be everest, not coredns"),
+            "{text}"
+        );
+        assert!(text.contains("main.hcl:"), "{text}");
+    }
+}

@@ -57,7 +57,9 @@ mod types;
 mod value;
 
 pub use crate::arguments::{MissingVariables, VarArgument, VarSource};
-pub use crate::conditions::{ConditionReport, evaluate_conditions, evaluate_postconditions};
+pub use crate::conditions::{
+    ConditionReport, ReplaceTrigger, evaluate_conditions, evaluate_postconditions,
+};
 pub use crate::diagnostic::{Diagnostic, Diagnostics, Location, Severity, SourceFile};
 pub use crate::duration::parse_duration;
 pub use crate::expand::{

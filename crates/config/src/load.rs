@@ -209,6 +209,7 @@ pub fn load_sources(sources: Sources) -> Result<Configuration, Diagnostics> {
         &sources.arguments,
     );
     crate::conditions::resolve_lifecycle(&mut loader.config, &mut loader.diagnostics);
+    crate::conditions::check_triggers(&mut loader.config, &mut loader.diagnostics);
     // Evaluation goes on after errors so that one run reports everything; values that failed
     // are unknown, which evaluates without further errors.
     let mut config = loader.config;
@@ -1327,11 +1328,24 @@ impl Loader {
                         );
                     }
                 },
+                "replace_triggered_by" => {
+                    lifecycle.replace_triggered_by = crate::conditions::replace_triggers(
+                        &self.config.sources,
+                        file,
+                        &attribute.value,
+                        &mut self.diagnostics,
+                    );
+                }
                 _ => self.unknown_attribute(
                     file,
                     attribute,
                     "a `lifecycle` block",
-                    &["prevent_destroy", "create_before_destroy", "ignore_changes"],
+                    &[
+                        "prevent_destroy",
+                        "create_before_destroy",
+                        "ignore_changes",
+                        "replace_triggered_by",
+                    ],
                 ),
             }
         }

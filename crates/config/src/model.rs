@@ -85,6 +85,8 @@ pub struct Lifecycle {
     pub ignore_changes: Vec<Vec<String>>,
     /// `ignore_changes = all`.
     pub ignore_all_changes: bool,
+    /// `replace_triggered_by`: replace the instances when what these name changes.
+    pub replace_triggered_by: Vec<crate::conditions::ReplaceTrigger>,
 }
 
 /// The `timeouts` block of a resource: how long each operation may take.

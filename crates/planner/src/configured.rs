@@ -32,6 +32,22 @@ pub fn plan(
     observed: &Observations,
     options: &PlanOptions,
 ) -> Result<Plan, PlanError> {
+    let first = plan_once(config, prior, observed, options)?;
+    if options.destroy {
+        return Ok(first);
+    }
+    crate::triggers::replace_triggered(config, options, first, &|options| {
+        plan_once(config, prior, observed, options)
+    })
+}
+
+/// [`plan`] before `replace_triggered_by` is applied.
+fn plan_once(
+    config: &Configuration,
+    prior: &State,
+    observed: &Observations,
+    options: &PlanOptions,
+) -> Result<Plan, PlanError> {
     let blocks = blocks(config)?;
     let statements = Statements::new(config);
     let index: HashMap<&ResourceAddress, usize> = config

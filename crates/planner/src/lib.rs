@@ -43,6 +43,7 @@ mod statements;
 #[cfg(any(test, feature = "testing"))]
 #[doc(hidden)]
 pub mod testing;
+mod triggers;
 
 pub use crate::configured::{mark_sensitive, plan, sensitive_pointers};
 pub use crate::diff::{AttributeChange, Drift};

@@ -155,6 +155,12 @@ pub enum Reason {
     DependsOnUnknown,
     /// A data source that was not read during refresh (`--no-refresh`).
     NotReadYet,
+    /// `replace_triggered_by`: what the trigger names was updated or replaced (or the attribute
+    /// it names changes).
+    ReplaceTriggeredBy {
+        /// The trigger as written: `huaweicloud_cce_addon.dns.version`.
+        trigger: String,
+    },
 }
 
 /// How many changes of each kind a plan has. A replace counts as one add and one destroy, an
@@ -203,6 +209,14 @@ impl Plan {
     /// sorted by name, no-ops included.
     pub fn output_changes(&self) -> &[OutputChange] {
         &self.outputs
+    }
+
+    /// The planned change of `address`, to amend (`replace_triggered_by`'s reason).
+    pub(crate) fn change_mut(&mut self, address: &ResourceAddress) -> Option<&mut PlannedChange> {
+        self.changes
+            .binary_search_by(|change| change.address.cmp(address))
+            .ok()
+            .map(|index| &mut self.changes[index])
     }
 
     /// Every planned change, sorted by address, no-ops included.
@@ -326,6 +340,10 @@ impl fmt::Display for Reason {
             }
             Reason::Drift => f.write_str("values were changed outside plinth"),
             Reason::Requested => f.write_str("replacement requested with `--replace`"),
+            Reason::ReplaceTriggeredBy { trigger } => write!(
+                f,
+                "`{trigger}` changes, and `replace_triggered_by` names it"
+            ),
             Reason::Tainted => f.write_str("it is tainted"),
             Reason::NoLongerInConfiguration => f.write_str("it is no longer in the configuration"),
             Reason::InstanceKeyRemoved => {
