@@ -82,13 +82,13 @@ pub(super) fn tonumber(call: &Call<'_>) -> Result<Value, Failure> {
                 if is_whole_number_text(s) {
                     integer_out_of_range(s)
                 } else {
-                    format!("cannot convert {s:?} to number; given string must be a decimal representation of a number")
+                    format!("cannot convert `{s}` to number; given string must be a decimal representation of a number")
                 },
             )
         }),
         Value::String(s) => Err(at(
             0,
-            format!("cannot convert {s:?} to number; given string must be a decimal representation of a number"),
+            format!("cannot convert `{s}` to number; given string must be a decimal representation of a number"),
         )),
         v => Err(at(
             0,
@@ -105,9 +105,7 @@ pub(super) fn tobool(call: &Call<'_>) -> Result<Value, Failure> {
         Value::String(s) if s == "false" => Ok(Value::Bool(false)),
         Value::String(s) => Err(at(
             0,
-            format!(
-                "cannot convert {s:?} to bool; only the strings \"true\" or \"false\" are allowed"
-            ),
+            format!("cannot convert `{s}` to bool; only the strings `true` or `false` are allowed"),
         )),
         v => Err(at(0, format!("cannot convert {} to bool", v.type_name()))),
     }

@@ -139,7 +139,7 @@ fn messages_built_from_sensitive_values_show_sensitive_value() {
     for (expr, expected) in [
         (
             "tonumber(var.token)",
-            "cannot convert \"(sensitive value)\" to number",
+            "cannot convert `(sensitive value)` to number",
         ),
         ("file(var.token)", "cannot read `(sensitive value)`"),
         ("file(upper(var.token))", "cannot read `(sensitive value)`"),
