@@ -289,3 +289,42 @@ resource "huaweicloud_modelarts_pool_plugin" "gpu" {{
     assert_eq!(plugin_calls("POST "), installs + 1);
     assert_eq!(cloud.snapshot().plugins.len(), 1);
 }
+
+#[test]
+fn a_precondition_unknown_at_plan_time_is_checked_before_the_operation() {
+    let cloud = Cloud::start(0);
+    let project = Project::new();
+    let body = format!(
+        r#"
+resource "huaweicloud_cce_addon" "dns" {{
+  cluster_id    = "{CLUSTER_1}"
+  template_name = "coredns"
+}}
+
+resource "huaweicloud_modelarts_pool_plugin" "gpu" {{
+  pool_name     = "pool-a"
+  template_name = "gpu-beta"
+  lifecycle {{
+    precondition {{
+      condition     = huaweicloud_cce_addon.dns.status == "never"
+      error_message = "coredns is ${{huaweicloud_cce_addon.dns.status}}"
+    }}
+  }}
+}}
+"#
+    );
+    project.write("main.hcl", &config(&cloud, &body));
+    // The add-on's status is known only once it is installed: the plan cannot decide.
+    project.plinth(&["plan"]).code(0);
+    let run = project.plinth(&["apply", "--auto-approve"]);
+    run.code(1);
+    assert!(
+        run.stderr
+            .contains("resource precondition failed: coredns is "),
+        "{}",
+        run.stderr
+    );
+    let snapshot = cloud.snapshot();
+    assert_eq!(snapshot.addons.len(), 1);
+    assert!(snapshot.plugins.is_empty(), "{:?}", snapshot.plugins);
+}

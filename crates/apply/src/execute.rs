@@ -801,6 +801,16 @@ impl Run<'_> {
         let schema = schema_of(address).ok_or_else(|| OperationError::UnsupportedType {
             type_name: address.type_name().to_owned(),
         })?;
+        crate::postconditions::check_preconditions(
+            self.config,
+            &Known {
+                finished: &self.finished,
+                plan: self.plan,
+                state: recorded.state,
+                unrecorded: recorded.unrecorded,
+            },
+            address,
+        )?;
         let planned = change
             .after
             .as_ref()

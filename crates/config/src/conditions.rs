@@ -403,6 +403,31 @@ pub fn evaluate_postconditions(
     instance: &ResourceAddress,
     object: &crate::ObjectMap,
 ) -> Diagnostics {
+    instance_conditions(config, known, instance, Some(object))
+}
+
+/// Evaluates the preconditions of one instance just before apply changes it, with what is
+/// known then: a precondition not known at plan time is checked here, as in Terraform.
+pub fn evaluate_preconditions(
+    config: &Configuration,
+    known: &dyn ResourceValues,
+    instance: &ResourceAddress,
+) -> Diagnostics {
+    instance_conditions(config, known, instance, None)
+}
+
+/// The failed postconditions (with `applied`) or preconditions (without) of one instance.
+fn instance_conditions(
+    config: &Configuration,
+    known: &dyn ResourceValues,
+    instance: &ResourceAddress,
+    applied: Option<&crate::ObjectMap>,
+) -> Diagnostics {
+    let kind = if applied.is_some() {
+        ConditionKind::Postcondition
+    } else {
+        ConditionKind::Precondition
+    };
     let mut errors = Diagnostics::new();
     let Some(resource) = config
         .resources
@@ -415,7 +440,7 @@ pub fn evaluate_postconditions(
         .conditions
         .conditions
         .iter()
-        .any(|c| c.kind == ConditionKind::Postcondition)
+        .any(|c| c.kind == kind)
     {
         return errors;
     }
@@ -424,9 +449,11 @@ pub fn evaluate_postconditions(
             if address != instance {
                 return;
             }
-            context.bind_name("self", Value::Object(object.clone()));
+            if let Some(object) = applied {
+                context.bind_name("self", Value::Object(object.clone()));
+            }
             for condition in &resource.conditions.conditions {
-                if condition.kind != ConditionKind::Postcondition {
+                if condition.kind != kind {
                     continue;
                 }
                 if let Some(d) = failed(config, condition, context, Some(address)) {
@@ -600,13 +627,14 @@ fn trigger(
 
 /// Refuses a `replace_triggered_by` entry naming a resource the configuration does not declare;
 /// makes the others dependencies (as in Terraform): the replace waits for the change that
-/// triggers it.
+/// triggers it. The resources a resource's conditions read are its dependencies too.
 pub(crate) fn check_triggers(config: &mut Configuration, diagnostics: &mut Diagnostics) {
     let declared: std::collections::BTreeSet<ResourceAddress> =
         config.resources.iter().map(|r| r.address.clone()).collect();
     let config_sources = &config.sources;
     for resource in &mut config.resources {
-        for trigger in &resource.lifecycle.replace_triggered_by {
+        let triggers = resource.lifecycle.replace_triggered_by.clone();
+        for trigger in &triggers {
             let target = trigger.address.resource();
             if !declared.contains(&target) {
                 let message =
@@ -617,15 +645,39 @@ pub(crate) fn check_triggers(config: &mut Configuration, diagnostics: &mut Diagn
                 });
                 continue;
             }
-            if !resource.depends_on.iter().any(|d| d.address == target) {
-                resource.depends_on.push(crate::model::Reference {
-                    address: target,
-                    steps: Vec::new(),
-                    location: resource.location.clone(),
-                    offset: resource.offset,
-                });
-            }
+            depend_on(resource, target);
         }
+        // What a condition reads is a dependency too: a precondition decided at apply time
+        // sees what it reads applied.
+        let read: Vec<ResourceAddress> = resource
+            .conditions
+            .conditions
+            .iter()
+            .flat_map(|c| {
+                crate::refs::references(&c.test.expr)
+                    .into_iter()
+                    .chain(crate::refs::references(&c.error_message.expr))
+            })
+            .filter_map(|r| match r.target {
+                crate::refs::Target::Resource(address, _) => Some(address),
+                _ => None,
+            })
+            .filter(|address| declared.contains(address) && *address != resource.address)
+            .collect();
+        for address in read {
+            depend_on(resource, address);
+        }
+    }
+}
+
+fn depend_on(resource: &mut Resource, target: ResourceAddress) {
+    if !resource.depends_on.iter().any(|d| d.address == target) {
+        resource.depends_on.push(crate::model::Reference {
+            address: target,
+            steps: Vec::new(),
+            location: resource.location.clone(),
+            offset: resource.offset,
+        });
     }
 }
 
