@@ -41,3 +41,66 @@ pub(crate) fn check(
     }
     Ok(report.warnings)
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::error::PlanError;
+    use crate::observe::PlanOptions;
+    use crate::testing::{World, config};
+
+    fn hcl(replicas: u32, expected_version: &str) -> String {
+        format!(
+            r#"
+resource "huaweicloud_cce_addon" "dns" {{
+  cluster_id    = "c1"
+  template_name = "coredns"
+  version       = "1.28.6"
+  values        = {{ replicas = {replicas} }}
+  lifecycle {{
+    precondition {{
+      condition     = huaweicloud_cce_addon.dns.values.replicas <= 3
+      error_message = "at most 3 replicas"
+    }}
+  }}
+}}
+
+check "version" {{
+  assert {{
+    condition     = huaweicloud_cce_addon.dns.version == "{expected_version}"
+    error_message = "coredns is not {expected_version}"
+  }}
+}}
+"#
+        )
+    }
+
+    #[test]
+    fn a_false_precondition_is_a_configuration_error_and_a_false_check_a_warning() {
+        let world = World::new();
+        let error = world
+            .plan(&config(&hcl(5, "1.28.6")), &PlanOptions::default())
+            .unwrap_err();
+        let PlanError::Configuration(diagnostics) = error else {
+            panic!("{error}");
+        };
+        assert!(
+            diagnostics
+                .to_string()
+                .contains("resource precondition failed: at most 3 replicas"),
+            "{diagnostics}"
+        );
+        let plan = world
+            .plan(&config(&hcl(2, "1.30.6")), &PlanOptions::default())
+            .unwrap();
+        let warnings = plan.warnings().to_string();
+        assert!(
+            warnings.contains("check assertion failed: coredns is not 1.30.6"),
+            "{warnings}"
+        );
+        assert_eq!(plan.warnings().error_count(), 0);
+        let plan = world
+            .plan(&config(&hcl(2, "1.28.6")), &PlanOptions::default())
+            .unwrap();
+        assert!(plan.warnings().is_empty());
+    }
+}

@@ -85,3 +85,93 @@ fn fires(change: &PlannedChange, attribute: Option<&str>) -> bool {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use crate::observe::PlanOptions;
+    use crate::plan::{Action, Reason};
+    use crate::testing::{World, address, config};
+
+    const CHAIN: &str = r#"
+resource "huaweicloud_cce_addon" "a" {
+  cluster_id    = "c1"
+  template_name = "coredns"
+  version       = "2"
+}
+resource "huaweicloud_cce_addon" "b" {
+  cluster_id    = "c1"
+  template_name = "everest"
+  lifecycle {
+    replace_triggered_by = [huaweicloud_cce_addon.a.version]
+  }
+}
+resource "huaweicloud_cce_addon" "c" {
+  cluster_id    = "c1"
+  template_name = "metrics"
+  lifecycle {
+    replace_triggered_by = [huaweicloud_cce_addon.b]
+  }
+}
+resource "huaweicloud_cce_addon" "d" {
+  cluster_id    = "c1"
+  template_name = "autoscaler"
+  lifecycle {
+    replace_triggered_by = [huaweicloud_cce_addon.a.description]
+  }
+}
+"#;
+
+    fn world(a_version: &str) -> World {
+        let mut world = World::new();
+        world.in_state(
+            "huaweicloud_cce_addon.a",
+            Some("uid-a"),
+            json!({"cluster_id": "c1", "template_name": "coredns", "version": a_version}),
+            &[],
+        );
+        for (name, template) in [("b", "everest"), ("c", "metrics"), ("d", "autoscaler")] {
+            world.in_state(
+                &format!("huaweicloud_cce_addon.{name}"),
+                Some(&format!("uid-{name}")),
+                json!({"cluster_id": "c1", "template_name": template}),
+                &[],
+            );
+        }
+        world
+    }
+
+    #[test]
+    fn a_trigger_replaces_and_a_replace_triggers_further_with_its_reason() {
+        let plan = world("1")
+            .plan(&config(CHAIN), &PlanOptions::default())
+            .unwrap();
+        let change = |name: &str| {
+            plan.change(&address(&format!("huaweicloud_cce_addon.{name}")))
+                .unwrap()
+                .clone()
+        };
+        assert_eq!(change("a").action, Action::Update);
+        let b = change("b");
+        assert!(matches!(b.action, Action::Replace { .. }), "{b:?}");
+        assert_eq!(
+            b.reasons,
+            [Reason::ReplaceTriggeredBy {
+                trigger: "huaweicloud_cce_addon.a.version".to_owned()
+            }]
+        );
+        // `c` names `b` as a whole, which is now replaced.
+        assert!(matches!(change("c").action, Action::Replace { .. }));
+        // `d` names an attribute of `a` that does not change.
+        assert_eq!(change("d").action, Action::NoOp);
+    }
+
+    #[test]
+    fn nothing_fires_when_nothing_changes() {
+        let plan = world("2")
+            .plan(&config(CHAIN), &PlanOptions::default())
+            .unwrap();
+        assert!(plan.changes().iter().all(|c| c.action == Action::NoOp));
+    }
+}
