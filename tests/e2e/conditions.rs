@@ -186,14 +186,14 @@ resource "huaweicloud_cce_addon" "dns" {{
 }
 
 #[test]
-fn prevent_destroy_from_anything_but_variables_is_refused_at_load() {
+fn prevent_destroy_not_known_at_load_is_refused() {
     let project = Project::new();
     project.write(
         "main.hcl",
         &format!(
             r#"
 locals {{
-  protect = true
+  protect = huaweicloud_cce_addon.dns.status == "running"
 }}
 
 resource "huaweicloud_cce_addon" "dns" {{
@@ -208,7 +208,7 @@ resource "huaweicloud_cce_addon" "dns" {{
     );
     let run = project.plinth(&["validate"]);
     run.code(1);
-    insta::assert_snapshot!("prevent_destroy_from_a_local", run.stderr);
+    insta::assert_snapshot!("prevent_destroy_not_known_at_load", run.stderr);
 }
 
 #[test]

@@ -285,19 +285,24 @@ pub(crate) fn check_block(
 }
 
 /// Resolves `prevent_destroy` and `create_before_destroy` written as expressions, with the
-/// variables known at load. Anything else (a resource's attribute, a local) is an error, as
-/// in Terraform; an unknown value (`validate` without the variable's value) is left false.
-pub(crate) fn resolve_lifecycle(config: &mut Configuration, diagnostics: &mut Diagnostics) {
+/// variables and the locals known at load. A reference to a resource is an error, and so is a
+/// value not known (a local that reads a resource), as Terraform requires lifecycle arguments to
+/// be known before anything is planned; `validate` without a variable's value leaves it false.
+pub(crate) fn resolve_lifecycle(
+    config: &mut Configuration,
+    locals: &crate::ObjectMap,
+    missing: crate::MissingVariables,
+    diagnostics: &mut Diagnostics,
+) {
     let variables: crate::ObjectMap = config
         .variables
         .iter()
         .map(|v| (v.name.clone(), v.value.clone()))
         .collect();
-    let locals = crate::ObjectMap::new();
     let resources = |_: &ResourceAddress, _: Option<&Value>| None;
     let env = Env {
         variables: &variables,
-        locals: &locals,
+        locals,
         resources: &resources,
         dir: config.dir.as_deref(),
     };
@@ -305,26 +310,26 @@ pub(crate) fn resolve_lifecycle(config: &mut Configuration, diagnostics: &mut Di
     for (i, resource) in config.resources.iter().enumerate() {
         for (argument, expr) in &resource.conditions.lifecycle_expressions {
             let name = argument.name();
-            let not_constant = crate::refs::references(&expr.expr)
-                .into_iter()
-                .any(|r| !matches!(r.target, crate::refs::Target::Variable(_)));
             let error = |message: String| {
                 config
                     .source(expr.file)
                     .error(&span(&expr.expr), message)
                     .with_hint(format!(
-                        "`{name}` is decided when the configuration loads: write `true`, `false` or an expression of variables"
+                        "`{name}` is decided when the configuration loads: write `true`, `false`, or an expression of variables and locals"
                     ))
             };
-            if not_constant {
+            if reads_resources(config, &expr.expr) {
                 diagnostics.push(error(format!(
-                    "`{name}` may refer only to variables, whose values are known when the configuration loads"
+                    "`{name}` must be known when the configuration loads: it may refer only to variables and to locals of variables"
                 )));
                 continue;
             }
             match Context::new(&env).eval(&expr.expr).map(Value::unmark) {
                 Ok((Value::Bool(b), _)) => resolved.push((i, *argument, b)),
-                Ok((Value::Unknown, _)) => {}
+                Ok((Value::Unknown, _)) if missing == crate::MissingVariables::Unknown => {}
+                Ok((Value::Unknown, _)) => diagnostics.push(error(format!(
+                    "`{name}` must be known when the configuration loads, but its value depends on values known only after apply"
+                ))),
                 Ok((other, _)) => diagnostics.push(error(format!(
                     "`{name}` must be a bool, found {}",
                     other.type_name()
@@ -340,6 +345,30 @@ pub(crate) fn resolve_lifecycle(config: &mut Configuration, diagnostics: &mut Di
             LifecycleArgument::CreateBeforeDestroy => lifecycle.create_before_destroy = value,
         }
     }
+}
+
+/// Whether `expr` reads anything but variables and constants, directly or through locals.
+fn reads_resources(config: &Configuration, expr: &Expression) -> bool {
+    let mut seen: Vec<String> = Vec::new();
+    let mut pending = vec![expr.clone()];
+    while let Some(expr) = pending.pop() {
+        for reference in crate::refs::references(&expr) {
+            match reference.target {
+                crate::refs::Target::Variable(_) => {}
+                crate::refs::Target::Local(name) => {
+                    if seen.contains(&name) {
+                        continue;
+                    }
+                    if let Some(local) = config.locals.iter().find(|l| l.name == name) {
+                        pending.push(local.expr.expr.clone());
+                    }
+                    seen.push(name);
+                }
+                _ => return true,
+            }
+        }
+    }
+    false
 }
 
 /// What the conditions of a plan found.
@@ -781,9 +810,29 @@ resource "huaweicloud_cce_addon" "dns" {
     }
 
     #[test]
-    fn prevent_destroy_takes_its_value_from_variables() {
+    fn prevent_destroy_takes_its_value_from_variables_and_locals() {
         let config = load(&plugin("    prevent_destroy = var.protect")).unwrap();
         assert!(config.resources[1].lifecycle.prevent_destroy);
+        let config = load(&format!(
+            "locals {{\n  keep = !var.protect\n}}\n{}",
+            plugin("    create_before_destroy = local.keep || true")
+        ))
+        .unwrap();
+        assert!(config.resources[1].lifecycle.create_before_destroy);
+        let error = load(&format!(
+            "locals {{\n  up = huaweicloud_cce_addon.dns.status == \"running\"\n}}\n{}",
+            plugin("    prevent_destroy = local.up")
+        ))
+        .unwrap_err();
+        assert!(
+            error.contains("`prevent_destroy` must be known when the configuration loads"),
+            "{error}"
+        );
+        let error = load(&plugin("    prevent_destroy = var.protcet")).unwrap_err();
+        assert!(
+            error.contains("undeclared variable `var.protcet`"),
+            "{error}"
+        );
         let error = load(&plugin("    prevent_destroy = \"yes\"")).unwrap_err();
         assert!(
             error.contains("`prevent_destroy` must be a bool, found string"),

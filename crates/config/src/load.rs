@@ -208,7 +208,6 @@ pub fn load_sources(sources: Sources) -> Result<Configuration, Diagnostics> {
         &sources.env_vars,
         &sources.arguments,
     );
-    crate::conditions::resolve_lifecycle(&mut loader.config, &mut loader.diagnostics);
     crate::conditions::check_triggers(&mut loader.config, &mut loader.diagnostics);
     // Evaluation goes on after errors so that one run reports everything; values that failed
     // are unknown, which evaluates without further errors.
@@ -220,6 +219,12 @@ pub fn load_sources(sources: Sources) -> Result<Configuration, Diagnostics> {
         crate::expand::UnknownRepetition::Skip,
     );
     diagnostics.extend(evaluated.diagnostics);
+    crate::conditions::resolve_lifecycle(
+        &mut config,
+        &evaluated.locals,
+        sources.missing_variables,
+        &mut diagnostics,
+    );
     duplicate_identities(&config, &evaluated.instances, &mut diagnostics);
     check_moved(&config, &mut diagnostics);
     crate::statements::check_removed(&config, &mut diagnostics);
