@@ -107,7 +107,9 @@ fn every_command_exits_with_its_documented_status() {
     let token = token.as_str();
 
     status(&project, &["validate", token], 0);
-    status(&project, &["validate"], 1); // `token` has no value
+    // `token` has no value: unknown for validate, an error for plan.
+    status(&project, &["validate"], 0);
+    status(&project, &["plan"], 1);
     status(&project, &["fmt", "--check"], 0);
     project.write("messy.hcl", "locals {\n  a=1\n}\n");
     status(&project, &["fmt", "--check"], 3);

@@ -81,7 +81,7 @@ fn errors_about_sensitive_values_show_sensitive_value() {
     for (expr, expected) in [
         (
             "tonumber(var.token)",
-            "tonumber: `(sensitive value)` is not a number",
+            "tonumber: cannot convert `(sensitive value)` to number",
         ),
         ("file(var.token)", "file: cannot read `(sensitive value)`"),
         (

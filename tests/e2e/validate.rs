@@ -76,7 +76,19 @@ resource "huaweicloud_modelarts_pool_plugin" "gpu" {
 }
 "#,
     );
-    project.plinth(&["validate"]).code(1);
+    // Without values, validate checks everything else (the variables are unknown); plan
+    // needs them.
+    let run = project.plinth(&["validate"]);
+    run.code(0);
+    assert!(run.stdout.contains("The configuration is valid."));
+    let run = project.plinth(&["plan"]);
+    run.code(1);
+    assert!(
+        run.stderr
+            .contains("no value for required variable `cluster`"),
+        "{}",
+        run.stderr
+    );
     let mut command = crate::support::plinth();
     command
         .arg("--chdir")
@@ -84,4 +96,84 @@ resource "huaweicloud_modelarts_pool_plugin" "gpu" {
         .args(["validate", "--var", "cluster=c1"])
         .env("PLINTH_VAR_pool", "pool-a");
     crate::support::Run::from(command.output().unwrap()).code(0);
+}
+
+#[test]
+fn validate_without_values_still_reports_other_mistakes() {
+    let project = Project::new();
+    project.write(
+        "main.hcl",
+        r#"variable "token" {
+  type      = string
+  sensitive = true
+}
+variable "replicas" {
+  type = number
+}
+resource "huaweicloud_cce_addon" "dns" {
+  cluster_id    = "c0ffee00-0000-4000-8000-000000000001"
+  template_name = upper("coredns", var.token)
+  version       = tonumber("v${var.replicas}")
+  values        = { flavor = { replicas = var.replicsa } }
+}
+"#,
+    );
+    let run = project.plinth(&["validate"]);
+    run.code(1);
+    assert!(
+        run.stderr.contains("`upper` takes 1 argument, found 2"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("undeclared variable `var.replicsa`"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !run.stderr.contains("no value for required variable"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn var_and_var_file_apply_in_command_line_order() {
+    let project = Project::new();
+    project.write(
+        "main.hcl",
+        r#"variable "region" {
+  type = string
+  validation {
+    condition     = var.region == "from-file"
+    error_message = "the file's value must win"
+  }
+}
+"#,
+    );
+    project.write("b.vars", "region = \"from-file\"\n");
+    // The file comes after the `--var`: it wins.
+    project
+        .plinth(&[
+            "validate",
+            "--var",
+            "region=from-var",
+            "--var-file",
+            "b.vars",
+        ])
+        .code(0);
+    // The `--var` comes after the file: it wins, and fails the validation.
+    let run = project.plinth(&[
+        "validate",
+        "--var-file",
+        "b.vars",
+        "--var",
+        "region=from-var",
+    ]);
+    run.code(1);
+    assert!(
+        run.stderr.contains("the file's value must win"),
+        "{}",
+        run.stderr
+    );
 }

@@ -159,6 +159,9 @@ pub struct ApplyReport {
     pub interrupted: bool,
     /// Evaluating the outputs failed; the outputs in the state were left as they were.
     pub output_error: Option<plinth_config::Diagnostics>,
+    /// The failed assertions of the configuration's `check` blocks, evaluated with what was
+    /// applied: warnings.
+    pub check_warnings: plinth_config::Diagnostics,
 }
 
 /// Counts of what an apply changed, for `Apply complete! Resources: ...`.
@@ -538,6 +541,16 @@ impl Run<'_> {
                 Ok(changes) => journal.record_all(self.clients.stamp(changes))?,
                 Err(error) => self.report.output_error = Some(error),
             }
+            if self.plan.mode() != PlanMode::Destroy {
+                let known = Known {
+                    finished: &self.finished,
+                    plan: self.plan,
+                    state: journal.state(),
+                    unrecorded: &[],
+                };
+                self.report.check_warnings =
+                    plinth_config::evaluate_conditions(self.config, &known).warnings;
+            }
         }
         Ok(())
     }
@@ -804,6 +817,16 @@ impl Run<'_> {
         let schema = schema_of(address).ok_or_else(|| OperationError::UnsupportedType {
             type_name: address.type_name().to_owned(),
         })?;
+        crate::postconditions::check_preconditions(
+            self.config,
+            &Known {
+                finished: &self.finished,
+                plan: self.plan,
+                state: recorded.state,
+                unrecorded: recorded.unrecorded,
+            },
+            address,
+        )?;
         let planned = change
             .after
             .as_ref()
@@ -912,6 +935,7 @@ impl Run<'_> {
         // Needed only if the create certainly did not happen: not kept past its result.
         let replaced = self.replaced_records.remove(&id);
         let mut changes = Vec::new();
+        let mut failed_postconditions = None;
         match result {
             Ok(done) => {
                 match done {
@@ -930,6 +954,14 @@ impl Run<'_> {
                             address: address.clone(),
                             resource,
                         });
+                        let known = Known {
+                            finished: &self.finished,
+                            plan: self.plan,
+                            state,
+                            unrecorded: &changes,
+                        };
+                        failed_postconditions =
+                            crate::postconditions::check(self.config, &known, &address);
                     }
                     Done::Gone => {
                         // The delete half of a create-before-destroy replace removes the old
@@ -950,6 +982,11 @@ impl Run<'_> {
                         self.finished
                             .insert(address.clone(), Finished::Read(attributes));
                     }
+                }
+                if let Some(errors) = failed_postconditions {
+                    // The object stays recorded as applied; the resource is failed.
+                    self.fail(id, OperationError::Configuration(errors));
+                    return changes;
                 }
                 self.report.succeeded.push(Completed {
                     address: address.clone(),

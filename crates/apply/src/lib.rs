@@ -58,6 +58,7 @@ mod import;
 mod known;
 mod observe;
 mod operation;
+mod postconditions;
 mod refresh;
 mod schedule;
 

@@ -382,15 +382,129 @@ pub struct ValidateArgs {
 }
 
 /// Variable values, shared by every command that evaluates the configuration.
-#[derive(Debug, Args, Clone, Default)]
+///
+/// `--var` and `--var-file` apply in the order they are given, a later one winning, as in
+/// Terraform; clap's derive keeps each kind's own order only, so the arguments are declared
+/// and read by hand, with their positions ([`ArgMatches::indices_of`]).
+#[derive(Debug, Clone, Default)]
 pub struct VarArgs {
-    /// Set a variable: NAME=VALUE (repeatable)
-    #[arg(long = "var", value_name = "NAME=VALUE")]
+    /// `--var NAME=VALUE` arguments, in the order given.
     pub vars: Vec<String>,
-
-    /// Read variables from an HCL file of `name = value` lines (repeatable)
-    #[arg(long = "var-file", value_name = "FILE")]
+    /// `--var-file FILE` arguments, in the order given.
     pub var_files: Vec<PathBuf>,
+    /// Which kind each argument was, in command-line order (`true`: a file).
+    order: Vec<bool>,
+}
+
+impl VarArgs {
+    /// The arguments in command-line order. A file added without a place (the saved plan's
+    /// values, [`VarArgs::with_lowest_var_file`]) or arguments built without a command line
+    /// come first: files, then values.
+    pub fn in_order(&self) -> Vec<plinth_config::VarArgument> {
+        use plinth_config::VarArgument;
+        let placed_files = self.order.iter().filter(|file| **file).count();
+        let placed_vars = self.order.len() - placed_files;
+        let unplaced_files = self.var_files.len().saturating_sub(placed_files);
+        let unplaced_vars = self.vars.len().saturating_sub(placed_vars);
+        let mut files = self.var_files.iter();
+        let mut vars = self.vars.iter();
+        let mut out: Vec<VarArgument> = Vec::new();
+        out.extend(
+            files
+                .by_ref()
+                .take(unplaced_files)
+                .cloned()
+                .map(VarArgument::File),
+        );
+        out.extend(
+            vars.by_ref()
+                .take(unplaced_vars)
+                .cloned()
+                .map(VarArgument::Set),
+        );
+        for file in &self.order {
+            let next = if *file {
+                files.next().cloned().map(VarArgument::File)
+            } else {
+                vars.next().cloned().map(VarArgument::Set)
+            };
+            out.extend(next);
+        }
+        out
+    }
+
+    /// These arguments with a variables file before all of them (the lowest precedence).
+    #[must_use]
+    pub fn with_lowest_var_file(&self, file: PathBuf) -> VarArgs {
+        let mut args = self.clone();
+        args.var_files.insert(0, file);
+        args
+    }
+}
+
+const VAR: &str = "vars";
+const VAR_FILE: &str = "var_files";
+
+impl clap::Args for VarArgs {
+    fn augment_args(command: clap::Command) -> clap::Command {
+        command
+            .arg(
+                clap::Arg::new(VAR)
+                    .long("var")
+                    .value_name("NAME=VALUE")
+                    .action(clap::ArgAction::Append)
+                    .help("Set a variable: NAME=VALUE (repeatable)"),
+            )
+            .arg(
+                clap::Arg::new(VAR_FILE)
+                    .long("var-file")
+                    .value_name("FILE")
+                    .value_parser(clap::value_parser!(PathBuf))
+                    .action(clap::ArgAction::Append)
+                    .help("Read variables from an HCL file of `name = value` lines (repeatable)"),
+            )
+    }
+
+    fn augment_args_for_update(command: clap::Command) -> clap::Command {
+        Self::augment_args(command)
+    }
+}
+
+impl clap::FromArgMatches for VarArgs {
+    fn from_arg_matches(matches: &ArgMatches) -> Result<Self, clap::Error> {
+        let vars: Vec<String> = matches
+            .get_many::<String>(VAR)
+            .map(|values| values.cloned().collect())
+            .unwrap_or_default();
+        let var_files: Vec<PathBuf> = matches
+            .get_many::<PathBuf>(VAR_FILE)
+            .map(|values| values.cloned().collect())
+            .unwrap_or_default();
+        let mut positions: Vec<(usize, bool)> = matches
+            .indices_of(VAR)
+            .into_iter()
+            .flatten()
+            .map(|i| (i, false))
+            .chain(
+                matches
+                    .indices_of(VAR_FILE)
+                    .into_iter()
+                    .flatten()
+                    .map(|i| (i, true)),
+            )
+            .collect();
+        positions.sort_unstable();
+        Ok(VarArgs {
+            vars,
+            var_files,
+            order: positions.into_iter().map(|(_, file)| file).collect(),
+        })
+    }
+
+    fn update_from_arg_matches(&mut self, matches: &ArgMatches) -> Result<(), clap::Error> {
+        *self = Self::from_arg_matches(matches)?;
+        Ok(())
+    }
 }
 
 /// `plinth fmt`.

@@ -107,10 +107,27 @@ fn usage(err: &clap::Error) -> ExitStatus {
 /// on stdout, as its last lines, `diagnostic` ones (docs/json-stream.md). An error already
 /// reported (an apply's failed operations, told by its summary) only sets the exit status.
 fn report(err: &anyhow::Error, stream: Option<StreamCommand>) {
+    // A plan stopped by the configuration (a failed precondition, a `for_each` not known)
+    // reports code frames, as a configuration that does not load does.
+    let planned = err.chain().find_map(|cause| {
+        let plan_error = cause
+            .downcast_ref::<plinth_planner::PlanError>()
+            .or_else(|| match cause.downcast_ref::<plinth_apply::ApplyError>() {
+                Some(plinth_apply::ApplyError::Plan(plan_error)) => Some(plan_error),
+                _ => None,
+            });
+        match plan_error {
+            Some(plinth_planner::PlanError::Configuration(diagnostics)) => Some(diagnostics),
+            _ => None,
+        }
+    });
     let lines = if let Some(invalid) = err.downcast_ref::<commands::InvalidConfiguration>() {
         // Printing fails only when stderr is closed; the exit status still says it.
         let _ = diagnostics::print(&invalid.0);
         diagnostics::config_lines(&invalid.0)
+    } else if let Some(diagnostics) = planned {
+        let _ = diagnostics::print(diagnostics);
+        diagnostics::config_lines(diagnostics)
     } else if err.downcast_ref::<commands::AlreadyReported>().is_some() {
         return;
     } else {

@@ -382,7 +382,22 @@ impl ConfigDigest {
                 contents: source.text().as_bytes(),
             })
             .collect();
-        Self::compute(&files, &options.vars, &options.env_vars)
+        // The `--var`s in the order they apply, wherever the options hold them.
+        let vars: Vec<String> = options
+            .vars
+            .iter()
+            .cloned()
+            .chain(
+                options
+                    .arguments
+                    .iter()
+                    .filter_map(|argument| match argument {
+                        plinth_config::VarArgument::Set(raw) => Some(raw.clone()),
+                        plinth_config::VarArgument::File(_) => None,
+                    }),
+            )
+            .collect();
+        Self::compute(&files, &vars, &options.env_vars)
     }
 
     /// The digest of the `*.hcl` files of a loaded configuration, what a plan file of version 2
@@ -1445,7 +1460,7 @@ resource "huaweicloud_cce_addon" "dns" {
         assert_snapshot!(damaged("/plan/resource_changes/0/action", json!("rebuild")), @"`tfplan` is not a plinth plan file: its plan is damaged (unknown variant `rebuild`, expected one of `no-op`, `create`, `update`, `replace`, `delete`, `read`, `import`, `forget`)");
         assert_snapshot!(damaged("/plan/resource_changes/0/actions/0", json!("upsert")), @"`tfplan` is not a plinth plan file: its plan is damaged (unknown variant `upsert`, expected one of `no-op`, `create`, `update`, `delete`, `read`, `forget`)");
         let reason = json!([{"code": "cosmic_rays", "message": "bit flips"}]);
-        assert_snapshot!(damaged("/plan/resource_changes/0/reasons", reason), @"`tfplan` is not a plinth plan file: its plan is damaged (unknown variant `cosmic_rays`, expected one of `forced_by`, `drift`, `requested`, `tainted`, `no_longer_in_configuration`, `instance_key_removed`, `deleted_outside`, `adopted_by_natural_key`, `moved_by_identity`, `replaced_outside`, `destroy_requested`, `depends_on_unknown`, `not_read_yet`)");
+        assert_snapshot!(damaged("/plan/resource_changes/0/reasons", reason), @"`tfplan` is not a plinth plan file: its plan is damaged (unknown variant `cosmic_rays`, expected one of `forced_by`, `drift`, `requested`, `tainted`, `no_longer_in_configuration`, `instance_key_removed`, `deleted_outside`, `adopted_by_natural_key`, `moved_by_identity`, `replaced_outside`, `destroy_requested`, `depends_on_unknown`, `not_read_yet`, `replace_triggered_by`)");
         assert_snapshot!(damaged("/plan/mode", json!("partial")), @"`tfplan` is not a plinth plan file: its plan is damaged (unknown variant `partial`, expected one of `normal`, `refresh_only`, `destroy`)");
         assert_snapshot!(damaged("/plan/resource_changes/0/mode", json!("ephemeral")), @"`tfplan` is not a plinth plan file: its plan is damaged (unknown variant `ephemeral`, expected `managed` or `data`)");
     }

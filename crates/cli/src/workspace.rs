@@ -113,9 +113,9 @@ impl Workspace {
 /// `PLINTH_VAR_*` entries of the environment.
 pub fn load_options(vars: &crate::args::VarArgs) -> plinth_config::LoadOptions {
     plinth_config::LoadOptions {
-        var_files: vars.var_files.clone(),
-        vars: vars.vars.clone(),
         env_vars: variables_from_environment(),
+        arguments: vars.in_order(),
+        ..plinth_config::LoadOptions::default()
     }
 }
 

@@ -335,6 +335,11 @@ impl<'a> Context<'a> {
         Ok(mark(result, marked))
     }
 
+    /// Binds `name` to `value` for what this context evaluates (`self` in a postcondition).
+    pub fn bind_name(&mut self, name: &str, value: Value) {
+        self.bindings.push((name.to_owned(), value));
+    }
+
     fn lookup_binding(&self, name: &str) -> Option<&Value> {
         self.bindings
             .iter()
@@ -1051,10 +1056,48 @@ fn index_unredacted(value: Value, index: Value) -> Result<Value, String> {
 pub(crate) fn value_to_string(value: &Value) -> Option<String> {
     match value.unmarked() {
         Value::String(s) => Some(s.clone()),
+        // A fraction in decimal without an exponent, as Terraform writes numbers.
+        Value::Number(n) if n.is_f64() => Some(format!("{}", float(n))),
         Value::Number(n) => Some(n.to_string()),
         Value::Bool(b) => Some(b.to_string()),
         _ => None,
     }
+}
+
+/// Renders a template read from a file (`templatefile`): `vars` are its only names, as in
+/// Terraform. A failure is its line, column and message in the template.
+pub(crate) fn render_template_file(
+    source: &str,
+    vars: &ObjectMap,
+    dir: Option<&Path>,
+) -> Result<Value, (usize, usize, String)> {
+    let at = |offset: usize, message: String| {
+        let before = &source[..offset.min(source.len())];
+        let line = before.matches('\n').count() + 1;
+        let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+        (line, column, message)
+    };
+    let template: Template = source.parse().map_err(|e: hcl_edit::parser::Error| {
+        (
+            e.location().line(),
+            e.location().column(),
+            e.message().to_owned(),
+        )
+    })?;
+    let empty = ObjectMap::new();
+    let resources = |_: &ResourceAddress, _: Option<&Value>| -> Option<Found> { None };
+    let env = Env {
+        variables: &empty,
+        locals: &empty,
+        resources: &resources,
+        dir,
+        module: None,
+    };
+    let mut context = Context::new(&env);
+    context.bindings = vars.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    context
+        .eval_template(&template)
+        .map_err(|e| at(e.range.start, e.message))
 }
 
 /// A number literal: a whole number is a 64-bit integer, and one beyond that range is an error

@@ -133,6 +133,7 @@ pub fn expand_resources(
         known,
         UnknownRepetition::Error,
         Scope::Resources(addresses),
+        &mut |_, _| {},
     );
     evaluated.diagnostics.into_result(evaluated.instances)
 }
@@ -143,7 +144,13 @@ pub fn evaluate_outputs(
     config: &Configuration,
     known: &dyn ResourceValues,
 ) -> Result<Vec<OutputValue>, Diagnostics> {
-    let evaluated = evaluate_scope(config, known, UnknownRepetition::Error, Scope::Outputs);
+    let evaluated = evaluate_scope(
+        config,
+        known,
+        UnknownRepetition::Error,
+        Scope::Outputs,
+        &mut |_, _| {},
+    );
     evaluated.diagnostics.into_result(evaluated.outputs)
 }
 
@@ -231,7 +238,7 @@ pub(crate) struct Evaluated {
 }
 
 #[derive(Clone, Copy, PartialEq)]
-enum Repetition {
+pub(crate) enum Repetition {
     Single,
     Count,
     ForEach,
@@ -274,7 +281,18 @@ pub(crate) fn evaluate(
     known: &dyn ResourceValues,
     unknowns: UnknownRepetition,
 ) -> Evaluated {
-    evaluate_scope(config, known, unknowns, Scope::All)
+    evaluate_scope(config, known, unknowns, Scope::All, &mut |_, _| {})
+}
+
+/// Calls `visit` with each module instance (0: the root) and the environment its expressions
+/// are evaluated in (its variables and locals, every resource with what `known` says), once the
+/// whole configuration is evaluated: the conditions ([`crate::conditions`]) are evaluated there.
+pub(crate) fn with_environment(
+    config: &Configuration,
+    known: &dyn ResourceValues,
+    visit: &mut dyn FnMut(usize, &Env<'_>),
+) {
+    evaluate_scope(config, known, UnknownRepetition::Skip, Scope::All, visit);
 }
 
 /// [`evaluate`] restricted to what `scope` needs.
@@ -283,6 +301,7 @@ fn evaluate_scope(
     known: &dyn ResourceValues,
     unknowns: UnknownRepetition,
     scope: Scope<'_>,
+    visit: &mut dyn FnMut(usize, &Env<'_>),
 ) -> Evaluated {
     let needed = needed(config, scope);
     let is_needed = |node: Node| {
@@ -346,6 +365,11 @@ fn evaluate_scope(
     let resources = |address: &ResourceAddress, key: Option<&Value>| {
         Some(resource_value(&expanded, known, address, key))
     };
+    for module in 0..config.scopes.len().max(1) {
+        let calls = |name: &str| module_value(config, &module_outputs, module, name);
+        let env = scope_env(config, module, &variables, &locals, &resources, &calls);
+        visit(module, &env);
+    }
     let calls = |name: &str| module_value(config, &module_outputs, 0, name);
     let env = scope_env(config, 0, &variables, &locals, &resources, &calls);
     let outputs = output_values(config, &env, scope, &mut diagnostics);
@@ -637,7 +661,7 @@ fn merge_over(known: Value, user: Value) -> Value {
 }
 
 /// The key of one instance, with its `each` (key, value) or `count.index`.
-type InstanceSeed = (Option<InstanceKey>, Option<(Value, Value)>, Option<i64>);
+pub(crate) type InstanceSeed = (Option<InstanceKey>, Option<(Value, Value)>, Option<i64>);
 
 /// The instances of one resource: the keys its `count` or `for_each` gives, then the
 /// attributes of each instance evaluated and converted to the schema's types.
@@ -683,7 +707,7 @@ fn expand_resource(
 
 /// The instances a resource's `count` or `for_each` asks for, or, when they are not known (or
 /// wrong, which is reported), the repetition to record the resource as unknown with.
-fn instance_seeds(
+pub(crate) fn instance_seeds(
     resource: &Resource,
     env: &Env<'_>,
     unknowns: UnknownRepetition,

@@ -35,6 +35,8 @@
 //! assert_eq!(instances[1].attributes.get("pool_name"), Some(&Value::string("pool-b")));
 //! ```
 
+mod arguments;
+mod conditions;
 mod diagnostic;
 mod duration;
 mod eval;
@@ -55,6 +57,11 @@ pub mod testing;
 mod types;
 mod value;
 
+pub use crate::arguments::{MissingVariables, VarArgument, VarSource};
+pub use crate::conditions::{
+    ConditionReport, ReplaceTrigger, evaluate_conditions, evaluate_postconditions,
+    evaluate_preconditions,
+};
 pub use crate::diagnostic::{Diagnostic, Diagnostics, Location, Severity, SourceFile};
 pub use crate::duration::parse_duration;
 pub use crate::expand::{

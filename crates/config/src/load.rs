@@ -9,6 +9,7 @@ use hcl_edit::Span as _;
 use hcl_edit::expr::{Expression, TraversalOperator};
 use hcl_edit::structure::{Attribute, Block, Body, Structure};
 
+use crate::arguments::{MissingVariables, VarArgument, VarSource};
 use crate::diagnostic::{
     Diagnostic, Diagnostics, FileId, Location, SourceFile, SourceMap, display_path,
 };
@@ -39,6 +40,11 @@ pub struct LoadOptions {
     /// Environment entries (`PLINTH_VAR_name`, value); entries without that prefix are ignored.
     /// The caller passes them in: this crate never reads the environment.
     pub env_vars: Vec<(String, String)>,
+    /// `--var-file` and `--var` arguments in command-line order, applied after `var_files`
+    /// and `vars`: a later one wins over an earlier one of either kind, as in Terraform.
+    pub arguments: Vec<VarArgument>,
+    /// What a required variable without a value is.
+    pub missing_variables: MissingVariables,
 }
 
 /// Everything a configuration is made of, already in memory: the pure input of [`load_sources`].
@@ -57,6 +63,10 @@ pub struct Sources {
     /// The files of module directories, by path relative to `dir` (`modules/dns`); a module
     /// not given here is read from its directory under `dir`.
     pub modules: BTreeMap<PathBuf, Vec<SourceFile>>,
+    /// `--var-file` and `--var` arguments in command-line order, applied last.
+    pub arguments: Vec<VarSource>,
+    /// What a required variable without a value is.
+    pub missing_variables: MissingVariables,
 }
 
 /// The prefix of environment variables that set variables.
@@ -111,6 +121,16 @@ pub fn load(dir: &Path, options: &LoadOptions) -> Result<Configuration, Diagnost
     for path in &options.var_files {
         var_files.extend(read(&dir.join(path), display_path(path)));
     }
+    let arguments: Vec<VarSource> = options
+        .arguments
+        .iter()
+        .filter_map(|argument| match argument {
+            VarArgument::File(path) => {
+                read(&dir.join(path), display_path(path)).map(VarArgument::File)
+            }
+            VarArgument::Set(raw) => Some(VarArgument::Set(raw.clone())),
+        })
+        .collect();
     if !diagnostics.is_empty() {
         return Err(diagnostics);
     }
@@ -126,6 +146,8 @@ pub fn load(dir: &Path, options: &LoadOptions) -> Result<Configuration, Diagnost
         vars: options.vars.clone(),
         env_vars: options.env_vars.clone(),
         modules: BTreeMap::new(),
+        arguments,
+        missing_variables: options.missing_variables,
     })
 }
 
@@ -149,6 +171,7 @@ pub fn load_sources(sources: Sources) -> Result<Configuration, Diagnostics> {
             statements: crate::statements::Statements::default(),
             warnings: Diagnostics::new(),
             order: Vec::new(),
+            checks: Vec::new(),
         },
         diagnostics: Diagnostics::new(),
         provider_attributes: Vec::new(),
@@ -160,6 +183,7 @@ pub fn load_sources(sources: Sources) -> Result<Configuration, Diagnostics> {
         aliased_providers: Vec::new(),
         provider_uses: Vec::new(),
         module_moves: Vec::new(),
+        missing_variables: MissingVariables::default(),
     };
     let mut bodies = Vec::new();
     for file in sources.files {
@@ -191,12 +215,19 @@ pub fn load_sources(sources: Sources) -> Result<Configuration, Diagnostics> {
     for (file, body) in &bodies {
         loader.body(*file, body);
     }
-    loader.variables(&sources.var_files, &sources.vars, &sources.env_vars);
+    loader.missing_variables = sources.missing_variables;
+    loader.variables(
+        &sources.var_files,
+        &sources.vars,
+        &sources.env_vars,
+        &sources.arguments,
+    );
     loader.expand_modules();
     loader.expand_module_moves();
     loader.check_references();
     loader.inherit_call_dependencies();
     loader.order();
+    crate::conditions::check_triggers(&mut loader.config, &mut loader.diagnostics);
     // Evaluation goes on after errors so that one run reports everything; values that failed
     // are unknown, which evaluates without further errors.
     let mut config = loader.config;
@@ -207,6 +238,13 @@ pub fn load_sources(sources: Sources) -> Result<Configuration, Diagnostics> {
         crate::expand::UnknownRepetition::Skip,
     );
     diagnostics.extend(evaluated.diagnostics);
+    crate::conditions::resolve_lifecycle(
+        &mut config,
+        &evaluated.scope_variables,
+        &evaluated.scope_locals,
+        sources.missing_variables,
+        &mut diagnostics,
+    );
     duplicate_identities(&config, &evaluated.instances, &mut diagnostics);
     check_moved(&config, &mut diagnostics);
     crate::statements::check_removed(&config, &mut diagnostics);
@@ -395,11 +433,13 @@ struct Loader {
     module_moves: Vec<modules::ModuleMove>,
     /// Every `huaweicloud.ALIAS` used, with where: checked against the aliases declared.
     provider_uses: Vec<(String, FileId, Range<usize>)>,
+    /// What a required variable without a value is.
+    missing_variables: MissingVariables,
 }
 
 const BLOCK_TYPES: &[&str] = &[
     "provider", "variable", "locals", "resource", "data", "output", "moved", "removed", "import",
-    "module",
+    "module", "check",
 ];
 const PROVIDER_ATTRIBUTES: &[&str] = &[
     "region",
@@ -516,6 +556,13 @@ impl Loader {
                     "data" => self.resource_block(file, block, Mode::Data),
                     "output" => self.output_block(file, block),
                     "moved" => self.moved_block(file, block),
+                    "check" => crate::conditions::check_block(
+                        &self.config.sources,
+                        file,
+                        block,
+                        &mut self.config.checks,
+                        &mut self.diagnostics,
+                    ),
                     "removed" => crate::statements::removed_block(
                         &self.config.sources,
                         file,
@@ -1110,6 +1157,7 @@ impl Loader {
             references: Vec::new(),
             scope: 0,
             provider: None,
+            conditions: crate::conditions::ResourceConditions::default(),
         };
         let suggested = self.resource_attributes(file, block, schema, &context, &mut resource);
         self.check_resource(file, block, schema, &context, &resource, &suggested);
@@ -1122,6 +1170,30 @@ impl Loader {
         if mode == Mode::Managed {
             for lifecycle in block.body.get_blocks("lifecycle") {
                 resource.lifecycle = self.lifecycle(file, lifecycle, schema);
+                for inner in lifecycle.body.blocks() {
+                    if crate::conditions::LIFECYCLE_BLOCKS.contains(&inner.ident.as_str()) {
+                        crate::conditions::lifecycle_block(
+                            &self.config.sources,
+                            file,
+                            inner,
+                            &mut resource.conditions,
+                            &mut self.diagnostics,
+                        );
+                    }
+                }
+                for attribute in lifecycle.body.attributes() {
+                    let name = attribute.key.as_str();
+                    let literal = matches!(attribute.value, Expression::Bool(_));
+                    if !literal && (name == "prevent_destroy" || name == "create_before_destroy") {
+                        crate::conditions::lifecycle_expression(
+                            &self.config.sources,
+                            file,
+                            name,
+                            &attribute.value,
+                            &mut resource.conditions,
+                        );
+                    }
+                }
             }
             for timeouts in block.body.get_blocks("timeouts") {
                 resource.timeouts = self.timeouts(file, timeouts);
@@ -1266,9 +1338,17 @@ impl Loader {
 
     fn lifecycle(&mut self, file: FileId, block: &Block, schema: &TypeSpec) -> Lifecycle {
         let mut lifecycle = Lifecycle::default();
-        self.no_blocks(file, &block.body, "a `lifecycle` block", &[]);
+        self.no_blocks(
+            file,
+            &block.body,
+            "a `lifecycle` block",
+            crate::conditions::LIFECYCLE_BLOCKS,
+        );
         for attribute in block.body.attributes() {
             match attribute.key.as_str() {
+                // An expression is resolved once the variables are known (`conditions`).
+                "prevent_destroy" | "create_before_destroy"
+                    if !matches!(attribute.value, Expression::Bool(_)) => {}
                 "prevent_destroy" => {
                     lifecycle.prevent_destroy = self
                         .literal_bool(file, attribute, "`prevent_destroy`")
@@ -1321,11 +1401,24 @@ impl Loader {
                         );
                     }
                 },
+                "replace_triggered_by" => {
+                    lifecycle.replace_triggered_by = crate::conditions::replace_triggers(
+                        &self.config.sources,
+                        file,
+                        &attribute.value,
+                        &mut self.diagnostics,
+                    );
+                }
                 _ => self.unknown_attribute(
                     file,
                     attribute,
                     "a `lifecycle` block",
-                    &["prevent_destroy", "create_before_destroy", "ignore_changes"],
+                    &[
+                        "prevent_destroy",
+                        "create_before_destroy",
+                        "ignore_changes",
+                        "replace_triggered_by",
+                    ],
                 ),
             }
         }
@@ -1707,6 +1800,7 @@ impl Loader {
         var_files: &[SourceFile],
         cli_vars: &[String],
         env_vars: &[(String, String)],
+        arguments: &[VarSource],
     ) {
         // Candidate values in increasing precedence, with where they come from.
         let mut given: BTreeMap<String, GivenValue> = BTreeMap::new();
@@ -1738,7 +1832,18 @@ impl Loader {
         for source in var_files {
             self.variables_file(source, &declared, &mut given);
         }
-        for raw in cli_vars {
+        let arguments = cli_vars
+            .iter()
+            .map(|raw| VarArgument::Set(raw.clone()))
+            .chain(arguments.iter().cloned());
+        for argument in arguments {
+            let raw = match argument {
+                VarArgument::File(source) => {
+                    self.variables_file(&source, &declared, &mut given);
+                    continue;
+                }
+                VarArgument::Set(raw) => raw,
+            };
             let Some((name, value)) = raw.split_once('=') else {
                 self.diagnostics.push(Diagnostic::error(format!(
                     "invalid `--var {raw}`: expected `NAME=VALUE`"
@@ -1848,6 +1953,13 @@ impl Loader {
                         variable.default_origin.clone(),
                         "its default".to_owned(),
                     )
+                } else if self.missing_variables == MissingVariables::Unknown {
+                    self.config.variables[i].value = if variable.sensitive {
+                        Value::Unknown.mark_sensitive()
+                    } else {
+                        Value::Unknown
+                    };
+                    return;
                 } else {
                     let name = &variable.name;
                     self.error(decl_file, &(decl_offset..decl_offset + 8), format!("no value for required variable `{name}`"))
@@ -2392,6 +2504,7 @@ variable "zones" {
             var_files: vec![PathBuf::from("extra.vars")],
             vars: vec![],
             env_vars: vec![],
+            ..LoadOptions::default()
         };
         let config = load(&dir, &options).unwrap();
         assert_eq!(value(&config, "region"), Value::string("auto"));

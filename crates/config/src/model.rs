@@ -85,6 +85,8 @@ pub struct Lifecycle {
     pub ignore_changes: Vec<Vec<String>>,
     /// `ignore_changes = all`.
     pub ignore_all_changes: bool,
+    /// `replace_triggered_by`: replace the instances when what these name changes.
+    pub replace_triggered_by: Vec<crate::conditions::ReplaceTrigger>,
 }
 
 /// The `timeouts` block of a resource: how long each operation may take.
@@ -118,6 +120,8 @@ pub struct Resource {
     /// The alias of its provider configuration (`provider = huaweicloud.ALIAS`, or its
     /// module's); `None` for the default one.
     pub(crate) provider: Option<String>,
+    /// Its `precondition` / `postcondition` blocks and lifecycle expressions.
+    pub(crate) conditions: crate::conditions::ResourceConditions,
 }
 
 impl Resource {
@@ -397,6 +401,8 @@ pub struct Configuration {
     pub(crate) calls: Vec<crate::modules::ModuleCall>,
     /// The `provider` blocks with an `alias`, evaluated.
     pub(crate) aliased_providers: Vec<ProviderConfig>,
+    /// The `check` blocks.
+    pub(crate) checks: Vec<crate::conditions::Check>,
 }
 
 /// A `moved { from = ... to = ... }` block: the object recorded at `from` is now `to`.

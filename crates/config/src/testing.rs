@@ -329,6 +329,25 @@ resource "huaweicloud_modelarts_pool_plugin" "explicit_{i}" {{
     }
 }
 
+/// Evaluates one expression with no variables, locals or resources, `dir` being the
+/// configuration's directory (the filesystem functions read relative to it): the function
+/// table's test (`tests/it/functions.rs`) compares results with Terraform's through it.
+pub fn evaluate(expression: &str, dir: &std::path::Path) -> Result<crate::Value, String> {
+    use crate::eval::{Context, Env, Found};
+    use crate::model::ResourceAddress;
+    let empty = crate::ObjectMap::new();
+    let resources = |_: &ResourceAddress, _: Option<&crate::Value>| -> Option<Found> { None };
+    let env = Env {
+        variables: &empty,
+        locals: &empty,
+        resources: &resources,
+        dir: Some(dir),
+        module: None,
+    };
+    let expr = hcl_edit::parser::parse_expr(expression).map_err(|e| e.to_string())?;
+    Context::new(&env).eval(&expr).map_err(|e| e.message)
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::{BTreeMap, BTreeSet};

@@ -32,6 +32,22 @@ pub fn plan(
     observed: &Observations,
     options: &PlanOptions,
 ) -> Result<Plan, PlanError> {
+    let first = plan_once(config, prior, observed, options)?;
+    if options.destroy {
+        return Ok(first);
+    }
+    crate::triggers::replace_triggered(config, options, first, &|options| {
+        plan_once(config, prior, observed, options)
+    })
+}
+
+/// [`plan`] before `replace_triggered_by` is applied.
+fn plan_once(
+    config: &Configuration,
+    prior: &State,
+    observed: &Observations,
+    options: &PlanOptions,
+) -> Result<Plan, PlanError> {
     let blocks = blocks(config)?;
     let statements = Statements::new(config);
     let index: HashMap<&ResourceAddress, usize> = config
@@ -90,7 +106,8 @@ pub fn plan(
         });
         if settled || round >= rounds {
             let outputs = crate::outputs::plan_outputs(config, prior, &plan, &left_out)?;
-            return Ok(plan.with_outputs(outputs));
+            let warnings = crate::conditions::check(config, prior, observed, &plan, &left_out)?;
+            return Ok(plan.with_outputs(outputs).with_warnings(warnings));
         }
         // Only what expressions can refer to is kept for the next round.
         planned = Some(
@@ -106,7 +123,7 @@ pub fn plan(
 /// before planning ([`initial_value`]), then the objects the previous round planned. An object
 /// is converted to configuration values only when an expression reads it; what is read is
 /// recorded to tell whether another round is needed.
-enum Known<'a> {
+pub(crate) enum Known<'a> {
     /// The first round. Each object is converted once, when first read, and kept as read.
     Initial {
         prior: &'a State,
@@ -122,7 +139,7 @@ enum Known<'a> {
 }
 
 impl<'a> Known<'a> {
-    fn new(
+    pub(crate) fn new(
         prior: &'a State,
         observed: &'a Observations,
         planned: Option<HashMap<ResourceAddress, Value>>,

@@ -29,6 +29,7 @@
 //! assert_eq!(plan.summary().add, 1);
 //! ```
 
+mod conditions;
 mod configured;
 mod diff;
 mod error;
@@ -42,6 +43,7 @@ mod statements;
 #[cfg(any(test, feature = "testing"))]
 #[doc(hidden)]
 pub mod testing;
+mod triggers;
 
 pub use crate::configured::{mark_sensitive, plan, sensitive_pointers};
 pub use crate::diff::{AttributeChange, Drift};

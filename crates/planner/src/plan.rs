@@ -33,6 +33,8 @@ pub struct Plan {
     wanted_reads: Vec<WantedRead>,
     mode: PlanMode,
     outputs: Vec<OutputChange>,
+    /// The warnings of the configuration's `check` blocks.
+    warnings: plinth_config::Diagnostics,
 }
 
 /// Which kind of plan.
@@ -153,6 +155,12 @@ pub enum Reason {
     DependsOnUnknown,
     /// A data source that was not read during refresh (`--no-refresh`).
     NotReadYet,
+    /// `replace_triggered_by`: what the trigger names was updated or replaced (or the attribute
+    /// it names changes).
+    ReplaceTriggeredBy {
+        /// The trigger as written: `huaweicloud_cce_addon.dns.version`.
+        trigger: String,
+    },
 }
 
 /// How many changes of each kind a plan has. A replace counts as one add and one destroy, an
@@ -186,10 +194,29 @@ impl Plan {
         Self { outputs, ..self }
     }
 
+    /// The plan with the warnings of the `check` blocks.
+    pub(crate) fn with_warnings(self, warnings: plinth_config::Diagnostics) -> Self {
+        Self { warnings, ..self }
+    }
+
+    /// The failed assertions of the configuration's `check` blocks: warnings, which do not
+    /// stop the run.
+    pub fn warnings(&self) -> &plinth_config::Diagnostics {
+        &self.warnings
+    }
+
     /// The planned change of every output value (the configuration's and the recorded ones),
     /// sorted by name, no-ops included.
     pub fn output_changes(&self) -> &[OutputChange] {
         &self.outputs
+    }
+
+    /// The planned change of `address`, to amend (`replace_triggered_by`'s reason).
+    pub(crate) fn change_mut(&mut self, address: &ResourceAddress) -> Option<&mut PlannedChange> {
+        self.changes
+            .binary_search_by(|change| change.address.cmp(address))
+            .ok()
+            .map(|index| &mut self.changes[index])
     }
 
     /// Every planned change, sorted by address, no-ops included.
@@ -313,6 +340,10 @@ impl fmt::Display for Reason {
             }
             Reason::Drift => f.write_str("values were changed outside plinth"),
             Reason::Requested => f.write_str("replacement requested with `--replace`"),
+            Reason::ReplaceTriggeredBy { trigger } => write!(
+                f,
+                "`{trigger}` changes, and `replace_triggered_by` names it"
+            ),
             Reason::Tainted => f.write_str("it is tainted"),
             Reason::NoLongerInConfiguration => f.write_str("it is no longer in the configuration"),
             Reason::InstanceKeyRemoved => {
@@ -1175,6 +1206,7 @@ impl Planner<'_> {
             wanted_reads,
             mode,
             outputs: Vec::new(),
+            warnings: plinth_config::Diagnostics::new(),
         };
         Ok((plan, left_out))
     }

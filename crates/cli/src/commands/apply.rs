@@ -327,8 +327,7 @@ mod saved_plan {
         let dir = tempfile::tempdir()?;
         let file = dir.path().join("saved-plan.vars");
         std::fs::write(&file, variables.to_variables_file())?;
-        let mut with_saved = vars.clone();
-        with_saved.var_files.insert(0, file);
+        let with_saved = vars.with_lowest_var_file(file);
         let config = crate::commands::planning::load_configuration(workspace, &with_saved)?;
         variables.check(&config).map_err(Hinted::from)?;
         Ok(config)
@@ -452,6 +451,7 @@ fn summarize(report: &ApplyReport, state: &State, command: Command) -> anyhow::R
         if let Some(diagnostics) = &report.output_error {
             crate::diagnostics::print(diagnostics)?;
         }
+        crate::commands::planning::warn_checks(&report.check_warnings)?;
         return Ok(ExitCode::SUCCESS);
     }
     drop(stdout);
@@ -551,6 +551,7 @@ fn summarize_json(
     if let Some(diagnostics) = &report.output_error {
         crate::diagnostics::print(diagnostics)?;
     }
+    crate::commands::planning::warn_checks(&report.check_warnings)?;
     match outcome {
         RunOutcome::Success => Ok(ExitCode::SUCCESS),
         RunOutcome::Interrupted => Ok(crate::commands::ExitStatus::Interrupted.into()),

@@ -77,6 +77,7 @@ pub fn run(workspace: &Workspace, args: &PlanArgs) -> anyhow::Result<ExitCode> {
         anyhow::Ok(planned?.0)
     })?;
     drop(lock);
+    crate::commands::planning::warn_checks(plan.warnings())?;
 
     let view = PlanView::new(&plan, &state);
     let mut stdout = io::BufWriter::new(io::stdout().lock());

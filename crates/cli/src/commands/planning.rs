@@ -134,3 +134,12 @@ pub fn warn_selection(options: &PlanOptions) -> std::io::Result<()> {
         console::style("warning").yellow().bold()
     )
 }
+
+/// The failed assertions of the configuration's `check` blocks (of a plan, or after an
+/// apply), as warnings on stderr: they do not stop the run.
+pub fn warn_checks(warnings: &plinth_config::Diagnostics) -> anyhow::Result<()> {
+    if !warnings.is_empty() {
+        crate::diagnostics::print(warnings)?;
+    }
+    Ok(())
+}

@@ -1,4 +1,6 @@
 //! `plinth validate [--json]`: load and check the configuration, report every mistake at once.
+//! A required variable without a value is unknown here, not an error (as in Terraform): a pull
+//! request can be validated without its secrets; `plan` still asks for every value.
 
 use std::io::{self, Write};
 use std::process::ExitCode;
@@ -13,7 +15,11 @@ use crate::workspace::Workspace;
 const JSON_FORMAT_VERSION: &str = "1";
 
 pub fn run(workspace: &Workspace, args: &ValidateArgs) -> anyhow::Result<ExitCode> {
-    let result = workspace.load_configuration(&args.vars);
+    let options = plinth_config::LoadOptions {
+        missing_variables: plinth_config::MissingVariables::Unknown,
+        ..crate::workspace::load_options(&args.vars)
+    };
+    let result = plinth_config::load(workspace.dir(), &options);
     let diagnostics = match &result {
         Ok(_) => Diagnostics::new(),
         Err(diagnostics) => diagnostics.clone(),

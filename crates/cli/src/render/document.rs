@@ -243,7 +243,7 @@ pub struct ResourceChange {
 pub struct ReasonEntry {
     /// A stable code: `forced_by`, `drift`, `requested`, `tainted`, `no_longer_in_configuration`,
     /// `instance_key_removed`, `deleted_outside`, `adopted_by_natural_key`, `replaced_outside`,
-    /// `destroy_requested`, `depends_on_unknown`, `not_read_yet`.
+    /// `destroy_requested`, `depends_on_unknown`, `not_read_yet`, `replace_triggered_by`.
     pub code: ReasonCode,
     /// The reason in words.
     pub message: String,
@@ -462,6 +462,8 @@ pub enum ReasonCode {
     DependsOnUnknown,
     /// `not_read_yet`: the data source was not read yet.
     NotReadYet,
+    /// `replace_triggered_by`: what a `replace_triggered_by` entry names changes.
+    ReplaceTriggeredBy,
 }
 
 /// The object an import adopts.
@@ -858,6 +860,7 @@ fn reason_entry(reason: &Reason) -> ReasonEntry {
         Reason::DestroyRequested => (ReasonCode::DestroyRequested, Vec::new()),
         Reason::DependsOnUnknown => (ReasonCode::DependsOnUnknown, Vec::new()),
         Reason::NotReadYet => (ReasonCode::NotReadYet, Vec::new()),
+        Reason::ReplaceTriggeredBy { .. } => (ReasonCode::ReplaceTriggeredBy, Vec::new()),
         Reason::ReplacedOutside { .. } => (ReasonCode::ReplacedOutside, Vec::new()),
     };
     ReasonEntry {

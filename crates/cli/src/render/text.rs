@@ -466,7 +466,8 @@ fn resource_change(out: &mut Out, change: &ResourceChange) {
             } else {
                 "must be replaced"
             };
-            let because = reason_lines(change, &[ReasonCode::Drift]);
+            let because =
+                reason_lines(change, &[ReasonCode::Drift, ReasonCode::ReplaceTriggeredBy]);
             out.comment(&change.address, headline, &with_move(change, because));
             out.header(symbol, &keyword);
             changed_object(out, 6, before, after, &leaves, true, true);

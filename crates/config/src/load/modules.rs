@@ -33,7 +33,7 @@ const META_ARGUMENTS: &[&str] = &[
 ];
 
 /// Blocks only the root module may hold.
-const ROOT_ONLY_BLOCKS: &[&str] = &["provider", "moved", "removed", "import"];
+const ROOT_ONLY_BLOCKS: &[&str] = &["provider", "moved", "removed", "import", "check"];
 
 /// Who wrote a `depends_on = [module.NAME]` entry.
 #[derive(Debug, Clone, Copy)]

@@ -137,7 +137,10 @@ fn sensitive_values_may_be_the_values_of_for_each_not_its_keys() {
 #[test]
 fn messages_built_from_sensitive_values_show_sensitive_value() {
     for (expr, expected) in [
-        ("tonumber(var.token)", "`(sensitive value)` is not a number"),
+        (
+            "tonumber(var.token)",
+            "cannot convert `(sensitive value)` to number",
+        ),
         ("file(var.token)", "cannot read `(sensitive value)`"),
         ("file(upper(var.token))", "cannot read `(sensitive value)`"),
         (
@@ -152,7 +155,7 @@ fn messages_built_from_sensitive_values_show_sensitive_value() {
             "{ (var.token) = 1 }[\"hunter\"]",
             "object has no key `hunter`",
         ),
-        ("format(\"%d\", var.token)", "`%d` needs a whole number"),
+        ("format(\"%d\", var.token)", "`%d`: a number is required"),
         ("jsondecode(var.token)", "invalid JSON"),
         ("[1][tonumber(var.token)]", "(sensitive value)"),
         (

@@ -3,6 +3,7 @@
 
 mod fixtures;
 mod fmt;
+mod functions;
 mod hostile;
 mod props;
 mod provider;
