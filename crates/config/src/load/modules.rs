@@ -1103,4 +1103,87 @@ output "token" { value = var.token }
         let outputs = crate::evaluate_outputs(&config, &NoValues).unwrap();
         assert!(outputs[0].value.is_sensitive());
     }
+
+    #[test]
+    fn conditions_and_lifecycle_arguments_read_their_own_module_instance() {
+        // The root has a `protect` and a `replicas` of its own that say the opposite: a module's
+        // lifecycle and preconditions must read the module's names, never the root's.
+        let root = r#"
+variable "protect" {
+  default = false
+}
+
+locals {
+  replicas = 0
+}
+
+module "dns" {
+  source   = "./modules/dns"
+  for_each = {
+    guarded = { protect = true, cluster = "c0ffee00-0000-4000-8000-000000000001" }
+    open    = { protect = false, cluster = "c0ffee00-0000-4000-8000-000000000002" }
+  }
+  protect = each.value.protect
+  cluster = each.value.cluster
+}
+"#;
+        let dns = r#"
+variable "protect" {
+  type = bool
+}
+
+variable "cluster" {
+  type = string
+}
+
+locals {
+  replicas = 3
+}
+
+resource "huaweicloud_cce_addon" "coredns" {
+  cluster_id    = var.cluster
+  template_name = "coredns"
+  values        = { flavor = { replicas = local.replicas } }
+  lifecycle {
+    prevent_destroy = var.protect
+    precondition {
+      condition     = local.replicas > 0
+      error_message = "replicas must be positive"
+    }
+  }
+}
+"#;
+        let config = load(root, &[("modules/dns", &[("main.hcl", dns)])]).unwrap();
+        let protected: Vec<(String, bool)> = config
+            .resources
+            .iter()
+            .map(|r| (r.address.to_string(), r.lifecycle().prevent_destroy))
+            .collect();
+        assert_eq!(
+            protected,
+            [
+                (
+                    r#"module.dns["guarded"].huaweicloud_cce_addon.coredns"#.to_owned(),
+                    true
+                ),
+                (
+                    r#"module.dns["open"].huaweicloud_cce_addon.coredns"#.to_owned(),
+                    false
+                ),
+            ]
+        );
+        let report = crate::evaluate_conditions(&config, &NoValues);
+        assert!(report.errors.is_empty(), "{}", report.errors);
+
+        let failing = dns.replace("replicas = 3", "replicas = -1");
+        let config = load(root, &[("modules/dns", &[("main.hcl", &failing)])]).unwrap();
+        let report = crate::evaluate_conditions(&config, &NoValues);
+        assert_eq!(report.errors.len(), 2, "{}", report.errors);
+        assert!(
+            report
+                .errors
+                .to_string()
+                .contains("replicas must be positive")
+        );
+    }
 }
