@@ -67,4 +67,4 @@ pub use crate::execute::{
     FailedOperation, Outcome, SkipCause, SkippedOperation, apply, no_events,
 };
 pub use crate::import::{import, read_unconfigured_imports};
-pub use crate::refresh::{RefreshOptions, refresh_and_plan, replan};
+pub use crate::refresh::{RefreshBy, RefreshOptions, refresh_and_plan, replan};

@@ -3,17 +3,20 @@
 //! natural key.
 
 use plinth_core::ResourceAddress;
+use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use plinth_cloud::{
-    Client, CloudError, ObjectRef, Progress, RemoteObject, ResourceType, WaitOptions, WaitProgress,
-    WaitTarget,
+    Client, CloudError, Listings, ObjectRef, Progress, RemoteObject, ResourceType, WaitOptions,
+    WaitProgress, WaitTarget,
 };
 use plinth_config::Configuration;
 use plinth_planner::{Observed, Operation};
 
 use crate::execute::{ApplyEvent, EventKind, EventSink, Outcome};
 use crate::operation::wait_options;
+use crate::refresh::RefreshBy;
 
 /// How a read waits for an object being deleted: bounded by the delete timeout of the address's
 /// resource block, reporting its polls as events of a delete.
@@ -55,12 +58,13 @@ impl Watch {
 /// with ids is looked up by its natural key: one found under another id was re-created outside
 /// plinth, and is what the address manages now ([`Observed::Present`] with the new id).
 pub(crate) async fn observe(
-    client: &Client,
+    reads: &Reads,
     kind: ResourceType,
     object: &ObjectRef,
     watch: &Watch,
 ) -> Result<Observed, CloudError> {
-    let read = kind.read(client, object).await?;
+    let client = reads.client();
+    let read = reads.read(kind, object).await?;
     if let Some(found) = settled(client, kind, read, watch).await? {
         return Ok(Observed::Present(found));
     }
@@ -71,13 +75,59 @@ pub(crate) async fn observe(
     if object.id.is_none() || !whole_key {
         return Ok(Observed::Gone);
     }
-    let again = kind
-        .find_by_natural_key(client, &object.natural_key)
-        .await?;
+    let again = reads.find(kind, &object.natural_key).await?;
     Ok(match settled(client, kind, again, watch).await? {
         Some(found) if found.id.is_some() && found.id != object.id => Observed::Present(found),
         _ => Observed::Gone,
     })
+}
+
+/// How a refresh reads the cloud ([`RefreshBy`]): from one list per cluster and pool, shared by
+/// every read and lookup of the refresh, or one read per resource. Cheap to clone.
+#[derive(Clone)]
+pub(crate) enum Reads {
+    Listed(Arc<Listings>),
+    PerResource(Client),
+}
+
+impl Reads {
+    pub(crate) fn new(client: &Client, by: RefreshBy) -> Self {
+        match by {
+            RefreshBy::List => Self::Listed(Arc::new(Listings::new(client))),
+            RefreshBy::Read => Self::PerResource(client.clone()),
+        }
+    }
+
+    pub(crate) fn client(&self) -> &Client {
+        match self {
+            Self::Listed(listings) => listings.client(),
+            Self::PerResource(client) => client,
+        }
+    }
+
+    /// The object `object` names, `None` when it does not exist.
+    pub(crate) async fn read(
+        &self,
+        kind: ResourceType,
+        object: &ObjectRef,
+    ) -> Result<Option<RemoteObject>, CloudError> {
+        match self {
+            Self::Listed(listings) => kind.read_listed(listings, object).await,
+            Self::PerResource(client) => kind.read(client, object).await,
+        }
+    }
+
+    /// The object under this natural key.
+    pub(crate) async fn find(
+        &self,
+        kind: ResourceType,
+        natural_key: &BTreeMap<String, String>,
+    ) -> Result<Option<RemoteObject>, CloudError> {
+        match self {
+            Self::Listed(listings) => kind.find_listed(listings, natural_key).await,
+            Self::PerResource(client) => kind.find_by_natural_key(client, natural_key).await,
+        }
+    }
 }
 
 /// What a read found, once settled: `None` for an object deleted, or being deleted (waited for

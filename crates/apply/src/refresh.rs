@@ -20,7 +20,7 @@ use tokio::task::JoinSet;
 use crate::error::{ApplyError, ReadFailure};
 use crate::execute::EventSink;
 use crate::known::sensitive_strings;
-use crate::observe::{Watch, observe, settled};
+use crate::observe::{Reads, Watch, observe, settled};
 
 /// How a refresh reads the cloud.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,6 +32,8 @@ pub struct RefreshOptions {
     /// reads of data sources happen either way: without them a plan could install an object a
     /// second time or plan with values it does not have.
     pub refresh: bool,
+    /// How objects are read (default: one list per cluster and pool).
+    pub by: RefreshBy,
 }
 
 impl Default for RefreshOptions {
@@ -39,8 +41,22 @@ impl Default for RefreshOptions {
         Self {
             parallelism: 10,
             refresh: true,
+            by: RefreshBy::List,
         }
     }
+}
+
+/// How a refresh reads the objects it observes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum RefreshBy {
+    /// One list call per CCE cluster, Autopilot cluster and ModelArts pool, shared by every read
+    /// and natural-key lookup of the refresh in it; a read by id only for an add-on whose id its
+    /// cluster's list does not hold.
+    #[default]
+    List,
+    /// One read per resource (by id, or a list for a natural-key lookup or a plug-in), as plinth
+    /// did before it listed: kept to compare the two (`PLINTH_REFRESH_BY=read`).
+    Read,
 }
 
 /// Refreshes and plans: reads every managed resource of `state` concurrently (at most
@@ -71,7 +87,8 @@ pub async fn refresh_and_plan(
     let state = &*plain_identities(config, state, plan_options)?;
     let pending_creates = pending_creates(state);
     let reads = state_reads(state, options, &pending_creates)?;
-    let observed = read_objects(client, options, reads, &|address: &ResourceAddress| {
+    let cloud = Reads::new(client, options.by);
+    let observed = read_objects(&cloud, options, reads, &|address: &ResourceAddress| {
         Watch::new(config, client, address, events)
     })
     .await
@@ -124,7 +141,7 @@ pub async fn refresh_and_plan(
         drop(plan);
         done.extend(wanted.iter().map(|read| wanted_address(read).clone()));
         let watch = |address: &ResourceAddress| Watch::new(config, client, address, events);
-        perform_wanted(client, options, wanted, &mut observations, &watch)
+        perform_wanted(&cloud, options, wanted, &mut observations, &watch)
             .await
             .map_err(|error| {
                 mask_failures(error, |address| {
@@ -200,7 +217,7 @@ fn state_reads(
 /// Reads the objects concurrently; answers what each address holds, or every read that
 /// failed.
 async fn read_objects(
-    client: &Client,
+    cloud: &Reads,
     options: &RefreshOptions,
     reads: Vec<(ResourceAddress, ResourceType, ObjectRef)>,
     watch: &dyn Fn(&ResourceAddress) -> Watch,
@@ -208,16 +225,17 @@ async fn read_objects(
     let found = bounded(
         options.parallelism,
         reads,
-        |client, (address, kind, object)| {
+        |_, (address, kind, object)| {
             let watch = watch(&address);
+            let cloud = cloud.clone();
             async move {
                 // The driver makes the object compact where it was read: the cloud's answers of
                 // a large refresh are never all held as JSON trees at once.
-                let result = observe(&client, kind, &object, &watch).await;
+                let result = observe(&cloud, kind, &object, &watch).await;
                 (address, result)
             }
         },
-        client,
+        cloud.client(),
     )
     .await?;
     let mut observed = Vec::with_capacity(found.len());
@@ -270,7 +288,7 @@ fn adopted_creates<'s>(
 /// Performs the reads a plan wants (lookups by natural key, data sources) and adds what they
 /// find to `observations`; fails with every read that failed.
 async fn perform_wanted(
-    client: &Client,
+    cloud: &Reads,
     options: &RefreshOptions,
     wanted: Vec<WantedRead>,
     observations: &mut Observations,
@@ -279,11 +297,12 @@ async fn perform_wanted(
     let results = bounded(
         options.parallelism,
         wanted,
-        |client, read| {
+        |_, read| {
             let watch = watch(wanted_address(&read));
-            async move { perform(&client, read, &watch).await }
+            let cloud = cloud.clone();
+            async move { perform(&cloud, read, &watch).await }
         },
-        client,
+        cloud.client(),
     )
     .await?;
     let mut failures = Vec::new();
@@ -307,17 +326,18 @@ async fn perform_wanted(
 /// Performs one wanted read. An object a lookup finds being deleted is waited for until it is
 /// gone, and then not found.
 async fn perform(
-    client: &Client,
+    cloud: &Reads,
     read: WantedRead,
     watch: &Watch,
 ) -> (ResourceAddress, Result<Answer, CloudError>) {
+    let client = cloud.client();
     match read {
         WantedRead::NaturalKey {
             address,
             natural_key,
         } => {
             let result = match ResourceType::from_type_name(address.type_name()) {
-                Some(kind) => match kind.find_by_natural_key(client, &natural_key).await {
+                Some(kind) => match cloud.find(kind, &natural_key).await {
                     Ok(found) => settled(client, kind, found, watch)
                         .await
                         .map(Answer::Lookup),

@@ -50,15 +50,18 @@
 
 mod client;
 mod error;
+mod listing;
 pub mod model;
 mod resource;
 mod retry;
 mod settings;
 pub mod signing;
+mod throttle;
 mod wait;
 
 pub use client::Client;
 pub use error::{ApiError, CloudError, MASKED, Service, SettingsError, TimeLimit};
+pub use listing::{ListKey, Listings};
 pub use model::Progress;
 pub use plinth_core::AddonApi;
 pub use plinth_core::{ObjectRef, RemoteObject};

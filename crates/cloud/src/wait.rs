@@ -6,6 +6,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use crate::error::CloudError;
+use crate::listing::Window;
 use crate::model::Progress;
 use plinth_core::RemoteObject;
 
@@ -136,6 +137,24 @@ where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<Option<RemoteObject>, CloudError>>,
 {
+    wait_polling(what, target, options, on_progress, |_| poll()).await
+}
+
+/// [`wait_until`] whose `poll` is told when its answer may have been sent: after the wait began
+/// and within half an interval of the poll's time, so that a poll may join a list another wait
+/// of the same cluster or pool sends (`crate::listing`). The wait's own schedule and timeout are
+/// kept: a poll is never answered by a list sent after the deadline.
+pub(crate) async fn wait_polling<F, Fut>(
+    what: &str,
+    target: &WaitTarget,
+    options: &WaitOptions,
+    on_progress: &(dyn Fn(&WaitProgress) + Send + Sync),
+    mut poll: F,
+) -> Result<Option<RemoteObject>, CloudError>
+where
+    F: FnMut(Window) -> Fut,
+    Fut: Future<Output = Result<Option<RemoteObject>, CloudError>>,
+{
     let started = Instant::now();
     let deadline = started + options.timeout;
     let mut last_status: Option<String> = None;
@@ -149,9 +168,16 @@ where
             });
         }
         let interval = options.next_interval(now - started);
-        tokio::time::sleep(interval.min(deadline - now)).await;
+        let due = now + interval.min(deadline - now);
+        tokio::time::sleep_until(due).await;
 
-        let observed = poll().await?;
+        let slack = interval / 2;
+        let window = Window {
+            earliest: started.max(due.checked_sub(slack).unwrap_or(started)),
+            due,
+            latest: (due + slack).min(deadline),
+        };
+        let observed = poll(window).await?;
         let status = observed
             .as_ref()
             .map_or(NOT_FOUND_STATUS, |object| object.status.as_str())

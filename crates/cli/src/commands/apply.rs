@@ -106,6 +106,7 @@ pub fn run(
         refresh: RefreshOptions {
             parallelism: usize::from(args.planning.parallelism),
             refresh: !args.planning.no_refresh,
+            by: args.planning.refresh_by.into(),
         },
         parallelism: usize::from(args.planning.parallelism),
         auto_approve: args.auto_approve,
@@ -154,6 +155,7 @@ pub fn destroy(workspace: &Workspace, args: &DestroyArgs) -> anyhow::Result<Exit
         refresh: RefreshOptions {
             parallelism: usize::from(args.parallelism),
             refresh: true,
+            ..RefreshOptions::default()
         },
         parallelism: usize::from(args.parallelism),
         auto_approve: args.auto_approve,

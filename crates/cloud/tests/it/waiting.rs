@@ -19,23 +19,26 @@ fn addon(status: &str, reason: &str, message: &str) -> serde_json::Value {
     })
 }
 
+/// A wait polls the add-on's cluster list: it answers `first` (in a list) `times` times, then
+/// `then`.
 async fn serve_addon_sequence(
     server: &MockServer,
     first: serde_json::Value,
     times: u64,
     then: serde_json::Value,
 ) {
+    let list = |addon| json!({"kind": "Addon", "apiVersion": "v3", "items": [addon]});
     Mock::given(method("GET"))
-        .and(path("/api/v3/addons/a1"))
+        .and(path("/api/v3/addons"))
         .and(query_param("cluster_id", CLUSTER))
-        .respond_with(ResponseTemplate::new(200).set_body_json(first))
+        .respond_with(ResponseTemplate::new(200).set_body_json(list(first)))
         .up_to_n_times(times)
         .mount(server)
         .await;
     Mock::given(method("GET"))
-        .and(path("/api/v3/addons/a1"))
+        .and(path("/api/v3/addons"))
         .and(query_param("cluster_id", CLUSTER))
-        .respond_with(ResponseTemplate::new(200).set_body_json(then))
+        .respond_with(ResponseTemplate::new(200).set_body_json(list(then)))
         .mount(server)
         .await;
 }
@@ -144,18 +147,21 @@ async fn available_counts_as_ready() {
 #[tokio::test]
 async fn deleting_then_404_is_gone() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/api/v3/addons/a1"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(addon("deleting", "", "")))
-        .up_to_n_times(2)
-        .mount(&server)
-        .await;
+    // Listed as deleting twice, then no longer listed: read by id once to be sure, 404.
+    serve_addon_sequence(
+        &server,
+        addon("deleting", "", ""),
+        2,
+        json!({"kind": "Addon", "metadata": {"uid": "other"}, "spec": {"addonTemplateName": "npd"}}),
+    )
+    .await;
     Mock::given(method("GET"))
         .and(path("/api/v3/addons/a1"))
         .respond_with(
             ResponseTemplate::new(404)
                 .set_body_json(json!({"error_code": "CCE.01404001", "error_msg": "not found"})),
         )
+        .expect(1)
         .mount(&server)
         .await;
     let client = client(&server);
