@@ -65,6 +65,10 @@ pub(crate) async fn observe(
 ) -> Result<Observed, CloudError> {
     let client = reads.client();
     let read = reads.read(kind, object).await?;
+    // A list read before a deletion was waited out still shows the object: look again afresh.
+    let waited = read
+        .as_ref()
+        .is_some_and(|found| found.progress == Progress::Deleting);
     if let Some(found) = settled(client, kind, read, watch).await? {
         return Ok(Observed::Present(found));
     }
@@ -75,7 +79,12 @@ pub(crate) async fn observe(
     if object.id.is_none() || !whole_key {
         return Ok(Observed::Gone);
     }
-    let again = reads.find(kind, &object.natural_key).await?;
+    let again = if waited {
+        kind.find_by_natural_key(client, &object.natural_key)
+            .await?
+    } else {
+        reads.find(kind, &object.natural_key).await?
+    };
     Ok(match settled(client, kind, again, watch).await? {
         Some(found) if found.id.is_some() && found.id != object.id => Observed::Present(found),
         _ => Observed::Gone,

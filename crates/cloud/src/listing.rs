@@ -131,10 +131,10 @@ impl SharedLists {
 
 impl Client {
     /// The list of `key` sent within `window`, shared with every other caller whose window it
-    /// fits.
-    pub(crate) async fn shared_list(&self, key: &ListKey, window: Window) -> Listed {
+    /// fits, and when it was sent.
+    pub(crate) async fn shared_list(&self, key: &ListKey, window: Window) -> (Listed, Instant) {
         let fetch = self.lists().fetch(key, window);
-        fetch.answer(self).await
+        (fetch.answer(self).await, fetch.at)
     }
 }
 

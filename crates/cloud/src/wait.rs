@@ -137,7 +137,19 @@ where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<Option<RemoteObject>, CloudError>>,
 {
-    wait_polling(what, target, options, on_progress, |_| poll()).await
+    wait_polling(what, target, options, on_progress, |_| {
+        let sent = Instant::now();
+        let answer = poll();
+        async move { answer.await.map(|object| Polled { object, sent }) }
+    })
+    .await
+}
+
+/// One poll's answer, and when it was sent (a poll that joined a list another wait sent was
+/// sent then).
+pub(crate) struct Polled {
+    pub object: Option<RemoteObject>,
+    pub sent: Instant,
 }
 
 /// [`wait_until`] whose `poll` is told when its answer may have been sent: after the wait began
@@ -153,11 +165,14 @@ pub(crate) async fn wait_polling<F, Fut>(
 ) -> Result<Option<RemoteObject>, CloudError>
 where
     F: FnMut(Window) -> Fut,
-    Fut: Future<Output = Result<Option<RemoteObject>, CloudError>>,
+    Fut: Future<Output = Result<Polled, CloudError>>,
 {
     let started = Instant::now();
     let deadline = started + options.timeout;
     let mut last_status: Option<String> = None;
+    // The next poll is an interval after the last answer was sent: a wait that joined another's
+    // list keeps to that list's schedule, so the waits of one cluster keep polling together.
+    let mut last_sent = started;
     loop {
         let now = Instant::now();
         if now >= deadline {
@@ -168,7 +183,7 @@ where
             });
         }
         let interval = options.next_interval(now - started);
-        let due = now + interval.min(deadline - now);
+        let due = (last_sent + interval).max(now).min(deadline);
         tokio::time::sleep_until(due).await;
 
         let slack = interval / 2;
@@ -177,7 +192,11 @@ where
             due,
             latest: (due + slack).min(deadline),
         };
-        let observed = poll(window).await?;
+        let Polled {
+            object: observed,
+            sent,
+        } = poll(window).await?;
+        last_sent = sent;
         let status = observed
             .as_ref()
             .map_or(NOT_FOUND_STATUS, |object| object.status.as_str())

@@ -15,7 +15,7 @@ use serde_json::{Map, Value};
 use crate::client::Client;
 use crate::error::CloudError;
 use crate::listing::{ListKey, Listed, Listings, Window};
-use crate::wait::{WaitOptions, WaitProgress, WaitTarget, wait_polling};
+use crate::wait::{Polled, WaitOptions, WaitProgress, WaitTarget, wait_polling};
 
 use plinth_core::registry::{self, ApiFamily, TypeSpec};
 use plinth_core::{Mode, ObjectRef, RemoteObject};
@@ -272,7 +272,10 @@ impl ResourceType {
     ) -> Result<Option<RemoteObject>, CloudError> {
         let now = tokio::time::Instant::now();
         let slack = client.settings().wait.first_poll / 2;
-        self.poll(client, object, Window::soon(now, slack)).await
+        Ok(self
+            .poll(client, object, Window::soon(now, slack))
+            .await?
+            .object)
     }
 
     /// One poll of a wait: the object as a list of its cluster or pool sent within `window`
@@ -284,15 +287,19 @@ impl ResourceType {
         client: &Client,
         object: &ObjectRef,
         window: Window,
-    ) -> Result<Option<RemoteObject>, CloudError> {
+    ) -> Result<Polled, CloudError> {
         let Some(key) = self.list_key(&object.natural_key) else {
-            return self.read(client, object).await;
+            let sent = tokio::time::Instant::now();
+            let object = self.read(client, object).await?;
+            return Ok(Polled { object, sent });
         };
-        match self.in_list(&client.shared_list(&key, window).await, object)? {
-            InList::Found(found) => Ok(Some(found)),
-            InList::Absent if object.id.is_some() => self.read(client, object).await,
-            InList::Absent | InList::ListGone => Ok(None),
-        }
+        let (listed, sent) = client.shared_list(&key, window).await;
+        let object = match self.in_list(&listed, object)? {
+            InList::Found(found) => Some(found),
+            InList::Absent if object.id.is_some() => self.read(client, object).await?,
+            InList::Absent | InList::ListGone => None,
+        };
+        Ok(Polled { object, sent })
     }
 
     /// What a list answer says of `object`: found by id when it has one, else by natural key.

@@ -253,3 +253,77 @@ async fn plugin_pending_then_abnormal_fails_with_reason() {
         "huaweicloud_modelarts_pool_plugin pool_name=pool-a template_name=gpu-beta failed with status `Abnormal`: driver install failed"
     );
 }
+
+/// Answers the cluster's list of `count` add-ons: all installing until `ready_at`, then running.
+struct InstallingUntil {
+    count: usize,
+    ready_at: std::time::Instant,
+}
+
+impl wiremock::Respond for InstallingUntil {
+    fn respond(&self, _: &wiremock::Request) -> ResponseTemplate {
+        let status = if std::time::Instant::now() < self.ready_at {
+            "installing"
+        } else {
+            "running"
+        };
+        let items: Vec<serde_json::Value> = (0..self.count)
+            .map(|i| {
+                let mut addon = addon(status, "", "");
+                addon["metadata"]["uid"] = json!(format!("a{i}"));
+                addon
+            })
+            .collect();
+        ResponseTemplate::new(200).set_body_json(json!({"kind": "Addon", "items": items}))
+    }
+}
+
+/// Waits for `count` add-ons of one cluster at once, whose installs take 600 ms; answers how
+/// many times the cluster's list was asked for.
+async fn waits_in_one_cluster(count: usize) -> usize {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/v3/addons"))
+        .and(query_param("cluster_id", CLUSTER))
+        .respond_with(InstallingUntil {
+            count,
+            ready_at: std::time::Instant::now() + Duration::from_millis(600),
+        })
+        .mount(&server)
+        .await;
+    let client = client(&server);
+    let mut waits = tokio::task::JoinSet::new();
+    for i in 0..count {
+        let client = client.clone();
+        waits.spawn(async move {
+            let object = ResourceType::CCE_ADDON
+                .parse_import_id(&format!("{CLUSTER}/a{i}"))
+                .unwrap();
+            ResourceType::CCE_ADDON
+                .wait(
+                    &client,
+                    &object,
+                    WaitTarget::Ready,
+                    &client.settings().wait,
+                    &plinth_cloud::no_progress,
+                )
+                .await
+        });
+    }
+    while let Some(done) = waits.join_next().await {
+        assert_eq!(done.unwrap().unwrap().unwrap().status, "running");
+    }
+    server.received_requests().await.unwrap().len()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn twenty_waits_in_one_cluster_share_its_list_polls() {
+    let alone = waits_in_one_cluster(1).await;
+    let twenty = waits_in_one_cluster(20).await;
+    // Polled one by one, twenty waits would list the cluster twenty times as often.
+    assert!(alone >= 5, "{alone}");
+    assert!(
+        twenty <= 2 * alone,
+        "twenty waits: {twenty} lists; one: {alone}"
+    );
+}
