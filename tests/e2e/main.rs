@@ -12,6 +12,7 @@ mod emulator_flags;
 mod fmt;
 mod hostile;
 mod lifecycle;
+mod listing;
 mod moves;
 mod plans;
 mod recover;
