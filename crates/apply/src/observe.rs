@@ -107,6 +107,13 @@ impl Reads {
         }
     }
 
+    /// The state's objects are read: the lists need keep only what lookups may still ask for.
+    pub(crate) fn state_read(&self) {
+        if let Self::Listed(listings) = self {
+            listings.forget_read();
+        }
+    }
+
     pub(crate) fn client(&self) -> &Client {
         match self {
             Self::Listed(listings) => listings.client(),

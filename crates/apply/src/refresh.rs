@@ -7,14 +7,12 @@ use plinth_core::{Mode, ResourceAddress};
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::future::Future;
-use std::sync::Arc;
 
 use plinth_cloud::{Client, CloudError, ObjectRef, ResourceType, read_data};
 use plinth_config::Configuration;
 use plinth_planner::{Lookup, Observations, Observed, Plan, PlanOptions, WantedRead};
 use plinth_state::{Change, Fingerprint, PendingAction, ResourceState, State};
 use serde_json::Value as Json;
-use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use crate::error::{ApplyError, ReadFailure};
@@ -97,6 +95,9 @@ pub async fn refresh_and_plan(
         // the read: an error names it masked.
         mask_failures(error, |address| unsealed_parts(sealed, state, address))
     })?;
+    cloud.state_read();
+    let mut observed = observed;
+    share_unchanged(state, &mut observed);
     let adopted = adopted_creates(config, state, plan_options, &observed, &pending_creates)?;
     let mut observations = Observations::new();
     for (address, seen) in observed {
@@ -148,6 +149,19 @@ pub async fn refresh_and_plan(
                     secrets.get(address).cloned().unwrap_or_default()
                 })
             })?;
+    }
+}
+
+/// Objects the cloud answered as the state records them share the state's attributes, so a
+/// refresh that finds nothing changed holds one copy of every object's attributes, not two.
+fn share_unchanged(state: &State, observed: &mut [(ResourceAddress, Observed)]) {
+    for (address, seen) in observed {
+        if let Observed::Present(object) = seen
+            && let Some(record) = state.resource(address)
+            && record.attributes == object.attributes
+        {
+            object.attributes = record.attributes.clone();
+        }
     }
 }
 
@@ -511,6 +525,10 @@ fn unsupported(address: &ResourceAddress) -> CloudError {
 
 /// Runs `work` on every item, at most `parallelism` at once, each on the runtime's threads;
 /// answers the results in completion order, or an error if a task panicked.
+///
+/// A task is made only when there is room for it: a read's future is several kilobytes (its
+/// state machine holds the HTTP exchange), so spawning all of a large refresh's reads at once,
+/// each waiting for a permit, held 60 MB at N = 10000.
 pub(crate) async fn bounded<T, R, F, Fut>(
     parallelism: usize,
     items: Vec<T>,
@@ -523,24 +541,24 @@ where
     F: Fn(Client, T) -> Fut,
     Fut: Future<Output = R> + Send + 'static,
 {
-    let permits = Arc::new(Semaphore::new(parallelism.max(1)));
+    let parallelism = parallelism.max(1);
+    let mut results = Vec::with_capacity(items.len());
+    let mut items = items.into_iter();
     let mut tasks = JoinSet::new();
-    for item in items {
-        let permits = Arc::clone(&permits);
-        let future = work(client.clone(), item);
-        tasks.spawn(async move {
-            // The semaphore is never closed, so acquiring only waits.
-            let _permit = permits.acquire_owned().await;
-            future.await
-        });
-    }
-    let mut results = Vec::with_capacity(tasks.len());
-    while let Some(joined) = tasks.join_next().await {
+    loop {
+        while tasks.len() < parallelism {
+            let Some(item) = items.next() else {
+                break;
+            };
+            tasks.spawn(work(client.clone(), item));
+        }
+        let Some(joined) = tasks.join_next().await else {
+            return Ok(results);
+        };
         // A read task only fails on a bug; planning without its answer could install an
         // object twice, so the refresh stops.
         results.push(joined.map_err(|error| ApplyError::Task(error.to_string()))?);
     }
-    Ok(results)
 }
 
 #[cfg(test)]

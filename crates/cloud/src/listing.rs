@@ -13,7 +13,7 @@
 //! Nothing here keeps an answer alive: the client remembers its lists weakly, and an answer is
 //! freed when the last caller using it (a refresh's [`Listings`], a wait's poll) drops it.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, PoisonError, Weak};
 
 use tokio::sync::OnceCell;
@@ -93,7 +93,14 @@ impl Fetch {
 /// The lists a client has sent or will send, remembered weakly, per [`ListKey`].
 #[derive(Default)]
 pub(crate) struct SharedLists {
-    fetches: Mutex<HashMap<ListKey, Vec<Weak<Fetch>>>>,
+    fetches: Mutex<Remembered>,
+}
+
+#[derive(Default)]
+struct Remembered {
+    by_key: HashMap<ListKey, Vec<Weak<Fetch>>>,
+    /// How many keys there were when the lists nobody holds were last forgotten.
+    pruned_at: usize,
 }
 
 impl SharedLists {
@@ -101,12 +108,18 @@ impl SharedLists {
     /// (the one closest to `window.due`), else a new one scheduled at `window.due`.
     fn fetch(&self, key: &ListKey, window: Window) -> Arc<Fetch> {
         let mut fetches = self.fetches.lock().unwrap_or_else(PoisonError::into_inner);
-        // Forget the lists nobody holds any more (their answers are freed).
-        fetches.retain(|_, list| {
-            list.retain(|fetch| fetch.strong_count() > 0);
-            !list.is_empty()
-        });
-        let known = fetches.entry(key.clone()).or_default();
+        // Forget the lists nobody holds any more (their answers are already freed): this key's
+        // each time, every key's when their number has doubled, so a call does not scan them
+        // all.
+        if fetches.by_key.len() > 2 * fetches.pruned_at + 64 {
+            fetches.by_key.retain(|_, list| {
+                list.retain(|fetch| fetch.strong_count() > 0);
+                !list.is_empty()
+            });
+            fetches.pruned_at = fetches.by_key.len();
+        }
+        let known = fetches.by_key.entry(key.clone()).or_default();
+        known.retain(|fetch| fetch.strong_count() > 0);
         let distance = |at: Instant| {
             at.checked_duration_since(window.due)
                 .unwrap_or_else(|| window.due - at)
@@ -154,6 +167,11 @@ pub struct Listings {
     client: Client,
     since: Instant,
     held: Mutex<HashMap<ListKey, Arc<Fetch>>>,
+    /// The templates of the objects each list answered a read with.
+    read: Mutex<HashMap<ListKey, HashSet<String>>>,
+    /// Once [`Listings::forget_read`] was called: what is left of each list, the objects no
+    /// read was answered with.
+    rest: Mutex<HashMap<ListKey, Listed>>,
 }
 
 impl std::fmt::Debug for Listings {
@@ -171,6 +189,76 @@ impl Listings {
             client: client.clone(),
             since: Instant::now(),
             held: Mutex::new(HashMap::new()),
+            read: Mutex::new(HashMap::new()),
+            rest: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Forgets the objects the lists answered reads with, keeping the others for the lookups to
+    /// come: a refresh that has read the state's objects holds them in its observations, and
+    /// its lists need not hold them a second time while it plans. A later lookup under the
+    /// natural key of an object forgotten is not answered from the list
+    /// ([`Listings::forgot`]: it reads afresh).
+    pub fn forget_read(&self) {
+        let held: Vec<(ListKey, Arc<Fetch>)> = self
+            .held
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .drain()
+            .collect();
+        let read = self.read.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut rest = self.rest.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut pending = Vec::new();
+        for (key, fetch) in held {
+            let Some(listed) = fetch.answer.get() else {
+                pending.push((key, fetch));
+                continue;
+            };
+            let kept: Listed = match (&**listed, read.get(&key)) {
+                (Ok(Some(objects)), Some(templates)) => Arc::new(Ok(Some(
+                    objects
+                        .iter()
+                        .filter(|object| {
+                            object
+                                .natural_key
+                                .get("template_name")
+                                .is_none_or(|template| !templates.contains(template))
+                        })
+                        .cloned()
+                        .collect(),
+                ))),
+                _ => Arc::clone(listed),
+            };
+            rest.insert(key, kept);
+        }
+        drop((read, rest));
+        self.held
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .extend(pending);
+    }
+
+    /// Whether the list of `key` answered a read with an object of `template` that
+    /// [`Listings::forget_read`] then forgot.
+    pub(crate) fn forgot(&self, key: &ListKey, template: &str) -> bool {
+        // The same order as `forget_read`: `read`, then `rest`.
+        let read = self.read.lock().unwrap_or_else(PoisonError::into_inner);
+        let rest = self.rest.lock().unwrap_or_else(PoisonError::into_inner);
+        rest.contains_key(key)
+            && read
+                .get(key)
+                .is_some_and(|templates| templates.contains(template))
+    }
+
+    /// Notes that the list of `key` answered a read with `object`.
+    pub(crate) fn answered(&self, key: &ListKey, object: &RemoteObject) {
+        if let Some(template) = object.natural_key.get("template_name") {
+            self.read
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .entry(key.clone())
+                .or_default()
+                .insert(template.clone());
         }
     }
 
@@ -182,6 +270,14 @@ impl Listings {
     /// The list of `key`: the one this refresh already has, or one sent now (or joined, if
     /// another caller of the client is sending one now).
     pub(crate) async fn get(&self, key: &ListKey) -> Listed {
+        if let Some(rest) = self
+            .rest
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(key)
+        {
+            return Arc::clone(rest);
+        }
         let fetch = {
             let mut held = self.held.lock().unwrap_or_else(PoisonError::into_inner);
             Arc::clone(held.entry(key.clone()).or_insert_with(|| {
@@ -276,7 +372,13 @@ mod tests {
         );
         let again = lists.fetch(&key(), wide);
         assert_eq!(
-            lists.fetches.lock().unwrap().get(&key()).map(Vec::len),
+            lists
+                .fetches
+                .lock()
+                .unwrap()
+                .by_key
+                .get(&key())
+                .map(Vec::len),
             Some(1)
         );
         drop(again);

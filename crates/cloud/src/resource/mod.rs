@@ -228,7 +228,10 @@ impl ResourceType {
             return self.read(listings.client(), object).await;
         };
         match self.in_list(&listings.get(&key).await, object)? {
-            InList::Found(found) => Ok(Some(found)),
+            InList::Found(found) => {
+                listings.answered(&key, &found);
+                Ok(Some(found))
+            }
             InList::Absent if object.id.is_some() => self.read(listings.client(), object).await,
             InList::Absent | InList::ListGone => Ok(None),
         }
@@ -246,8 +249,10 @@ impl ResourceType {
                 .is_some_and(|value| !value.is_empty())
         });
         let key = self.list_key(natural_key).filter(|_| whole);
-        let Some(key) = key else {
-            // Not a whole key: the driver says what is missing.
+        let template = natural_key.get("template_name").map_or("", String::as_str);
+        let Some(key) = key.filter(|key| !listings.forgot(key, template)) else {
+            // Not a whole key (the driver says what is missing), or its list's object was
+            // forgotten once read: read afresh.
             return self
                 .find_by_natural_key(listings.client(), natural_key)
                 .await;
