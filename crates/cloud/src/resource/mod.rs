@@ -268,19 +268,16 @@ impl ResourceType {
     }
 
     /// A look at the object now, right after an operation on it returned: from a list of its
-    /// cluster or pool sent from now to half a first poll interval later (shared with the other
-    /// operations looking there), else by a read.
+    /// cluster or pool sent now (or joined, if another caller sends one now), else by a read.
+    /// It never waits for a list scheduled later: a fast operation is seen done at once.
     pub async fn read_fresh(
         self,
         client: &Client,
         object: &ObjectRef,
     ) -> Result<Option<RemoteObject>, CloudError> {
         let now = tokio::time::Instant::now();
-        let slack = client.settings().wait.first_poll / 2;
-        Ok(self
-            .poll(client, object, Window::soon(now, slack))
-            .await?
-            .object)
+        let window = Window::soon(now, std::time::Duration::ZERO);
+        Ok(self.poll(client, object, window).await?.object)
     }
 
     /// One poll of a wait: the object as a list of its cluster or pool sent within `window`
