@@ -13,6 +13,7 @@ mod emulator_flags;
 mod fmt;
 mod hostile;
 mod lifecycle;
+mod listing;
 mod modules;
 mod moves;
 mod plans;

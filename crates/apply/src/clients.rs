@@ -79,6 +79,14 @@ impl Clients {
         self.0.aliased.get(alias)
     }
 
+    /// The aliased configurations' clients, by alias.
+    pub(crate) fn aliased(&self) -> impl Iterator<Item = (&str, &Client)> {
+        self.0
+            .aliased
+            .iter()
+            .map(|(alias, client)| (alias.as_str(), client))
+    }
+
     /// The default configuration's client (time limits and waits common to the run).
     pub fn default_client(&self) -> &Client {
         &self.0.default

@@ -254,6 +254,11 @@ pub async fn apply_with(
     // Objects that move change address first, in one durable append: what follows finds them
     // where the plan does.
     journal.record_all(run.clients.stamp(moves(plan, journal.state())))?;
+    // The operations of one cluster or pool start together: their waits share its polls.
+    run.schedule.group_ready(|id| {
+        let change = plan.step_change(id)?;
+        ResourceType::from_type_name(change.address.type_name())?.list_key(&change.natural_key)
+    });
     let parallelism = options.parallelism.max(1);
     let mut stop = options.cancel.subscribe();
     let mut in_flight = InFlight::default();

@@ -70,4 +70,6 @@ pub use crate::execute::{
     FailedOperation, Outcome, SkipCause, SkippedOperation, apply, apply_with, no_events,
 };
 pub use crate::import::{import, read_unconfigured_imports};
-pub use crate::refresh::{RefreshOptions, refresh_and_plan, refresh_and_plan_with, replan};
+pub use crate::refresh::{
+    RefreshBy, RefreshOptions, refresh_and_plan, refresh_and_plan_with, replan,
+};

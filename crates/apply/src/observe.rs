@@ -3,17 +3,21 @@
 //! natural key.
 
 use plinth_core::ResourceAddress;
+use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use plinth_cloud::{
-    Client, CloudError, ObjectRef, Progress, RemoteObject, ResourceType, WaitOptions, WaitProgress,
-    WaitTarget,
+    Client, CloudError, Listings, ObjectRef, Progress, RemoteObject, ResourceType, WaitOptions,
+    WaitProgress, WaitTarget,
 };
 use plinth_config::Configuration;
 use plinth_planner::{Observed, Operation};
 
+use crate::clients::Clients;
 use crate::execute::{ApplyEvent, EventKind, EventSink, Outcome};
 use crate::operation::wait_options;
+use crate::refresh::RefreshBy;
 
 /// How a read waits for an object being deleted: bounded by the delete timeout of the address's
 /// resource block, reporting its polls as events of a delete.
@@ -55,12 +59,17 @@ impl Watch {
 /// with ids is looked up by its natural key: one found under another id was re-created outside
 /// plinth, and is what the address manages now ([`Observed::Present`] with the new id).
 pub(crate) async fn observe(
-    client: &Client,
+    reads: &Reads,
     kind: ResourceType,
     object: &ObjectRef,
     watch: &Watch,
 ) -> Result<Observed, CloudError> {
-    let read = kind.read(client, object).await?;
+    let client = reads.client();
+    let read = reads.read(kind, object).await?;
+    // A list read before a deletion was waited out still shows the object: look again afresh.
+    let waited = read
+        .as_ref()
+        .is_some_and(|found| found.progress == Progress::Deleting);
     if let Some(found) = settled(client, kind, read, watch).await? {
         return Ok(Observed::Present(found));
     }
@@ -71,13 +80,113 @@ pub(crate) async fn observe(
     if object.id.is_none() || !whole_key {
         return Ok(Observed::Gone);
     }
-    let again = kind
-        .find_by_natural_key(client, &object.natural_key)
-        .await?;
+    let again = if waited {
+        kind.find_by_natural_key(client, &object.natural_key)
+            .await?
+    } else {
+        reads.find(kind, &object.natural_key).await?
+    };
     Ok(match settled(client, kind, again, watch).await? {
         Some(found) if found.id.is_some() && found.id != object.id => Observed::Present(found),
         _ => Observed::Gone,
     })
+}
+
+/// How a refresh reads the cloud ([`RefreshBy`]): from one list per cluster and pool, shared by
+/// every read and lookup of the refresh, or one read per resource. Cheap to clone.
+#[derive(Clone)]
+pub(crate) enum Reads {
+    Listed(Arc<Listings>),
+    PerResource(Client),
+}
+
+impl Reads {
+    pub(crate) fn new(client: &Client, by: RefreshBy) -> Self {
+        match by {
+            RefreshBy::List => Self::Listed(Arc::new(Listings::new(client))),
+            RefreshBy::Read => Self::PerResource(client.clone()),
+        }
+    }
+
+    /// The state's objects are read: the lists need keep only what lookups may still ask for.
+    pub(crate) fn state_read(&self) {
+        if let Self::Listed(listings) = self {
+            listings.forget_read();
+        }
+    }
+
+    pub(crate) fn client(&self) -> &Client {
+        match self {
+            Self::Listed(listings) => listings.client(),
+            Self::PerResource(client) => client,
+        }
+    }
+
+    /// The object `object` names, `None` when it does not exist.
+    pub(crate) async fn read(
+        &self,
+        kind: ResourceType,
+        object: &ObjectRef,
+    ) -> Result<Option<RemoteObject>, CloudError> {
+        match self {
+            Self::Listed(listings) => kind.read_listed(listings, object).await,
+            Self::PerResource(client) => kind.read(client, object).await,
+        }
+    }
+
+    /// The object under this natural key.
+    pub(crate) async fn find(
+        &self,
+        kind: ResourceType,
+        natural_key: &BTreeMap<String, String>,
+    ) -> Result<Option<RemoteObject>, CloudError> {
+        match self {
+            Self::Listed(listings) => kind.find_listed(listings, natural_key).await,
+            Self::PerResource(client) => kind.find_by_natural_key(client, natural_key).await,
+        }
+    }
+}
+
+/// The [`Reads`] of a refresh, one per provider configuration: each client lists its own
+/// region's clusters and pools. Cheap to clone.
+#[derive(Clone)]
+pub(crate) struct CloudReads {
+    clients: Clients,
+    default: Reads,
+    aliased: BTreeMap<String, Reads>,
+}
+
+impl CloudReads {
+    pub(crate) fn new(clients: &Clients, by: RefreshBy) -> Self {
+        CloudReads {
+            clients: clients.clone(),
+            default: Reads::new(clients.default_client(), by),
+            aliased: clients
+                .aliased()
+                .map(|(alias, client)| (alias.to_owned(), Reads::new(client, by)))
+                .collect(),
+        }
+    }
+
+    /// The reads of the provider configuration that serves `address`.
+    pub(crate) fn for_address(&self, address: &ResourceAddress) -> &Reads {
+        self.clients
+            .provider_of(address)
+            .and_then(|alias| self.aliased.get(alias))
+            .unwrap_or(&self.default)
+    }
+
+    pub(crate) fn clients(&self) -> &Clients {
+        &self.clients
+    }
+
+    /// The state's objects are read (see [`Reads::state_read`]).
+    pub(crate) fn state_read(&self) {
+        self.default.state_read();
+        for reads in self.aliased.values() {
+            reads.state_read();
+        }
+    }
 }
 
 /// What a read found, once settled: `None` for an object deleted, or being deleted (waited for

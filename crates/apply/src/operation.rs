@@ -153,7 +153,7 @@ pub(crate) async fn run(client: Client, task: Task) -> Result<Done, Failure> {
         }
         Work::Delete { kind, object } => {
             kind.delete(client, &object).await.map_err(Failure::plain)?;
-            if let Ok(None) = kind.read(client, &object).await {
+            if let Ok(None) = kind.read_fresh(client, &object).await {
                 return Ok(Done::Gone);
             }
             kind.wait(client, &object, WaitTarget::Gone, &wait, &progress)
@@ -219,7 +219,7 @@ async fn create(
         return Ok(Done::Object(created, Status::Ready));
     }
     // One look at once: a fast operation is done before the wait's first poll would come.
-    if let Ok(Some(now)) = kind.read(client, &created.object_ref()).await
+    if let Ok(Some(now)) = kind.read_fresh(client, &created.object_ref()).await
         && now.progress == Progress::Done
     {
         return Ok(Done::Object(now, Status::Ready));
@@ -307,7 +307,7 @@ async fn current(
     progress: &(dyn Fn(&WaitProgress) + Send + Sync),
 ) -> Result<RemoteObject, Failure> {
     let found = kind
-        .read(client, object)
+        .read_fresh(client, object)
         .await
         .map_err(Failure::plain)?
         .ok_or_else(|| Failure::plain(disappeared(kind, object)))?;
@@ -359,7 +359,7 @@ async fn update(
         None => WaitTarget::Ready,
     };
     let reference = current.object_ref();
-    if let Ok(Some(now)) = kind.read(client, &reference).await
+    if let Ok(Some(now)) = kind.read_fresh(client, &reference).await
         && now.progress == Progress::Done
         && match &target {
             WaitTarget::ReadyAt { version, attribute } => {

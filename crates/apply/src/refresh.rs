@@ -7,21 +7,19 @@ use plinth_core::{Mode, ResourceAddress};
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::future::Future;
-use std::sync::Arc;
 
 use plinth_cloud::{Client, CloudError, ObjectRef, ResourceType, read_data};
 use plinth_config::Configuration;
 use plinth_planner::{Lookup, Observations, Observed, Plan, PlanOptions, WantedRead};
 use plinth_state::{Change, Fingerprint, PendingAction, ResourceState, State};
 use serde_json::Value as Json;
-use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use crate::clients::Clients;
 use crate::error::{ApplyError, ReadFailure};
 use crate::execute::EventSink;
 use crate::known::sensitive_strings;
-use crate::observe::{Watch, observe, settled};
+use crate::observe::{CloudReads, Reads, Watch, observe, settled};
 
 /// How a refresh reads the cloud.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,6 +31,8 @@ pub struct RefreshOptions {
     /// reads of data sources happen either way: without them a plan could install an object a
     /// second time or plan with values it does not have.
     pub refresh: bool,
+    /// How objects are read (default: one list per cluster and pool).
+    pub by: RefreshBy,
 }
 
 impl Default for RefreshOptions {
@@ -40,8 +40,22 @@ impl Default for RefreshOptions {
         Self {
             parallelism: 10,
             refresh: true,
+            by: RefreshBy::List,
         }
     }
+}
+
+/// How a refresh reads the objects it observes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum RefreshBy {
+    /// One list call per CCE cluster, Autopilot cluster and ModelArts pool, shared by every read
+    /// and natural-key lookup of the refresh in it; a read by id only for an add-on whose id its
+    /// cluster's list does not hold.
+    #[default]
+    List,
+    /// One read per resource (by id, or a list for a natural-key lookup or a plug-in), as plinth
+    /// did before it listed: kept to compare the two (`PLINTH_REFRESH_BY=read`).
+    Read,
 }
 
 /// Refreshes and plans: reads every managed resource of `state` concurrently (at most
@@ -86,7 +100,8 @@ pub async fn refresh_and_plan_with(
     let state = &*plain_identities(config, state, plan_options)?;
     let pending_creates = pending_creates(state);
     let reads = state_reads(state, options, &pending_creates)?;
-    let observed = read_objects(clients, options, reads, &|address: &ResourceAddress| {
+    let cloud = CloudReads::new(clients, options.by);
+    let observed = read_objects(&cloud, options, reads, &|address: &ResourceAddress| {
         Watch::new(config, clients.client_for(address), address, events)
     })
     .await
@@ -95,6 +110,9 @@ pub async fn refresh_and_plan_with(
         // the read: an error names it masked.
         mask_failures(error, |address| unsealed_parts(sealed, state, address))
     })?;
+    cloud.state_read();
+    let mut observed = observed;
+    share_unchanged(state, &mut observed);
     let adopted = adopted_creates(config, state, plan_options, &observed, &pending_creates)?;
     let mut observations = Observations::new();
     for (address, seen) in observed {
@@ -141,13 +159,26 @@ pub async fn refresh_and_plan_with(
         let watch = |address: &ResourceAddress| {
             Watch::new(config, clients.client_for(address), address, events)
         };
-        perform_wanted(clients, options, wanted, &mut observations, &watch)
+        perform_wanted(&cloud, options, wanted, &mut observations, &watch)
             .await
             .map_err(|error| {
                 mask_failures(error, |address| {
                     secrets.get(address).cloned().unwrap_or_default()
                 })
             })?;
+    }
+}
+
+/// Objects the cloud answered as the state records them share the state's attributes, so a
+/// refresh that finds nothing changed holds one copy of every object's attributes, not two.
+fn share_unchanged(state: &State, observed: &mut [(ResourceAddress, Observed)]) {
+    for (address, seen) in observed {
+        if let Observed::Present(object) = seen
+            && let Some(record) = state.resource(address)
+            && record.attributes == object.attributes
+        {
+            object.attributes = record.attributes.clone();
+        }
     }
 }
 
@@ -217,7 +248,7 @@ fn state_reads(
 /// Reads the objects concurrently; answers what each address holds, or every read that
 /// failed.
 async fn read_objects(
-    clients: &Clients,
+    cloud: &CloudReads,
     options: &RefreshOptions,
     reads: Vec<(ResourceAddress, ResourceType, ObjectRef)>,
     watch: &dyn Fn(&ResourceAddress) -> Watch,
@@ -225,17 +256,17 @@ async fn read_objects(
     let found = bounded(
         options.parallelism,
         reads,
-        |clients, (address, kind, object)| {
+        |_, (address, kind, object)| {
             let watch = watch(&address);
-            let client = clients.client_for(&address).clone();
+            let cloud = cloud.for_address(&address).clone();
             async move {
                 // The driver makes the object compact where it was read: the cloud's answers of
                 // a large refresh are never all held as JSON trees at once.
-                let result = observe(&client, kind, &object, &watch).await;
+                let result = observe(&cloud, kind, &object, &watch).await;
                 (address, result)
             }
         },
-        clients,
+        cloud.clients(),
     )
     .await?;
     let mut observed = Vec::with_capacity(found.len());
@@ -288,7 +319,7 @@ fn adopted_creates<'s>(
 /// Performs the reads a plan wants (lookups by natural key, data sources) and adds what they
 /// find to `observations`; fails with every read that failed.
 async fn perform_wanted(
-    clients: &Clients,
+    cloud: &CloudReads,
     options: &RefreshOptions,
     wanted: Vec<WantedRead>,
     observations: &mut Observations,
@@ -297,12 +328,12 @@ async fn perform_wanted(
     let results = bounded(
         options.parallelism,
         wanted,
-        |clients, read| {
+        |_, read| {
             let watch = watch(wanted_address(&read));
-            let client = clients.client_for(wanted_address(&read)).clone();
-            async move { perform(&client, read, &watch).await }
+            let cloud = cloud.for_address(wanted_address(&read)).clone();
+            async move { perform(&cloud, read, &watch).await }
         },
-        clients,
+        cloud.clients(),
     )
     .await?;
     let mut failures = Vec::new();
@@ -326,17 +357,18 @@ async fn perform_wanted(
 /// Performs one wanted read. An object a lookup finds being deleted is waited for until it is
 /// gone, and then not found.
 async fn perform(
-    client: &Client,
+    cloud: &Reads,
     read: WantedRead,
     watch: &Watch,
 ) -> (ResourceAddress, Result<Answer, CloudError>) {
+    let client = cloud.client();
     match read {
         WantedRead::NaturalKey {
             address,
             natural_key,
         } => {
             let result = match ResourceType::from_type_name(address.type_name()) {
-                Some(kind) => match kind.find_by_natural_key(client, &natural_key).await {
+                Some(kind) => match cloud.find(kind, &natural_key).await {
                     Ok(found) => settled(client, kind, found, watch)
                         .await
                         .map(Answer::Lookup),
@@ -510,6 +542,10 @@ fn unsupported(address: &ResourceAddress) -> CloudError {
 
 /// Runs `work` on every item, at most `parallelism` at once, each on the runtime's threads;
 /// answers the results in completion order, or an error if a task panicked.
+///
+/// A task is made only when there is room for it: a read's future is several kilobytes (its
+/// state machine holds the HTTP exchange), so spawning all of a large refresh's reads at once,
+/// each waiting for a permit, held 60 MB at N = 10000.
 pub(crate) async fn bounded<T, R, F, Fut>(
     parallelism: usize,
     items: Vec<T>,
@@ -522,24 +558,24 @@ where
     F: Fn(&Clients, T) -> Fut,
     Fut: Future<Output = R> + Send + 'static,
 {
-    let permits = Arc::new(Semaphore::new(parallelism.max(1)));
+    let parallelism = parallelism.max(1);
+    let mut results = Vec::with_capacity(items.len());
+    let mut items = items.into_iter();
     let mut tasks = JoinSet::new();
-    for item in items {
-        let permits = Arc::clone(&permits);
-        let future = work(clients, item);
-        tasks.spawn(async move {
-            // The semaphore is never closed, so acquiring only waits.
-            let _permit = permits.acquire_owned().await;
-            future.await
-        });
-    }
-    let mut results = Vec::with_capacity(tasks.len());
-    while let Some(joined) = tasks.join_next().await {
+    loop {
+        while tasks.len() < parallelism {
+            let Some(item) = items.next() else {
+                break;
+            };
+            tasks.spawn(work(clients, item));
+        }
+        let Some(joined) = tasks.join_next().await else {
+            return Ok(results);
+        };
         // A read task only fails on a bug; planning without its answer could install an
         // object twice, so the refresh stops.
         results.push(joined.map_err(|error| ApplyError::Task(error.to_string()))?);
     }
-    Ok(results)
 }
 
 #[cfg(test)]

@@ -88,6 +88,30 @@ impl Schedule {
         self.ready.pop_front()
     }
 
+    /// Orders the steps ready now so that those of one `group` follow each other (the groups
+    /// in the order of their first step, each group's steps in their order): operations that
+    /// share a cluster's polls then run together.
+    pub(crate) fn group_ready<K: Eq + std::hash::Hash>(
+        &mut self,
+        group: impl Fn(StepId) -> Option<K>,
+    ) {
+        let mut first_seen: std::collections::HashMap<K, usize> = std::collections::HashMap::new();
+        let mut keyed: Vec<(usize, StepId)> = self
+            .ready
+            .iter()
+            .enumerate()
+            .map(|(position, &id)| {
+                let rank = match group(id) {
+                    Some(key) => *first_seen.entry(key).or_insert(position),
+                    None => position,
+                };
+                (rank, id)
+            })
+            .collect();
+        keyed.sort_by_key(|(rank, _)| *rank);
+        self.ready = keyed.into_iter().map(|(_, id)| id).collect();
+    }
+
     /// Whether a step is ready to start.
     pub(crate) fn has_ready(&self) -> bool {
         !self.ready.is_empty()
@@ -398,5 +422,17 @@ mod tests {
         let mut schedule = Schedule::new(&graph);
         assert_eq!(schedule.next_ready(), Some(delete));
         assert_eq!(schedule.fail(&graph, delete), [create]);
+    }
+
+    #[test]
+    fn ready_steps_of_one_group_start_together_in_order() {
+        // Steps 0..6 ready, groups by parity, step 5 in no group, step 6 waiting for step 0.
+        let graph = Edges::new(7, &[(0, 6)]);
+        let mut schedule = Schedule::new(&graph);
+        schedule.group_ready(|id| (id.index() != 5).then_some(id.index() % 2));
+        let order: Vec<usize> = std::iter::from_fn(|| schedule.next_ready())
+            .map(StepId::index)
+            .collect();
+        assert_eq!(order, [0, 2, 4, 1, 3, 5]);
     }
 }

@@ -175,6 +175,11 @@ pub struct PlanningArgs {
     #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..))]
     pub parallelism: u16,
 
+    /// How the refresh reads the cloud: one list per cluster and pool, or one read per resource
+    /// (kept to compare them: docs/benchmarks.md)
+    #[arg(long, hide = true, env = "PLINTH_REFRESH_BY", value_enum, default_value_t = RefreshBy::List)]
+    pub refresh_by: RefreshBy,
+
     #[command(flatten)]
     pub vars: VarArgs,
 
@@ -524,4 +529,22 @@ pub struct FmtArgs {
 pub struct CompletionsArgs {
     /// The shell to complete for
     pub shell: clap_complete::Shell,
+}
+
+/// How a refresh reads the cloud (`--refresh-by`, hidden; `PLINTH_REFRESH_BY`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum RefreshBy {
+    /// One list call per cluster and pool, shared by every read and lookup in it
+    List,
+    /// One read per resource
+    Read,
+}
+
+impl From<RefreshBy> for plinth_apply::RefreshBy {
+    fn from(by: RefreshBy) -> Self {
+        match by {
+            RefreshBy::List => Self::List,
+            RefreshBy::Read => Self::Read,
+        }
+    }
 }

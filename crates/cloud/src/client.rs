@@ -10,6 +10,7 @@ use serde::de::DeserializeOwned;
 use tokio::sync::OnceCell;
 
 use crate::error::{ApiError, CloudError, Service, SettingsError, TimeLimit};
+use crate::listing::SharedLists;
 use crate::model::{
     Addon, AddonList, AddonRequest, AddonTemplateList, Plugin, PluginList, PluginRequest,
     PluginTemplateList, ProjectList, decode,
@@ -17,6 +18,7 @@ use crate::model::{
 use crate::retry::parse_retry_after;
 use crate::settings::{Credentials, ResolvedSettings};
 use crate::signing::{SDK_DATE_FORMAT, SDK_DATE_HEADER, SignableRequest, sign};
+use crate::throttle::{LimitKey, Throttle};
 
 /// The first two path segments of an add-on API.
 fn addon_path(api: AddonApi) -> [&'static str; 2] {
@@ -48,6 +50,10 @@ struct Inner {
     /// The project id, or why it could not be looked up: a failed lookup (already retried) is
     /// not repeated by every call waiting for it, one after the other.
     project_id: OnceCell<Result<String, CloudError>>,
+    /// The lists sent or scheduled, which reads and waits of one cluster or pool share.
+    lists: SharedLists,
+    /// The request rate of each service, slowed down when the gateway throttles.
+    throttle: Throttle,
 }
 
 impl std::fmt::Debug for Client {
@@ -109,6 +115,8 @@ impl Client {
                 http,
                 settings,
                 project_id,
+                lists: SharedLists::default(),
+                throttle: Throttle::default(),
             }),
         })
     }
@@ -116,6 +124,11 @@ impl Client {
     /// The settings the client was built from.
     pub fn settings(&self) -> &ResolvedSettings {
         &self.inner.settings
+    }
+
+    /// The lists this client shares between its callers.
+    pub(crate) fn lists(&self) -> &SharedLists {
+        &self.inner.lists
     }
 
     /// The project id: the configured one, or the id IAM gives for the region, looked up once
@@ -436,10 +449,29 @@ impl Client {
     /// a 2xx answer.
     async fn execute(&self, call: &Call) -> Result<Vec<u8>, CloudError> {
         let policy = &self.inner.settings.retry;
+        let limit = limit_key(call);
         let mut retries = 0;
         let mut timeouts = 0;
         loop {
-            let (error, retry_after) = match self.attempt(call).await {
+            // Paced when the gateway throttled this service: every call of the client waits its
+            // turn, so the retries of many calls do not storm the gateway.
+            let sent = self.inner.throttle.ready(&limit).await;
+            let attempt = self.attempt(call).await;
+            match &attempt {
+                Attempt::Answer {
+                    status,
+                    retry_after,
+                    ..
+                } if *status == StatusCode::TOO_MANY_REQUESTS => {
+                    let pause = retry_after.map_or(std::time::Duration::ZERO, |delay| {
+                        delay.min(policy.max_retry_after)
+                    });
+                    self.inner.throttle.throttled(&limit, sent, pause);
+                }
+                Attempt::Answer { .. } => self.inner.throttle.answered(&limit),
+                _ => {}
+            }
+            let (error, retry_after) = match attempt {
                 Attempt::Answer { status, body, .. } if status.is_success() => return Ok(body),
                 Attempt::Answer {
                     status,
@@ -616,6 +648,21 @@ impl Client {
             }
         }
         headers
+    }
+}
+
+/// The calls that share a rate with `call`: its host's, under the same first path segment (CCE's
+/// `/api` and Autopilot's `/autopilot` are limited apart; ModelArts' `/v2` and IAM's `/v3` are
+/// on hosts of their own in the cloud).
+fn limit_key(call: &Call) -> LimitKey {
+    LimitKey {
+        host: host_header(&call.url),
+        api: call
+            .url
+            .path_segments()
+            .and_then(|mut segments| segments.next())
+            .unwrap_or_default()
+            .to_owned(),
     }
 }
 

@@ -6,9 +6,12 @@
 //! attribute names. Underneath, [`Client`] signs every call (`SDK-HMAC-SHA256`, [`signing`]) or
 //! sends a token, finds the hosts from region and cloud domain (or the endpoint overrides), looks
 //! the project id up through IAM once when it is not given, retries throttling, server errors and
-//! broken connections with jittered exponential backoff honouring `Retry-After`, and never re-sends
-//! a create whose outcome is unknown ([`CloudError::OutcomeUnknown`]). Waits poll adaptively (soon,
-//! then backing off to a cap) and report each status seen.
+//! broken connections with jittered exponential backoff honouring `Retry-After`, paces a service
+//! that answered 429 (its rate halved, grown back as answers come), and never re-sends a create
+//! whose outcome is unknown ([`CloudError::OutcomeUnknown`]). Waits poll adaptively (soon, then
+//! backing off to a cap) and report each status seen. Objects are read from one list call per
+//! cluster and pool: shared by every read and lookup of a refresh ([`Listings`]), and by every
+//! wait polling the same cluster or pool at about the same time.
 //!
 //! It does not read configuration files (the caller fills [`ClientSettings`]), plan, keep state, or
 //! print: errors carry the cloud's code, message and request id for the caller to show, and never
@@ -50,15 +53,18 @@
 
 mod client;
 mod error;
+mod listing;
 pub mod model;
 mod resource;
 mod retry;
 mod settings;
 pub mod signing;
+mod throttle;
 mod wait;
 
 pub use client::Client;
 pub use error::{ApiError, CloudError, MASKED, Service, SettingsError, TimeLimit};
+pub use listing::{ListKey, Listings};
 pub use model::Progress;
 pub use plinth_core::AddonApi;
 pub use plinth_core::{ObjectRef, RemoteObject};

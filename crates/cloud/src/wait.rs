@@ -6,6 +6,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use crate::error::CloudError;
+use crate::listing::Window;
 use crate::model::Progress;
 use plinth_core::RemoteObject;
 
@@ -136,9 +137,42 @@ where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<Option<RemoteObject>, CloudError>>,
 {
+    wait_polling(what, target, options, on_progress, |_| {
+        let sent = Instant::now();
+        let answer = poll();
+        async move { answer.await.map(|object| Polled { object, sent }) }
+    })
+    .await
+}
+
+/// One poll's answer, and when it was sent (a poll that joined a list another wait sent was
+/// sent then).
+pub(crate) struct Polled {
+    pub object: Option<RemoteObject>,
+    pub sent: Instant,
+}
+
+/// [`wait_until`] whose `poll` is told when its answer may have been sent: after the wait began
+/// and within half an interval of the poll's time, so that a poll may join a list another wait
+/// of the same cluster or pool sends (`crate::listing`). The wait's own schedule and timeout are
+/// kept: a poll is never answered by a list sent after the deadline.
+pub(crate) async fn wait_polling<F, Fut>(
+    what: &str,
+    target: &WaitTarget,
+    options: &WaitOptions,
+    on_progress: &(dyn Fn(&WaitProgress) + Send + Sync),
+    mut poll: F,
+) -> Result<Option<RemoteObject>, CloudError>
+where
+    F: FnMut(Window) -> Fut,
+    Fut: Future<Output = Result<Polled, CloudError>>,
+{
     let started = Instant::now();
     let deadline = started + options.timeout;
     let mut last_status: Option<String> = None;
+    // The next poll is an interval after the last answer was sent: a wait that joined another's
+    // list keeps to that list's schedule, so the waits of one cluster keep polling together.
+    let mut last_sent = started;
     loop {
         let now = Instant::now();
         if now >= deadline {
@@ -149,9 +183,20 @@ where
             });
         }
         let interval = options.next_interval(now - started);
-        tokio::time::sleep(interval.min(deadline - now)).await;
+        let due = (last_sent + interval).max(now).min(deadline);
+        tokio::time::sleep_until(due).await;
 
-        let observed = poll().await?;
+        let slack = interval / 2;
+        let window = Window {
+            earliest: started.max(due.checked_sub(slack).unwrap_or(started)),
+            due,
+            latest: (due + slack).min(deadline),
+        };
+        let Polled {
+            object: observed,
+            sent,
+        } = poll(window).await?;
+        last_sent = sent;
         let status = observed
             .as_ref()
             .map_or(NOT_FOUND_STATUS, |object| object.status.as_str())

@@ -6,6 +6,7 @@ mod concurrency;
 mod crash;
 mod failure;
 mod lifecycle;
+mod listing;
 mod refresh;
 mod scale;
 

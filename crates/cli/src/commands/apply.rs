@@ -111,6 +111,7 @@ pub fn run(
         refresh: RefreshOptions {
             parallelism: usize::from(args.planning.parallelism),
             refresh: !args.planning.no_refresh,
+            by: args.planning.refresh_by.into(),
         },
         parallelism: usize::from(args.planning.parallelism),
         auto_approve: args.auto_approve,
@@ -160,6 +161,7 @@ pub fn destroy(workspace: &Workspace, args: &DestroyArgs) -> anyhow::Result<Exit
         refresh: RefreshOptions {
             parallelism: usize::from(args.parallelism),
             refresh: true,
+            ..RefreshOptions::default()
         },
         parallelism: usize::from(args.parallelism),
         auto_approve: args.auto_approve,

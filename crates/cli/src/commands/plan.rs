@@ -31,6 +31,7 @@ pub fn run(workspace: &Workspace, args: &PlanArgs) -> anyhow::Result<ExitCode> {
     let refresh = RefreshOptions {
         parallelism: usize::from(args.planning.parallelism),
         refresh: !args.planning.no_refresh,
+        by: args.planning.refresh_by.into(),
     };
     let storage = workspace.storage();
     let lock = storage.lock(&lock_request("plan", &args.planning.lock))?;

@@ -101,21 +101,32 @@ pub(super) async fn find(
     let Some(list) = listed(client.list_addons(api, cluster).await)? else {
         return Ok(None);
     };
-    let progress = |addon: &Addon| addon.state().map(|state| state.progress());
-    // A deleted add-on does not block a new install under its key; one being deleted is answered
-    // only when there is no other (an add-on re-created while the old one is still deleting is
-    // the one under the key).
-    let under_key: Vec<&Addon> = list
+    let objects: Vec<RemoteObject> = list
         .items
         .iter()
         .filter(|addon| addon.spec.addon_template_name == *template)
-        .filter(|addon| progress(addon) != Some(Progress::Gone))
+        .map(|addon| remote_object(api, addon, Some(cluster)))
         .collect();
-    let found = under_key
+    Ok(under_key(&objects, template).cloned())
+}
+
+/// The add-on of a cluster's list under a template (its natural key). A deleted add-on does not
+/// block a new install under its key; one being deleted is answered only when there is no other
+/// (an add-on re-created while the old one is still deleting is the one under the key).
+pub(super) fn under_key<'a>(
+    listed: &'a [RemoteObject],
+    template: &str,
+) -> Option<&'a RemoteObject> {
+    let mut under_key = listed
         .iter()
-        .find(|addon| progress(addon) != Some(Progress::Deleting))
-        .or(under_key.first());
-    Ok(found.map(|addon| remote_object(api, addon, Some(cluster))))
+        .filter(|addon| {
+            addon.natural_key.get("template_name").map(String::as_str) == Some(template)
+        })
+        .filter(|addon| addon.progress != Progress::Gone);
+    let first = under_key.clone().next();
+    under_key
+        .find(|addon| addon.progress != Progress::Deleting)
+        .or(first)
 }
 
 pub(super) async fn create(

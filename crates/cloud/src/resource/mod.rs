@@ -5,13 +5,17 @@
 mod addon;
 mod plugin;
 
+pub(crate) use addon::remote_object as addon_object;
+pub(crate) use plugin::remote_object as plugin_object;
+
 use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
 use crate::client::Client;
 use crate::error::CloudError;
-use crate::wait::{WaitOptions, WaitProgress, WaitTarget, wait_until};
+use crate::listing::{ListKey, Listed, Listings, Window};
+use crate::wait::{Polled, WaitOptions, WaitProgress, WaitTarget, wait_polling};
 
 use plinth_core::registry::{self, ApiFamily, TypeSpec};
 use plinth_core::{Mode, ObjectRef, RemoteObject};
@@ -192,6 +196,132 @@ impl ResourceType {
         }
     }
 
+    /// The list that answers for an object with this natural key: its cluster's add-ons or its
+    /// pool's plug-ins. `None` when the key does not name the cluster or pool (an Autopilot
+    /// add-on imported by id alone): such an object is read by id. Reads and waits are grouped by
+    /// this key (and by client: a client's lists are its own).
+    pub fn list_key(self, natural_key: &BTreeMap<String, String>) -> Option<ListKey> {
+        let part = |name: &str| {
+            natural_key
+                .get(name)
+                .filter(|value| !value.is_empty())
+                .cloned()
+        };
+        match self.0.family {
+            ApiFamily::Addons(api) => {
+                part("cluster_id").map(|cluster| ListKey::Addons { api, cluster })
+            }
+            ApiFamily::PoolPlugins => part("pool_name").map(|pool| ListKey::Plugins { pool }),
+        }
+    }
+
+    /// [`ResourceType::read`] answered from the refresh's lists: one list call per cluster and
+    /// pool, shared by every read and lookup of `listings`. An add-on whose id its cluster's
+    /// list does not hold is read by id (it may be in a state the list leaves out, or gone:
+    /// then `None`, as [`ResourceType::read`] says).
+    pub async fn read_listed(
+        self,
+        listings: &Listings,
+        object: &ObjectRef,
+    ) -> Result<Option<RemoteObject>, CloudError> {
+        let Some(key) = self.list_key(&object.natural_key) else {
+            return self.read(listings.client(), object).await;
+        };
+        match self.in_list(&listings.get(&key).await, object)? {
+            InList::Found(found) => {
+                listings.answered(&key, &found);
+                Ok(Some(found))
+            }
+            InList::Absent if object.id.is_some() => self.read(listings.client(), object).await,
+            InList::Absent | InList::ListGone => Ok(None),
+        }
+    }
+
+    /// [`ResourceType::find_by_natural_key`] answered from the refresh's lists.
+    pub async fn find_listed(
+        self,
+        listings: &Listings,
+        natural_key: &BTreeMap<String, String>,
+    ) -> Result<Option<RemoteObject>, CloudError> {
+        let whole = self.0.natural_key.iter().all(|name| {
+            natural_key
+                .get(*name)
+                .is_some_and(|value| !value.is_empty())
+        });
+        let key = self.list_key(natural_key).filter(|_| whole);
+        let template = natural_key.get("template_name").map_or("", String::as_str);
+        let Some(key) = key.filter(|key| !listings.forgot(key, template)) else {
+            // Not a whole key (the driver says what is missing), or its list's object was
+            // forgotten once read: read afresh.
+            return self
+                .find_by_natural_key(listings.client(), natural_key)
+                .await;
+        };
+        let object = ObjectRef {
+            id: None,
+            natural_key: natural_key.clone(),
+        };
+        match self.in_list(&listings.get(&key).await, &object)? {
+            InList::Found(found) => Ok(Some(found)),
+            InList::Absent | InList::ListGone => Ok(None),
+        }
+    }
+
+    /// A look at the object now, right after an operation on it returned: from a list of its
+    /// cluster or pool sent now (or joined, if another caller sends one now), else by a read.
+    /// It never waits for a list scheduled later: a fast operation is seen done at once.
+    pub async fn read_fresh(
+        self,
+        client: &Client,
+        object: &ObjectRef,
+    ) -> Result<Option<RemoteObject>, CloudError> {
+        let now = tokio::time::Instant::now();
+        let window = Window::soon(now, std::time::Duration::ZERO);
+        Ok(self.poll(client, object, window).await?.object)
+    }
+
+    /// One poll of a wait: the object as a list of its cluster or pool sent within `window`
+    /// shows it, or as a read shows it when no list answers for it (no cluster or pool named,
+    /// or an add-on whose id the list does not hold: read by id, as
+    /// [`ResourceType::read_listed`] does).
+    async fn poll(
+        self,
+        client: &Client,
+        object: &ObjectRef,
+        window: Window,
+    ) -> Result<Polled, CloudError> {
+        let Some(key) = self.list_key(&object.natural_key) else {
+            let sent = tokio::time::Instant::now();
+            let object = self.read(client, object).await?;
+            return Ok(Polled { object, sent });
+        };
+        let (listed, sent) = client.shared_list(&key, window).await;
+        let object = match self.in_list(&listed, object)? {
+            InList::Found(found) => Some(found),
+            InList::Absent if object.id.is_some() => self.read(client, object).await?,
+            InList::Absent | InList::ListGone => None,
+        };
+        Ok(Polled { object, sent })
+    }
+
+    /// What a list answer says of `object`: found by id when it has one, else by natural key.
+    fn in_list(self, listed: &Listed, object: &ObjectRef) -> Result<InList, CloudError> {
+        let objects = match &**listed {
+            Ok(Some(objects)) => objects,
+            Ok(None) => return Ok(InList::ListGone),
+            Err(error) => return Err(error.clone()),
+        };
+        let template = object.key("template_name").unwrap_or_default();
+        let found = match (&object.id, self.0.family) {
+            (Some(id), _) => objects.iter().find(|found| found.id.as_ref() == Some(id)),
+            (None, ApiFamily::Addons(_)) => addon::under_key(objects, template),
+            (None, ApiFamily::PoolPlugins) => objects.iter().find(|found| {
+                found.natural_key.get("template_name").map(String::as_str) == Some(template)
+            }),
+        };
+        Ok(found.cloned().map_or(InList::Absent, InList::Found))
+    }
+
     /// Creates the object; answers it as the cloud's answer shows it (usually still in progress:
     /// wait for it).
     pub async fn create(
@@ -240,8 +370,10 @@ impl ResourceType {
         on_progress: &(dyn Fn(&WaitProgress) + Send + Sync),
     ) -> Result<Option<RemoteObject>, CloudError> {
         let what = self.describe(object);
-        wait_until(&what, &target, options, on_progress, || {
-            self.read(client, object)
+        // Every wait in one cluster or pool polls through the client's shared lists: one list
+        // per interval serves them all, each keeping its own schedule and timeout.
+        wait_polling(&what, &target, options, on_progress, |window| {
+            self.poll(client, object, window)
         })
         .await
     }
@@ -288,6 +420,15 @@ pub fn deep_merge(installed: &Value, user: &Value) -> Value {
         }
         (_, user) => user.clone(),
     }
+}
+
+/// What a list answer says of an object.
+enum InList {
+    Found(RemoteObject),
+    /// The list does not hold it.
+    Absent,
+    /// The cluster or pool is gone, and the object with it.
+    ListGone,
 }
 
 /// What a list of a cluster's add-ons or a pool's plug-ins answered; `None` when the cluster or

@@ -2,6 +2,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod listing;
 mod messages;
 mod resources;
 mod retries;

@@ -49,6 +49,75 @@ async fn throttled_call_waits_for_retry_after() {
     server.verify().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_throttled_service_slows_every_call_of_the_client_until_retry_after() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(plugins_path()))
+        .respond_with(
+            ResponseTemplate::new(429)
+                .insert_header("Retry-After", "1")
+                .set_body_json(json!({"error_code": "APIGW.0308", "error_msg": "throttled"})),
+        )
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    let empty = || ResponseTemplate::new(200).set_body_json(json!({"items": []}));
+    Mock::given(method("GET"))
+        .and(path(plugins_path()))
+        .respond_with(empty())
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("/v2/{PROJECT}/pools/pool-b/plugins")))
+        .respond_with(empty())
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v3/addons"))
+        .respond_with(empty())
+        .mount(&server)
+        .await;
+    // The real policy: Retry-After is honoured up to two minutes.
+    let mut settings = settings_for(&server.uri(), Some(PROJECT));
+    settings.retry = plinth_cloud::RetryPolicy::default();
+    let client = Client::new(settings).unwrap();
+    let started = Instant::now();
+    let throttled = tokio::spawn({
+        let client = client.clone();
+        async move { client.list_plugins("pool-a").await }
+    });
+    while server
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .is_empty()
+    {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    // Another service is not slowed down.
+    client.list_addons(AddonApi::Cce, CLUSTER).await.unwrap();
+    assert!(
+        started.elapsed() < Duration::from_millis(900),
+        "{:?}",
+        started.elapsed()
+    );
+    // Another call of the throttled service waits until Retry-After has passed.
+    client.list_plugins("pool-b").await.unwrap();
+    assert!(
+        started.elapsed() >= Duration::from_millis(950),
+        "{:?}",
+        started.elapsed()
+    );
+    throttled.await.unwrap().unwrap();
+    let requests = server.received_requests().await.unwrap();
+    assert_eq!(
+        requests.len(),
+        4,
+        "one 429, its retry, and one call of each other"
+    );
+}
+
 #[tokio::test]
 async fn throttled_create_is_retried() {
     // A 429 means the call was not processed, so even a create may be sent again.

@@ -19,23 +19,26 @@ fn addon(status: &str, reason: &str, message: &str) -> serde_json::Value {
     })
 }
 
+/// A wait polls the add-on's cluster list: it answers `first` (in a list) `times` times, then
+/// `then`.
 async fn serve_addon_sequence(
     server: &MockServer,
     first: serde_json::Value,
     times: u64,
     then: serde_json::Value,
 ) {
+    let list = |addon| json!({"kind": "Addon", "apiVersion": "v3", "items": [addon]});
     Mock::given(method("GET"))
-        .and(path("/api/v3/addons/a1"))
+        .and(path("/api/v3/addons"))
         .and(query_param("cluster_id", CLUSTER))
-        .respond_with(ResponseTemplate::new(200).set_body_json(first))
+        .respond_with(ResponseTemplate::new(200).set_body_json(list(first)))
         .up_to_n_times(times)
         .mount(server)
         .await;
     Mock::given(method("GET"))
-        .and(path("/api/v3/addons/a1"))
+        .and(path("/api/v3/addons"))
         .and(query_param("cluster_id", CLUSTER))
-        .respond_with(ResponseTemplate::new(200).set_body_json(then))
+        .respond_with(ResponseTemplate::new(200).set_body_json(list(then)))
         .mount(server)
         .await;
 }
@@ -144,18 +147,21 @@ async fn available_counts_as_ready() {
 #[tokio::test]
 async fn deleting_then_404_is_gone() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/api/v3/addons/a1"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(addon("deleting", "", "")))
-        .up_to_n_times(2)
-        .mount(&server)
-        .await;
+    // Listed as deleting twice, then no longer listed: read by id once to be sure, 404.
+    serve_addon_sequence(
+        &server,
+        addon("deleting", "", ""),
+        2,
+        json!({"kind": "Addon", "metadata": {"uid": "other"}, "spec": {"addonTemplateName": "npd"}}),
+    )
+    .await;
     Mock::given(method("GET"))
         .and(path("/api/v3/addons/a1"))
         .respond_with(
             ResponseTemplate::new(404)
                 .set_body_json(json!({"error_code": "CCE.01404001", "error_msg": "not found"})),
         )
+        .expect(1)
         .mount(&server)
         .await;
     let client = client(&server);
@@ -245,5 +251,79 @@ async fn plugin_pending_then_abnormal_fails_with_reason() {
     assert_eq!(
         error.to_string(),
         "huaweicloud_modelarts_pool_plugin pool_name=pool-a template_name=gpu-beta failed with status `Abnormal`: driver install failed"
+    );
+}
+
+/// Answers the cluster's list of `count` add-ons: all installing until `ready_at`, then running.
+struct InstallingUntil {
+    count: usize,
+    ready_at: std::time::Instant,
+}
+
+impl wiremock::Respond for InstallingUntil {
+    fn respond(&self, _: &wiremock::Request) -> ResponseTemplate {
+        let status = if std::time::Instant::now() < self.ready_at {
+            "installing"
+        } else {
+            "running"
+        };
+        let items: Vec<serde_json::Value> = (0..self.count)
+            .map(|i| {
+                let mut addon = addon(status, "", "");
+                addon["metadata"]["uid"] = json!(format!("a{i}"));
+                addon
+            })
+            .collect();
+        ResponseTemplate::new(200).set_body_json(json!({"kind": "Addon", "items": items}))
+    }
+}
+
+/// Waits for `count` add-ons of one cluster at once, whose installs take 600 ms; answers how
+/// many times the cluster's list was asked for.
+async fn waits_in_one_cluster(count: usize) -> usize {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/v3/addons"))
+        .and(query_param("cluster_id", CLUSTER))
+        .respond_with(InstallingUntil {
+            count,
+            ready_at: std::time::Instant::now() + Duration::from_millis(600),
+        })
+        .mount(&server)
+        .await;
+    let client = client(&server);
+    let mut waits = tokio::task::JoinSet::new();
+    for i in 0..count {
+        let client = client.clone();
+        waits.spawn(async move {
+            let object = ResourceType::CCE_ADDON
+                .parse_import_id(&format!("{CLUSTER}/a{i}"))
+                .unwrap();
+            ResourceType::CCE_ADDON
+                .wait(
+                    &client,
+                    &object,
+                    WaitTarget::Ready,
+                    &client.settings().wait,
+                    &plinth_cloud::no_progress,
+                )
+                .await
+        });
+    }
+    while let Some(done) = waits.join_next().await {
+        assert_eq!(done.unwrap().unwrap().unwrap().status, "running");
+    }
+    server.received_requests().await.unwrap().len()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn twenty_waits_in_one_cluster_share_its_list_polls() {
+    let alone = waits_in_one_cluster(1).await;
+    let twenty = waits_in_one_cluster(20).await;
+    // Polled one by one, twenty waits would list the cluster twenty times as often.
+    assert!(alone >= 5, "{alone}");
+    assert!(
+        twenty <= 2 * alone,
+        "twenty waits: {twenty} lists; one: {alone}"
     );
 }
