@@ -19,7 +19,7 @@ use crate::settings::{Credentials, ResolvedSettings};
 use crate::signing::{SDK_DATE_FORMAT, SDK_DATE_HEADER, SignableRequest, sign};
 
 /// The first two path segments of an add-on API.
-fn addon_path(api: AddonApi) -> [&'static str; 2] {
+pub(crate) fn addon_path(api: AddonApi) -> [&'static str; 2] {
     match api {
         AddonApi::Cce => ["api", "v3"],
         AddonApi::Autopilot => ["autopilot", "v3"],
@@ -337,7 +337,7 @@ impl Client {
             .await
     }
 
-    fn modelarts_url(
+    pub(crate) fn modelarts_url(
         &self,
         project_id: &str,
         segments: &[&str],
@@ -371,7 +371,7 @@ impl Client {
         self.url(Service::Cce, base, &path, &query)
     }
 
-    fn url(
+    pub(crate) fn url(
         &self,
         service: Service,
         base: Option<String>,
@@ -394,7 +394,7 @@ impl Client {
         Ok(url)
     }
 
-    async fn json<T: DeserializeOwned>(
+    pub(crate) async fn json<T: DeserializeOwned>(
         &self,
         service: Service,
         method: Method,

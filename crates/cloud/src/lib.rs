@@ -48,6 +48,7 @@
 //! assert_eq!(addon.uid(), Some("u1"));
 //! ```
 
+mod catalogue;
 mod client;
 mod error;
 pub mod model;
@@ -57,6 +58,7 @@ mod settings;
 pub mod signing;
 mod wait;
 
+pub use catalogue::{CatalogueCache, addon_defaults};
 pub use client::Client;
 pub use error::{ApiError, CloudError, MASKED, Service, SettingsError, TimeLimit};
 pub use model::Progress;

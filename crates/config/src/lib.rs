@@ -43,6 +43,7 @@ mod format;
 mod functions;
 mod generate;
 mod load;
+mod locate;
 mod model;
 mod redact;
 mod refs;

@@ -153,6 +153,23 @@ pub(super) async fn update(
     Ok(remote_object(api, &answer, Some(&cluster)))
 }
 
+pub(super) async fn rollback(
+    api: AddonApi,
+    resource_type: &'static str,
+    client: &Client,
+    object: &RemoteObject,
+) -> Result<RemoteObject, CloudError> {
+    let cluster = object.natural_key.get("cluster_id").map(String::as_str);
+    let (Some(id), Some(cluster)) = (object.id.as_deref(), cluster) else {
+        return Err(CloudError::InvalidAttributes {
+            resource_type,
+            message: "rolling back an add-on needs its id and `cluster_id`".to_owned(),
+        });
+    };
+    let answer = client.rollback_addon(api, cluster, id).await?;
+    Ok(remote_object(api, &answer, Some(cluster)))
+}
+
 pub(super) async fn delete(
     api: AddonApi,
     resource_type: &'static str,

@@ -219,6 +219,22 @@ impl ResourceType {
         }
     }
 
+    /// Rolls an add-on back to the version before its last upgrade (`RollbackAddonInstance`);
+    /// answers it as the cloud shows it (rolling back: wait for it). `None` for a type that
+    /// cannot be rolled back (plug-ins have no such call).
+    pub async fn rollback(
+        self,
+        client: &Client,
+        object: &RemoteObject,
+    ) -> Result<Option<RemoteObject>, CloudError> {
+        match self.0.family {
+            ApiFamily::Addons(api) => addon::rollback(api, self.0.name, client, object)
+                .await
+                .map(Some),
+            ApiFamily::PoolPlugins => Ok(None),
+        }
+    }
+
     /// Deletes the object. An object already gone is not an error.
     pub async fn delete(self, client: &Client, object: &ObjectRef) -> Result<(), CloudError> {
         match self.0.family {
