@@ -18,6 +18,14 @@ pub enum ApplyError {
         /// Every read that failed, by address.
         failures: Vec<ReadFailure>,
     },
+    /// A catalogue the template checks need (templates, clusters, pools) could not be read.
+    #[error("cannot read {read}: {error}")]
+    Catalogue {
+        /// What was read, e.g. `the CCE add-on templates`.
+        read: String,
+        /// What the cloud client said.
+        error: CloudError,
+    },
     /// Recording in the state failed: the run stops, since what it does could not be remembered.
     #[error(transparent)]
     State(#[from] plinth_state::StateError),
@@ -204,6 +212,22 @@ pub enum OperationError {
     /// The operation's task ended abnormally (a bug).
     #[error("the operation stopped abnormally: {0}")]
     Task(String),
+    /// An upgrade failed and, as `rollback_on_failure = true` asks, was rolled back.
+    #[error("{failure}; rolled back to version {version} (`rollback_on_failure = true`)")]
+    RolledBack {
+        /// Why the upgrade failed, as the cloud said.
+        failure: CloudError,
+        /// The version the add-on runs again.
+        version: String,
+    },
+    /// An upgrade failed, and so did its rollback (`rollback_on_failure = true`).
+    #[error("{failure}; the rollback failed too: {rollback}")]
+    RollbackFailed {
+        /// Why the upgrade failed.
+        failure: CloudError,
+        /// Why the rollback failed.
+        rollback: CloudError,
+    },
 }
 
 impl OperationError {
@@ -211,7 +235,11 @@ impl OperationError {
     /// error: the cloud's texts, and the identity of a duplicate.
     pub(crate) fn mask(&mut self, secrets: &[String]) {
         match self {
-            Self::Cloud(error) => error.mask(secrets),
+            Self::Cloud(error) | Self::RolledBack { failure: error, .. } => error.mask(secrets),
+            Self::RollbackFailed { failure, rollback } => {
+                failure.mask(secrets);
+                rollback.mask(secrets);
+            }
             Self::DuplicateIdentity { identity, .. } => {
                 for secret in secrets.iter().filter(|secret| !secret.is_empty()) {
                     if identity.contains(secret.as_str()) {

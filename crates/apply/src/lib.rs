@@ -51,6 +51,7 @@
 //! - `import ADDR ID`: lock, load, begin, [`import`], finish.
 
 mod cancel;
+mod catalogue;
 mod error;
 mod execute;
 mod import;

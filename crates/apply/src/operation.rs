@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use plinth_cloud::{
     Client, CloudError, ObjectRef, Progress, RemoteObject, ResourceType, WaitOptions, WaitProgress,
-    WaitTarget, deep_merge, read_data, running_version,
+    WaitTarget, read_data, running_version,
 };
 use plinth_planner::Operation;
 use plinth_state::Status;
@@ -345,7 +345,9 @@ async fn update(
     wait: &WaitOptions,
     progress: &(dyn Fn(&WaitProgress) + Send + Sync),
 ) -> Result<RemoteObject, Failure> {
-    let merged = deep_merge(&current.attributes.to_value(), desired);
+    let merged = crate::catalogue::update_attributes(client, kind, &current, desired)
+        .await
+        .map_err(Failure::plain)?;
     let updated = kind
         .update(client, &current, &merged)
         .await
@@ -370,10 +372,18 @@ async fn update(
     {
         return Ok(now);
     }
-    let ready = kind
-        .wait(client, &reference, target, wait, progress)
-        .await
-        .map_err(Failure::plain)?;
+    let ready = match kind.wait(client, &reference, target, wait, progress).await {
+        Ok(ready) => ready,
+        Err(failure @ CloudError::OperationFailed { .. })
+            if crate::catalogue::rollback_on_failure(desired) =>
+        {
+            return Err(crate::catalogue::roll_back(
+                client, kind, &reference, failure, wait, progress,
+            )
+            .await);
+        }
+        Err(error) => return Err(Failure::plain(error)),
+    };
     Ok(ready.unwrap_or(updated))
 }
 

@@ -99,6 +99,7 @@ pub async fn refresh_and_plan(
     }
     let prior = planning_state(state, &observations);
     let mut done: HashSet<ResourceAddress> = HashSet::new();
+    let catalogue = plinth_cloud::CatalogueCache::new(client.clone());
     loop {
         let plan = plinth_planner::plan(config, &prior, &observations, plan_options)?;
         let wanted: Vec<WantedRead> = plan
@@ -107,6 +108,23 @@ pub async fn refresh_and_plan(
             .filter(|read| !done.contains(wanted_address(read)))
             .cloned()
             .collect();
+        // The template checks' catalogues: read when the plan changes add-ons or plug-ins, and
+        // only when refreshing (`--no-refresh` reads nothing it can do without).
+        let catalogue_wanted = if options.refresh {
+            plan.wanted_catalogue().to_vec()
+        } else {
+            Vec::new()
+        };
+        if !catalogue_wanted.is_empty() {
+            drop(plan);
+            crate::catalogue::read_wanted(
+                &catalogue,
+                &catalogue_wanted,
+                observations.catalogue_mut(),
+            )
+            .await?;
+            continue;
+        }
         if wanted.is_empty() {
             return Ok((plan, observations));
         }

@@ -5,10 +5,11 @@
 //! [`CatalogueCache`] reads each of them at most once per run and only when asked, so a plan
 //! that needs none of them costs no call.
 
-use serde_json::{Map, Value};
+use serde_json::{Map, Value, json};
 use tokio::sync::OnceCell;
 
 use plinth_core::AddonApi;
+use plinth_core::registry::{ApiFamily, TypeSpec};
 use reqwest::Method;
 
 use crate::client::{Client, addon_path};
@@ -112,6 +113,68 @@ pub fn addon_defaults(input: &Value) -> Value {
     Value::Object(values)
 }
 
+/// Reads a templates data source (`huaweicloud_cce_addon_templates`,
+/// `huaweicloud_cce_autopilot_addon_templates`, `huaweicloud_modelarts_plugin_templates`):
+/// `templates`, each `{name, versions: [{version, defaults}]}`, oldest version first, only the
+/// template named `template_name` when it is given. An add-on version's `defaults` are the values
+/// it fills in ([`addon_defaults`]), a plug-in version's its default inputs.
+pub(crate) async fn read_templates(
+    client: &Client,
+    spec: &'static TypeSpec,
+    arguments: &Value,
+) -> Result<Value, CloudError> {
+    let name = arguments
+        .get("template_name")
+        .and_then(Value::as_str)
+        .filter(|name| !name.is_empty());
+    let templates: Vec<Value> = match spec.family {
+        ApiFamily::Addons(api) => client
+            .list_addon_templates(api, name)
+            .await?
+            .items
+            .iter()
+            .filter(|template| name.is_none_or(|name| template.metadata.name == name))
+            .map(|template| {
+                let versions: Vec<Value> = template
+                    .spec
+                    .versions
+                    .iter()
+                    .map(|version| {
+                        let defaults = version.input.as_ref().map_or(json!({}), addon_defaults);
+                        json!({"version": version.version, "defaults": defaults})
+                    })
+                    .collect();
+                json!({"name": template.metadata.name, "versions": versions})
+            })
+            .collect(),
+        ApiFamily::PoolPlugins => client
+            .list_plugin_templates(name, None)
+            .await?
+            .items
+            .iter()
+            .filter(|template| name.is_none_or(|name| template.metadata.name == name))
+            .map(|template| {
+                let versions: Vec<Value> = template
+                    .spec
+                    .versions
+                    .iter()
+                    .map(|version| {
+                        let defaults = version.inputs.clone().unwrap_or_else(|| json!({}));
+                        json!({"version": version.version, "defaults": defaults})
+                    })
+                    .collect();
+                json!({"name": template.metadata.name, "versions": versions})
+            })
+            .collect(),
+    };
+    let mut answer = Map::new();
+    if let Some(name) = name {
+        answer.insert("template_name".to_owned(), json!(name));
+    }
+    answer.insert("templates".to_owned(), Value::Array(templates));
+    Ok(Value::Object(answer))
+}
+
 /// The catalogues of one client (one region and project), each read at most once: a per-run
 /// cache. Reads that fail are not cached.
 #[derive(Debug)]
@@ -176,8 +239,6 @@ impl CatalogueCache {
 
 #[cfg(test)]
 mod tests {
-    use serde_json::json;
-
     use super::*;
 
     #[test]

@@ -90,6 +90,7 @@ pub fn plan(
         });
         if settled || round >= rounds {
             let outputs = crate::outputs::plan_outputs(config, prior, &plan, &left_out)?;
+            let plan = crate::templates::finish(config, plan, observed.catalogue())?;
             return Ok(plan.with_outputs(outputs));
         }
         // Only what expressions can refer to is kept for the next round.

@@ -39,6 +39,7 @@ mod order;
 mod outputs;
 mod plan;
 mod statements;
+mod templates;
 #[cfg(any(test, feature = "testing"))]
 #[doc(hidden)]
 pub mod testing;
@@ -50,3 +51,4 @@ pub use crate::graph::{Operation, PlanGraph, Step, StepId};
 pub use crate::observe::{Adoption, Lookup, Observations, Observed, PlanOptions, WantedRead};
 pub use crate::outputs::{OutputAction, OutputChange};
 pub use crate::plan::{Action, Plan, PlanMode, PlannedChange, Reason, Summary};
+pub use crate::templates::{Catalogue, CatalogueRead, Template, TemplateVersion, upgrade_values};

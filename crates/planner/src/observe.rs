@@ -31,6 +31,7 @@ pub struct Observations {
     resources: BTreeMap<ResourceAddress, Observed>,
     lookups: BTreeMap<ResourceAddress, Lookup>,
     data: BTreeMap<ResourceAddress, Json>,
+    catalogue: crate::templates::Catalogue,
 }
 
 impl Observations {
@@ -72,6 +73,16 @@ impl Observations {
     /// Every data source read, by address.
     pub fn data_reads(&self) -> impl Iterator<Item = (&ResourceAddress, &Json)> {
         self.data.iter()
+    }
+
+    /// The catalogues read for the template checks (see [`crate::Plan::wanted_catalogue`]).
+    pub fn catalogue(&self) -> &crate::templates::Catalogue {
+        &self.catalogue
+    }
+
+    /// Where the refresh records the catalogues it read.
+    pub fn catalogue_mut(&mut self) -> &mut crate::templates::Catalogue {
+        &mut self.catalogue
     }
 
     /// What reading a data source returned; `None` if it was not read.

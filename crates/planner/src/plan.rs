@@ -33,6 +33,10 @@ pub struct Plan {
     wanted_reads: Vec<WantedRead>,
     mode: PlanMode,
     outputs: Vec<OutputChange>,
+    /// Catalogue reads the template checks still want (see [`crate::templates`]).
+    wanted_catalogue: Vec<crate::templates::CatalogueRead>,
+    /// Warnings of the template checks.
+    warnings: plinth_config::Diagnostics,
 }
 
 /// Which kind of plan.
@@ -228,6 +232,26 @@ impl Plan {
     /// Normal, refresh-only or destroy.
     pub fn mode(&self) -> PlanMode {
         self.mode
+    }
+
+    /// The catalogue reads the template checks want before they can run: the refresh reads
+    /// them into [`Observations::catalogue_mut`] and plans again.
+    pub fn wanted_catalogue(&self) -> &[crate::templates::CatalogueRead] {
+        &self.wanted_catalogue
+    }
+
+    /// Warnings of the plan (template checks: a parameter the template does not show).
+    pub fn warnings(&self) -> &plinth_config::Diagnostics {
+        &self.warnings
+    }
+
+    pub(crate) fn set_template_findings(
+        &mut self,
+        wanted: Vec<crate::templates::CatalogueRead>,
+        warnings: plinth_config::Diagnostics,
+    ) {
+        self.wanted_catalogue = wanted;
+        self.warnings = warnings;
     }
 
     /// Reads that would make the plan precise: natural-key lookups of configured instances not
@@ -821,6 +845,7 @@ impl Planner<'_> {
                     .attribute(name)
                     .is_some_and(plinth_core::AttributeSpec::forces_replacement)
             },
+            compared: &|name| !schema.is_plinth_own(name),
         });
         self.record_drift(&address, found.drift);
         change.before = Some(match observed {
@@ -865,6 +890,15 @@ impl Planner<'_> {
             created_object(schema, desired)
         } else if updating {
             change.action = Action::Update;
+            let user = plinth_config::Value::Object(kept.as_ref().clone());
+            let moved = crate::templates::upgrade_changes(
+                schema,
+                current,
+                &user.to_json_with(&mut |_| Json::Null),
+                self.observed.catalogue(),
+                &change.changes,
+            );
+            change.changes.extend(moved);
             updated_object(schema, current, &kept)
         } else {
             merged_object(current, &kept)
@@ -1164,6 +1198,8 @@ impl Planner<'_> {
             wanted_reads,
             mode,
             outputs: Vec::new(),
+            wanted_catalogue: Vec::new(),
+            warnings: plinth_config::Diagnostics::new(),
         };
         Ok((plan, left_out))
     }
@@ -1242,6 +1278,7 @@ fn adopt(
                 .attribute(name)
                 .is_some_and(plinth_core::AttributeSpec::forces_replacement)
         },
+        compared: &|name| !schema.is_plinth_own(name),
     });
     let then_update = !found.changes.is_empty();
     change.action = Action::Import { then_update };

@@ -219,11 +219,11 @@ fn execute(run: Run<'_>) -> anyhow::Result<ExitCode> {
         &progress.sink(),
     ));
     progress.finish();
-    let plan = match planned {
-        Ok((plan, _)) => plan,
+    let plan = match crate::commands::planning::planned(planned) {
+        Ok(plan) => plan,
         Err(err) => {
             runtime.block_on(session.close())?;
-            return Err(err.into());
+            return Err(err);
         }
     };
     let view = PlanView::new(&plan, &state);

@@ -70,7 +70,7 @@ pub fn run(workspace: &Workspace, args: &PlanArgs) -> anyhow::Result<ExitCode> {
         .await;
         progress.finish();
         session.close().await?;
-        anyhow::Ok(planned?.0)
+        crate::commands::planning::planned(planned)
     })?;
     drop(lock);
 

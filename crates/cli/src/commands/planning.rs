@@ -25,6 +25,26 @@ pub fn load_configuration(workspace: &Workspace, vars: &VarArgs) -> anyhow::Resu
     }
 }
 
+/// A refresh-and-plan's error, with a configuration problem found while planning (the template
+/// checks: a misspelt template, a version the template lacks, ...) as [`InvalidConfiguration`],
+/// so it shows as code frames; and the plan's warnings printed.
+pub fn planned(
+    result: Result<(plinth_planner::Plan, plinth_planner::Observations), plinth_apply::ApplyError>,
+) -> anyhow::Result<plinth_planner::Plan> {
+    match result {
+        Ok((plan, _)) => {
+            if !plan.warnings().is_empty() {
+                crate::diagnostics::print(plan.warnings())?;
+            }
+            Ok(plan)
+        }
+        Err(plinth_apply::ApplyError::Plan(plinth_planner::PlanError::Configuration(found))) => {
+            Err(InvalidConfiguration(found).into())
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
 /// Refuses `import` blocks whose targets have no `resource` block (unless their configuration
 /// is generated); the diagnostics become [`InvalidConfiguration`].
 pub fn check_import_targets(config: &Configuration) -> anyhow::Result<()> {

@@ -43,6 +43,26 @@ pub(super) async fn read_data(
     }
 }
 
+/// Reads `data "huaweicloud_cce_addons"`: every add-on of a cluster, each mapped like the
+/// managed add-on (its values included).
+pub(super) async fn read_all(
+    api: AddonApi,
+    resource_type: &'static str,
+    client: &Client,
+    arguments: &Value,
+) -> Result<Value, CloudError> {
+    let cluster = super::required_str(resource_type, arguments, "cluster_id")?;
+    let list = client.list_addons(api, cluster).await?;
+    let addons: Vec<Value> = list
+        .items
+        .iter()
+        .map(|addon| remote_object(api, addon, Some(cluster)))
+        .filter(|addon| addon.progress != Progress::Gone)
+        .map(|addon| addon.attributes.to_value())
+        .collect();
+    Ok(json!({"cluster_id": cluster, "addons": addons}))
+}
+
 pub(super) async fn read(
     api: AddonApi,
     resource_type: &'static str,

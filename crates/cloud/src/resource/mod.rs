@@ -13,7 +13,7 @@ use crate::client::Client;
 use crate::error::CloudError;
 use crate::wait::{WaitOptions, WaitProgress, WaitTarget, wait_until};
 
-use plinth_core::registry::{self, ApiFamily, TypeSpec};
+use plinth_core::registry::{self, ApiFamily, DataKind, TypeSpec};
 use plinth_core::{Mode, ObjectRef, RemoteObject};
 
 /// A resource type or data source as the cloud client drives it: a type of the registry
@@ -270,16 +270,22 @@ impl std::fmt::Display for ResourceType {
 }
 
 /// Reads the data source `spec` with its evaluated `arguments`, answering its attributes in the
-/// registry's layout: an add-on by id (the same mapping as the managed type's), or the list of a
-/// pool's plug-ins (each mapped like the managed plug-in).
+/// registry's layout: an add-on by id (the same mapping as the managed type's), every add-on of a
+/// cluster or plug-in of a pool (each mapped like the managed type), or a family's templates.
 pub async fn read_data(
     client: &Client,
     spec: &'static TypeSpec,
     arguments: &Value,
 ) -> Result<Value, CloudError> {
-    match spec.family {
-        ApiFamily::Addons(api) => addon::read_data(api, spec.name, client, arguments).await,
-        ApiFamily::PoolPlugins => plugin::read_data(spec.name, client, arguments).await,
+    match (spec.family, spec.data) {
+        (_, Some(DataKind::Templates)) => {
+            crate::catalogue::read_templates(client, spec, arguments).await
+        }
+        (ApiFamily::Addons(api), Some(DataKind::All)) => {
+            addon::read_all(api, spec.name, client, arguments).await
+        }
+        (ApiFamily::Addons(api), _) => addon::read_data(api, spec.name, client, arguments).await,
+        (ApiFamily::PoolPlugins, _) => plugin::read_data(spec.name, client, arguments).await,
     }
 }
 

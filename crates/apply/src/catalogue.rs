@@ -1,0 +1,270 @@
+//! The catalogue reads of a refresh ([`plinth_planner::Plan::wanted_catalogue`]), and the
+//! catalogue work of an upgrade: the values it sends and the rollback of one that failed.
+
+use plinth_cloud::{
+    CatalogueCache, Client, CloudError, ObjectRef, RemoteObject, ResourceType, WaitOptions,
+    WaitProgress, WaitTarget, addon_defaults, deep_merge, running_version,
+};
+use plinth_core::AddonApi;
+use plinth_core::registry::ApiFamily;
+use plinth_planner::{Catalogue, CatalogueRead, Template, TemplateVersion, upgrade_values};
+use serde_json::{Value as Json, json};
+
+use crate::error::{ApplyError, OperationError};
+use crate::operation::Failure;
+
+/// Performs the catalogue reads the planner asked for, through the run's cache, and records
+/// them for the next plan.
+pub(crate) async fn read_wanted(
+    cache: &CatalogueCache,
+    wanted: &[CatalogueRead],
+    catalogue: &mut Catalogue,
+) -> Result<(), ApplyError> {
+    for read in wanted {
+        let failed = |error: CloudError| ApplyError::Catalogue {
+            read: describe(*read),
+            error,
+        };
+        match *read {
+            CatalogueRead::Templates(family) => {
+                let templates = templates(cache, family).await.map_err(failed)?;
+                catalogue.insert_templates(family, templates);
+            }
+            CatalogueRead::Containers(ApiFamily::Addons(api)) => {
+                let clusters = cache.clusters(api).await.map_err(failed)?;
+                catalogue.insert_containers(
+                    ApiFamily::Addons(api),
+                    clusters
+                        .items
+                        .iter()
+                        .map(|c| (c.metadata.uid.clone(), c.spec.version.clone())),
+                );
+            }
+            CatalogueRead::Containers(ApiFamily::PoolPlugins) => {
+                let pools = cache.pools().await.map_err(failed)?;
+                catalogue.insert_containers(
+                    ApiFamily::PoolPlugins,
+                    pools.items.iter().map(|p| (p.metadata.name.clone(), None)),
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// What a catalogue read is, for messages.
+fn describe(read: CatalogueRead) -> String {
+    let family = |family: ApiFamily| match family {
+        ApiFamily::Addons(AddonApi::Cce) => "CCE add-on",
+        ApiFamily::Addons(AddonApi::Autopilot) => "CCE Autopilot add-on",
+        ApiFamily::PoolPlugins => "ModelArts plug-in",
+    };
+    match read {
+        CatalogueRead::Templates(f) => format!("the {} templates", family(f)),
+        CatalogueRead::Containers(ApiFamily::Addons(AddonApi::Cce)) => {
+            "the CCE clusters".to_owned()
+        }
+        CatalogueRead::Containers(ApiFamily::Addons(AddonApi::Autopilot)) => {
+            "the CCE Autopilot clusters".to_owned()
+        }
+        CatalogueRead::Containers(ApiFamily::PoolPlugins) => {
+            "the ModelArts resource pools".to_owned()
+        }
+    }
+}
+
+/// The templates of a family as the planner takes them.
+async fn templates(cache: &CatalogueCache, family: ApiFamily) -> Result<Vec<Template>, CloudError> {
+    Ok(match family {
+        ApiFamily::Addons(api) => cache
+            .addon_templates(api)
+            .await?
+            .items
+            .iter()
+            .map(|template| Template {
+                name: template.metadata.name.clone(),
+                versions: template
+                    .spec
+                    .versions
+                    .iter()
+                    .map(|version| TemplateVersion {
+                        version: version.version.clone(),
+                        defaults: version.input.as_ref().map_or(json!({}), addon_defaults),
+                        cluster_versions: version
+                            .support_versions
+                            .iter()
+                            .flatten()
+                            .flat_map(|support| support.cluster_version.iter().flatten())
+                            .cloned()
+                            .collect(),
+                    })
+                    .collect(),
+            })
+            .collect(),
+        ApiFamily::PoolPlugins => cache
+            .plugin_templates()
+            .await?
+            .items
+            .iter()
+            .map(|template| Template {
+                name: template.metadata.name.clone(),
+                versions: template
+                    .spec
+                    .versions
+                    .iter()
+                    .map(|version| TemplateVersion {
+                        version: version.version.clone(),
+                        defaults: version.inputs.clone().unwrap_or_else(|| json!({})),
+                        cluster_versions: Vec::new(),
+                    })
+                    .collect(),
+            })
+            .collect(),
+    })
+}
+
+/// The attributes an update sends: the user's over what is installed; for an upgrade (a new
+/// version) the parameters are [`upgrade_values`] of the template's old and new defaults, so the
+/// old version's defaults do not stay behind while what was set outside plinth does.
+pub(crate) async fn update_attributes(
+    client: &Client,
+    kind: ResourceType,
+    current: &RemoteObject,
+    desired: &Json,
+) -> Result<Json, CloudError> {
+    let installed = current.attributes.to_value();
+    let mut merged = deep_merge(&installed, desired);
+    let spec = kind.spec();
+    let (Some(template), Some(version)) = (spec.template, spec.version) else {
+        return Ok(merged);
+    };
+    let text = |object: &Json, name: &str| {
+        object
+            .get(name)
+            .and_then(Json::as_str)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+    };
+    let (Some(name), Some(old), Some(new)) = (
+        text(&installed, template.name),
+        text(&installed, version.running).or_else(|| text(&installed, version.wanted)),
+        text(desired, version.wanted),
+    ) else {
+        return Ok(merged);
+    };
+    if old == new {
+        return Ok(merged);
+    }
+    let defaults =
+        |found: &Template, version: &str| found.version(version).map(|v| v.defaults.clone());
+    let cache = CatalogueCache::new(client.clone());
+    let found = templates_named(&cache, spec.family, &name).await?;
+    let (Some(old_defaults), Some(new_defaults)) = (
+        found.as_ref().and_then(|t| defaults(t, &old)),
+        found.as_ref().and_then(|t| defaults(t, &new)),
+    ) else {
+        // A version the catalogue does not list: the cloud refuses it with its own message.
+        return Ok(merged);
+    };
+    let sent = upgrade_values(
+        &old_defaults,
+        &new_defaults,
+        installed.get(template.parameters).unwrap_or(&Json::Null),
+        desired.get(template.parameters).unwrap_or(&Json::Null),
+    );
+    if let Some(object) = merged.as_object_mut() {
+        object.insert(template.parameters.to_owned(), sent);
+    }
+    Ok(merged)
+}
+
+async fn templates_named(
+    cache: &CatalogueCache,
+    family: ApiFamily,
+    name: &str,
+) -> Result<Option<Template>, CloudError> {
+    Ok(templates(cache, family)
+        .await?
+        .into_iter()
+        .find(|template| template.name == name))
+}
+
+/// Whether the cloud says the add-on can be rolled back to its previous version
+/// (`status.isRollbackable`).
+pub(crate) async fn rollbackable(
+    client: &Client,
+    kind: ResourceType,
+    object: &RemoteObject,
+) -> Result<bool, CloudError> {
+    let ApiFamily::Addons(api) = kind.spec().family else {
+        return Ok(false);
+    };
+    let Some(id) = object.id.as_deref() else {
+        return Ok(false);
+    };
+    let cluster = object.natural_key.get("cluster_id").map(String::as_str);
+    let addon = client.get_addon(api, cluster, id).await?;
+    Ok(addon
+        .status
+        .and_then(|status| status.is_rollbackable)
+        .unwrap_or(false))
+}
+
+/// Whether the desired attributes ask for a failed upgrade to be rolled back.
+pub(crate) fn rollback_on_failure(desired: &Json) -> bool {
+    desired.get("rollback_on_failure").and_then(Json::as_bool) == Some(true)
+}
+
+/// After an upgrade of `object` failed with `failure`: rolls it back when the cloud says it can
+/// be (`isRollbackable`), waits for the rollback, and answers the failure that reports both. An
+/// add-on that cannot be rolled back keeps the plain failure.
+pub(crate) async fn roll_back(
+    client: &Client,
+    kind: ResourceType,
+    object: &ObjectRef,
+    failure: CloudError,
+    wait: &WaitOptions,
+    progress: &(dyn Fn(&WaitProgress) + Send + Sync),
+) -> Failure {
+    let plain = |error: OperationError| Failure {
+        error,
+        created: None,
+        maybe_created: false,
+    };
+    let failed = match kind.read(client, object).await {
+        Ok(Some(failed)) => failed,
+        _ => return plain(failure.into()),
+    };
+    if !rollbackable(client, kind, &failed).await.unwrap_or(false) {
+        return plain(failure.into());
+    }
+    let rolled = match kind.rollback(client, &failed).await {
+        Ok(Some(rolled)) => rolled,
+        Ok(None) => return plain(failure.into()),
+        Err(rollback) => return plain(OperationError::RollbackFailed { failure, rollback }),
+    };
+    match kind
+        .wait(
+            client,
+            &rolled.object_ref(),
+            WaitTarget::Ready,
+            wait,
+            progress,
+        )
+        .await
+    {
+        Ok(now) => {
+            let now = now.unwrap_or(rolled);
+            let running = kind
+                .spec()
+                .version
+                .and_then(|v| running_version(&now, v.running))
+                .unwrap_or_default();
+            plain(OperationError::RolledBack {
+                failure,
+                version: running,
+            })
+        }
+        Err(rollback) => plain(OperationError::RollbackFailed { failure, rollback }),
+    }
+}
