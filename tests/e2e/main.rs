@@ -20,5 +20,6 @@ mod review;
 mod secrets;
 mod state;
 mod support;
+mod templates;
 mod terminal;
 mod validate;

@@ -292,6 +292,9 @@ pub(crate) fn check(config: &Configuration, plan: &Plan, catalogue: &Catalogue) 
             continue;
         };
         let mut found = Vec::new();
+        let version_written = spec
+            .version
+            .is_some_and(|v| resource.attributes().contains_key(v.wanted));
         check_change(
             &Subject {
                 spec,
@@ -299,6 +302,7 @@ pub(crate) fn check(config: &Configuration, plan: &Plan, catalogue: &Catalogue) 
                 change,
                 scope,
                 catalogue,
+                version_written,
             },
             &mut found,
         );
@@ -350,6 +354,8 @@ struct Subject<'a> {
     change: &'a PlannedChange,
     scope: Scope,
     catalogue: &'a Catalogue,
+    /// Whether the configuration writes the version (else the newest is installed).
+    version_written: bool,
 }
 
 /// One problem, before it gets its place in the configuration.
@@ -379,6 +385,7 @@ fn check_change(subject: &Subject<'_>, out: &mut Vec<Problem>) {
         change,
         scope,
         catalogue,
+        version_written,
     } = subject;
     let Some(after) = change.after.as_ref().and_then(Value::as_object) else {
         return;
@@ -431,7 +438,8 @@ fn check_change(subject: &Subject<'_>, out: &mut Vec<Problem>) {
     };
     let version = match known(version_attribute) {
         Some(version) => version,
-        None if after.get(version_attribute).is_some_and(Value::is_unknown) => return,
+        // Known only after apply.
+        None if *version_written => return,
         // No version: the newest is installed.
         None => match template.versions.last() {
             Some(newest) => newest.version.clone(),
