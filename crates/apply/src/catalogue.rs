@@ -166,12 +166,15 @@ pub(crate) async fn update_attributes(
         // A version the catalogue does not list: the cloud refuses it with its own message.
         return Ok(merged);
     };
-    let sent = upgrade_values(
-        &old_defaults,
-        &new_defaults,
-        installed.get(template.parameters).unwrap_or(&Json::Null),
-        desired.get(template.parameters).unwrap_or(&Json::Null),
-    );
+    // The planned parameters are the user's over the installed ones: what the user changes is
+    // what differs from them. (A value written equal to the installed one that is the old
+    // version's default cannot be told from that default here; the plan shows what it sends.)
+    let installed_parameters = installed.get(template.parameters).unwrap_or(&Json::Null);
+    let user = desired
+        .get(template.parameters)
+        .and_then(|wanted| plinth_planner::differing(wanted, installed_parameters))
+        .unwrap_or(Json::Null);
+    let sent = upgrade_values(&old_defaults, &new_defaults, installed_parameters, &user);
     if let Some(object) = merged.as_object_mut() {
         object.insert(template.parameters.to_owned(), sent);
     }

@@ -51,4 +51,6 @@ pub use crate::graph::{Operation, PlanGraph, Step, StepId};
 pub use crate::observe::{Adoption, Lookup, Observations, Observed, PlanOptions, WantedRead};
 pub use crate::outputs::{OutputAction, OutputChange};
 pub use crate::plan::{Action, Plan, PlanMode, PlannedChange, Reason, Summary};
-pub use crate::templates::{Catalogue, CatalogueRead, Template, TemplateVersion, upgrade_values};
+pub use crate::templates::{
+    Catalogue, CatalogueRead, Template, TemplateVersion, differing, upgrade_values,
+};

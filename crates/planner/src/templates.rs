@@ -126,8 +126,9 @@ pub fn upgrade_values(
     values
 }
 
-/// What of `installed` differs from `defaults`, key by key through objects; `None` when nothing.
-fn differing(installed: &Json, defaults: &Json) -> Option<Json> {
+/// What of `installed` differs from `defaults`, key by key through objects (a key only in
+/// `installed` differs); `None` when nothing.
+pub fn differing(installed: &Json, defaults: &Json) -> Option<Json> {
     match (installed, defaults) {
         (Json::Object(installed), Json::Object(defaults)) => {
             let kept: Map<String, Json> = installed
@@ -143,9 +144,11 @@ fn differing(installed: &Json, defaults: &Json) -> Option<Json> {
     }
 }
 
-/// `over` onto `base`: objects key by key, anything else replaces.
+/// `over` onto `base`: objects key by key, anything else replaces; `null` is "not set" and
+/// replaces nothing.
 fn overlay(base: &mut Json, over: &Json) {
     match (base, over) {
+        (_, Json::Null) => {}
         (Json::Object(base), Json::Object(over)) => {
             for (key, value) in over {
                 match base.get_mut(key) {
@@ -681,6 +684,22 @@ mod tests {
                 "console": "set"
             })
         );
+    }
+
+    #[test]
+    fn nothing_written_is_nothing_overlaid() {
+        let old = json!({"basic": {"image_version": "1.28.6"}});
+        let new = json!({"basic": {"image_version": "1.30.6"}});
+        let installed = json!({"basic": {"image_version": "1.28.6"}, "custom": {"a": 1}});
+        assert_eq!(
+            upgrade_values(&old, &new, &installed, &Json::Null),
+            json!({"basic": {"image_version": "1.30.6"}, "custom": {"a": 1}})
+        );
+        assert_eq!(
+            upgrade_values(&old, &new, &installed, &json!({"custom": {"a": null}})),
+            json!({"basic": {"image_version": "1.30.6"}, "custom": {"a": 1}})
+        );
+        assert_eq!(differing(&installed, &installed), None);
     }
 
     #[test]
