@@ -63,6 +63,20 @@ pub(super) async fn read_all(
     Ok(json!({"cluster_id": cluster, "addons": addons}))
 }
 
+pub(super) async fn list(
+    api: AddonApi,
+    client: &Client,
+    cluster: &str,
+) -> Result<Vec<RemoteObject>, CloudError> {
+    let list = client.list_addons(api, cluster).await?;
+    Ok(list
+        .items
+        .iter()
+        .map(|addon| remote_object(api, addon, Some(cluster)))
+        .filter(|addon| addon.progress != Progress::Gone)
+        .collect())
+}
+
 pub(super) async fn read(
     api: AddonApi,
     resource_type: &'static str,

@@ -219,6 +219,19 @@ impl ResourceType {
         }
     }
 
+    /// Every object of this type in `container` (a cluster's add-ons, a pool's plug-ins), as
+    /// [`ResourceType::read`] maps them; objects whose deletion has finished are left out.
+    pub async fn list_in(
+        self,
+        client: &Client,
+        container: &str,
+    ) -> Result<Vec<RemoteObject>, CloudError> {
+        match self.0.family {
+            ApiFamily::Addons(api) => addon::list(api, client, container).await,
+            ApiFamily::PoolPlugins => plugin::list(client, container).await,
+        }
+    }
+
     /// Rolls an add-on back to the version before its last upgrade (`RollbackAddonInstance`);
     /// answers it as the cloud shows it (rolling back: wait for it). `None` for a type that
     /// cannot be rolled back (plug-ins have no such call).
