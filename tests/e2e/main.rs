@@ -6,6 +6,7 @@
 mod blocks;
 mod ci;
 mod cli;
+mod discover;
 mod docs;
 mod emulator;
 mod emulator_flags;
