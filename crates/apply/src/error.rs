@@ -24,6 +24,7 @@ pub enum ApplyError {
         /// What was read, e.g. `the CCE add-on templates`.
         read: String,
         /// What the cloud client said.
+        #[source]
         error: CloudError,
     },
     /// Recording in the state failed: the run stops, since what it does could not be remembered.

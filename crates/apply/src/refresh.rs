@@ -108,14 +108,14 @@ pub async fn refresh_and_plan(
             .filter(|read| !done.contains(wanted_address(read)))
             .cloned()
             .collect();
-        // The template checks' catalogues: read when the plan changes add-ons or plug-ins, and
-        // only when refreshing (`--no-refresh` reads nothing it can do without).
-        let catalogue_wanted = if options.refresh {
-            plan.wanted_catalogue().to_vec()
-        } else {
-            Vec::new()
-        };
-        if !catalogue_wanted.is_empty() {
+        if wanted.is_empty() {
+            // The template checks' catalogues, once the plan is otherwise settled: read when it
+            // changes add-ons or plug-ins, and only when refreshing (`--no-refresh` reads
+            // nothing it can do without).
+            let catalogue_wanted = plan.wanted_catalogue().to_vec();
+            if catalogue_wanted.is_empty() || !options.refresh {
+                return Ok((plan, observations));
+            }
             drop(plan);
             crate::catalogue::read_wanted(
                 &catalogue,
@@ -124,9 +124,6 @@ pub async fn refresh_and_plan(
             )
             .await?;
             continue;
-        }
-        if wanted.is_empty() {
-            return Ok((plan, observations));
         }
         // What the configuration marks sensitive is masked in the errors of the reads (a
         // sensitive `cluster_id` is in the URL of a lookup).

@@ -890,16 +890,18 @@ impl Planner<'_> {
             created_object(schema, desired)
         } else if updating {
             change.action = Action::Update;
-            let user = plinth_config::Value::Object(kept.as_ref().clone());
-            let moved = crate::templates::upgrade_changes(
+            let mut after = updated_object(schema, current, &kept);
+            // An upgrade sends the new version's defaults: the plan shows what moves with them.
+            if let Some(upgrade) = crate::templates::upgrade(
                 schema,
                 current,
-                &user.to_json_with(&mut |_| Json::Null),
+                &kept,
                 self.observed.catalogue(),
                 &change.changes,
-            );
-            change.changes.extend(moved);
-            updated_object(schema, current, &kept)
+            ) {
+                upgrade.into_planned(&mut after, &mut change.changes);
+            }
+            after
         } else {
             merged_object(current, &kept)
         }
@@ -1342,7 +1344,12 @@ fn created_object(schema: &TypeSpec, desired: &ObjectMap) -> Value {
         .filter(|(_, v)| !v.is_null())
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
-    for attribute in schema.attributes {
+    // plinth's own arguments are what the configuration says, never the cloud's to fill in.
+    for attribute in schema
+        .attributes
+        .iter()
+        .filter(|a| !schema.is_plinth_own(a.name))
+    {
         object
             .entry(attribute.name.to_owned())
             .or_insert(Value::Unknown);

@@ -9,7 +9,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use plinth_config::{Configuration, Diagnostics, Value};
+use plinth_config::{Configuration, Diagnostics, ObjectMap, Value};
 use plinth_core::Mode;
 use plinth_core::path::{AttributePath, PathStep};
 use plinth_core::registry::{self, ApiFamily, TemplateAttributes, TypeSpec};
@@ -163,52 +163,71 @@ fn overlay(base: &mut Json, over: &Json) {
     }
 }
 
-/// The changes an upgrade makes besides what the user wrote: every value whose installed value
-/// differs from what [`upgrade_values`] sends, at paths `written` does not already show. `None`
-/// when the catalogue does not know both versions (not read, or `--no-refresh`).
-pub(crate) fn upgrade_changes(
+/// What an upgrade planned with the catalogue sends: the parameters' attribute, the values
+/// ([`upgrade_values`]), and the changes they make besides those written.
+pub(crate) struct Upgrade {
+    /// `values` or `inputs`.
+    pub attribute: &'static str,
+    /// What is sent, in full.
+    pub sent: Json,
+    /// The changes at paths the written ones do not already show.
+    pub changes: Vec<AttributeChange>,
+}
+
+impl Upgrade {
+    /// Puts what is sent into the planned object, so the plan's `after` is what the changes say.
+    pub(crate) fn into_planned(self, after: &mut Value, changes: &mut Vec<AttributeChange>) {
+        if let Value::Object(object) = after {
+            object.insert(self.attribute.to_owned(), crate::plan::value_of(&self.sent));
+        }
+        changes.extend(self.changes);
+    }
+}
+
+/// The upgrade a planned update is, when it changes the version and the catalogue knows both
+/// versions (not read, or `--no-refresh`: `None`, and apply computes what it sends). Parameters
+/// with unknown or sensitive parts are left to apply too.
+pub(crate) fn upgrade(
     schema: &TypeSpec,
     current: &Json,
-    user: &Json,
+    written: &ObjectMap,
     catalogue: &Catalogue,
-    written: &[AttributeChange],
-) -> Vec<AttributeChange> {
-    let (Some(template), Some(version)) = (schema.template, schema.version) else {
-        return Vec::new();
-    };
-    let str_at =
+    written_changes: &[AttributeChange],
+) -> Option<Upgrade> {
+    let (template, version) = (schema.template?, schema.version?);
+    let text =
         |object: &Json, name: &str| object.get(name).and_then(Json::as_str).map(str::to_owned);
-    let (Some(name), Some(old), Some(new)) = (
-        str_at(current, template.name),
-        str_at(current, version.running).or_else(|| str_at(current, version.wanted)),
-        str_at(user, version.wanted),
-    ) else {
-        return Vec::new();
-    };
-    if old == new {
-        return Vec::new();
+    let name = text(current, template.name)?;
+    let old = text(current, version.running).or_else(|| text(current, version.wanted))?;
+    let new = written.get(version.wanted)?.as_str()?.to_owned();
+    if old == new || written.get(version.wanted).is_some_and(Value::is_sensitive) {
+        return None;
     }
-    let Some(found) = catalogue.template(schema.family, &name) else {
-        return Vec::new();
-    };
-    let (Some(old), Some(new)) = (found.version(&old), found.version(&new)) else {
-        return Vec::new();
+    let found = catalogue.template(schema.family, &name)?;
+    let (old, new) = (found.version(&old)?, found.version(&new)?);
+    let wanted = match written.get(template.parameters) {
+        None => Json::Null,
+        Some(value) if value.contains_unknown() || value.contains_sensitive() => return None,
+        Some(value) => value.to_json()?,
     };
     let installed = current
         .get(template.parameters)
         .cloned()
         .unwrap_or(Json::Null);
-    let wanted = user.get(template.parameters).cloned().unwrap_or(Json::Null);
     let sent = upgrade_values(&old.defaults, &new.defaults, &installed, &wanted);
-    let mut out = Vec::new();
+    let mut changes = Vec::new();
     let mut path = vec![PathStep::Key(template.parameters.to_owned())];
-    leaf_changes(&mut path, Some(&installed), &sent, &mut out);
-    out.retain(|change: &AttributeChange| {
-        !written
+    leaf_changes(&mut path, Some(&installed), &sent, &mut changes);
+    changes.retain(|change: &AttributeChange| {
+        !written_changes
             .iter()
             .any(|w| change.path.starts_with(&w.path) || w.path.starts_with(&change.path))
     });
-    out
+    Some(Upgrade {
+        attribute: template.parameters,
+        sent,
+        changes,
+    })
 }
 
 fn leaf_changes(
@@ -394,6 +413,14 @@ fn check_change(subject: &Subject<'_>, out: &mut Vec<Problem>) {
         return;
     };
     let known = |name: &str| after.get(name).and_then(Value::as_str).map(str::to_owned);
+    // A sensitive value is checked, but never shown.
+    let shown = |name: &str, text: &str| {
+        if after.get(name).is_some_and(Value::is_sensitive) {
+            "(sensitive value)".to_owned()
+        } else {
+            text.to_owned()
+        }
+    };
     let version_attribute = spec.version.map_or("version", |v| v.wanted);
     let version_changes = *scope == Scope::Everything
         || change
@@ -411,10 +438,16 @@ fn check_change(subject: &Subject<'_>, out: &mut Vec<Problem>) {
             None => {
                 let what = container_noun(spec.family);
                 let names: Vec<&str> = containers.keys().map(String::as_str).collect();
+                let sensitive = after
+                    .get(attributes.container)
+                    .is_some_and(Value::is_sensitive);
                 out.push(Problem::error(
                     vec![attributes.container.to_owned()],
-                    format!("{what} `{container}` does not exist in this project and region"),
-                    Some(suggestion(container, &names, what)),
+                    format!(
+                        "{what} `{}` does not exist in this project and region",
+                        shown(attributes.container, container)
+                    ),
+                    (!sensitive).then(|| suggestion(container, &names, what)),
                 ));
             }
         }
@@ -431,10 +464,15 @@ fn check_change(subject: &Subject<'_>, out: &mut Vec<Problem>) {
                 .get(&spec.family)
                 .map(|all| all.iter().map(|t| t.name.as_str()).collect())
                 .unwrap_or_default();
+            let sensitive = after.get(attributes.name).is_some_and(Value::is_sensitive);
             out.push(Problem::error(
                 vec![attributes.name.to_owned()],
-                format!("there is no {} template `{name}`", family_noun(spec.family)),
-                Some(suggestion(&name, &names, "template")),
+                format!(
+                    "there is no {} template `{}`",
+                    family_noun(spec.family),
+                    shown(attributes.name, &name)
+                ),
+                (!sensitive).then(|| suggestion(&name, &names, "template")),
             ));
         }
         return;
@@ -458,7 +496,10 @@ fn check_change(subject: &Subject<'_>, out: &mut Vec<Problem>) {
                 .collect();
             out.push(Problem::error(
                 vec![version_attribute.to_owned()],
-                format!("template `{name}` has no version `{version}`"),
+                format!(
+                    "template `{name}` has no version `{}`",
+                    shown(version_attribute, &version)
+                ),
                 Some(format!("its versions are {}", versions.join(", "))),
             ));
         }
@@ -485,14 +526,19 @@ fn check_change(subject: &Subject<'_>, out: &mut Vec<Problem>) {
         out.push(Problem::error(
             vec![version_attribute.to_owned()],
             format!(
-                "`{name}` {version} does not support the Kubernetes version of cluster `{}` ({cluster_version}); it supports {}",
-                container.as_deref().unwrap_or_default(),
+                "`{name}` {} does not support the Kubernetes version of cluster `{}` ({cluster_version}); it supports {}",
+                shown(version_attribute, &version),
+                shown(attributes.container, container.as_deref().unwrap_or_default()),
                 found.cluster_versions.join(", ")
             ),
             Some(hint),
         ));
     }
-    let Some(parameters) = after.get(attributes.parameters) else {
+    // Keys of a sensitive object are as secret as its values: not checked, so never shown.
+    let Some(parameters) = after
+        .get(attributes.parameters)
+        .filter(|p| !p.is_sensitive())
+    else {
         return;
     };
     let mut path = vec![attributes.parameters.to_owned()];
@@ -512,6 +558,9 @@ fn check_change(subject: &Subject<'_>, out: &mut Vec<Problem>) {
 
 /// Checks every key written in `written` (an object) against `defaults`, recursively.
 fn check_keys(path: &mut Vec<String>, written: &Value, defaults: &Json, out: &mut Vec<Problem>) {
+    if written.is_sensitive() {
+        return;
+    }
     let (Some(written), Json::Object(defaults)) = (written.as_object(), defaults) else {
         check_type(path, written, defaults, out);
         return;
@@ -534,6 +583,9 @@ fn check_path(
     defaults: &Json,
     out: &mut Vec<Problem>,
 ) {
+    if written.is_sensitive() {
+        return;
+    }
     let Some((PathStep::Key(key), rest)) = steps.split_first() else {
         check_type(path, written, defaults, out);
         return;
@@ -583,7 +635,10 @@ fn unknown_key(path: &[String], defaults: &Map<String, Json>, out: &mut Vec<Prob
 
 /// A written value whose type contradicts the template default's.
 fn check_type(path: &[String], written: &Value, default: &Json, out: &mut Vec<Problem>) {
-    let written_type = match written.unmarked() {
+    if written.is_sensitive() {
+        return;
+    }
+    let written_type = match written {
         Value::Null | Value::Unknown => return,
         Value::Bool(_) => "bool",
         Value::Number(_) => "number",
@@ -602,14 +657,12 @@ fn check_type(path: &[String], written: &Value, default: &Json, out: &mut Vec<Pr
     };
     if written_type != default_type {
         let shown = path[1..].join(".");
-        let example = if written.is_sensitive() {
-            String::new()
-        } else {
-            format!(" (default {})", truncated(default))
-        };
         out.push(Problem::error(
             path.to_vec(),
-            format!("`{shown}` is a {default_type} in the template{example}, not a {written_type}"),
+            format!(
+                "`{shown}` is a {default_type} in the template (default {}), not a {written_type}",
+                truncated(default)
+            ),
             None,
         ));
     }
@@ -625,14 +678,15 @@ fn truncated(value: &Json) -> String {
     }
 }
 
-/// The known name closest to `name` when it is close enough to be a typo.
+/// The known name closest to `name` when it is close enough to be a typo: at most one edit
+/// (insertion, deletion, substitution or transposition) away, two for names of eight characters
+/// or more. A longer or shorter name of its own (`driver_version` beside `driver`) is no typo.
 fn near_miss<'a>(name: &str, known: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    let allowed = if name.chars().count() >= 8 { 2 } else { 1 };
     known
-        .map(|candidate| (strsim::jaro_winkler(name, candidate), candidate))
-        .filter(|(score, candidate)| {
-            *score >= 0.85 || strsim::damerau_levenshtein(name, candidate) <= 2 && name.len() > 3
-        })
-        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|candidate| (strsim::damerau_levenshtein(name, candidate), candidate))
+        .filter(|(distance, _)| *distance > 0 && *distance <= allowed)
+        .min_by_key(|(distance, _)| *distance)
         .map(|(_, candidate)| candidate)
 }
 
@@ -714,6 +768,14 @@ mod tests {
             Some("upstream_nameservers")
         );
         assert_eq!(near_miss("my_own_flag", known.iter().copied()), None);
+        assert_eq!(
+            near_miss("driver_version", ["driver", "custom"].iter().copied()),
+            None
+        );
+        assert_eq!(
+            near_miss("swr_adr", ["swr_addr"].iter().copied()),
+            Some("swr_addr")
+        );
         assert_eq!(
             near_miss("corends", ["coredns", "everest"].iter().copied()),
             Some("coredns")

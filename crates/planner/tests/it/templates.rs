@@ -1,0 +1,184 @@
+//! Template-aware plans: which catalogue reads a plan wants, the checks against the catalogue,
+//! and the values an upgrade moves.
+
+use plinth_core::AddonApi;
+use plinth_core::registry::ApiFamily;
+use plinth_planner::{CatalogueRead, PlanError, PlanOptions, Template, TemplateVersion};
+use serde_json::json;
+
+use crate::{World, config, show};
+
+const CCE: ApiFamily = ApiFamily::Addons(AddonApi::Cce);
+
+fn coredns_version(version: &str) -> TemplateVersion {
+    TemplateVersion {
+        version: version.to_owned(),
+        defaults: json!({
+            "basic": {"image_version": version, "swr_addr": "swr.example"},
+            "custom": {"stub_domains": {}, "upstream_nameservers": []},
+            "flavor": {"replicas": 2}
+        }),
+        cluster_versions: vec!["v1.(2[5-9]|3[0-2]).*".to_owned()],
+    }
+}
+
+fn with_catalogue(world: &mut World) {
+    let catalogue = world.observed.catalogue_mut();
+    catalogue.insert_templates(
+        CCE,
+        vec![Template {
+            name: "coredns".to_owned(),
+            versions: vec![coredns_version("1.28.6"), coredns_version("1.30.6")],
+        }],
+    );
+    catalogue.insert_containers(CCE, [("c1".to_owned(), Some("v1.28".to_owned()))]);
+}
+
+fn installed(version: &str, extra: serde_json::Value) -> serde_json::Value {
+    let mut values = coredns_version(version).defaults;
+    if let (Some(values), Some(extra)) = (values.as_object_mut(), extra.as_object()) {
+        for (key, value) in extra {
+            values.insert(key.clone(), value.clone());
+        }
+    }
+    json!({
+        "id": "a1", "cluster_id": "c1", "template_name": "coredns", "version": version,
+        "current_version": version, "status": "running", "values": values
+    })
+}
+
+fn dns(version: &str, values: &str) -> String {
+    format!(
+        r#"resource "huaweicloud_cce_addon" "dns" {{
+  cluster_id    = "c1"
+  template_name = "coredns"
+  version       = "{version}"
+  values        = {values}
+}}
+"#
+    )
+}
+
+#[test]
+fn a_plan_wants_the_catalogue_only_when_it_changes_an_addon() {
+    let world = World::new();
+    let plan = world
+        .plan(&config(&dns("1.28.6", "{}")), &PlanOptions::default())
+        .unwrap();
+    assert_eq!(
+        plan.wanted_catalogue(),
+        [
+            CatalogueRead::Templates(CCE),
+            CatalogueRead::Containers(CCE)
+        ]
+    );
+    let mut world = World::new();
+    world.in_state(
+        "huaweicloud_cce_addon.dns",
+        Some("a1"),
+        installed("1.28.6", json!({})),
+        &[],
+    );
+    let plan = world
+        .plan(&config(&dns("1.28.6", "{}")), &PlanOptions::default())
+        .unwrap();
+    assert!(plan.wanted_catalogue().is_empty(), "a no-op reads nothing");
+}
+
+#[test]
+fn an_upgrade_shows_the_defaults_that_move_and_keeps_what_was_set_outside() {
+    let mut world = World::new();
+    world.in_state(
+        "huaweicloud_cce_addon.dns",
+        Some("a1"),
+        installed(
+            "1.28.6",
+            json!({"custom": {"stub_domains": {}, "upstream_nameservers": ["8.8.8.8"]}}),
+        ),
+        &[],
+    );
+    with_catalogue(&mut world);
+    let plan = world
+        .plan(
+            &config(&dns("1.30.6", "{ flavor = { replicas = 3 } }")),
+            &PlanOptions::default(),
+        )
+        .unwrap();
+    assert!(plan.wanted_catalogue().is_empty());
+    // The planned values are what is sent: the console's name servers stay.
+    let after = plan.changes()[0]
+        .after
+        .as_ref()
+        .unwrap()
+        .as_object()
+        .unwrap();
+    let values = after.get("values").unwrap().to_json().unwrap();
+    assert_eq!(values["custom"]["upstream_nameservers"], json!(["8.8.8.8"]));
+    assert_eq!(values["basic"]["image_version"], "1.30.6");
+    insta::assert_snapshot!(show(&plan), @r#"
+    huaweicloud_cce_addon.dns: update
+      ~ values.flavor.replicas: 2 -> 3
+      ~ version: "1.28.6" -> "1.30.6"
+      ~ values.basic.image_version: "1.28.6" -> "1.30.6"
+    Plan: 0 to import, 0 to add, 1 to change, 0 to destroy, 0 to read.
+    "#);
+}
+
+#[test]
+fn an_update_checks_only_what_it_changes() {
+    let mut world = World::new();
+    world.in_state(
+        "huaweicloud_cce_addon.dns",
+        Some("a1"),
+        installed(
+            "1.28.6",
+            json!({"custom": {"stub_domains": {}, "upstream_nameservers": [], "mine": 1}}),
+        ),
+        &[],
+    );
+    with_catalogue(&mut world);
+    // `mine` is unknown to the template but unchanged: no warning again.
+    let plan = world
+        .plan(
+            &config(&dns(
+                "1.28.6",
+                "{ custom = { mine = 1 }, flavor = { replicas = 3 } }",
+            )),
+            &PlanOptions::default(),
+        )
+        .unwrap();
+    assert!(plan.warnings().is_empty(), "{:?}", plan.warnings());
+    // A misspelt key that the update would send is an error at its place.
+    let error = world
+        .plan(
+            &config(&dns(
+                "1.28.6",
+                "{ custom = { upstream_nameserver = [\"1.1.1.1\"] } }",
+            )),
+            &PlanOptions::default(),
+        )
+        .unwrap_err();
+    let PlanError::Configuration(diagnostics) = error else {
+        panic!("{error}");
+    };
+    let first = diagnostics.iter().next().unwrap();
+    assert_eq!(
+        first.message(),
+        "`custom.upstream_nameserver` is not a parameter of the template"
+    );
+    assert_eq!(first.hint(), Some("did you mean `upstream_nameservers`?"));
+    assert_eq!((first.line(), first.column()), (Some(5), Some(32)));
+}
+
+#[test]
+fn without_the_catalogue_nothing_is_checked() {
+    let world = World::new();
+    let plan = world
+        .plan(
+            &config(&dns("9.9.9", "{ custom = { stub_domain = {} } }")),
+            &PlanOptions::default(),
+        )
+        .unwrap();
+    assert!(plan.warnings().is_empty());
+    assert!(!plan.wanted_catalogue().is_empty());
+}
