@@ -8,10 +8,10 @@ use serde_json::json;
 use crate::support::{AUTOPILOT, CLUSTER_1, CLUSTER_2, Cloud, Project};
 
 /// Installs through the cloud's API, as the SDK would, and waits until it runs.
-fn install(cloud: &Cloud, kind: ResourceType, desired: serde_json::Value) {
+fn install(cloud: &Cloud, kind: ResourceType, desired: &serde_json::Value) {
     let client = cloud.client();
     cloud.block_on(async {
-        let created = kind.create(&client, &desired).await.unwrap();
+        let created = kind.create(&client, desired).await.unwrap();
         let options = client.settings().wait;
         kind.wait(
             &client,
@@ -29,23 +29,23 @@ fn installed_outside(cloud: &Cloud) {
     install(
         cloud,
         ResourceType::CCE_ADDON,
-        json!({"cluster_id": CLUSTER_1, "template_name": "coredns", "version": "1.28.6",
+        &json!({"cluster_id": CLUSTER_1, "template_name": "coredns", "version": "1.28.6",
                "values": {"custom": {"upstream_nameservers": ["8.8.8.8"]}, "flavor": {"replicas": 3}}}),
     );
     install(
         cloud,
         ResourceType::CCE_ADDON,
-        json!({"cluster_id": CLUSTER_2, "template_name": "everest", "version": "2.4.77"}),
+        &json!({"cluster_id": CLUSTER_2, "template_name": "everest", "version": "2.4.77"}),
     );
     install(
         cloud,
         ResourceType::AUTOPILOT_ADDON,
-        json!({"cluster_id": AUTOPILOT, "template_name": "metrics-server"}),
+        &json!({"cluster_id": AUTOPILOT, "template_name": "metrics-server"}),
     );
     install(
         cloud,
         ResourceType::POOL_PLUGIN,
-        json!({"pool_name": "pool-a", "template_name": "gpu-beta", "version": "1.2.15"}),
+        &json!({"pool_name": "pool-a", "template_name": "gpu-beta", "version": "1.2.15"}),
     );
 }
 

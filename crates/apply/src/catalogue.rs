@@ -234,9 +234,8 @@ pub(crate) async fn roll_back(
         created: None,
         maybe_created: false,
     };
-    let failed = match kind.read(client, object).await {
-        Ok(Some(failed)) => failed,
-        _ => return plain(failure.into()),
+    let Ok(Some(failed)) = kind.read(client, object).await else {
+        return plain(failure.into());
     };
     if !rollbackable(client, kind, &failed).await.unwrap_or(false) {
         return plain(failure.into());
@@ -244,7 +243,12 @@ pub(crate) async fn roll_back(
     let rolled = match kind.rollback(client, &failed).await {
         Ok(Some(rolled)) => rolled,
         Ok(None) => return plain(failure.into()),
-        Err(rollback) => return plain(OperationError::RollbackFailed { failure, rollback }),
+        Err(rollback) => {
+            return plain(OperationError::RollbackFailed {
+                failure: Box::new(failure),
+                rollback: Box::new(rollback),
+            });
+        }
     };
     match kind
         .wait(
@@ -264,10 +268,13 @@ pub(crate) async fn roll_back(
                 .and_then(|v| running_version(&now, v.running))
                 .unwrap_or_default();
             plain(OperationError::RolledBack {
-                failure,
+                failure: Box::new(failure),
                 version: running,
             })
         }
-        Err(rollback) => plain(OperationError::RollbackFailed { failure, rollback }),
+        Err(rollback) => plain(OperationError::RollbackFailed {
+            failure: Box::new(failure),
+            rollback: Box::new(rollback),
+        }),
     }
 }

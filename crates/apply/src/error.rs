@@ -217,7 +217,7 @@ pub enum OperationError {
     #[error("{failure}; rolled back to version {version} (`rollback_on_failure = true`)")]
     RolledBack {
         /// Why the upgrade failed, as the cloud said.
-        failure: CloudError,
+        failure: Box<CloudError>,
         /// The version the add-on runs again.
         version: String,
     },
@@ -225,9 +225,9 @@ pub enum OperationError {
     #[error("{failure}; the rollback failed too: {rollback}")]
     RollbackFailed {
         /// Why the upgrade failed.
-        failure: CloudError,
+        failure: Box<CloudError>,
         /// Why the rollback failed.
-        rollback: CloudError,
+        rollback: Box<CloudError>,
     },
 }
 
@@ -236,7 +236,8 @@ impl OperationError {
     /// error: the cloud's texts, and the identity of a duplicate.
     pub(crate) fn mask(&mut self, secrets: &[String]) {
         match self {
-            Self::Cloud(error) | Self::RolledBack { failure: error, .. } => error.mask(secrets),
+            Self::Cloud(error) => error.mask(secrets),
+            Self::RolledBack { failure, .. } => failure.mask(secrets),
             Self::RollbackFailed { failure, rollback } => {
                 failure.mask(secrets);
                 rollback.mask(secrets);

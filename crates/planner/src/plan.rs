@@ -890,18 +890,7 @@ impl Planner<'_> {
             created_object(schema, desired)
         } else if updating {
             change.action = Action::Update;
-            let mut after = updated_object(schema, current, &kept);
-            // An upgrade sends the new version's defaults: the plan shows what moves with them.
-            if let Some(upgrade) = crate::templates::upgrade(
-                schema,
-                current,
-                &kept,
-                self.observed.catalogue(),
-                &change.changes,
-            ) {
-                upgrade.into_planned(&mut after, &mut change.changes);
-            }
-            after
+            crate::templates::updated(schema, current, &kept, self.observed.catalogue(), change)
         } else {
             merged_object(current, &kept)
         }
@@ -1360,7 +1349,7 @@ fn created_object(schema: &TypeSpec, desired: &ObjectMap) -> Value {
 /// An object updated in place: what the user wrote over what is there; computed attributes are
 /// known only after apply, but for those an update keeps (the id): what reads only them is not
 /// changed by the update.
-fn updated_object(schema: &TypeSpec, current: &Json, desired: &ObjectMap) -> Value {
+pub(crate) fn updated_object(schema: &TypeSpec, current: &Json, desired: &ObjectMap) -> Value {
     let mut object = merged_object(current, desired);
     if let Value::Object(map) = &mut object {
         for attribute in schema

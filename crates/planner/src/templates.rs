@@ -184,6 +184,22 @@ impl Upgrade {
     }
 }
 
+/// The planned object of an update: what the user wrote over what is there, and for an upgrade
+/// the values it sends ([`upgrade`]), whose changes join `change`'s.
+pub(crate) fn updated(
+    schema: &TypeSpec,
+    current: &Json,
+    written: &ObjectMap,
+    catalogue: &Catalogue,
+    change: &mut PlannedChange,
+) -> Value {
+    let mut after = crate::plan::updated_object(schema, current, written);
+    if let Some(upgrade) = upgrade(schema, current, written, catalogue, &change.changes) {
+        upgrade.into_planned(&mut after, &mut change.changes);
+    }
+    after
+}
+
 /// The upgrade a planned update is, when it changes the version and the catalogue knows both
 /// versions (not read, or `--no-refresh`: `None`, and apply computes what it sends). Parameters
 /// with unknown or sensitive parts are left to apply too.
@@ -400,157 +416,218 @@ impl Problem {
     }
 }
 
-fn check_change(subject: &Subject<'_>, out: &mut Vec<Problem>) {
-    let Subject {
-        spec,
-        attributes,
-        change,
-        scope,
-        catalogue,
-        version_written,
-    } = subject;
-    let Some(after) = change.after.as_ref().and_then(Value::as_object) else {
-        return;
-    };
-    let known = |name: &str| after.get(name).and_then(Value::as_str).map(str::to_owned);
-    // A sensitive value is checked, but never shown.
-    let shown = |name: &str, text: &str| {
-        if after.get(name).is_some_and(Value::is_sensitive) {
+/// The planned object of a change, as the checks read it.
+struct Planned<'a> {
+    after: &'a ObjectMap,
+}
+
+impl Planned<'_> {
+    /// The text of a string attribute (sensitive ones too: they are checked).
+    fn text(&self, name: &str) -> Option<String> {
+        self.after
+            .get(name)
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    }
+
+    fn is_sensitive(&self, name: &str) -> bool {
+        self.after.get(name).is_some_and(Value::is_sensitive)
+    }
+
+    /// `text` as a message may show it: a sensitive value never is.
+    fn shown(&self, name: &str, text: &str) -> String {
+        if self.is_sensitive(name) {
             "(sensitive value)".to_owned()
         } else {
             text.to_owned()
         }
-    };
-    let version_attribute = spec.version.map_or("version", |v| v.wanted);
-    let version_changes = *scope == Scope::Everything
-        || change
-            .changes
-            .iter()
-            .any(|c| c.path.attribute_name() == Some(version_attribute));
-    let container = known(attributes.container);
-    let containers = catalogue.containers.get(&spec.family);
-    let mut container_version = None;
-    if *scope == Scope::Everything
-        && let (Some(container), Some(containers)) = (&container, containers)
-    {
-        match containers.get(container) {
-            Some(version) => container_version.clone_from(version),
-            None => {
-                let what = container_noun(spec.family);
-                let names: Vec<&str> = containers.keys().map(String::as_str).collect();
-                let sensitive = after
-                    .get(attributes.container)
-                    .is_some_and(Value::is_sensitive);
-                out.push(Problem::error(
-                    vec![attributes.container.to_owned()],
-                    format!(
-                        "{what} `{}` does not exist in this project and region",
-                        shown(attributes.container, container)
-                    ),
-                    (!sensitive).then(|| suggestion(container, &names, what)),
-                ));
-            }
-        }
-    } else if let (Some(container), Some(containers)) = (&container, containers) {
-        container_version = containers.get(container).cloned().flatten();
     }
-    let Some(name) = known(attributes.name) else {
+}
+
+fn check_change(subject: &Subject<'_>, out: &mut Vec<Problem>) {
+    let Some(after) = subject.change.after.as_ref().and_then(Value::as_object) else {
         return;
     };
+    let planned = Planned { after };
+    let container_version = check_container(subject, &planned, out);
+    let Some((found, template)) = check_template(subject, &planned, out) else {
+        return;
+    };
+    if subject.version_changes()
+        && let Some(cluster_version) = &container_version
+        && !found.supports(cluster_version)
+    {
+        out.push(unsupported(
+            subject,
+            &planned,
+            template,
+            found,
+            cluster_version,
+        ));
+    }
+    check_parameters(subject, &planned, found, out);
+}
+
+impl Subject<'_> {
+    /// Whether the version is checked: on a create, or when an update changes it.
+    fn version_changes(&self) -> bool {
+        let version_attribute = self.spec.version.map_or("version", |v| v.wanted);
+        self.scope == Scope::Everything
+            || self
+                .change
+                .changes
+                .iter()
+                .any(|c| c.path.attribute_name() == Some(version_attribute))
+    }
+}
+
+/// Checks that the cluster or pool exists (on a create); answers its Kubernetes version.
+fn check_container(
+    subject: &Subject<'_>,
+    planned: &Planned<'_>,
+    out: &mut Vec<Problem>,
+) -> Option<String> {
+    let name = subject.attributes.container;
+    let container = planned.text(name)?;
+    let containers = subject.catalogue.containers.get(&subject.spec.family)?;
+    if let Some(version) = containers.get(&container) {
+        return version.clone();
+    }
+    if subject.scope == Scope::Everything {
+        let what = container_noun(subject.spec.family);
+        let names: Vec<&str> = containers.keys().map(String::as_str).collect();
+        out.push(Problem::error(
+            vec![name.to_owned()],
+            format!(
+                "{what} `{}` does not exist in this project and region",
+                planned.shown(name, &container)
+            ),
+            (!planned.is_sensitive(name)).then(|| suggestion(&container, &names, what)),
+        ));
+    }
+    None
+}
+
+/// Checks that the template exists and has the version; answers the version and its template.
+fn check_template<'c>(
+    subject: &Subject<'c>,
+    planned: &Planned<'_>,
+    out: &mut Vec<Problem>,
+) -> Option<(&'c TemplateVersion, &'c Template)> {
+    let (spec, catalogue) = (subject.spec, subject.catalogue);
+    let name_attribute = subject.attributes.name;
+    let name = planned.text(name_attribute)?;
     let Some(template) = catalogue.template(spec.family, &name) else {
-        if *scope == Scope::Everything {
+        if subject.scope == Scope::Everything {
             let names: Vec<&str> = catalogue
                 .templates
                 .get(&spec.family)
                 .map(|all| all.iter().map(|t| t.name.as_str()).collect())
                 .unwrap_or_default();
-            let sensitive = after.get(attributes.name).is_some_and(Value::is_sensitive);
             out.push(Problem::error(
-                vec![attributes.name.to_owned()],
+                vec![name_attribute.to_owned()],
                 format!(
                     "there is no {} template `{}`",
                     family_noun(spec.family),
-                    shown(attributes.name, &name)
+                    planned.shown(name_attribute, &name)
                 ),
-                (!sensitive).then(|| suggestion(&name, &names, "template")),
+                (!planned.is_sensitive(name_attribute))
+                    .then(|| suggestion(&name, &names, "template")),
             ));
         }
-        return;
+        return None;
     };
-    let version = match known(version_attribute) {
+    let version_attribute = spec.version.map_or("version", |v| v.wanted);
+    let version = match planned.text(version_attribute) {
         Some(version) => version,
         // Known only after apply.
-        None if *version_written => return,
+        None if subject.version_written => return None,
         // No version: the newest is installed.
-        None => match template.versions.last() {
-            Some(newest) => newest.version.clone(),
-            None => return,
-        },
+        None => template.versions.last()?.version.clone(),
     };
-    let Some(found) = template.version(&version) else {
-        if version_changes {
-            let versions: Vec<&str> = template
-                .versions
-                .iter()
-                .map(|v| v.version.as_str())
-                .collect();
-            out.push(Problem::error(
-                vec![version_attribute.to_owned()],
-                format!(
-                    "template `{name}` has no version `{}`",
-                    shown(version_attribute, &version)
-                ),
-                Some(format!("its versions are {}", versions.join(", "))),
-            ));
-        }
-        return;
-    };
-    if version_changes
-        && let Some(cluster_version) = &container_version
-        && !found.supports(cluster_version)
-    {
-        let supporting: Vec<&str> = template
+    if let Some(found) = template.version(&version) {
+        return Some((found, template));
+    }
+    if subject.version_changes() {
+        let versions: Vec<&str> = template
             .versions
             .iter()
-            .filter(|v| v.supports(cluster_version))
             .map(|v| v.version.as_str())
             .collect();
-        let hint = if supporting.is_empty() {
-            format!("no version of `{name}` supports Kubernetes {cluster_version}")
-        } else {
-            format!(
-                "the versions of `{name}` that support Kubernetes {cluster_version} are {}",
-                supporting.join(", ")
-            )
-        };
         out.push(Problem::error(
             vec![version_attribute.to_owned()],
             format!(
-                "`{name}` {} does not support the Kubernetes version of cluster `{}` ({cluster_version}); it supports {}",
-                shown(version_attribute, &version),
-                shown(attributes.container, container.as_deref().unwrap_or_default()),
-                found.cluster_versions.join(", ")
+                "template `{name}` has no version `{}`",
+                planned.shown(version_attribute, &version)
             ),
-            Some(hint),
+            Some(format!("its versions are {}", versions.join(", "))),
         ));
     }
+    None
+}
+
+/// A version that does not support the cluster's Kubernetes version.
+fn unsupported(
+    subject: &Subject<'_>,
+    planned: &Planned<'_>,
+    template: &Template,
+    found: &TemplateVersion,
+    cluster_version: &str,
+) -> Problem {
+    let version_attribute = subject.spec.version.map_or("version", |v| v.wanted);
+    let container_attribute = subject.attributes.container;
+    let name = &template.name;
+    let supporting: Vec<&str> = template
+        .versions
+        .iter()
+        .filter(|v| v.supports(cluster_version))
+        .map(|v| v.version.as_str())
+        .collect();
+    let hint = if supporting.is_empty() {
+        format!("no version of `{name}` supports Kubernetes {cluster_version}")
+    } else {
+        format!(
+            "the versions of `{name}` that support Kubernetes {cluster_version} are {}",
+            supporting.join(", ")
+        )
+    };
+    Problem::error(
+        vec![version_attribute.to_owned()],
+        format!(
+            "`{name}` {} does not support the Kubernetes version of cluster `{}` ({cluster_version}); it supports {}",
+            planned.shown(version_attribute, &found.version),
+            planned.shown(
+                container_attribute,
+                &planned.text(container_attribute).unwrap_or_default()
+            ),
+            found.cluster_versions.join(", ")
+        ),
+        Some(hint),
+    )
+}
+
+/// Checks the parameter keys and types written (a create) or changed (an update).
+fn check_parameters(
+    subject: &Subject<'_>,
+    planned: &Planned<'_>,
+    found: &TemplateVersion,
+    out: &mut Vec<Problem>,
+) {
+    let attribute = subject.attributes.parameters;
     // Keys of a sensitive object are as secret as its values: not checked, so never shown.
-    let Some(parameters) = after
-        .get(attributes.parameters)
-        .filter(|p| !p.is_sensitive())
-    else {
+    let Some(parameters) = planned.after.get(attribute).filter(|p| !p.is_sensitive()) else {
         return;
     };
-    let mut path = vec![attributes.parameters.to_owned()];
-    match scope {
+    let mut path = vec![attribute.to_owned()];
+    match subject.scope {
         Scope::Everything => check_keys(&mut path, parameters, &found.defaults, out),
         Scope::Changes => {
-            for changed in &change.changes {
-                let steps = changed.path.steps();
-                if changed.path.attribute_name() != Some(attributes.parameters) {
+            for changed in &subject.change.changes {
+                if changed.path.attribute_name() != Some(attribute) {
                     continue;
                 }
-                check_path(&mut path, &steps[1..], parameters, &found.defaults, out);
+                let steps = &changed.path.steps()[1..];
+                check_path(&mut path, steps, parameters, &found.defaults, out);
             }
         }
     }
@@ -612,24 +689,23 @@ fn unknown_key(path: &[String], defaults: &Map<String, Json>, out: &mut Vec<Prob
         return;
     };
     let shown = path[1..].join(".");
-    match near_miss(key, defaults.keys().map(String::as_str)) {
-        Some(near) => out.push(Problem::error(
+    if let Some(near) = near_miss(key, defaults.keys().map(String::as_str)) {
+        out.push(Problem::error(
             path.to_vec(),
             format!("`{shown}` is not a parameter of the template"),
             Some(format!("did you mean `{near}`?")),
-        )),
-        None => {
-            let known: Vec<&str> = defaults.keys().map(String::as_str).collect();
-            out.push(Problem {
-                path: path.to_vec(),
-                message: format!(
-                    "`{shown}` is not among the template's default parameters; it is sent as written"
-                ),
-                hint: (!known.is_empty())
-                    .then(|| format!("the template's parameters here are {}", known.join(", "))),
-                warning: true,
-            });
-        }
+        ));
+    } else {
+        let known: Vec<&str> = defaults.keys().map(String::as_str).collect();
+        out.push(Problem {
+            path: path.to_vec(),
+            message: format!(
+                "`{shown}` is not among the template's default parameters; it is sent as written"
+            ),
+            hint: (!known.is_empty())
+                .then(|| format!("the template's parameters here are {}", known.join(", "))),
+            warning: true,
+        });
     }
 }
 
@@ -639,13 +715,12 @@ fn check_type(path: &[String], written: &Value, default: &Json, out: &mut Vec<Pr
         return;
     }
     let written_type = match written {
-        Value::Null | Value::Unknown => return,
+        Value::Null | Value::Unknown | Value::Sensitive(_) => return,
         Value::Bool(_) => "bool",
         Value::Number(_) => "number",
         Value::String(_) => "string",
         Value::List(_) | Value::Set(_) => "list",
         Value::Object(_) => "object",
-        Value::Sensitive(_) => return,
     };
     let default_type = match default {
         Json::Null => return,

@@ -4,6 +4,7 @@
 //! them and changes nothing.
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::fmt::Write as _;
 use std::io::Write as _;
 use std::process::ExitCode;
 
@@ -46,30 +47,24 @@ pub fn run(workspace: &Workspace, args: &DiscoverArgs) -> anyhow::Result<ExitCod
         .count();
     let plugins = unmanaged.len() - addons;
     let mut stderr = std::io::stderr().lock();
-    match &args.out {
-        Some(out) => {
-            let path = workspace.dir().join(out);
-            std::fs::write(&path, &text)
-                .with_context(|| format!("cannot write `{}`", path.display()))?;
-            writeln!(
-                stderr,
-                "found {addons} add-on{} and {plugins} plug-in{} that this configuration does not manage; \
-                 wrote their blocks and `import` blocks to {}",
-                plural(addons),
-                plural(plugins),
-                out.display()
-            )?;
-        }
-        None => {
-            writeln!(
-                stderr,
-                "found {addons} add-on{} and {plugins} plug-in{} that this configuration does not manage",
-                plural(addons),
-                plural(plugins),
-            )?;
-            if !unmanaged.is_empty() {
-                std::io::stdout().lock().write_all(text.as_bytes())?;
-            }
+    let found_line = format!(
+        "found {addons} add-on{} and {plugins} plug-in{} that this configuration does not manage",
+        plural(addons),
+        plural(plugins),
+    );
+    if let Some(out) = &args.out {
+        let path = workspace.dir().join(out);
+        std::fs::write(&path, &text)
+            .with_context(|| format!("cannot write `{}`", path.display()))?;
+        writeln!(
+            stderr,
+            "{found_line}; wrote their blocks and `import` blocks to {}",
+            out.display()
+        )?;
+    } else {
+        writeln!(stderr, "{found_line}")?;
+        if !unmanaged.is_empty() {
+            std::io::stdout().lock().write_all(text.as_bytes())?;
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -289,7 +284,7 @@ impl Managed {
         // The configuration's instances whose natural key is known without the cloud; what
         // depends on other resources' values is in the state once applied.
         let instances = plinth_config::expand(config, &NoValues)
-            .map_err(|diagnostics| crate::commands::InvalidConfiguration(diagnostics))?;
+            .map_err(crate::commands::InvalidConfiguration)?;
         for instance in instances {
             if instance.address.mode() != Mode::Managed {
                 continue;
@@ -361,10 +356,11 @@ fn render(config: &Configuration, found: &[Found]) -> String {
         let Some(block) = generated_resource(&address, &id, &attributes) else {
             continue;
         };
-        text.push_str(&format!(
+        let _ = write!(
+            text,
             "\nimport {{\n  to = {address}\n  id = {}\n}}\n\n",
             Json::String(id.clone())
-        ));
+        );
         text.push_str(&block);
     }
     format_source(&text).unwrap_or(text)

@@ -34,7 +34,7 @@ fn with_catalogue(world: &mut World) {
     catalogue.insert_containers(CCE, [("c1".to_owned(), Some("v1.28".to_owned()))]);
 }
 
-fn installed(version: &str, extra: serde_json::Value) -> serde_json::Value {
+fn installed(version: &str, extra: &serde_json::Value) -> serde_json::Value {
     let mut values = coredns_version(version).defaults;
     if let (Some(values), Some(extra)) = (values.as_object_mut(), extra.as_object()) {
         for (key, value) in extra {
@@ -76,7 +76,7 @@ fn a_plan_wants_the_catalogue_only_when_it_changes_an_addon() {
     world.in_state(
         "huaweicloud_cce_addon.dns",
         Some("a1"),
-        installed("1.28.6", json!({})),
+        installed("1.28.6", &json!({})),
         &[],
     );
     let plan = world
@@ -93,7 +93,7 @@ fn an_upgrade_shows_the_defaults_that_move_and_keeps_what_was_set_outside() {
         Some("a1"),
         installed(
             "1.28.6",
-            json!({"custom": {"stub_domains": {}, "upstream_nameservers": ["8.8.8.8"]}}),
+            &json!({"custom": {"stub_domains": {}, "upstream_nameservers": ["8.8.8.8"]}}),
         ),
         &[],
     );
@@ -132,7 +132,7 @@ fn an_update_checks_only_what_it_changes() {
         Some("a1"),
         installed(
             "1.28.6",
-            json!({"custom": {"stub_domains": {}, "upstream_nameservers": [], "mine": 1}}),
+            &json!({"custom": {"stub_domains": {}, "upstream_nameservers": [], "mine": 1}}),
         ),
         &[],
     );
