@@ -205,7 +205,11 @@ pub(crate) async fn rollbackable(
     let Some(id) = object.id.as_deref() else {
         return Ok(false);
     };
-    let cluster = object.natural_key.get("cluster_id").map(String::as_str);
+    let cluster = kind
+        .spec()
+        .template
+        .and_then(|template| object.natural_key.get(template.container))
+        .map(String::as_str);
     let addon = client.get_addon(api, cluster, id).await?;
     Ok(addon
         .status
@@ -215,7 +219,10 @@ pub(crate) async fn rollbackable(
 
 /// Whether the desired attributes ask for a failed upgrade to be rolled back.
 pub(crate) fn rollback_on_failure(desired: &Json) -> bool {
-    desired.get("rollback_on_failure").and_then(Json::as_bool) == Some(true)
+    desired
+        .get(plinth_core::registry::ROLLBACK_ON_FAILURE_NAME)
+        .and_then(Json::as_bool)
+        == Some(true)
 }
 
 /// After an upgrade of `object` failed with `failure`: rolls it back when the cloud says it can

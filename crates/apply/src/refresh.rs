@@ -108,22 +108,16 @@ pub async fn refresh_and_plan(
             .filter(|read| !done.contains(wanted_address(read)))
             .cloned()
             .collect();
-        if wanted.is_empty() {
-            // The template checks' catalogues, once the plan is otherwise settled: read when it
-            // changes add-ons or plug-ins, and only when refreshing (`--no-refresh` reads
-            // nothing it can do without).
-            let catalogue_wanted = plan.wanted_catalogue().to_vec();
-            if catalogue_wanted.is_empty() || !options.refresh {
-                return Ok((plan, observations));
-            }
-            drop(plan);
-            crate::catalogue::read_wanted(
-                &catalogue,
-                &catalogue_wanted,
-                observations.catalogue_mut(),
-            )
-            .await?;
-            continue;
+        // The template checks' catalogues: read when the plan changes add-ons or plug-ins, after
+        // the other reads of the round, and only when refreshing (`--no-refresh` reads nothing it
+        // can do without).
+        let catalogue_wanted = if options.refresh {
+            plan.wanted_catalogue().to_vec()
+        } else {
+            Vec::new()
+        };
+        if wanted.is_empty() && catalogue_wanted.is_empty() {
+            return Ok((plan, observations));
         }
         // What the configuration marks sensitive is masked in the errors of the reads (a
         // sensitive `cluster_id` is in the URL of a lookup).
@@ -146,6 +140,8 @@ pub async fn refresh_and_plan(
                     secrets.get(address).cloned().unwrap_or_default()
                 })
             })?;
+        crate::catalogue::read_wanted(&catalogue, &catalogue_wanted, observations.catalogue_mut())
+            .await?;
     }
 }
 

@@ -324,9 +324,12 @@ const ADDON_TEMPLATE: Option<TemplateAttributes> = Some(TemplateAttributes {
     parameters: "values",
 });
 
+/// The name of plinth's own argument of the add-on types that rolls back a failed upgrade.
+pub const ROLLBACK_ON_FAILURE_NAME: &str = "rollback_on_failure";
+
 /// `rollback_on_failure`: plinth's own argument of the add-on types.
 const ROLLBACK_ON_FAILURE: AttributeSpec = attribute(
-    "rollback_on_failure",
+    ROLLBACK_ON_FAILURE_NAME,
     Presence::Optional,
     AttributeType::Bool,
     OnChange::Plinth("an upgrade that fails is rolled back"),

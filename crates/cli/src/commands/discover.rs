@@ -114,9 +114,10 @@ struct Found {
 
 impl Found {
     fn template(&self) -> &str {
-        self.object
-            .natural_key
-            .get("template_name")
+        self.kind
+            .spec()
+            .template
+            .and_then(|template| self.object.natural_key.get(template.name))
             .map_or("", String::as_str)
     }
 
