@@ -1,6 +1,7 @@
 //! The catalogue reads of a refresh ([`plinth_planner::Plan::wanted_catalogue`]), and the
 //! catalogue work of an upgrade: the values it sends and the rollback of one that failed.
 
+use plinth_cloud::model::{AddonTemplateList, PluginTemplateList};
 use plinth_cloud::{
     CatalogueCache, Client, CloudError, ObjectRef, RemoteObject, ResourceType, WaitOptions,
     WaitProgress, WaitTarget, addon_defaults, deep_merge, running_version,
@@ -76,51 +77,53 @@ fn describe(read: CatalogueRead) -> String {
 /// The templates of a family as the planner takes them.
 async fn templates(cache: &CatalogueCache, family: ApiFamily) -> Result<Vec<Template>, CloudError> {
     Ok(match family {
-        ApiFamily::Addons(api) => cache
-            .addon_templates(api)
-            .await?
-            .items
-            .iter()
-            .map(|template| Template {
-                name: template.metadata.name.clone(),
-                versions: template
-                    .spec
-                    .versions
-                    .iter()
-                    .map(|version| TemplateVersion {
-                        version: version.version.clone(),
-                        defaults: version.input.as_ref().map_or(json!({}), addon_defaults),
-                        cluster_versions: version
-                            .support_versions
-                            .iter()
-                            .flatten()
-                            .flat_map(|support| support.cluster_version.iter().flatten())
-                            .cloned()
-                            .collect(),
-                    })
-                    .collect(),
-            })
-            .collect(),
-        ApiFamily::PoolPlugins => cache
-            .plugin_templates()
-            .await?
-            .items
-            .iter()
-            .map(|template| Template {
-                name: template.metadata.name.clone(),
-                versions: template
-                    .spec
-                    .versions
-                    .iter()
-                    .map(|version| TemplateVersion {
-                        version: version.version.clone(),
-                        defaults: version.inputs.clone().unwrap_or_else(|| json!({})),
-                        cluster_versions: Vec::new(),
-                    })
-                    .collect(),
-            })
-            .collect(),
+        ApiFamily::Addons(api) => addon_templates(cache.addon_templates(api).await?),
+        ApiFamily::PoolPlugins => plugin_templates(cache.plugin_templates().await?),
     })
+}
+
+fn addon_templates(list: &AddonTemplateList) -> Vec<Template> {
+    list.items
+        .iter()
+        .map(|template| Template {
+            name: template.metadata.name.clone(),
+            versions: template
+                .spec
+                .versions
+                .iter()
+                .map(|version| TemplateVersion {
+                    version: version.version.clone(),
+                    defaults: version.input.as_ref().map_or(json!({}), addon_defaults),
+                    cluster_versions: version
+                        .support_versions
+                        .iter()
+                        .flatten()
+                        .flat_map(|support| support.cluster_version.iter().flatten())
+                        .cloned()
+                        .collect(),
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+fn plugin_templates(list: &PluginTemplateList) -> Vec<Template> {
+    list.items
+        .iter()
+        .map(|template| Template {
+            name: template.metadata.name.clone(),
+            versions: template
+                .spec
+                .versions
+                .iter()
+                .map(|version| TemplateVersion {
+                    version: version.version.clone(),
+                    defaults: version.inputs.clone().unwrap_or_else(|| json!({})),
+                    cluster_versions: Vec::new(),
+                })
+                .collect(),
+        })
+        .collect()
 }
 
 /// The attributes an update sends: the user's over what is installed; for an upgrade (a new
@@ -157,8 +160,7 @@ pub(crate) async fn update_attributes(
     }
     let defaults =
         |found: &Template, version: &str| found.version(version).map(|v| v.defaults.clone());
-    let cache = CatalogueCache::new(client.clone());
-    let found = templates_named(&cache, spec.family, &name).await?;
+    let found = template_named(client, spec.family, &name).await?;
     let (Some(old_defaults), Some(new_defaults)) = (
         found.as_ref().and_then(|t| defaults(t, &old)),
         found.as_ref().and_then(|t| defaults(t, &new)),
@@ -181,15 +183,21 @@ pub(crate) async fn update_attributes(
     Ok(merged)
 }
 
-async fn templates_named(
-    cache: &CatalogueCache,
+/// One template, read by name (an upgrade needs only its own).
+async fn template_named(
+    client: &Client,
     family: ApiFamily,
     name: &str,
 ) -> Result<Option<Template>, CloudError> {
-    Ok(templates(cache, family)
-        .await?
-        .into_iter()
-        .find(|template| template.name == name))
+    let templates = match family {
+        ApiFamily::Addons(api) => {
+            addon_templates(&client.list_addon_templates(api, Some(name)).await?)
+        }
+        ApiFamily::PoolPlugins => {
+            plugin_templates(&client.list_plugin_templates(Some(name), None).await?)
+        }
+    };
+    Ok(templates.into_iter().find(|template| template.name == name))
 }
 
 /// Whether the cloud says the add-on can be rolled back to its previous version
