@@ -38,6 +38,7 @@ mod observe;
 mod order;
 mod outputs;
 mod plan;
+mod returns;
 mod statements;
 mod templates;
 #[cfg(any(test, feature = "testing"))]
@@ -51,6 +52,7 @@ pub use crate::graph::{Operation, PlanGraph, Step, StepId};
 pub use crate::observe::{Adoption, Lookup, Observations, Observed, PlanOptions, WantedRead};
 pub use crate::outputs::{OutputAction, OutputChange};
 pub use crate::plan::{Action, Plan, PlanMode, PlannedChange, Reason, Summary};
+pub use crate::returns::{configured_pointers, returning_pointers};
 pub use crate::templates::{
     Catalogue, CatalogueRead, Template, TemplateVersion, differing, upgrade_values,
 };

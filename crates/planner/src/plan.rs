@@ -250,7 +250,10 @@ impl Plan {
         wanted: Vec<crate::templates::CatalogueRead>,
         warnings: plinth_config::Diagnostics,
     ) {
-        self.wanted_catalogue = wanted;
+        // Planning may have wanted reads of its own (defaults to return to).
+        self.wanted_catalogue.extend(wanted);
+        self.wanted_catalogue.sort_unstable();
+        self.wanted_catalogue.dedup();
         self.warnings = warnings;
     }
 
@@ -431,6 +434,7 @@ pub(crate) fn plan_instances(
         out: Vec::with_capacity(instances.len().max(prior.resources().len())),
         drift: Vec::new(),
         wanted: Vec::new(),
+        wanted_catalogue: Vec::new(),
     };
     let by_block: HashMap<&ResourceAddress, &Block<'_>> =
         blocks.iter().map(|b| (&b.address, b)).collect();
@@ -661,6 +665,8 @@ struct Planner<'a> {
     out: Vec<Planned>,
     drift: Vec<Drift>,
     wanted: Vec<WantedRead>,
+    /// Catalogue reads planning itself wants (a parameter's default to return to).
+    wanted_catalogue: Vec<crate::templates::CatalogueRead>,
 }
 
 /// The state's sealed sensitive values of one resource: the pointers its record lists, and
@@ -880,7 +886,8 @@ impl Planner<'_> {
         if found.changes.iter().any(|c| c.drift) {
             change.reasons.push(Reason::Drift);
         }
-        let updating = !found.changes.is_empty();
+        let returns = self.returns(block, resource, current, desired, replace);
+        let updating = !found.changes.is_empty() || !returns.changes.is_empty();
         change.changes = found.changes;
         unwritten_seals(change, replace);
         if replace {
@@ -890,10 +897,36 @@ impl Planner<'_> {
             created_object(schema, desired)
         } else if updating {
             change.action = Action::Update;
-            crate::templates::updated(schema, current, &kept, self.observed.catalogue(), change)
+            let catalogue = self.observed.catalogue();
+            crate::templates::updated(schema, current, &kept, catalogue, returns, change)
         } else {
             merged_object(current, &kept)
         }
+    }
+
+    /// The template parameters of a recorded object that return to their defaults: none for a
+    /// replace, which sends only what is written (the template fills in its defaults).
+    fn returns(
+        &mut self,
+        block: &Block<'_>,
+        record: &ResourceState,
+        current: &Json,
+        written: &ObjectMap,
+        replace: bool,
+    ) -> crate::returns::Returns {
+        if replace {
+            return crate::returns::Returns::default();
+        }
+        let returns = crate::returns::returns(&crate::returns::ReturnsInput {
+            spec: block.schema,
+            record,
+            current,
+            written,
+            lifecycle: block.lifecycle,
+            catalogue: self.observed.catalogue(),
+        });
+        self.wanted_catalogue.extend(returns.wanted);
+        returns
     }
 
     /// A configured instance that is not in the state: adopted when a lookup by natural key
@@ -1090,6 +1123,7 @@ impl Planner<'_> {
             mode,
             prior,
             unadopted,
+            wanted_catalogue,
             ..
         } = self;
         if !unadopted.is_empty() {
@@ -1189,7 +1223,7 @@ impl Planner<'_> {
             wanted_reads,
             mode,
             outputs: Vec::new(),
-            wanted_catalogue: Vec::new(),
+            wanted_catalogue,
             warnings: plinth_config::Diagnostics::new(),
         };
         Ok((plan, left_out))

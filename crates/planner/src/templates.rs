@@ -17,6 +17,7 @@ use serde_json::{Map, Value as Json};
 
 use crate::diff::AttributeChange;
 use crate::plan::{Action, Plan, PlannedChange};
+use crate::returns::Returns;
 
 /// A catalogue read the planner wants before it can check a plan's templates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -184,19 +185,22 @@ impl Upgrade {
     }
 }
 
-/// The planned object of an update: what the user wrote over what is there, and for an upgrade
-/// the values it sends ([`upgrade`]), whose changes join `change`'s.
+/// The planned object of an update: what the user wrote over what is there, for an upgrade
+/// the values it sends ([`upgrade`]), then the parameters that return to their defaults
+/// ([`Returns`]); their changes join `change`'s.
 pub(crate) fn updated(
     schema: &TypeSpec,
     current: &Json,
     written: &ObjectMap,
     catalogue: &Catalogue,
+    returns: Returns,
     change: &mut PlannedChange,
 ) -> Value {
     let mut after = crate::plan::updated_object(schema, current, written);
     if let Some(upgrade) = upgrade(schema, current, written, catalogue, &change.changes) {
         upgrade.into_planned(&mut after, &mut change.changes);
     }
+    returns.into_planned(&mut after, &mut change.changes);
     after
 }
 

@@ -182,3 +182,127 @@ fn without_the_catalogue_nothing_is_checked() {
     assert!(plan.warnings().is_empty());
     assert!(!plan.wanted_catalogue().is_empty());
 }
+
+#[test]
+fn a_parameter_removed_from_the_configuration_returns_to_the_template_default() {
+    let mut world = World::new();
+    // Set by the configuration at the last apply: replicas 3 and a name server; set in the
+    // console: a stub domain and a key the template has no default for.
+    world.in_state(
+        "huaweicloud_cce_addon.dns",
+        Some("a1"),
+        installed(
+            "1.28.6",
+            &json!({
+                "flavor": {"replicas": 3},
+                "custom": {"stub_domains": {"corp": ["10.0.0.1"]}, "upstream_nameservers": ["8.8.8.8"], "extra": 1},
+                "mine": true
+            }),
+        ),
+        &[],
+    );
+    world.configured(
+        "huaweicloud_cce_addon.dns",
+        &[
+            "/values/flavor/replicas",
+            "/values/custom/upstream_nameservers",
+            "/values/mine",
+        ],
+    );
+    // Without the catalogue the plan asks for the template's defaults first.
+    let dns_config = config(&dns(
+        "1.28.6",
+        "{ custom = { upstream_nameservers = [\"8.8.8.8\"] } }",
+    ));
+    let wanting = world.plan(&dns_config, &PlanOptions::default()).unwrap();
+    assert_eq!(wanting.wanted_catalogue(), [CatalogueRead::Templates(CCE)]);
+
+    with_catalogue(&mut world);
+    let plan = world.plan(&dns_config, &PlanOptions::default()).unwrap();
+    assert!(plan.wanted_catalogue().is_empty());
+    let values = plan.changes()[0]
+        .after
+        .as_ref()
+        .unwrap()
+        .as_object()
+        .unwrap()
+        .get("values")
+        .unwrap()
+        .to_json()
+        .unwrap();
+    assert_eq!(values["flavor"]["replicas"], json!(2));
+    assert_eq!(values.get("mine"), None);
+    // Never configured: kept.
+    assert_eq!(
+        values["custom"]["stub_domains"],
+        json!({"corp": ["10.0.0.1"]})
+    );
+    assert_eq!(values["custom"]["extra"], json!(1));
+    insta::assert_snapshot!(show(&plan), @r"
+    huaweicloud_cce_addon.dns: update
+      ~ values.flavor.replicas: 3 -> 2
+      ~ values.mine: true -> null
+    Plan: 0 to import, 0 to add, 1 to change, 0 to destroy, 0 to read.
+    ");
+
+    // Once at the default (and recorded as configured no more), nothing is planned.
+    let mut settled = World::new();
+    settled.in_state(
+        "huaweicloud_cce_addon.dns",
+        Some("a1"),
+        installed(
+            "1.28.6",
+            &json!({"custom": {"stub_domains": {}, "upstream_nameservers": ["8.8.8.8"]}}),
+        ),
+        &[],
+    );
+    settled.configured(
+        "huaweicloud_cce_addon.dns",
+        &[
+            "/values/flavor/replicas",
+            "/values/custom/upstream_nameservers",
+        ],
+    );
+    with_catalogue(&mut settled);
+    let plan = settled.plan(&dns_config, &PlanOptions::default()).unwrap();
+    assert!(!plan.has_changes());
+}
+
+#[test]
+fn a_removed_parameter_returns_to_the_default_of_the_version_upgraded_to() {
+    let mut world = World::new();
+    world.in_state(
+        "huaweicloud_cce_addon.dns",
+        Some("a1"),
+        installed(
+            "1.28.6",
+            &json!({"basic": {"image_version": "custom-1", "swr_addr": "swr.example"}}),
+        ),
+        &[],
+    );
+    world.configured(
+        "huaweicloud_cce_addon.dns",
+        &["/values/basic/image_version"],
+    );
+    with_catalogue(&mut world);
+    let plan = world
+        .plan(&config(&dns("1.30.6", "{}")), &PlanOptions::default())
+        .unwrap();
+    let values = plan.changes()[0]
+        .after
+        .as_ref()
+        .unwrap()
+        .as_object()
+        .unwrap()
+        .get("values")
+        .unwrap()
+        .to_json()
+        .unwrap();
+    assert_eq!(values["basic"]["image_version"], json!("1.30.6"));
+    insta::assert_snapshot!(show(&plan), @r#"
+    huaweicloud_cce_addon.dns: update
+      ~ version: "1.28.6" -> "1.30.6"
+      ~ values.basic.image_version: "custom-1" -> "1.30.6"
+    Plan: 0 to import, 0 to add, 1 to change, 0 to destroy, 0 to read.
+    "#);
+}
