@@ -205,6 +205,81 @@ fn an_upgrade_moves_the_defaults_and_keeps_what_was_set_in_the_console() {
 }
 
 #[test]
+fn a_key_removed_from_the_configuration_returns_to_the_template_default() {
+    let cloud = Cloud::start(0);
+    // replicas has a template default (2); my_extra_setting has none.
+    let project = project(
+        &cloud,
+        &coredns("1.28.6", ",\n    custom = { my_extra_setting = true }"),
+    );
+    apply(&project).code(0);
+    let (_, values) = installed(&cloud, "coredns");
+    assert_eq!(values["flavor"]["replicas"], 3);
+    assert_eq!(values["custom"]["my_extra_setting"], true);
+    let state = std::fs::read_to_string(project.path().join("plinth.state.json")).unwrap();
+    let state: Value = serde_json::from_str(&state).unwrap();
+    assert_eq!(
+        state["resources"][0]["configured"],
+        json!(["/values/custom/my_extra_setting", "/values/flavor/replicas"])
+    );
+
+    // In the console, never configured: upstream name servers.
+    let (_, mut console) = installed(&cloud, "coredns");
+    console["custom"]["upstream_nameservers"] = json!(["8.8.8.8"]);
+    let kind = ResourceType::CCE_ADDON;
+    let client = cloud.client();
+    let natural_key = [
+        ("cluster_id".to_owned(), CLUSTER_1.to_owned()),
+        ("template_name".to_owned(), "coredns".to_owned()),
+    ]
+    .into_iter()
+    .collect();
+    let addon = cloud
+        .block_on(kind.find_by_natural_key(&client, &natural_key))
+        .unwrap()
+        .unwrap();
+    cloud
+        .block_on(kind.update(
+            &client,
+            &addon,
+            &json!({"cluster_id": CLUSTER_1, "template_name": "coredns", "version": "1.28.6", "values": console}),
+        ))
+        .unwrap();
+
+    // Both keys leave the configuration.
+    project.write(
+        "addons.hcl",
+        &format!(
+            r#"resource "huaweicloud_cce_addon" "dns" {{
+  cluster_id    = "{CLUSTER_1}"
+  template_name = "coredns"
+  version       = "1.28.6"
+}}
+"#
+        ),
+    );
+    let plan = project.plinth(&["plan"]);
+    plan.code(0);
+    snapshot!("return_to_default_plan", plan.stdout);
+    apply(&project).code(0);
+    let (version, values) = installed(&cloud, "coredns");
+    assert_eq!(version, "1.28.6");
+    assert_eq!(values["flavor"]["replicas"], 2, "{values}");
+    assert_eq!(values["custom"].get("my_extra_setting"), None, "{values}");
+    assert_eq!(values["custom"]["upstream_nameservers"], json!(["8.8.8.8"]));
+    // One add-on, updated in place under its id.
+    assert_eq!(cloud.snapshot().addons.len(), 1);
+    let again = cloud
+        .block_on(kind.find_by_natural_key(&client, &natural_key))
+        .unwrap()
+        .unwrap();
+    assert_eq!(again.id, addon.id);
+    let state = std::fs::read_to_string(project.path().join("plinth.state.json")).unwrap();
+    assert!(!state.contains("\"configured\""), "{state}");
+    assert_no_changes(&project);
+}
+
+#[test]
 fn a_failed_upgrade_is_rolled_back_when_asked() {
     let cloud = Cloud::start(30);
     let addon = |version: &str| {

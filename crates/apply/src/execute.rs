@@ -23,6 +23,7 @@ use crate::known::{
     to_json, without_ignored,
 };
 use crate::operation::{self, CreateLookup, Done, Failure, Task, Work, wait_options};
+use crate::returns::planned_returns;
 use crate::schedule::{Schedule, StepState};
 
 /// How an apply runs.
@@ -713,10 +714,17 @@ impl Run<'_> {
             }
             Operation::Update => {
                 let arguments = self.arguments(address, change, recorded)?;
+                let lifecycle = self
+                    .config
+                    .resource(&address.resource())
+                    .map(|resource| resource.lifecycle().clone())
+                    .unwrap_or_default();
+                let record = state.resource(address);
                 let work = Work::Update {
                     kind,
                     object: existing_object(kind, change, state),
                     desired: to_json(&arguments),
+                    returns: planned_returns(kind.spec(), record, change, &arguments, &lifecycle),
                 };
                 Ok((None, task(work, timeouts.update)))
             }
@@ -895,12 +903,15 @@ impl Run<'_> {
         }
         // Needed only if the create certainly did not happen: not kept past its result.
         let replaced = self.replaced_records.remove(&id);
+        // The template parameters the configuration writes, recorded with the object so that a
+        // later plan returns those it stops writing to their defaults.
+        let configured = self.plan.configured(&address).cloned().unwrap_or_default();
         let mut changes = Vec::new();
         match result {
             Ok(done) => {
                 match done {
                     Done::Object(object, status) => {
-                        let resource = record(
+                        let mut resource = record(
                             state,
                             &object,
                             &change.natural_key,
@@ -908,6 +919,7 @@ impl Run<'_> {
                             &sensitive,
                             status,
                         );
+                        resource.configured = configured;
                         self.finished
                             .insert(address.clone(), Finished::object(&object, &resource));
                         changes.push(Change::Upsert {

@@ -59,6 +59,7 @@ mod known;
 mod observe;
 mod operation;
 mod refresh;
+mod returns;
 mod schedule;
 
 pub use crate::cancel::CancelHandle;

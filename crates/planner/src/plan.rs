@@ -35,6 +35,8 @@ pub struct Plan {
     outputs: Vec<OutputChange>,
     /// Catalogue reads the template checks still want (see [`crate::templates`]).
     wanted_catalogue: Vec<crate::templates::CatalogueRead>,
+    /// The template parameters each configured instance writes (JSON pointers), by address.
+    configured: HashMap<ResourceAddress, BTreeSet<String>>,
     /// Warnings of the template checks.
     warnings: plinth_config::Diagnostics,
 }
@@ -240,6 +242,14 @@ impl Plan {
         &self.wanted_catalogue
     }
 
+    /// The template parameters the configuration writes at `address` (JSON pointers under
+    /// `values` or `inputs`): what apply records as the object's
+    /// [`ResourceState::configured`], so that a later plan returns those it stops writing to
+    /// their template defaults. `None`: it writes none.
+    pub fn configured(&self, address: &ResourceAddress) -> Option<&BTreeSet<String>> {
+        self.configured.get(address)
+    }
+
     /// Warnings of the plan (template checks: a parameter the template does not show).
     pub fn warnings(&self) -> &plinth_config::Diagnostics {
         &self.warnings
@@ -435,6 +445,7 @@ pub(crate) fn plan_instances(
         drift: Vec::new(),
         wanted: Vec::new(),
         wanted_catalogue: Vec::new(),
+        configured: HashMap::new(),
     };
     let by_block: HashMap<&ResourceAddress, &Block<'_>> =
         blocks.iter().map(|b| (&b.address, b)).collect();
@@ -667,6 +678,8 @@ struct Planner<'a> {
     wanted: Vec<WantedRead>,
     /// Catalogue reads planning itself wants (a parameter's default to return to).
     wanted_catalogue: Vec<crate::templates::CatalogueRead>,
+    /// The template parameters each configured instance writes (none: not listed).
+    configured: HashMap<ResourceAddress, BTreeSet<String>>,
 }
 
 /// The state's sealed sensitive values of one resource: the pointers its record lists, and
@@ -738,6 +751,10 @@ impl Planner<'_> {
             previous_address: None,
             seals: Vec::new(),
         };
+        let configured = crate::returns::configured_pointers(block.schema, &desired);
+        if !configured.is_empty() {
+            self.configured.insert(change.address.clone(), configured);
+        }
         let mut hidden = false;
         let mut state_dependencies = Vec::new();
         let moved = self.moves.source(&change.address).cloned();
@@ -1124,6 +1141,7 @@ impl Planner<'_> {
             prior,
             unadopted,
             wanted_catalogue,
+            configured,
             ..
         } = self;
         if !unadopted.is_empty() {
@@ -1224,6 +1242,7 @@ impl Planner<'_> {
             mode,
             outputs: Vec::new(),
             wanted_catalogue,
+            configured,
             warnings: plinth_config::Diagnostics::new(),
         };
         Ok((plan, left_out))
