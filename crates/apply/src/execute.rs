@@ -714,17 +714,11 @@ impl Run<'_> {
             }
             Operation::Update => {
                 let arguments = self.arguments(address, change, recorded)?;
-                let lifecycle = self
-                    .config
-                    .resource(&address.resource())
-                    .map(|resource| resource.lifecycle().clone())
-                    .unwrap_or_default();
-                let record = state.resource(address);
                 let work = Work::Update {
                     kind,
                     object: existing_object(kind, change, state),
                     desired: to_json(&arguments),
-                    returns: planned_returns(kind.spec(), record, change, &arguments, &lifecycle),
+                    returns: self.returns(kind, change, state, &arguments),
                 };
                 Ok((None, task(work, timeouts.update)))
             }
@@ -782,6 +776,23 @@ impl Run<'_> {
             address: address.clone(),
             resource,
         })
+    }
+
+    /// The template parameters an update returns to their defaults, as planned.
+    fn returns(
+        &self,
+        kind: ResourceType,
+        change: &PlannedChange,
+        state: &plinth_state::State,
+        arguments: &ObjectMap,
+    ) -> Vec<crate::returns::Return> {
+        let lifecycle = self
+            .config
+            .resource(&change.address.resource())
+            .map(|resource| resource.lifecycle().clone())
+            .unwrap_or_default();
+        let record = state.resource(&change.address);
+        planned_returns(kind.spec(), record, change, arguments, &lifecycle)
     }
 
     /// The arguments to send: the planned ones, or, when they hold values unknown at plan time,
