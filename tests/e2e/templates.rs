@@ -135,6 +135,78 @@ fn an_unknown_key_that_is_no_near_miss_is_a_warning_and_is_sent() {
     assert_no_changes(&project);
 }
 
+#[test]
+fn plan_warnings_are_diagnostic_lines_of_the_stream_and_quotes_of_the_review_summary() {
+    let cloud = Cloud::start(0);
+    let project = project(
+        &cloud,
+        &format!(
+            r#"resource "huaweicloud_cce_addon" "dns" {{
+  cluster_id    = "{CLUSTER_1}"
+  template_name = "coredns"
+  version       = "1.28.6"
+  values = {{
+    custom = {{ my_extra_setting = true }}
+  }}
+}}
+"#
+        ),
+    );
+    let run = project.plinth(&["plan", "--json"]);
+    run.code(0);
+    let lines: Vec<Value> = run
+        .stdout
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    let types: Vec<&str> = lines.iter().map(|l| l["type"].as_str().unwrap()).collect();
+    assert_eq!(
+        types,
+        ["version", "diagnostic", "plan", "summary"],
+        "{}",
+        run.stdout
+    );
+    assert_eq!(lines[0]["format_version"], "1.2");
+    let warning = &lines[1];
+    assert_eq!(warning["severity"], "warning");
+    assert_eq!(
+        warning["message"],
+        "`custom.my_extra_setting` is not among the template's default parameters; it is sent as written"
+    );
+    assert_eq!(
+        warning["range"],
+        json!({"file": "addons.hcl", "line": 6, "column": 16})
+    );
+    assert!(
+        warning["hint"]
+            .as_str()
+            .unwrap()
+            .starts_with("the template's parameters here are")
+    );
+    assert_eq!(lines[3]["outcome"], "success");
+    // stderr still shows it as a code frame.
+    assert!(run.stderr.contains("my_extra_setting"), "{}", run.stderr);
+
+    let review = project.plinth(&["plan", "--markdown"]);
+    review.code(0);
+    assert!(
+        review.stdout.contains(
+            "> **Warning:** addons.hcl:6:16: `custom.my_extra_setting` is not among the template's default parameters; it is sent as written (the template's parameters here are"
+        ),
+        "{}",
+        review.stdout
+    );
+
+    // A plan without warnings has no diagnostic line, and the apply streams the same warning.
+    let applied = project.plinth(&["apply", "--auto-approve", "--json"]);
+    applied.code(0);
+    assert_eq!(applied.stdout.matches(r#""type":"diagnostic""#).count(), 1);
+    assert!(applied.stdout.contains(r#""severity":"warning""#));
+    let clean = project.plinth(&["plan", "--json"]);
+    clean.code(0);
+    assert!(!clean.stdout.contains("diagnostic"), "{}", clean.stdout);
+}
+
 fn coredns(version: &str, custom: &str) -> String {
     format!(
         r#"resource "huaweicloud_cce_addon" "dns" {{

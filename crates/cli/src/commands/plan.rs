@@ -77,9 +77,10 @@ pub fn run(workspace: &Workspace, args: &PlanArgs) -> anyhow::Result<ExitCode> {
     let view = PlanView::new(&plan, &state);
     let mut stdout = io::BufWriter::new(io::stdout().lock());
     if let Some(stream) = &stream {
+        crate::commands::planning::stream_warnings(stream, &config, &plan)?;
         stream.plan(&view)?;
     } else if args.markdown {
-        render::write_plan_markdown(&mut stdout, &view)?;
+        render::write_plan_markdown(&mut stdout, &view, plan.warnings())?;
     } else {
         let color = console::colors_enabled() && io::stdout().is_terminal();
         render::write_plan_text(&mut stdout, &view, RenderOptions { color })?;

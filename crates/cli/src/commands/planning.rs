@@ -45,6 +45,17 @@ pub fn planned(
     }
 }
 
+/// Writes the warnings of the configuration and of the plan as `diagnostic` lines of the
+/// `--json` stream, before its `plan` line (stderr has them as code frames already).
+pub fn stream_warnings(
+    stream: &crate::render::stream::JsonStream,
+    config: &Configuration,
+    plan: &plinth_planner::Plan,
+) -> std::io::Result<()> {
+    stream.diagnostics(&crate::diagnostics::warning_lines(config.warnings()))?;
+    stream.diagnostics(&crate::diagnostics::warning_lines(plan.warnings()))
+}
+
 /// Refuses `import` blocks whose targets have no `resource` block (unless their configuration
 /// is generated); the diagnostics become [`InvalidConfiguration`].
 pub fn check_import_targets(config: &Configuration) -> anyhow::Result<()> {
