@@ -659,16 +659,17 @@ fn check_sealed(
     ))
 }
 
-/// Checks one pointer of a resource's `configured` list: a JSON pointer below an attribute. The
-/// value need not be there (the cloud may have dropped a key the configuration set).
+/// Checks one pointer of a resource's `configured` list: a JSON pointer to an attribute or below
+/// (`/values` when the whole is one sensitive value). The value need not be there (the cloud may
+/// have dropped a key the configuration set).
 fn check_configured(address: &ResourceAddress, pointer: &str) -> Result<(), String> {
-    if plinth_core::path::pointer_tokens(pointer).is_some_and(|tokens| tokens.len() >= 2) {
+    if plinth_core::path::pointer_tokens(pointer).is_some_and(|tokens| !tokens.is_empty()) {
         return Ok(());
     }
     Err(format!(
-        "the configured value `{pointer}` of `{address}` is not a JSON pointer below an \
-         attribute (RFC 6901, e.g. `/values/custom/servers`); restore the file from its backup, \
-         or remove the pointer from `configured`"
+        "the configured value `{pointer}` of `{address}` is not a JSON pointer to an attribute \
+         (RFC 6901, e.g. `/values/custom/servers`); restore the file from its backup, or remove \
+         the pointer from `configured`"
     ))
 }
 
@@ -779,7 +780,7 @@ mod tests {
         assert!(
             reason.starts_with(
                 "the configured value `values` of `huaweicloud_cce_addon.dns` is not a JSON \
-                 pointer below an attribute"
+                 pointer to an attribute"
             ),
             "{reason}"
         );
