@@ -80,7 +80,7 @@ pub fn run(workspace: &Workspace, args: &PlanArgs) -> anyhow::Result<ExitCode> {
         crate::commands::planning::stream_warnings(stream, &config, &plan)?;
         stream.plan(&view)?;
     } else if args.markdown {
-        render::write_plan_markdown(&mut stdout, &view, plan.warnings())?;
+        render::write_plan_markdown(&mut stdout, &view)?;
     } else {
         let color = console::colors_enabled() && io::stdout().is_terminal();
         render::write_plan_text(&mut stdout, &view, RenderOptions { color })?;

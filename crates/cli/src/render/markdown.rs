@@ -32,7 +32,6 @@ const NOTE_ROOM: usize = 400;
 pub(crate) fn write_markdown<C, I>(
     w: &mut dyn io::Write,
     head: &DocumentHead,
-    warnings: &[String],
     changes: impl Fn() -> I,
 ) -> io::Result<()>
 where
@@ -76,7 +75,7 @@ where
     if shows_changes {
         forget_warning(&mut warning, &changes);
     }
-    plan_warnings(&mut warning, warnings);
+    plan_warnings(&mut warning, &head.warnings);
     let drift_headline = drift_headline(head);
     // The drift headline and the warning are kept whatever the table's length.
     let kept_after_table = chars(&drift_headline) + chars(&warning);
@@ -297,8 +296,8 @@ fn forget_warning<C: Borrow<ResourceChange>, I: Iterator<Item = C>>(
     );
 }
 
-/// The plan's warnings (a template parameter it does not show, ...), each as a quote with its
-/// place.
+/// The plan's warnings (a template parameter the template does not show), each as a quote with
+/// its place.
 fn plan_warnings(out: &mut String, warnings: &[String]) {
     for text in warnings {
         let _ = writeln!(out, "\n> **Warning:** {}", html(&cell(text)));

@@ -75,31 +75,15 @@ pub fn write_document_text(
 }
 
 /// Writes the Markdown summary of a plan just made to `w` (for a pull-request comment).
-pub fn write_plan_markdown(
-    w: &mut dyn io::Write,
-    view: &PlanView<'_>,
-    warnings: &plinth_config::Diagnostics,
-) -> io::Result<()> {
-    let warnings: Vec<String> = warnings
-        .iter()
-        .filter(|d| d.severity() == plinth_config::Severity::Warning)
-        .map(|d| {
-            let place = d
-                .location()
-                .map(|l| format!("{}:{}:{}: ", l.file, l.line, l.column))
-                .unwrap_or_default();
-            let hint = d.hint().map(|h| format!(" ({h})")).unwrap_or_default();
-            format!("{place}{}{hint}", d.message())
-        })
-        .collect();
-    markdown::write_markdown(w, view.head(), &warnings, || {
+pub fn write_plan_markdown(w: &mut dyn io::Write, view: &PlanView<'_>) -> io::Result<()> {
+    markdown::write_markdown(w, view.head(), || {
         view.shown().map(|change| view.resource_change(change))
     })
 }
 
 /// Writes the Markdown summary of a plan document (e.g. from a plan file) to `w`.
 pub fn write_document_markdown(w: &mut dyn io::Write, document: &PlanDocument) -> io::Result<()> {
-    markdown::write_markdown(w, &document.head, &[], || {
+    markdown::write_markdown(w, &document.head, || {
         document.resource_changes.iter().filter(|change| {
             change.action != ChangeAction::NoOp || change.previous_address.is_some()
         })
