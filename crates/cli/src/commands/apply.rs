@@ -228,8 +228,7 @@ fn execute(run: Run<'_>) -> anyhow::Result<ExitCode> {
     };
     let view = PlanView::new(&plan, &state);
     if let Some(stream) = &stream {
-        crate::commands::planning::stream_warnings(stream, &config, &plan)?;
-        stream.plan(&view)?;
+        crate::commands::planning::stream_plan(stream, &config, &view, &plan)?;
     }
     if let Some(saved) = saved {
         let same = saved.same_changes(&view);

@@ -77,8 +77,7 @@ pub fn run(workspace: &Workspace, args: &PlanArgs) -> anyhow::Result<ExitCode> {
     let view = PlanView::new(&plan, &state);
     let mut stdout = io::BufWriter::new(io::stdout().lock());
     if let Some(stream) = &stream {
-        crate::commands::planning::stream_warnings(stream, &config, &plan)?;
-        stream.plan(&view)?;
+        crate::commands::planning::stream_plan(stream, &config, &view, &plan)?;
     } else if args.markdown {
         render::write_plan_markdown(&mut stdout, &view)?;
     } else {

@@ -46,14 +46,16 @@ pub fn planned(
 }
 
 /// Writes the warnings of the configuration and of the plan as `diagnostic` lines of the
-/// `--json` stream, before its `plan` line (stderr has them as code frames already).
-pub fn stream_warnings(
+/// `--json` stream (stderr has them as code frames already), then its `plan` line.
+pub fn stream_plan(
     stream: &crate::render::stream::JsonStream,
     config: &Configuration,
+    view: &crate::render::PlanView<'_>,
     plan: &plinth_planner::Plan,
 ) -> std::io::Result<()> {
     stream.diagnostics(&crate::diagnostics::warning_lines(config.warnings()))?;
-    stream.diagnostics(&crate::diagnostics::warning_lines(plan.warnings()))
+    stream.diagnostics(&crate::diagnostics::warning_lines(plan.warnings()))?;
+    stream.plan(view)
 }
 
 /// Refuses `import` blocks whose targets have no `resource` block (unless their configuration
