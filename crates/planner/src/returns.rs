@@ -65,9 +65,15 @@ pub fn returning_pointers(
     written: &ObjectMap,
     lifecycle: &Lifecycle,
 ) -> Vec<String> {
+    let Some(template) = spec.template else {
+        return Vec::new();
+    };
     if configured.is_empty() || lifecycle.ignore_all_changes {
         return Vec::new();
     }
+    // Only pointers under the parameters count (a hand-edited state may hold others).
+    let mut parameters = String::new();
+    push_pointer_key(&mut parameters, template.parameters);
     let now = configured_pointers(spec, written);
     let ignored: Vec<String> = lifecycle
         .ignore_changes
@@ -83,8 +89,10 @@ pub fn returning_pointers(
     configured
         .iter()
         .filter(|pointer| {
-            !now.iter()
-                .any(|w| pointer_covers(w, pointer) || pointer_covers(pointer, w))
+            pointer_covers(&parameters, pointer)
+                && !now
+                    .iter()
+                    .any(|w| pointer_covers(w, pointer) || pointer_covers(pointer, w))
                 && !ignored.iter().any(|i| pointer_covers(i, pointer))
         })
         .cloned()
@@ -269,6 +277,8 @@ mod tests {
             "/values/custom/stub_domains".to_owned(),
             "/values/basic/swr".to_owned(),
             "/values/flavor/replicas".to_owned(),
+            "/version".to_owned(),
+            "/a".to_owned(),
         ]);
         // `custom.servers` is still written, `stub_domains` now lies under an object written,
         // `basic` is written whole, `flavor.replicas` is gone.
