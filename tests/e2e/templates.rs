@@ -330,6 +330,10 @@ fn a_key_removed_from_the_configuration_returns_to_the_template_default() {
 "#
         ),
     );
+    // Without a refresh there are no template defaults to return to: nothing is planned.
+    let blind = project.plinth(&["plan", "--no-refresh", "--detailed-exitcode"]);
+    blind.code(0);
+    assert!(blind.stdout.contains("No changes."), "{}", blind.stdout);
     let plan = project.plinth(&["plan"]);
     plan.code(0);
     snapshot!("return_to_default_plan", plan.stdout);
