@@ -46,7 +46,7 @@ resource "huaweicloud_modelarts_pool_plugin" "gpu" {
   template_name = "gpu-beta"
   version       = "1.2.15"
   inputs = {
-    driver_version = "535.54.03"
+    driver = { nvidia = { driverVersion = "535.54.03" } }
   }
   depends_on = [huaweicloud_cce_addon.coredns]
 }

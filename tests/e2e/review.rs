@@ -181,6 +181,8 @@ fn json_streams_of_plan_apply_and_destroy() {
     let body = [
         addon("dns", CLUSTER_1, "coredns", "1.28.6", ""),
         // The cloud refuses a version its catalogue does not have: a 400 with code and request id.
+        // (A refreshing plan refuses it first, from the catalogue: these runs plan with
+        // `--no-refresh`, which reads no catalogue, so the cloud is what refuses it.)
         addon("broken", CLUSTER_1, "everest", "9.9.9", ""),
         addon(
             "metrics",
@@ -193,14 +195,23 @@ fn json_streams_of_plan_apply_and_destroy() {
     .concat();
     project.write("main.hcl", &config(&cloud, &body));
 
-    let plan = project.plinth(&["plan", "--json"]);
+    let checked = project.plinth(&["plan", "--json"]);
+    checked.code(1);
+    assert!(
+        checked
+            .stderr
+            .contains("template `everest` has no version `9.9.9`"),
+        "{}",
+        checked.stderr
+    );
+    let plan = project.plinth(&["plan", "--json", "--no-refresh"]);
     plan.code(0);
     stream_snapshot("stream_plan", &plan.stdout);
     let document = plan_document(&plan.stdout);
     assert_eq!(document["format_version"], "1");
     assert_eq!(document["resource_changes"].as_array().unwrap().len(), 3);
 
-    let refused = project.plinth(&["apply", "--json"]);
+    let refused = project.plinth(&["apply", "--json", "--no-refresh"]);
     refused.code(1);
     let said = stream_lines(&refused.stdout);
     assert_eq!(said.len(), 2, "version and diagnostic: {}", refused.stdout);
@@ -216,7 +227,14 @@ fn json_streams_of_plan_apply_and_destroy() {
         refused.stderr
     );
 
-    let apply = project.plinth(&["apply", "--json", "--auto-approve", "--parallelism", "1"]);
+    let apply = project.plinth(&[
+        "apply",
+        "--json",
+        "--auto-approve",
+        "--no-refresh",
+        "--parallelism",
+        "1",
+    ]);
     apply.code(1);
     stream_snapshot("stream_apply_with_a_failure", &apply.stdout);
     let lines = stream_lines(&apply.stdout);

@@ -343,9 +343,20 @@ fn a_cloud_error_that_quotes_a_sensitive_field_is_masked_on_create_and_update() 
     let cloud = Cloud::start(20);
     let project = Project::new();
 
-    // Create: the emulator, as CCE does, quotes the version it does not know.
+    // A refreshing plan refuses the version from the catalogue, without showing it.
     project.write("main.hcl", &addon_with_sensitive_version(&cloud, secret));
-    let create = project.plinth(&["apply", "--auto-approve"]);
+    let checked = project.plinth(&["plan"]);
+    checked.code(1);
+    assert!(
+        checked
+            .stderr
+            .contains("template `coredns` has no version `(sensitive value)`"),
+        "{}",
+        checked.stderr
+    );
+    // Create: without refresh no catalogue is read, and the emulator, as CCE does, quotes the
+    // version it does not know.
+    let create = project.plinth(&["apply", "--auto-approve", "--no-refresh"]);
     create.code(1);
     assert!(
         create.stderr.contains(
@@ -370,10 +381,21 @@ fn a_cloud_error_that_quotes_a_sensitive_field_is_masked_on_create_and_update() 
     project.write("main.hcl", &addon_with_sensitive_version(&cloud, secret));
     let saved = project.path().join("upgrade.plan");
     let saved = saved.to_str().unwrap();
-    let plan = project.plinth(&["plan", "--json", "--out", saved]);
+    let plan = project.plinth(&["plan", "--json", "--no-refresh", "--out", saved]);
     plan.code(0);
     assert!(!project.read("upgrade.plan").contains(secret));
-    let update = project.plinth(&["apply", saved]);
+    // Applying the saved plan plans again with a refresh, which refuses the version from the
+    // catalogue without showing it; without refresh the update reaches the cloud.
+    let checked_again = project.plinth(&["apply", saved]);
+    checked_again.code(1);
+    assert!(
+        checked_again
+            .stderr
+            .contains("template `coredns` has no version `(sensitive value)`"),
+        "{}",
+        checked_again.stderr
+    );
+    let update = project.plinth(&["apply", "--auto-approve", "--no-refresh"]);
     update.code(1);
     assert!(
         update
@@ -385,7 +407,11 @@ fn a_cloud_error_that_quotes_a_sensitive_field_is_masked_on_create_and_update() 
     assert_eq!(cloud.snapshot().addons[0].version, "1.28.6");
     let state = project.plinth(&["show", "--json"]);
     state.code(0);
-    assert_nowhere(&project, &[&create, &plan, &update, &state], secret);
+    assert_nowhere(
+        &project,
+        &[&checked, &create, &plan, &checked_again, &update, &state],
+        secret,
+    );
 }
 
 #[test]

@@ -18,6 +18,15 @@ pub enum ApplyError {
         /// Every read that failed, by address.
         failures: Vec<ReadFailure>,
     },
+    /// A catalogue the template checks need (templates, clusters, pools) could not be read.
+    #[error("cannot read {read}: {error}")]
+    Catalogue {
+        /// What was read, e.g. `the CCE add-on templates`.
+        read: String,
+        /// What the cloud client said.
+        #[source]
+        error: CloudError,
+    },
     /// Recording in the state failed: the run stops, since what it does could not be remembered.
     #[error(transparent)]
     State(#[from] plinth_state::StateError),
@@ -204,6 +213,22 @@ pub enum OperationError {
     /// The operation's task ended abnormally (a bug).
     #[error("the operation stopped abnormally: {0}")]
     Task(String),
+    /// An upgrade failed and, as `rollback_on_failure = true` asks, was rolled back.
+    #[error("{failure}; rolled back to version {version} (`rollback_on_failure = true`)")]
+    RolledBack {
+        /// Why the upgrade failed, as the cloud said.
+        failure: Box<CloudError>,
+        /// The version the add-on runs again.
+        version: String,
+    },
+    /// An upgrade failed, and so did its rollback (`rollback_on_failure = true`).
+    #[error("{failure}; the rollback failed too: {rollback}")]
+    RollbackFailed {
+        /// Why the upgrade failed.
+        failure: Box<CloudError>,
+        /// Why the rollback failed.
+        rollback: Box<CloudError>,
+    },
 }
 
 impl OperationError {
@@ -212,6 +237,11 @@ impl OperationError {
     pub(crate) fn mask(&mut self, secrets: &[String]) {
         match self {
             Self::Cloud(error) => error.mask(secrets),
+            Self::RolledBack { failure, .. } => failure.mask(secrets),
+            Self::RollbackFailed { failure, rollback } => {
+                failure.mask(secrets);
+                rollback.mask(secrets);
+            }
             Self::DuplicateIdentity { identity, .. } => {
                 for secret in secrets.iter().filter(|secret| !secret.is_empty()) {
                     if identity.contains(secret.as_str()) {

@@ -24,6 +24,7 @@ use crate::known::{
     to_json, without_ignored,
 };
 use crate::operation::{self, CreateLookup, Done, Failure, Task, Work, wait_options};
+use crate::returns::planned_returns;
 use crate::schedule::{Schedule, StepState};
 
 /// How an apply runs.
@@ -751,6 +752,7 @@ impl Run<'_> {
                     kind,
                     object: existing_object(kind, change, state),
                     desired: to_json(&arguments),
+                    returns: self.returns(kind, change, state, &arguments),
                 };
                 Ok((None, task(work, timeouts.update)))
             }
@@ -808,6 +810,23 @@ impl Run<'_> {
             address: address.clone(),
             resource,
         })
+    }
+
+    /// The template parameters an update returns to their defaults, as planned.
+    fn returns(
+        &self,
+        kind: ResourceType,
+        change: &PlannedChange,
+        state: &plinth_state::State,
+        arguments: &ObjectMap,
+    ) -> Vec<crate::returns::Return> {
+        let lifecycle = self
+            .config
+            .resource(&change.address.resource())
+            .map(|resource| resource.lifecycle().clone())
+            .unwrap_or_default();
+        let record = state.resource(&change.address);
+        planned_returns(kind.spec(), record, change, arguments, &lifecycle)
     }
 
     /// The arguments to send: the planned ones, or, when they hold values unknown at plan time,
@@ -939,13 +958,16 @@ impl Run<'_> {
         }
         // Needed only if the create certainly did not happen: not kept past its result.
         let replaced = self.replaced_records.remove(&id);
+        // The template parameters the configuration writes, recorded with the object so that a
+        // later plan returns those it stops writing to their defaults.
+        let configured = self.plan.configured(&address).cloned().unwrap_or_default();
         let mut changes = Vec::new();
         let mut failed_postconditions = None;
         match result {
             Ok(done) => {
                 match done {
                     Done::Object(object, status) => {
-                        let resource = record(
+                        let mut resource = record(
                             state,
                             &object,
                             &change.natural_key,
@@ -953,6 +975,7 @@ impl Run<'_> {
                             &sensitive,
                             status,
                         );
+                        resource.configured = configured;
                         self.finished
                             .insert(address.clone(), Finished::object(&object, &resource));
                         changes.push(Change::Upsert {

@@ -51,6 +51,7 @@
 //! - `import ADDR ID`: lock, load, begin, [`import`], finish.
 
 mod cancel;
+mod catalogue;
 mod clients;
 mod error;
 mod execute;
@@ -60,6 +61,7 @@ mod observe;
 mod operation;
 mod postconditions;
 mod refresh;
+mod returns;
 mod schedule;
 
 pub use crate::cancel::CancelHandle;

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use plinth_cloud::{
     Client, CloudError, ObjectRef, Progress, RemoteObject, ResourceType, WaitOptions, WaitProgress,
-    WaitTarget, deep_merge, read_data, running_version,
+    WaitTarget, read_data, running_version,
 };
 use plinth_planner::Operation;
 use plinth_state::Status;
@@ -15,6 +15,7 @@ use serde_json::Value as Json;
 
 use crate::error::OperationError;
 use crate::execute::{ApplyEvent, EventKind, EventSink};
+use crate::returns::Return;
 
 /// How many times a create whose outcome was unknown, and whose object the natural key does
 /// not find, is sent again.
@@ -54,6 +55,8 @@ pub(crate) enum Work {
         kind: ResourceType,
         object: ObjectRef,
         desired: Json,
+        /// Parameters that return to their template defaults, as planned.
+        returns: Vec<Return>,
     },
     /// Delete the object and wait until it is gone.
     Delete {
@@ -145,9 +148,14 @@ pub(crate) async fn run(client: Client, task: Task) -> Result<Done, Failure> {
             kind,
             object,
             desired,
+            returns,
         } => {
             let current = current(client, kind, &object, &wait, &progress).await?;
-            update(client, kind, current, &desired, &wait, &progress)
+            let wanted = Wanted {
+                desired: &desired,
+                returns: &returns,
+            };
+            update(client, kind, current, &wanted, &wait, &progress)
                 .await
                 .map(|object| Done::Object(object, Status::Ready))
         }
@@ -182,9 +190,15 @@ pub(crate) async fn run(client: Client, task: Task) -> Result<Done, Failure> {
                 Err(failure) => return Err(failure),
             };
             match desired {
-                Some(desired) => update(client, kind, found, &desired, &wait, &progress)
-                    .await
-                    .map(|object| Done::Object(object, Status::Ready)),
+                Some(desired) => {
+                    let wanted = Wanted {
+                        desired: &desired,
+                        returns: &[],
+                    };
+                    update(client, kind, found, &wanted, &wait, &progress)
+                        .await
+                        .map(|object| Done::Object(object, Status::Ready))
+                }
                 None => Ok(Done::Object(found, Status::Ready)),
             }
         }
@@ -335,17 +349,28 @@ async fn current(
     }
 }
 
-/// Updates `current` to the user's values deep-merged over the installed ones, and waits until
-/// it runs the version asked for.
+/// What an update asks for: the user's values, and the parameters that return to their
+/// template defaults.
+struct Wanted<'a> {
+    desired: &'a Json,
+    returns: &'a [Return],
+}
+
+/// Updates `current` to the user's values deep-merged over the installed ones (the parameters
+/// that return to their defaults set to them), and waits until it runs the version asked for.
 async fn update(
     client: &Client,
     kind: ResourceType,
     current: RemoteObject,
-    desired: &Json,
+    wanted: &Wanted<'_>,
     wait: &WaitOptions,
     progress: &(dyn Fn(&WaitProgress) + Send + Sync),
 ) -> Result<RemoteObject, Failure> {
-    let merged = deep_merge(&current.attributes.to_value(), desired);
+    let desired = wanted.desired;
+    let mut merged = crate::catalogue::update_attributes(client, kind, &current, desired)
+        .await
+        .map_err(Failure::plain)?;
+    crate::returns::apply_returns(&mut merged, wanted.returns);
     let updated = kind
         .update(client, &current, &merged)
         .await
@@ -370,10 +395,18 @@ async fn update(
     {
         return Ok(now);
     }
-    let ready = kind
-        .wait(client, &reference, target, wait, progress)
-        .await
-        .map_err(Failure::plain)?;
+    let ready = match kind.wait(client, &reference, target, wait, progress).await {
+        Ok(ready) => ready,
+        Err(failure @ CloudError::OperationFailed { .. })
+            if crate::catalogue::rollback_on_failure(desired) =>
+        {
+            return Err(crate::catalogue::roll_back(
+                client, kind, &reference, failure, wait, progress,
+            )
+            .await);
+        }
+        Err(error) => return Err(Failure::plain(error)),
+    };
     Ok(ready.unwrap_or(updated))
 }
 

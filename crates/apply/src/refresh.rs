@@ -132,6 +132,7 @@ pub async fn refresh_and_plan_with(
     }
     let prior = planning_state(state, &observations);
     let mut done: HashSet<ResourceAddress> = HashSet::new();
+    let mut catalogues = crate::catalogue::Caches::new(clients);
     loop {
         let plan = plinth_planner::plan(config, &prior, &observations, plan_options)?;
         let wanted: Vec<WantedRead> = plan
@@ -140,7 +141,15 @@ pub async fn refresh_and_plan_with(
             .filter(|read| !done.contains(wanted_address(read)))
             .cloned()
             .collect();
-        if wanted.is_empty() {
+        // The template checks' catalogues: read when the plan changes add-ons or plug-ins, after
+        // the other reads of the round, and only when refreshing (`--no-refresh` reads nothing it
+        // can do without).
+        let catalogue_wanted = if options.refresh {
+            plan.wanted_catalogue().to_vec()
+        } else {
+            Vec::new()
+        };
+        if wanted.is_empty() && catalogue_wanted.is_empty() {
             return Ok((plan, observations));
         }
         // What the configuration marks sensitive is masked in the errors of the reads (a
@@ -166,6 +175,8 @@ pub async fn refresh_and_plan_with(
                     secrets.get(address).cloned().unwrap_or_default()
                 })
             })?;
+        crate::catalogue::read_wanted(&mut catalogues, &catalogue_wanted, &mut observations)
+            .await?;
     }
 }
 

@@ -49,6 +49,8 @@ pub enum Command {
     Graph(GraphArgs),
     /// Bring an existing cloud object under plinth's management
     Import(ImportArgs),
+    /// Write blocks and `import` blocks for the add-ons and plug-ins nothing here manages
+    Discover(DiscoverArgs),
     /// Mark a resource instance for replacement by the next apply
     Taint(TaintArgs),
     /// Clear the taint of a resource instance
@@ -305,6 +307,31 @@ pub struct ImportArgs {
 
     #[command(flatten)]
     pub lock: LockArgs,
+}
+
+/// `plinth discover`.
+#[derive(Debug, Args)]
+pub struct DiscoverArgs {
+    /// Look only in this CCE cluster (repeatable); with no `--cluster`, `--autopilot-cluster`
+    /// or `--pool`, every cluster and pool of the project
+    #[arg(long = "cluster", value_name = "ID")]
+    pub clusters: Vec<String>,
+
+    /// Look only in this CCE Autopilot cluster (repeatable)
+    #[arg(long = "autopilot-cluster", value_name = "ID")]
+    pub autopilot_clusters: Vec<String>,
+
+    /// Look only in this ModelArts resource pool (repeatable)
+    #[arg(long = "pool", value_name = "NAME")]
+    pub pools: Vec<String>,
+
+    /// Write the blocks to this new `.hcl` file of the configuration's directory instead of
+    /// stdout
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<std::path::PathBuf>,
+
+    #[command(flatten)]
+    pub vars: VarArgs,
 }
 
 /// `plinth taint` and `plinth untaint`.

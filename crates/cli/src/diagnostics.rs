@@ -27,13 +27,27 @@ pub fn print(diagnostics: &Diagnostics) -> io::Result<()> {
 }
 
 /// The `diagnostic` lines of the `--json` stream for the errors of an invalid configuration:
-/// one per error, with its place (warnings do not stop the run and are left to stderr).
+/// one per error, with its place (its warnings are left to stderr: the errors stop the run).
 pub fn config_lines(diagnostics: &Diagnostics) -> Vec<DiagnosticLine> {
+    lines_of(diagnostics, Severity::Error)
+}
+
+/// The `diagnostic` lines (severity `warning`) of the `--json` stream for the warnings of a
+/// run that goes on: the configuration's and the plan's template checks', each with its place.
+pub fn warning_lines(diagnostics: &Diagnostics) -> Vec<DiagnosticLine> {
+    lines_of(diagnostics, Severity::Warning)
+}
+
+fn lines_of(diagnostics: &Diagnostics, severity: Severity) -> Vec<DiagnosticLine> {
     diagnostics
         .iter()
-        .filter(|diagnostic| diagnostic.severity() == Severity::Error)
+        .filter(|diagnostic| diagnostic.severity() == severity)
         .map(|diagnostic| {
-            let mut line = DiagnosticLine::error(diagnostic.message().to_owned());
+            let message = diagnostic.message().to_owned();
+            let mut line = match severity {
+                Severity::Error => DiagnosticLine::error(message),
+                Severity::Warning => DiagnosticLine::warning(message),
+            };
             line.hint = diagnostic.hint().map(str::to_owned);
             line.range = diagnostic.location().map(|location| DiagnosticRange {
                 file: location.file,

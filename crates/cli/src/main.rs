@@ -77,6 +77,7 @@ fn run(cli: Cli, matches: &clap::ArgMatches) -> anyhow::Result<ExitCode> {
         Command::Destroy(args) => commands::apply::destroy(&workspace, &args),
         Command::Graph(args) => commands::graph::run(&workspace, &args),
         Command::Import(args) => commands::import::run(&workspace, &args),
+        Command::Discover(args) => commands::discover::run(&workspace, &args),
         Command::Taint(args) => commands::taint::taint(&workspace, &args),
         Command::Untaint(args) => commands::taint::untaint(&workspace, &args),
         Command::Show(args) => commands::show::run(&workspace, &args),

@@ -21,7 +21,7 @@ use crate::signing::{SDK_DATE_FORMAT, SDK_DATE_HEADER, SignableRequest, sign};
 use crate::throttle::{LimitKey, Throttle};
 
 /// The first two path segments of an add-on API.
-fn addon_path(api: AddonApi) -> [&'static str; 2] {
+pub(crate) fn addon_path(api: AddonApi) -> [&'static str; 2] {
     match api {
         AddonApi::Cce => ["api", "v3"],
         AddonApi::Autopilot => ["autopilot", "v3"],
@@ -350,7 +350,7 @@ impl Client {
             .await
     }
 
-    fn modelarts_url(
+    pub(crate) fn modelarts_url(
         &self,
         project_id: &str,
         segments: &[&str],
@@ -384,7 +384,7 @@ impl Client {
         self.url(Service::Cce, base, &path, &query)
     }
 
-    fn url(
+    pub(crate) fn url(
         &self,
         service: Service,
         base: Option<String>,
@@ -407,7 +407,7 @@ impl Client {
         Ok(url)
     }
 
-    async fn json<T: DeserializeOwned>(
+    pub(crate) async fn json<T: DeserializeOwned>(
         &self,
         service: Service,
         method: Method,

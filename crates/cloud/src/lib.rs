@@ -51,6 +51,7 @@
 //! assert_eq!(addon.uid(), Some("u1"));
 //! ```
 
+mod catalogue;
 mod client;
 mod error;
 mod listing;
@@ -62,6 +63,7 @@ pub mod signing;
 mod throttle;
 mod wait;
 
+pub use catalogue::{CatalogueCache, addon_defaults};
 pub use client::Client;
 pub use error::{ApiError, CloudError, MASKED, Service, SettingsError, TimeLimit};
 pub use listing::{ListKey, Listings};

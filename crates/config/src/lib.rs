@@ -45,6 +45,7 @@ mod format;
 mod functions;
 mod generate;
 mod load;
+mod locate;
 mod model;
 mod modules;
 mod redact;

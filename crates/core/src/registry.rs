@@ -59,6 +59,9 @@ pub enum OnChange {
     Replace,
     /// Nothing the user does changes it (a computed attribute).
     Nothing,
+    /// plinth's own argument: never sent to the cloud nor compared with it; the text says what
+    /// it does (docs only).
+    Plinth(&'static str),
 }
 
 /// One attribute of a resource type or data source.
@@ -149,6 +152,34 @@ pub struct TypeSpec {
     pub import_ids: &'static [ImportIdForm],
     /// Which attributes carry the version, for types that have versions.
     pub version: Option<VersionAttributes>,
+    /// Which attributes name the template an object is installed from, for types installed from
+    /// a catalogue (add-ons, plug-ins): what the plan-time template checks read.
+    pub template: Option<TemplateAttributes>,
+    /// What a data source reads; `None` for a managed type.
+    pub data: Option<DataKind>,
+}
+
+/// The attributes of a type installed from a template of a catalogue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct TemplateAttributes {
+    /// Where it is installed: `cluster_id` (an add-on) or `pool_name` (a plug-in).
+    pub container: &'static str,
+    /// The template's name: `template_name`.
+    pub name: &'static str,
+    /// The installation parameters checked against the template's defaults: `values` or
+    /// `inputs`.
+    pub parameters: &'static str,
+}
+
+/// What a data source reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DataKind {
+    /// One object, by its id.
+    ById,
+    /// Every object of a cluster or pool.
+    All,
+    /// The templates of the family's catalogue, with their versions and defaults.
+    Templates,
 }
 
 impl TypeSpec {
@@ -171,6 +202,12 @@ impl TypeSpec {
             .iter()
             .filter(|a| a.presence != Presence::Computed)
             .map(|a| a.name)
+    }
+
+    /// Whether `name` is plinth's own argument ([`OnChange::Plinth`]): never sent, never compared.
+    pub fn is_plinth_own(&self, name: &str) -> bool {
+        self.attribute(name)
+            .is_some_and(|a| matches!(a.on_change, OnChange::Plinth(_)))
     }
 
     /// Whether `name` is part of the natural key.
@@ -281,6 +318,24 @@ const ADDON_VERSION: Option<VersionAttributes> = Some(VersionAttributes {
     running: "current_version",
 });
 
+const ADDON_TEMPLATE: Option<TemplateAttributes> = Some(TemplateAttributes {
+    container: "cluster_id",
+    name: "template_name",
+    parameters: "values",
+});
+
+/// The name of plinth's own argument of the add-on types that rolls back a failed upgrade.
+pub const ROLLBACK_ON_FAILURE_NAME: &str = "rollback_on_failure";
+
+/// `rollback_on_failure`: plinth's own argument of the add-on types.
+const ROLLBACK_ON_FAILURE: AttributeSpec = attribute(
+    ROLLBACK_ON_FAILURE_NAME,
+    Presence::Optional,
+    AttributeType::Bool,
+    OnChange::Plinth("an upgrade that fails is rolled back"),
+    false,
+);
+
 /// `huaweicloud_modelarts_pool_plugin`.
 pub static POOL_PLUGIN: TypeSpec = TypeSpec {
     mode: Mode::Managed,
@@ -306,6 +361,12 @@ pub static POOL_PLUGIN: TypeSpec = TypeSpec {
         wanted: "version",
         running: "installed_version",
     }),
+    template: Some(TemplateAttributes {
+        container: "pool_name",
+        name: "template_name",
+        parameters: "inputs",
+    }),
+    data: None,
 };
 
 /// `huaweicloud_cce_addon`.
@@ -320,8 +381,9 @@ pub static CCE_ADDON: TypeSpec = TypeSpec {
         optional(
             "values",
             Object,
-            "sent deep-merged over the installed values",
+            "sent over the new version's defaults and the values set outside plinth",
         ),
+        ROLLBACK_ON_FAILURE,
         stable("id"),
         computed("status", Str),
         computed("description", Str),
@@ -331,6 +393,8 @@ pub static CCE_ADDON: TypeSpec = TypeSpec {
     id: Some("id"),
     import_ids: &[&[part("cluster_id", "cluster_id"), part("id", "addon_id")]],
     version: ADDON_VERSION,
+    template: ADDON_TEMPLATE,
+    data: None,
 };
 
 /// `huaweicloud_cce_autopilot_addon`.
@@ -343,7 +407,12 @@ pub static AUTOPILOT_ADDON: TypeSpec = TypeSpec {
         key("template_name"),
         optional("version", Str, ""),
         optional("alias", Str, ""),
-        optional("values", Object, ""),
+        optional(
+            "values",
+            Object,
+            "sent over the new version's defaults and the values set outside plinth",
+        ),
+        ROLLBACK_ON_FAILURE,
         stable("id"),
         computed("status", Str),
         computed("current_version", Str),
@@ -355,6 +424,8 @@ pub static AUTOPILOT_ADDON: TypeSpec = TypeSpec {
         &[part("id", "addon_id")],
     ],
     version: ADDON_VERSION,
+    template: ADDON_TEMPLATE,
+    data: None,
 };
 
 /// `data "huaweicloud_cce_addon"`: one add-on of a CCE cluster, by id.
@@ -376,6 +447,8 @@ pub static DATA_CCE_ADDON: TypeSpec = TypeSpec {
     id: Some("id"),
     import_ids: &[],
     version: ADDON_VERSION,
+    template: None,
+    data: Some(DataKind::ById),
 };
 
 /// `data "huaweicloud_cce_autopilot_addon"`: one add-on of an Autopilot cluster, by id.
@@ -397,6 +470,8 @@ pub static DATA_AUTOPILOT_ADDON: TypeSpec = TypeSpec {
     id: Some("id"),
     import_ids: &[],
     version: ADDON_VERSION,
+    template: None,
+    data: Some(DataKind::ById),
 };
 
 /// `data "huaweicloud_modelarts_pool_plugins"`: every plug-in of a pool.
@@ -409,6 +484,73 @@ pub static DATA_POOL_PLUGINS: TypeSpec = TypeSpec {
     id: None,
     import_ids: &[],
     version: None,
+    template: None,
+    data: Some(DataKind::All),
+};
+
+/// `data "huaweicloud_cce_addons"`: every add-on of a CCE cluster, with its values.
+pub static DATA_CCE_ADDONS: TypeSpec = TypeSpec {
+    mode: Mode::Data,
+    name: "huaweicloud_cce_addons",
+    family: ApiFamily::Addons(AddonApi::Cce),
+    attributes: &[argument("cluster_id"), computed("addons", List)],
+    natural_key: &[],
+    id: None,
+    import_ids: &[],
+    version: None,
+    template: None,
+    data: Some(DataKind::All),
+};
+
+/// `data "huaweicloud_cce_addon_templates"`: the CCE add-on templates.
+pub static DATA_CCE_ADDON_TEMPLATES: TypeSpec = TypeSpec {
+    mode: Mode::Data,
+    name: "huaweicloud_cce_addon_templates",
+    family: ApiFamily::Addons(AddonApi::Cce),
+    attributes: &[
+        optional_argument("template_name"),
+        computed("templates", List),
+    ],
+    natural_key: &[],
+    id: None,
+    import_ids: &[],
+    version: None,
+    template: None,
+    data: Some(DataKind::Templates),
+};
+
+/// `data "huaweicloud_cce_autopilot_addon_templates"`: the CCE Autopilot add-on templates.
+pub static DATA_AUTOPILOT_ADDON_TEMPLATES: TypeSpec = TypeSpec {
+    mode: Mode::Data,
+    name: "huaweicloud_cce_autopilot_addon_templates",
+    family: ApiFamily::Addons(AddonApi::Autopilot),
+    attributes: &[
+        optional_argument("template_name"),
+        computed("templates", List),
+    ],
+    natural_key: &[],
+    id: None,
+    import_ids: &[],
+    version: None,
+    template: None,
+    data: Some(DataKind::Templates),
+};
+
+/// `data "huaweicloud_modelarts_plugin_templates"`: the ModelArts plug-in templates.
+pub static DATA_PLUGIN_TEMPLATES: TypeSpec = TypeSpec {
+    mode: Mode::Data,
+    name: "huaweicloud_modelarts_plugin_templates",
+    family: ApiFamily::PoolPlugins,
+    attributes: &[
+        optional_argument("template_name"),
+        computed("templates", List),
+    ],
+    natural_key: &[],
+    id: None,
+    import_ids: &[],
+    version: None,
+    template: None,
+    data: Some(DataKind::Templates),
 };
 
 /// Every resource type and data source plinth knows: managed types first.
@@ -419,6 +561,10 @@ pub static TYPES: &[&TypeSpec] = &[
     &DATA_CCE_ADDON,
     &DATA_AUTOPILOT_ADDON,
     &DATA_POOL_PLUGINS,
+    &DATA_CCE_ADDONS,
+    &DATA_CCE_ADDON_TEMPLATES,
+    &DATA_AUTOPILOT_ADDON_TEMPLATES,
+    &DATA_PLUGIN_TEMPLATES,
 ];
 
 /// The type `name` in `mode`.
@@ -488,10 +634,23 @@ mod tests {
             }
             match spec.mode {
                 Mode::Managed => {
+                    assert!(spec.data.is_none(), "{}", spec.name);
+                    if let Some(template) = spec.template {
+                        assert!(spec.is_natural_key(template.container), "{}", spec.name);
+                        assert!(spec.is_natural_key(template.name), "{}", spec.name);
+                        assert!(
+                            spec.attribute(template.parameters).is_some(),
+                            "{}",
+                            spec.name
+                        );
+                        assert!(spec.version.is_some(), "{}", spec.name);
+                    }
                     assert!(!spec.natural_key.is_empty(), "{}", spec.name);
                     assert!(!spec.import_ids.is_empty(), "{}", spec.name);
                 }
                 Mode::Data => {
+                    assert!(spec.data.is_some(), "{}", spec.name);
+                    assert!(spec.template.is_none(), "{}", spec.name);
                     assert!(spec.natural_key.is_empty(), "{}", spec.name);
                     assert!(spec.attributes.iter().all(|a| !a.forces_replacement()));
                 }

@@ -23,6 +23,7 @@ fn managed_table(spec: &TypeSpec) -> String {
             OnChange::Update("") => "update in place".to_owned(),
             OnChange::Update(how) => format!("update in place ({how})"),
             OnChange::Nothing => String::new(),
+            OnChange::Plinth(what) => format!("plinth's own: {what}"),
         };
         let separator = if on_change.is_empty() { "" } else { " " };
         let _ = writeln!(

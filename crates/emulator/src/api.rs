@@ -16,7 +16,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use plinth_cloud::model::{AddonList, PluginList};
+use plinth_cloud::model::{AddonList, ClusterList, PluginList, PoolList};
 use serde_json::json;
 
 use crate::catalogue::AddonService;
@@ -56,7 +56,8 @@ fn family_routes(router: Router<Arc<Shared>>, family: ApiFamily) -> Router<Arc<S
                 "/v2/{project_id}/pools/{pool_name}/plugins/{template_name}",
                 axum::routing::delete(delete_plugin),
             )
-            .route("/v2/{project_id}/plugintemplates", get(plugin_templates)),
+            .route("/v2/{project_id}/plugintemplates", get(plugin_templates))
+            .route("/v2/{project_id}/pools", get(list_pools)),
     }
 }
 
@@ -117,6 +118,43 @@ fn addon_routes(service: AddonService) -> Router<Arc<Shared>> {
             ),
         )
         .route(
+            "/addons/{id}/operation/rollback",
+            axum::routing::post(
+                move |State(shared): State<Arc<Shared>>,
+                      Path(id): Path<String>,
+                      body: Bytes| async move {
+                    let result = shared.cloud().rollback_addon(service, &id, &body);
+                    shared.changed_if(result.is_ok());
+                    result.map(Json)
+                },
+            ),
+        )
+        .route(
+            "/projects/{project_id}/clusters",
+            get(
+                move |State(shared): State<Arc<Shared>>,
+                      Path(project_id): Path<String>| async move {
+                    check_cce_project(&shared, &project_id)?;
+                    Ok::<_, ApiError>(Json(ClusterList {
+                        kind: "Cluster".to_owned(),
+                        api_version: "v3".to_owned(),
+                        items: shared.cloud().clusters(service),
+                        ..Default::default()
+                    }))
+                },
+            ),
+        )
+        .route(
+            "/projects/{project_id}/clusters/{cluster_id}",
+            get(
+                move |State(shared): State<Arc<Shared>>,
+                      Path((project_id, cluster_id)): Path<(String, String)>| async move {
+                    check_cce_project(&shared, &project_id)?;
+                    shared.cloud().cluster(service, &cluster_id).map(Json)
+                },
+            ),
+        )
+        .route(
             "/addontemplates",
             get(
                 move |State(shared): State<Arc<Shared>>, Query(params): Params| async move {
@@ -162,6 +200,32 @@ fn list_addons(
         kind: "Addon".to_owned(),
         api_version: "v3".to_owned(),
         items,
+        ..Default::default()
+    }))
+}
+
+fn check_cce_project(shared: &Shared, project_id: &str) -> Result<(), ApiError> {
+    if shared.cloud().fixture().project_id == project_id {
+        Ok(())
+    } else {
+        Err(ApiError::cce(
+            StatusCode::BAD_REQUEST,
+            crate::errors::CCE_BAD_REQUEST,
+            format!("the project {project_id} is not the project of the request's credentials"),
+        ))
+    }
+}
+
+/// ModelArts `GET /v2/{project_id}/pools` (`ListPools`).
+async fn list_pools(
+    State(shared): State<Arc<Shared>>,
+    Path(project_id): Path<String>,
+) -> Result<Json<PoolList>, ApiError> {
+    check_project(&shared, &project_id)?;
+    Ok(Json(PoolList {
+        api_version: "v2".to_owned(),
+        kind: "PoolList".to_owned(),
+        items: shared.cloud().pools(),
         ..Default::default()
     }))
 }

@@ -3,7 +3,7 @@
 //! fixture's region.
 
 use serde::Deserialize;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use crate::options::EmulatorError;
 
@@ -27,6 +27,22 @@ impl AddonService {
         match self {
             Self::Cce => "cce",
             Self::Autopilot => "autopilot",
+        }
+    }
+
+    /// `spec.type` of the service's clusters, and `supportVersions[].clusterType`.
+    pub(crate) fn cluster_type(self) -> &'static str {
+        match self {
+            Self::Cce => "VirtualMachine",
+            Self::Autopilot => "Autopilot",
+        }
+    }
+
+    /// The cluster versions an add-on version supports unless the catalogue says otherwise.
+    pub(crate) fn default_cluster_versions(self) -> &'static str {
+        match self {
+            Self::Cce => "v1.(2[5-9]|3[0-2]).*",
+            Self::Autopilot => "v1.(2[7-9]|3[0-2]).*",
         }
     }
 }
@@ -53,6 +69,13 @@ pub(crate) struct AddonTemplate {
     /// The version's `input` as the service shows it in `currentVersion.input`.
     pub input: Value,
     pub translate: Value,
+    /// The cluster versions (regular expressions) a version supports, where it differs from the
+    /// service's default range.
+    #[serde(default)]
+    pub support: std::collections::BTreeMap<String, Vec<String>>,
+    /// Versions an upgrade to always fails (`upgradeFailed`), for rollback tests.
+    #[serde(default)]
+    pub failing_upgrades: Vec<String>,
 }
 
 impl AddonTemplate {
@@ -62,6 +85,34 @@ impl AddonTemplate {
 
     pub(crate) fn newest(&self) -> &str {
         self.versions.last().map_or("", String::as_str)
+    }
+
+    /// The cluster versions `version` supports, as `supportVersions[].clusterVersion` lists them
+    /// (regular expressions).
+    pub(crate) fn supported_cluster_versions(
+        &self,
+        service: AddonService,
+        version: &str,
+    ) -> Vec<String> {
+        match self.support.get(version) {
+            Some(patterns) => patterns.clone(),
+            None => vec![service.default_cluster_versions().to_owned()],
+        }
+    }
+
+    /// Whether `version` runs on a cluster of `cluster_version` (a full match of one pattern).
+    pub(crate) fn supports(
+        &self,
+        service: AddonService,
+        version: &str,
+        cluster_version: &str,
+    ) -> bool {
+        self.supported_cluster_versions(service, version)
+            .iter()
+            .any(|pattern| {
+                regex::Regex::new(&format!("^(?:{pattern})$"))
+                    .is_ok_and(|pattern| pattern.is_match(cluster_version))
+            })
     }
 
     /// The versions newer than `version`: what `status.targetVersions` lists.
@@ -87,28 +138,7 @@ impl AddonTemplate {
     /// The values the service fills in on install and upgrade: `basic` from the input, `custom`
     /// from `parameters.custom`, and `flavor` from the default flavor of `parameters`.
     pub(crate) fn default_values(&self, version: &str) -> Value {
-        let input = self.input(version);
-        let mut values = Map::new();
-        if let Some(basic) = input.get("basic") {
-            values.insert("basic".to_owned(), basic.clone());
-        }
-        if let Some(parameters) = input.get("parameters").and_then(Value::as_object) {
-            if let Some(custom) = parameters.get("custom") {
-                values.insert("custom".to_owned(), custom.clone());
-            }
-            let default_flavor = parameters.iter().find(|(key, flavor)| {
-                key.as_str() != "custom"
-                    && flavor.get("is_default").and_then(Value::as_bool) == Some(true)
-            });
-            if let Some((_, flavor)) = default_flavor {
-                let mut flavor = flavor.clone();
-                if let Some(object) = flavor.as_object_mut() {
-                    object.remove("is_default");
-                }
-                values.insert("flavor".to_owned(), flavor);
-            }
-        }
-        Value::Object(values)
+        plinth_cloud::addon_defaults(&self.input(version))
     }
 }
 
@@ -263,6 +293,23 @@ mod tests {
             base,
             json!({"a": {"x": 1, "y": [3], "z": true}, "b": 2, "c": null})
         );
+    }
+
+    #[test]
+    fn support_is_a_full_match_of_a_pattern() {
+        let catalogue = Catalogue::builtin("cn-north-4").unwrap();
+        let coredns = catalogue
+            .addon_template(AddonService::Cce, "coredns")
+            .unwrap();
+        assert!(coredns.supports(AddonService::Cce, "1.28.6", "v1.28"));
+        assert!(coredns.supports(AddonService::Cce, "1.25.11", "v1.25"));
+        assert!(!coredns.supports(AddonService::Cce, "1.25.11", "v1.28"));
+        assert!(!coredns.supports(AddonService::Cce, "1.28.6", "v1.24"));
+        assert!(!coredns.supports(AddonService::Cce, "1.28.6", "xv1.28"));
+        let fails = catalogue
+            .addon_template(AddonService::Autopilot, "upgrade-fails")
+            .unwrap();
+        assert_eq!(fails.failing_upgrades, ["1.0.1"]);
     }
 
     #[test]

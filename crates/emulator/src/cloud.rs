@@ -90,6 +90,7 @@ enum OpKind {
     Install,
     Upgrade,
     Delete,
+    Rollback,
 }
 
 /// The last operation of an object: what, since when, for how long, and whether it will fail.
@@ -136,6 +137,9 @@ struct AddonRecord {
     created_ms: u64,
     updated_ms: u64,
     previous_version: Option<String>,
+    /// The values of `previous_version`: what a rollback restores.
+    #[serde(default)]
+    previous_values: Option<Value>,
     op: Operation,
 }
 
@@ -320,6 +324,7 @@ impl Cloud {
             Some(version) => check_addon_version(template, version)?,
             None => template.newest().to_owned(),
         };
+        self.check_support(service, template, &version, &spec.cluster_id)?;
         let values = user_values(&spec.values)?;
         let now = now_ms();
         self.purge_cluster(service, &spec.cluster_id, now);
@@ -352,6 +357,7 @@ impl Cloud {
             created_ms: now,
             updated_ms: now,
             previous_version: None,
+            previous_values: None,
             op: self.operation(OpKind::Install, &spec.addon_template_name, now),
         };
         *self
@@ -468,13 +474,15 @@ impl Cloud {
         }
         let template = self.addon_template(service, &record.template)?;
         let version = check_addon_version(template, version)?;
+        self.check_support(service, template, &version, &record.cluster_id)?;
         let values = user_values(&spec.values)?;
-        let op = self.operation(OpKind::Upgrade, &record.template, now);
+        let mut op = self.operation(OpKind::Upgrade, &record.template, now);
+        op.fails |= template.failing_upgrades.contains(&version);
         let Some(record) = self.addons.get_mut(uid) else {
             return Err(addon_not_found(uid));
         };
         record.previous_version = Some(std::mem::replace(&mut record.version, version));
-        record.values = values;
+        record.previous_values = Some(std::mem::replace(&mut record.values, values));
         if request.metadata.alias.is_some() {
             record.alias.clone_from(&request.metadata.alias);
         }
@@ -483,6 +491,157 @@ impl Cloud {
         record.op = op;
         let record = record.clone();
         Ok(self.render_addon(&record, Stage::InProgress(OpKind::Upgrade)))
+    }
+
+    /// `POST .../addons/{id}/operation/rollback`: back to the version (and values) before the last
+    /// upgrade, allowed when `status.isRollbackable` and the add-on is running, available,
+    /// abnormal, `upgradeFailed` or `rollbackFailed` (the SDK's `RollbackAddonInstance`).
+    pub(crate) fn rollback_addon(
+        &mut self,
+        service: AddonService,
+        uid: &str,
+        body: &[u8],
+    ) -> Result<Addon, ApiError> {
+        let request: plinth_cloud::model::AddonRollbackRequest = serde_json::from_slice(body)
+            .map_err(|error| {
+                ApiError::cce(
+                    StatusCode::BAD_REQUEST,
+                    CCE_BAD_REQUEST,
+                    format!("Request Body Error: {error}"),
+                )
+            })?;
+        let now = now_ms();
+        let record = self.find_addon(service, uid, Some(&request.cluster_id), now)?;
+        if let Stage::InProgress(kind) | Stage::Failed(kind @ (OpKind::Install | OpKind::Delete)) =
+            record.op.stage(now)
+        {
+            let status = addon_status(record.op.stage(now)).unwrap_or(addon_progress_status(kind));
+            return Err(ApiError::cce(
+                StatusCode::BAD_REQUEST,
+                CCE_BAD_REQUEST,
+                format!("addon instance {uid} is {status}: it cannot be rolled back now"),
+            ));
+        }
+        let Some(previous) = record.previous_version.clone() else {
+            return Err(ApiError::cce(
+                StatusCode::BAD_REQUEST,
+                CCE_BAD_REQUEST,
+                format!("addon instance {uid} is not rollbackable: it has no previous version"),
+            ));
+        };
+        let op = self.operation(OpKind::Rollback, &record.template, now);
+        let Some(record) = self.addons.get_mut(uid) else {
+            return Err(addon_not_found(uid));
+        };
+        record.version = previous;
+        record.previous_version = None;
+        if let Some(values) = record.previous_values.take() {
+            record.values = values;
+        }
+        record.updated_ms = now;
+        record.op = op;
+        let record = record.clone();
+        Ok(self.render_addon(&record, Stage::InProgress(OpKind::Rollback)))
+    }
+
+    /// The clusters of a service (`ListClusters`), in fixture order.
+    pub(crate) fn clusters(&self, service: AddonService) -> Vec<plinth_cloud::model::Cluster> {
+        let ids = match service {
+            AddonService::Cce => &self.fixture.clusters,
+            AddonService::Autopilot => &self.fixture.autopilot_clusters,
+        };
+        ids.iter()
+            .map(|id| self.render_cluster(service, id))
+            .collect()
+    }
+
+    /// One cluster (`ShowCluster`).
+    pub(crate) fn cluster(
+        &self,
+        service: AddonService,
+        id: &str,
+    ) -> Result<plinth_cloud::model::Cluster, ApiError> {
+        self.check_cluster(service, id)?;
+        Ok(self.render_cluster(service, id))
+    }
+
+    fn render_cluster(&self, service: AddonService, id: &str) -> plinth_cloud::model::Cluster {
+        use plinth_cloud::model::{Cluster, ClusterMetadata, ClusterSpec, ClusterStatus};
+        let version = self.fixture.cluster_version(id);
+        Cluster {
+            kind: "Cluster".to_owned(),
+            api_version: "v3".to_owned(),
+            metadata: ClusterMetadata {
+                uid: id.to_owned(),
+                name: format!("cluster-{}", id.get(..8).unwrap_or(id)),
+                creation_timestamp: Some(TEMPLATE_TIMESTAMP.to_owned()),
+                update_timestamp: Some(TEMPLATE_TIMESTAMP.to_owned()),
+                ..Default::default()
+            },
+            spec: ClusterSpec {
+                cluster_type: Some(service.cluster_type().to_owned()),
+                flavor: Some(match service {
+                    AddonService::Cce => "cce.s1.small".to_owned(),
+                    AddonService::Autopilot => "cce.autopilot.cluster".to_owned(),
+                }),
+                version: Some(version.to_owned()),
+                platform_version: Some("cce.10.0".to_owned()),
+                ..Default::default()
+            },
+            status: Some(ClusterStatus {
+                phase: Some("Available".to_owned()),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }
+    }
+
+    /// The resource pools (`ListPools`), in fixture order.
+    pub(crate) fn pools(&self) -> Vec<plinth_cloud::model::Pool> {
+        use plinth_cloud::model::{Pool, PoolMetadata, PoolStatus};
+        self.fixture
+            .pools
+            .iter()
+            .map(|name| Pool {
+                api_version: "v2".to_owned(),
+                kind: "Pool".to_owned(),
+                metadata: PoolMetadata {
+                    name: name.clone(),
+                    creation_timestamp: Some(TEMPLATE_TIMESTAMP.to_owned()),
+                    labels: Some(json!({ "os.modelarts/name": name })),
+                    ..Default::default()
+                },
+                status: Some(PoolStatus {
+                    phase: Some("Running".to_owned()),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            })
+            .collect()
+    }
+
+    /// An add-on version that does not support its cluster's Kubernetes version is refused.
+    fn check_support(
+        &self,
+        service: AddonService,
+        template: &AddonTemplate,
+        version: &str,
+        cluster_id: &str,
+    ) -> Result<(), ApiError> {
+        let cluster_version = self.fixture.cluster_version(cluster_id);
+        if template.supports(service, version, cluster_version) {
+            Ok(())
+        } else {
+            Err(ApiError::cce(
+                StatusCode::BAD_REQUEST,
+                CCE_BAD_REQUEST,
+                format!(
+                    "Request Body Error: version {version} of addon template {} does not \
+                     support cluster version {cluster_version}",
+                    template.name
+                ),
+            ))
+        }
     }
 
     /// `DELETE .../addons/{id}`: starts the deletion; the answer is a Kubernetes-style status.
@@ -602,17 +761,13 @@ impl Cloud {
             ),
             _ => (String::new(), String::new()),
         };
-        let support_versions = match record.service {
-            AddonService::Cce => SupportVersion {
-                cluster_type: Some("VirtualMachine".to_owned()),
-                cluster_version: Some(vec!["v1.(2[5-9]|3[0-2]).*".to_owned()]),
-                ..Default::default()
-            },
-            AddonService::Autopilot => SupportVersion {
-                cluster_type: Some("Autopilot".to_owned()),
-                cluster_version: Some(vec!["v1.(2[7-9]|3[0-2]).*".to_owned()]),
-                ..Default::default()
-            },
+        let support_versions = SupportVersion {
+            cluster_type: Some(record.service.cluster_type().to_owned()),
+            cluster_version: Some(template.map_or_else(
+                || vec![record.service.default_cluster_versions().to_owned()],
+                |template| template.supported_cluster_versions(record.service, &record.version),
+            )),
+            ..Default::default()
         };
         Addon {
             kind: "Addon".to_owned(),
@@ -660,7 +815,10 @@ impl Cloud {
                     update_timestamp: Some(TEMPLATE_TIMESTAMP.to_owned()),
                     ..Default::default()
                 }),
-                is_rollbackable: Some(record.previous_version.is_some()),
+                is_rollbackable: Some(
+                    record.previous_version.is_some()
+                        && !matches!(stage, Stage::InProgress(_) | Stage::Failed(OpKind::Install)),
+                ),
                 previous_version: Some(record.previous_version.clone().unwrap_or_default()),
                 ..Default::default()
             }),
@@ -1002,6 +1160,7 @@ fn addon_status(stage: Stage) -> Option<&'static str> {
         Stage::Failed(OpKind::Install) => "installFailed",
         Stage::Failed(OpKind::Upgrade) => "upgradeFailed",
         Stage::Failed(OpKind::Delete) => "deleteFailed",
+        Stage::Failed(OpKind::Rollback) => "rollbackFailed",
         Stage::Gone => return None,
     })
 }
@@ -1011,6 +1170,7 @@ fn addon_progress_status(kind: OpKind) -> &'static str {
         OpKind::Install => "installing",
         OpKind::Upgrade => "upgrading",
         OpKind::Delete => "deleting",
+        OpKind::Rollback => "rollbacking",
     }
 }
 
@@ -1019,6 +1179,7 @@ fn addon_verb(kind: OpKind) -> &'static str {
         OpKind::Install => "install",
         OpKind::Upgrade => "upgrade",
         OpKind::Delete => "delete",
+        OpKind::Rollback => "rollback",
     }
 }
 
@@ -1037,16 +1198,13 @@ fn plugin_phase(stage: Stage) -> Option<(&'static str, &'static str)> {
 fn plugin_progress_phase(kind: OpKind) -> &'static str {
     match kind {
         OpKind::Install => "Pending",
-        OpKind::Upgrade => "Updating",
+        OpKind::Upgrade | OpKind::Rollback => "Updating",
         OpKind::Delete => "Deleting",
     }
 }
 
 fn render_addon_template(service: AddonService, template: &AddonTemplate) -> Value {
-    let cluster_type = match service {
-        AddonService::Cce => "VirtualMachine",
-        AddonService::Autopilot => "Autopilot",
-    };
+    let cluster_type = service.cluster_type();
     let versions: Vec<Value> = template
         .versions
         .iter()
@@ -1058,7 +1216,7 @@ fn render_addon_template(service: AddonService, template: &AddonTemplate) -> Val
                 "translate": template.translate,
                 "supportVersions": [{
                     "clusterType": cluster_type,
-                    "clusterVersion": ["v1.(2[5-9]|3[0-2]).*"],
+                    "clusterVersion": template.supported_cluster_versions(service, version),
                 }],
                 "creationTimestamp": TEMPLATE_TIMESTAMP,
                 "updateTimestamp": TEMPLATE_TIMESTAMP,

@@ -1,3 +1,4 @@
+use std::collections::BTreeMap;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -18,7 +19,7 @@ pub const SANDBOX_OP_DURATION: Duration = Duration::from_secs(1);
 /// The emulated account: region, project, clusters and pools. Everything else (add-ons,
 /// plug-ins) is created through the API.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(from = "RawFixture")]
 pub struct Fixture {
     /// Region name, e.g. `cn-north-4`; also the name of the IAM project.
     pub region: String,
@@ -33,6 +34,62 @@ pub struct Fixture {
     /// ModelArts resource pool names.
     #[serde(default)]
     pub pools: Vec<String>,
+    /// The Kubernetes version of clusters (CCE and Autopilot) by id, e.g. `v1.28`; a cluster not
+    /// named here runs [`DEFAULT_CLUSTER_VERSION`].
+    pub cluster_versions: BTreeMap<String, String>,
+}
+
+/// The Kubernetes version of a fixture cluster whose version is not given.
+pub const DEFAULT_CLUSTER_VERSION: &str = "v1.28";
+
+/// A fixture file: clusters are ids (`"c1"`) or objects with their version
+/// (`{"id": "c1", "version": "v1.30"}`).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFixture {
+    region: String,
+    project_id: String,
+    #[serde(default)]
+    clusters: Vec<FixtureCluster>,
+    #[serde(default)]
+    autopilot_clusters: Vec<FixtureCluster>,
+    #[serde(default)]
+    pools: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum FixtureCluster {
+    Id(String),
+    WithVersion { id: String, version: String },
+}
+
+impl From<RawFixture> for Fixture {
+    fn from(raw: RawFixture) -> Self {
+        let mut cluster_versions = BTreeMap::new();
+        let mut ids = |clusters: Vec<FixtureCluster>| -> Vec<String> {
+            clusters
+                .into_iter()
+                .map(|cluster| match cluster {
+                    FixtureCluster::Id(id) => id,
+                    FixtureCluster::WithVersion { id, version } => {
+                        cluster_versions.insert(id.clone(), version);
+                        id
+                    }
+                })
+                .collect()
+        };
+        let clusters = ids(raw.clusters);
+        let autopilot_clusters = ids(raw.autopilot_clusters);
+        Self {
+            region: raw.region,
+            project_id: raw.project_id,
+            clusters,
+            autopilot_clusters,
+            pools: raw.pools,
+            cluster_versions,
+        }
+    }
 }
 
 impl Default for Fixture {
@@ -47,6 +104,7 @@ impl Default for Fixture {
             ],
             autopilot_clusters: vec!["a1b2c3d4-0000-4000-8000-000000000001".to_owned()],
             pools: vec!["pool-a".to_owned(), "pool-b".to_owned()],
+            cluster_versions: BTreeMap::new(),
         }
     }
 }
@@ -63,6 +121,13 @@ impl Fixture {
             path: path.to_owned(),
             source,
         })
+    }
+
+    /// The Kubernetes version of cluster `id` (CCE or Autopilot).
+    pub fn cluster_version(&self, id: &str) -> &str {
+        self.cluster_versions
+            .get(id)
+            .map_or(DEFAULT_CLUSTER_VERSION, String::as_str)
     }
 
     /// Parses a fixture from JSON bytes.
@@ -190,6 +255,16 @@ mod tests {
         assert_eq!(fixture.region, "ap-southeast-1");
         assert_eq!(fixture.pools, ["x", "y"]);
         assert!(Fixture::from_json(br#"{"region":"r","project_id":"p","extra":1}"#).is_err());
+        let versioned = Fixture::from_json(
+            br#"{"region":"r","project_id":"p","clusters":["c1",{"id":"c2","version":"v1.30"}],
+                 "autopilot_clusters":[{"id":"a1","version":"v1.31"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(versioned.clusters, ["c1", "c2"]);
+        assert_eq!(versioned.autopilot_clusters, ["a1"]);
+        assert_eq!(versioned.cluster_version("c1"), DEFAULT_CLUSTER_VERSION);
+        assert_eq!(versioned.cluster_version("c2"), "v1.30");
+        assert_eq!(versioned.cluster_version("a1"), "v1.31");
     }
 
     #[test]

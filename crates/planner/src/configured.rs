@@ -107,6 +107,7 @@ fn plan_once(
         if settled || round >= rounds {
             let outputs = crate::outputs::plan_outputs(config, prior, &plan, &left_out)?;
             let warnings = crate::conditions::check(config, prior, observed, &plan, &left_out)?;
+            let plan = crate::templates::finish(config, plan, observed)?;
             return Ok(plan.with_outputs(outputs).with_warnings(warnings));
         }
         // Only what expressions can refer to is kept for the next round.

@@ -74,6 +74,9 @@ pub(crate) struct DiffInput<'a> {
     pub ignore_all: bool,
     /// Whether a change of the top-level attribute forces replacement.
     pub forces_replacement: &'a dyn Fn(&str) -> bool,
+    /// Whether a top-level attribute is compared with the cloud at all (plinth's own arguments,
+    /// such as `rollback_on_failure`, are not).
+    pub compared: &'a dyn Fn(&str) -> bool,
 }
 
 /// What a diff found: changes (after `ignore_changes`) and drifted paths.
@@ -94,6 +97,9 @@ pub(crate) fn diff(input: &DiffInput<'_>) -> DiffOutput {
     };
     let mut path = Vec::new();
     for (name, desired) in input.desired {
+        if !(input.compared)(name) {
+            continue;
+        }
         path.push(PathStep::Key(name.clone()));
         let prior_at = match &prior {
             Some(prior) => Prior::At(prior.get(name)),
@@ -411,6 +417,7 @@ mod tests {
             ignore,
             ignore_all: false,
             forces_replacement: &|name| name == "cluster_id",
+            compared: &|_| true,
         });
         assert_eq!(show(&out), expect);
     }
@@ -600,6 +607,7 @@ mod tests {
                 ignore: &[],
                 ignore_all: false,
                 forces_replacement: &|_| false,
+                compared: &|_| true,
             }))
         };
         // Not refreshed: the state is what we compare with, through the fingerprint.

@@ -39,7 +39,9 @@ mod observe;
 mod order;
 mod outputs;
 mod plan;
+mod returns;
 mod statements;
+mod templates;
 #[cfg(any(test, feature = "testing"))]
 #[doc(hidden)]
 pub mod testing;
@@ -52,3 +54,7 @@ pub use crate::graph::{Operation, PlanGraph, Step, StepId};
 pub use crate::observe::{Adoption, Lookup, Observations, Observed, PlanOptions, WantedRead};
 pub use crate::outputs::{OutputAction, OutputChange};
 pub use crate::plan::{Action, Plan, PlanMode, PlannedChange, Reason, Summary};
+pub use crate::returns::{configured_pointers, returning_pointers};
+pub use crate::templates::{
+    Catalogue, CatalogueRead, Template, TemplateVersion, WantedCatalogue, differing, upgrade_values,
+};

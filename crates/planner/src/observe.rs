@@ -31,6 +31,8 @@ pub struct Observations {
     resources: BTreeMap<ResourceAddress, Observed>,
     lookups: BTreeMap<ResourceAddress, Lookup>,
     data: BTreeMap<ResourceAddress, Json>,
+    /// By provider configuration (`None`: the default one).
+    catalogues: BTreeMap<Option<String>, crate::templates::Catalogue>,
 }
 
 impl Observations {
@@ -72,6 +74,21 @@ impl Observations {
     /// Every data source read, by address.
     pub fn data_reads(&self) -> impl Iterator<Item = (&ResourceAddress, &Json)> {
         self.data.iter()
+    }
+
+    /// The catalogues read for the template checks (see [`crate::Plan::wanted_catalogue`])
+    /// through the provider configuration `provider` (`None`: the default one).
+    pub fn catalogue(&self, provider: Option<&str>) -> &crate::templates::Catalogue {
+        self.catalogues
+            .get(&provider.map(str::to_owned))
+            .unwrap_or(&crate::templates::EMPTY)
+    }
+
+    /// Where the refresh records the catalogues it read through `provider`.
+    pub fn catalogue_mut(&mut self, provider: Option<&str>) -> &mut crate::templates::Catalogue {
+        self.catalogues
+            .entry(provider.map(str::to_owned))
+            .or_default()
     }
 
     /// What reading a data source returned; `None` if it was not read.

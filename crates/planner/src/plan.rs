@@ -33,7 +33,11 @@ pub struct Plan {
     wanted_reads: Vec<WantedRead>,
     mode: PlanMode,
     outputs: Vec<OutputChange>,
-    /// The warnings of the configuration's `check` blocks.
+    /// Catalogue reads the template checks still want (see [`crate::templates`]).
+    wanted_catalogue: Vec<crate::templates::WantedCatalogue>,
+    /// The template parameters each configured instance writes (JSON pointers), by address.
+    configured: HashMap<ResourceAddress, BTreeSet<String>>,
+    /// The warnings of the configuration's `check` blocks and of the template checks.
     warnings: plinth_config::Diagnostics,
 }
 
@@ -195,12 +199,14 @@ impl Plan {
     }
 
     /// The plan with the warnings of the `check` blocks.
-    pub(crate) fn with_warnings(self, warnings: plinth_config::Diagnostics) -> Self {
-        Self { warnings, ..self }
+    /// The plan with `warnings` added to its own.
+    pub(crate) fn with_warnings(mut self, warnings: plinth_config::Diagnostics) -> Self {
+        self.warnings.extend(warnings);
+        self
     }
 
-    /// The failed assertions of the configuration's `check` blocks: warnings, which do not
-    /// stop the run.
+    /// Warnings, which do not stop the run: the failed assertions of the configuration's
+    /// `check` blocks, and the template checks' (a parameter the template does not show).
     pub fn warnings(&self) -> &plinth_config::Diagnostics {
         &self.warnings
     }
@@ -255,6 +261,32 @@ impl Plan {
     /// Normal, refresh-only or destroy.
     pub fn mode(&self) -> PlanMode {
         self.mode
+    }
+
+    /// The catalogue reads the template checks want before they can run: the refresh reads
+    /// them into [`Observations::catalogue_mut`] and plans again.
+    pub fn wanted_catalogue(&self) -> &[crate::templates::WantedCatalogue] {
+        &self.wanted_catalogue
+    }
+
+    /// The template parameters the configuration writes at `address` (JSON pointers under
+    /// `values` or `inputs`): what apply records as the object's
+    /// [`ResourceState::configured`], so that a later plan returns those it stops writing to
+    /// their template defaults. `None`: it writes none.
+    pub fn configured(&self, address: &ResourceAddress) -> Option<&BTreeSet<String>> {
+        self.configured.get(address)
+    }
+
+    pub(crate) fn set_template_findings(
+        &mut self,
+        wanted: Vec<crate::templates::WantedCatalogue>,
+        warnings: plinth_config::Diagnostics,
+    ) {
+        // Planning may have wanted reads of its own (defaults to return to).
+        self.wanted_catalogue.extend(wanted);
+        self.wanted_catalogue.sort_unstable();
+        self.wanted_catalogue.dedup();
+        self.warnings = warnings;
     }
 
     /// Reads that would make the plan precise: natural-key lookups of configured instances not
@@ -441,6 +473,8 @@ pub(crate) fn plan_instances(
         out: Vec::with_capacity(instances.len().max(prior.resources().len())),
         drift: Vec::new(),
         wanted: Vec::new(),
+        wanted_catalogue: Vec::new(),
+        configured: HashMap::new(),
     };
     let by_block: HashMap<&ResourceAddress, &Block<'_>> =
         blocks.iter().map(|b| (&b.address, b)).collect();
@@ -679,6 +713,10 @@ struct Planner<'a> {
     out: Vec<Planned>,
     drift: Vec<Drift>,
     wanted: Vec<WantedRead>,
+    /// Catalogue reads planning itself wants (a parameter's default to return to).
+    wanted_catalogue: Vec<crate::templates::WantedCatalogue>,
+    /// The template parameters each configured instance writes (none: not listed).
+    configured: HashMap<ResourceAddress, BTreeSet<String>>,
 }
 
 /// The state's sealed sensitive values of one resource: the pointers its record lists, and
@@ -750,6 +788,10 @@ impl Planner<'_> {
             previous_address: None,
             seals: Vec::new(),
         };
+        let configured = crate::returns::configured_pointers(block.schema, &desired);
+        if !configured.is_empty() {
+            self.configured.insert(change.address.clone(), configured);
+        }
         let mut hidden = false;
         let mut state_dependencies = Vec::new();
         let moved = self.moves.source(&change.address).cloned();
@@ -863,6 +905,7 @@ impl Planner<'_> {
                     .attribute(name)
                     .is_some_and(plinth_core::AttributeSpec::forces_replacement)
             },
+            compared: &|name| !schema.is_plinth_own(name),
         });
         self.record_drift(&address, found.drift);
         change.before = Some(match observed {
@@ -897,7 +940,8 @@ impl Planner<'_> {
         if found.changes.iter().any(|c| c.drift) {
             change.reasons.push(Reason::Drift);
         }
-        let updating = !found.changes.is_empty();
+        let returns = self.returns(block, resource, current, desired, replace);
+        let updating = !found.changes.is_empty() || !returns.changes.is_empty();
         change.changes = found.changes;
         unwritten_seals(change, replace);
         if replace {
@@ -907,10 +951,42 @@ impl Planner<'_> {
             created_object(schema, desired)
         } else if updating {
             change.action = Action::Update;
-            updated_object(schema, current, &kept)
+            let catalogue = self.observed.catalogue(block.provider);
+            crate::templates::updated(schema, current, &kept, catalogue, returns, change)
         } else {
             merged_object(current, &kept)
         }
+    }
+
+    /// The template parameters of a recorded object that return to their defaults: none for a
+    /// replace, which sends only what is written (the template fills in its defaults).
+    fn returns(
+        &mut self,
+        block: &Block<'_>,
+        record: &ResourceState,
+        current: &Json,
+        written: &ObjectMap,
+        replace: bool,
+    ) -> crate::returns::Returns {
+        if replace {
+            return crate::returns::Returns::default();
+        }
+        let returns = crate::returns::returns(&crate::returns::ReturnsInput {
+            spec: block.schema,
+            record,
+            current,
+            written,
+            lifecycle: block.lifecycle,
+            catalogue: self.observed.catalogue(block.provider),
+        });
+        let provider = block.provider.map(str::to_owned);
+        self.wanted_catalogue.extend(returns.wanted.map(|read| {
+            crate::templates::WantedCatalogue {
+                provider: provider.clone(),
+                read,
+            }
+        }));
+        returns
     }
 
     /// A configured instance that is not in the state: adopted when a lookup by natural key
@@ -1107,6 +1183,8 @@ impl Planner<'_> {
             mode,
             prior,
             unadopted,
+            wanted_catalogue,
+            configured,
             ..
         } = self;
         if !unadopted.is_empty() {
@@ -1206,6 +1284,8 @@ impl Planner<'_> {
             wanted_reads,
             mode,
             outputs: Vec::new(),
+            wanted_catalogue,
+            configured,
             warnings: plinth_config::Diagnostics::new(),
         };
         Ok((plan, left_out))
@@ -1285,6 +1365,7 @@ fn adopt(
                 .attribute(name)
                 .is_some_and(plinth_core::AttributeSpec::forces_replacement)
         },
+        compared: &|name| !schema.is_plinth_own(name),
     });
     let then_update = !found.changes.is_empty();
     change.action = Action::Import { then_update };
@@ -1348,7 +1429,12 @@ fn created_object(schema: &TypeSpec, desired: &ObjectMap) -> Value {
         .filter(|(_, v)| !v.is_null())
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
-    for attribute in schema.attributes {
+    // plinth's own arguments are what the configuration says, never the cloud's to fill in.
+    for attribute in schema
+        .attributes
+        .iter()
+        .filter(|a| !schema.is_plinth_own(a.name))
+    {
         object
             .entry(attribute.name.to_owned())
             .or_insert(Value::Unknown);
@@ -1359,7 +1445,7 @@ fn created_object(schema: &TypeSpec, desired: &ObjectMap) -> Value {
 /// An object updated in place: what the user wrote over what is there; computed attributes are
 /// known only after apply, but for those an update keeps (the id): what reads only them is not
 /// changed by the update.
-fn updated_object(schema: &TypeSpec, current: &Json, desired: &ObjectMap) -> Value {
+pub(crate) fn updated_object(schema: &TypeSpec, current: &Json, desired: &ObjectMap) -> Value {
     let mut object = merged_object(current, desired);
     if let Value::Object(map) = &mut object {
         for attribute in schema

@@ -72,6 +72,17 @@ impl World {
         self
     }
 
+    /// Records the template parameters the configuration set at the last apply (pointers).
+    pub fn configured(&mut self, addr: &str, pointers: &[&str]) -> &mut Self {
+        let mut resource = self.state.resource(&address(addr)).unwrap().clone();
+        resource.configured = pointers.iter().map(|p| (*p).to_owned()).collect();
+        self.state.apply(Change::Upsert {
+            address: address(addr),
+            resource,
+        });
+        self
+    }
+
     /// What the refresh sees now.
     pub fn remote(&mut self, addr: &str, id: Option<&str>, attributes: Json) -> &mut Self {
         self.observed.insert_resource(

@@ -157,6 +157,10 @@ struct ResourceEntry<'a> {
         deserialize_with = "attributes_from_json"
     )]
     attributes: Cow<'a, Attributes>,
+    // Optional: state files written before it load unchanged, and a record without configured
+    // parameters writes none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    configured: Vec<String>,
     dependencies: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     id: Option<String>,
@@ -536,6 +540,7 @@ fn resource_entry<'a>(address: &ResourceAddress, resource: &'a ResourceState) ->
         natural_key: resource.natural_key.clone(),
         attributes: Cow::Borrowed(&resource.attributes),
         sensitive: resource.sensitive.iter().cloned().collect(),
+        configured: resource.configured.iter().cloned().collect(),
         dependencies: resource
             .dependencies
             .iter()
@@ -643,12 +648,16 @@ fn resource_from_entry(entry: ResourceEntry) -> Result<(ResourceAddress, Resourc
             }
         },
     };
+    for pointer in &entry.configured {
+        check_configured(&address, pointer)?;
+    }
     let resource = ResourceState {
         provider,
         id: entry.id,
         natural_key: entry.natural_key,
         attributes: entry.attributes.into_owned(),
         sensitive,
+        configured: entry.configured.into_iter().collect(),
         dependencies,
         status: match entry.status {
             StatusEntry::Ready => Status::Ready,
@@ -692,6 +701,20 @@ fn check_sealed(
          backup, or remove the pointer from `sensitive` and the value from `attributes` and \
          run `plinth apply`, which reads the object again and seals what the configuration marks \
          sensitive"
+    ))
+}
+
+/// Checks one pointer of a resource's `configured` list: a JSON pointer to an attribute or below
+/// (`/values` when the whole is one sensitive value). The value need not be there (the cloud may
+/// have dropped a key the configuration set).
+fn check_configured(address: &ResourceAddress, pointer: &str) -> Result<(), String> {
+    if plinth_core::path::pointer_tokens(pointer).is_some_and(|tokens| !tokens.is_empty()) {
+        return Ok(());
+    }
+    Err(format!(
+        "the configured value `{pointer}` of `{address}` is not a JSON pointer to an attribute \
+         (RFC 6901, e.g. `/values/custom/servers`); restore the file from its backup, or remove \
+         the pointer from `configured`"
     ))
 }
 
@@ -764,6 +787,48 @@ mod tests {
         tree.sort_all_objects();
         assert_eq!(serde_json::to_string_pretty(&tree).unwrap() + "\n", text);
         assert_eq!(decode_state(text.as_bytes()).unwrap(), state);
+    }
+
+    #[test]
+    fn configured_parameters_round_trip_and_a_file_without_them_loads() {
+        let mut state = State::new();
+        let mut resource = ResourceState::new(
+            Some("uid".into()),
+            json!({"values": {"custom": {"servers": 3}}}),
+        );
+        resource.configured = BTreeSet::from(["/values/custom/servers".to_owned()]);
+        state.apply(Change::Upsert {
+            address: "huaweicloud_cce_addon.dns".parse().unwrap(),
+            resource,
+        });
+        let text = encode_state(&state);
+        assert!(text.contains("\"configured\": [\n        \"/values/custom/servers\"\n      ]"));
+        assert_eq!(decode_state(text.as_bytes()).unwrap(), state);
+
+        // A file written before the field (or a record without configured parameters) has none.
+        let mut value: serde_json::Value = serde_json::from_str(&text).unwrap();
+        value["resources"][0]
+            .as_object_mut()
+            .unwrap()
+            .remove("configured");
+        let older = serde_json::to_string_pretty(&value).unwrap();
+        let loaded = decode_state(older.as_bytes()).unwrap();
+        let address = "huaweicloud_cce_addon.dns".parse().unwrap();
+        assert!(loaded.resource(&address).unwrap().configured.is_empty());
+        assert!(!encode_state(&loaded).contains("configured"));
+
+        value["resources"][0]["configured"] = json!(["values"]);
+        let damaged = serde_json::to_string_pretty(&value).unwrap();
+        let Err(DecodeError::Corrupt(reason)) = decode_state(damaged.as_bytes()) else {
+            panic!("a malformed pointer must be refused");
+        };
+        assert!(
+            reason.starts_with(
+                "the configured value `values` of `huaweicloud_cce_addon.dns` is not a JSON \
+                 pointer to an attribute"
+            ),
+            "{reason}"
+        );
     }
 
     #[test]

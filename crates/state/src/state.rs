@@ -58,6 +58,11 @@ pub struct ResourceState {
     /// JSON pointers (RFC 6901) into `attributes` of the values that are fingerprints of sensitive
     /// values rather than values.
     pub sensitive: BTreeSet<String>,
+    /// JSON pointers (RFC 6901) into `attributes` of the template parameters (an add-on's
+    /// `values`, a plug-in's `inputs`) the configuration set at the last apply that sent them:
+    /// the leaves written. A pointer that leaves the configuration plans its return to the
+    /// template's default; a value never configured (set in the console) is left alone.
+    pub configured: BTreeSet<String>,
     /// The resources this one directly depends on (not the transitive closure).
     pub dependencies: Vec<ResourceAddress>,
     /// Whether the object is sound or must be replaced.
@@ -684,6 +689,7 @@ impl ResourceState {
             natural_key: BTreeMap::new(),
             attributes: attributes.into(),
             sensitive: BTreeSet::new(),
+            configured: BTreeSet::new(),
             dependencies: Vec::new(),
             status: Status::Ready,
             pending: None,

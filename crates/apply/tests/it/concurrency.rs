@@ -396,9 +396,10 @@ async fn a_refused_create_before_destroy_keeps_the_old_object_in_the_state() {
     let (_, report) = cloud.apply(&at("pool-a"), &PlanOptions::default()).await;
     assert!(report.is_success(), "{}", failures(&report));
     let before = cloud.state();
-    // No such pool: the cloud refuses the create, so the old object must stay managed.
+    // No such pool: the cloud refuses the create, so the old object must stay managed. (A
+    // refreshing plan refuses the pool itself; without refresh it reaches the cloud.)
     let (_, report) = cloud
-        .apply(&at("pool-nowhere"), &PlanOptions::default())
+        .apply_without_refresh(&at("pool-nowhere"), &PlanOptions::default())
         .await;
     assert_eq!(report.failed.len(), 1, "{}", failures(&report));
     let api = match &report.failed[0].error {
@@ -428,7 +429,7 @@ async fn a_refused_create_after_its_delete_leaves_nothing_in_the_state() {
     let (_, report) = cloud.apply(&at("pool-a"), &PlanOptions::default()).await;
     assert!(report.is_success(), "{}", failures(&report));
     let (_, report) = cloud
-        .apply(&at("pool-nowhere"), &PlanOptions::default())
+        .apply_without_refresh(&at("pool-nowhere"), &PlanOptions::default())
         .await;
     assert_eq!(report.summary().destroyed, 1);
     assert_eq!(report.failed.len(), 1, "{}", failures(&report));

@@ -27,9 +27,10 @@ struct LifeCycle {
     first: Placement,
     upgraded_version: &'static str,
     replaced: Placement,
-    /// Values of the first apply: they set a parameter the later configurations do not manage.
+    /// Values of the first apply: they set a parameter the later configurations drop.
     first_values: &'static str,
-    unmanaged: (&'static str, Json),
+    /// The parameter dropped: its value at first, then its template default.
+    dropped: (&'static str, Json, Json),
     /// Values of the values change, and the parameter it changes.
     changed_values: &'static str,
     changed: (&'static str, Json),
@@ -122,8 +123,8 @@ impl LifeCycle {
         assert_eq!(report.summary().added, 1);
         let values = self.check(&cloud, self.first).await;
         assert_eq!(
-            pointer(&values, self.unmanaged.0),
-            Some(self.unmanaged.1.clone())
+            pointer(&values, self.dropped.0),
+            Some(self.dropped.1.clone())
         );
         assert_eq!(
             pointer(&values, self.default.0),
@@ -131,7 +132,7 @@ impl LifeCycle {
         );
         self.no_changes(&cloud, &v1).await;
 
-        // Upgrade, no longer managing the parameter: it keeps its installed value.
+        // Upgrade, no longer writing the parameter: it returns to the template default.
         let upgraded = Placement {
             version: self.upgraded_version,
             ..self.first
@@ -141,12 +142,12 @@ impl LifeCycle {
         assert_eq!(report.summary().changed, 1);
         let values = self.check(&cloud, upgraded).await;
         assert_eq!(
-            pointer(&values, self.unmanaged.0),
-            Some(self.unmanaged.1.clone())
+            pointer(&values, self.dropped.0),
+            Some(self.dropped.2.clone())
         );
         self.no_changes(&cloud, &v2).await;
 
-        // A change of values: the new one is set, the unmanaged one still kept.
+        // A change of values: the new one is set, the dropped one stays at its default.
         let (plan, _, v3) = apply(
             self.hcl(upgraded, self.changed_values),
             PlanOptions::default(),
@@ -159,8 +160,8 @@ impl LifeCycle {
             Some(self.changed.1.clone())
         );
         assert_eq!(
-            pointer(&values, self.unmanaged.0),
-            Some(self.unmanaged.1.clone())
+            pointer(&values, self.dropped.0),
+            Some(self.dropped.2.clone())
         );
         self.no_changes(&cloud, &v3).await;
 
@@ -213,7 +214,7 @@ async fn cce_addon_life_cycle() {
             version: "1.29.4",
         },
         first_values: "{ custom = { multiAZEnabled = true } }",
-        unmanaged: ("/custom/multiAZEnabled", json!(true)),
+        dropped: ("/custom/multiAZEnabled", json!(true), json!(false)),
         changed_values: "{ custom = { multiAZBalance = true } }",
         changed: ("/custom/multiAZBalance", json!(true)),
         default: ("/flavor/replicas", json!(2)),
@@ -240,7 +241,7 @@ async fn autopilot_addon_life_cycle() {
             version: "1.3.68",
         },
         first_values: "{ custom = { multiAZEnabled = true } }",
-        unmanaged: ("/custom/multiAZEnabled", json!(true)),
+        dropped: ("/custom/multiAZEnabled", json!(true), json!(false)),
         changed_values: "{ custom = { multiAZBalance = true } }",
         changed: ("/custom/multiAZBalance", json!(true)),
         default: ("/basic/swr_user", json!("autopilot-official")),
@@ -267,7 +268,11 @@ async fn pool_plugin_life_cycle() {
             version: "1.2.21",
         },
         first_values: "{ custom = { compatible_with_legacy_api = true } }",
-        unmanaged: ("/custom/compatible_with_legacy_api", json!(true)),
+        dropped: (
+            "/custom/compatible_with_legacy_api",
+            json!(true),
+            json!(false),
+        ),
         changed_values: "{ custom = { enable_simple_lib_mount = false } }",
         changed: ("/custom/enable_simple_lib_mount", json!(false)),
         default: ("/driver/nvidia/driverVersion", json!("535.54.03")),

@@ -122,6 +122,45 @@ impl Cloud {
         options: &ApplyOptions,
         events: EventSink,
     ) -> (Plan, ApplyReport) {
+        self.apply_refreshing(
+            config,
+            plan_options,
+            options,
+            events,
+            &RefreshOptions::default(),
+        )
+        .await
+    }
+
+    /// `plinth apply --no-refresh`: planned from the state alone, without the catalogue checks,
+    /// so what the catalogue would refuse reaches the cloud.
+    pub(crate) async fn apply_without_refresh(
+        &self,
+        config: &Configuration,
+        plan_options: &PlanOptions,
+    ) -> (Plan, ApplyReport) {
+        let refresh = RefreshOptions {
+            refresh: false,
+            ..RefreshOptions::default()
+        };
+        self.apply_refreshing(
+            config,
+            plan_options,
+            &ApplyOptions::default(),
+            no_events(),
+            &refresh,
+        )
+        .await
+    }
+
+    async fn apply_refreshing(
+        &self,
+        config: &Configuration,
+        plan_options: &PlanOptions,
+        options: &ApplyOptions,
+        events: EventSink,
+        refresh: &RefreshOptions,
+    ) -> (Plan, ApplyReport) {
         let storage = self.storage();
         let lock = storage
             .lock(&LockRequest {
@@ -135,7 +174,7 @@ impl Cloud {
             &state,
             &self.client,
             plan_options,
-            &RefreshOptions::default(),
+            refresh,
             &plinth_apply::no_events(),
         )
         .await

@@ -234,16 +234,16 @@ fn execute(mut run: Run<'_>) -> anyhow::Result<ExitCode> {
         &progress.sink(),
     ));
     progress.finish();
-    let plan = match planned {
-        Ok((plan, _)) => plan,
+    let plan = match crate::commands::planning::planned(planned) {
+        Ok(plan) => plan,
         Err(err) => {
             runtime.block_on(session.close())?;
-            return Err(err.into());
+            return Err(err);
         }
     };
     let view = PlanView::new(&plan, &state);
     if let Some(stream) = &stream {
-        stream.plan(&view)?;
+        crate::commands::planning::stream_plan(stream, &config, &view, &plan)?;
     }
     if let Some(saved) = saved {
         let same = saved.same_changes(&view);

@@ -2,6 +2,7 @@
 
 pub mod apply;
 pub mod completions;
+pub mod discover;
 pub mod emulator;
 pub mod fmt;
 pub mod force_unlock;

@@ -75,7 +75,7 @@ pub fn run(workspace: &Workspace, args: &PlanArgs) -> anyhow::Result<ExitCode> {
         .await;
         progress.finish();
         session.close().await?;
-        anyhow::Ok(planned?.0)
+        crate::commands::planning::planned(planned)
     })?;
     drop(lock);
     crate::commands::planning::warn_checks(plan.warnings())?;
@@ -83,7 +83,7 @@ pub fn run(workspace: &Workspace, args: &PlanArgs) -> anyhow::Result<ExitCode> {
     let view = PlanView::new(&plan, &state);
     let mut stdout = io::BufWriter::new(io::stdout().lock());
     if let Some(stream) = &stream {
-        stream.plan(&view)?;
+        crate::commands::planning::stream_plan(stream, &config, &view, &plan)?;
     } else if args.markdown {
         render::write_plan_markdown(&mut stdout, &view)?;
     } else {

@@ -25,6 +25,39 @@ pub fn load_configuration(workspace: &Workspace, vars: &VarArgs) -> anyhow::Resu
     }
 }
 
+/// A refresh-and-plan's error, with a configuration problem found while planning (the template
+/// checks: a misspelt template, a version the template lacks, ...) as [`InvalidConfiguration`],
+/// so it shows as code frames; and the plan's warnings printed.
+pub fn planned(
+    result: Result<(plinth_planner::Plan, plinth_planner::Observations), plinth_apply::ApplyError>,
+) -> anyhow::Result<plinth_planner::Plan> {
+    match result {
+        Ok((plan, _)) => {
+            if !plan.warnings().is_empty() {
+                crate::diagnostics::print(plan.warnings())?;
+            }
+            Ok(plan)
+        }
+        Err(plinth_apply::ApplyError::Plan(plinth_planner::PlanError::Configuration(found))) => {
+            Err(InvalidConfiguration(found).into())
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// Writes the warnings of the configuration and of the plan as `diagnostic` lines of the
+/// `--json` stream (stderr has them as code frames already), then its `plan` line.
+pub fn stream_plan(
+    stream: &crate::render::stream::JsonStream,
+    config: &Configuration,
+    view: &crate::render::PlanView<'_>,
+    plan: &plinth_planner::Plan,
+) -> std::io::Result<()> {
+    stream.diagnostics(&crate::diagnostics::warning_lines(config.warnings()))?;
+    stream.diagnostics(&crate::diagnostics::warning_lines(plan.warnings()))?;
+    stream.plan(view)
+}
+
 /// Refuses `import` blocks whose targets have no `resource` block (unless their configuration
 /// is generated); the diagnostics become [`InvalidConfiguration`].
 pub fn check_import_targets(config: &Configuration) -> anyhow::Result<()> {

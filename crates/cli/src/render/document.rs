@@ -54,6 +54,9 @@ pub struct DocumentHead {
     pub summary: SummaryCounts,
     /// Whether applying the plan would change anything.
     pub has_changes: bool,
+    /// The plan's warnings (the template checks'), each with its place and hint:
+    /// `main.hcl:6:16: message (hint)`.
+    pub warnings: Vec<String>,
 }
 
 /// The document as it is written: the fields of the head around `resource_changes`.
@@ -72,6 +75,9 @@ struct FlatDocument {
     output_changes: BTreeMap<String, OutputChangeEntry>,
     summary: SummaryCounts,
     has_changes: bool,
+    // Present only when the plan has warnings.
+    #[serde(default)]
+    warnings: Vec<String>,
 }
 
 impl From<FlatDocument> for PlanDocument {
@@ -87,6 +93,7 @@ impl From<FlatDocument> for PlanDocument {
                 resource_sealing: flat.resource_sealing,
                 summary: flat.summary,
                 has_changes: flat.has_changes,
+                warnings: flat.warnings,
             },
             resource_changes: flat.resource_changes,
         }
@@ -110,7 +117,7 @@ where
     S: Serializer,
     C: Serialize,
 {
-    let mut document = serializer.serialize_struct("PlanDocument", 9)?;
+    let mut document = serializer.serialize_struct("PlanDocument", 11)?;
     document.serialize_field("format_version", &head.format_version)?;
     document.serialize_field("plinth_version", &head.plinth_version)?;
     document.serialize_field("mode", &head.mode)?;
@@ -123,6 +130,9 @@ where
     document.serialize_field("output_changes", &head.output_changes)?;
     document.serialize_field("summary", &head.summary)?;
     document.serialize_field("has_changes", &head.has_changes)?;
+    if !head.warnings.is_empty() {
+        document.serialize_field("warnings", &head.warnings)?;
+    }
     document.end()
 }
 
@@ -595,6 +605,7 @@ impl<'a> PlanView<'a> {
                 forget: summary.forget,
             },
             has_changes: plan.has_changes(),
+            warnings: warning_texts(plan.warnings()),
         };
         Self { plan, prior, head }
     }
@@ -631,6 +642,22 @@ impl Serialize for PlanView<'_> {
             serializer,
         )
     }
+}
+
+/// Each warning of `diagnostics` as one line: its place, message and hint.
+fn warning_texts(diagnostics: &plinth_config::Diagnostics) -> Vec<String> {
+    diagnostics
+        .iter()
+        .filter(|d| d.severity() == plinth_config::Severity::Warning)
+        .map(|d| {
+            let place = d
+                .location()
+                .map(|l| format!("{}:{}:{}: ", l.file, l.line, l.column))
+                .unwrap_or_default();
+            let hint = d.hint().map(|h| format!(" ({h})")).unwrap_or_default();
+            format!("{place}{}{hint}", d.message())
+        })
+        .collect()
 }
 
 impl DocumentHead {

@@ -75,6 +75,7 @@ where
     if shows_changes {
         forget_warning(&mut warning, &changes);
     }
+    plan_warnings(&mut warning, &head.warnings);
     let drift_headline = drift_headline(head);
     // The drift headline and the warning are kept whatever the table's length.
     let kept_after_table = chars(&drift_headline) + chars(&warning);
@@ -92,9 +93,9 @@ where
     }
     w.write_all(out.as_bytes())?;
     out.clear();
+    budget.spend(&warning);
+    out.push_str(&warning);
     if shows_changes {
-        budget.spend(&warning);
-        out.push_str(&warning);
         let heading = "\n#### Changes\n";
         if cut.table_rows == 0 && budget.fits(heading) {
             budget.spend(heading);
@@ -117,6 +118,7 @@ where
         }
         cut.details = total - cut.details_shown;
     }
+    // Without changes, `out` still holds the warnings: written with the note.
     cut.note(&mut out, total);
     w.write_all(out.as_bytes())
 }
@@ -292,6 +294,14 @@ fn forget_warning<C: Borrow<ResourceChange>, I: Iterator<Item = C>>(
         if forgotten.len() == 1 { "it" } else { "them" },
         forgotten.join(", ")
     );
+}
+
+/// The plan's warnings (a template parameter the template does not show), each as a quote with
+/// its place.
+fn plan_warnings(out: &mut String, warnings: &[String]) {
+    for text in warnings {
+        let _ = writeln!(out, "\n> **Warning:** {}", html(&cell(text)));
+    }
 }
 
 /// One change folded: its address and headline as the summary, its text as a `diff` block.

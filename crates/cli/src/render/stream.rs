@@ -17,7 +17,7 @@ use serde::Serialize;
 
 /// The version of the event stream. A reader refuses a larger major version; fields and event
 /// types may be added within a major version.
-pub const STREAM_VERSION: &str = "1.1";
+pub const STREAM_VERSION: &str = "1.2";
 
 /// Whether a stream was started on stdout, so that a `diagnostic` line written after an error
 /// knows whether the `version` line is there already. Stdout is one per process, so is this.
@@ -155,12 +155,14 @@ pub enum StreamEvent {
 }
 
 /// A `diagnostic` line: an error that stopped the whole run (its text is on stderr too), or one
-/// error of an invalid configuration. The last lines of such a run.
+/// error of an invalid configuration, the last lines of such a run; or a warning (severity
+/// `warning`, since 1.2) of the configuration or of the plan's template checks, before the
+/// `plan` line.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DiagnosticLine {
     #[serde(rename = "type")]
     kind: &'static str,
-    /// `error` (the only severity that stops a run).
+    /// `error` (the only severity that stops a run) or `warning`.
     pub severity: &'static str,
     /// The message, as stderr says it after `error: `.
     pub message: String,
@@ -188,6 +190,16 @@ impl DiagnosticLine {
             range: None,
             address: None,
             cloud_error: None,
+        }
+    }
+}
+
+impl DiagnosticLine {
+    /// A warning line with `message` and nothing else known yet.
+    pub fn warning(message: String) -> Self {
+        Self {
+            severity: "warning",
+            ..Self::error(message)
         }
     }
 }
@@ -381,6 +393,11 @@ impl JsonStream {
         self.line(&PlanLine { kind: "plan", plan })
     }
 
+    /// Writes `diagnostic` lines (the warnings of a run that goes on).
+    pub fn diagnostics(&self, lines: &[DiagnosticLine]) -> io::Result<()> {
+        lines.iter().try_for_each(|line| self.line(line))
+    }
+
     /// Writes one event's line.
     pub fn event(&self, event: &StreamEvent) -> io::Result<()> {
         self.line(event)
@@ -447,7 +464,7 @@ mod tests {
         let text = String::from_utf8(buffer.0.lock().unwrap().clone()).unwrap();
         let version = env!("CARGO_PKG_VERSION");
         insta::assert_snapshot!(text.replace(version, "[version]"), @r#"
-        {"type":"version","format_version":"1.1","plinth_version":"[version]","command":"apply"}
+        {"type":"version","format_version":"1.2","plinth_version":"[version]","command":"apply"}
         {"type":"operation_start","address":"huaweicloud_cce_addon.dns","operation":"create"}
         {"type":"operation_skipped","address":"huaweicloud_cce_addon.metrics","operation":"create","cause":"dependency_failed","dependency":"huaweicloud_cce_addon.dns"}
         {"type":"summary","command":"apply","outcome":"failed","add":0,"change":0,"destroy":0,"import":0,"failed":1,"skipped":1,"pending":0}

@@ -7,6 +7,7 @@
 
 mod addon;
 mod addon_template;
+mod cluster;
 mod error;
 mod iam;
 mod plugin;
@@ -17,6 +18,10 @@ pub use addon::{
 };
 pub use addon_template::{
     AddonTemplate, AddonTemplateList, AddonTemplateMetadata, AddonTemplateSpec,
+};
+pub use cluster::{
+    AddonRollbackRequest, Cluster, ClusterList, ClusterMetadata, ClusterSpec, ClusterStatus, Pool,
+    PoolList, PoolMetadata, PoolStatus,
 };
 pub use error::{ErrorBody, NestedError};
 pub use iam::{Project, ProjectList};

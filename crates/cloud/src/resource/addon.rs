@@ -43,6 +43,40 @@ pub(super) async fn read_data(
     }
 }
 
+/// Reads `data "huaweicloud_cce_addons"`: every add-on of a cluster, each mapped like the
+/// managed add-on (its values included).
+pub(super) async fn read_all(
+    api: AddonApi,
+    resource_type: &'static str,
+    client: &Client,
+    arguments: &Value,
+) -> Result<Value, CloudError> {
+    let cluster = super::required_str(resource_type, arguments, "cluster_id")?;
+    let list = client.list_addons(api, cluster).await?;
+    let addons: Vec<Value> = list
+        .items
+        .iter()
+        .map(|addon| remote_object(api, addon, Some(cluster)))
+        .filter(|addon| addon.progress != Progress::Gone)
+        .map(|addon| addon.attributes.to_value())
+        .collect();
+    Ok(json!({"cluster_id": cluster, "addons": addons}))
+}
+
+pub(super) async fn list(
+    api: AddonApi,
+    client: &Client,
+    cluster: &str,
+) -> Result<Vec<RemoteObject>, CloudError> {
+    let list = client.list_addons(api, cluster).await?;
+    Ok(list
+        .items
+        .iter()
+        .map(|addon| remote_object(api, addon, Some(cluster)))
+        .filter(|addon| addon.progress != Progress::Gone)
+        .collect())
+}
+
 pub(super) async fn read(
     api: AddonApi,
     resource_type: &'static str,
@@ -162,6 +196,23 @@ pub(super) async fn update(
         .upgrade_addon(api, id, &AddonRequest::upgrade(spec, alias))
         .await?;
     Ok(remote_object(api, &answer, Some(&cluster)))
+}
+
+pub(super) async fn rollback(
+    api: AddonApi,
+    resource_type: &'static str,
+    client: &Client,
+    object: &RemoteObject,
+) -> Result<RemoteObject, CloudError> {
+    let cluster = object.natural_key.get("cluster_id").map(String::as_str);
+    let (Some(id), Some(cluster)) = (object.id.as_deref(), cluster) else {
+        return Err(CloudError::InvalidAttributes {
+            resource_type,
+            message: "rolling back an add-on needs its id and `cluster_id`".to_owned(),
+        });
+    };
+    let answer = client.rollback_addon(api, cluster, id).await?;
+    Ok(remote_object(api, &answer, Some(cluster)))
 }
 
 pub(super) async fn delete(

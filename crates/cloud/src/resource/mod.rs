@@ -17,7 +17,7 @@ use crate::error::CloudError;
 use crate::listing::{ListKey, Listed, Listings, Window};
 use crate::wait::{Polled, WaitOptions, WaitProgress, WaitTarget, wait_polling};
 
-use plinth_core::registry::{self, ApiFamily, TypeSpec};
+use plinth_core::registry::{self, ApiFamily, DataKind, TypeSpec};
 use plinth_core::{Mode, ObjectRef, RemoteObject};
 
 /// A resource type or data source as the cloud client drives it: a type of the registry
@@ -349,6 +349,35 @@ impl ResourceType {
         }
     }
 
+    /// Every object of this type in `container` (a cluster's add-ons, a pool's plug-ins), as
+    /// [`ResourceType::read`] maps them; objects whose deletion has finished are left out.
+    pub async fn list_in(
+        self,
+        client: &Client,
+        container: &str,
+    ) -> Result<Vec<RemoteObject>, CloudError> {
+        match self.0.family {
+            ApiFamily::Addons(api) => addon::list(api, client, container).await,
+            ApiFamily::PoolPlugins => plugin::list(client, container).await,
+        }
+    }
+
+    /// Rolls an add-on back to the version before its last upgrade (`RollbackAddonInstance`);
+    /// answers it as the cloud shows it (rolling back: wait for it). `None` for a type that
+    /// cannot be rolled back (plug-ins have no such call).
+    pub async fn rollback(
+        self,
+        client: &Client,
+        object: &RemoteObject,
+    ) -> Result<Option<RemoteObject>, CloudError> {
+        match self.0.family {
+            ApiFamily::Addons(api) => addon::rollback(api, self.0.name, client, object)
+                .await
+                .map(Some),
+            ApiFamily::PoolPlugins => Ok(None),
+        }
+    }
+
     /// Deletes the object. An object already gone is not an error.
     pub async fn delete(self, client: &Client, object: &ObjectRef) -> Result<(), CloudError> {
         match self.0.family {
@@ -386,16 +415,22 @@ impl std::fmt::Display for ResourceType {
 }
 
 /// Reads the data source `spec` with its evaluated `arguments`, answering its attributes in the
-/// registry's layout: an add-on by id (the same mapping as the managed type's), or the list of a
-/// pool's plug-ins (each mapped like the managed plug-in).
+/// registry's layout: an add-on by id (the same mapping as the managed type's), every add-on of a
+/// cluster or plug-in of a pool (each mapped like the managed type), or a family's templates.
 pub async fn read_data(
     client: &Client,
     spec: &'static TypeSpec,
     arguments: &Value,
 ) -> Result<Value, CloudError> {
-    match spec.family {
-        ApiFamily::Addons(api) => addon::read_data(api, spec.name, client, arguments).await,
-        ApiFamily::PoolPlugins => plugin::read_data(spec.name, client, arguments).await,
+    match (spec.family, spec.data) {
+        (_, Some(DataKind::Templates)) => {
+            crate::catalogue::read_templates(client, spec, arguments).await
+        }
+        (ApiFamily::Addons(api), Some(DataKind::All)) => {
+            addon::read_all(api, spec.name, client, arguments).await
+        }
+        (ApiFamily::Addons(api), _) => addon::read_data(api, spec.name, client, arguments).await,
+        (ApiFamily::PoolPlugins, _) => plugin::read_data(spec.name, client, arguments).await,
     }
 }
 

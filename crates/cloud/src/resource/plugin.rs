@@ -79,6 +79,16 @@ pub(super) async fn delete(
 
 /// Reads `data "huaweicloud_modelarts_pool_plugins"`: every plug-in of `pool_name`, each mapped
 /// like the managed plug-in.
+pub(super) async fn list(client: &Client, pool: &str) -> Result<Vec<RemoteObject>, CloudError> {
+    let list = client.list_plugins(pool).await?;
+    Ok(list
+        .items
+        .iter()
+        .map(|plugin| remote_object(pool, plugin))
+        .filter(|plugin| plugin.progress != Progress::Gone)
+        .collect())
+}
+
 pub(super) async fn read_data(
     resource_type: &'static str,
     client: &Client,

@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod auth;
+mod catalogue;
 mod client;
 mod concurrency;
 mod contract;

@@ -7,6 +7,7 @@ mod options;
 mod ordering;
 mod scale;
 mod statements;
+mod templates;
 
 use std::fmt::Write as _;
 

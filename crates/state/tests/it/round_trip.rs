@@ -98,6 +98,7 @@ fn resource() -> impl Strategy<Value = ResourceState> {
                     )
                     .into(),
                     sensitive: BTreeSet::new(),
+                    configured: BTreeSet::new(),
                     dependencies,
                     status: if tainted {
                         Status::Tainted
