@@ -133,6 +133,55 @@ pub enum StateError {
         reason: String,
     },
 
+    /// A state kept elsewhere than in a file (a database) holds a document plinth cannot read.
+    /// plinth never overwrites it.
+    #[error(
+        "the state `{location}` is unreadable: {reason}\n\nhint: plinth left it untouched; restore an earlier version (`plinth state history`, then `plinth state push`)"
+    )]
+    StoredCorrupt {
+        /// Where the state is stored (no credentials).
+        location: String,
+        /// What is wrong.
+        reason: String,
+    },
+
+    /// A state kept elsewhere than in a file was written by a newer plinth.
+    #[error(
+        "the state `{location}` has format version {found}, but this plinth reads versions up to {supported}\n\nhint: upgrade plinth"
+    )]
+    StoredNewerVersion {
+        /// Where the state is stored (no credentials).
+        location: String,
+        /// The version stored.
+        found: u64,
+        /// The newest version this plinth reads.
+        supported: u64,
+    },
+
+    /// A storage other than the local file (a database) failed or refused an operation.
+    #[error("cannot {action} `{location}`: {message}{}", hint.as_ref().map(|hint| format!("\n\nhint: {hint}")).unwrap_or_default())]
+    Backend {
+        /// What plinth was doing, e.g. "save the state in".
+        action: String,
+        /// Where the state is stored (no credentials).
+        location: String,
+        /// What went wrong, with the storage's own code where it has one; never a credential.
+        message: String,
+        /// What to do about it.
+        hint: Option<String>,
+    },
+
+    /// `state push` of a state that would replace a newer or unrelated one.
+    #[error("cannot push the state to `{location}`: {reason}\n\nhint: {hint}")]
+    PushRefused {
+        /// Where the state is stored.
+        location: String,
+        /// Why not.
+        reason: String,
+        /// What to do about it.
+        hint: String,
+    },
+
     /// Addresses given to a state command that match nothing in the state.
     #[error("{} in the state", not_found(addresses))]
     NotInState {
@@ -254,6 +303,7 @@ mod tests {
             pid: 4242,
             operation: "apply".into(),
             time: "2026-11-22T10:00:00Z".into(),
+            ci_run: None,
         }
     }
 
