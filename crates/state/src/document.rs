@@ -32,6 +32,24 @@ pub fn decode_state(text: &[u8], location: &str) -> Result<State, StateError> {
     })
 }
 
+/// Whether saving `state` seals values that earlier versions may hold as they are: then a
+/// storage that keeps earlier versions passes each through [`reseal_previous`].
+pub fn reseals(state: &State) -> bool {
+    state.resealed.0
+}
+
+/// A stored earlier version (`previous`, a state document) as it must be kept once `state` is
+/// saved: `None` when it can stay as it is, else its text with the values `state` newly seals
+/// sealed there too, so that no kept version holds a secret the state no longer does.
+pub fn reseal_previous(previous: &[u8], state: &State) -> Option<String> {
+    if !state.resealed.0 {
+        return None;
+    }
+    let mut text = Vec::new();
+    format::write_backup(previous, state, &mut text).ok()?;
+    String::from_utf8(text).ok()
+}
+
 /// One journal entry for `change`, as a line of the local journal holds it (without its newline).
 pub fn encode_change(change: &Change) -> String {
     let mut line = format::encode_change(change);
@@ -83,6 +101,13 @@ mod tests {
                 .starts_with("the state `postgres://db/plinth#default` is unreadable"),
             "{error}"
         );
+    }
+
+    #[test]
+    fn a_previous_version_is_kept_as_it_is_unless_the_state_seals_more() {
+        let state = State::new();
+        let text = encode_state(&state);
+        assert_eq!(reseal_previous(text.as_bytes(), &state), None);
     }
 
     #[test]
