@@ -54,7 +54,7 @@ impl Target {
         let (cleaned, root_certificates) = preprocess(conn_str);
         let mut config: Config = cleaned.parse().map_err(|error: tokio_postgres::Error| {
             // The driver's parse errors name the option, never its value.
-            InvalidConnection(format!("the connection string is invalid: {error}"))
+            InvalidConnection(mask_all(&describe(&error), conn_str))
         })?;
         if config.get_hosts().is_empty() {
             return Err(InvalidConnection(
@@ -145,7 +145,8 @@ pub(crate) fn describe(error: &tokio_postgres::Error) -> String {
     if let Some(db) = error.as_db_error() {
         let mut text = format!("{} (SQLSTATE {})", db.message(), db.code().code());
         if let Some(detail) = db.detail() {
-            text.push_str(&format!("; {detail}"));
+            text.push_str("; ");
+            text.push_str(detail);
         }
         return text;
     }
@@ -154,11 +155,34 @@ pub(crate) fn describe(error: &tokio_postgres::Error) -> String {
     while let Some(cause) = source {
         let words = cause.to_string();
         if !text.contains(&words) {
-            text.push_str(&format!(": {words}"));
+            text.push_str(": ");
+            text.push_str(&words);
         }
         source = cause.source();
     }
     text
+}
+
+/// A message about `conn_str` with its password hidden: the driver's parse errors name options,
+/// but one that cannot be parsed is read here by hand to find the password.
+fn mask_all(message: &str, conn_str: &str) -> String {
+    let mut secrets = vec![conn_str.to_owned()];
+    if let Some((_, rest)) = conn_str.split_once("://")
+        && let Some((userinfo, _)) = rest.split_once('@')
+        && let Some((_, password)) = userinfo.split_once(':')
+    {
+        secrets.push(password.to_owned());
+    }
+    for word in conn_str.split_whitespace() {
+        if let Some(password) = word.strip_prefix("password=") {
+            secrets.push(password.trim_matches('\'').to_owned());
+        }
+    }
+    let mut message = message.to_owned();
+    for secret in secrets.iter().filter(|secret| !secret.is_empty()) {
+        message = message.replace(secret.as_str(), "***");
+    }
+    message
 }
 
 /// The connection string with `sslmode=verify-full|verify-ca` read as `require` and
@@ -199,7 +223,10 @@ fn preprocess(conn_str: &str) -> (String, Option<PathBuf>) {
 }
 
 fn display_url(config: &Config) -> String {
-    let user = config.get_user().map(|user| format!("{user}@")).unwrap_or_default();
+    let user = config
+        .get_user()
+        .map(|user| format!("{user}@"))
+        .unwrap_or_default();
     let hosts: Vec<String> = config
         .get_hosts()
         .iter()

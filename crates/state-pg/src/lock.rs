@@ -186,8 +186,11 @@ pub(crate) async fn holder(
     }))
 }
 
-/// Whether some session holds the advisory lock `key` (pg_locks, which every role may read).
-pub(crate) async fn session_holds(client: &Client, key: i64) -> Result<bool, tokio_postgres::Error> {
+/// Whether some session holds the advisory lock `key` (`pg_locks`, which every role may read).
+pub(crate) async fn session_holds(
+    client: &Client,
+    key: i64,
+) -> Result<bool, tokio_postgres::Error> {
     // A bigint advisory key shows in pg_locks as classid (high half), objid (low half), objsubid 1.
     let row = client
         .query_one(
@@ -211,7 +214,7 @@ pub(crate) struct Probe {
     /// The backend pid that answered the lock connection's next statement, while the other
     /// connection's transaction was still open.
     pub(crate) lock_backend_again: i32,
-    /// The backend pid that holds the advisory lock, as pg_locks shows it.
+    /// The backend pid that holds the advisory lock, as `pg_locks` shows it.
     pub(crate) holder: Option<i32>,
 }
 
@@ -220,8 +223,8 @@ pub(crate) struct Probe {
 /// by a server session the run does not own, and nothing is locked. Without a pooler, two
 /// connections are two sessions, and a connection keeps its session: the lock statement's
 /// session holds the lock and answers the next statement. With such a pooler, the other
-/// connection's transaction is handed the session the lock statement just released (PgBouncer
-/// reuses the most recent one), or the lock connection's next statement lands on another one.
+/// connection's transaction is handed the session the lock statement just released
+/// (`PgBouncer` reuses the most recent one), or the lock connection's next statement lands on another one.
 pub(crate) fn behind_transaction_pooler(probe: &Probe) -> bool {
     probe.lock_backend == probe.other_backend
         || probe.lock_backend_again != probe.lock_backend

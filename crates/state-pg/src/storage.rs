@@ -286,7 +286,13 @@ impl PgStorage {
     }
 
     fn database_error(&self, action: &str, error: &tokio_postgres::Error) -> StateError {
-        let hint = if error.is_closed() || error.as_db_error().is_none() {
+        // SQLSTATE class 08 (connection exception) and 57P (the server ended the session:
+        // terminated, shutting down) mean the connection is gone, as a closed socket does.
+        let lost = error.as_db_error().is_none_or(|db| {
+            let code = db.code().code();
+            code.starts_with("08") || code.starts_with("57P")
+        });
+        let hint = if error.is_closed() || lost {
             Some(
                 "the connection to the database was lost or refused; what the run recorded \
                  before is kept in the database, and the next run folds it in: run the command \
@@ -672,7 +678,11 @@ impl StateStorage for PgStorage {
             request.timeout,
             || self.try_lock(request),
             |waited| StateError::Locked {
-                info: self.lock_holder().ok().flatten().map(|holder| holder.info),
+                info: self
+                    .lock_holder()
+                    .ok()
+                    .flatten()
+                    .map(|holder| Box::new(holder.info)),
                 waited,
             },
         )
@@ -707,7 +717,7 @@ impl StateStorage for PgStorage {
         else {
             return Err(StateError::LockIdMismatch {
                 given: lock_id.to_owned(),
-                current: current.map(|holder| holder.info),
+                current: current.map(|holder| Box::new(holder.info)),
             });
         };
         if holder.session_alive {
@@ -732,7 +742,10 @@ impl StateStorage for PgStorage {
             let client = client.lock().await;
             client
                 .execute(
-                    &format!("DELETE FROM {} WHERE workspace = $1 AND lock_id = $2", tables.locks),
+                    &format!(
+                        "DELETE FROM {} WHERE workspace = $1 AND lock_id = $2",
+                        tables.locks
+                    ),
                     &[&workspace, &id],
                 )
                 .await
@@ -745,7 +758,10 @@ impl StateStorage for PgStorage {
         let serial = i64::try_from(state.serial()).map_err(|_| StateError::Backend {
             action: "save the state in".to_owned(),
             location: self.location.clone(),
-            message: format!("the serial {} is too large for the database", state.serial()),
+            message: format!(
+                "the serial {} is too large for the database",
+                state.serial()
+            ),
             hint: None,
         })?;
         let text = document::encode_state(state);
@@ -759,7 +775,16 @@ impl StateStorage for PgStorage {
         self.call("save the state in", async move {
             let mut client = client.lock().await;
             let transaction = client.transaction().await?;
-            write_version(&transaction, &tables, &workspace, lineage, serial, &text, &by).await?;
+            write_version(
+                &transaction,
+                &tables,
+                &workspace,
+                lineage,
+                serial,
+                &text,
+                &by,
+            )
+            .await?;
             transaction.commit().await
         })
     }
@@ -829,7 +854,11 @@ fn digest(text: &str) -> String {
 }
 
 fn saved_by() -> String {
-    format!("{}@{}", plinth_state::user_name(), plinth_state::host_name())
+    format!(
+        "{}@{}",
+        plinth_state::user_name(),
+        plinth_state::host_name()
+    )
 }
 
 fn state_set_serial(state: &mut State, serial: i64) {

@@ -122,7 +122,10 @@ mod tests {
         assert_eq!(check_push(None, &state), Ok(()));
         assert_eq!(check_push(Some((state.lineage(), 4)), &state), Ok(()));
         let equal = check_push(Some((state.lineage(), 5)), &state).unwrap_err();
-        assert!(equal.contains("not newer than the stored serial 5"), "{equal}");
+        assert!(
+            equal.contains("not newer than the stored serial 5"),
+            "{equal}"
+        );
         let other = check_push(Some((Uuid::nil(), 1)), &state).unwrap_err();
         assert!(other.contains("different states"), "{other}");
     }

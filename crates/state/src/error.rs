@@ -96,13 +96,13 @@ pub enum StateError {
     /// Someone else holds the state lock.
     #[error(
         "the state is locked{}{}\n\nhint: wait for that run to finish, or pass `--lock-timeout`; if no run holds it, `plinth force-unlock {}`",
-        holder_suffix(info.as_ref()),
+        holder_suffix(info.as_deref()),
         waited_suffix(*waited),
         info.as_ref().map_or_else(|| "LOCK_ID".to_owned(), |info| info.id.to_string())
     )]
     Locked {
         /// Who holds the lock, when the lock file could be read.
-        info: Option<LockInfo>,
+        info: Option<Box<LockInfo>>,
         /// How long plinth waited before giving up (zero when it did not wait).
         waited: Duration,
     },
@@ -119,7 +119,7 @@ pub enum StateError {
         /// The id given by the user.
         given: String,
         /// The lock that is actually recorded, if any.
-        current: Option<LockInfo>,
+        current: Option<Box<LockInfo>>,
     },
 
     /// The state on disk is not the one this run loaded: another lineage, or a newer serial.
@@ -310,7 +310,7 @@ mod tests {
     #[test]
     fn lock_messages_name_the_holder_and_the_way_out() {
         let locked = StateError::Locked {
-            info: Some(info()),
+            info: Some(Box::new(info())),
             waited: Duration::from_secs(30),
         };
         insta::assert_snapshot!(locked, @r"
@@ -320,7 +320,7 @@ mod tests {
         ");
         let mismatch = StateError::LockIdMismatch {
             given: "1234".into(),
-            current: Some(info()),
+            current: Some(Box::new(info())),
         };
         insta::assert_snapshot!(mismatch, @"cannot force-unlock `1234`: the lock is held by alice@build-1 (pid 4242, `apply`, since 2026-11-22T10:00:00Z, lock id 00000000-0000-0000-0000-000000000000)");
     }

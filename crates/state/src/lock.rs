@@ -48,7 +48,7 @@ pub struct LockRequest {
 pub struct LockGuard {
     info: LockInfo,
     // Dropping this releases the lock (a file handle here; a database connection elsewhere).
-    _held: Box<dyn Any + Send>,
+    held: Box<dyn Any + Send>,
 }
 
 /// What [`crate::StateStorage::force_unlock`] did.
@@ -67,7 +67,7 @@ impl LockGuard {
     pub fn new(info: LockInfo, held: impl Any + Send) -> Self {
         Self {
             info,
-            _held: Box::new(held),
+            held: Box::new(held),
         }
     }
 
@@ -79,7 +79,8 @@ impl LockGuard {
     /// What keeps the lock held, if it is a `T`: a storage finds its own lock session here
     /// (a database storage writes through the connection that holds the lock).
     pub fn held<T: Any>(&self) -> Option<&T> {
-        self._held.downcast_ref::<T>()
+        let held: &dyn Any = &*self.held;
+        held.downcast_ref::<T>()
     }
 }
 
@@ -199,7 +200,7 @@ pub(crate) fn acquire(lock_path: &Path, request: &LockRequest) -> Result<LockGua
         let elapsed = started.elapsed();
         if elapsed >= request.timeout {
             return Err(StateError::Locked {
-                info: read_info(lock_path),
+                info: read_info(lock_path).map(Box::new),
                 waited: request.timeout,
             });
         }
@@ -217,7 +218,7 @@ pub(crate) fn force_unlock(lock_path: &Path, lock_id: &str) -> Result<ForceUnloc
     else {
         return Err(StateError::LockIdMismatch {
             given: lock_id.to_owned(),
-            current,
+            current: current.map(Box::new),
         });
     };
     let file = open_lock_file(lock_path)?;
@@ -364,7 +365,10 @@ mod tests {
             ci_run_url(env(&[("BUILD_URL", "https://jenkins/job/1")])),
             Some("https://jenkins/job/1".to_owned())
         );
-        assert_eq!(ci_run_url(env(&[("GITHUB_RUN_ID", "42"), ("CI_JOB_URL", " ")])), None);
+        assert_eq!(
+            ci_run_url(env(&[("GITHUB_RUN_ID", "42"), ("CI_JOB_URL", " ")])),
+            None
+        );
     }
 
     fn request(timeout_ms: u64) -> LockRequest {
@@ -386,7 +390,7 @@ mod tests {
         else {
             panic!("expected a lock error naming the holder, got {error}");
         };
-        assert_eq!(info, guard.info());
+        assert_eq!(**info, *guard.info());
         drop(guard);
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "");
         acquire(&path, &request(0)).unwrap();
