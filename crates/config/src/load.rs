@@ -36,6 +36,8 @@ pub struct LoadOptions {
     /// Environment entries (`PLINTH_VAR_name`, value); entries without that prefix are ignored.
     /// The caller passes them in: this crate never reads the environment.
     pub env_vars: Vec<(String, String)>,
+    /// The selected workspace, the value of `plinth.workspace` (`None`: `default`).
+    pub workspace: Option<String>,
 }
 
 /// Everything a configuration is made of, already in memory: the pure input of [`load_sources`].
@@ -51,6 +53,8 @@ pub struct Sources {
     pub vars: Vec<String>,
     /// Environment entries `PLINTH_VAR_name` (lowest precedence after defaults).
     pub env_vars: Vec<(String, String)>,
+    /// The selected workspace, the value of `plinth.workspace` (`None`: `default`).
+    pub workspace: Option<String>,
 }
 
 /// The prefix of environment variables that set variables.
@@ -119,6 +123,7 @@ pub fn load(dir: &Path, options: &LoadOptions) -> Result<Configuration, Diagnost
         var_files,
         vars: options.vars.clone(),
         env_vars: options.env_vars.clone(),
+        workspace: options.workspace.clone(),
     })
 }
 
@@ -150,7 +155,16 @@ pub fn load_sources(sources: Sources) -> Result<Configuration, Diagnostics> {
         let index = loader.config.sources.add(file);
         let file = loader.config.sources.get(index);
         match hcl_edit::parser::parse_body(file.text()) {
-            Ok(body) => bodies.push((index, body)),
+            Ok(mut body) => {
+                let workspace = sources.workspace.as_deref().unwrap_or("default");
+                crate::settings::substitute_workspace(
+                    &mut body,
+                    workspace,
+                    file,
+                    &mut loader.diagnostics,
+                );
+                bodies.push((index, body));
+            }
             Err(e) => {
                 let diagnostic = file.error_at_line_col(
                     e.location().line(),
@@ -348,6 +362,7 @@ struct Loader {
 
 const BLOCK_TYPES: &[&str] = &[
     "provider", "variable", "locals", "resource", "data", "output", "moved", "removed", "import",
+    "plinth",
 ];
 const PROVIDER_ATTRIBUTES: &[&str] = &[
     "region",
@@ -456,6 +471,11 @@ impl Loader {
                 }
                 Structure::Block(block) => match block.ident.as_str() {
                     "provider" => self.provider_block(file, block),
+                    "plinth" => crate::settings::check_block(
+                        self.config.sources.get(file),
+                        block,
+                        &mut self.diagnostics,
+                    ),
                     "variable" => self.variable_block(file, block),
                     "locals" => self.locals_block(file, block),
                     "resource" => self.resource_block(file, block, Mode::Managed),
@@ -2178,6 +2198,7 @@ variable "zones" {
                 .iter()
                 .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
                 .collect(),
+            workspace: None,
         })
     }
 
@@ -2273,6 +2294,7 @@ variable "zones" {
             var_files: vec![PathBuf::from("extra.vars")],
             vars: vec![],
             env_vars: vec![],
+            workspace: None,
         };
         let config = load(&dir, &options).unwrap();
         assert_eq!(value(&config, "region"), Value::string("auto"));
