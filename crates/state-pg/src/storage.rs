@@ -371,27 +371,36 @@ impl PgStorage {
         Ok(())
     }
 
-    /// One attempt at the lock on a new connection: the held lock, or `None` if another session
-    /// holds it.
-    fn try_lock(&self, request: &LockRequest) -> Result<Option<LockGuard>, StateError> {
+    /// Takes the lock on a new connection, trying again until `request.timeout`.
+    fn take_lock(&self, request: &LockRequest) -> Result<LockGuard, StateError> {
         let target = Arc::clone(&self.target);
         let key = self.lock_key();
         let client = self
             .worker
-            .run(async move {
-                let client = target.connect().await?;
-                match lock::try_lock(&client, key).await {
-                    Ok(Attempt::Taken { backend_pid }) => Ok(Some((client, backend_pid))),
-                    Ok(Attempt::Held) => Ok(None),
-                    Err(error) => Err(target.mask(&describe(&error))),
-                }
-            })
+            .run(async move { target.connect().await })
             .unwrap_or_else(|| Err("the database thread stopped".to_owned()))
             .map_err(|message| connect_error(&self.location, message))?;
-        let Some((client, backend_pid)) = client else {
-            return Ok(None);
-        };
         let client = Arc::new(Mutex::new(client));
+        let backend_pid = lock::wait_for(
+            request.timeout,
+            || {
+                let client = Arc::clone(&client);
+                self.call("lock the state in", async move {
+                    match lock::try_lock(&*client.lock().await, key).await? {
+                        Attempt::Taken { backend_pid } => Ok(Some(backend_pid)),
+                        Attempt::Held => Ok(None),
+                    }
+                })
+            },
+            |waited| StateError::Locked {
+                info: self
+                    .lock_holder()
+                    .ok()
+                    .flatten()
+                    .map(|holder| Box::new(holder.info)),
+                waited,
+            },
+        )?;
         self.check_session(&client, key)?;
         let info = LockInfo::for_this_process(&request.operation);
         let (recording, tables, workspace, recorded) = (
@@ -419,7 +428,7 @@ impl PgStorage {
             lock_id: info.id,
             heartbeat,
         };
-        Ok(Some(LockGuard::new(info, held)))
+        Ok(LockGuard::new(info, held))
     }
 
     /// The save of [`StateStorage::save`] on the lock's connection.
@@ -674,18 +683,7 @@ impl StateStorage for PgStorage {
     }
 
     fn lock(&self, request: &LockRequest) -> Result<LockGuard, StateError> {
-        lock::wait_for(
-            request.timeout,
-            || self.try_lock(request),
-            |waited| StateError::Locked {
-                info: self
-                    .lock_holder()
-                    .ok()
-                    .flatten()
-                    .map(|holder| Box::new(holder.info)),
-                waited,
-            },
-        )
+        self.take_lock(request)
     }
 
     fn save(&self, state: &mut State, lock: &LockGuard) -> Result<SaveOutcome, StateError> {

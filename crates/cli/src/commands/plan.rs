@@ -5,7 +5,6 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use plinth_apply::{RefreshOptions, refresh_and_plan};
-use plinth_state::StateStorage;
 
 use crate::args::PlanArgs;
 use crate::commands::planning::{
@@ -33,7 +32,7 @@ pub fn run(workspace: &Workspace, args: &PlanArgs) -> anyhow::Result<ExitCode> {
         parallelism: usize::from(args.planning.parallelism),
         refresh: !args.planning.no_refresh,
     };
-    let storage = workspace.storage();
+    let storage = workspace.storage()?;
     let lock = storage.lock(&lock_request("plan", &args.planning.lock))?;
     let state = storage.load()?;
     check_selection(&config, &state, &options)?;
