@@ -44,7 +44,14 @@ fn push(
     let path = workspace.resolve(file);
     let bytes = std::fs::read(&path)
         .map_err(|error| anyhow::anyhow!("cannot read `{}`: {error}", path.display()))?;
-    let pushed = document::decode_state(&bytes, &path.display().to_string())?;
+    let pushed = match document::decode_state(&bytes, &path.display().to_string()) {
+        Ok(state) => state,
+        Err(StateError::StoredCorrupt { reason, .. }) => anyhow::bail!(
+            "cannot push `{}`: it is not a state file plinth can read: {reason}",
+            path.display()
+        ),
+        Err(error) => return Err(error.into()),
+    };
     let storage = workspace.storage()?;
     let guard = storage.lock(&lock_request("state push", lock))?;
     let stored = storage.load()?;
