@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use crate::support::{CLUSTER_1, Cloud, Project, plinth};
 
 /// The test server's connection string, or `None` (and the reason printed) outside CI.
+#[allow(clippy::print_stderr, reason = "a skipped test says why")]
 pub fn server() -> Option<String> {
     match std::env::var("PLINTH_TEST_PG") {
         Ok(url) if !url.is_empty() => Some(url),
