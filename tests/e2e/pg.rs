@@ -232,7 +232,11 @@ fn force_unlock_clears_a_dead_sessions_lock_and_refuses_a_live_one() {
     loop {
         let run = project.plinth(&["force-unlock", "--force", &id]);
         if run.code == 0 {
-            assert!(run.stdout.contains("was not held any more"), "{}", run.stdout);
+            assert!(
+                run.stdout.contains("was not held any more"),
+                "{}",
+                run.stdout
+            );
             break;
         }
         assert!(Instant::now() < deadline, "{}", run.stderr);
@@ -290,7 +294,10 @@ fn a_database_session_cut_mid_apply_loses_nothing_once_it_is_back() {
     let output = child.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains("the connection to the database was lost"), "{stderr}");
+    assert!(
+        stderr.contains("the connection to the database was lost"),
+        "{stderr}"
+    );
     // The creates that were sent are found by natural key, not made again.
     project.plinth(&["apply", "--auto-approve"]).code(0);
     assert_installed_once(&cloud);
@@ -314,18 +321,30 @@ fn state_moves_from_the_local_file_to_postgresql_and_back_byte_for_byte() {
     database.write("moved.json", &file);
     let pushed = database.plinth(&["state", "push", "moved.json"]);
     pushed.code(0);
-    assert!(pushed.stdout.contains("Pushed the state"), "{}", pushed.stdout);
+    assert!(
+        pushed.stdout.contains("Pushed the state"),
+        "{}",
+        pushed.stdout
+    );
     assert_eq!(database.plinth(&["state", "pull"]).stdout, file);
     database.plinth(&["plan", "--detailed-exitcode"]).code(0);
     // The same serial again, or another state, is refused without --force.
     let again = database.plinth(&["state", "push", "moved.json"]);
     again.code(1);
-    assert!(again.stderr.contains("not newer than the stored serial"), "{}", again.stderr);
+    assert!(
+        again.stderr.contains("not newer than the stored serial"),
+        "{}",
+        again.stderr
+    );
     let stranger = r#"{"fingerprint_key":"0000000000000000000000000000000000000000000000000000000000000000","format":"plinth-state","lineage":"00000000-0000-4000-8000-000000000000","outputs":{},"resources":[],"serial":99,"version":1}"#;
     database.write("stranger.json", stranger);
     let refused = database.plinth(&["state", "push", "stranger.json"]);
     refused.code(1);
-    assert!(refused.stderr.contains("different states"), "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("different states"),
+        "{}",
+        refused.stderr
+    );
     assert_eq!(database.plinth(&["state", "pull"]).stdout, file);
     database
         .plinth(&["state", "push", "--force", "moved.json"])
@@ -351,7 +370,12 @@ fn the_connection_string_never_shows_its_password() {
     );
     let run = project.plinth(&["state", "list"]);
     run.code(1);
-    assert!(run.stderr.contains("cannot connect to `postgres://alice@127.0.0.1:1/db"), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("cannot connect to `postgres://alice@127.0.0.1:1/db"),
+        "{}",
+        run.stderr
+    );
     assert!(!run.stderr.contains("hunter2"), "{}", run.stderr);
     let missing = Project::new();
     missing.write("main.hcl", "plinth {\n  backend \"pg\" {}\n}\n");

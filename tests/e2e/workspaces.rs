@@ -10,7 +10,11 @@ fn life_cycle(project: &Project, cloud: &Cloud) {
     assert_eq!(project.plinth(&["workspace", "show"]).stdout, "default\n");
     let created = project.plinth(&["workspace", "new", "prod"]);
     created.code(0);
-    assert!(created.stdout.contains("Created and selected"), "{}", created.stdout);
+    assert!(
+        created.stdout.contains("Created and selected"),
+        "{}",
+        created.stdout
+    );
     project.plinth(&["workspace", "new", "prod"]).code(1);
     assert_eq!(
         project.plinth(&["workspace", "list"]).stdout,
@@ -45,19 +49,33 @@ fn life_cycle(project: &Project, cloud: &Cloud) {
     // Deleting: never the selected one nor `default`, and a non-empty one only with --force.
     let current = project.plinth(&["workspace", "delete", "prod"]);
     current.code(1);
-    assert!(current.stderr.contains("is the selected one"), "{}", current.stderr);
+    assert!(
+        current.stderr.contains("is the selected one"),
+        "{}",
+        current.stderr
+    );
     project.plinth(&["workspace", "select", "default"]).code(0);
     project.plinth(&["workspace", "delete", "default"]).code(1);
     project.plinth(&["workspace", "select", "nope"]).code(1);
     let full = project.plinth(&["workspace", "delete", "prod"]);
     full.code(1);
-    assert!(full.stderr.contains("records 2 resource instances"), "{}", full.stderr);
-    project.plinth(&["workspace", "delete", "--force", "prod"]).code(0);
+    assert!(
+        full.stderr.contains("records 2 resource instances"),
+        "{}",
+        full.stderr
+    );
+    project
+        .plinth(&["workspace", "delete", "--force", "prod"])
+        .code(0);
     assert_eq!(project.plinth(&["workspace", "list"]).stdout, "* default\n");
     project.plinth(&["plan", "--detailed-exitcode"]).code(0);
     let invalid = project.plinth(&["workspace", "new", "../escape"]);
     invalid.code(1);
-    assert!(invalid.stderr.contains("not a valid workspace name"), "{}", invalid.stderr);
+    assert!(
+        invalid.stderr.contains("not a valid workspace name"),
+        "{}",
+        invalid.stderr
+    );
 }
 
 #[test]
@@ -74,7 +92,9 @@ fn local_workspaces_keep_separate_state_files() {
     let default = project.read("plinth.state.json");
     assert!(default.contains("pool-a") && !default.contains("pool-b"));
     project.plinth(&["workspace", "select", "default"]).code(0);
-    project.plinth(&["workspace", "delete", "--force", "prod"]).code(0);
+    project
+        .plinth(&["workspace", "delete", "--force", "prod"])
+        .code(0);
     assert!(!project.path().join("plinth.state.d/prod").exists());
 
     let fresh = Project::new();
