@@ -9,17 +9,23 @@ use std::time::{Duration, Instant};
 use crate::support::{CLUSTER_1, Cloud, Project, plinth};
 
 /// The test server's connection string, or `None` (and the reason printed) outside CI.
-#[allow(clippy::print_stderr, reason = "a skipped test says why")]
 pub fn server() -> Option<String> {
-    match std::env::var("PLINTH_TEST_PG") {
+    from_environment("PLINTH_TEST_PG")
+}
+
+/// The address `variable` holds (set by `.ci/pg start`), or `None` and the reason printed; under
+/// `CI=true` a missing one fails the test.
+#[allow(clippy::print_stderr, reason = "a skipped test says why")]
+fn from_environment(variable: &str) -> Option<String> {
+    match std::env::var(variable) {
         Ok(url) if !url.is_empty() => Some(url),
         _ => {
             assert!(
                 std::env::var("CI").as_deref() != Ok("true"),
-                "PLINTH_TEST_PG is not set under CI=true: .ci/run starts the test server with .ci/pg"
+                "{variable} is not set under CI=true: .ci/run starts the test server with .ci/pg"
             );
             eprintln!(
-                "skipped: PLINTH_TEST_PG is not set (start a server with `eval \"$(.ci/pg start)\"`)"
+                "skipped: {variable} is not set (start a server with `eval \"$(.ci/pg start)\"`)"
             );
             None
         }
@@ -399,4 +405,27 @@ fn a_file_that_is_not_a_state_is_not_pushed() {
         run.stderr
     );
     assert!(!project.path().join("plinth.state.json").exists());
+}
+
+#[test]
+fn a_pooler_in_transaction_mode_is_refused_before_anything_is_written() {
+    let Some(url) = from_environment("PLINTH_TEST_PGBOUNCER") else {
+        return;
+    };
+    let cloud = Cloud::start(0);
+    let project = project(&url, &schema(), &cloud);
+    // Reading needs no lock: it works through the pooler.
+    project.plinth(&["state", "list"]).code(0);
+    let run = project.plinth(&["apply", "--auto-approve"]);
+    run.code(1);
+    assert!(
+        run.stderr.contains("pooler in transaction mode"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("hint: connect plinth to PostgreSQL directly")
+    );
+    assert_eq!(cloud.snapshot().installs.len(), 0, "nothing was applied");
 }
