@@ -18,6 +18,10 @@ use crate::lock::{self, Attempt, LockHolder, PgLock, Probe};
 use crate::schema::{self, SchemaError, Tables};
 use crate::worker::Worker;
 
+/// How many times the pooler probe runs: each round is a chance for a pooler in transaction mode
+/// to hand one client's server session to the other (without one, every round is consistent).
+const PROBE_ROUNDS: usize = 5;
+
 /// A state in PostgreSQL: one row per workspace in `states` (the state file's text, with its
 /// lineage and serial), the journal of the run in progress in `journal` (one row per recorded
 /// change), every earlier version in `history`, and the lock's holder in `locks`.
@@ -324,36 +328,43 @@ impl PgStorage {
     /// Checks that the lock connection owns its session: refuses a pooler in transaction mode.
     fn check_session(&self, lock_client: &Arc<Mutex<Client>>, key: i64) -> Result<(), StateError> {
         let (own, other) = (Arc::clone(lock_client), Arc::clone(&self.client));
-        let probe = self.call("check the connection to", async move {
+        let probes = self.call("check the connection to", async move {
             let own = own.lock().await;
             let mut other = other.lock().await;
-            let lock_backend: i32 = own.query_one("SELECT pg_backend_pid()", &[]).await?.get(0);
-            let transaction = other.transaction().await?;
-            let other_backend: i32 = transaction
-                .query_one("SELECT pg_backend_pid()", &[])
-                .await?
-                .get(0);
-            let holder: Option<i32> = transaction
-                .query_opt(
-                    "SELECT pid FROM pg_locks
+            let mut probes = Vec::new();
+            for _ in 0..PROBE_ROUNDS {
+                let lock_backend: i32 = own.query_one("SELECT pg_backend_pid()", &[]).await?.get(0);
+                // A pooler hands a released server session back to its idle list just after it
+                // answers; give it that moment, so that the next transaction may be handed it.
+                tokio::time::sleep(std::time::Duration::from_millis(30)).await;
+                let transaction = other.transaction().await?;
+                let other_backend: i32 = transaction
+                    .query_one("SELECT pg_backend_pid()", &[])
+                    .await?
+                    .get(0);
+                let holder: Option<i32> = transaction
+                    .query_opt(
+                        "SELECT pid FROM pg_locks
                      WHERE locktype = 'advisory' AND granted AND objsubid = 1
                        AND classid::bigint = ($1::bigint >> 32) & 4294967295
                        AND objid::bigint = $1::bigint & 4294967295",
-                    &[&key],
-                )
-                .await?
-                .map(|row| row.get(0));
-            let lock_backend_again: i32 =
-                own.query_one("SELECT pg_backend_pid()", &[]).await?.get(0);
-            transaction.commit().await?;
-            Ok(Probe {
-                lock_backend,
-                other_backend,
-                lock_backend_again,
-                holder,
-            })
+                        &[&key],
+                    )
+                    .await?
+                    .map(|row| row.get(0));
+                let lock_backend_again: i32 =
+                    own.query_one("SELECT pg_backend_pid()", &[]).await?.get(0);
+                transaction.commit().await?;
+                probes.push(Probe {
+                    lock_backend,
+                    other_backend,
+                    lock_backend_again,
+                    holder,
+                });
+            }
+            Ok(probes)
         })?;
-        if lock::behind_transaction_pooler(&probe) {
+        if probes.iter().any(lock::behind_transaction_pooler) {
             return Err(StateError::Backend {
                 action: "lock the state in".to_owned(),
                 location: self.location.clone(),
