@@ -64,6 +64,9 @@ pub enum Command {
     State(StateCommand),
     /// Release a state lock that a crashed or stuck run left behind
     ForceUnlock(ForceUnlockArgs),
+    /// Manage workspaces: several states of one configuration (`plinth.workspace`)
+    #[command(subcommand)]
+    Workspace(WorkspaceCommand),
     /// Run the local Huawei Cloud emulator (tests, benchmarks, trying plinth out)
     Emulator(EmulatorArgs),
     /// Print a shell completion script
@@ -385,6 +388,51 @@ pub enum StateCommand {
         source: String,
         /// Its new address
         destination: String,
+        #[command(flatten)]
+        lock: LockArgs,
+    },
+    /// Print the state as JSON, in the state file's format
+    Pull,
+    /// Replace the state with the one in FILE (a state file, e.g. from `state pull`)
+    Push {
+        /// The state file to push
+        file: PathBuf,
+        /// Push even if the stored state is newer or has another lineage
+        #[arg(long)]
+        force: bool,
+        #[command(flatten)]
+        lock: LockArgs,
+    },
+    /// List the saved versions of the state: serial, time, who (PostgreSQL backend)
+    History,
+}
+
+/// `plinth workspace ...`.
+#[derive(Debug, Subcommand)]
+pub enum WorkspaceCommand {
+    /// Create a workspace and select it
+    New {
+        /// Its name: letters, digits, `-` and `_`
+        name: String,
+        #[command(flatten)]
+        lock: LockArgs,
+    },
+    /// Select the workspace the next commands use (`PLINTH_WORKSPACE` overrides it)
+    Select {
+        /// The workspace's name
+        name: String,
+    },
+    /// List the workspaces, the selected one marked with `*`
+    List,
+    /// Print the selected workspace's name
+    Show,
+    /// Delete a workspace and its state (not the selected one, not `default`)
+    Delete {
+        /// The workspace's name
+        name: String,
+        /// Delete it even if its state still records resources (they stay in the cloud)
+        #[arg(long)]
+        force: bool,
         #[command(flatten)]
         lock: LockArgs,
     },

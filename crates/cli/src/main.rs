@@ -84,6 +84,7 @@ fn run(cli: Cli, matches: &clap::ArgMatches) -> anyhow::Result<ExitCode> {
         Command::Output(args) => commands::output::run(&workspace, &args),
         Command::State(command) => commands::state::run(&workspace, command),
         Command::ForceUnlock(args) => commands::force_unlock::run(&workspace, &args),
+        Command::Workspace(command) => commands::workspace::run(&workspace, command),
         Command::Emulator(args) => commands::emulator::run(&args),
         Command::Completions(args) => Ok(commands::completions::run(&args)),
     }

@@ -1,4 +1,5 @@
-//! Where a command works: the configuration's directory and the state file.
+//! Where a command works: the configuration's directory, the selected workspace, and where its
+//! state is kept (the local file or PostgreSQL, as the `plinth` settings block says).
 
 use std::path::{Path, PathBuf};
 
@@ -8,6 +9,44 @@ use crate::args::GlobalArgs;
 
 /// The default name of the state file, in the configuration's directory.
 pub const DEFAULT_STATE_FILE: &str = "plinth.state.json";
+
+/// The workspace every configuration has, whose local state is [`DEFAULT_STATE_FILE`].
+pub const DEFAULT_WORKSPACE: &str = "default";
+
+/// The directory of the other workspaces' local states: `plinth.state.d/NAME/plinth.state.json`.
+pub const WORKSPACES_DIR: &str = "plinth.state.d";
+
+/// The file that remembers the selected workspace, in the configuration's directory.
+pub const ENVIRONMENT_FILE: &str = ".plinth/environment";
+
+/// The environment variable that selects a workspace, over [`ENVIRONMENT_FILE`].
+pub const WORKSPACE_ENV: &str = "PLINTH_WORKSPACE";
+
+/// Where the state of a workspace is kept.
+pub enum Storage {
+    /// A local state file.
+    Local(plinth_state::LocalStorage),
+    /// PostgreSQL.
+    Pg(plinth_state_pg::PgStorage),
+}
+
+impl Storage {
+    /// The storage, for what every backend does.
+    pub fn into_dyn(self) -> Box<dyn plinth_state::StateStorage> {
+        match self {
+            Storage::Local(storage) => Box::new(storage),
+            Storage::Pg(storage) => Box::new(storage),
+        }
+    }
+
+    /// The storage, borrowed.
+    pub fn as_dyn(&self) -> &dyn plinth_state::StateStorage {
+        match self {
+            Storage::Local(storage) => storage,
+            Storage::Pg(storage) => storage,
+        }
+    }
+}
 
 /// The directory and files one run of plinth works with.
 #[derive(Debug)]
@@ -72,16 +111,130 @@ impl Workspace {
         &self.dir
     }
 
-    /// The storage of the state file.
-    pub fn storage(&self) -> plinth_state::LocalStorage {
-        plinth_state::LocalStorage::new(&self.state_path)
+    /// The storage of the selected workspace's state.
+    pub fn storage(&self) -> anyhow::Result<Box<dyn plinth_state::StateStorage>> {
+        Ok(self.backend_storage()?.into_dyn())
+    }
+
+    /// The storage of the selected workspace's state, by backend.
+    pub fn backend_storage(&self) -> anyhow::Result<Storage> {
+        let name = self.selected_workspace()?;
+        let storage = self.storage_of(&name)?;
+        if name != DEFAULT_WORKSPACE && !crate::commands::workspace::exists(self, &storage, &name)?
+        {
+            return Err(crate::commands::Hinted {
+                message: format!("the selected workspace `{name}` does not exist"),
+                hint: format!(
+                    "create it with `{} workspace new {name}`, or select another with `{} \
+                     workspace select NAME`",
+                    self.command(),
+                    self.command()
+                ),
+            }
+            .into());
+        }
+        Ok(storage)
+    }
+
+    /// The storage of workspace `name`'s state (which may not exist yet).
+    pub fn storage_of(&self, name: &str) -> anyhow::Result<Storage> {
+        match self.settings()?.backend {
+            plinth_config::Backend::Local => Ok(Storage::Local(plinth_state::LocalStorage::new(
+                self.local_state_path(name),
+            ))),
+            plinth_config::Backend::Pg(pg) => {
+                if let Some(state) = &self.state {
+                    anyhow::bail!(
+                        "`--state {}` names a local state file, but the configuration keeps the \
+                         state in PostgreSQL (the `plinth` block at {})",
+                        state.display(),
+                        pg.location
+                    );
+                }
+                let storage = plinth_state_pg::PgStorage::connect(&plinth_state_pg::PgOptions {
+                    conn_str: pg.conn_str,
+                    schema: pg.schema_name,
+                    workspace: name.to_owned(),
+                })?;
+                Ok(Storage::Pg(storage))
+            }
+        }
+    }
+
+    /// The local state file of workspace `name`: `--state` if given, `plinth.state.json` for
+    /// `default`, else `plinth.state.d/NAME/plinth.state.json`.
+    pub fn local_state_path(&self, name: &str) -> PathBuf {
+        if self.state.is_some() || name == DEFAULT_WORKSPACE {
+            self.state_path.clone()
+        } else {
+            self.dir
+                .join(WORKSPACES_DIR)
+                .join(name)
+                .join(DEFAULT_STATE_FILE)
+        }
+    }
+
+    /// Whether `--state` was given.
+    pub fn has_state_option(&self) -> bool {
+        self.state.is_some()
+    }
+
+    /// The `plinth` settings of the configuration's directory, with `PG_CONN_STR` and
+    /// `PLINTH_PG_SCHEMA` from the environment.
+    pub fn settings(&self) -> anyhow::Result<plinth_config::Settings> {
+        let options = plinth_config::SettingsOptions {
+            pg_conn_str: std::env::var("PG_CONN_STR").ok().filter(|v| !v.is_empty()),
+            pg_schema: std::env::var("PLINTH_PG_SCHEMA")
+                .ok()
+                .filter(|v| !v.is_empty()),
+        };
+        plinth_config::load_settings(&self.dir, &options)
+            .map_err(|diagnostics| crate::commands::InvalidConfiguration(diagnostics).into())
+    }
+
+    /// The selected workspace: `PLINTH_WORKSPACE`, else the one `.plinth/environment` names,
+    /// else `default`.
+    pub fn selected_workspace(&self) -> anyhow::Result<String> {
+        if let Some(name) = std::env::var(WORKSPACE_ENV).ok().filter(|v| !v.is_empty()) {
+            check_workspace_name(&name).with_context(|| format!("`{WORKSPACE_ENV}`"))?;
+            return Ok(name);
+        }
+        let path = self.dir.join(ENVIRONMENT_FILE);
+        match std::fs::read_to_string(&path) {
+            Ok(text) => {
+                let name = text.trim().to_owned();
+                check_workspace_name(&name).with_context(|| format!("`{}`", path.display()))?;
+                Ok(name)
+            }
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                Ok(DEFAULT_WORKSPACE.to_owned())
+            }
+            Err(error) => {
+                Err(anyhow::Error::new(error).context(format!("cannot read `{}`", path.display())))
+            }
+        }
     }
 
     /// Loads the state without locking it (for commands that only read).
-    pub fn load_state(&self) -> Result<plinth_state::State, plinth_state::StateError> {
-        use plinth_state::StateStorage as _;
-        self.storage().load()
+    pub fn load_state(&self) -> anyhow::Result<plinth_state::State> {
+        Ok(self.storage()?.load()?)
     }
+}
+
+/// Whether `name` can name a workspace: 1 to 64 letters, digits, `-` and `_` (it is a directory
+/// name and a database key).
+pub fn check_workspace_name(name: &str) -> anyhow::Result<()> {
+    let valid = !name.is_empty()
+        && name.len() <= 64
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if !valid {
+        anyhow::bail!(
+            "`{name}` is not a valid workspace name: use 1 to 64 letters, digits, `-` and `_`"
+        );
+    }
+    Ok(())
 }
 
 /// A path as one shell word: as it is when it needs no quoting, else in single quotes.
@@ -105,7 +258,12 @@ impl Workspace {
         &self,
         vars: &crate::args::VarArgs,
     ) -> Result<plinth_config::Configuration, plinth_config::Diagnostics> {
-        plinth_config::load(&self.dir, &load_options(vars))
+        let mut options = load_options(vars);
+        options.workspace = Some(
+            self.selected_workspace()
+                .map_err(|error| plinth_config::Diagnostic::error(format!("{error:#}")))?,
+        );
+        plinth_config::load(&self.dir, &options)
     }
 }
 

@@ -51,6 +51,7 @@ mod modules;
 mod redact;
 mod refs;
 mod schema;
+mod settings;
 mod statements;
 #[cfg(any(test, feature = "testing"))]
 #[doc(hidden)]
@@ -77,6 +78,10 @@ pub use crate::model::{
     Reference, ReferenceStep, Resource, Timeouts, Validation, Variable,
 };
 pub use crate::schema::schema;
+pub use crate::settings::{
+    Backend, DEFAULT_PG_SCHEMA, PgBackend, Settings, SettingsOptions, load_settings,
+    settings_from_sources,
+};
 pub use crate::statements::{Import, Removed};
 pub use crate::types::TypeConstraint;
 pub use crate::value::{ObjectMap, Value, compact_object};

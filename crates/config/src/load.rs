@@ -45,6 +45,8 @@ pub struct LoadOptions {
     pub arguments: Vec<VarArgument>,
     /// What a required variable without a value is.
     pub missing_variables: MissingVariables,
+    /// The selected workspace, the value of `plinth.workspace` (`None`: `default`).
+    pub workspace: Option<String>,
 }
 
 /// Everything a configuration is made of, already in memory: the pure input of [`load_sources`].
@@ -67,6 +69,8 @@ pub struct Sources {
     pub arguments: Vec<VarSource>,
     /// What a required variable without a value is.
     pub missing_variables: MissingVariables,
+    /// The selected workspace, the value of `plinth.workspace` (`None`: `default`).
+    pub workspace: Option<String>,
 }
 
 /// The prefix of environment variables that set variables.
@@ -148,6 +152,7 @@ pub fn load(dir: &Path, options: &LoadOptions) -> Result<Configuration, Diagnost
         modules: BTreeMap::new(),
         arguments,
         missing_variables: options.missing_variables,
+        workspace: options.workspace.clone(),
     })
 }
 
@@ -184,13 +189,25 @@ pub fn load_sources(sources: Sources) -> Result<Configuration, Diagnostics> {
         provider_uses: Vec::new(),
         module_moves: Vec::new(),
         missing_variables: MissingVariables::default(),
+        workspace: sources
+            .workspace
+            .clone()
+            .unwrap_or_else(|| "default".to_owned()),
     };
     let mut bodies = Vec::new();
     for file in sources.files {
         let index = loader.config.sources.add(file);
         let file = loader.config.sources.get(index);
         match hcl_edit::parser::parse_body(file.text()) {
-            Ok(body) => bodies.push((index, body)),
+            Ok(mut body) => {
+                crate::settings::substitute_workspace(
+                    &mut body,
+                    &loader.workspace,
+                    file,
+                    &mut loader.diagnostics,
+                );
+                bodies.push((index, body));
+            }
             Err(e) => {
                 let diagnostic = file.error_at_line_col(
                     e.location().line(),
@@ -435,11 +452,13 @@ struct Loader {
     provider_uses: Vec<(String, FileId, Range<usize>)>,
     /// What a required variable without a value is.
     missing_variables: MissingVariables,
+    /// The selected workspace: what `plinth.workspace` is, in every module.
+    workspace: String,
 }
 
 const BLOCK_TYPES: &[&str] = &[
     "provider", "variable", "locals", "resource", "data", "output", "moved", "removed", "import",
-    "module", "check",
+    "module", "check", "plinth",
 ];
 const PROVIDER_ATTRIBUTES: &[&str] = &[
     "region",
@@ -550,6 +569,11 @@ impl Loader {
                 Structure::Block(block) => match block.ident.as_str() {
                     "module" => self.module_block(file, block),
                     "provider" => self.provider_block(file, block),
+                    "plinth" => crate::settings::check_block(
+                        self.config.sources.get(file),
+                        block,
+                        &mut self.diagnostics,
+                    ),
                     "variable" => self.variable_block(file, block),
                     "locals" => self.locals_block(file, block),
                     "resource" => self.resource_block(file, block, Mode::Managed),

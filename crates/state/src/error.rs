@@ -96,13 +96,13 @@ pub enum StateError {
     /// Someone else holds the state lock.
     #[error(
         "the state is locked{}{}\n\nhint: wait for that run to finish, or pass `--lock-timeout`; if no run holds it, `plinth force-unlock {}`",
-        holder_suffix(info.as_ref()),
+        holder_suffix(info.as_deref()),
         waited_suffix(*waited),
         info.as_ref().map_or_else(|| "LOCK_ID".to_owned(), |info| info.id.to_string())
     )]
     Locked {
         /// Who holds the lock, when the lock file could be read.
-        info: Option<LockInfo>,
+        info: Option<Box<LockInfo>>,
         /// How long plinth waited before giving up (zero when it did not wait).
         waited: Duration,
     },
@@ -119,7 +119,7 @@ pub enum StateError {
         /// The id given by the user.
         given: String,
         /// The lock that is actually recorded, if any.
-        current: Option<LockInfo>,
+        current: Option<Box<LockInfo>>,
     },
 
     /// The state on disk is not the one this run loaded: another lineage, or a newer serial.
@@ -131,6 +131,55 @@ pub enum StateError {
         location: String,
         /// What differs.
         reason: String,
+    },
+
+    /// A state kept elsewhere than in a file (a database) holds a document plinth cannot read.
+    /// plinth never overwrites it.
+    #[error(
+        "the state `{location}` is unreadable: {reason}\n\nhint: plinth left it untouched; restore an earlier version (`plinth state history`, then `plinth state push`)"
+    )]
+    StoredCorrupt {
+        /// Where the state is stored (no credentials).
+        location: String,
+        /// What is wrong.
+        reason: String,
+    },
+
+    /// A state kept elsewhere than in a file was written by a newer plinth.
+    #[error(
+        "the state `{location}` has format version {found}, but this plinth reads versions up to {supported}\n\nhint: upgrade plinth"
+    )]
+    StoredNewerVersion {
+        /// Where the state is stored (no credentials).
+        location: String,
+        /// The version stored.
+        found: u64,
+        /// The newest version this plinth reads.
+        supported: u64,
+    },
+
+    /// A storage other than the local file (a database) failed or refused an operation.
+    #[error("cannot {action} `{location}`: {message}{}", hint.as_ref().map(|hint| format!("\n\nhint: {hint}")).unwrap_or_default())]
+    Backend {
+        /// What plinth was doing, e.g. "save the state in".
+        action: String,
+        /// Where the state is stored (no credentials).
+        location: String,
+        /// What went wrong, with the storage's own code where it has one; never a credential.
+        message: String,
+        /// What to do about it.
+        hint: Option<String>,
+    },
+
+    /// `state push` of a state that would replace a newer or unrelated one.
+    #[error("cannot push the state to `{location}`: {reason}\n\nhint: {hint}")]
+    PushRefused {
+        /// Where the state is stored.
+        location: String,
+        /// Why not.
+        reason: String,
+        /// What to do about it.
+        hint: String,
     },
 
     /// Addresses given to a state command that match nothing in the state.
@@ -272,13 +321,14 @@ mod tests {
             pid: 4242,
             operation: "apply".into(),
             time: "2026-11-22T10:00:00Z".into(),
+            ci_run: None,
         }
     }
 
     #[test]
     fn lock_messages_name_the_holder_and_the_way_out() {
         let locked = StateError::Locked {
-            info: Some(info()),
+            info: Some(Box::new(info())),
             waited: Duration::from_secs(30),
         };
         insta::assert_snapshot!(locked, @r"
@@ -288,7 +338,7 @@ mod tests {
         ");
         let mismatch = StateError::LockIdMismatch {
             given: "1234".into(),
-            current: Some(info()),
+            current: Some(Box::new(info())),
         };
         insta::assert_snapshot!(mismatch, @"cannot force-unlock `1234`: the lock is held by alice@build-1 (pid 4242, `apply`, since 2026-11-22T10:00:00Z, lock id 00000000-0000-0000-0000-000000000000)");
     }

@@ -26,6 +26,7 @@
 //! # }
 //! ```
 
+pub mod document;
 mod error;
 mod format;
 mod lock;
@@ -34,7 +35,9 @@ mod state;
 mod storage;
 
 pub use crate::error::StateError;
-pub use crate::lock::{ForceUnlock, LockGuard, LockInfo, LockRequest};
+pub use crate::lock::{
+    ForceUnlock, LockGuard, LockInfo, LockRequest, ci_run_url, host_name, user_name,
+};
 pub use crate::state::{
     Change, Fingerprint, FingerprintError, ListFilter, Moved, OutputState, PendingAction,
     PendingOperation, ResourceState, State, Status,

@@ -28,6 +28,9 @@ pub struct LockInfo {
     pub operation: String,
     /// When the lock was taken, RFC 3339 in UTC.
     pub time: String,
+    /// The CI run that holds it, when the environment names one (GitHub Actions, GitLab CI,
+    /// Jenkins): a link for whoever finds the state locked.
+    pub ci_run: Option<String>,
 }
 
 /// What to lock for, and how long to wait for a lock someone else holds.
@@ -45,7 +48,7 @@ pub struct LockRequest {
 pub struct LockGuard {
     info: LockInfo,
     // Dropping this releases the lock (a file handle here; a database connection elsewhere).
-    _held: Box<dyn Any + Send>,
+    held: Box<dyn Any + Send>,
 }
 
 /// What [`crate::StateStorage::force_unlock`] did.
@@ -64,13 +67,20 @@ impl LockGuard {
     pub fn new(info: LockInfo, held: impl Any + Send) -> Self {
         Self {
             info,
-            _held: Box::new(held),
+            held: Box::new(held),
         }
     }
 
     /// Who holds the lock: this process.
     pub fn info(&self) -> &LockInfo {
         &self.info
+    }
+
+    /// What keeps the lock held, if it is a `T`: a storage finds its own lock session here
+    /// (a database storage writes through the connection that holds the lock).
+    pub fn held<T: Any>(&self) -> Option<&T> {
+        let held: &dyn Any = &*self.held;
+        held.downcast_ref::<T>()
     }
 }
 
@@ -91,6 +101,7 @@ impl LockInfo {
             pid: std::process::id(),
             operation: operation.to_owned(),
             time: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            ci_run: ci_run_url(|name| std::env::var(name).ok()),
         }
     }
 
@@ -111,11 +122,34 @@ impl LockInfo {
 
     /// One line for messages: `alice@build-1 (pid 4242, `apply`, since 2026-11-22T10:00:00Z, lock id ...)`.
     pub fn describe(&self) -> String {
+        let ci = self
+            .ci_run
+            .as_ref()
+            .map(|url| format!(", CI run {url}"))
+            .unwrap_or_default();
         format!(
-            "{} (pid {}, `{}`, since {}, lock id {})",
+            "{} (pid {}, `{}`, since {}{ci}, lock id {})",
             self.holder, self.pid, self.operation, self.time, self.id
         )
     }
+}
+
+/// The URL of the CI run this process belongs to, from the variables CI systems set: GitHub
+/// Actions (`GITHUB_SERVER_URL`, `GITHUB_REPOSITORY`, `GITHUB_RUN_ID`), GitLab CI (`CI_JOB_URL`),
+/// Jenkins (`BUILD_URL`).
+pub fn ci_run_url(var: impl Fn(&str) -> Option<String>) -> Option<String> {
+    let set = |name: &str| var(name).filter(|value| !value.trim().is_empty());
+    if let (Some(server), Some(repository), Some(run)) = (
+        set("GITHUB_SERVER_URL"),
+        set("GITHUB_REPOSITORY"),
+        set("GITHUB_RUN_ID"),
+    ) {
+        return Some(format!(
+            "{}/{repository}/actions/runs/{run}",
+            server.trim_end_matches('/')
+        ));
+    }
+    set("CI_JOB_URL").or_else(|| set("BUILD_URL"))
 }
 
 #[derive(Serialize, Deserialize)]
@@ -125,6 +159,8 @@ struct LockFile {
     pid: u32,
     operation: String,
     time: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    ci_run: Option<String>,
 }
 
 const POLL_INTERVAL: Duration = Duration::from_millis(100);
@@ -164,7 +200,7 @@ pub(crate) fn acquire(lock_path: &Path, request: &LockRequest) -> Result<LockGua
         let elapsed = started.elapsed();
         if elapsed >= request.timeout {
             return Err(StateError::Locked {
-                info: read_info(lock_path),
+                info: read_info(lock_path).map(Box::new),
                 waited: request.timeout,
             });
         }
@@ -182,7 +218,7 @@ pub(crate) fn force_unlock(lock_path: &Path, lock_id: &str) -> Result<ForceUnloc
     else {
         return Err(StateError::LockIdMismatch {
             given: lock_id.to_owned(),
-            current,
+            current: current.map(Box::new),
         });
     };
     let file = open_lock_file(lock_path)?;
@@ -213,6 +249,7 @@ pub(crate) fn read_info(lock_path: &Path) -> Option<LockInfo> {
                 pid: record.pid,
                 operation: record.operation,
                 time: record.time,
+                ci_run: record.ci_run,
             });
         }
         thread::sleep(Duration::from_millis(20));
@@ -238,6 +275,7 @@ fn write_info(file: &mut File, info: &LockInfo) -> std::io::Result<()> {
         pid: info.pid,
         operation: info.operation.clone(),
         time: info.time.clone(),
+        ci_run: info.ci_run.clone(),
     };
     let mut text = serde_json::to_string_pretty(&record).map_err(std::io::Error::other)?;
     text.push('\n');
@@ -261,14 +299,16 @@ fn still_at_path(_file: &File, path: &Path) -> bool {
     path.exists()
 }
 
-fn user_name() -> String {
+/// The user running plinth, for lock records and history.
+pub fn user_name() -> String {
     ["USER", "USERNAME", "LOGNAME"]
         .iter()
         .find_map(|name| std::env::var(name).ok().filter(|value| !value.is_empty()))
         .unwrap_or_else(|| "unknown".to_owned())
 }
 
-fn host_name() -> String {
+/// This machine's host name, for lock records and history.
+pub fn host_name() -> String {
     std::fs::read_to_string("/proc/sys/kernel/hostname")
         .or_else(|_| std::fs::read_to_string("/etc/hostname"))
         .ok()
@@ -298,6 +338,39 @@ pub(crate) fn sibling(path: &Path, suffix: &str) -> PathBuf {
 mod tests {
     use super::*;
 
+    #[test]
+    fn ci_run_url_names_the_run_of_each_ci_system() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                pairs
+                    .iter()
+                    .find(|(key, _)| *key == name)
+                    .map(|(_, value)| (*value).to_owned())
+            }
+        };
+        assert_eq!(
+            ci_run_url(env(&[
+                ("GITHUB_SERVER_URL", "https://github.com/"),
+                ("GITHUB_REPOSITORY", "acme/infra"),
+                ("GITHUB_RUN_ID", "42"),
+                ("BUILD_URL", "https://jenkins/job/1"),
+            ])),
+            Some("https://github.com/acme/infra/actions/runs/42".to_owned())
+        );
+        assert_eq!(
+            ci_run_url(env(&[("CI_JOB_URL", "https://gitlab/acme/-/jobs/7")])),
+            Some("https://gitlab/acme/-/jobs/7".to_owned())
+        );
+        assert_eq!(
+            ci_run_url(env(&[("BUILD_URL", "https://jenkins/job/1")])),
+            Some("https://jenkins/job/1".to_owned())
+        );
+        assert_eq!(
+            ci_run_url(env(&[("GITHUB_RUN_ID", "42"), ("CI_JOB_URL", " ")])),
+            None
+        );
+    }
+
     fn request(timeout_ms: u64) -> LockRequest {
         LockRequest {
             operation: "apply".into(),
@@ -317,7 +390,7 @@ mod tests {
         else {
             panic!("expected a lock error naming the holder, got {error}");
         };
-        assert_eq!(info, guard.info());
+        assert_eq!(**info, *guard.info());
         drop(guard);
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "");
         acquire(&path, &request(0)).unwrap();

@@ -221,6 +221,11 @@ impl State {
         self.serial
     }
 
+    /// Sets the serial: for storage implementations, which number the versions they save.
+    pub fn set_serial(&mut self, serial: u64) {
+        self.serial = serial;
+    }
+
     /// All resources, sorted by address.
     pub fn resources(&self) -> &BTreeMap<ResourceAddress, ResourceState> {
         &self.resources

@@ -38,6 +38,11 @@ pub trait StateStorage {
 
     /// Removes the lock with id `lock_id`, whoever holds it; refuses another id.
     fn force_unlock(&self, lock_id: &str) -> Result<ForceUnlock, StateError>;
+
+    /// Replaces the stored state with `state` exactly as it is, its lineage and serial
+    /// included, keeping the previous version and discarding any journal: `plinth state push`,
+    /// whose caller checks first ([`crate::document::check_push`]).
+    fn overwrite(&self, state: &State, lock: &LockGuard) -> Result<(), StateError>;
 }
 
 /// What [`StateStorage::save`] did.
@@ -532,6 +537,24 @@ impl StateStorage for LocalStorage {
 
     fn force_unlock(&self, lock_id: &str) -> Result<ForceUnlock, StateError> {
         lock::force_unlock(&self.lock_path(), lock_id)
+    }
+
+    fn overwrite(&self, state: &State, _lock: &LockGuard) -> Result<(), StateError> {
+        let path = self.state_file();
+        let backup_path = self.backup_path();
+        let stored = paths::regular_file(&path, Role::State)?;
+        let backup = paths::regular_file(&backup_path, Role::Backup)?;
+        paths::regular_file(&self.journal_path(), Role::Journal)?;
+        if let Some(mut previous) = self.open_file()? {
+            Self::write_atomically(&backup_path, backup.as_ref(), |out| {
+                std::io::copy(&mut previous, out).map(drop)
+            })?;
+        }
+        Self::write_atomically(&path, stored.as_ref(), |out| {
+            format::write_state(state, out)
+        })?;
+        self.remove_journal()?;
+        self.sync_directory()
     }
 }
 

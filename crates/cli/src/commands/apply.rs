@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use plinth_apply::{ApplyOptions, ApplyReport, CancelHandle, RefreshOptions, SkipCause};
 use plinth_planner::{Operation, PlanOptions};
-use plinth_state::{State, StateStorage};
+use plinth_state::State;
 
 use crate::args::{ApplyArgs, DestroyArgs, LockArgs, VarArgs};
 use crate::commands::planning::{
@@ -203,7 +203,7 @@ fn execute(mut run: Run<'_>) -> anyhow::Result<ExitCode> {
     if run.command != Command::Destroy {
         check_import_targets(&config)?;
     }
-    let storage = run.workspace.storage();
+    let storage = run.workspace.storage()?;
     let lock = storage.lock(&lock_request(run.command.name(), run.lock))?;
     let mut state = storage.load()?;
     if let Some(saved) = &saved {

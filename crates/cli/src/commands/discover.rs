@@ -14,7 +14,6 @@ use plinth_config::{Configuration, GENERATED_HEADER, NoValues, format_source, ge
 use plinth_core::registry::{ApiFamily, TypeSpec};
 use plinth_core::{AddonApi, Mode, ResourceAddress};
 use plinth_planner::differing;
-use plinth_state::StateStorage as _;
 use serde_json::Value as Json;
 
 use crate::args::DiscoverArgs;
@@ -28,7 +27,7 @@ pub fn run(workspace: &Workspace, args: &DiscoverArgs) -> anyhow::Result<ExitCod
     if let Some(out) = &args.out {
         check_out(workspace, out)?;
     }
-    let state = workspace.storage().load()?;
+    let state = workspace.storage()?.load()?;
     let managed = Managed::of(&config, &state)?;
     let found = runtime()?.block_on(async {
         // Discovery looks in the default provider configuration's region and project.

@@ -8,10 +8,13 @@ use plinth_state::{ForceUnlock, StateStorage};
 
 use crate::args::ForceUnlockArgs;
 use crate::commands::{ExitStatus, Hinted};
-use crate::workspace::Workspace;
+use crate::workspace::{Storage, Workspace};
 
 pub fn run(workspace: &Workspace, args: &ForceUnlockArgs) -> anyhow::Result<ExitCode> {
-    let storage = workspace.storage();
+    let storage = match workspace.backend_storage()? {
+        Storage::Local(storage) => storage,
+        Storage::Pg(storage) => return run_pg(workspace, &storage, args),
+    };
     let id = args.lock_id.trim();
     // A lock id that is not the held one is refused by the storage, naming the holder.
     let holder = storage
@@ -42,6 +45,33 @@ pub fn run(workspace: &Workspace, args: &ForceUnlockArgs) -> anyhow::Result<Exit
         }
     }
     let outcome = storage.force_unlock(id)?;
+    report(outcome)
+}
+
+/// PostgreSQL: a lock whose session is alive is never broken (the storage refuses it, `--force`
+/// or not); the record of one whose session is gone is cleared after asking.
+fn run_pg(
+    workspace: &Workspace,
+    storage: &plinth_state_pg::PgStorage,
+    args: &ForceUnlockArgs,
+) -> anyhow::Result<ExitCode> {
+    let id = args.lock_id.trim();
+    let holder = storage
+        .lock_holder()?
+        .filter(|holder| holder.info.id.to_string() == id && !holder.session_alive);
+    if let Some(holder) = holder.as_ref().filter(|_| !args.force)
+        && !confirm(workspace, id, &holder.info.describe())?
+    {
+        writeln!(
+            io::stdout().lock(),
+            "Force-unlock cancelled: the lock is kept."
+        )?;
+        return Ok(ExitStatus::Failure.into());
+    }
+    report(storage.force_unlock(id)?)
+}
+
+fn report(outcome: ForceUnlock) -> anyhow::Result<ExitCode> {
     let mut stdout = io::stdout().lock();
     match outcome {
         ForceUnlock::Cleared(info) => writeln!(

@@ -5,8 +5,6 @@ use plinth_core::ResourceAddress;
 use std::io::{self, Write};
 use std::process::ExitCode;
 
-use plinth_state::StateStorage;
-
 use crate::args::ImportArgs;
 use crate::commands::planning::{load_configuration, runtime};
 use crate::commands::state::lock_request;
@@ -16,7 +14,7 @@ use crate::workspace::Workspace;
 pub fn run(workspace: &Workspace, args: &ImportArgs) -> anyhow::Result<ExitCode> {
     let address: ResourceAddress = args.address.parse()?;
     let config = load_configuration(workspace, &args.vars)?;
-    let storage = workspace.storage();
+    let storage = workspace.storage()?;
     let lock = storage.lock(&lock_request("import", &args.lock))?;
     let state = storage.load()?;
     let mut journal = storage.begin(state, &lock)?;

@@ -16,6 +16,7 @@ pub mod show;
 pub mod state;
 pub mod taint;
 pub mod validate;
+pub mod workspace;
 
 use std::fmt as stdfmt;
 use std::process::ExitCode;

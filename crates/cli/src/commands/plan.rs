@@ -5,7 +5,6 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use plinth_apply::{RefreshOptions, refresh_and_plan_with};
-use plinth_state::StateStorage;
 
 use crate::args::PlanArgs;
 use crate::commands::planning::{
@@ -33,7 +32,7 @@ pub fn run(workspace: &Workspace, args: &PlanArgs) -> anyhow::Result<ExitCode> {
         refresh: !args.planning.no_refresh,
         by: args.planning.refresh_by.into(),
     };
-    let storage = workspace.storage();
+    let storage = workspace.storage()?;
     let lock = storage.lock(&lock_request("plan", &args.planning.lock))?;
     let state = storage.load()?;
     let modules = super::selection::ModuleSelections::from_flags(

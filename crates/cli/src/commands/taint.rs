@@ -5,7 +5,7 @@ use std::io::{self, Write};
 use std::process::ExitCode;
 
 use plinth_core::ResourceAddress;
-use plinth_state::{StateStorage, Status};
+use plinth_state::Status;
 
 use crate::args::TaintArgs;
 use crate::commands::state::lock_request;
@@ -37,7 +37,7 @@ fn set_status(
     status: Status,
 ) -> anyhow::Result<ResourceAddress> {
     let address: ResourceAddress = args.address.parse()?;
-    let storage = workspace.storage();
+    let storage = workspace.storage()?;
     let guard = storage.lock(&lock_request(operation, &args.lock))?;
     let mut state = storage.load()?;
     state.set_status(&address, status)?;

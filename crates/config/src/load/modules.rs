@@ -33,7 +33,7 @@ const META_ARGUMENTS: &[&str] = &[
 ];
 
 /// Blocks only the root module may hold.
-const ROOT_ONLY_BLOCKS: &[&str] = &["provider", "moved", "removed", "import", "check"];
+const ROOT_ONLY_BLOCKS: &[&str] = &["provider", "moved", "removed", "import", "check", "plinth"];
 
 /// Who wrote a `depends_on = [module.NAME]` entry.
 #[derive(Debug, Clone, Copy)]
@@ -500,7 +500,16 @@ impl Loader {
             let index = self.config.sources.add(file.clone());
             let source = self.config.sources.get(index);
             match hcl_edit::parser::parse_body(source.text()) {
-                Ok(body) => bodies.push((index, body)),
+                Ok(mut body) => {
+                    // `plinth.workspace` is the same name in every module.
+                    crate::settings::substitute_workspace(
+                        &mut body,
+                        &self.workspace,
+                        source,
+                        &mut self.diagnostics,
+                    );
+                    bodies.push((index, body));
+                }
                 Err(e) => {
                     let diagnostic = source.error_at_line_col(
                         e.location().line(),
@@ -1185,5 +1194,38 @@ resource "huaweicloud_cce_addon" "coredns" {
                 .to_string()
                 .contains("replicas must be positive")
         );
+    }
+
+    #[test]
+    fn plinth_workspace_is_the_selected_workspace_inside_modules_too() {
+        let root = r#"
+module "dns" {
+  source = "./modules/dns"
+}
+
+output "name" {
+  value = module.dns.name
+}
+"#;
+        let dns = r#"
+output "name" {
+  value = "coredns-${plinth.workspace}"
+}
+"#;
+        let modules: BTreeMap<PathBuf, Vec<SourceFile>> = [(
+            PathBuf::from("modules/dns"),
+            vec![SourceFile::new("modules/dns/main.hcl", dns)],
+        )]
+        .into_iter()
+        .collect();
+        let config = load_sources(Sources {
+            files: vec![SourceFile::new("main.hcl", root)],
+            modules,
+            workspace: Some("staging".to_owned()),
+            ..Sources::default()
+        })
+        .unwrap();
+        let outputs = crate::evaluate_outputs(&config, &NoValues).unwrap();
+        assert_eq!(outputs[0].value, Value::from("coredns-staging"));
     }
 }
