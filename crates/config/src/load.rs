@@ -194,37 +194,7 @@ pub fn load_sources(sources: Sources) -> Result<Configuration, Diagnostics> {
             .clone()
             .unwrap_or_else(|| "default".to_owned()),
     };
-    let mut bodies = Vec::new();
-    for file in sources.files {
-        let index = loader.config.sources.add(file);
-        let file = loader.config.sources.get(index);
-        match hcl_edit::parser::parse_body(file.text()) {
-            Ok(mut body) => {
-                crate::settings::substitute_workspace(
-                    &mut body,
-                    &loader.workspace,
-                    file,
-                    &mut loader.diagnostics,
-                );
-                bodies.push((index, body));
-            }
-            Err(e) => {
-                let diagnostic = file.error_at_line_col(
-                    e.location().line(),
-                    e.location().column(),
-                    format!("syntax error: {}", e.message()),
-                );
-                let at = if e.location().offset() + 1 >= file.text().len() {
-                    ErrorAt::EndOfFile
-                } else {
-                    ErrorAt::Within
-                };
-                loader
-                    .diagnostics
-                    .push(with_syntax_hint(diagnostic, e.message(), at));
-            }
-        }
-    }
+    let bodies = loader.parse_files(sources.files);
     // Later checks would only echo a syntax error as confusing follow-up errors.
     if loader.diagnostics.has_errors() {
         return Err(loader.diagnostics);
@@ -552,6 +522,42 @@ impl Loader {
         )
         .set_hint(format!("write it as `{ident} {names} {{ ... }}`"));
         None
+    }
+
+    /// Parses the root module's files, with `plinth.workspace` replaced by the workspace's name;
+    /// a syntax error is reported with a hint and its file left out.
+    fn parse_files(&mut self, files: Vec<SourceFile>) -> Vec<(FileId, Body)> {
+        let mut bodies = Vec::new();
+        for file in files {
+            let index = self.config.sources.add(file);
+            let file = self.config.sources.get(index);
+            match hcl_edit::parser::parse_body(file.text()) {
+                Ok(mut body) => {
+                    crate::settings::substitute_workspace(
+                        &mut body,
+                        &self.workspace,
+                        file,
+                        &mut self.diagnostics,
+                    );
+                    bodies.push((index, body));
+                }
+                Err(e) => {
+                    let diagnostic = file.error_at_line_col(
+                        e.location().line(),
+                        e.location().column(),
+                        format!("syntax error: {}", e.message()),
+                    );
+                    let at = if e.location().offset() + 1 >= file.text().len() {
+                        ErrorAt::EndOfFile
+                    } else {
+                        ErrorAt::Within
+                    };
+                    self.diagnostics
+                        .push(with_syntax_hint(diagnostic, e.message(), at));
+                }
+            }
+        }
+        bodies
     }
 
     fn body(&mut self, file: FileId, body: &Body) {

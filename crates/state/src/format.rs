@@ -260,9 +260,13 @@ struct HeaderLine {
 #[derive(Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 enum EntryLine<'a> {
-    Upsert(ResourceEntry<'a>),
+    /// Boxed: a resource's entry is several times the size of the other lines.
+    Upsert(Box<ResourceEntry<'a>>),
     Remove(String),
-    SetOutput { name: String, output: OutputEntry },
+    SetOutput {
+        name: String,
+        output: OutputEntry,
+    },
     RemoveOutput(String),
 }
 
@@ -456,7 +460,7 @@ pub(crate) fn decode_header(line: &str) -> Result<JournalHeader, String> {
 pub(crate) fn encode_change(change: &Change) -> String {
     let line = match change {
         Change::Upsert { address, resource } => {
-            EntryLine::Upsert(resource_entry(address, resource))
+            EntryLine::Upsert(Box::new(resource_entry(address, resource)))
         }
         Change::Remove { address } => EntryLine::Remove(address.to_string()),
         Change::SetOutput { name, output } => EntryLine::SetOutput {
@@ -474,7 +478,7 @@ pub(crate) fn decode_change(line: &str) -> Result<Change, String> {
     let entry: EntryLine = serde_json::from_str(line).map_err(|error| error.to_string())?;
     Ok(match entry {
         EntryLine::Upsert(entry) => {
-            let (address, resource) = resource_from_entry(entry)?;
+            let (address, resource) = resource_from_entry(*entry)?;
             Change::Upsert { address, resource }
         }
         EntryLine::Remove(address) => Change::Remove {

@@ -129,22 +129,28 @@ pub fn run(workspace: &Workspace, args: &PlanArgs) -> anyhow::Result<ExitCode> {
     stdout.flush()?;
     drop(stdout);
     if let Some(stream) = &stream {
-        let summary = &view.head().summary;
-        stream.event(&StreamEvent::Summary {
-            command: StreamCommand::Plan,
-            outcome: RunOutcome::Success,
-            has_changes: Some(view.head().has_changes),
-            counts: SummaryCounts {
-                add: summary.add,
-                change: summary.change,
-                destroy: summary.destroy,
-                import: summary.import,
-                ..SummaryCounts::default()
-            },
-        })?;
+        stream_summary(stream, &view)?;
     }
     if args.detailed_exitcode && plan.has_changes() {
         return Ok(crate::commands::ExitStatus::Changes.into());
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The stream's last line of a plan: what it would change.
+fn stream_summary(stream: &JsonStream, view: &PlanView<'_>) -> anyhow::Result<()> {
+    let summary = &view.head().summary;
+    stream.event(&StreamEvent::Summary {
+        command: StreamCommand::Plan,
+        outcome: RunOutcome::Success,
+        has_changes: Some(view.head().has_changes),
+        counts: SummaryCounts {
+            add: summary.add,
+            change: summary.change,
+            destroy: summary.destroy,
+            import: summary.import,
+            ..SummaryCounts::default()
+        },
+    })?;
+    Ok(())
 }
