@@ -77,7 +77,6 @@ pub fn run(workspace: &Workspace, args: &PlanArgs) -> anyhow::Result<ExitCode> {
         crate::commands::planning::planned(planned)
     })?;
     drop(lock);
-    crate::commands::planning::warn_checks(plan.warnings())?;
 
     let view = PlanView::new(&plan, &state);
     let mut stdout = io::BufWriter::new(io::stdout().lock());
