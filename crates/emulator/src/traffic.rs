@@ -47,10 +47,28 @@ const ROUTES: &[(Service, &str)] = &[
     (Service::Iam, "/v3/projects"),
     (Service::Cce, "/api/v3/addons"),
     (Service::Cce, "/api/v3/addons/{id}"),
+    (Service::Cce, "/api/v3/addons/{id}/operation/rollback"),
     (Service::Cce, "/api/v3/addontemplates"),
+    (Service::Cce, "/api/v3/projects/{project_id}/clusters"),
+    (
+        Service::Cce,
+        "/api/v3/projects/{project_id}/clusters/{cluster_id}",
+    ),
     (Service::Autopilot, "/autopilot/v3/addons"),
     (Service::Autopilot, "/autopilot/v3/addons/{id}"),
+    (
+        Service::Autopilot,
+        "/autopilot/v3/addons/{id}/operation/rollback",
+    ),
     (Service::Autopilot, "/autopilot/v3/addontemplates"),
+    (
+        Service::Autopilot,
+        "/autopilot/v3/projects/{project_id}/clusters",
+    ),
+    (
+        Service::Autopilot,
+        "/autopilot/v3/projects/{project_id}/clusters/{cluster_id}",
+    ),
     (
         Service::ModelArts,
         "/v2/{project_id}/pools/{pool_name}/plugins",
@@ -60,6 +78,7 @@ const ROUTES: &[(Service, &str)] = &[
         "/v2/{project_id}/pools/{pool_name}/plugins/{template_name}",
     ),
     (Service::ModelArts, "/v2/{project_id}/plugintemplates"),
+    (Service::ModelArts, "/v2/{project_id}/pools"),
 ];
 
 /// The pattern a path that matches no route is counted under.

@@ -196,8 +196,19 @@ async fn natural_key_lookups_in_a_listed_cluster_add_no_call() {
     let before = cloud.emulator.requests();
     let listed = refresh(&cloud, &with_lookups, RefreshBy::List).await;
     let calls = since(&cloud, &before);
-    // Three lookups, in a CCE cluster and a pool whose lists the refresh already has.
-    assert_eq!(calls.total, 5, "{:?}", calls.after.by_route);
+    // Three lookups, in a CCE cluster and a pool whose lists the refresh already has: the
+    // calls beyond the five lists are the template checks' catalogue reads (the templates and
+    // clusters or pools of the two families that get an install), one each.
+    let catalogue = [
+        "GET /api/v3/addontemplates",
+        "GET /api/v3/projects/{project_id}/clusters",
+        "GET /v2/{project_id}/plugintemplates",
+        "GET /v2/{project_id}/pools",
+    ];
+    for route in catalogue {
+        assert_eq!(calls.of(route), 1, "{route}: {:?}", calls.after.by_route);
+    }
+    assert_eq!(calls.total, 5 + 4, "{:?}", calls.after.by_route);
     let read = refresh(&cloud, &with_lookups, RefreshBy::Read).await;
     assert_eq!(summary(&listed), summary(&read));
     let adopted = listed
