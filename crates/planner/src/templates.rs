@@ -118,11 +118,28 @@ impl TemplateVersion {
     /// of its patterns (no patterns: any).
     pub fn supports(&self, cluster_version: &str) -> bool {
         self.cluster_versions.is_empty()
-            || self.cluster_versions.iter().any(|pattern| {
-                regex::Regex::new(&format!("^(?:{pattern})$"))
-                    .is_ok_and(|re| re.is_match(cluster_version))
-            })
+            || self
+                .cluster_versions
+                .iter()
+                .any(|pattern| full_match(pattern, cluster_version))
     }
+}
+
+/// Whether `pattern` (a regular expression of the catalogue; an invalid one matches nothing)
+/// matches all of `text`. Each pattern is compiled once per process: a plan checks every add-on
+/// it changes against the same few patterns, and compiling one costs far more than matching.
+fn full_match(pattern: &str, text: &str) -> bool {
+    static COMPILED: std::sync::LazyLock<
+        std::sync::Mutex<std::collections::HashMap<String, Option<regex::Regex>>>,
+    > = std::sync::LazyLock::new(std::sync::Mutex::default);
+    let mut compiled = COMPILED
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    compiled
+        .entry(pattern.to_owned())
+        .or_insert_with(|| regex::Regex::new(&format!("^(?:{pattern})$")).ok())
+        .as_ref()
+        .is_some_and(|re| re.is_match(text))
 }
 
 /// The values an upgrade sends: the new version's defaults, overlaid with the installed values
