@@ -267,14 +267,19 @@ impl ResourceType {
         }
     }
 
-    /// A look at the object now, right after an operation on it returned: from a list of its
-    /// cluster or pool sent now (or joined, if another caller sends one now), else by a read.
-    /// It never waits for a list scheduled later: a fast operation is seen done at once.
+    /// A look at the object now, right after an operation on it returned: an add-on with an id
+    /// is read by id (one object, where its cluster's list would carry every add-on of the
+    /// cluster for the same one request); anything else from a list of its cluster or pool sent
+    /// now (or joined, if another caller sends one now). It never waits for a list scheduled
+    /// later: a fast operation is seen done at once.
     pub async fn read_fresh(
         self,
         client: &Client,
         object: &ObjectRef,
     ) -> Result<Option<RemoteObject>, CloudError> {
+        if object.id.is_some() && matches!(self.0.family, ApiFamily::Addons(_)) {
+            return self.read(client, object).await;
+        }
         let now = tokio::time::Instant::now();
         let window = Window::soon(now, std::time::Duration::ZERO);
         Ok(self.poll(client, object, window).await?.object)
