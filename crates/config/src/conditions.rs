@@ -385,19 +385,25 @@ pub struct ConditionReport {
     pub warnings: Diagnostics,
 }
 
-/// Evaluates every precondition of every instance and every `check` assertion, with what is
-/// known of the resources (`known`: the objects as planned). Conditions not known yet are left
-/// for later.
-pub fn evaluate_conditions(config: &Configuration, known: &dyn ResourceValues) -> ConditionReport {
-    let mut report = ConditionReport::default();
-    let any = !config.checks.is_empty()
+/// Whether the configuration has anything [`evaluate_conditions`] evaluates: a precondition or
+/// a `check` block. A planner with nothing to evaluate need not gather the values they would
+/// read.
+pub fn has_plan_conditions(config: &Configuration) -> bool {
+    !config.checks.is_empty()
         || config.resources.iter().any(|r| {
             r.conditions
                 .conditions
                 .iter()
                 .any(|c| c.kind == ConditionKind::Precondition)
-        });
-    if !any {
+        })
+}
+
+/// Evaluates every precondition of every instance and every `check` assertion, with what is
+/// known of the resources (`known`: the objects as planned). Conditions not known yet are left
+/// for later.
+pub fn evaluate_conditions(config: &Configuration, known: &dyn ResourceValues) -> ConditionReport {
+    let mut report = ConditionReport::default();
+    if !has_plan_conditions(config) {
         return report;
     }
     crate::expand::with_environment(config, known, &mut |scope, env| {
@@ -765,6 +771,18 @@ resource "huaweicloud_cce_addon" "dns" {
             error.contains("unknown attribute `message` in a `postcondition` block"),
             "{error}"
         );
+    }
+
+    #[test]
+    fn only_preconditions_and_checks_are_plan_conditions() {
+        let condition = "condition = true\n      error_message = \"x\"";
+        assert!(!super::has_plan_conditions(&load("").unwrap()));
+        let post = plugin(&format!("    postcondition {{\n      {condition}\n    }}"));
+        assert!(!super::has_plan_conditions(&load(&post).unwrap()));
+        let pre = plugin(&format!("    precondition {{\n      {condition}\n    }}"));
+        assert!(super::has_plan_conditions(&load(&pre).unwrap()));
+        let check = format!("check \"c\" {{\n  assert {{\n      {condition}\n  }}\n}}\n");
+        assert!(super::has_plan_conditions(&load(&check).unwrap()));
     }
 
     #[test]

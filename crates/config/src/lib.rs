@@ -62,7 +62,7 @@ mod value;
 pub use crate::arguments::{MissingVariables, VarArgument, VarSource};
 pub use crate::conditions::{
     ConditionReport, ReplaceTrigger, evaluate_conditions, evaluate_postconditions,
-    evaluate_preconditions,
+    evaluate_preconditions, has_plan_conditions,
 };
 pub use crate::diagnostic::{Diagnostic, Diagnostics, Location, Severity, SourceFile};
 pub use crate::duration::parse_duration;

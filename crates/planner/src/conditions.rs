@@ -22,6 +22,9 @@ pub(crate) fn check(
     plan: &Plan,
     left_out: &HashMap<ResourceAddress, Value>,
 ) -> Result<Diagnostics, PlanError> {
+    if !plinth_config::has_plan_conditions(config) {
+        return Ok(Diagnostics::default());
+    }
     let planned: HashMap<ResourceAddress, Value> = plan
         .changes()
         .iter()
