@@ -1,6 +1,7 @@
 //! Printing configuration diagnostics (code frames on stderr, then a one-line summary), and
 //! which causes of an error its message does not already say.
 
+use std::collections::HashMap;
 use std::io::{self, Write};
 
 use plinth_apply::ApplyError;
@@ -10,10 +11,13 @@ use plinth_config::{Diagnostics, Severity};
 use crate::commands::Hinted;
 use crate::render::stream::{CloudErrorEntry, DiagnosticLine, DiagnosticRange};
 
-/// Prints every diagnostic as a code frame, followed by how many errors were found.
+/// Prints every diagnostic as a code frame, followed by how many errors were found. Warnings
+/// of the same message are consolidated (as Terraform does): the first is shown with a note of
+/// how many more there are, so that one template key written in 200 blocks is one warning, not
+/// 200. Errors are all shown; the `--json` stream keeps every warning.
 pub fn print(diagnostics: &Diagnostics) -> io::Result<()> {
     let mut stderr = io::stderr().lock();
-    write!(stderr, "{diagnostics}")?;
+    write!(stderr, "{}", consolidated(diagnostics))?;
     let errors = diagnostics.error_count();
     if errors > 0 {
         writeln!(
@@ -24,6 +28,44 @@ pub fn print(diagnostics: &Diagnostics) -> io::Result<()> {
         )?;
     }
     Ok(())
+}
+
+/// The diagnostics with each warning message shown once: its first occurrence, noting how many
+/// more there are elsewhere.
+fn consolidated(diagnostics: &Diagnostics) -> Diagnostics {
+    let mut similar: HashMap<&str, usize> = HashMap::new();
+    for diagnostic in diagnostics.iter() {
+        if diagnostic.severity() == Severity::Warning {
+            *similar.entry(diagnostic.message()).or_default() += 1;
+        }
+    }
+    let mut shown = Diagnostics::new();
+    for diagnostic in diagnostics.iter() {
+        if diagnostic.severity() != Severity::Warning {
+            shown.push(diagnostic.clone());
+            continue;
+        }
+        // Taken out at the first occurrence: the others are counted in its note.
+        let Some(count) = similar.remove(diagnostic.message()) else {
+            continue;
+        };
+        let more = count - 1;
+        shown.push(match more {
+            0 => diagnostic.clone(),
+            _ => {
+                let and_more = format!(
+                    "(and {more} more similar warning{} elsewhere)",
+                    if more == 1 { "" } else { "s" }
+                );
+                let note = match diagnostic.note() {
+                    Some(note) => format!("{note} {and_more}"),
+                    None => and_more,
+                };
+                diagnostic.clone().with_note(note)
+            }
+        });
+    }
+    shown
 }
 
 /// The `diagnostic` lines of the `--json` stream for the errors of an invalid configuration:
@@ -163,6 +205,49 @@ mod tests {
           }
         }
         "#);
+    }
+
+    #[test]
+    fn warnings_of_one_message_are_shown_once_with_how_many_more_and_errors_all() {
+        let warning = |message: &str| plinth_config::Diagnostic::error(message).into_warning();
+        let mut diagnostics = Diagnostics::new();
+        for _ in 0..3 {
+            diagnostics.push(warning(
+                "`custom.rev` is not among the template's parameters",
+            ));
+        }
+        diagnostics.push(warning(
+            "`custom.queue` is not among the template's parameters",
+        ));
+        diagnostics
+            .push(warning("check `version` failed").with_note("from the check block `version`"));
+        diagnostics.push(warning("check `version` failed"));
+        diagnostics.push(plinth_config::Diagnostic::error("a broken thing"));
+        diagnostics.push(plinth_config::Diagnostic::error("a broken thing"));
+        let shown: Vec<(String, Option<String>)> = consolidated(&diagnostics)
+            .iter()
+            .map(|d| (d.message().to_owned(), d.note().map(str::to_owned)))
+            .collect();
+        let and = |s: &str| Some(s.to_owned());
+        assert_eq!(
+            shown,
+            [
+                (
+                    "`custom.rev` is not among the template's parameters".to_owned(),
+                    and("(and 2 more similar warnings elsewhere)")
+                ),
+                (
+                    "`custom.queue` is not among the template's parameters".to_owned(),
+                    None
+                ),
+                (
+                    "check `version` failed".to_owned(),
+                    and("from the check block `version` (and 1 more similar warning elsewhere)")
+                ),
+                ("a broken thing".to_owned(), None),
+                ("a broken thing".to_owned(), None),
+            ]
+        );
     }
 
     #[test]
