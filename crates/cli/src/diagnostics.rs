@@ -34,13 +34,13 @@ pub fn print(diagnostics: &Diagnostics) -> io::Result<()> {
 /// more there are elsewhere.
 fn consolidated(diagnostics: &Diagnostics) -> Diagnostics {
     let mut similar: HashMap<&str, usize> = HashMap::new();
-    for diagnostic in diagnostics.iter() {
+    for diagnostic in diagnostics {
         if diagnostic.severity() == Severity::Warning {
             *similar.entry(diagnostic.message()).or_default() += 1;
         }
     }
     let mut shown = Diagnostics::new();
-    for diagnostic in diagnostics.iter() {
+    for diagnostic in diagnostics {
         if diagnostic.severity() != Severity::Warning {
             shown.push(diagnostic.clone());
             continue;
@@ -50,20 +50,19 @@ fn consolidated(diagnostics: &Diagnostics) -> Diagnostics {
             continue;
         };
         let more = count - 1;
-        shown.push(match more {
-            0 => diagnostic.clone(),
-            _ => {
-                let and_more = format!(
-                    "(and {more} more similar warning{} elsewhere)",
-                    if more == 1 { "" } else { "s" }
-                );
-                let note = match diagnostic.note() {
-                    Some(note) => format!("{note} {and_more}"),
-                    None => and_more,
-                };
-                diagnostic.clone().with_note(note)
-            }
-        });
+        if more == 0 {
+            shown.push(diagnostic.clone());
+            continue;
+        }
+        let and_more = format!(
+            "(and {more} more similar warning{} elsewhere)",
+            if more == 1 { "" } else { "s" }
+        );
+        let note = match diagnostic.note() {
+            Some(note) => format!("{note} {and_more}"),
+            None => and_more,
+        };
+        shown.push(diagnostic.clone().with_note(note));
     }
     shown
 }
