@@ -459,6 +459,8 @@ impl Run<'_> {
             .plan
             .step_change(id)
             .and_then(|change| change.after.as_ref())
+            .map(plinth_planner::PlannedObject::value)
+            .as_ref()
             .and_then(Value::as_object)
             .map(sensitive_strings)
             .unwrap_or_default();
@@ -622,6 +624,8 @@ impl Run<'_> {
         }
         let marked = change
             .after
+            .as_ref()
+            .map(plinth_planner::PlannedObject::value)
             .as_ref()
             .and_then(Value::as_object)
             .map(sensitive_pointers)
@@ -854,6 +858,8 @@ impl Run<'_> {
         let planned = change
             .after
             .as_ref()
+            .map(plinth_planner::PlannedObject::value)
+            .as_ref()
             .and_then(Value::as_object)
             .map(|after| settable(schema, after))
             .unwrap_or_default();
@@ -939,6 +945,8 @@ impl Run<'_> {
         };
         let mut sensitive = change
             .after
+            .as_ref()
+            .map(plinth_planner::PlannedObject::value)
             .as_ref()
             .and_then(Value::as_object)
             .map(sensitive_pointers)
@@ -1302,7 +1310,7 @@ mod tests {
             id: Some("uid".to_owned()),
             natural_key: BTreeMap::new(),
             before: Some(before.into()),
-            after: after.then(|| Value::Object(ObjectMap::new())),
+            after: after.then(|| Value::Object(ObjectMap::new()).into()),
             changes: Vec::new(),
             dependencies: Vec::new(),
             previous_address: None,
@@ -1364,7 +1372,7 @@ mod tests {
         let mut after = Value::from(json!({"values": {"token": "secret"}}));
         plinth_planner::mark_sensitive(&mut after, "/values/token");
         let mut change = no_op(before, Vec::new(), true);
-        change.after = Some(after);
+        change.after = Some(after.into());
         change
     }
 
@@ -1456,7 +1464,7 @@ mod tests {
             Vec::new(),
             true,
         );
-        change.after = Some(after);
+        change.after = Some(after.into());
         let Some(Change::Upsert { resource, .. }) = Run::no_op(&change, &state) else {
             panic!("expected an upsert");
         };

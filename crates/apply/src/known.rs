@@ -197,7 +197,7 @@ impl ResourceValues for Known<'_> {
             .change(address)
             .and_then(|change| change.after.as_ref())
         {
-            return Some(into_map(after.clone()));
+            return Some(into_map(after.value()));
         }
         let resource = self.state.resource(address)?;
         Some(sealed_values(

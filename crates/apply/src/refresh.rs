@@ -158,8 +158,8 @@ pub async fn refresh_and_plan_with(
             .iter()
             .filter_map(|read| {
                 let address = wanted_address(read);
-                let after = plan.change(address)?.after.as_ref()?.as_object()?;
-                Some((address.clone(), sensitive_strings(after)))
+                let after = plan.change(address)?.after.as_ref()?.value();
+                Some((address.clone(), sensitive_strings(after.as_object()?)))
             })
             .collect();
         // The plan is made again with what the reads find: this one is not kept during them.

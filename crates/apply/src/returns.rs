@@ -26,11 +26,15 @@ pub(crate) fn planned_returns(
     let Some(record) = record else {
         return Vec::new();
     };
+    let after = change
+        .after
+        .as_ref()
+        .map(plinth_planner::PlannedObject::value);
     plinth_planner::returning_pointers(spec, &record.configured, arguments, lifecycle)
         .into_iter()
         .filter_map(|pointer| {
             let tokens = pointer_tokens(&pointer)?;
-            let mut value = change.after.as_ref()?;
+            let mut value = after.as_ref()?;
             for token in &tokens {
                 match value.as_object().and_then(|object| object.get(token)) {
                     Some(inner) => value = inner,

@@ -12,7 +12,7 @@ use plinth_state::State;
 use crate::configured::Known;
 use crate::error::PlanError;
 use crate::observe::Observations;
-use crate::plan::Plan;
+use crate::plan::{LeftOut, Plan};
 
 /// The warnings of the `check` blocks, or the failed preconditions as an error.
 pub(crate) fn check(
@@ -20,7 +20,7 @@ pub(crate) fn check(
     prior: &State,
     observed: &Observations,
     plan: &Plan,
-    left_out: &HashMap<ResourceAddress, Value>,
+    left_out: &LeftOut,
 ) -> Result<Diagnostics, PlanError> {
     if !plinth_config::has_plan_conditions(config) {
         return Ok(Diagnostics::default());
@@ -28,8 +28,8 @@ pub(crate) fn check(
     let planned: HashMap<ResourceAddress, Value> = plan
         .changes()
         .iter()
-        .filter_map(|change| Some((change.address.clone(), change.after.clone()?)))
-        .chain(left_out.iter().map(|(a, v)| (a.clone(), v.clone())))
+        .filter_map(|change| Some((change.address.clone(), change.after.as_ref()?.value())))
+        .chain(left_out.iter().map(|(a, v)| (a.clone(), v.value())))
         .collect();
     // Without a planned object (a first plan of nothing), what the refresh saw and the state
     // hold are what the conditions read.

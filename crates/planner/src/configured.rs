@@ -14,6 +14,7 @@ use crate::error::PlanError;
 use crate::moves::Moves;
 use crate::observe::{Lookup, Observations, Observed, PlanOptions};
 use crate::plan::{Block, Instance, Plan, plan_instances, value_of, with_id};
+use crate::planned::PlannedObject;
 use crate::statements::Statements;
 use plinth_core::RemoteObject;
 use plinth_core::path::{pointer, push_pointer_key};
@@ -103,6 +104,7 @@ fn plan_once(
             plan.change(address)
                 .and_then(|change| change.after.as_ref())
                 .or_else(|| left_out.get(address))
+                .map(PlannedObject::value)
         });
         if settled || round >= rounds {
             let outputs = crate::outputs::plan_outputs(config, prior, &plan, &left_out)?;
@@ -115,6 +117,7 @@ fn plan_once(
             plan.into_afters()
                 .chain(left_out)
                 .filter(|(address, _)| referred.contains(&address.resource()))
+                .map(|(address, after)| (address, after.value()))
                 .collect(),
         );
     }
@@ -160,16 +163,15 @@ impl<'a> Known<'a> {
 
     /// Whether every object read is, in `after` (the objects just planned), what was read of
     /// it: then another round would read the same and plan the same.
-    fn settled<'p>(self, after: impl Fn(&ResourceAddress) -> Option<&'p Value>) -> bool {
+    fn settled(self, after: impl Fn(&ResourceAddress) -> Option<Value>) -> bool {
         match self {
             Known::Initial { read, .. } => read
                 .into_inner()
                 .iter()
-                .all(|(address, read)| same_object(after(address), read.as_ref())),
-            Known::Planned { planned, read } => read
-                .into_inner()
-                .iter()
-                .all(|address| same_object(after(address), planned.get(address).map(object_of))),
+                .all(|(address, read)| same_object(after(address).as_ref(), read.as_ref())),
+            Known::Planned { planned, read } => read.into_inner().iter().all(|address| {
+                same_object(after(address).as_ref(), planned.get(address).map(object_of))
+            }),
         }
     }
 }
@@ -460,7 +462,7 @@ mod tests {
                 .clone()
                 .into_afters()
                 .chain(left_out)
-                .map(|(a, v)| (a, into_map(v)))
+                .map(|(a, v)| (a, into_map(v.value())))
                 .collect();
             round += 1;
             if next == known.0 || round >= rounds {

@@ -39,6 +39,7 @@ mod observe;
 mod order;
 mod outputs;
 mod plan;
+mod planned;
 mod returns;
 mod statements;
 mod templates;
@@ -54,6 +55,7 @@ pub use crate::graph::{Operation, PlanGraph, Step, StepId};
 pub use crate::observe::{Adoption, Lookup, Observations, Observed, PlanOptions, WantedRead};
 pub use crate::outputs::{OutputAction, OutputChange};
 pub use crate::plan::{Action, Plan, PlanMode, PlannedChange, Reason, Summary};
+pub use crate::planned::PlannedObject;
 pub use crate::returns::{configured_pointers, returning_pointers};
 pub use crate::templates::{
     Catalogue, CatalogueRead, Template, TemplateVersion, WantedCatalogue, differing, upgrade_values,

@@ -147,8 +147,8 @@ impl ResourceValues for PlannedObjects<'_> {
             .change(instance)
             .and_then(|change| change.after.as_ref())
             .or_else(|| self.left_out.get(instance))?;
-        match after {
-            Value::Object(map) => Some(map.clone()),
+        match after.value() {
+            Value::Object(map) => Some(map),
             _ => None,
         }
     }

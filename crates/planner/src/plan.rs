@@ -19,6 +19,7 @@ use crate::moves::{MoveCause, Moves};
 use crate::observe::{Adoption, Lookup, Observations, Observed, PlanOptions, WantedRead};
 use crate::order::Dependencies;
 use crate::outputs::{OutputAction, OutputChange};
+use crate::planned::PlannedObject;
 use crate::statements::Statements;
 use plinth_core::AttributePath;
 use plinth_core::path::pointer_covers;
@@ -72,8 +73,9 @@ pub struct PlannedChange {
     /// [`RemoteObject`]: plinth_core::RemoteObject
     pub before: Option<Attributes>,
     /// The whole object as planned: the configuration over what is there, with
-    /// [`Value::Unknown`] for what only apply will know; `None` for a delete.
-    pub after: Option<Value>,
+    /// [`Value::Unknown`] for what only apply will know; `None` for a delete. Kept compact
+    /// ([`PlannedObject::value`] gives the tree).
+    pub after: Option<PlannedObject>,
     /// The attribute paths that change, key by key (for a create: every attribute written).
     pub changes: Vec<AttributeChange>,
     /// The resources it directly depends on (from the configuration, or from the state for a
@@ -187,7 +189,7 @@ pub struct Summary {
 
 impl Plan {
     /// The planned objects of its changes, taking the plan apart.
-    pub(crate) fn into_afters(self) -> impl Iterator<Item = (ResourceAddress, Value)> {
+    pub(crate) fn into_afters(self) -> impl Iterator<Item = (ResourceAddress, PlannedObject)> {
         self.changes
             .into_iter()
             .filter_map(|change| Some((change.address, change.after?)))
@@ -428,7 +430,7 @@ pub(crate) struct Instance {
 /// The planned objects of configured instances that a plan leaves out (a create hidden from a
 /// refresh-only plan, an instance outside `--target`): expressions referring to them still see
 /// them. The others are the [`PlannedChange::after`] of the plan's changes.
-pub(crate) type LeftOut = HashMap<ResourceAddress, Value>;
+pub(crate) type LeftOut = HashMap<ResourceAddress, PlannedObject>;
 
 /// Plans evaluated instances (each with the index of its block) against the prior state and the
 /// observations. Also returns the planned objects the plan leaves out (see [`LeftOut`]).
@@ -818,7 +820,8 @@ impl Planner<'_> {
         ) {
             with_id(block.schema, &mut after, change.id.as_deref());
         }
-        change.after = Some(after);
+        // Compact, sharing the text of the object as it is when it is planned as it is.
+        change.after = Some(PlannedObject::sharing(&after, change.before.as_ref()));
         Planned {
             change,
             prevent_destroy: block.lifecycle.prevent_destroy,
@@ -1077,7 +1080,7 @@ impl Planner<'_> {
             change.action = Action::NoOp;
             change.reasons.clear();
         }
-        change.after = Some(after);
+        change.after = Some(PlannedObject::new(&after));
         Planned {
             change,
             prevent_destroy: false,

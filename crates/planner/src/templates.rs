@@ -17,6 +17,7 @@ use serde_json::{Map, Value as Json};
 
 use crate::diff::AttributeChange;
 use crate::plan::{Action, Plan, PlannedChange};
+use crate::planned::PlannedObject;
 use crate::returns::Returns;
 
 /// A catalogue read the planner wants before it can check a plan's templates.
@@ -493,7 +494,10 @@ impl Planned<'_> {
 }
 
 fn check_change(subject: &Subject<'_>, out: &mut Vec<Problem>) {
-    let Some(after) = subject.change.after.as_ref().and_then(Value::as_object) else {
+    let Some(after) = subject.change.after.as_ref().map(PlannedObject::value) else {
+        return;
+    };
+    let Some(after) = after.as_object() else {
         return;
     };
     let planned = Planned { after };

@@ -682,7 +682,7 @@ fn sensitive_paths(
             paths.extend(resource.sensitive.iter().cloned());
         }
         if let Some(after) = &change.after {
-            for path in after.sensitive_paths() {
+            for path in after.value().sensitive_paths() {
                 paths.insert(plinth_core::path::pointer(&path));
             }
         }
@@ -724,7 +724,7 @@ fn resource_change(change: &PlannedChange, sensitive: &BTreeSet<String>) -> Reso
         None => (Json::Null, Json::Bool(false)),
     };
     let (after, after_unknown, after_sensitive) = match &change.after {
-        Some(after) => value_json(after, sensitive, &mut String::new()),
+        Some(after) => value_json(&after.value(), sensitive, &mut String::new()),
         None => (Json::Null, None, None),
     };
     let names = ActionNames::of(change.action);

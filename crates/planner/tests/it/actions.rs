@@ -776,6 +776,7 @@ resource "huaweicloud_cce_addon" "dns" {
         .after
         .as_ref()
         .unwrap()
+        .value()
         .strip_marks()
         .to_json_with(&mut |_| json!("?"));
     assert_eq!(after["values"]["flavor"]["replicas"], json!(7));
@@ -823,7 +824,8 @@ resource "huaweicloud_modelarts_pool_plugin" "gpu" {
         .change(&address("huaweicloud_cce_addon.dns"))
         .unwrap()
         .after
-        .clone();
+        .as_ref()
+        .map(plinth_planner::PlannedObject::value);
     let Some(plinth_config::Value::Object(after)) = after else {
         panic!("an update plans an object");
     };

@@ -111,12 +111,8 @@ fn an_upgrade_shows_the_defaults_that_move_and_keeps_what_was_set_outside() {
         .unwrap();
     assert!(plan.wanted_catalogue().is_empty());
     // The planned values are what is sent: the console's name servers stay.
-    let after = plan.changes()[0]
-        .after
-        .as_ref()
-        .unwrap()
-        .as_object()
-        .unwrap();
+    let after = plan.changes()[0].after.as_ref().unwrap().value();
+    let after = after.as_object().unwrap();
     let values = after.get("values").unwrap().to_json().unwrap();
     assert_eq!(values["custom"]["upstream_nameservers"], json!(["8.8.8.8"]));
     assert_eq!(values["basic"]["image_version"], "1.30.6");
@@ -235,6 +231,7 @@ fn a_parameter_removed_from_the_configuration_returns_to_the_template_default() 
         .after
         .as_ref()
         .unwrap()
+        .value()
         .as_object()
         .unwrap()
         .get("values")
@@ -303,6 +300,7 @@ fn a_removed_parameter_returns_to_the_default_of_the_version_upgraded_to() {
         .after
         .as_ref()
         .unwrap()
+        .value()
         .as_object()
         .unwrap()
         .get("values")
