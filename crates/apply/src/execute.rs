@@ -1188,7 +1188,7 @@ struct Recorded<'a> {
 /// state or among the changes not recorded yet (the pending creates starting with it).
 fn check_identity(
     address: &ResourceAddress,
-    key: &std::collections::BTreeMap<String, String>,
+    key: &plinth_core::NaturalKey,
     recorded: &Recorded<'_>,
 ) -> Result<(), OperationError> {
     let same = |other: &ResourceAddress, resource: &ResourceState| {
@@ -1291,7 +1291,6 @@ fn main_operation(change: &PlannedChange) -> Operation {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
 
     use plinth_state::State;
     use serde_json::json;
@@ -1308,7 +1307,7 @@ mod tests {
             action: Action::NoOp,
             reasons,
             id: Some("uid".to_owned()),
-            natural_key: BTreeMap::new(),
+            natural_key: plinth_core::NaturalKey::new(),
             before: Some(before.into()),
             after: after.then(|| Value::Object(ObjectMap::new()).into()),
             changes: Vec::new(),
@@ -1449,7 +1448,7 @@ mod tests {
             Some("uid".to_owned()),
             json!({"cluster_id": "c-secret", "template_name": "coredns"}),
         );
-        recorded.natural_key = BTreeMap::from([
+        recorded.natural_key = plinth_core::NaturalKey::from_iter([
             ("cluster_id".to_owned(), "c-secret".to_owned()),
             ("template_name".to_owned(), "coredns".to_owned()),
         ]);
@@ -1468,7 +1467,7 @@ mod tests {
         let Some(Change::Upsert { resource, .. }) = Run::no_op(&change, &state) else {
             panic!("expected an upsert");
         };
-        assert_ne!(resource.natural_key["cluster_id"], "c-secret");
+        assert_ne!(resource.natural_key.get("cluster_id").unwrap(), "c-secret");
         assert!(
             !resource
                 .attributes
@@ -1476,7 +1475,10 @@ mod tests {
                 .to_string()
                 .contains("c-secret")
         );
-        assert_eq!(resource.natural_key["template_name"], "coredns");
+        assert_eq!(
+            resource.natural_key.get("template_name").unwrap(),
+            "coredns"
+        );
     }
 
     #[test]

@@ -102,7 +102,7 @@ pub async fn import(
     let mut resource = record(
         journal.state(),
         &found,
-        &BTreeMap::new(),
+        &plinth_core::NaturalKey::new(),
         &dependencies,
         &sensitive_pointers(&instance.attributes),
         status,

@@ -2,7 +2,7 @@
 //! against the state's, and the records the state keeps of remote objects.
 
 use plinth_core::{Presence, ResourceAddress, TypeSpec, registry};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 
 use plinth_cloud::RemoteObject;
 use plinth_config::{ObjectMap, ResourceValues, Value};
@@ -80,7 +80,7 @@ pub(crate) fn sensitive_strings(attributes: &ObjectMap) -> Vec<String> {
 pub(crate) fn record(
     state: &State,
     object: &RemoteObject,
-    fallback_key: &BTreeMap<String, String>,
+    fallback_key: &plinth_core::NaturalKey,
     dependencies: &[ResourceAddress],
     sensitive: &BTreeSet<String>,
     status: Status,

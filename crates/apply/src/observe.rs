@@ -138,7 +138,7 @@ impl Reads {
     pub(crate) async fn find(
         &self,
         kind: ResourceType,
-        natural_key: &BTreeMap<String, String>,
+        natural_key: &plinth_core::NaturalKey,
     ) -> Result<Option<RemoteObject>, CloudError> {
         match self {
             Self::Listed(listings) => kind.find_listed(listings, natural_key).await,

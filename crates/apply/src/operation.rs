@@ -2,7 +2,6 @@
 
 use plinth_core::ResourceAddress;
 use plinth_core::TypeSpec;
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use plinth_cloud::{
@@ -47,7 +46,7 @@ pub(crate) enum Work {
     Create {
         kind: ResourceType,
         desired: Json,
-        natural_key: BTreeMap<String, String>,
+        natural_key: plinth_core::NaturalKey,
         lookup: CreateLookup,
     },
     /// Update the object to the user's values (deep-merged over what is installed).
@@ -213,7 +212,7 @@ async fn create(
     client: &Client,
     kind: ResourceType,
     desired: &Json,
-    natural_key: &BTreeMap<String, String>,
+    natural_key: &plinth_core::NaturalKey,
     lookup: CreateLookup,
     wait: &WaitOptions,
     progress: &(dyn Fn(&WaitProgress) + Send + Sync),
@@ -286,7 +285,7 @@ async fn send_create(
     client: &Client,
     kind: ResourceType,
     desired: &Json,
-    natural_key: &BTreeMap<String, String>,
+    natural_key: &plinth_core::NaturalKey,
 ) -> Result<RemoteObject, Failure> {
     let mut attempts = 0;
     loop {

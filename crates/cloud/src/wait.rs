@@ -235,7 +235,7 @@ where
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
+
     use std::sync::Mutex;
 
     use super::*;
@@ -243,7 +243,7 @@ mod tests {
     fn object(status: &str, progress: Progress) -> RemoteObject {
         RemoteObject {
             id: Some("id".to_owned()),
-            natural_key: BTreeMap::new(),
+            natural_key: plinth_core::NaturalKey::new(),
             attributes: serde_json::json!({}).into(),
             progress,
             status: status.to_owned(),

@@ -23,4 +23,6 @@ pub use path::{AttributePath, PathStep};
 pub use registry::{
     AddonApi, ApiFamily, AttributeSpec, AttributeType, OnChange, Presence, TypeSpec,
 };
-pub use remote::{ObjectRef, Progress, RemoteObject};
+pub use remote::{
+    NaturalKey, ObjectRef, Progress, RemoteObject, natural_key_json, natural_key_serde,
+};

@@ -139,7 +139,7 @@ pub enum WantedRead {
         /// The configured instance.
         address: ResourceAddress,
         /// The natural key's attributes, e.g. `{cluster_id, template_name}`.
-        natural_key: BTreeMap<String, String>,
+        natural_key: plinth_core::NaturalKey,
     },
     /// Read a data source whose arguments are known; record it with
     /// [`Observations::insert_data`].

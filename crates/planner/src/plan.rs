@@ -3,7 +3,7 @@
 use plinth_core::Attributes;
 use plinth_core::{Mode, ResourceAddress};
 use std::borrow::Cow;
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fmt;
 
 use plinth_config::{Lifecycle, ObjectMap, Value, compact_object};
@@ -66,7 +66,7 @@ pub struct PlannedChange {
     pub id: Option<String>,
     /// The natural key, when known (`{cluster_id, template_name}`): an apply checks it before
     /// creating, so an interrupted create is never repeated.
-    pub natural_key: BTreeMap<String, String>,
+    pub natural_key: plinth_core::NaturalKey,
     /// The whole object now (refreshed, or the state's when not refreshed); `None` when there is
     /// none (create). A refreshed object is shared with the [`RemoteObject`] it was observed as.
     ///
@@ -1041,7 +1041,7 @@ impl Planner<'_> {
             action: Action::Read,
             reasons: Vec::new(),
             id: None,
-            natural_key: BTreeMap::new(),
+            natural_key: plinth_core::NaturalKey::new(),
             before: None,
             after: None,
             changes: Vec::new(),
@@ -1396,14 +1396,14 @@ fn replaced_outside(resource: &ResourceState, object: &RemoteObject) -> Option<R
 }
 
 /// The natural key, when every part of it is a known string.
-fn natural_key(schema: &TypeSpec, desired: &ObjectMap) -> BTreeMap<String, String> {
-    let mut key = BTreeMap::new();
+fn natural_key(schema: &TypeSpec, desired: &ObjectMap) -> plinth_core::NaturalKey {
+    let mut key = plinth_core::NaturalKey::with_capacity(schema.natural_key.len());
     for &name in schema.natural_key {
         match desired.get(name).and_then(Value::as_str) {
             Some(value) => {
                 key.insert(name.to_owned(), value.to_owned());
             }
-            None => return BTreeMap::new(),
+            None => return plinth_core::NaturalKey::new(),
         }
     }
     key

@@ -171,7 +171,8 @@ struct ResourceEntry<'a> {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     module: Option<String>,
     name: String,
-    natural_key: BTreeMap<String, String>,
+    #[serde(with = "plinth_core::natural_key_serde")]
+    natural_key: plinth_core::NaturalKey,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pending: Option<PendingEntry>,
     /// The provider configuration, `huaweicloud.hk`; absent for the default one (version 2).
@@ -770,7 +771,8 @@ mod tests {
             Some("id-1".into()),
             json!({"zeta": [{"y": 1, "b": 2}], "alpha": {"y": 2, "b": {"d": 1, "c": 2}}}),
         );
-        resource.natural_key = BTreeMap::from([("z".to_owned(), "1".to_owned())]);
+        resource.natural_key =
+            plinth_core::NaturalKey::from_iter([("z".to_owned(), "1".to_owned())]);
         assert!(state.seal_sensitive(&mut resource, "/alpha/y"));
         resource.dependencies = vec!["a_type.x".parse().unwrap()];
         resource.status = Status::Tainted;
@@ -912,7 +914,8 @@ mod tests {
     #[test]
     fn a_pending_delete_round_trips_through_a_journal_line_and_the_state_file() {
         let mut resource = ResourceState::new(Some("uid-1".into()), json!({"version": "1.0"}));
-        resource.natural_key = BTreeMap::from([("cluster_id".to_owned(), "c1".to_owned())]);
+        resource.natural_key =
+            plinth_core::NaturalKey::from_iter([("cluster_id".to_owned(), "c1".to_owned())]);
         resource.pending = Some(PendingOperation {
             action: PendingAction::Delete,
             serial: 9,

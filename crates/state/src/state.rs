@@ -51,7 +51,7 @@ pub struct ResourceState {
     /// The fields that identify the object in the cloud without its id, e.g.
     /// `{cluster_id, template_name}` or `{pool_name, template_name}`: enough to find it again after
     /// a crash between sending a create and recording its id.
-    pub natural_key: BTreeMap<String, String>,
+    pub natural_key: plinth_core::NaturalKey,
     /// The attributes last seen, a JSON object kept compact. Sensitive values in it are
     /// fingerprints (see [`State::seal_sensitive`]).
     pub attributes: Attributes,
@@ -633,8 +633,8 @@ impl State {
     /// part the fingerprint of the plain one.
     pub fn natural_key_matches(
         &self,
-        recorded: &BTreeMap<String, String>,
-        key: &BTreeMap<String, String>,
+        recorded: &plinth_core::NaturalKey,
+        key: &plinth_core::NaturalKey,
     ) -> bool {
         recorded.len() == key.len()
             && recorded
@@ -691,7 +691,7 @@ impl ResourceState {
     pub fn new(id: Option<String>, attributes: impl Into<Attributes>) -> Self {
         Self {
             id,
-            natural_key: BTreeMap::new(),
+            natural_key: plinth_core::NaturalKey::new(),
             attributes: attributes.into(),
             sensitive: BTreeSet::new(),
             configured: BTreeSet::new(),
@@ -1037,7 +1037,7 @@ mod tests {
             Some("uid".to_owned()),
             json!({"cluster_id": "c-secret", "template_name": "coredns"}),
         );
-        let plain = BTreeMap::from([
+        let plain = plinth_core::NaturalKey::from_iter([
             ("cluster_id".to_owned(), "c-secret".to_owned()),
             ("template_name".to_owned(), "coredns".to_owned()),
         ]);
@@ -1049,12 +1049,15 @@ mod tests {
         );
         assert!(state.seal_sensitive(&mut resource, "/cluster_id"));
         state.seal_natural_key(&mut resource);
-        let sealed = resource.natural_key["cluster_id"].clone();
+        let sealed = resource.natural_key.get("cluster_id").unwrap().clone();
         assert!(sealed.starts_with("hmac-sha256:"), "{sealed}");
-        assert_eq!(resource.natural_key["template_name"], "coredns");
+        assert_eq!(
+            resource.natural_key.get("template_name").unwrap(),
+            "coredns"
+        );
         // Sealing again leaves the fingerprint as it is.
         state.seal_natural_key(&mut resource);
-        assert_eq!(resource.natural_key["cluster_id"], sealed);
+        assert_eq!(resource.natural_key.get("cluster_id").unwrap(), &sealed);
         assert!(state.natural_key_matches(&resource.natural_key, &plain));
         let mut other = plain.clone();
         other.insert("cluster_id".to_owned(), "c-other".to_owned());

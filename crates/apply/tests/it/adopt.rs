@@ -82,7 +82,8 @@ fn leave_pending_create(cloud: &Cloud) {
         ("cluster_id".to_owned(), CLUSTER.to_owned()),
         ("template_name".to_owned(), "coredns".to_owned()),
     ]
-    .into();
+    .into_iter()
+    .collect();
     pending.pending = Some(PendingOperation {
         action: PendingAction::Create,
         serial: 1,
@@ -240,7 +241,10 @@ async fn import_records_an_existing_object_and_refuses_what_it_cannot() {
         .await
         .unwrap();
     assert_eq!(recorded.id.as_deref(), Some(uid.as_str()));
-    assert_eq!(recorded.natural_key["template_name"], "coredns");
+    assert_eq!(
+        recorded.natural_key.get("template_name").unwrap(),
+        "coredns"
+    );
     let again = import(&configuration, &mut journal, &cloud.client, &dns(), &id)
         .await
         .unwrap_err();
@@ -332,7 +336,13 @@ async fn a_pending_create_under_a_key_no_longer_configured_is_replaced() {
     assert_eq!(snapshot.addons.len(), 1);
     assert_eq!(snapshot.addons[0].cluster_id, crate::CLUSTER_2);
     assert_eq!(
-        cloud.state().resource(&dns()).unwrap().natural_key["cluster_id"],
+        cloud
+            .state()
+            .resource(&dns())
+            .unwrap()
+            .natural_key
+            .get("cluster_id")
+            .unwrap(),
         crate::CLUSTER_2
     );
 }

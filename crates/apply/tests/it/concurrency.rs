@@ -375,7 +375,7 @@ async fn create_before_destroy_creates_the_new_object_before_deleting_the_old() 
     let recorded = state
         .resource(&"huaweicloud_modelarts_pool_plugin.gpu".parse().unwrap())
         .unwrap();
-    assert_eq!(recorded.natural_key["pool_name"], "pool-b");
+    assert_eq!(recorded.natural_key.get("pool_name").unwrap(), "pool-b");
     let snapshot = cloud.emulator.snapshot();
     assert_eq!(snapshot.plugins.len(), 1);
     assert_eq!(snapshot.plugins[0].pool, "pool-b");

@@ -2,7 +2,6 @@
 //! destroy, with the state and the emulator compared at each step.
 
 use plinth_core::ResourceAddress;
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use plinth_cloud::ResourceType;
@@ -58,7 +57,7 @@ impl LifeCycle {
 
     /// The object in the emulator, read through the API.
     async fn remote(&self, cloud: &Cloud, at: Placement) -> Option<plinth_cloud::RemoteObject> {
-        let key = BTreeMap::from([
+        let key = plinth_core::NaturalKey::from_iter([
             (self.container_attribute.to_owned(), at.container.to_owned()),
             ("template_name".to_owned(), at.template.to_owned()),
         ]);

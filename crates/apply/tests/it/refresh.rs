@@ -45,7 +45,10 @@ async fn upgrade_outside(cloud: &Cloud, version: &str) {
     let id = cloud.state().resource(&dns()).unwrap().id.clone();
     let object = plinth_cloud::ObjectRef {
         id,
-        natural_key: [("cluster_id".to_owned(), CLUSTER.to_owned())].into(),
+        natural_key: plinth_core::NaturalKey::from_iter([(
+            "cluster_id".to_owned(),
+            CLUSTER.to_owned(),
+        )]),
     };
     let current = kind.read(&cloud.client, &object).await.unwrap().unwrap();
     let mut desired = current.attributes.to_value();
@@ -146,7 +149,10 @@ async fn drift_is_put_back_and_a_deletion_outside_is_created_again() {
             &cloud.client,
             &plinth_cloud::ObjectRef {
                 id,
-                natural_key: [("cluster_id".to_owned(), CLUSTER.to_owned())].into(),
+                natural_key: plinth_core::NaturalKey::from_iter([(
+                    "cluster_id".to_owned(),
+                    CLUSTER.to_owned(),
+                )]),
             },
         )
         .await

@@ -3,7 +3,7 @@
 //! values holding only what differs from the template's defaults. A plan of the result imports
 //! them and changes nothing.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashSet};
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::process::ExitCode;
@@ -262,7 +262,7 @@ async fn parameters(
 
 /// What this configuration and its state manage: natural keys and ids.
 struct Managed {
-    keys: HashSet<(&'static str, BTreeMap<String, String>)>,
+    keys: HashSet<(&'static str, plinth_core::NaturalKey)>,
     ids: HashSet<(&'static str, String)>,
 }
 
@@ -293,7 +293,7 @@ impl Managed {
             let Some(kind) = ResourceType::from_type_name(instance.address.type_name()) else {
                 continue;
             };
-            let key: Option<BTreeMap<String, String>> = kind
+            let key: Option<plinth_core::NaturalKey> = kind
                 .natural_key_names()
                 .iter()
                 .map(|name| {

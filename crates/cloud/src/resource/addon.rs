@@ -8,8 +8,6 @@
 //! Attributes: `id`, `cluster_id`, `template_name`, `version`, `values`, `status`,
 //! `current_version`, `reason`, `message`, and `description` (CCE) or `alias` (Autopilot).
 
-use std::collections::BTreeMap;
-
 use serde_json::{Map, Value, json};
 
 use super::{ObjectRef, RemoteObject, listed, non_empty, object_attribute, optional_str};
@@ -31,7 +29,9 @@ pub(super) async fn read_data(
     let object = ObjectRef {
         id: Some(id.to_owned()),
         natural_key: optional_str(arguments, "cluster_id")
-            .map(|cluster| BTreeMap::from([("cluster_id".to_owned(), cluster.to_owned())]))
+            .map(|cluster| {
+                plinth_core::NaturalKey::from_iter([("cluster_id".to_owned(), cluster.to_owned())])
+            })
             .unwrap_or_default(),
     };
     match read(api, resource_type, client, &object).await? {
@@ -121,7 +121,7 @@ pub(super) async fn find(
     api: AddonApi,
     resource_type: &'static str,
     client: &Client,
-    natural_key: &BTreeMap<String, String>,
+    natural_key: &plinth_core::NaturalKey,
 ) -> Result<Option<RemoteObject>, CloudError> {
     let (Some(cluster), Some(template)) = (
         natural_key.get("cluster_id"),
@@ -322,7 +322,7 @@ pub(crate) fn remote_object(api: AddonApi, addon: &Addon, cluster: Option<&str>)
     attributes.insert("message".to_owned(), json!(message));
     RemoteObject {
         id: addon.uid().map(str::to_owned),
-        natural_key: BTreeMap::from([
+        natural_key: plinth_core::NaturalKey::from_iter([
             ("cluster_id".to_owned(), cluster_id),
             ("template_name".to_owned(), template),
         ]),

@@ -8,8 +8,6 @@ mod plugin;
 pub(crate) use addon::remote_object as addon_object;
 pub(crate) use plugin::remote_object as plugin_object;
 
-use std::collections::BTreeMap;
-
 use serde_json::{Map, Value};
 
 use crate::client::Client;
@@ -108,7 +106,7 @@ impl ResourceType {
     }
 
     /// The natural key of a desired state or of attributes: every attribute of it, non-empty.
-    pub fn natural_key(self, attributes: &Value) -> Result<BTreeMap<String, String>, CloudError> {
+    pub fn natural_key(self, attributes: &Value) -> Result<plinth_core::NaturalKey, CloudError> {
         self.0
             .natural_key
             .iter()
@@ -188,7 +186,7 @@ impl ResourceType {
     pub async fn find_by_natural_key(
         self,
         client: &Client,
-        natural_key: &BTreeMap<String, String>,
+        natural_key: &plinth_core::NaturalKey,
     ) -> Result<Option<RemoteObject>, CloudError> {
         match self.0.family {
             ApiFamily::Addons(api) => addon::find(api, self.0.name, client, natural_key).await,
@@ -200,7 +198,7 @@ impl ResourceType {
     /// pool's plug-ins. `None` when the key does not name the cluster or pool (an Autopilot
     /// add-on imported by id alone): such an object is read by id. Reads and waits are grouped by
     /// this key (and by client: a client's lists are its own).
-    pub fn list_key(self, natural_key: &BTreeMap<String, String>) -> Option<ListKey> {
+    pub fn list_key(self, natural_key: &plinth_core::NaturalKey) -> Option<ListKey> {
         let part = |name: &str| {
             natural_key
                 .get(name)
@@ -241,7 +239,7 @@ impl ResourceType {
     pub async fn find_listed(
         self,
         listings: &Listings,
-        natural_key: &BTreeMap<String, String>,
+        natural_key: &plinth_core::NaturalKey,
     ) -> Result<Option<RemoteObject>, CloudError> {
         let whole = self.0.natural_key.iter().all(|name| {
             natural_key

@@ -9,8 +9,6 @@
 //! Attributes: `pool_name`, `template_name`, `version`, `inputs`, `phase`, `reason`,
 //! `installed_version`, `created_at`.
 
-use std::collections::BTreeMap;
-
 use serde_json::{Value, json};
 
 use super::{
@@ -25,18 +23,18 @@ use plinth_core::Attributes;
 pub(super) async fn find(
     kind: ResourceType,
     client: &Client,
-    natural_key: &BTreeMap<String, String>,
+    natural_key: &plinth_core::NaturalKey,
 ) -> Result<Option<RemoteObject>, CloudError> {
-    let key = serde_json::to_value(natural_key).unwrap_or_default();
+    let key = plinth_core::natural_key_json(natural_key);
     let key = kind.natural_key(&key)?;
-    let (pool, template) = (&key["pool_name"], &key["template_name"]);
+    let (pool, template) = (part(&key, "pool_name"), part(&key, "template_name"));
     let Some(list) = listed(client.list_plugins(pool).await)? else {
         return Ok(None);
     };
     Ok(list
         .items
         .iter()
-        .find(|plugin| plugin.template_name() == template.as_str())
+        .find(|plugin| plugin.template_name() == template)
         .map(|plugin| remote_object(pool, plugin)))
 }
 
@@ -66,10 +64,10 @@ pub(super) async fn delete(
     client: &Client,
     object: &ObjectRef,
 ) -> Result<(), CloudError> {
-    let key = serde_json::to_value(&object.natural_key).unwrap_or_default();
+    let key = plinth_core::natural_key_json(&object.natural_key);
     let key = kind.natural_key(&key)?;
     match client
-        .delete_plugin(&key["pool_name"], &key["template_name"])
+        .delete_plugin(part(&key, "pool_name"), part(&key, "template_name"))
         .await
     {
         Err(error) if error.is_not_found() => Ok(()),
@@ -119,8 +117,17 @@ fn request(
             let prior = prior?.attributes.to_value();
             optional_str(&prior, "version").map(str::to_owned)
         });
-    let request = PluginRequest::new(key["template_name"].clone(), version, Some(inputs));
-    Ok((key["pool_name"].clone(), request))
+    let request = PluginRequest::new(
+        part(&key, "template_name").to_owned(),
+        version,
+        Some(inputs),
+    );
+    Ok((part(&key, "pool_name").to_owned(), request))
+}
+
+/// A part of a natural key that [`ResourceType::natural_key`] made, so is there.
+fn part<'k>(key: &'k plinth_core::NaturalKey, name: &str) -> &'k str {
+    key.get(name).map_or("", String::as_str)
 }
 
 /// The create answer holds only `spec` (seed 001); fill what it left out from the request.
@@ -149,8 +156,8 @@ fn with_template(mut answer: Plugin, request: &PluginRequest) -> Plugin {
     answer
 }
 
-fn natural_key(pool: &str, template: &str) -> BTreeMap<String, String> {
-    BTreeMap::from([
+fn natural_key(pool: &str, template: &str) -> plinth_core::NaturalKey {
+    plinth_core::NaturalKey::from_iter([
         ("pool_name".to_owned(), pool.to_owned()),
         ("template_name".to_owned(), template.to_owned()),
     ])

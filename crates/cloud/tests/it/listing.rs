@@ -17,12 +17,13 @@ fn addon(uid: &str, template: &str) -> serde_json::Value {
     })
 }
 
-fn key(template: &str) -> std::collections::BTreeMap<String, String> {
+fn key(template: &str) -> plinth_core::NaturalKey {
     [
         ("cluster_id".to_owned(), CLUSTER.to_owned()),
         ("template_name".to_owned(), template.to_owned()),
     ]
-    .into()
+    .into_iter()
+    .collect()
 }
 
 #[tokio::test]

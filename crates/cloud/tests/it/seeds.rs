@@ -213,7 +213,7 @@ async fn seed_answers_map_to_attributes() {
         })
     );
     assert_eq!(cce.progress, Progress::InProgress);
-    assert_eq!(cce.natural_key["template_name"], "gpu-beta");
+    assert_eq!(cce.natural_key.get("template_name").unwrap(), "gpu-beta");
 
     let autopilot = ResourceType::AUTOPILOT_ADDON
         .read(

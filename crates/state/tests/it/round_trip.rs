@@ -2,7 +2,7 @@
 
 use plinth_core::path::push_pointer_key;
 use plinth_core::{InstanceKey, Mode, ResourceAddress};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::fs;
 
 use plinth_state::{
@@ -89,7 +89,7 @@ fn resource() -> impl Strategy<Value = ResourceState> {
                     .collect();
                 let mut resource = ResourceState {
                     id,
-                    natural_key: natural_key.into_iter().collect::<BTreeMap<_, _>>(),
+                    natural_key: natural_key.into_iter().collect(),
                     attributes: Value::Object(
                         attributes
                             .into_iter()
