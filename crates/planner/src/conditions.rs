@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use plinth_config::{Configuration, Diagnostics, Value};
+use plinth_config::{Configuration, Diagnostics};
 use plinth_core::ResourceAddress;
 use plinth_state::State;
 
@@ -13,6 +13,7 @@ use crate::configured::Known;
 use crate::error::PlanError;
 use crate::observe::Observations;
 use crate::plan::{LeftOut, Plan};
+use crate::planned::PlannedObject;
 
 /// The warnings of the `check` blocks, or the failed preconditions as an error.
 pub(crate) fn check(
@@ -25,11 +26,11 @@ pub(crate) fn check(
     if !plinth_config::has_plan_conditions(config) {
         return Ok(Diagnostics::default());
     }
-    let planned: HashMap<ResourceAddress, Value> = plan
+    let planned: HashMap<ResourceAddress, PlannedObject> = plan
         .changes()
         .iter()
-        .filter_map(|change| Some((change.address.clone(), change.after.as_ref()?.value())))
-        .chain(left_out.iter().map(|(a, v)| (a.clone(), v.value())))
+        .filter_map(|change| Some((change.address.clone(), change.after.clone()?)))
+        .chain(left_out.iter().map(|(a, v)| (a.clone(), v.clone())))
         .collect();
     // Without a planned object (a first plan of nothing), what the refresh saw and the state
     // hold are what the conditions read.

@@ -104,7 +104,6 @@ fn plan_once(
             plan.change(address)
                 .and_then(|change| change.after.as_ref())
                 .or_else(|| left_out.get(address))
-                .map(PlannedObject::value)
         });
         if settled || round >= rounds {
             let outputs = crate::outputs::plan_outputs(config, prior, &plan, &left_out)?;
@@ -117,7 +116,6 @@ fn plan_once(
             plan.into_afters()
                 .chain(left_out)
                 .filter(|(address, _)| referred.contains(&address.resource()))
-                .map(|(address, after)| (address, after.value()))
                 .collect(),
         );
     }
@@ -128,16 +126,18 @@ fn plan_once(
 /// is converted to configuration values only when an expression reads it; what is read is
 /// recorded to tell whether another round is needed.
 pub(crate) enum Known<'a> {
-    /// The first round. Each object is converted once, when first read, and kept as read.
+    /// The first round. Each object is converted when read, and kept as read (compact: a plan
+    /// of ten thousand objects that refer to each other reads thousands of whole objects for
+    /// their ids).
     Initial {
         prior: &'a State,
         observed: &'a Observations,
-        read: RefCell<HashMap<ResourceAddress, Option<ObjectMap>>>,
+        read: RefCell<HashMap<ResourceAddress, Option<PlannedObject>>>,
     },
     /// A later round: the previous round's planned objects of the blocks expressions refer to,
     /// and the addresses read.
     Planned {
-        planned: HashMap<ResourceAddress, Value>,
+        planned: HashMap<ResourceAddress, PlannedObject>,
         read: RefCell<HashSet<ResourceAddress>>,
     },
 }
@@ -146,7 +146,7 @@ impl<'a> Known<'a> {
     pub(crate) fn new(
         prior: &'a State,
         observed: &'a Observations,
-        planned: Option<HashMap<ResourceAddress, Value>>,
+        planned: Option<HashMap<ResourceAddress, PlannedObject>>,
     ) -> Self {
         match planned {
             None => Known::Initial {
@@ -163,15 +163,16 @@ impl<'a> Known<'a> {
 
     /// Whether every object read is, in `after` (the objects just planned), what was read of
     /// it: then another round would read the same and plan the same.
-    fn settled(self, after: impl Fn(&ResourceAddress) -> Option<Value>) -> bool {
+    fn settled<'p>(self, after: impl Fn(&ResourceAddress) -> Option<&'p PlannedObject>) -> bool {
         match self {
             Known::Initial { read, .. } => read
                 .into_inner()
                 .iter()
-                .all(|(address, read)| same_object(after(address).as_ref(), read.as_ref())),
-            Known::Planned { planned, read } => read.into_inner().iter().all(|address| {
-                same_object(after(address).as_ref(), planned.get(address).map(object_of))
-            }),
+                .all(|(address, read)| after(address) == read.as_ref()),
+            Known::Planned { planned, read } => read
+                .into_inner()
+                .iter()
+                .all(|address| after(address) == planned.get(address)),
         }
     }
 }
@@ -186,36 +187,19 @@ impl ResourceValues for Known<'_> {
                 read,
             } => {
                 if let Some(value) = read.borrow().get(&address) {
-                    return value.clone();
+                    return value.as_ref().map(|object| into_map(object.value()));
                 }
-                let value = initial_value(prior, observed, &address);
-                read.borrow_mut().insert(address, value.clone());
-                value
+                let value = initial_value(prior, observed, &address).map(Value::Object);
+                read.borrow_mut()
+                    .insert(address, value.as_ref().map(PlannedObject::new));
+                value.map(into_map)
             }
             Known::Planned { planned, read } => {
-                let value = planned.get(&address).map(|after| object_of(after).clone());
+                let value = planned.get(&address).map(|after| into_map(after.value()));
                 read.borrow_mut().insert(address);
                 value
             }
         }
-    }
-}
-
-/// The attributes of an object; none for anything else.
-fn object_of(value: &Value) -> &ObjectMap {
-    static NONE: ObjectMap = ObjectMap::new();
-    match value {
-        Value::Object(map) => map,
-        _ => &NONE,
-    }
-}
-
-/// Whether a planned object is what was read of it.
-fn same_object(after: Option<&Value>, read: Option<&ObjectMap>) -> bool {
-    match (after, read) {
-        (None, None) => true,
-        (Some(after), Some(read)) => object_of(after) == read,
-        _ => false,
     }
 }
 
@@ -742,7 +726,7 @@ resource "huaweicloud_cce_addon" "c" {
         let read: Vec<&ResourceAddress> = reads.keys().collect();
         assert_eq!(read, [&address("huaweicloud_cce_addon.a")]);
         // Read as the refresh saw it, with the cloud id filled in.
-        let a = reads.values().next().unwrap().as_ref().unwrap();
+        let a = into_map(reads.values().next().unwrap().as_ref().unwrap().value());
         assert_eq!(a[&"id".to_owned()], Value::string("uid-a"));
         // Everything is as planned on the first round: one round is enough.
         let plan = same_as_eager(&config, &state, &observed, &PlanOptions::default());
