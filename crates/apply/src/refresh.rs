@@ -573,20 +573,29 @@ where
     let mut results = Vec::with_capacity(items.len());
     let mut items = items.into_iter();
     let mut tasks = JoinSet::new();
-    loop {
-        while tasks.len() < parallelism {
-            let Some(item) = items.next() else {
-                break;
-            };
-            tasks.spawn(work(clients, item));
-        }
-        let Some(joined) = tasks.join_next().await else {
-            return Ok(results);
-        };
-        // A read task only fails on a bug; planning without its answer could install an
-        // object twice, so the refresh stops.
-        results.push(joined.map_err(|error| ApplyError::Task(error.to_string()))?);
-    }
+    // The reads run on this task's thread, not on the runtime's workers (the connections' I/O
+    // still does): what they decode and keep is allocated where the plan then works, so the
+    // allocator's per-thread arenas do not keep the freed half of every answer (at N = 10000
+    // about 20 MB of resident memory).
+    let local = tokio::task::LocalSet::new();
+    local
+        .run_until(async {
+            loop {
+                while tasks.len() < parallelism {
+                    let Some(item) = items.next() else {
+                        break;
+                    };
+                    tasks.spawn_local(work(clients, item));
+                }
+                let Some(joined) = tasks.join_next().await else {
+                    return Ok(results);
+                };
+                // A read task only fails on a bug; planning without its answer could install
+                // an object twice, so the refresh stops.
+                results.push(joined.map_err(|error| ApplyError::Task(error.to_string()))?);
+            }
+        })
+        .await
 }
 
 #[cfg(test)]
