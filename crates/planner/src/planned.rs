@@ -1,9 +1,10 @@
 //! A planned object, kept compact: the plan holds one for every change, and at N = 10000 their
 //! expression-value trees were the largest part of a plan's memory (30 MB of a no-op plan's
 //! 102 MB heap peak). A [`PlannedObject`] keeps the object as canonical JSON text
-//! ([`Attributes`], shared with the object as refreshed when it is the same text, which is the
-//! case of most no-op changes) and the marks JSON cannot carry (unknown, sensitive, set) by JSON
-//! pointer; [`PlannedObject::value`] gives the tree back, equal to the one it was made from.
+//! ([`Attributes`]): the object as it is when it is planned as it is (most no-op changes), that
+//! text with the few values that change when it differs in a few places (an update), else its own
+//! text; and the marks JSON cannot carry (unknown, sensitive, set) by JSON pointer.
+//! [`PlannedObject::value`] gives the tree back, equal to the one it was made from.
 
 use plinth_config::Value;
 use plinth_core::Attributes;
@@ -11,12 +12,24 @@ use serde_json::Value as Json;
 
 /// A planned object (the `after` of a change): the configuration over what is there, with
 /// [`Value::Unknown`] for what only apply will know. See the module documentation.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct PlannedObject {
     /// The object with every mark taken off (an unknown value is `null`, a set a list).
-    text: Attributes,
+    body: Body,
     /// Where the marks were, in the order that puts them back: a mark after every mark below it.
     marks: Box<[(String, Mark)]>,
+}
+
+#[derive(Debug, Clone)]
+enum Body {
+    /// The whole text.
+    Text(Attributes),
+    /// Another object's text (the object as it is) with values set (`Some`) or removed (`None`)
+    /// at JSON pointers.
+    Patched {
+        base: Attributes,
+        patches: Box<[(String, Option<Json>)]>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,31 +39,49 @@ enum Mark {
     Set,
 }
 
+/// At most this many values set or removed keep an object as patches of the object as it is;
+/// more, and it is its own text.
+const MAX_PATCHES: usize = 16;
+
 impl PlannedObject {
     /// The planned object `value`, compact.
     pub fn new(value: &Value) -> Self {
         Self::sharing(value, None)
     }
 
-    /// The planned object `value`, compact, sharing the text of `current` (the object as it is)
-    /// when its unmarked text is the same.
+    /// The planned object `value`, compact, sharing the text of `current` (the object as it is):
+    /// all of it when the unmarked text is the same, all but a few values when it differs in a
+    /// few places.
     pub fn sharing(value: &Value, current: Option<&Attributes>) -> Self {
         let mut marks = Vec::new();
         let mut pointer = String::new();
         let json = unmarked(value, &mut pointer, &mut marks);
-        let text = match current {
-            Some(current) if *current == json => current.clone(),
-            _ => Attributes::new(&json),
+        let body = match current {
+            Some(current) if *current == json => Body::Text(current.clone()),
+            Some(current) => {
+                let mut patches = Vec::new();
+                let fits =
+                    differences(&current.to_value(), &json, &mut String::new(), &mut patches);
+                if fits {
+                    Body::Patched {
+                        base: current.clone(),
+                        patches: patches.into_boxed_slice(),
+                    }
+                } else {
+                    Body::Text(Attributes::new(&json))
+                }
+            }
+            None => Body::Text(Attributes::new(&json)),
         };
         Self {
-            text,
+            body,
             marks: marks.into_boxed_slice(),
         }
     }
 
     /// The planned object as expression values.
     pub fn value(&self) -> Value {
-        let mut value = Value::from(self.text.to_value());
+        let mut value = Value::from(self.unmarked());
         for (pointer, mark) in &self.marks {
             let Some(slot) = at_pointer(&mut value, pointer) else {
                 continue;
@@ -66,20 +97,119 @@ impl PlannedObject {
         value
     }
 
-    /// The object's text without its marks: unknown values are `null` there.
-    pub fn text(&self) -> &Attributes {
-        &self.text
+    /// The object without its marks: unknown values are `null` there.
+    pub fn unmarked(&self) -> Json {
+        match &self.body {
+            Body::Text(text) => text.to_value(),
+            Body::Patched { base, patches } => {
+                let mut json = base.to_value();
+                for (pointer, patch) in patches {
+                    apply_patch(&mut json, pointer, patch.as_ref());
+                }
+                json
+            }
+        }
     }
 
     /// Whether anything of the object is unknown until apply.
     pub fn has_unknown(&self) -> bool {
         self.marks.iter().any(|(_, mark)| *mark == Mark::Unknown)
     }
+
+    /// Whether its text is `current`'s (shared, all of it or all but a few values).
+    pub fn shares_text_with(&self, current: &Attributes) -> bool {
+        match &self.body {
+            Body::Text(text) | Body::Patched { base: text, .. } => text.is_shared_with(current),
+        }
+    }
+}
+
+/// Equal when they are the same object with the same marks, however each is kept.
+impl PartialEq for PlannedObject {
+    fn eq(&self, other: &Self) -> bool {
+        if self.marks != other.marks {
+            return false;
+        }
+        match (&self.body, &other.body) {
+            (Body::Text(a), Body::Text(b)) => a == b,
+            _ => self.unmarked() == other.unmarked(),
+        }
+    }
 }
 
 impl From<Value> for PlannedObject {
     fn from(value: Value) -> Self {
         Self::new(&value)
+    }
+}
+
+/// The values to set or remove in `base` to make `target`, at most [`MAX_PATCHES`] of them
+/// (`false` when more are needed): objects are compared key by key, anything else is replaced
+/// whole.
+fn differences(
+    base: &Json,
+    target: &Json,
+    pointer: &mut String,
+    out: &mut Vec<(String, Option<Json>)>,
+) -> bool {
+    if base == target {
+        return true;
+    }
+    let (Json::Object(base), Json::Object(target)) = (base, target) else {
+        out.push((pointer.clone(), Some(target.clone())));
+        return out.len() <= MAX_PATCHES;
+    };
+    for key in base.keys().filter(|key| !target.contains_key(*key)) {
+        out.push((child(pointer, key), None));
+    }
+    for (key, value) in target {
+        let fits = if let Some(before) = base.get(key) {
+            let length = pointer.len();
+            push_key(pointer, key);
+            let fits = differences(before, value, pointer, out);
+            pointer.truncate(length);
+            fits
+        } else {
+            out.push((child(pointer, key), Some(value.clone())));
+            out.len() <= MAX_PATCHES
+        };
+        if !fits {
+            return false;
+        }
+    }
+    out.len() <= MAX_PATCHES
+}
+
+fn child(pointer: &str, key: &str) -> String {
+    let mut child = pointer.to_owned();
+    push_key(&mut child, key);
+    child
+}
+
+fn push_key(pointer: &mut String, key: &str) {
+    pointer.push('/');
+    pointer.push_str(&key.replace('~', "~0").replace('/', "~1"));
+}
+
+/// Sets (or removes) the value at `pointer`, whose parent the patch was made in.
+fn apply_patch(json: &mut Json, pointer: &str, patch: Option<&Json>) {
+    let Some((parent, last)) = pointer.rsplit_once('/') else {
+        if let Some(whole) = patch {
+            *json = whole.clone();
+        }
+        return;
+    };
+    let key = last.replace("~1", "/").replace("~0", "~");
+    let Some(Json::Object(object)) = json.pointer_mut(parent) else {
+        return;
+    };
+    match patch {
+        Some(value) => {
+            object.insert(key, value.clone());
+        }
+        None => {
+            object.remove(&key);
+        }
     }
 }
 
@@ -191,7 +321,7 @@ mod tests {
         assert_eq!(planned.value(), value);
         assert!(planned.has_unknown());
         assert_eq!(
-            planned.text().to_value(),
+            planned.unmarked(),
             json!({"id": null, "name": "dns", "values": {
                 "a/b~c": [1, null, null], "nested": {"all": null}, "token": "s3cret",
                 "unknown_secret": null, "zones": ["a", "b"]}})
@@ -205,14 +335,14 @@ mod tests {
             &Value::from(json!({"id": "x", "values": {"replicas": 2}})),
             Some(&current),
         );
-        assert!(same.text().is_shared_with(&current));
+        assert!(same.shares_text_with(&current));
         assert!(!same.has_unknown());
         let marked = Value::from(json!({"id": "x", "values": {"replicas": 2}}));
         let mut marked = marked;
         crate::mark_sensitive(&mut marked, "/values/replicas");
         let sealed = PlannedObject::sharing(&marked, Some(&current));
         assert!(
-            sealed.text().is_shared_with(&current),
+            sealed.shares_text_with(&current),
             "the marks are kept apart"
         );
         assert_eq!(sealed.value(), marked);
@@ -220,7 +350,46 @@ mod tests {
             &Value::from(json!({"id": "x", "values": {"replicas": 3}})),
             Some(&current),
         );
-        assert!(!changed.text().is_shared_with(&current));
+        assert!(
+            changed.shares_text_with(&current),
+            "one value differs: a patch"
+        );
+        assert_eq!(
+            changed.value(),
+            Value::from(json!({"id": "x", "values": {"replicas": 3}}))
+        );
+    }
+
+    #[test]
+    fn an_object_that_differs_in_a_few_places_is_kept_as_patches_of_the_current_one() {
+        let current = json!({
+            "id": "x", "gone": 1, "a/b": {"c": 1, "d": [1, 2]},
+            "values": {"custom": {"rev": "1", "keep": true}, "list": [1, 2, 3]}
+        });
+        let attributes = Attributes::new(&current);
+        let target = json!({
+            "id": "x", "new": {"n": null}, "a/b": {"c": 2, "d": [1, 2]},
+            "values": {"custom": {"rev": "2", "keep": true}, "list": [1, 2]}
+        });
+        let mut value = Value::from(target.clone());
+        crate::mark_sensitive(&mut value, "/a~1b/c");
+        let planned = PlannedObject::sharing(&value, Some(&attributes));
+        assert!(planned.shares_text_with(&attributes));
+        assert_eq!(planned.unmarked(), target);
+        assert_eq!(planned.value(), value);
+        // Equal to the same object kept whole.
+        assert_eq!(planned, PlannedObject::new(&value));
+        assert_ne!(planned, PlannedObject::new(&Value::from(target)));
+        // A replacement of the root, and too many differences: its own text.
+        let scalar = PlannedObject::sharing(&Value::string("x"), Some(&attributes));
+        assert_eq!(scalar.value(), Value::string("x"));
+        let many: serde_json::Map<String, Json> = (0..=MAX_PATCHES)
+            .map(|i| (format!("k{i}"), json!(i)))
+            .collect();
+        let many = Value::from(Json::Object(many));
+        let own = PlannedObject::sharing(&many, Some(&attributes));
+        assert!(!own.shares_text_with(&attributes));
+        assert_eq!(own.value(), many);
     }
 
     #[test]
