@@ -285,23 +285,10 @@ pub fn sensitive_pointers(attributes: &ObjectMap) -> BTreeSet<String> {
 
 /// Marks the value at a JSON pointer (RFC 6901) sensitive; nothing if there is none there.
 pub fn mark_sensitive(value: &mut Value, pointer: &str) {
-    let mut slot = value;
-    for raw in pointer.split('/').skip(1) {
-        let key = raw.replace("~1", "/").replace("~0", "~");
-        slot = match slot {
-            Value::Object(map) => match map.get_mut(&key) {
-                Some(next) => next,
-                None => return,
-            },
-            Value::List(items) => match key.parse::<usize>().ok().and_then(|i| items.get_mut(i)) {
-                Some(next) => next,
-                None => return,
-            },
-            _ => return,
-        };
+    if let Some(slot) = crate::planned::at_pointer(value, pointer) {
+        let taken = std::mem::replace(slot, Value::Null);
+        *slot = taken.mark_sensitive();
     }
-    let taken = std::mem::replace(slot, Value::Null);
-    *slot = taken.mark_sensitive();
 }
 
 /// The planner's view of every block of the configuration.

@@ -98,7 +98,7 @@ impl PlannedObject {
     }
 
     /// The object without its marks: unknown values are `null` there.
-    pub fn unmarked(&self) -> Json {
+    fn unmarked(&self) -> Json {
         match &self.body {
             Body::Text(text) => text.to_value(),
             Body::Patched { base, patches } => {
@@ -111,13 +111,9 @@ impl PlannedObject {
         }
     }
 
-    /// Whether anything of the object is unknown until apply.
-    pub fn has_unknown(&self) -> bool {
-        self.marks.iter().any(|(_, mark)| *mark == Mark::Unknown)
-    }
-
     /// Whether its text is `current`'s (shared, all of it or all but a few values).
-    pub fn shares_text_with(&self, current: &Attributes) -> bool {
+    #[cfg(test)]
+    fn shares_text_with(&self, current: &Attributes) -> bool {
         match &self.body {
             Body::Text(text) | Body::Patched { base: text, .. } => text.is_shared_with(current),
         }
@@ -268,8 +264,8 @@ fn items_unmarked(
         .collect()
 }
 
-/// The value at a JSON pointer (RFC 6901) of a value with no mark above it yet.
-fn at_pointer<'v>(value: &'v mut Value, pointer: &str) -> Option<&'v mut Value> {
+/// The value at a JSON pointer (RFC 6901), through objects and lists (not through a mark).
+pub(crate) fn at_pointer<'v>(value: &'v mut Value, pointer: &str) -> Option<&'v mut Value> {
     let mut slot = value;
     for raw in pointer.split('/').skip(1) {
         let key = raw.replace("~1", "/").replace("~0", "~");
@@ -319,7 +315,6 @@ mod tests {
         ]);
         let planned = PlannedObject::new(&value);
         assert_eq!(planned.value(), value);
-        assert!(planned.has_unknown());
         assert_eq!(
             planned.unmarked(),
             json!({"id": null, "name": "dns", "values": {
@@ -336,7 +331,6 @@ mod tests {
             Some(&current),
         );
         assert!(same.shares_text_with(&current));
-        assert!(!same.has_unknown());
         let marked = Value::from(json!({"id": "x", "values": {"replicas": 2}}));
         let mut marked = marked;
         crate::mark_sensitive(&mut marked, "/values/replicas");
