@@ -87,8 +87,9 @@ pub(crate) fn record(
 ) -> ResourceState {
     // A copy, not the object itself: the object was parsed on a runtime thread, and keeping it
     // for the whole run pins memory in that thread's allocator arena (moving it instead raised
-    // the peak RSS of the first apply at N = 10000 from 240 to 288 MB).
-    let mut resource = ResourceState::new(object.id.clone(), object.attributes.clone());
+    // the peak RSS of the first apply at N = 10000 from 240 to 288 MB; sharing its text raised
+    // the change apply's from 101 to 107 MB).
+    let mut resource = ResourceState::new(object.id.clone(), object.attributes.copied());
     resource.natural_key = if object.natural_key.is_empty() {
         fallback_key.clone()
     } else {

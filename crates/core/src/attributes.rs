@@ -51,6 +51,14 @@ impl Attributes {
         &self.0
     }
 
+    /// The same text in an allocation of the calling thread: for keeping, on the thread that
+    /// keeps the state, an object a runtime worker parsed (whose allocator arena would otherwise
+    /// stay pinned by it).
+    #[must_use]
+    pub fn copied(&self) -> Self {
+        Self(Arc::from(&*self.0))
+    }
+
     /// Whether `other` is this very text, shared (not only an equal one).
     pub fn is_shared_with(&self, other: &Attributes) -> bool {
         Arc::ptr_eq(&self.0, &other.0)
