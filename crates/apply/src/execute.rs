@@ -930,6 +930,13 @@ impl Run<'_> {
         Ok(arguments)
     }
 
+    /// The template parameters the configuration writes at `address`, recorded with the object
+    /// so that a later plan returns those it stops writing to their defaults.
+    fn configured(&self, address: &ResourceAddress) -> BTreeSet<String> {
+        let pointers = self.plan.configured(address).unwrap_or_default();
+        pointers.iter().cloned().collect()
+    }
+
     /// Records the result of a finished task; answers the state changes to make durable.
     fn settle(
         &mut self,
@@ -966,9 +973,7 @@ impl Run<'_> {
         }
         // Needed only if the create certainly did not happen: not kept past its result.
         let replaced = self.replaced_records.remove(&id);
-        // The template parameters the configuration writes, recorded with the object so that a
-        // later plan returns those it stops writing to their defaults.
-        let configured = self.plan.configured(&address).cloned().unwrap_or_default();
+        let configured = self.configured(&address);
         let mut changes = Vec::new();
         let mut failed_postconditions = None;
         match result {

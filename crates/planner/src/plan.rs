@@ -36,8 +36,9 @@ pub struct Plan {
     outputs: Vec<OutputChange>,
     /// Catalogue reads the template checks still want (see [`crate::templates`]).
     wanted_catalogue: Vec<crate::templates::WantedCatalogue>,
-    /// The template parameters each configured instance writes (JSON pointers), by address.
-    configured: HashMap<ResourceAddress, BTreeSet<String>>,
+    /// The template parameters each configured instance writes (JSON pointers, sorted), by
+    /// address: a slice, where a set would allocate a B-tree node for a handful.
+    configured: HashMap<ResourceAddress, Box<[String]>>,
     /// The warnings of the configuration's `check` blocks and of the template checks.
     warnings: plinth_config::Diagnostics,
 }
@@ -275,8 +276,8 @@ impl Plan {
     /// `values` or `inputs`): what apply records as the object's
     /// [`ResourceState::configured`], so that a later plan returns those it stops writing to
     /// their template defaults. `None`: it writes none.
-    pub fn configured(&self, address: &ResourceAddress) -> Option<&BTreeSet<String>> {
-        self.configured.get(address)
+    pub fn configured(&self, address: &ResourceAddress) -> Option<&[String]> {
+        self.configured.get(address).map(|pointers| &**pointers)
     }
 
     pub(crate) fn set_template_findings(
@@ -718,7 +719,7 @@ struct Planner<'a> {
     /// Catalogue reads planning itself wants (a parameter's default to return to).
     wanted_catalogue: Vec<crate::templates::WantedCatalogue>,
     /// The template parameters each configured instance writes (none: not listed).
-    configured: HashMap<ResourceAddress, BTreeSet<String>>,
+    configured: HashMap<ResourceAddress, Box<[String]>>,
 }
 
 /// The state's sealed sensitive values of one resource: the pointers its record lists, and
@@ -792,7 +793,8 @@ impl Planner<'_> {
         };
         let configured = crate::returns::configured_pointers(block.schema, &desired);
         if !configured.is_empty() {
-            self.configured.insert(change.address.clone(), configured);
+            self.configured
+                .insert(change.address.clone(), configured.into_iter().collect());
         }
         let mut hidden = false;
         let mut state_dependencies = Vec::new();
